@@ -1,0 +1,241 @@
+//! What both emitters share: names of tangents and adjoints, operand expressions, the primal
+//! form of each operation, and the generated items' attributes.
+
+use crate::ir::{BinOp, Op, Operand, Var, VarId};
+use crate::lower::hygienic;
+use crate::signature::Signature;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// The hidden runtime path generated code calls.
+pub(crate) fn rt() -> TokenStream {
+    quote!(::matcalc::__private)
+}
+
+/// The function, its signature and its lowered body.
+pub(crate) struct Model<'f> {
+    pub func: &'f syn::ItemFn,
+    pub sig: Signature,
+    pub vars: Vec<Var>,
+    pub stmts: crate::ir::Block,
+    pub param_vars: Vec<Option<VarId>>,
+}
+
+impl Model<'_> {
+    pub fn primal(&self, id: VarId) -> &Ident {
+        &self.vars[id].ident
+    }
+
+    pub fn dot(&self, id: VarId) -> Ident {
+        hygienic(&format!("{}_dot", self.vars[id].uniq))
+    }
+
+    pub fn bar(&self, id: VarId) -> Ident {
+        hygienic(&format!("{}_bar", self.vars[id].uniq))
+    }
+
+    pub fn zeros(&self, id: VarId) -> Ident {
+        hygienic(&format!("{}_zeros", self.vars[id].uniq))
+    }
+
+    fn is_ref(&self, id: VarId) -> bool {
+        self.vars[id].is_ref
+    }
+
+    /// The operand as the user wrote it in a native expression.
+    pub fn native(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Var { id, borrowed } => {
+                let x = self.primal(*id);
+                if *borrowed { quote!(&#x) } else { quote!(#x) }
+            }
+            Operand::Const(c) => quote!(#c),
+        }
+    }
+
+    /// A reference to the primal value.
+    pub fn pref(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Var { id, .. } => {
+                let x = self.primal(*id);
+                if self.is_ref(*id) {
+                    quote!(#x)
+                } else {
+                    quote!(&#x)
+                }
+            }
+            Operand::Const(c) => quote!(&#c),
+        }
+    }
+
+    /// The primal value itself (scalars are `Copy`).
+    pub fn pval(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Var { id, .. } => {
+                let x = self.primal(*id);
+                if self.is_ref(*id) {
+                    quote!((*#x))
+                } else {
+                    quote!(#x)
+                }
+            }
+            Operand::Const(c) => quote!(#c),
+        }
+    }
+
+    /// A reference to the tangent of an active variable.
+    pub fn dref(&self, id: VarId) -> TokenStream {
+        let d = self.dot(id);
+        if self.is_ref(id) {
+            quote!(#d)
+        } else {
+            quote!(&#d)
+        }
+    }
+
+    /// The tangent value of an active variable (scalars are `Copy`).
+    pub fn dval(&self, id: VarId) -> TokenStream {
+        let d = self.dot(id);
+        if self.is_ref(id) {
+            quote!((*#d))
+        } else {
+            quote!(#d)
+        }
+    }
+
+    /// The primal expression of an operation (calls excepted: each mode calls its companion).
+    pub fn primal_op(&self, op: &Op) -> TokenStream {
+        match op {
+            Op::Copy(o) => self.native(o),
+            Op::Neg(o) => {
+                let x = self.native(o);
+                quote!(-#x)
+            }
+            Op::Binary(bin, a, b) => {
+                let (a, b) = (self.native(a), self.native(b));
+                match bin {
+                    BinOp::Add => quote!(#a + #b),
+                    BinOp::Sub => quote!(#a - #b),
+                    BinOp::Mul => quote!(#a * #b),
+                    BinOp::Div => quote!(#a / #b),
+                }
+            }
+            Op::Scalar(m) => {
+                let receiver = self.native(&m.inputs[0]);
+                let name = &m.name;
+                let floats = m.inputs[1..].iter().map(|o| self.native(o));
+                let ints = &m.int_inputs;
+                quote!((#receiver).#name(#(#floats,)* #(#ints),*))
+            }
+            Op::Cast(o, ty) => {
+                let x = self.pval(o);
+                quote!(#x as #ty)
+            }
+            Op::Linear(method, o) => {
+                let x = self.native(o);
+                quote!((#x).#method())
+            }
+            Op::Read { buf, index, by_ref } => {
+                let b = self.primal(*buf);
+                if *by_ref {
+                    quote!(&#b[#index])
+                } else {
+                    quote!(#b[#index])
+                }
+            }
+            Op::Repeat { elem, len, vec } => {
+                let e = self.pval(elem);
+                if *vec {
+                    quote!(::std::vec![#e; #len])
+                } else {
+                    quote!([#e; #len])
+                }
+            }
+            Op::List { elems, vec } => {
+                let items = elems.iter().map(|e| self.pval(e));
+                if *vec {
+                    quote!(::std::vec![#(#items),*])
+                } else {
+                    quote!([#(#items),*])
+                }
+            }
+            Op::Const(tokens) => tokens.clone(),
+            Op::Call { .. } => unreachable!("calls are emitted by each mode"),
+        }
+    }
+
+    /// The arguments of a primal call.
+    pub fn call_args(&self, args: &[crate::ir::CallArg]) -> Vec<TokenStream> {
+        args.iter()
+            .map(|a| match a {
+                crate::ir::CallArg::Active { id, borrowed } => self.native(&Operand::Var {
+                    id: *id,
+                    borrowed: *borrowed,
+                }),
+                crate::ir::CallArg::Inactive(tokens) => tokens.clone(),
+            })
+            .collect()
+    }
+
+    pub fn name(&self, suffix: &str) -> Ident {
+        let name = &self.func.sig.ident;
+        format_ident!("{}_{}", name, suffix, span = name.span())
+    }
+
+    /// The parameters of the generated functions, as in the annotated one.
+    pub fn params(&self) -> Vec<TokenStream> {
+        self.sig
+            .params
+            .iter()
+            .map(|p| {
+                let (ident, ty) = (&p.ident, &p.ty);
+                let m = p.mutable.then(|| quote!(mut));
+                quote!(#m #ident: #ty)
+            })
+            .collect()
+    }
+
+    /// The arguments that forward the parameters unchanged.
+    pub fn param_names(&self) -> Vec<&Ident> {
+        self.sig.params.iter().map(|p| &p.ident).collect()
+    }
+
+    /// The active parameters with their variables.
+    pub fn active_params(&self) -> impl Iterator<Item = (&crate::signature::Param, VarId)> {
+        self.sig
+            .params
+            .iter()
+            .zip(&self.param_vars)
+            .filter_map(|(p, v)| v.map(|v| (p, v)))
+    }
+}
+
+/// A path to the companion of a called function: `g` -> `g_jvp`, `m::g` -> `m::g_jvp`.
+pub(crate) fn companion(path: &syn::Path, suffix: &str) -> syn::Path {
+    let mut path = path.clone();
+    if let Some(last) = path.segments.last_mut() {
+        last.ident = format_ident!("{}_{}", last.ident, suffix, span = last.ident.span());
+    }
+    path
+}
+
+/// Lints that generated code may trip without the user having written anything wrong: it
+/// declares what it may not use and mirrors the user's code, whose lints apply to the original.
+pub(crate) fn allow_lints() -> TokenStream {
+    quote! {
+        #[allow(
+            unused_mut,
+            unused_variables,
+            unused_assignments,
+            unused_parens,
+            unused_braces,
+            unreachable_code,
+            unused_labels,
+            non_snake_case,
+            dead_code,
+            clippy::all,
+            clippy::pedantic,
+            clippy::nursery
+        )]
+    }
+}

@@ -1,0 +1,63 @@
+//! The expansion core: a plain function over token streams, so that tests and fuzzing can call
+//! it without a compiler.
+
+use crate::emit::Model;
+use crate::errors::Errors;
+use crate::{attr, forward, lower, reverse, signature};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+
+/// Expands `#[differentiate(args)] item`: the item unchanged, then its derivatives; or, on any
+/// error, the item unchanged and the errors, each on the tokens it is about.
+pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: syn::ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(func)) => func,
+        Ok(other) => {
+            let error = syn::Error::new_spanned(
+                &other,
+                "`#[differentiate]` goes on a function; put it on each function to differentiate",
+            );
+            let mut out = other.to_token_stream();
+            out.extend(error.to_compile_error());
+            return out;
+        }
+        Err(error) => {
+            let mut out = item;
+            out.extend(error.to_compile_error());
+            return out;
+        }
+    };
+    let mut errors = Errors::default();
+    let args = match attr::parse(args) {
+        Ok(args) => args,
+        Err(error) => {
+            errors.add(error);
+            attr::Args::default()
+        }
+    };
+    let sig = signature::read(&func, &args, &mut errors);
+    let Some(sig) = sig.filter(|_| errors.is_empty()) else {
+        return fallback(&func, errors);
+    };
+    let lowered = lower::lower(&func, &sig);
+    if !lowered.errors.is_empty() {
+        return fallback(&func, lowered.errors);
+    }
+    let model = Model {
+        func: &func,
+        sig,
+        vars: lowered.body.vars,
+        stmts: lowered.body.stmts,
+        param_vars: lowered.param_vars,
+    };
+    let jvp = forward::emit(&model);
+    let vjp = reverse::emit(&model);
+    quote!(#func #jvp #vjp)
+}
+
+/// The user's function as written, so that the rest of the crate still compiles, and the errors.
+fn fallback(func: &syn::ItemFn, errors: Errors) -> TokenStream {
+    let mut out = func.to_token_stream();
+    out.extend(errors.into_compile_errors());
+    out
+}

@@ -1,0 +1,300 @@
+//! Forward mode: `f_jvp`, the value and one directional derivative.
+//!
+//! Every active value `x` gets a tangent `x_dot` of the same type, computed right after it:
+//!
+//! ```text
+//! // Before                          // After (f_jvp)
+//! fn f(x: f64, y: f64) -> f64 {      fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
+//!     x * y.sin()                        let t1 = (y).sin();
+//! }                                      let t1_dot = scalar::sin(y, t1) * y_dot;
+//!                                        let t2 = x * t1;
+//!                                        let t2_dot = tangent_add(&mul(&x_dot, &t1), &mul(&x, &t1_dot));
+//!                                        return (t2, owned(&t2_dot));
+//!                                    }
+//! ```
+
+use crate::emit::{Model, allow_lints, companion, rt};
+use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(crate) fn emit(model: &Model) -> TokenStream {
+    let rt = rt();
+    let vis = &model.func.vis;
+    let name = model.name("jvp");
+    let original = &model.func.sig.ident;
+    let params = model.params();
+    let tangents = model.active_params().map(|(p, v)| {
+        let (dot, ty) = (model.dot(v), &p.ty);
+        let m = p.mutable.then(|| quote!(mut));
+        quote!(#m #dot: #ty)
+    });
+    let ret = &model.sig.ret.ty;
+    let body = block(model, &model.stmts);
+    let doc = format!(
+        " Forward mode of [`{original}`]: its value and its directional derivative along the tangents (one per active parameter, in order)."
+    );
+    let _ = &rt;
+    let lints = allow_lints();
+    quote! {
+        #[doc = #doc]
+        #lints
+        #vis fn #name(#(#params,)* #(#tangents),*) -> (#ret, #ret) {
+            // The derivative stands for the function: using one uses the other.
+            let _ = #original;
+            #body
+        }
+    }
+}
+
+fn block(m: &Model, stmts: &Block) -> TokenStream {
+    let code = stmts.iter().map(|s| stmt(m, s));
+    quote!(#(#code)*)
+}
+
+fn stmt(m: &Model, s: &Stmt) -> TokenStream {
+    let rt = rt();
+    match s {
+        Stmt::Verbatim(tokens) => tokens.clone(),
+        Stmt::Let {
+            var,
+            mutable,
+            ty,
+            op,
+        } => {
+            let (x, dot) = (m.primal(*var), m.dot(*var));
+            let mt = mutable.then(|| quote!(mut));
+            let (ty_p, ty_pair) = match ty {
+                Some(t) => (quote!(: #t), quote!(: (#t, #t))),
+                None => (quote!(), quote!()),
+            };
+            match op {
+                None => quote!(let mut #x #ty_p; let mut #dot #ty_p;),
+                Some(Op::Call { func, args }) => {
+                    let call = jvp_call(m, func, args);
+                    quote!(let (#mt #x, #mt #dot) #ty_pair = #call;)
+                }
+                Some(op) => {
+                    let primal = m.primal_op(op);
+                    let tangent = tangent(m, op, *var);
+                    quote!(let #mt #x #ty_p = #primal; let #mt #dot #ty_p = #tangent;)
+                }
+            }
+        }
+        Stmt::LetTuple { vars, func, args } => {
+            let xs = vars.iter().map(|v| m.primal(*v));
+            let dots = vars.iter().map(|v| m.dot(*v));
+            let call = jvp_call(m, func, args);
+            quote!(let ((#(#xs),*), (#(#dots),*)) = #call;)
+        }
+        Stmt::Assign { var, op } => {
+            let (x, dot) = (m.primal(*var), m.dot(*var));
+            match op {
+                Op::Call { func, args } => {
+                    let call = jvp_call(m, func, args);
+                    quote!((#x, #dot) = #call;)
+                }
+                op => {
+                    let primal = m.primal_op(op);
+                    let tangent = tangent(m, op, *var);
+                    quote!(#x = #primal; #dot = #tangent;)
+                }
+            }
+        }
+        Stmt::Write { buf, index, value } => {
+            let (b, bd) = (m.primal(*buf), m.dot(*buf));
+            let v = m.pval(value);
+            let vd = tangent_of(m, value);
+            quote!(#b[#index] = #v; #bd[#index] = #vd;)
+        }
+        Stmt::Push { buf, value } => {
+            let (b, bd) = (m.primal(*buf), m.dot(*buf));
+            let v = m.pval(value);
+            let vd = tangent_of(m, value);
+            quote!(#b.push(#v); #bd.push(#vd);)
+        }
+        Stmt::If { cond, then, els } => {
+            let then = block(m, then);
+            let els = els.as_ref().map(|e| {
+                let e = block(m, e);
+                quote!(else { #e })
+            });
+            quote!(if #cond { #then } #els)
+        }
+        Stmt::Match { scrutinee, arms } => {
+            let arms = arms.iter().map(|a| {
+                let (pat, body) = (&a.pat, block(m, &a.body));
+                let guard = a.guard.as_ref().map(|g| quote!(if #g));
+                quote!(#pat #guard => { #body })
+            });
+            quote!(match #scrutinee { #(#arms)* })
+        }
+        Stmt::Loop { label, body } => {
+            let body = block(m, body);
+            let label = label.as_ref().map(|l| quote!(#l:));
+            quote!(#label loop { #body })
+        }
+        Stmt::While { label, cond, body } => {
+            let body = block(m, body);
+            let label = label.as_ref().map(|l| quote!(#l:));
+            quote!(#label while #cond { #body })
+        }
+        Stmt::For {
+            label,
+            pat,
+            iter,
+            body,
+        } => {
+            let body = block(m, body);
+            let label = label.as_ref().map(|l| quote!(#l:));
+            quote!(#label for #pat in #iter { #body })
+        }
+        Stmt::Block(b) => {
+            let b = block(m, b);
+            quote!({ #b })
+        }
+        Stmt::Break(label) => quote!(break #label;),
+        Stmt::Continue(label) => quote!(continue #label;),
+        Stmt::Return(values) => {
+            let primals: Vec<_> = values.iter().map(|v| m.pval(v)).collect();
+            let tangents: Vec<_> = values.iter().map(|v| tangent_of(m, v)).collect();
+            let _ = &rt;
+            if m.sig.ret.tuple.is_some() {
+                quote!(return ((#(#primals),*), (#(#tangents),*));)
+            } else {
+                quote!(return (#(#primals)*, #(#tangents)*);)
+            }
+        }
+    }
+}
+
+/// The owned tangent of an operand: a copy of the variable's tangent, or zero for a constant.
+fn tangent_of(m: &Model, o: &Operand) -> TokenStream {
+    let rt = rt();
+    match o {
+        Operand::Var { id, .. } => {
+            let d = m.dref(*id);
+            quote!(#rt::owned(#d))
+        }
+        Operand::Const(c) => quote!(#rt::zero_like(&#c)),
+    }
+}
+
+/// `g_jvp(args..., tangents of the active args...)`.
+fn jvp_call(m: &Model, func: &syn::Path, args: &[CallArg]) -> TokenStream {
+    let path = companion(func, "jvp");
+    let primals = m.call_args(args);
+    let tangents = args.iter().filter_map(|a| match a {
+        CallArg::Active { id, borrowed } => Some(if *borrowed {
+            m.dref(*id)
+        } else {
+            let d = m.dot(*id);
+            quote!(#d)
+        }),
+        CallArg::Inactive(_) => None,
+    });
+    quote!(#path(#(#primals,)* #(#tangents),*))
+}
+
+/// The tangent of an operation's result `out`, computed after its primal.
+fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
+    let rt = rt();
+    let y = m.primal(out);
+    let active = |o: &Operand| o.var();
+    match op {
+        Op::Copy(Operand::Var { id, .. }) => {
+            let d = m.dot(*id);
+            quote!(#d)
+        }
+        Op::Copy(Operand::Const(_)) | Op::Const(_) => quote!(#rt::zero_like(&#y)),
+        Op::Neg(o) => match active(o) {
+            Some(a) => {
+                let d = m.dref(a);
+                quote!(#rt::tangent_neg(#d))
+            }
+            None => quote!(#rt::zero_like(&#y)),
+        },
+        Op::Binary(bin, a, b) => {
+            let (da, db) = (active(a).map(|v| m.dref(v)), active(b).map(|v| m.dref(v)));
+            let (pa, pb) = (m.pref(a), m.pref(b));
+            let r = quote!(#rt::rules::arith);
+            match (bin, da, db) {
+                (_, None, None) => quote!(#rt::zero_like(&#y)),
+                (BinOp::Add, Some(da), Some(db)) => quote!(#rt::tangent_add(#da, #db)),
+                (BinOp::Sub, Some(da), Some(db)) => quote!(#rt::tangent_sub(#da, #db)),
+                (BinOp::Add | BinOp::Sub, Some(da), None) => quote!(#rt::owned(#da)),
+                (BinOp::Add, None, Some(db)) => quote!(#rt::owned(#db)),
+                (BinOp::Sub, None, Some(db)) => quote!(#rt::tangent_neg(#db)),
+                (BinOp::Mul, Some(da), Some(db)) => {
+                    quote!(#rt::tangent_add(&#r::mul(#da, #pb), &#r::mul(#pa, #db)))
+                }
+                (BinOp::Mul, Some(da), None) => quote!(#r::mul(#da, #pb)),
+                (BinOp::Mul, None, Some(db)) => quote!(#r::mul(#pa, #db)),
+                (BinOp::Div, Some(da), Some(db)) => quote!(#rt::tangent_add(
+                    &#r::div_tangent_lhs(#da, #pb),
+                    &#r::div_tangent_rhs(#pa, #pb, &#y, #db)
+                )),
+                (BinOp::Div, Some(da), None) => quote!(#r::div_tangent_lhs(#da, #pb)),
+                (BinOp::Div, None, Some(db)) => quote!(#r::div_tangent_rhs(#pa, #pb, &#y, #db)),
+            }
+        }
+        Op::Scalar(s) => {
+            let name = &s.name;
+            let inputs = s.inputs.iter().map(|o| m.pval(o));
+            let ints = &s.int_inputs;
+            let partials = quote!(#rt::scalar::#name(#(#inputs,)* #(#ints,)* #y));
+            if s.inputs.len() == 1 {
+                let d = m.dval(active(&s.inputs[0]).expect("an active scalar operation"));
+                quote!(#partials * #d)
+            } else {
+                let p = crate::lower::hygienic("partials");
+                let terms: Vec<TokenStream> = s
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, o)| {
+                        let i = syn::Index::from(i);
+                        active(o).map(|v| {
+                            let d = m.dval(v);
+                            quote!(#p.#i * #d)
+                        })
+                    })
+                    .collect();
+                quote!({ let #p = #partials; #(#terms)+* })
+            }
+        }
+        Op::Cast(o, ty) => {
+            let d = m.dval(active(o).expect("an active cast"));
+            quote!(#d as #ty)
+        }
+        Op::Linear(method, o) => {
+            let d = m.dot(active(o).expect("an active copy"));
+            quote!((#d).#method())
+        }
+        Op::Read { buf, index, by_ref } => {
+            let d = m.dot(*buf);
+            if *by_ref {
+                quote!(&#d[#index])
+            } else {
+                quote!(#rt::owned(&#d[#index]))
+            }
+        }
+        Op::Repeat { elem, len, vec } => {
+            let e = tangent_of(m, elem);
+            if *vec {
+                quote!(::std::vec![#e; #len])
+            } else {
+                quote!([#e; #len])
+            }
+        }
+        Op::List { elems, vec } => {
+            let items = elems.iter().map(|e| tangent_of(m, e));
+            if *vec {
+                quote!(::std::vec![#(#items),*])
+            } else {
+                quote!([#(#items),*])
+            }
+        }
+        Op::Call { .. } => unreachable!("calls are emitted with their companion"),
+    }
+}

@@ -1,0 +1,247 @@
+//! The model the emitters work on: the annotated body lowered to A-normal form.
+//!
+//! Every active computation is one [`Op`] assigned to a variable, every operand is an active
+//! variable or an inactive temporary, and control flow keeps the shape the user wrote (its
+//! conditions are copied verbatim: they are discrete and carry no derivative). Inactive
+//! statements are kept as the user's tokens.
+
+use proc_macro2::{Ident, TokenStream};
+use syn::{Lifetime, Type};
+
+/// Index of a [`Var`] in [`Body::vars`].
+pub(crate) type VarId = usize;
+
+/// An active value: a parameter, a user binding or a temporary of the lowering.
+pub(crate) struct Var {
+    /// The primal name in generated code: the user's identifier (with its span) or a hygienic
+    /// temporary.
+    pub ident: Ident,
+    /// A name unique in the function, the stem of the tangent `<uniq>_dot` and adjoint `<uniq>_bar`.
+    pub uniq: String,
+    /// The primal (and tangent) is a reference to the value: `&[f64]` parameters and the items of
+    /// `.iter()`.
+    pub is_ref: bool,
+    /// A parameter of the function: its shape is fixed for the whole call.
+    pub param: bool,
+}
+
+/// An input of an operation.
+#[derive(Clone)]
+pub(crate) enum Operand {
+    /// An active variable; `borrowed` when the user wrote `&x`.
+    Var { id: VarId, borrowed: bool },
+    /// An inactive value, always a simple identifier bound by an earlier inactive `let`.
+    Const(Ident),
+}
+
+impl Operand {
+    pub fn var(&self) -> Option<VarId> {
+        match self {
+            Operand::Var { id, .. } => Some(*id),
+            Operand::Const(_) => None,
+        }
+    }
+}
+
+/// A binary arithmetic operator.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// A method with a rule in the scalar table of the runtime.
+pub(crate) struct ScalarMethod {
+    pub name: Ident,
+    /// Float inputs, the receiver first.
+    pub inputs: Vec<Operand>,
+    /// Integer inputs (the exponent of `powi`), passed through.
+    pub int_inputs: Vec<Ident>,
+}
+
+/// One argument of a call to a differentiable function.
+pub(crate) enum CallArg {
+    Active { id: VarId, borrowed: bool },
+    Inactive(TokenStream),
+}
+
+/// An operation whose result is assigned to an active variable.
+pub(crate) enum Op {
+    /// `y = x` (also `*x`, and a cast to the same float type).
+    Copy(Operand),
+    /// `y = -x`.
+    Neg(Operand),
+    /// `y = a ∘ b`.
+    Binary(BinOp, Operand, Operand),
+    /// `y = x.sin()`, `y = a.atan2(b)`, ...
+    Scalar(ScalarMethod),
+    /// `y = x as F` with `F` a float type.
+    Cast(Operand, Type),
+    /// `y = x.clone()`, `x.to_vec()`, ...: linear and structural, so the tangent is the same
+    /// method applied to the tangent and the adjoint passes through.
+    Linear(Ident, Operand),
+    /// `y = buf[index]`; `by_ref` when the element is bound by reference (`.iter()` items).
+    Read {
+        buf: VarId,
+        index: Ident,
+        by_ref: bool,
+    },
+    /// `vec![elem; len]` or `[elem; len]`.
+    Repeat {
+        elem: Operand,
+        len: TokenStream,
+        vec: bool,
+    },
+    /// `vec![a, b]` or `[a, b]`.
+    List { elems: Vec<Operand>, vec: bool },
+    /// `y = g(args)`: an annotated function or a custom rule, through `g_jvp` / `g_vjp`.
+    Call { func: syn::Path, args: Vec<CallArg> },
+    /// A value that does not depend on the inputs, assigned to a variable that is active
+    /// elsewhere: `let mut s = 0.0;`, `Vec::with_capacity(n)`.
+    Const(TokenStream),
+}
+
+/// A statement of the lowered body.
+pub(crate) enum Stmt {
+    /// An inactive statement, as the user wrote it.
+    Verbatim(TokenStream),
+    /// `let [mut] x[: T] = op;` (`op` is `None` for a deferred initialisation `let x;`).
+    Let {
+        var: VarId,
+        mutable: bool,
+        ty: Option<Type>,
+        op: Option<Op>,
+    },
+    /// `let (a, b) = g(args);`: a call returning a tuple, destructured.
+    LetTuple {
+        vars: Vec<VarId>,
+        func: syn::Path,
+        args: Vec<CallArg>,
+    },
+    /// `x = op;`
+    Assign {
+        var: VarId,
+        op: Op,
+    },
+    /// `buf[index] = value;`
+    Write {
+        buf: VarId,
+        index: Ident,
+        value: Operand,
+    },
+    /// `buf.push(value);`
+    Push {
+        buf: VarId,
+        value: Operand,
+    },
+    If {
+        cond: TokenStream,
+        then: Block,
+        els: Option<Block>,
+    },
+    Match {
+        scrutinee: TokenStream,
+        arms: Vec<Arm>,
+    },
+    Loop {
+        label: Option<Lifetime>,
+        body: Block,
+    },
+    While {
+        label: Option<Lifetime>,
+        cond: TokenStream,
+        body: Block,
+    },
+    For {
+        label: Option<Lifetime>,
+        pat: TokenStream,
+        iter: TokenStream,
+        body: Block,
+    },
+    Block(Block),
+    Break(Option<Lifetime>),
+    Continue(Option<Lifetime>),
+    /// Leave the function with these values (one per component of a tuple return).
+    Return(Vec<Operand>),
+}
+
+pub(crate) type Block = Vec<Stmt>;
+
+pub(crate) struct Arm {
+    pub pat: TokenStream,
+    pub guard: Option<TokenStream>,
+    pub body: Block,
+}
+
+/// The lowered body with its variables.
+pub(crate) struct Body {
+    pub vars: Vec<Var>,
+    pub stmts: Block,
+}
+
+impl Stmt {
+    /// Calls `f` on every statement in this one, nested ones included, in order.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Stmt)) {
+        f(self);
+        let mut walk_block = |b: &'a Block| b.iter().for_each(|s| s.walk(f));
+        match self {
+            Stmt::If { then, els, .. } => {
+                walk_block(then);
+                if let Some(e) = els {
+                    walk_block(e);
+                }
+            }
+            Stmt::Match { arms, .. } => arms.iter().for_each(|a| walk_block(&a.body)),
+            Stmt::Loop { body, .. } | Stmt::While { body, .. } | Stmt::For { body, .. } => {
+                walk_block(body)
+            }
+            Stmt::Block(b) => walk_block(b),
+            _ => {}
+        }
+    }
+
+    /// Whether this statement changes control flow or contains statements that do.
+    pub fn is_control(&self) -> bool {
+        matches!(
+            self,
+            Stmt::If { .. }
+                | Stmt::Match { .. }
+                | Stmt::Loop { .. }
+                | Stmt::While { .. }
+                | Stmt::For { .. }
+                | Stmt::Block(_)
+                | Stmt::Break(_)
+                | Stmt::Continue(_)
+                | Stmt::Return(_)
+        )
+    }
+}
+
+impl Op {
+    /// The active variables this operation reads.
+    pub fn inputs(&self) -> Vec<VarId> {
+        let from = |ops: &[&Operand]| ops.iter().filter_map(|o| o.var()).collect::<Vec<_>>();
+        match self {
+            Op::Copy(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Linear(_, a) => from(&[a]),
+            Op::Binary(_, a, b) => from(&[a, b]),
+            Op::Scalar(m) => m.inputs.iter().filter_map(Operand::var).collect(),
+            Op::Read { buf, .. } => vec![*buf],
+            Op::Repeat { elem, .. } => from(&[elem]),
+            Op::List { elems, .. } => elems.iter().filter_map(Operand::var).collect(),
+            Op::Call { args, .. } => call_inputs(args),
+            Op::Const(_) => Vec::new(),
+        }
+    }
+}
+
+/// The active variables passed to a call.
+pub(crate) fn call_inputs(args: &[CallArg]) -> Vec<VarId> {
+    args.iter()
+        .filter_map(|a| match a {
+            CallArg::Active { id, .. } => Some(*id),
+            CallArg::Inactive(_) => None,
+        })
+        .collect()
+}

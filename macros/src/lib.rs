@@ -1,0 +1,29 @@
+//! `#[differentiate]`: the procedural macro of matcalc. Use it through the `matcalc` crate.
+//!
+//! The pipeline, one module per stage: `attr` reads the attribute's arguments, `signature`
+//! reads the function's signature, `lower` lowers the body to the model of `ir` (and finds every
+//! error), `forward` and `reverse` emit the derivative functions, `expand` ties them together.
+#![forbid(unsafe_code)]
+
+mod attr;
+mod emit;
+mod errors;
+pub(crate) mod expand;
+mod forward;
+mod ir;
+mod lower;
+mod reverse;
+mod rules;
+mod signature;
+
+use proc_macro::TokenStream;
+
+/// Emits the forward-mode (`f_jvp`) and reverse-mode (`f_vjp`, `f_grad`) derivatives of the
+/// function it annotates, beside it. See the `matcalc` crate for the contract and examples.
+#[proc_macro_attribute]
+pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::differentiate(args.into(), item.into()).into()
+}
+
+#[cfg(test)]
+mod tests;

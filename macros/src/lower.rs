@@ -1,0 +1,1696 @@
+//! Lowering: the annotated body to the model of [`crate::ir`], with activity analysis.
+//!
+//! A value is active when it depends on an active parameter. Activity is decided per binding
+//! and flow-insensitively: a `let mut s = 0.0;` later given an active value is active from its
+//! declaration on. Since that is only known after the whole body has been seen, lowering runs
+//! to a fixed point: each pass records the bindings that received active values, and the next
+//! pass starts from them. Binding numbers are given in traversal order, so they are the same in
+//! every pass. Only the last pass's errors are reported.
+//!
+//! Every user-facing error about the body is found here, on the user's tokens.
+
+use crate::errors::Errors;
+use crate::ir::{Arm, BinOp, Block, CallArg, Op, Operand, ScalarMethod, Stmt, Var, VarId};
+use crate::rules::{self, ScalarArity};
+use crate::signature::Signature;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote};
+use std::collections::HashSet;
+use syn::punctuated::Punctuated;
+use syn::visit::Visit;
+use syn::{Expr, ExprMacro, Lifetime, Pat, Token};
+
+/// The lowered body and the errors found.
+pub(crate) struct Lowered {
+    pub body: crate::ir::Body,
+    /// The variable of each parameter, `None` for an inactive one.
+    pub param_vars: Vec<Option<VarId>>,
+    pub errors: Errors,
+}
+
+const MAX_PASSES: usize = 64;
+
+pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
+    let mut assumed = HashSet::new();
+    let mut pass = 0;
+    loop {
+        let mut lowerer = Lowerer::new(sig, &assumed);
+        let stmts = lowerer.function(func);
+        pass += 1;
+        if lowerer.found.is_subset(&assumed) || pass == MAX_PASSES {
+            return Lowered {
+                body: crate::ir::Body {
+                    vars: lowerer.vars,
+                    stmts,
+                },
+                param_vars: lowerer.param_vars,
+                errors: lowerer.errors,
+            };
+        }
+        assumed.extend(lowerer.found);
+    }
+}
+
+/// A name in scope: its binding number and, when active, its variable.
+#[derive(Clone, Copy)]
+struct Binding {
+    id: usize,
+    var: Option<VarId>,
+}
+
+/// How the tail expression of a block is used.
+#[derive(Clone, Copy)]
+enum Tail {
+    /// The function's body: the tail is returned.
+    Return,
+    /// A block used as a value: the tail is assigned to this variable.
+    Into(VarId),
+    /// A block in statement position: the tail is evaluated for its effects.
+    Discard,
+}
+
+struct LoopFrame {
+    label: Option<String>,
+    /// The variable a `break value` assigns (for `loop` used as a value).
+    out: Option<VarId>,
+}
+
+struct Lowerer<'a> {
+    sig: &'a Signature,
+    assumed: &'a HashSet<usize>,
+    found: HashSet<usize>,
+    next_binding: usize,
+    vars: Vec<Var>,
+    scopes: Vec<Vec<(String, Binding)>>,
+    taken_names: HashSet<String>,
+    next_temp: usize,
+    loops: Vec<LoopFrame>,
+    param_vars: Vec<Option<VarId>>,
+    errors: Errors,
+}
+
+/// A hygienic identifier: generated locals never collide with the user's names.
+pub(crate) fn hygienic(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(sig: &'a Signature, assumed: &'a HashSet<usize>) -> Self {
+        Lowerer {
+            sig,
+            assumed,
+            found: HashSet::new(),
+            next_binding: 0,
+            vars: Vec::new(),
+            scopes: vec![Vec::new()],
+            taken_names: HashSet::new(),
+            next_temp: 0,
+            loops: Vec::new(),
+            param_vars: Vec::new(),
+            errors: Errors::default(),
+        }
+    }
+
+    // ----- names, bindings and variables -----
+
+    fn unique(&mut self, stem: &str) -> String {
+        let mut name = stem.trim_start_matches("r#").to_string();
+        let mut n = 1;
+        while !self.taken_names.insert(name.clone()) {
+            name = format!("{stem}_{n}");
+            n += 1;
+        }
+        name
+    }
+
+    fn new_var(&mut self, ident: Ident, stem: &str, is_ref: bool, param: bool) -> VarId {
+        let uniq = self.unique(stem);
+        self.vars.push(Var {
+            ident,
+            uniq,
+            is_ref,
+            param,
+        });
+        self.vars.len() - 1
+    }
+
+    fn temp(&mut self, is_ref: bool) -> VarId {
+        self.next_temp += 1;
+        let uniq = self.unique(&format!("t{}", self.next_temp));
+        let ident = hygienic(&uniq);
+        self.vars.push(Var {
+            ident,
+            uniq,
+            is_ref,
+            param: false,
+        });
+        self.vars.len() - 1
+    }
+
+    /// Binds an inactive value to a hygienic temporary: `let c1 = expr;`.
+    fn const_temp(&mut self, expr: &dyn ToTokens, out: &mut Block) -> Ident {
+        self.next_temp += 1;
+        let ident = hygienic(&format!("c{}", self.next_temp));
+        out.push(Stmt::Verbatim(quote!(let #ident = #expr;)));
+        ident
+    }
+
+    fn new_binding(&mut self) -> usize {
+        self.next_binding += 1;
+        self.next_binding - 1
+    }
+
+    fn bind(&mut self, name: &Ident, binding: Binding) {
+        let scope = self.scopes.last_mut().expect("a scope is always open");
+        scope.push((unraw(name), binding));
+    }
+
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| *b)
+    }
+
+    /// The binding a single-identifier path refers to.
+    fn path_binding(&self, e: &Expr) -> Option<Binding> {
+        match e {
+            Expr::Path(p) if p.qself.is_none() => self.lookup(&unraw(p.path.get_ident()?)),
+            Expr::Paren(p) => self.path_binding(&p.expr),
+            Expr::Group(g) => self.path_binding(&g.expr),
+            _ => None,
+        }
+    }
+
+    fn active_var(&self, e: &Expr) -> Option<VarId> {
+        self.path_binding(e).and_then(|b| b.var)
+    }
+
+    /// Binds a new user variable; active when its value is or when a later pass found it so.
+    fn user_binding(&mut self, ident: &Ident, value_active: bool, is_ref: bool) -> Option<VarId> {
+        let id = self.new_binding();
+        if value_active {
+            self.found.insert(id);
+        }
+        let var = (value_active || self.assumed.contains(&id))
+            .then(|| self.new_var(ident.clone(), &unraw(ident), is_ref, false));
+        self.bind(ident, Binding { id, var });
+        var
+    }
+
+    /// Binds every name of an inactive pattern, so that it shadows outer active names.
+    fn bind_inactive_pattern(&mut self, pat: &Pat) {
+        struct Names(Vec<Ident>);
+        impl<'ast> Visit<'ast> for Names {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                self.0.push(p.ident.clone());
+                syn::visit::visit_pat_ident(self, p);
+            }
+        }
+        let mut names = Names(Vec::new());
+        names.visit_pat(pat);
+        for name in names.0 {
+            let id = self.new_binding();
+            self.bind(&name, Binding { id, var: None });
+        }
+    }
+
+    fn scoped<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.scopes.push(Vec::new());
+        let result = f(self);
+        self.scopes.pop();
+        result
+    }
+
+    fn mark_assigned(&mut self, target: Binding, value_active: bool) {
+        if value_active {
+            self.found.insert(target.id);
+        }
+    }
+
+    // ----- activity -----
+
+    /// Whether an expression yields an active float value.
+    fn expr_active(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Path(_) => self.active_var(e).is_some(),
+            Expr::Lit(_) => false,
+            Expr::Binary(b) => {
+                use syn::BinOp as B;
+                match b.op {
+                    B::Add(_) | B::Sub(_) | B::Mul(_) | B::Div(_) | B::Rem(_) => {
+                        self.expr_active(&b.left) || self.expr_active(&b.right)
+                    }
+                    _ => false,
+                }
+            }
+            Expr::Unary(u) => match u.op {
+                syn::UnOp::Not(_) => false,
+                _ => self.expr_active(&u.expr),
+            },
+            Expr::Paren(p) => self.expr_active(&p.expr),
+            Expr::Group(g) => self.expr_active(&g.expr),
+            Expr::Reference(r) => self.expr_active(&r.expr),
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if rules::INACTIVE_METHODS.contains(&name.as_str()) {
+                    return false;
+                }
+                self.expr_active(&m.receiver)
+                    || self.mentions_active_expr(&m.receiver)
+                    || m.args.iter().any(|a| self.expr_active(a))
+            }
+            Expr::Call(c) => {
+                if let Expr::Path(p) = &*c.func
+                    && let Some(last) = p.path.segments.last()
+                    && rules::INACTIVE_METHODS.contains(&last.ident.to_string().as_str())
+                {
+                    return false;
+                }
+                c.args.iter().any(|a| self.expr_active(a))
+            }
+            Expr::Index(i) => self.expr_active(&i.expr),
+            Expr::Field(f) => self.expr_active(&f.base),
+            Expr::Cast(c) => rules::is_float_type(&c.ty) && self.expr_active(&c.expr),
+            Expr::If(i) => {
+                block_tail(&i.then_branch).is_some_and(|t| self.expr_active(t))
+                    || i.else_branch
+                        .as_ref()
+                        .is_some_and(|(_, e)| self.expr_active(e))
+            }
+            Expr::Match(m) => m.arms.iter().any(|a| self.expr_active(&a.body)),
+            Expr::Block(b) => block_tail(&b.block).is_some_and(|t| self.expr_active(t)),
+            Expr::Loop(l) => {
+                let mut breaks = BreakValues(Vec::new());
+                breaks.visit_block(&l.body);
+                breaks.0.iter().any(|e| self.expr_active(e))
+            }
+            Expr::Macro(m) if macro_name(&m.mac) == "vec" => match parse_vec_macro(m) {
+                Some(VecMacro::Repeat(e, _)) => self.expr_active(&e),
+                Some(VecMacro::List(items)) => items.iter().any(|e| self.expr_active(e)),
+                None => false,
+            },
+            Expr::Array(a) => a.elems.iter().any(|e| self.expr_active(e)),
+            Expr::Repeat(r) => self.expr_active(&r.expr),
+            Expr::Tuple(t) => t.elems.iter().any(|e| self.expr_active(e)),
+            Expr::Closure(_)
+            | Expr::Unsafe(_)
+            | Expr::Async(_)
+            | Expr::Try(_)
+            | Expr::Await(_)
+            | Expr::TryBlock(_) => self.mentions_active_expr(e),
+            _ => false,
+        }
+    }
+
+    /// Whether any name in `e` refers to an active variable.
+    fn mentions_active_expr(&self, e: &Expr) -> bool {
+        let mut paths = Paths(Vec::new());
+        paths.visit_expr(e);
+        paths
+            .0
+            .iter()
+            .any(|name| self.lookup(name).is_some_and(|b| b.var.is_some()))
+    }
+
+    // ----- the function -----
+
+    fn function(&mut self, func: &syn::ItemFn) -> Block {
+        let mut out = Vec::new();
+        for param in &self.sig.params {
+            let id = self.new_binding();
+            let var = if param.adjoint.is_some() {
+                let is_ref = matches!(param.ty, syn::Type::Reference(_));
+                let var = self.new_var(param.ident.clone(), &unraw(&param.ident), is_ref, true);
+                self.found.insert(id);
+                Some(var)
+            } else if self.assumed.contains(&id) {
+                // An inactive parameter given an active value in the body: from here on it is an
+                // active local that starts with a zero tangent.
+                let var = self.new_var(param.ident.clone(), &unraw(&param.ident), false, false);
+                let ident = &param.ident;
+                out.push(Stmt::Let {
+                    var,
+                    mutable: true,
+                    ty: None,
+                    op: Some(Op::Const(quote!(#ident))),
+                });
+                Some(var)
+            } else {
+                None
+            };
+            self.param_vars.push(var.filter(|v| self.vars[*v].param));
+            self.bind(&param.ident, Binding { id, var });
+        }
+        let stmts = &func.block.stmts;
+        self.stmts(stmts, &mut out, Tail::Return);
+        out
+    }
+
+    fn stmts(&mut self, stmts: &[syn::Stmt], out: &mut Block, tail: Tail) {
+        for (i, stmt) in stmts.iter().enumerate() {
+            match stmt {
+                syn::Stmt::Expr(e, None) if i + 1 == stmts.len() => self.tail(e, out, tail),
+                _ => self.stmt(stmt, out),
+            }
+        }
+    }
+
+    fn tail(&mut self, e: &Expr, out: &mut Block, tail: Tail) {
+        match tail {
+            Tail::Return => self.return_value(Some(e), e, out),
+            Tail::Into(var) => {
+                if is_diverging(e) {
+                    self.expr_stmt(e, out);
+                } else {
+                    let op = self.op(e, out);
+                    out.push(Stmt::Assign { var, op });
+                }
+            }
+            Tail::Discard => self.expr_stmt(e, out),
+        }
+    }
+
+    fn stmt(&mut self, stmt: &syn::Stmt, out: &mut Block) {
+        match stmt {
+            syn::Stmt::Local(local) => self.local(local, out),
+            syn::Stmt::Item(item) => out.push(Stmt::Verbatim(item.to_token_stream())),
+            syn::Stmt::Macro(m) => {
+                self.check_macro(&m.mac);
+                self.check_verbatim(&|v| v.visit_stmt_macro(m));
+                out.push(Stmt::Verbatim(m.to_token_stream()));
+            }
+            syn::Stmt::Expr(e, _) => self.expr_stmt(e, out),
+        }
+    }
+
+    // ----- let -----
+
+    fn local(&mut self, local: &syn::Local, out: &mut Block) {
+        let init = local.init.as_ref();
+        let init_active = init.is_some_and(|i| self.expr_active(&i.expr));
+        if let Some(init) = init
+            && let Some((_, diverge)) = &init.diverge
+        {
+            if init_active {
+                self.errors.push(
+                    &local.pat,
+                    "`let ... else` cannot bind an active value; bind it with `let` and branch with `if`",
+                );
+            }
+            self.check_verbatim(&|v| v.visit_expr(&init.expr));
+            self.check_verbatim(&|v| v.visit_expr(diverge));
+            self.bind_inactive_pattern(&local.pat);
+            out.push(Stmt::Verbatim(local.to_token_stream()));
+            return;
+        }
+        let (pat, ty) = match &local.pat {
+            Pat::Type(t) => (&*t.pat, Some((*t.ty).clone())),
+            p => (p, None),
+        };
+        match pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                let first_pass_id = self.next_binding;
+                let would_be_active = init_active || self.assumed.contains(&first_pass_id);
+                if !would_be_active {
+                    if let Some(init) = init {
+                        self.check_verbatim(&|v| v.visit_expr(&init.expr));
+                    }
+                    self.user_binding(&p.ident, false, false);
+                    out.push(Stmt::Verbatim(local.to_token_stream()));
+                    return;
+                }
+                let op = init.map(|i| self.op(&i.expr, out));
+                let is_ref = match &op {
+                    Some(Op::Copy(Operand::Var {
+                        id,
+                        borrowed: false,
+                    })) => self.vars[*id].is_ref,
+                    Some(Op::Read { by_ref, .. }) => *by_ref,
+                    _ => false,
+                };
+                let op = op.map(|op| self.isolate(op, &p.ident, out));
+                let var = self
+                    .user_binding(&p.ident, init_active, is_ref)
+                    .expect("the binding was found active");
+                out.push(Stmt::Let {
+                    var,
+                    mutable: p.mutability.is_some(),
+                    ty,
+                    op,
+                });
+            }
+            Pat::Tuple(t) if init_active => self.local_tuple(t, &init.expect("active").expr, out),
+            Pat::Wild(_) if init_active => {
+                let init = &init.expect("active").expr;
+                self.operand(init, out);
+            }
+            other => {
+                if init_active {
+                    self.errors.push(
+                        other,
+                        "this pattern cannot bind an active value; bind a name or a tuple of names",
+                    );
+                }
+                if let Some(init) = init {
+                    self.check_verbatim(&|v| v.visit_expr(&init.expr));
+                }
+                self.bind_inactive_pattern(&local.pat);
+                out.push(Stmt::Verbatim(local.to_token_stream()));
+            }
+        }
+    }
+
+    /// Moves an operation into a temporary when it reads a variable that the statement's target
+    /// shadows or overwrites, so that emitters can compute tangents and residuals after the
+    /// primal assignment without reading the new value.
+    fn isolate(&mut self, op: Op, target: &Ident, out: &mut Block) -> Op {
+        let target = unraw(target);
+        let reads_target = op
+            .inputs()
+            .iter()
+            .any(|v| unraw(&self.vars[*v].ident) == target);
+        if !reads_target || matches!(op, Op::Copy(_)) {
+            return op;
+        }
+        let is_ref = matches!(op, Op::Read { by_ref: true, .. });
+        let t = self.temp(is_ref);
+        out.push(Stmt::Let {
+            var: t,
+            mutable: false,
+            ty: None,
+            op: Some(op),
+        });
+        Op::Copy(Operand::Var {
+            id: t,
+            borrowed: false,
+        })
+    }
+
+    fn local_tuple(&mut self, pat: &syn::PatTuple, init: &Expr, out: &mut Block) {
+        let names: Option<Vec<(Ident, bool)>> = pat
+            .elems
+            .iter()
+            .map(|p| match p {
+                Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
+                    Some((i.ident.clone(), i.mutability.is_some()))
+                }
+                Pat::Wild(_) => Some((hygienic("_"), false)),
+                _ => None,
+            })
+            .collect();
+        let Some(names) = names else {
+            self.errors.push(
+                pat,
+                "nested patterns cannot bind active values; destructure one level: `let (a, b) = ...`",
+            );
+            return;
+        };
+        match strip_parens(init) {
+            Expr::Tuple(t) if t.elems.len() == names.len() => {
+                // Evaluate every element before binding any name: `let (a, b) = (b, a);` swaps.
+                let values: Vec<Op> = t.elems.iter().map(|e| self.op(e, out)).collect();
+                let temps: Vec<VarId> = values
+                    .into_iter()
+                    .map(|op| {
+                        let t = self.temp(false);
+                        out.push(Stmt::Let {
+                            var: t,
+                            mutable: false,
+                            ty: None,
+                            op: Some(op),
+                        });
+                        t
+                    })
+                    .collect();
+                for ((name, mutable), t) in names.iter().zip(temps) {
+                    if name == "_" {
+                        continue;
+                    }
+                    let var = self
+                        .user_binding(name, true, false)
+                        .expect("active by construction");
+                    out.push(Stmt::Let {
+                        var,
+                        mutable: *mutable,
+                        ty: None,
+                        op: Some(Op::Copy(Operand::Var {
+                            id: t,
+                            borrowed: false,
+                        })),
+                    });
+                }
+            }
+            Expr::Call(call) if !is_scalar_function(call) => {
+                let Some(func) = self.callee(call) else { return };
+                let args = self.call_args(call, out);
+                let mut vars = Vec::new();
+                for (name, mutable) in &names {
+                    if *mutable {
+                        self.errors.push(
+                            name,
+                            "bind the result of a call immutably, then copy it into a `let mut`",
+                        );
+                    }
+                    let bound = if name == "_" { hygienic("unused") } else { name.clone() };
+                    let var = self.user_binding(&bound, true, false).expect("active");
+                    vars.push(var);
+                }
+                out.push(Stmt::LetTuple { vars, func, args });
+            }
+            other => self.errors.push(
+                other,
+                "an active tuple must be written out `(a, b)` or come from a call; fields of active tuples are not supported",
+            ),
+        }
+    }
+
+    // ----- statements -----
+
+    fn expr_stmt(&mut self, e: &Expr, out: &mut Block) {
+        match e {
+            Expr::Assign(a) => self.assign(&a.left, &a.right, None, e, out),
+            Expr::Binary(b) if compound_op(&b.op).is_some() => {
+                let op = compound_op(&b.op).expect("checked");
+                self.assign(&b.left, &b.right, Some(op), e, out)
+            }
+            Expr::Binary(b) if is_other_compound(&b.op) && self.expr_active(&b.right) => {
+                self.errors.push(
+                    &b.op,
+                    "no derivative rule for this compound assignment; matcalc differentiates `+=`, `-=`, `*=` and `/=`",
+                );
+            }
+            Expr::MethodCall(m) if m.method == "push" && m.args.len() == 1 => self.push(m, e, out),
+            Expr::If(_) | Expr::Match(_) | Expr::While(_) | Expr::ForLoop(_) | Expr::Loop(_) => {
+                self.control_stmt(e, out)
+            }
+            Expr::Block(b) if b.label.is_none() => self.control_stmt(e, out),
+            Expr::Return(r) => self.return_value(r.expr.as_deref(), e, out),
+            Expr::Break(b) => self.brk(b, out),
+            Expr::Continue(c) => out.push(Stmt::Continue(c.label.clone())),
+            Expr::Macro(m) => {
+                self.check_macro(&m.mac);
+                self.check_verbatim(&|v| v.visit_expr(e));
+                out.push(Stmt::Verbatim(quote!(#e;)));
+            }
+            _ => {
+                if let Some(message) = unsupported(e) {
+                    self.errors.push(e, message);
+                    return;
+                }
+                self.check_verbatim(&|v| v.visit_expr(e));
+                out.push(Stmt::Verbatim(quote!(#e;)));
+            }
+        }
+    }
+
+    /// `left = right` or `left op= right`.
+    fn assign(
+        &mut self,
+        left: &Expr,
+        right: &Expr,
+        compound: Option<BinOp>,
+        whole: &Expr,
+        out: &mut Block,
+    ) {
+        let right_active = self.expr_active(right);
+        match strip_parens(left) {
+            Expr::Path(_) if self.path_binding(left).is_some() => {
+                let target = self.path_binding(left).expect("checked");
+                self.mark_assigned(target, right_active);
+                let Some(var) = target.var else {
+                    self.check_verbatim(&|v| v.visit_expr(right));
+                    out.push(Stmt::Verbatim(quote!(#whole;)));
+                    return;
+                };
+                let op = match compound {
+                    None => self.op(right, out),
+                    Some(bin) => {
+                        let rhs = self.operand(right, out);
+                        Op::Binary(
+                            bin,
+                            Operand::Var {
+                                id: var,
+                                borrowed: false,
+                            },
+                            rhs,
+                        )
+                    }
+                };
+                let ident = self.vars[var].ident.clone();
+                let op = self.isolate(op, &ident, out);
+                out.push(Stmt::Assign { var, op });
+            }
+            Expr::Index(ix) if self.path_binding(&ix.expr).is_some() => {
+                let target = self.path_binding(&ix.expr).expect("checked");
+                self.mark_assigned(target, right_active);
+                let Some(buf) = target.var else {
+                    self.check_verbatim(&|v| v.visit_expr(right));
+                    out.push(Stmt::Verbatim(quote!(#whole;)));
+                    return;
+                };
+                self.check_verbatim(&|v| v.visit_expr(&ix.index));
+                let index = self.const_temp(&ix.index, out);
+                let value = match compound {
+                    None => self.operand(right, out),
+                    Some(bin) => {
+                        let old = self.temp(false);
+                        out.push(Stmt::Let {
+                            var: old,
+                            mutable: false,
+                            ty: None,
+                            op: Some(Op::Read {
+                                buf,
+                                index: index.clone(),
+                                by_ref: false,
+                            }),
+                        });
+                        let rhs = self.operand(right, out);
+                        let new = self.temp(false);
+                        out.push(Stmt::Let {
+                            var: new,
+                            mutable: false,
+                            ty: None,
+                            op: Some(Op::Binary(
+                                bin,
+                                Operand::Var {
+                                    id: old,
+                                    borrowed: false,
+                                },
+                                rhs,
+                            )),
+                        });
+                        Operand::Var {
+                            id: new,
+                            borrowed: false,
+                        }
+                    }
+                };
+                out.push(Stmt::Write { buf, index, value });
+            }
+            other => {
+                if right_active || self.mentions_active_expr(other) {
+                    self.errors.push(
+                        other,
+                        "assignments to this place cannot be differentiated; assign to a local variable or to an element `x[i]` of a local buffer",
+                    );
+                } else {
+                    self.check_verbatim(&|v| v.visit_expr(whole));
+                    out.push(Stmt::Verbatim(quote!(#whole;)));
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, m: &syn::ExprMethodCall, whole: &Expr, out: &mut Block) {
+        let value = &m.args[0];
+        let value_active = self.expr_active(value);
+        let Some(target) = self.path_binding(&m.receiver) else {
+            if value_active {
+                self.errors.push(
+                    &m.receiver,
+                    "`push` of an active value is differentiated only into a local `Vec` named directly",
+                );
+            }
+            self.check_verbatim(&|v| v.visit_expr(whole));
+            out.push(Stmt::Verbatim(quote!(#whole;)));
+            return;
+        };
+        self.mark_assigned(target, value_active);
+        match target.var {
+            Some(buf) => {
+                let value = self.operand(value, out);
+                out.push(Stmt::Push { buf, value });
+            }
+            None => {
+                self.check_verbatim(&|v| v.visit_expr(value));
+                out.push(Stmt::Verbatim(quote!(#whole;)));
+            }
+        }
+    }
+
+    fn return_value(&mut self, value: Option<&Expr>, whole: &Expr, out: &mut Block) {
+        let Some(value) = value else {
+            self.errors.push(
+                whole,
+                "`return` without a value; an annotated function returns what it computes",
+            );
+            return;
+        };
+        if is_diverging(value) {
+            self.expr_stmt(value, out);
+            return;
+        }
+        let operands = match self.sig.ret.tuple {
+            None => vec![self.operand(value, out)],
+            Some(n) => match strip_parens(value) {
+                Expr::Tuple(t) if t.elems.len() == n => {
+                    t.elems.iter().map(|e| self.operand(e, out)).collect()
+                }
+                other if !self.expr_active(other) => {
+                    let c = self.const_temp(other, out);
+                    (0..n)
+                        .map(|i| {
+                            let i = syn::Index::from(i);
+                            Operand::Const(self.const_temp(&quote!(#c.#i), out))
+                        })
+                        .collect()
+                }
+                other => {
+                    self.errors.push(
+                        other,
+                        format!("return the {n} components as a tuple expression `(a, b, ..)`"),
+                    );
+                    return;
+                }
+            },
+        };
+        out.push(Stmt::Return(operands));
+    }
+
+    fn brk(&mut self, b: &syn::ExprBreak, out: &mut Block) {
+        let frame = match &b.label {
+            Some(l) => {
+                let name = l.ident.to_string();
+                self.loops
+                    .iter()
+                    .rev()
+                    .find(|f| f.label.as_deref() == Some(&name))
+            }
+            None => self.loops.last(),
+        };
+        let out_var = frame.and_then(|f| f.out);
+        if let Some(value) = &b.expr {
+            match out_var {
+                Some(var) => {
+                    let op = self.op(value, out);
+                    out.push(Stmt::Assign { var, op });
+                }
+                None => {
+                    if self.expr_active(value) {
+                        self.errors.push(
+                            value,
+                            "`break` with an active value is differentiated only out of a `loop` whose value is used",
+                        );
+                    }
+                    self.check_verbatim(&|v| v.visit_expr(value));
+                    out.push(Stmt::Verbatim(quote!(#b;)));
+                    return;
+                }
+            }
+        }
+        out.push(Stmt::Break(b.label.clone()));
+    }
+
+    /// A control-flow statement: lowered, or kept verbatim when nothing active happens in it.
+    fn control_stmt(&mut self, e: &Expr, out: &mut Block) {
+        let mut lowered = Vec::new();
+        self.control(e, &mut lowered, None);
+        let mut trivial = true;
+        for s in &lowered {
+            s.walk(&mut |s| {
+                if matches!(
+                    s,
+                    Stmt::Let { .. }
+                        | Stmt::LetTuple { .. }
+                        | Stmt::Assign { .. }
+                        | Stmt::Write { .. }
+                        | Stmt::Push { .. }
+                        | Stmt::Return(_)
+                ) {
+                    trivial = false;
+                }
+            });
+        }
+        if trivial {
+            out.push(Stmt::Verbatim(quote!(#e)));
+        } else {
+            out.extend(lowered);
+        }
+    }
+
+    /// Lowers `if`, `match`, loops and blocks; a value, if any, goes to `into`.
+    fn control(&mut self, e: &Expr, out: &mut Block, into: Option<VarId>) {
+        let tail = into.map_or(Tail::Discard, Tail::Into);
+        match e {
+            Expr::If(i) => {
+                self.check_verbatim(&|v| v.visit_expr(&i.cond));
+                let cond = &i.cond;
+                let then = self.scoped(|l| {
+                    if let Expr::Let(let_expr) = &**cond {
+                        l.bind_inactive_pattern(&let_expr.pat);
+                    }
+                    let mut b = Vec::new();
+                    l.stmts(&i.then_branch.stmts, &mut b, tail);
+                    b
+                });
+                let els = i.else_branch.as_ref().map(|(_, e)| {
+                    self.scoped(|l| {
+                        let mut b = Vec::new();
+                        match &**e {
+                            Expr::Block(blk) => l.stmts(&blk.block.stmts, &mut b, tail),
+                            nested => l.control(nested, &mut b, into),
+                        }
+                        b
+                    })
+                });
+                out.push(Stmt::If {
+                    cond: cond.to_token_stream(),
+                    then,
+                    els,
+                });
+            }
+            Expr::Match(m) => {
+                if self.expr_active(&m.expr) {
+                    self.errors.push(
+                        &m.expr,
+                        "`match` on an active value cannot be differentiated; compare it with `if`/`else`",
+                    );
+                }
+                self.check_verbatim(&|v| v.visit_expr(&m.expr));
+                let arms = m
+                    .arms
+                    .iter()
+                    .map(|arm| {
+                        self.scoped(|l| {
+                            l.bind_inactive_pattern(&arm.pat);
+                            if let Some((_, g)) = &arm.guard {
+                                l.check_verbatim(&|v| v.visit_expr(g));
+                            }
+                            let mut body = Vec::new();
+                            match &*arm.body {
+                                Expr::Block(b) if b.label.is_none() => {
+                                    l.stmts(&b.block.stmts, &mut body, tail)
+                                }
+                                other => l.tail(other, &mut body, tail),
+                            }
+                            Arm {
+                                pat: arm.pat.to_token_stream(),
+                                guard: arm.guard.as_ref().map(|(_, g)| g.to_token_stream()),
+                                body,
+                            }
+                        })
+                    })
+                    .collect();
+                out.push(Stmt::Match {
+                    scrutinee: m.expr.to_token_stream(),
+                    arms,
+                });
+            }
+            Expr::Block(b) => {
+                let block = self.scoped(|l| {
+                    let mut body = Vec::new();
+                    l.stmts(&b.block.stmts, &mut body, tail);
+                    body
+                });
+                out.push(Stmt::Block(block));
+            }
+            Expr::While(w) => {
+                self.check_verbatim(&|v| v.visit_expr(&w.cond));
+                let label = w.label.as_ref().map(|l| l.name.clone());
+                let body = self.loop_body(&label, None, &w.body, |l, _| {
+                    if let Expr::Let(let_expr) = &*w.cond {
+                        l.bind_inactive_pattern(&let_expr.pat);
+                    }
+                });
+                out.push(Stmt::While {
+                    label,
+                    cond: w.cond.to_token_stream(),
+                    body,
+                });
+            }
+            Expr::Loop(l) => {
+                let label = l.label.as_ref().map(|l| l.name.clone());
+                let body = self.loop_body(&label, into, &l.body, |_, _| {});
+                out.push(Stmt::Loop { label, body });
+            }
+            Expr::ForLoop(f) => self.for_loop(f, out),
+            other => self.errors.push(other, "unsupported control flow"),
+        }
+    }
+
+    fn loop_body(
+        &mut self,
+        label: &Option<Lifetime>,
+        out_var: Option<VarId>,
+        body: &syn::Block,
+        prelude: impl FnOnce(&mut Self, &mut Block),
+    ) -> Block {
+        self.loops.push(LoopFrame {
+            label: label.as_ref().map(|l| l.ident.to_string()),
+            out: out_var,
+        });
+        let lowered = self.scoped(|l| {
+            let mut b = Vec::new();
+            prelude(l, &mut b);
+            l.stmts(&body.stmts, &mut b, Tail::Discard);
+            b
+        });
+        self.loops.pop();
+        lowered
+    }
+
+    fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Block) {
+        let label = f.label.as_ref().map(|l| l.name.clone());
+        if !self.mentions_active_expr(&f.expr) {
+            self.check_verbatim(&|v| v.visit_expr(&f.expr));
+            let body = self.loop_body(&label, None, &f.body, |l, _| {
+                l.bind_inactive_pattern(&f.pat)
+            });
+            out.push(Stmt::For {
+                label,
+                pat: f.pat.to_token_stream(),
+                iter: f.expr.to_token_stream(),
+                body,
+            });
+            return;
+        }
+        let Some(shape) = self.iteration(&f.expr, &f.pat) else {
+            self.errors.push(
+                &f.expr,
+                "this iteration over an active value cannot be differentiated; write `for i in 0..x.len()`, or iterate `x.iter()`, `x.iter().enumerate()` or `x.iter().zip(y.iter())`",
+            );
+            return;
+        };
+        self.next_temp += 1;
+        let index = hygienic(&format!("i{}", self.next_temp));
+        let lens: Vec<TokenStream> = shape
+            .items
+            .iter()
+            .map(|(buf, _, _)| quote!(#buf.len()))
+            .collect();
+        let len = lens
+            .iter()
+            .skip(1)
+            .fold(lens[0].clone(), |acc, l| quote!(#acc.min(#l)));
+        let body = self.loop_body(&label, None, &f.body, |l, prelude| {
+            if let Some(pat) = &shape.index {
+                prelude.push(Stmt::Verbatim(quote!(let #pat = #index;)));
+                l.bind_inactive_pattern(pat);
+            }
+            for (buf, pat, by_ref) in &shape.items {
+                let Some(pat) = pat else { continue };
+                let buf_var = l.active_var(buf);
+                match (buf_var, pat) {
+                    (Some(buf_var), Pat::Ident(p)) => {
+                        let var = l
+                            .user_binding(&p.ident, true, *by_ref)
+                            .expect("active by construction");
+                        prelude.push(Stmt::Let {
+                            var,
+                            mutable: p.mutability.is_some(),
+                            ty: None,
+                            op: Some(Op::Read {
+                                buf: buf_var,
+                                index: index.clone(),
+                                by_ref: *by_ref,
+                            }),
+                        });
+                    }
+                    (_, pat) => {
+                        let value = if *by_ref {
+                            quote!(&#buf[#index])
+                        } else {
+                            quote!(#buf[#index])
+                        };
+                        prelude.push(Stmt::Verbatim(quote!(let #pat = #value;)));
+                        l.bind_inactive_pattern(pat);
+                    }
+                }
+            }
+        });
+        out.push(Stmt::For {
+            label,
+            pat: index.to_token_stream(),
+            iter: quote!(0..#len),
+            body,
+        });
+    }
+
+    // ----- expressions -----
+
+    /// An inactive expression, checked and kept as written.
+    fn inactive(&mut self, e: &Expr) {
+        match unsupported(e) {
+            Some(message) => self.errors.push(e, message),
+            None => self.check_verbatim(&|v| v.visit_expr(e)),
+        }
+    }
+
+    /// Lowers an expression to an operation whose result the caller assigns.
+    fn op(&mut self, e: &Expr, out: &mut Block) -> Op {
+        if !self.expr_active(e) {
+            self.inactive(e);
+            return Op::Const(e.to_token_stream());
+        }
+        match e {
+            Expr::Paren(p) => self.op(&p.expr, out),
+            Expr::Group(g) => self.op(&g.expr, out),
+            Expr::Path(_) => Op::Copy(self.operand(e, out)),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Op::Copy(self.operand(e, out)),
+            Expr::Unary(u) => Op::Neg(self.operand(&u.expr, out)),
+            Expr::Reference(r) => {
+                self.errors.push(
+                    r,
+                    "a reference to an active value can only be an operand or a call argument; bind the value itself, or `.clone()` it",
+                );
+                Op::Const(TokenStream::new())
+            }
+            Expr::Binary(b) => {
+                use syn::BinOp as B;
+                let op = match b.op {
+                    B::Add(_) => BinOp::Add,
+                    B::Sub(_) => BinOp::Sub,
+                    B::Mul(_) => BinOp::Mul,
+                    B::Div(_) => BinOp::Div,
+                    _ => {
+                        self.errors.push(
+                            &b.op,
+                            "no derivative rule for this operator; matcalc differentiates `+`, `-`, `*` and `/`",
+                        );
+                        return Op::Const(TokenStream::new());
+                    }
+                };
+                let left = self.operand(&b.left, out);
+                let right = self.operand(&b.right, out);
+                Op::Binary(op, left, right)
+            }
+            Expr::MethodCall(m) => self.method(m, out),
+            Expr::Call(c) => self.call(c, out),
+            Expr::Index(ix) => {
+                let Some(buf) = self.active_var(&ix.expr) else {
+                    self.errors.push(
+                        &ix.expr,
+                        "indexing is differentiated on an active variable named directly; bind the inner value with `let` first",
+                    );
+                    return Op::Const(TokenStream::new());
+                };
+                if matches!(strip_parens(&ix.index), Expr::Range(_)) {
+                    self.errors.push(
+                        &ix.index,
+                        "slicing an active buffer cannot be differentiated; index its elements in a loop, or pass the whole buffer and the bounds",
+                    );
+                    return Op::Const(TokenStream::new());
+                }
+                self.check_verbatim(&|v| v.visit_expr(&ix.index));
+                let index = self.const_temp(&ix.index, out);
+                Op::Read {
+                    buf,
+                    index,
+                    by_ref: false,
+                }
+            }
+            Expr::Cast(c) => Op::Cast(self.operand(&c.expr, out), (*c.ty).clone()),
+            Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) => {
+                Op::Copy(self.control_value(e, out))
+            }
+            Expr::Macro(m) if macro_name(&m.mac) == "vec" => match parse_vec_macro(m) {
+                Some(VecMacro::Repeat(elem, len)) => {
+                    let elem = self.operand(&elem, out);
+                    self.check_verbatim(&|v| v.visit_expr(&len));
+                    let len = self.const_temp(&len, out).to_token_stream();
+                    Op::Repeat {
+                        elem,
+                        len,
+                        vec: true,
+                    }
+                }
+                Some(VecMacro::List(items)) => Op::List {
+                    elems: items.iter().map(|e| self.operand(e, out)).collect(),
+                    vec: true,
+                },
+                None => {
+                    self.errors.push(
+                        m,
+                        "cannot read this `vec!`; write `vec![x; n]` or `vec![a, b]`",
+                    );
+                    Op::Const(TokenStream::new())
+                }
+            },
+            Expr::Array(a) => Op::List {
+                elems: a.elems.iter().map(|e| self.operand(e, out)).collect(),
+                vec: false,
+            },
+            Expr::Repeat(r) => Op::Repeat {
+                elem: self.operand(&r.expr, out),
+                len: r.len.to_token_stream(),
+                vec: false,
+            },
+            Expr::Tuple(t) => {
+                self.errors.push(
+                    t,
+                    "a tuple of active values can only be returned or destructured with `let (a, b) = (..);`",
+                );
+                Op::Const(TokenStream::new())
+            }
+            Expr::Field(f) => {
+                self.errors.push(
+                    f,
+                    "fields of active values cannot be differentiated; destructure the tuple with `let (a, b) = ...;`",
+                );
+                Op::Const(TokenStream::new())
+            }
+            other => {
+                let message =
+                    unsupported(other).unwrap_or("this expression cannot be differentiated");
+                self.errors.push(other, message);
+                Op::Const(TokenStream::new())
+            }
+        }
+    }
+
+    /// Lowers an expression to an operand: an active variable or an inactive temporary.
+    fn operand(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        if !self.expr_active(e) {
+            self.inactive(e);
+            return Operand::Const(self.const_temp(e, out));
+        }
+        match strip_parens(e) {
+            p @ Expr::Path(_) => Operand::Var {
+                id: self
+                    .active_var(p)
+                    .expect("an active path is an active variable"),
+                borrowed: false,
+            },
+            Expr::Unary(u)
+                if matches!(u.op, syn::UnOp::Deref(_)) && self.active_var(&u.expr).is_some() =>
+            {
+                Operand::Var {
+                    id: self.active_var(&u.expr).expect("checked"),
+                    borrowed: false,
+                }
+            }
+            Expr::Reference(r) if r.mutability.is_none() => match self.active_var(&r.expr) {
+                Some(id) => Operand::Var { id, borrowed: true },
+                None => match self.operand(&r.expr, out) {
+                    Operand::Var { id, .. } => Operand::Var { id, borrowed: true },
+                    c => c,
+                },
+            },
+            e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
+                self.control_value(e, out)
+            }
+            e => {
+                let op = self.op(e, out);
+                let is_ref = matches!(op, Op::Read { by_ref: true, .. });
+                let t = self.temp(is_ref);
+                out.push(Stmt::Let {
+                    var: t,
+                    mutable: false,
+                    ty: None,
+                    op: Some(op),
+                });
+                Operand::Var {
+                    id: t,
+                    borrowed: false,
+                }
+            }
+        }
+    }
+
+    /// A value computed by `if`, `match`, a block or `loop`, into a new variable.
+    fn control_value(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        let t = self.temp(false);
+        out.push(Stmt::Let {
+            var: t,
+            mutable: true,
+            ty: None,
+            op: None,
+        });
+        self.control(e, out, Some(t));
+        Operand::Var {
+            id: t,
+            borrowed: false,
+        }
+    }
+
+    fn method(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Op {
+        let name = m.method.to_string();
+        let args: Vec<&Expr> = m.args.iter().collect();
+        if rules::scalar(&name).is_some() {
+            return self.scalar_op(&m.method, &m.receiver, &args, out);
+        }
+        if rules::LINEAR_METHODS.contains(&name.as_str()) && args.is_empty() {
+            return Op::Linear(m.method.clone(), self.operand(&m.receiver, out));
+        }
+        let adaptor = matches!(&*m.receiver, Expr::MethodCall(r) if r.method == "iter" || r.method == "into_iter");
+        let hint = if adaptor {
+            "iterator adaptors are not differentiated; write a `for` loop over `.iter()` or an index range".to_string()
+        } else {
+            format!(
+                "the float methods with rules are {}; for another operation write a custom rule, a function `g` with companions `g_jvp` and `g_vjp`",
+                rules::scalar_names()
+            )
+        };
+        self.errors.push(
+            &m.method,
+            format!("no derivative rule for method `{name}` of an active value; {hint}"),
+        );
+        Op::Const(TokenStream::new())
+    }
+
+    fn scalar_op(&mut self, name: &Ident, receiver: &Expr, args: &[&Expr], out: &mut Block) -> Op {
+        let ScalarArity { floats, ints } = rules::scalar(&name.to_string()).expect("a scalar rule");
+        if args.len() + 1 != floats + ints {
+            self.errors.push(
+                name,
+                format!(
+                    "`{name}` takes {} argument(s) besides the value",
+                    floats + ints - 1
+                ),
+            );
+            return Op::Const(TokenStream::new());
+        }
+        let mut inputs = vec![self.operand(receiver, out)];
+        for a in &args[..floats - 1] {
+            inputs.push(self.operand(a, out));
+        }
+        let int_inputs = args[floats - 1..]
+            .iter()
+            .map(|a| {
+                self.inactive(a);
+                self.const_temp(a, out)
+            })
+            .collect();
+        Op::Scalar(ScalarMethod {
+            name: name.clone(),
+            inputs,
+            int_inputs,
+        })
+    }
+
+    fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Op {
+        if is_scalar_function(c) {
+            let Expr::Path(p) = &*c.func else {
+                unreachable!("checked")
+            };
+            let name = &p.path.segments.last().expect("checked").ident;
+            let args: Vec<&Expr> = c.args.iter().skip(1).collect();
+            return self.scalar_op(name, &c.args[0], &args, out);
+        }
+        let Some(func) = self.callee(c) else {
+            return Op::Const(TokenStream::new());
+        };
+        let args = self.call_args(c, out);
+        Op::Call { func, args }
+    }
+
+    fn callee(&mut self, c: &syn::ExprCall) -> Option<syn::Path> {
+        match &*c.func {
+            Expr::Path(p) if p.qself.is_none() => Some(p.path.clone()),
+            other => {
+                self.errors.push(
+                    other,
+                    "calls through a value cannot be differentiated; call a named function (an annotated function, or a custom rule with `_jvp` and `_vjp` companions)",
+                );
+                None
+            }
+        }
+    }
+
+    fn call_args(&mut self, c: &syn::ExprCall, out: &mut Block) -> Vec<CallArg> {
+        c.args
+            .iter()
+            .map(|a| {
+                if !self.expr_active(a) {
+                    self.inactive(a);
+                    return CallArg::Inactive(a.to_token_stream());
+                }
+                match self.operand(a, out) {
+                    Operand::Var { id, borrowed } => CallArg::Active { id, borrowed },
+                    Operand::Const(c) => CallArg::Inactive(c.to_token_stream()),
+                }
+            })
+            .collect()
+    }
+
+    // ----- checks of code kept as written -----
+
+    /// Checks code that is kept verbatim: it may read active values but must not change them,
+    /// and must not use what cannot be differentiated anywhere.
+    fn check_verbatim(&mut self, visit: &dyn Fn(&mut VerbatimCheck)) {
+        let mut check = VerbatimCheck {
+            lowerer: self,
+            errors: Vec::new(),
+            assigned: Vec::new(),
+        };
+        visit(&mut check);
+        let VerbatimCheck {
+            errors, assigned, ..
+        } = check;
+        errors.into_iter().for_each(|e| self.errors.add(e));
+        self.found.extend(assigned);
+    }
+
+    fn check_macro(&mut self, mac: &syn::Macro) {
+        if let Some(error) = macro_error(mac) {
+            self.errors.add(error);
+        }
+    }
+
+    /// The shape of a `for` loop over active buffers.
+    fn iteration(&self, iter: &Expr, pat: &Pat) -> Option<IterShape> {
+        let (inner, index_pat, items_pat) = match strip_parens(iter) {
+            Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+                let Pat::Tuple(t) = pat else { return None };
+                if t.elems.len() != 2 {
+                    return None;
+                }
+                (&*m.receiver, Some(t.elems[0].clone()), t.elems[1].clone())
+            }
+            other => (other, None, pat.clone()),
+        };
+        let sources: Vec<(&Expr, bool)> = match strip_parens(inner) {
+            Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => {
+                vec![self.source(&m.receiver)?, self.source(&m.args[0])?]
+            }
+            other => vec![self.source(other)?],
+        };
+        let pats: Vec<Pat> = if sources.len() == 1 {
+            vec![items_pat]
+        } else {
+            match items_pat {
+                Pat::Tuple(t) if t.elems.len() == sources.len() => t.elems.into_iter().collect(),
+                _ => return None,
+            }
+        };
+        let mut items = Vec::new();
+        for ((buf, by_ref), pat) in sources.into_iter().zip(pats) {
+            let (pat, by_ref) = match pat {
+                Pat::Reference(r) if by_ref => ((*r.pat).clone(), false),
+                Pat::Wild(_) => {
+                    items.push((buf.clone(), None, by_ref));
+                    continue;
+                }
+                Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
+                    (Pat::Ident(i), by_ref)
+                }
+                _ => return None,
+            };
+            items.push((buf.clone(), Some(pat), by_ref));
+        }
+        Some(IterShape {
+            index: index_pat,
+            items,
+        })
+    }
+
+    /// One iterated buffer: `x.iter()`, `&x` or `x`, and whether its items are references.
+    fn source<'e>(&self, e: &'e Expr) -> Option<(&'e Expr, bool)> {
+        match strip_parens(e) {
+            Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                self.path_binding(&m.receiver)?;
+                Some((&m.receiver, true))
+            }
+            Expr::Reference(r) if r.mutability.is_none() => {
+                self.path_binding(&r.expr)?;
+                Some((&r.expr, true))
+            }
+            p @ Expr::Path(_) => {
+                let binding = self.path_binding(p)?;
+                // A buffer held by value yields values; a reference (a `&[f64]` parameter)
+                // yields references.
+                let by_ref = binding.var.is_none_or(|v| self.vars[v].is_ref);
+                Some((p, by_ref))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The buffers a `for` loop iterates and the patterns that bind their items.
+struct IterShape {
+    index: Option<Pat>,
+    /// The buffer, the pattern of its items (`None` for `_`), and whether items are references.
+    items: Vec<(Expr, Option<Pat>, bool)>,
+}
+
+/// Visits code kept verbatim; see [`Lowerer::check_verbatim`].
+pub(crate) struct VerbatimCheck<'l, 'a> {
+    lowerer: &'l Lowerer<'a>,
+    errors: Vec<syn::Error>,
+    /// Bindings given a value that depends on active ones.
+    assigned: Vec<usize>,
+}
+
+impl VerbatimCheck<'_, '_> {
+    fn error(&mut self, at: &dyn ToTokens, message: impl std::fmt::Display) {
+        self.errors
+            .push(syn::Error::new_spanned(at.to_token_stream(), message));
+    }
+
+    fn assignment(&mut self, target: &Expr, value: &Expr) {
+        let place = match strip_parens(target) {
+            Expr::Index(ix) => &*ix.expr,
+            other => other,
+        };
+        let Some(binding) = self.lowerer.path_binding(place) else {
+            return;
+        };
+        if binding.var.is_some() {
+            self.error(
+                target,
+                "an active value is assigned inside an expression; make the assignment a statement of its own",
+            );
+        } else if self.lowerer.mentions_active_expr(value) {
+            self.assigned.push(binding.id);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for VerbatimCheck<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::Closure(c) => {
+                if self.lowerer.mentions_active_expr(&c.body) {
+                    self.error(
+                        c,
+                        "closures that use active values cannot be differentiated; write a loop, or move the code into a function annotated with `#[differentiate]` and call it",
+                    );
+                    return;
+                }
+            }
+            Expr::Return(r) => {
+                self.error(
+                    r,
+                    "`return` inside an expression cannot be differentiated; return from a statement of its own",
+                );
+                return;
+            }
+            Expr::Assign(a) => self.assignment(&a.left, &a.right),
+            Expr::Binary(b) if compound_op(&b.op).is_some() || is_other_compound(&b.op) => {
+                self.assignment(&b.left, &b.right)
+            }
+            Expr::MethodCall(m)
+                if rules::MUTATING_METHODS.contains(&m.method.to_string().as_str()) =>
+            {
+                if self.lowerer.active_var(&m.receiver).is_some() {
+                    self.error(
+                        &m.method,
+                        format!(
+                            "`{}` changes an active buffer inside an expression; call it as a statement of its own (`push`), or build the buffer with indexed writes",
+                            m.method
+                        ),
+                    );
+                }
+            }
+            Expr::Reference(r)
+                if r.mutability.is_some() && self.lowerer.mentions_active_expr(&r.expr) =>
+            {
+                self.error(r, "`&mut` borrows of active values cannot be differentiated; assign the new value instead");
+            }
+            other => {
+                if let Some(message) = unsupported(other)
+                    && !matches!(other, Expr::Closure(_))
+                {
+                    self.error(other, message);
+                    return;
+                }
+            }
+        }
+        syn::visit::visit_expr(self, e);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let Some(error) = macro_error(mac) {
+            self.errors.push(error);
+        }
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+// ----- helpers over syntax -----
+
+/// An identifier without its `r#` prefix.
+fn unraw(ident: &Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_string).unwrap_or(s)
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        Expr::Group(g) => strip_parens(&g.expr),
+        other => other,
+    }
+}
+
+fn block_tail(b: &syn::Block) -> Option<&Expr> {
+    match b.stmts.last()? {
+        syn::Stmt::Expr(e, None) => Some(e),
+        _ => None,
+    }
+}
+
+/// Expressions that never produce a value.
+fn is_diverging(e: &Expr) -> bool {
+    matches!(
+        strip_parens(e),
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_)
+    )
+}
+
+fn compound_op(op: &syn::BinOp) -> Option<BinOp> {
+    use syn::BinOp as B;
+    match op {
+        B::AddAssign(_) => Some(BinOp::Add),
+        B::SubAssign(_) => Some(BinOp::Sub),
+        B::MulAssign(_) => Some(BinOp::Mul),
+        B::DivAssign(_) => Some(BinOp::Div),
+        _ => None,
+    }
+}
+
+fn is_other_compound(op: &syn::BinOp) -> bool {
+    use syn::BinOp as B;
+    matches!(
+        op,
+        B::RemAssign(_)
+            | B::BitXorAssign(_)
+            | B::BitAndAssign(_)
+            | B::BitOrAssign(_)
+            | B::ShlAssign(_)
+            | B::ShrAssign(_)
+    )
+}
+
+/// Constructs no annotated function may contain, active or not, with what to write instead.
+fn unsupported(e: &Expr) -> Option<&'static str> {
+    Some(match e {
+        Expr::Closure(_) => {
+            "closures cannot be differentiated; write a loop, or move the code into a function annotated with `#[differentiate]` and call it"
+        }
+        Expr::Unsafe(_) => {
+            "`unsafe` blocks cannot be differentiated; move the unsafe code into a function outside the annotated one"
+        }
+        Expr::Async(_) => {
+            "`async` blocks cannot be differentiated; compute the value synchronously"
+        }
+        Expr::Await(_) => {
+            "`.await` cannot be differentiated; await the value before calling the annotated function"
+        }
+        Expr::Try(_) => {
+            "the `?` operator cannot be differentiated; handle the error with `match` or `unwrap`, or check the input before calling the annotated function"
+        }
+        Expr::TryBlock(_) => "`try` blocks cannot be differentiated; handle the error with `match`",
+        Expr::Yield(_) => "`yield` cannot be differentiated",
+        _ => return None,
+    })
+}
+
+fn macro_name(mac: &syn::Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+fn macro_error(mac: &syn::Macro) -> Option<syn::Error> {
+    let name = macro_name(mac);
+    if name == "vec" || rules::PASSTHROUGH_MACROS.contains(&name.as_str()) {
+        return None;
+    }
+    Some(syn::Error::new_spanned(
+        &mac.path,
+        format!(
+            "unsupported macro `{name}!` in an annotated function; matcalc passes through `assert!`, `debug_assert!` and the `println!` family and builds buffers with `vec!`; write the code the macro stands for, or call a function"
+        ),
+    ))
+}
+
+enum VecMacro {
+    Repeat(Expr, Expr),
+    List(Vec<Expr>),
+}
+
+fn parse_vec_macro(m: &ExprMacro) -> Option<VecMacro> {
+    use syn::parse::Parser;
+    let repeat = |input: syn::parse::ParseStream| {
+        let elem: Expr = input.parse()?;
+        input.parse::<Token![;]>()?;
+        let len: Expr = input.parse()?;
+        Ok(VecMacro::Repeat(elem, len))
+    };
+    if let Ok(r) = repeat.parse2(m.mac.tokens.clone()) {
+        return Some(r);
+    }
+    let list = Punctuated::<Expr, Token![,]>::parse_terminated;
+    list.parse2(m.mac.tokens.clone())
+        .ok()
+        .map(|items| VecMacro::List(items.into_iter().collect()))
+}
+
+/// `f64::sin(x)`, `f32::max(a, b)`: a float method called through its type.
+fn is_scalar_function(c: &syn::ExprCall) -> bool {
+    let Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let segments = &p.path.segments;
+    segments.len() == 2
+        && matches!(segments[0].ident.to_string().as_str(), "f32" | "f64")
+        && rules::scalar(&segments[1].ident.to_string()).is_some()
+        && !c.args.is_empty()
+}
+
+/// Every single-identifier path in an expression.
+struct Paths(Vec<String>);
+
+impl<'ast> Visit<'ast> for Paths {
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        if let Some(id) = p.get_ident() {
+            self.0.push(unraw(id));
+        }
+        syn::visit::visit_path(self, p);
+    }
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // Arguments of macros such as `vec!` and `assert!` are expressions too.
+        if let Ok(args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
+            args.iter().for_each(|e| self.visit_expr(e));
+        } else if let Ok(tokens) = mac.parse_body::<TokenStream>() {
+            for tt in tokens {
+                if let proc_macro2::TokenTree::Ident(id) = tt {
+                    self.0.push(unraw(&id));
+                }
+            }
+        }
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The values of the `break`s that leave a loop (not those of nested loops).
+struct BreakValues<'a>(Vec<&'a Expr>);
+
+impl<'a> Visit<'a> for BreakValues<'a> {
+    fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+        if let Some(e) = &b.expr {
+            self.0.push(e);
+        }
+    }
+    fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}

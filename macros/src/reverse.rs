@@ -1,0 +1,708 @@
+//! Reverse mode: `f_vjp`, the value and a pullback, and `f_grad`.
+//!
+//! A forward sweep runs the user's code and records what the backward sweep needs; the pullback
+//! walks the recorded work backwards, accumulating adjoints `x_bar`.
+//!
+//! Straight-line runs of statements are *segments*. Each executed segment pushes its number on a
+//! control tape and its residuals (values its derivative needs) on a tape of its own; the
+//! pullback pops the control tape from the end and runs the reversed segment. So branches, loops,
+//! `break`, `continue` and early `return` need nothing of their own: the tape holds the path the
+//! program took, and memory is the trip count times the residuals of a segment. A function
+//! without control flow keeps its residuals in locals instead.
+//!
+//! ```text
+//! // Before                          // After (f_vjp, abridged)
+//! fn g(x: &[f64], n: usize) -> f64 { let x_zeros = zeros_of(x);
+//!     let mut s = 0.0;               let value = 'body: {
+//!     for i in 0..n {                    let mut s = 0.0;
+//!         s += x[i] * x[i];              for i in 0..n {
+//!     }                                      let c1 = i; let t1 = x[c1];
+//!     s                                      let c2 = i; let t2 = x[c2];
+//! }                                          let t3 = t1 * t2; let r1 = save(&t1); let r2 = save(&t2);
+//!                                            s = s + t3;
+//!                                            ctrl.push(0); tape0.push((c1, c2, r1, r2));
+//!                                        }
+//!                                        ...; break 'body s;
+//!                                    };
+//!                                    let pullback = move |seed: f64| -> Vec<f64> {
+//!                                        for segment in ctrl.iter().rev() { match segment {
+//!                                            0 => { let (c1, c2, r1, r2) = &tape0[..]; /* reversed */ }
+//!                                        ... } }
+//!                                        finish(x_bar, &x_zeros)
+//!                                    };
+//! ```
+
+use crate::emit::{Model, allow_lints, companion, rt};
+use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId, call_inputs};
+use crate::lower::hygienic;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use std::collections::HashSet;
+
+pub(crate) fn emit(model: &Model) -> TokenStream {
+    let rt = rt();
+    let vis = &model.func.vis;
+    let original = &model.func.sig.ident;
+    let (vjp, grad) = (model.name("vjp"), model.name("grad"));
+    let params = model.params();
+    let names = model.param_names();
+    let ret = &model.sig.ret.ty;
+    let gradient = model.sig.gradient_type();
+    let lints = allow_lints();
+
+    let live = liveness(model);
+    let mutated = mutated(model);
+    let straight = is_straight(&model.stmts);
+    let mut sweep = Reverse {
+        m: model,
+        live: &live,
+        const_shape: model
+            .active_params()
+            .map(|(_, v)| v)
+            .filter(|v| !mutated.contains(v))
+            .collect(),
+        segments: Vec::new(),
+        next_residual: 0,
+        straight,
+    };
+    let forward = sweep.block(&model.stmts);
+
+    let body_label = body_label();
+    let seed = hygienic("seed");
+    let ctrl = hygienic("ctrl");
+    let zeros = model.active_params().map(|(_, v)| {
+        let (z, p) = (
+            model.zeros(v),
+            model.pref(&Operand::Var {
+                id: v,
+                borrowed: false,
+            }),
+        );
+        quote!(let #z = #rt::zeros_of(#p);)
+    });
+    let mut declared: Vec<VarId> = model.active_params().map(|(_, v)| v).collect();
+    declared.extend(live.iter().copied().filter(|v| !model.vars[*v].param));
+    declared.sort_unstable();
+    declared.dedup();
+    let bars = declared.iter().map(|v| {
+        let b = model.bar(*v);
+        quote!(let mut #b = ::core::option::Option::None;)
+    });
+    let finished: Vec<TokenStream> = model
+        .active_params()
+        .map(|(_, v)| {
+            let (b, z) = (model.bar(v), model.zeros(v));
+            quote!(#rt::finish(#b, &#z))
+        })
+        .collect();
+    let gradient_value = match finished.as_slice() {
+        [one] => one.clone(),
+        many => quote!((#(#many),*)),
+    };
+
+    let (tapes, backward) = if straight {
+        let segment = sweep.segments.pop();
+        let backward = segment.map(|s| {
+            let residuals = &s.residuals;
+            let tape = tape_name(0);
+            let steps = s.backward.iter().rev();
+            quote!(let (#(#residuals,)*) = &#tape; #(#steps)*)
+        });
+        let declare = backward.is_some().then(|| {
+            let tape = tape_name(0);
+            quote!(let #tape;)
+        });
+        (quote!(#declare), backward.unwrap_or_default())
+    } else {
+        let declare = sweep
+            .segments
+            .iter()
+            .filter(|s| !s.residuals.is_empty())
+            .map(|s| {
+                let tape = tape_name(s.id);
+                quote!(let mut #tape = ::std::vec::Vec::new();)
+            });
+        let cursors = sweep
+            .segments
+            .iter()
+            .filter(|s| !s.residuals.is_empty())
+            .map(|s| {
+                let (tape, cursor) = (tape_name(s.id), cursor_name(s.id));
+                quote!(let mut #cursor = #tape.len();)
+            });
+        let arms = sweep.segments.iter().map(|s| {
+            let id = s.id;
+            let steps = s.backward.iter().rev();
+            let fetch = (!s.residuals.is_empty()).then(|| {
+                let (tape, cursor, residuals) = (tape_name(id), cursor_name(id), &s.residuals);
+                quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
+            });
+            quote!(#id => { #fetch #(#steps)* })
+        });
+        let segment = hygienic("segment");
+        (
+            quote!(let mut #ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new(); #(#declare)*),
+            quote! {
+                #(#cursors)*
+                for #segment in #ctrl.iter().rev() {
+                    match *#segment {
+                        #(#arms)*
+                        _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+                    }
+                }
+            },
+        )
+    };
+
+    let value = hygienic("value");
+    let pullback = hygienic("pullback");
+    let vjp_doc = format!(
+        " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
+    );
+    let vjp_fn = quote! {
+        #[doc = #vjp_doc]
+        #lints
+        #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) {
+            let _ = #original;
+            #(#zeros)*
+            #tapes
+            let #value: #ret = #body_label: { #forward };
+            let #pullback = move |#seed: #ret| -> #gradient {
+                #(#bars)*
+                #backward
+                #gradient_value
+            };
+            (#value, #pullback)
+        }
+    };
+    if !model.sig.ret.scalar {
+        return vjp_fn;
+    }
+    let grad_doc = format!(
+        " The gradient of [`{original}`]: its value and the adjoints of the active parameters (a tuple when there are several)."
+    );
+    quote! {
+        #vjp_fn
+        #[doc = #grad_doc]
+        #lints
+        #vis fn #grad(#(#params),*) -> (#ret, #gradient) {
+            let (#value, #pullback) = #vjp(#(#names),*);
+            (#value, #pullback(1.0))
+        }
+    }
+}
+
+fn body_label() -> syn::Lifetime {
+    syn::Lifetime {
+        apostrophe: proc_macro2::Span::mixed_site(),
+        ident: hygienic("body"),
+    }
+}
+
+fn tape_name(id: u32) -> Ident {
+    hygienic(&format!("tape{id}"))
+}
+
+fn cursor_name(id: u32) -> Ident {
+    hygienic(&format!("cursor{id}"))
+}
+
+/// A function whose only control flow is its final return: one segment, run once.
+fn is_straight(stmts: &Block) -> bool {
+    stmts
+        .iter()
+        .enumerate()
+        .all(|(i, s)| !s.is_control() || (matches!(s, Stmt::Return(_)) && i + 1 == stmts.len()))
+}
+
+/// The variables whose adjoints the pullback needs: those the returned values depend on.
+fn liveness(m: &Model) -> HashSet<VarId> {
+    let mut live = HashSet::new();
+    loop {
+        let before = live.len();
+        for s in &m.stmts {
+            s.walk(&mut |s| match s {
+                Stmt::Return(values) => live.extend(values.iter().filter_map(Operand::var)),
+                Stmt::Let {
+                    var, op: Some(op), ..
+                }
+                | Stmt::Assign { var, op } => {
+                    if live.contains(var) {
+                        live.extend(op.inputs());
+                    }
+                }
+                Stmt::LetTuple { vars, args, .. } => {
+                    if vars.iter().any(|v| live.contains(v)) {
+                        live.extend(vars.iter().copied());
+                        live.extend(call_inputs(args));
+                    }
+                }
+                Stmt::Write { buf, value, .. } | Stmt::Push { buf, value } => {
+                    if live.contains(buf) {
+                        live.extend(value.var());
+                    }
+                }
+                _ => {}
+            });
+        }
+        if live.len() == before {
+            return live;
+        }
+    }
+}
+
+/// The variables written by index or pushed to: their shape may change.
+fn mutated(m: &Model) -> HashSet<VarId> {
+    let mut mutated = HashSet::new();
+    for s in &m.stmts {
+        s.walk(&mut |s| {
+            if let Stmt::Write { buf, .. } | Stmt::Push { buf, .. } = s {
+                mutated.insert(*buf);
+            }
+        });
+    }
+    mutated
+}
+
+/// A segment being recorded.
+#[derive(Default)]
+struct Open {
+    residuals: Vec<Ident>,
+    /// The reverse of each statement, in forward order.
+    backward: Vec<TokenStream>,
+}
+
+/// A recorded segment: its number on the control tape.
+struct Segment {
+    id: u32,
+    residuals: Vec<Ident>,
+    backward: Vec<TokenStream>,
+}
+
+struct Reverse<'m> {
+    m: &'m Model<'m>,
+    live: &'m HashSet<VarId>,
+    const_shape: HashSet<VarId>,
+    segments: Vec<Segment>,
+    next_residual: usize,
+    straight: bool,
+}
+
+impl Reverse<'_> {
+    /// The forward sweep of a block; records its segments.
+    fn block(&mut self, stmts: &Block) -> TokenStream {
+        let mut code = Vec::new();
+        let mut open = Open::default();
+        for s in stmts {
+            match s {
+                Stmt::Return(values) => {
+                    self.seed(values, &mut open);
+                    code.push(self.close(std::mem::take(&mut open)));
+                    let label = body_label();
+                    let primals: Vec<_> = values.iter().map(|v| self.m.pval(v)).collect();
+                    code.push(if self.m.sig.ret.tuple.is_some() {
+                        quote!(break #label (#(#primals),*);)
+                    } else {
+                        quote!(break #label #(#primals)*;)
+                    });
+                }
+                s if s.is_control() => {
+                    code.push(self.close(std::mem::take(&mut open)));
+                    code.push(self.control(s));
+                }
+                s => code.push(self.simple(s, &mut open)),
+            }
+        }
+        code.push(self.close(open));
+        quote!(#(#code)*)
+    }
+
+    /// Records a segment: its number on the control tape and its residuals on its own tape.
+    fn close(&mut self, open: Open) -> TokenStream {
+        if open.backward.is_empty() {
+            return quote!();
+        }
+        let id = self.segments.len() as u32;
+        let residuals = &open.residuals;
+        let tape = tape_name(id);
+        let code = if self.straight {
+            quote!(#tape = (#(#residuals,)*);)
+        } else {
+            let ctrl = hygienic("ctrl");
+            let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
+            quote!(#ctrl.push(#id); #push)
+        };
+        self.segments.push(Segment {
+            id,
+            residuals: open.residuals,
+            backward: open.backward,
+        });
+        code
+    }
+
+    fn control(&mut self, s: &Stmt) -> TokenStream {
+        match s {
+            Stmt::If { cond, then, els } => {
+                let then = self.block(then);
+                let els = els.as_ref().map(|e| {
+                    let e = self.block(e);
+                    quote!(else { #e })
+                });
+                quote!(if #cond { #then } #els)
+            }
+            Stmt::Match { scrutinee, arms } => {
+                let arms: Vec<TokenStream> = arms
+                    .iter()
+                    .map(|a| {
+                        let body = self.block(&a.body);
+                        let pat = &a.pat;
+                        let guard = a.guard.as_ref().map(|g| quote!(if #g));
+                        quote!(#pat #guard => { #body })
+                    })
+                    .collect();
+                quote!(match #scrutinee { #(#arms)* })
+            }
+            Stmt::Loop { label, body } => {
+                let body = self.block(body);
+                let label = label.as_ref().map(|l| quote!(#l:));
+                quote!(#label loop { #body })
+            }
+            Stmt::While { label, cond, body } => {
+                let body = self.block(body);
+                let label = label.as_ref().map(|l| quote!(#l:));
+                quote!(#label while #cond { #body })
+            }
+            Stmt::For {
+                label,
+                pat,
+                iter,
+                body,
+            } => {
+                let body = self.block(body);
+                let label = label.as_ref().map(|l| quote!(#l:));
+                quote!(#label for #pat in #iter { #body })
+            }
+            Stmt::Block(b) => {
+                let b = self.block(b);
+                quote!({ #b })
+            }
+            Stmt::Break(label) => quote!(break #label;),
+            Stmt::Continue(label) => quote!(continue #label;),
+            _ => unreachable!("not a control statement"),
+        }
+    }
+
+    /// Keeps a value for the backward sweep; returns the name it has there (a reference).
+    fn residual(
+        &mut self,
+        value: TokenStream,
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+    ) -> Ident {
+        self.next_residual += 1;
+        let r = hygienic(&format!("r{}", self.next_residual));
+        code.push(quote!(let #r = #value;));
+        open.residuals.push(r.clone());
+        r
+    }
+
+    /// The reverse of `return values`: the seed flows into the returned values.
+    fn seed(&mut self, values: &[Operand], open: &mut Open) {
+        let rt = rt();
+        let seed = hygienic("seed");
+        for (i, v) in values.iter().enumerate() {
+            let Some(id) = v.var() else { continue };
+            let bar = self.m.bar(id);
+            let component = match self.m.sig.ret.tuple {
+                Some(_) => {
+                    let i = syn::Index::from(i);
+                    quote!(#seed.#i)
+                }
+                None => quote!(#seed),
+            };
+            open.backward
+                .push(quote!(#rt::acc(&mut #bar, ::core::clone::Clone::clone(&#component));));
+        }
+    }
+
+    /// The forward sweep of a statement without control flow; its reverse goes to `open`.
+    fn simple(&mut self, s: &Stmt, open: &mut Open) -> TokenStream {
+        let rt = rt();
+        let m = self.m;
+        let mut code = Vec::new();
+        match s {
+            Stmt::Verbatim(tokens) => code.push(tokens.clone()),
+            Stmt::Let {
+                var, op: None, ty, ..
+            } => {
+                let x = m.primal(*var);
+                let ty = ty.as_ref().map(|t| quote!(: #t));
+                code.push(quote!(let mut #x #ty;));
+            }
+            Stmt::Let {
+                var,
+                mutable,
+                ty,
+                op: Some(op),
+            } => {
+                let x = m.primal(*var);
+                let mt = mutable.then(|| quote!(mut));
+                let ty = ty.as_ref().map(|t| quote!(: #t));
+                self.define(
+                    *var,
+                    op,
+                    open,
+                    &mut code,
+                    |value| quote!(let #mt #x #ty = #value;),
+                );
+            }
+            Stmt::Assign { var, op } => {
+                let x = m.primal(*var);
+                self.define(*var, op, open, &mut code, |value| quote!(#x = #value;));
+            }
+            Stmt::LetTuple { vars, func, args } => {
+                let xs: Vec<&Ident> = vars.iter().map(|v| m.primal(*v)).collect();
+                let primals = m.call_args(args);
+                if vars.iter().any(|v| self.live.contains(v)) {
+                    let path = companion(func, "vjp");
+                    let pb = hygienic(&format!("pullback{}", self.next_residual + 1));
+                    code.push(quote!(let ((#(#xs),*), #pb) = #path(#(#primals),*);));
+                    let pb = self.residual(quote!(#pb), open, &mut code);
+                    let zeros: Vec<Ident> = xs
+                        .iter()
+                        .map(|x| self.residual(quote!(#rt::zeros_of(&#x)), open, &mut code))
+                        .collect();
+                    let bars: Vec<Ident> = vars.iter().map(|v| m.bar(*v)).collect();
+                    let seed = quote!((#(#rt::finish(#bars.take(), #zeros)),*));
+                    let spread = self.spread(args, quote!(adjoints));
+                    open.backward.push(quote! {
+                        if #(#bars.is_some())||* {
+                            let adjoints = #pb(#seed);
+                            #spread
+                        }
+                    });
+                } else {
+                    code.push(quote!(let (#(#xs),*) = #func(#(#primals),*);));
+                }
+            }
+            Stmt::Write { buf, index, value } => {
+                let b = m.primal(*buf);
+                let v = m.pval(value);
+                code.push(quote!(#b[#index] = #v;));
+                if self.live.contains(buf) {
+                    let bb = m.bar(*buf);
+                    let i = self.residual(quote!(#index), open, &mut code);
+                    open.backward.push(match value.var() {
+                        Some(v) => {
+                            let vb = m.bar(v);
+                            quote! {
+                                if let ::core::option::Option::Some(g) = #rt::take_index(&mut #bb, *#i) {
+                                    #rt::acc(&mut #vb, g);
+                                }
+                            }
+                        }
+                        None => quote!(let _ = #rt::take_index(&mut #bb, *#i);),
+                    });
+                }
+            }
+            Stmt::Push { buf, value } => {
+                let b = m.primal(*buf);
+                let v = m.pval(value);
+                code.push(quote!(#b.push(#v);));
+                if self.live.contains(buf) {
+                    let bb = m.bar(*buf);
+                    open.backward.push(match value.var() {
+                        Some(v) => {
+                            let vb = m.bar(v);
+                            quote! {
+                                if let ::core::option::Option::Some(g) = #rt::pop_adjoint(&mut #bb) {
+                                    #rt::acc(&mut #vb, g);
+                                }
+                            }
+                        }
+                        None => quote!(let _ = #rt::pop_adjoint(&mut #bb);),
+                    });
+                }
+            }
+            other => unreachable!("control statement {}", other.is_control()),
+        }
+        quote!(#(#code)*)
+    }
+
+    /// Distributes the adjoints a called function's pullback returned over its active arguments.
+    fn spread(&self, args: &[CallArg], adjoints: TokenStream) -> TokenStream {
+        let rt = rt();
+        let bars: Vec<Ident> = call_inputs(args).iter().map(|v| self.m.bar(*v)).collect();
+        match bars.as_slice() {
+            [one] => quote!(#rt::acc(&mut #one, #adjoints);),
+            many => {
+                let parts: Vec<Ident> = (0..many.len())
+                    .map(|i| hygienic(&format!("g{i}")))
+                    .collect();
+                quote! {
+                    let (#(#parts),*) = #adjoints;
+                    #(#rt::acc(&mut #many, #parts);)*
+                }
+            }
+        }
+    }
+
+    /// The forward sweep of `x = op` (through `assign`) and the reverse of it.
+    fn define(
+        &mut self,
+        var: VarId,
+        op: &Op,
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+        assign: impl Fn(TokenStream) -> TokenStream,
+    ) {
+        let rt = rt();
+        let m = self.m;
+        let live = self.live.contains(&var);
+        let bar = m.bar(var);
+        if let Op::Call { func, args } = op {
+            let primals = m.call_args(args);
+            if !live {
+                code.push(assign(quote!(#func(#(#primals),*))));
+                return;
+            }
+            let path = companion(func, "vjp");
+            self.next_residual += 1;
+            let (out, pb) = (
+                hygienic(&format!("out{}", self.next_residual)),
+                hygienic(&format!("pullback{}", self.next_residual)),
+            );
+            code.push(quote!(let (#out, #pb) = #path(#(#primals),*);));
+            code.push(assign(quote!(#out)));
+            let pb = self.residual(quote!(#pb), open, code);
+            let spread = self.spread(args, quote!(#pb(g)));
+            open.backward.push(quote! {
+                if let ::core::option::Option::Some(g) = #bar.take() { #spread }
+            });
+            return;
+        }
+        code.push(assign(m.primal_op(op)));
+        if !live {
+            return;
+        }
+        if op.inputs().is_empty() {
+            open.backward
+                .push(quote!(#bar = ::core::option::Option::None;));
+            return;
+        }
+        let y = m.primal(var);
+        let g = quote!(g);
+        let acc = |o: &Operand, value: TokenStream| {
+            let b = m.bar(o.var().expect("an active input"));
+            quote!(#rt::acc(&mut #b, #value);)
+        };
+        let arith = quote!(#rt::rules::arith);
+        let steps: TokenStream = match op {
+            Op::Copy(a) | Op::Linear(_, a) => acc(a, g),
+            Op::Neg(a) => {
+                let b = m.bar(a.var().expect("active"));
+                quote!(#rt::acc_neg(&mut #b, g);)
+            }
+            Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b) => {
+                let both = a.var().is_some() && b.var().is_some();
+                let first = a.var().map(|_| {
+                    if both {
+                        acc(a, quote!(::core::clone::Clone::clone(&g)))
+                    } else {
+                        acc(a, quote!(g))
+                    }
+                });
+                let second = b.var().map(|v| {
+                    let bb = m.bar(v);
+                    if *bin == BinOp::Add {
+                        quote!(#rt::acc(&mut #bb, g);)
+                    } else {
+                        quote!(#rt::acc_neg(&mut #bb, g);)
+                    }
+                });
+                quote!(#first #second)
+            }
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Div), a, b) => {
+                let (pa, pb) = (m.pref(a), m.pref(b));
+                let ra = self.residual(quote!(#rt::save(#pa)), open, code);
+                let rb = self.residual(quote!(#rt::save(#pb)), open, code);
+                if *bin == BinOp::Mul {
+                    let first = a
+                        .var()
+                        .map(|_| acc(a, quote!(#arith::mul_pullback_lhs(#ra, #rb, &g))));
+                    let second = b
+                        .var()
+                        .map(|_| acc(b, quote!(#arith::mul_pullback_rhs(#ra, #rb, &g))));
+                    quote!(#first #second)
+                } else {
+                    let ry = self.residual(quote!(#rt::save(&#y)), open, code);
+                    let first = a
+                        .var()
+                        .map(|_| acc(a, quote!(#arith::div_pullback_lhs(#ra, #rb, &g))));
+                    let second = b
+                        .var()
+                        .map(|_| acc(b, quote!(#arith::div_pullback_rhs(#ra, #rb, #ry, &g))));
+                    quote!(#first #second)
+                }
+            }
+            Op::Scalar(s) => {
+                let name = &s.name;
+                let inputs = s.inputs.iter().map(|o| m.pval(o));
+                let ints = &s.int_inputs;
+                let partials = self.residual(
+                    quote!(#rt::scalar::#name(#(#inputs,)* #(#ints,)* #y)),
+                    open,
+                    code,
+                );
+                if s.inputs.len() == 1 {
+                    acc(&s.inputs[0], quote!(*#partials * g))
+                } else {
+                    s.inputs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| o.var().is_some())
+                        .map(|(i, o)| {
+                            let i = syn::Index::from(i);
+                            acc(o, quote!(#partials.#i * g))
+                        })
+                        .collect()
+                }
+            }
+            Op::Cast(a, _) => acc(a, quote!(#rt::float_cast(g))),
+            Op::Read { buf, index, .. } => {
+                let i = self.residual(quote!(#index), open, code);
+                let zeros = if self.const_shape.contains(buf) {
+                    let z = m.zeros(*buf);
+                    quote!(&#z)
+                } else {
+                    let pbuf = m.pref(&Operand::Var {
+                        id: *buf,
+                        borrowed: false,
+                    });
+                    let z = self.residual(quote!(#rt::zeros_of(#pbuf)), open, code);
+                    quote!(#z)
+                };
+                let bb = m.bar(*buf);
+                quote!(#rt::acc_index(&mut #bb, #zeros, *#i, g);)
+            }
+            Op::Repeat { elem, .. } => {
+                let step = acc(elem, quote!(total));
+                quote! {
+                    if let ::core::option::Option::Some(total) = #rt::sum_adjoint(g) { #step }
+                }
+            }
+            Op::List { elems, .. } => {
+                let steps = elems
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.var().is_some())
+                    .map(|(i, e)| acc(e, quote!(#rt::take_element(&mut g, #i))));
+                quote!(let mut g = g; #(#steps)*)
+            }
+            Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
+        };
+        open.backward.push(quote! {
+            if let ::core::option::Option::Some(g) = #bar.take() { #steps }
+        });
+    }
+}

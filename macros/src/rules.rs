@@ -1,0 +1,158 @@
+//! What the macro knows of the runtime's rules by name. It has no type information, so this is
+//! all it can know: which methods have a rule in the scalar table and how many inputs each takes.
+//! The runtime's table (`matcalc_runtime::rules::scalar::METHODS`) is the source; a test checks
+//! that the two agree.
+
+/// The inputs of a scalar rule.
+#[derive(Clone, Copy)]
+pub(crate) struct ScalarArity {
+    /// Float inputs, the receiver included.
+    pub floats: usize,
+    /// Integer inputs after them (the exponent of `powi`).
+    pub ints: usize,
+}
+
+/// Every float method with a rule: (name, float inputs, integer inputs).
+pub(crate) const SCALAR: &[(&str, usize, usize)] = &[
+    ("abs", 1, 0),
+    ("signum", 1, 0),
+    ("sqrt", 1, 0),
+    ("cbrt", 1, 0),
+    ("exp", 1, 0),
+    ("exp2", 1, 0),
+    ("exp_m1", 1, 0),
+    ("ln", 1, 0),
+    ("ln_1p", 1, 0),
+    ("log2", 1, 0),
+    ("log10", 1, 0),
+    ("recip", 1, 0),
+    ("sin", 1, 0),
+    ("cos", 1, 0),
+    ("tan", 1, 0),
+    ("asin", 1, 0),
+    ("acos", 1, 0),
+    ("atan", 1, 0),
+    ("sinh", 1, 0),
+    ("cosh", 1, 0),
+    ("tanh", 1, 0),
+    ("asinh", 1, 0),
+    ("acosh", 1, 0),
+    ("atanh", 1, 0),
+    ("floor", 1, 0),
+    ("ceil", 1, 0),
+    ("round", 1, 0),
+    ("trunc", 1, 0),
+    ("powi", 1, 1),
+    ("powf", 2, 0),
+    ("log", 2, 0),
+    ("atan2", 2, 0),
+    ("hypot", 2, 0),
+    ("max", 2, 0),
+    ("min", 2, 0),
+    ("mul_add", 3, 0),
+    ("clamp", 3, 0),
+];
+
+pub(crate) fn scalar(name: &str) -> Option<ScalarArity> {
+    SCALAR
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, floats, ints)| ScalarArity { floats, ints })
+}
+
+/// The names of the scalar rules, for error messages.
+pub(crate) fn scalar_names() -> String {
+    SCALAR
+        .iter()
+        .map(|(n, _, _)| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Methods whose result never carries a derivative (sizes, predicates, comparisons).
+pub(crate) const INACTIVE_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "capacity",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_normal",
+    "is_subnormal",
+    "is_sign_positive",
+    "is_sign_negative",
+    "to_bits",
+    "partial_cmp",
+    "total_cmp",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "classify",
+    "contains",
+    "nrows",
+    "ncols",
+    "shape",
+];
+
+/// Methods that copy or convert a value without changing it: the tangent is the same method
+/// applied to the tangent, and the adjoint passes through unchanged.
+pub(crate) const LINEAR_METHODS: &[&str] = &["clone", "to_owned", "to_vec", "into_owned"];
+
+/// Methods that change a buffer in place.
+pub(crate) const MUTATING_METHODS: &[&str] = &[
+    "push",
+    "pop",
+    "insert",
+    "remove",
+    "extend",
+    "extend_from_slice",
+    "clear",
+    "truncate",
+    "resize",
+    "fill",
+    "swap",
+    "reverse",
+    "sort_by",
+    "copy_from_slice",
+    "clone_from_slice",
+    "iter_mut",
+    "as_mut_slice",
+    "retain",
+    "drain",
+    "append",
+    "split_off",
+    "swap_remove",
+    "dedup",
+    "rotate_left",
+    "rotate_right",
+];
+
+/// Macros kept as written: they only read values.
+pub(crate) const PASSTHROUGH_MACROS: &[&str] = &[
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "format",
+    "write",
+    "writeln",
+];
+
+/// `f32` or `f64`.
+pub(crate) fn is_float_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.get_ident().is_some_and(|i| i == "f32" || i == "f64"))
+}

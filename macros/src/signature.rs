@@ -1,0 +1,299 @@
+//! The signature of an annotated function: which parameters are active, the float type, the
+//! return shape, and the types of tangents and adjoints, all read from the types as written.
+
+use crate::attr::Args;
+use crate::errors::Errors;
+use proc_macro2::Ident;
+use quote::quote;
+use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
+
+/// One parameter of the annotated function.
+pub(crate) struct Param {
+    pub ident: Ident,
+    pub mutable: bool,
+    pub ty: Type,
+    /// The owned type of the adjoint when the parameter is active.
+    pub adjoint: Option<Type>,
+}
+
+/// What the function returns.
+pub(crate) struct Return {
+    pub ty: Type,
+    /// The number of components when the function returns a tuple.
+    pub tuple: Option<usize>,
+    /// The function returns a float scalar (so it has a gradient).
+    pub scalar: bool,
+}
+
+pub(crate) struct Signature {
+    pub params: Vec<Param>,
+    pub ret: Return,
+}
+
+impl Signature {
+    pub fn active(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| p.adjoint.is_some())
+    }
+
+    /// The type of the gradient: the adjoint of the active parameter, or a tuple of them.
+    pub fn gradient_type(&self) -> Type {
+        let adjoints: Vec<&Type> = self.active().filter_map(|p| p.adjoint.as_ref()).collect();
+        match adjoints.as_slice() {
+            [one] => (*one).clone(),
+            many => syn::parse_quote!((#(#many),*)),
+        }
+    }
+}
+
+/// A float type name, `f32` or `f64`.
+fn float_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            let id = p.path.get_ident()?.to_string();
+            matches!(id.as_str(), "f32" | "f64").then_some(id)
+        }
+        Type::Paren(p) => float_name(&p.elem),
+        Type::Group(g) => float_name(&g.elem),
+        _ => None,
+    }
+}
+
+/// The element type of `Vec<T>`.
+fn vec_element(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+/// The float type of a differentiable type, and its owned adjoint type, or `None` when the type
+/// is not differentiable (the parameter is then inactive).
+fn differentiable(ty: &Type) -> Option<(String, Type)> {
+    if let Some(f) = float_name(ty) {
+        return Some((f, ty.clone()));
+    }
+    match ty {
+        Type::Array(a) => {
+            let (f, _) = differentiable(&a.elem)?;
+            Some((f, ty.clone()))
+        }
+        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            Type::Slice(s) => {
+                let (f, elem) = differentiable(&s.elem)?;
+                Some((f, syn::parse_quote!(::std::vec::Vec<#elem>)))
+            }
+            inner => differentiable(inner),
+        },
+        Type::Paren(p) => differentiable(&p.elem),
+        Type::Group(g) => differentiable(&g.elem),
+        _ => {
+            let elem = vec_element(ty)?;
+            let (f, _) = differentiable(elem)?;
+            Some((f, ty.clone()))
+        }
+    }
+}
+
+/// Rejects what no annotated function may have in its signature.
+fn check_header(func: &ItemFn, errors: &mut Errors) {
+    let sig = &func.sig;
+    if let Some(a) = &sig.asyncness {
+        errors.push(
+            a,
+            "`async fn` cannot be differentiated; write a synchronous function",
+        );
+    }
+    if let Some(u) = &sig.unsafety {
+        errors.push(
+            u,
+            "`unsafe fn` cannot be differentiated; write a safe function",
+        );
+    }
+    if let Some(c) = &sig.constness {
+        errors.push(c, "`const fn` cannot be differentiated; remove `const`");
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(
+            abi,
+            "`extern` functions cannot be differentiated; remove the ABI",
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(v, "variadic functions cannot be differentiated");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(
+            &sig.generics,
+            "generic functions cannot be differentiated yet; write the function for `f64` or `f32`",
+        );
+    }
+}
+
+/// Whether a type contains something an annotated function may not take.
+fn check_param_type(ty: &Type, errors: &mut Errors) {
+    use syn::visit::Visit;
+    struct Finder<'e> {
+        errors: &'e mut Errors,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            if let Some(m) = &r.mutability {
+                self.errors.push(
+                    &quote!(& #m),
+                    "`&mut` parameters cannot be differentiated; take the value or `&T` and return the result",
+                );
+            }
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_type_ptr(&mut self, p: &'ast syn::TypePtr) {
+            self.errors.push(
+                p,
+                "raw pointers cannot be differentiated; take a reference or a slice",
+            );
+        }
+        fn visit_type_trait_object(&mut self, t: &'ast syn::TypeTraitObject) {
+            self.errors.push(
+                t,
+                "trait objects cannot be differentiated; take a concrete type",
+            );
+        }
+        fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
+            self.errors.push(
+                t,
+                "`impl Trait` parameters make the function generic and cannot be differentiated; take a concrete type",
+            );
+        }
+    }
+    Finder { errors }.visit_type(ty);
+}
+
+pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Signature> {
+    check_header(func, errors);
+    let mut params = Vec::new();
+    let mut float: Option<(String, Type)> = None;
+    for input in &func.sig.inputs {
+        let arg = match input {
+            FnArg::Receiver(r) => {
+                errors.push(
+                    r,
+                    "methods cannot be differentiated yet; write a free function that takes the value as a parameter",
+                );
+                continue;
+            }
+            FnArg::Typed(arg) => arg,
+        };
+        check_param_type(&arg.ty, errors);
+        let (ident, mutable) = match &*arg.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                (p.ident.clone(), p.mutability.is_some())
+            }
+            other => {
+                errors.push(
+                    other,
+                    "parameter patterns cannot be differentiated; name the parameter and destructure it in the body",
+                );
+                continue;
+            }
+        };
+        let wanted = match &args.wrt {
+            Some(names) => names.iter().any(|n| *n == ident),
+            None => true,
+        };
+        let adjoint = match differentiable(&arg.ty) {
+            Some((f, adjoint)) if wanted => {
+                match &float {
+                    Some((first, first_ty)) if *first != f => {
+                        errors.push(
+                            &arg.ty,
+                            format!(
+                                "one annotated function uses one float type: this parameter is `{f}` but `{}` is `{first}`",
+                                quote!(#first_ty)
+                            ),
+                        );
+                    }
+                    Some(_) => {}
+                    None => float = Some((f, arg.ty.as_ref().clone())),
+                }
+                Some(adjoint)
+            }
+            _ => None,
+        };
+        params.push(Param {
+            ident,
+            mutable,
+            ty: (*arg.ty).clone(),
+            adjoint,
+        });
+    }
+    if let Some(names) = &args.wrt {
+        for name in names {
+            match params.iter().find(|p| p.ident == *name) {
+                None => errors.push(name, format!("`wrt` names `{name}`, which is not a parameter")),
+                Some(p) if p.adjoint.is_none() => errors.push(
+                    name,
+                    format!(
+                        "`{name}` cannot be active: its type `{}` is not differentiable (floats, arrays, slices and `Vec`s of floats are)",
+                        {
+                            let ty = &p.ty;
+                            quote!(#ty)
+                        }
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    if params.iter().all(|p| p.adjoint.is_none()) && errors.is_empty() {
+        errors.push(
+            &func.sig.ident,
+            "no active parameter: give the function a parameter of a differentiable type (a float, or an array, slice or `Vec` of floats)",
+        );
+    }
+    let ret = read_return(&func.sig.output, errors)?;
+    (errors.is_empty()).then_some(Signature { params, ret })
+}
+
+fn read_return(output: &ReturnType, errors: &mut Errors) -> Option<Return> {
+    let ty = match output {
+        ReturnType::Default => {
+            errors.push(
+                output,
+                "an annotated function must return what it computes: a float, a tuple of floats, a `Vec` or an array of floats",
+            );
+            return None;
+        }
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    let ok = |t: &Type| {
+        float_name(t).is_some()
+            || matches!(t, Type::Array(a) if float_name(&a.elem).is_some())
+            || vec_element(t).is_some_and(|e| float_name(e).is_some())
+    };
+    match &ty {
+        Type::Tuple(t) if !t.elems.is_empty() && t.elems.iter().all(ok) => Some(Return {
+            tuple: Some(t.elems.len()),
+            scalar: false,
+            ty: ty.clone(),
+        }),
+        t if ok(t) => Some(Return {
+            tuple: None,
+            scalar: float_name(t).is_some(),
+            ty: ty.clone(),
+        }),
+        other => {
+            errors.push(
+                other,
+                "unsupported return type: an annotated function returns a float, a tuple of floats, a `Vec` or an array of floats",
+            );
+            None
+        }
+    }
+}

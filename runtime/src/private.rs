@@ -1,0 +1,151 @@
+//! What generated code calls. Not a stable API: names here change with the macro.
+//!
+//! Reverse-mode adjoints are lazy: `Option<T>`, `None` meaning zero. A value whose adjoint never
+//! receives a contribution costs nothing in the backward sweep, and the type of every adjoint is
+//! inferred from the contributions it receives, so the macro never has to name a type.
+
+use crate::value::{Active, IndexAdjoint, Tangent};
+use num_traits::{NumCast, One};
+
+pub use crate::rules;
+pub use crate::rules::scalar;
+
+/// A zero of the same shape as `x`, owned: the tangent of a value that does not depend on the
+/// inputs (yet), created from its primal so that its type is the primal's.
+#[inline]
+pub fn zero_like<A: Active + ?Sized>(x: &A) -> A::Owned {
+    x.zero_like()
+}
+
+/// An owned copy of an active value, kept as a residual for the backward sweep.
+#[inline]
+pub fn save<A: Active + ?Sized>(x: &A) -> A::Owned {
+    x.to_owned_value()
+}
+
+/// The shape of an active value, kept so that the backward sweep can build a zero adjoint of it
+/// without keeping the value itself.
+pub struct Zeros<T: Tangent> {
+    shape: T::Shape,
+}
+
+impl<T: Tangent> Zeros<T> {
+    /// A zero of the recorded shape.
+    #[inline]
+    pub fn make(&self) -> T {
+        T::zeros(&self.shape)
+    }
+}
+
+impl<T: Tangent> Clone for Zeros<T> {
+    fn clone(&self) -> Self {
+        Zeros {
+            shape: self.shape.clone(),
+        }
+    }
+}
+
+/// Records the shape of `x`.
+#[inline]
+pub fn zeros_of<A: Active + ?Sized>(x: &A) -> Zeros<A::Owned> {
+    Zeros { shape: x.shape() }
+}
+
+/// Adds a contribution to a lazy adjoint.
+#[inline]
+pub fn acc<T: Tangent>(slot: &mut Option<T>, g: T) {
+    match slot {
+        Some(s) => s.axpy(T::Scalar::one(), &g),
+        None => *slot = Some(g),
+    }
+}
+
+/// Subtracts a contribution from a lazy adjoint.
+#[inline]
+pub fn acc_neg<T: Tangent>(slot: &mut Option<T>, mut g: T) {
+    match slot {
+        Some(s) => s.axpy(-T::Scalar::one(), &g),
+        None => {
+            g.scale(-T::Scalar::one());
+            *slot = Some(g);
+        }
+    }
+}
+
+/// Adds a contribution to one element of a lazy buffer adjoint, creating it from `zeros` first.
+#[inline]
+pub fn acc_index<B: IndexAdjoint<I>, I>(
+    slot: &mut Option<B>,
+    zeros: &Zeros<B>,
+    index: I,
+    g: B::Element,
+) {
+    slot.get_or_insert_with(|| zeros.make()).add_at(index, g);
+}
+
+/// The adjoint of an element that a write overwrote: returns it and leaves zero in its place
+/// (the overwritten value had no influence after the write).
+#[inline]
+pub fn take_index<B: IndexAdjoint<I>, I>(slot: &mut Option<B>, index: I) -> Option<B::Element> {
+    slot.as_mut().map(|b| b.take_at(index))
+}
+
+/// The reverse of `v.push(x)`: removes and returns the adjoint of the last element.
+#[inline]
+pub fn pop_adjoint<T: Tangent>(slot: &mut Option<Vec<T>>) -> Option<T> {
+    slot.as_mut().and_then(Vec::pop)
+}
+
+/// The reverse of `vec![x; n]` and `[x; N]`: the sum of the element adjoints.
+#[inline]
+pub fn sum_adjoint<B: IndexAdjoint<usize>>(b: B) -> Option<B::Element> {
+    b.sum_elements()
+}
+
+/// A finished adjoint: the accumulated value, or zero when nothing reached it.
+#[inline]
+pub fn finish<T: Tangent>(slot: Option<T>, zeros: &Zeros<T>) -> T {
+    slot.unwrap_or_else(|| zeros.make())
+}
+
+/// The adjoint of a tangent that a cast `x as F` converted: converted back.
+#[inline]
+pub fn float_cast<A: NumCast, B: NumCast>(a: A) -> B {
+    B::from(a).expect("a float converts to a float")
+}
+
+/// The tangent sum `a + b`.
+#[inline]
+pub fn tangent_add<T: Tangent>(a: &T, b: &T) -> T {
+    let mut sum = a.clone();
+    sum.axpy(T::Scalar::one(), b);
+    sum
+}
+
+/// The tangent difference `a - b`.
+#[inline]
+pub fn tangent_sub<T: Tangent>(a: &T, b: &T) -> T {
+    let mut difference = a.clone();
+    difference.axpy(-T::Scalar::one(), b);
+    difference
+}
+
+/// The tangent `-a`.
+#[inline]
+pub fn tangent_neg<T: Tangent>(a: &T) -> T {
+    let mut negative = a.clone();
+    negative.scale(-T::Scalar::one());
+    negative
+}
+
+/// An owned copy of a tangent (`&[f64]` tangents of parameters become `Vec<f64>`).
+#[inline]
+pub fn owned<A: Active + ?Sized>(a: &A) -> A::Owned {
+    a.to_owned_value()
+}
+
+/// The reverse of `vec![a, b]` and `[a, b]`: the adjoint of element `i`, taken out of `b`.
+#[inline]
+pub fn take_element<B: IndexAdjoint<usize>>(b: &mut B, i: usize) -> B::Element {
+    b.take_at(i)
+}

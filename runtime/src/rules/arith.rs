@@ -1,0 +1,138 @@
+//! Products and quotients.
+//!
+//! The macro has no type information, so it calls these through traits and the impls pick the
+//! rule for the operand types: today scalars; the matrix rules add matrix, vector and
+//! scalar-times-matrix products as further impls of the same traits.
+
+use crate::value::Real;
+
+/// The derivative rules of a product `c = a * b`, implemented on the type of `a`.
+///
+/// Forward mode uses the product itself, since `d(ab) = da·b + a·db` for every bilinear product.
+/// Reverse mode: `ā += c̄·bᵀ` and `b̄ += aᵀ·c̄` (for scalars, `c̄·b` and `a·c̄`).
+///
+/// ```
+/// use matcalc_runtime::rules::arith::MulRule;
+/// assert_eq!(<f64 as MulRule<f64>>::product(&2.0, &3.0), 6.0);
+/// assert_eq!(<f64 as MulRule<f64>>::pullback_lhs(&3.0, &1.5), 4.5);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "no derivative rule for `{Self} * {Rhs}`",
+    label = "matcalc has no product rule for these operand types"
+)]
+pub trait MulRule<Rhs: ?Sized> {
+    /// The type of the product.
+    type Output;
+    /// The product `a * b`.
+    fn product(a: &Self, b: &Rhs) -> Self::Output;
+    /// The adjoint of `a` given the adjoint of the product: `c̄·bᵀ`.
+    fn pullback_lhs(b: &Rhs, c_bar: &Self::Output) -> Self;
+    /// The adjoint of `b` given the adjoint of the product: `aᵀ·c̄`.
+    fn pullback_rhs(a: &Self, c_bar: &Self::Output) -> Rhs
+    where
+        Rhs: Sized;
+}
+
+/// The derivative rules of a quotient `c = a / b`, implemented on the type of `a`.
+///
+/// Forward: `ċ = ȧ/b − c·ḃ/b`. Reverse: `ā += c̄/b`, `b̄ += −c̄·c/b`.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::DivRule;
+/// // c = 6 / 3 = 2: dc/db = -c/b = -2/3
+/// assert_eq!(<f64 as DivRule<f64>>::pullback_rhs(&3.0, &2.0, &1.0), -2.0 / 3.0);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "no derivative rule for `{Self} / {Rhs}`",
+    label = "matcalc has no quotient rule for these operand types"
+)]
+pub trait DivRule<Rhs> {
+    /// The type of the quotient.
+    type Output;
+    /// The tangent of the quotient from the tangent of the numerator: `ȧ/b`.
+    fn tangent_lhs(a_dot: &Self, b: &Rhs) -> Self::Output;
+    /// The tangent of the quotient from the tangent of the denominator: `−c·ḃ/b`.
+    fn tangent_rhs(b: &Rhs, c: &Self::Output, b_dot: &Rhs) -> Self::Output;
+    /// The adjoint of the numerator: `c̄/b`.
+    fn pullback_lhs(b: &Rhs, c_bar: &Self::Output) -> Self;
+    /// The adjoint of the denominator: `−⟨c̄, c⟩/b`.
+    fn pullback_rhs(b: &Rhs, c: &Self::Output, c_bar: &Self::Output) -> Rhs;
+}
+
+impl<F: Real> MulRule<F> for F {
+    type Output = F;
+    #[inline]
+    fn product(a: &F, b: &F) -> F {
+        *a * *b
+    }
+    #[inline]
+    fn pullback_lhs(b: &F, c_bar: &F) -> F {
+        *c_bar * *b
+    }
+    #[inline]
+    fn pullback_rhs(a: &F, c_bar: &F) -> F {
+        *a * *c_bar
+    }
+}
+
+impl<F: Real> DivRule<F> for F {
+    type Output = F;
+    #[inline]
+    fn tangent_lhs(a_dot: &F, b: &F) -> F {
+        *a_dot / *b
+    }
+    #[inline]
+    fn tangent_rhs(b: &F, c: &F, b_dot: &F) -> F {
+        -(*c * *b_dot) / *b
+    }
+    #[inline]
+    fn pullback_lhs(b: &F, c_bar: &F) -> F {
+        *c_bar / *b
+    }
+    #[inline]
+    fn pullback_rhs(b: &F, c: &F, c_bar: &F) -> F {
+        -(*c_bar * *c) / *b
+    }
+}
+
+/// `a * b` through [`MulRule`] (the forward rule of a product uses the product itself).
+#[inline]
+pub fn mul<A: MulRule<B>, B>(a: &A, b: &B) -> A::Output {
+    A::product(a, b)
+}
+
+/// `c̄·bᵀ`, the adjoint of the left factor. `a` fixes the types; only `b` enters the value.
+#[inline]
+pub fn mul_pullback_lhs<A: MulRule<B>, B>(_a: &A, b: &B, c_bar: &A::Output) -> A {
+    A::pullback_lhs(b, c_bar)
+}
+
+/// `aᵀ·c̄`, the adjoint of the right factor.
+#[inline]
+pub fn mul_pullback_rhs<A: MulRule<B>, B>(a: &A, _b: &B, c_bar: &A::Output) -> B {
+    A::pullback_rhs(a, c_bar)
+}
+
+/// `ȧ/b`, the tangent of a quotient from its numerator.
+#[inline]
+pub fn div_tangent_lhs<A: DivRule<B>, B>(a_dot: &A, b: &B) -> A::Output {
+    A::tangent_lhs(a_dot, b)
+}
+
+/// `−c·ḃ/b`, the tangent of a quotient `c` from its denominator. `a` fixes the types.
+#[inline]
+pub fn div_tangent_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, b_dot: &B) -> A::Output {
+    A::tangent_rhs(b, c, b_dot)
+}
+
+/// `c̄/b`, the adjoint of the numerator. `a` fixes the types.
+#[inline]
+pub fn div_pullback_lhs<A: DivRule<B>, B>(_a: &A, b: &B, c_bar: &A::Output) -> A {
+    A::pullback_lhs(b, c_bar)
+}
+
+/// `−⟨c̄, c⟩/b`, the adjoint of the denominator. `a` fixes the types.
+#[inline]
+pub fn div_pullback_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, c_bar: &A::Output) -> B {
+    A::pullback_rhs(b, c, c_bar)
+}
