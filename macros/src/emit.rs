@@ -118,6 +118,7 @@ impl Model<'_> {
                     BinOp::Sub => quote!(#a - #b),
                     BinOp::Mul => quote!(#a * #b),
                     BinOp::Div => quote!(#a / #b),
+                    BinOp::Dot => quote!((#a).dot(#b)),
                 }
             }
             Op::Scalar(m) => {
@@ -207,6 +208,15 @@ impl Model<'_> {
             .iter()
             .zip(&self.param_vars)
             .filter_map(|(p, v)| v.map(|v| (p, v)))
+    }
+}
+
+/// The runtime module holding the rules of a bilinear operation, and the rule's name.
+pub(crate) fn bilinear_rule(bin: BinOp) -> (TokenStream, Ident) {
+    let rt = rt();
+    match bin {
+        BinOp::Dot => (quote!(#rt::rules::linalg::dense), hygienic("dot")),
+        _ => (quote!(#rt::rules::arith), hygienic("mul")),
     }
 }
 

@@ -225,11 +225,18 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
                 (BinOp::Add | BinOp::Sub, Some(da), None) => quote!(#rt::owned(#da)),
                 (BinOp::Add, None, Some(db)) => quote!(#rt::owned(#db)),
                 (BinOp::Sub, None, Some(db)) => quote!(#rt::tangent_neg(#db)),
-                (BinOp::Mul, Some(da), Some(db)) => {
-                    quote!(#rt::tangent_add(&#r::mul(#da, #pb), &#r::mul(#pa, #db)))
+                (BinOp::Mul | BinOp::Dot, da, db) => {
+                    let (module, rule) = crate::emit::bilinear_rule(*bin);
+                    match (da, db) {
+                        (Some(da), Some(db)) => quote!(#rt::tangent_add(
+                            &#module::#rule(#da, #pb),
+                            &#module::#rule(#pa, #db)
+                        )),
+                        (Some(da), None) => quote!(#module::#rule(#da, #pb)),
+                        (None, Some(db)) => quote!(#module::#rule(#pa, #db)),
+                        (None, None) => unreachable!("handled above"),
+                    }
                 }
-                (BinOp::Mul, Some(da), None) => quote!(#r::mul(#da, #pb)),
-                (BinOp::Mul, None, Some(db)) => quote!(#r::mul(#pa, #db)),
                 (BinOp::Div, Some(da), Some(db)) => quote!(#rt::tangent_add(
                     &#r::div_tangent_lhs(#da, #pb),
                     &#r::div_tangent_rhs(#pa, #pb, &#y, #db)

@@ -50,6 +50,8 @@ pub(crate) enum BinOp {
     Sub,
     Mul,
     Div,
+    /// `a.dot(b)`: bilinear like `*`, with its own rule.
+    Dot,
 }
 
 /// A method with a rule in the scalar table of the runtime.

@@ -1232,6 +1232,11 @@ impl<'a> Lowerer<'a> {
         if rules::scalar(&name).is_some() {
             return self.scalar_op(&m.method, &m.receiver, &args, out);
         }
+        if name == "dot" && args.len() == 1 {
+            let left = self.operand(&m.receiver, out);
+            let right = self.operand(args[0], out);
+            return Op::Binary(BinOp::Dot, left, right);
+        }
         if rules::LINEAR_METHODS.contains(&name.as_str()) && args.is_empty() {
             return Op::Linear(m.method.clone(), self.operand(&m.receiver, out));
         }

@@ -622,17 +622,16 @@ impl Reverse<'_> {
                 });
                 quote!(#first #second)
             }
-            Op::Binary(bin @ (BinOp::Mul | BinOp::Div), a, b) => {
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Div | BinOp::Dot), a, b) => {
                 let (pa, pb) = (m.pref(a), m.pref(b));
                 let ra = self.residual(quote!(#rt::save(#pa)), open, code);
                 let rb = self.residual(quote!(#rt::save(#pb)), open, code);
-                if *bin == BinOp::Mul {
-                    let first = a
-                        .var()
-                        .map(|_| acc(a, quote!(#arith::mul_pullback_lhs(#ra, #rb, &g))));
-                    let second = b
-                        .var()
-                        .map(|_| acc(b, quote!(#arith::mul_pullback_rhs(#ra, #rb, &g))));
+                if *bin != BinOp::Div {
+                    let (module, rule) = crate::emit::bilinear_rule(*bin);
+                    let lhs = quote::format_ident!("{}_pullback_lhs", rule);
+                    let rhs = quote::format_ident!("{}_pullback_rhs", rule);
+                    let first = a.var().map(|_| acc(a, quote!(#module::#lhs(#ra, #rb, &g))));
+                    let second = b.var().map(|_| acc(b, quote!(#module::#rhs(#ra, #rb, &g))));
                     quote!(#first #second)
                 } else {
                     let ry = self.residual(quote!(#rt::save(&#y)), open, code);

@@ -58,6 +58,38 @@ fn float_name(ty: &Type) -> Option<String> {
     }
 }
 
+/// The float type of an nalgebra matrix or vector type (`DMatrix<f64>`, `Matrix3<f32>`,
+/// `SVector<f64, 4>`), read from its name and its first type argument.
+fn nalgebra_float(ty: &Type) -> Option<String> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let name = last.ident.to_string();
+    let sized = |prefix: &str| {
+        name.strip_prefix(prefix).is_some_and(|rest| {
+            let mut parts = rest.split('x');
+            let ok =
+                |d: Option<&str>| d.is_some_and(|d| matches!(d, "1" | "2" | "3" | "4" | "5" | "6"));
+            ok(parts.next()) && parts.next().is_none_or(|d| ok(Some(d))) && parts.next().is_none()
+        })
+    };
+    let known = matches!(
+        name.as_str(),
+        "DMatrix" | "DVector" | "RowDVector" | "SMatrix" | "SVector" | "OMatrix" | "OVector"
+    ) || sized("Matrix")
+        || sized("Vector")
+        || sized("RowVector");
+    if !known {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(t) => float_name(t),
+        _ => None,
+    }
+}
+
 /// The element type of `Vec<T>`.
 fn vec_element(ty: &Type) -> Option<&Type> {
     let Type::Path(p) = ty else { return None };
@@ -94,6 +126,7 @@ fn differentiable(ty: &Type) -> Option<(String, Type)> {
         },
         Type::Paren(p) => differentiable(&p.elem),
         Type::Group(g) => differentiable(&g.elem),
+        _ if nalgebra_float(ty).is_some() => Some((nalgebra_float(ty)?, ty.clone())),
         _ => {
             let elem = vec_element(ty)?;
             let (f, _) = differentiable(elem)?;

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+mod matrix;
 pub mod rules;
 mod value;
 

@@ -5,4 +5,5 @@
 //!   linear, and the generated code uses the vector-space operations of [`crate::Tangent`]).
 
 pub mod arith;
+pub mod linalg;
 pub mod scalar;
