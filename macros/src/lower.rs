@@ -191,6 +191,18 @@ impl<'a> Lowerer<'a> {
     /// Binds a new user variable; active when its value is or when a later pass found it so.
     fn user_binding(&mut self, ident: &Ident, value_active: bool, is_ref: bool) -> Option<VarId> {
         let id = self.new_binding();
+        self.bind_user(ident, id, value_active, is_ref)
+    }
+
+    /// Binds a user variable under a binding number taken earlier (before lowering its value,
+    /// which may take numbers of its own).
+    fn bind_user(
+        &mut self,
+        ident: &Ident,
+        id: usize,
+        value_active: bool,
+        is_ref: bool,
+    ) -> Option<VarId> {
         if value_active {
             self.found.insert(id);
         }
@@ -412,13 +424,12 @@ impl<'a> Lowerer<'a> {
         };
         match pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                let first_pass_id = self.next_binding;
-                let would_be_active = init_active || self.assumed.contains(&first_pass_id);
-                if !would_be_active {
+                let id = self.new_binding();
+                if !init_active && !self.assumed.contains(&id) {
                     if let Some(init) = init {
                         self.check_verbatim(&|v| v.visit_expr(&init.expr));
                     }
-                    self.user_binding(&p.ident, false, false);
+                    self.bind_user(&p.ident, id, false, false);
                     out.push(Stmt::Verbatim(local.to_token_stream()));
                     return;
                 }
@@ -433,7 +444,7 @@ impl<'a> Lowerer<'a> {
                 };
                 let op = op.map(|op| self.isolate(op, &p.ident, out));
                 let var = self
-                    .user_binding(&p.ident, init_active, is_ref)
+                    .bind_user(&p.ident, id, init_active, is_ref)
                     .expect("the binding was found active");
                 out.push(Stmt::Let {
                     var,
@@ -1049,7 +1060,9 @@ impl<'a> Lowerer<'a> {
             Expr::Paren(p) => self.op(&p.expr, out),
             Expr::Group(g) => self.op(&g.expr, out),
             Expr::Path(_) => Op::Copy(self.operand(e, out)),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Op::Copy(self.operand(e, out)),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                Op::Copy(self.operand(&u.expr, out))
+            }
             Expr::Unary(u) => Op::Neg(self.operand(&u.expr, out)),
             Expr::Reference(r) => {
                 self.errors.push(
@@ -1230,7 +1243,7 @@ impl<'a> Lowerer<'a> {
         let name = m.method.to_string();
         let args: Vec<&Expr> = m.args.iter().collect();
         if rules::scalar(&name).is_some() {
-            return self.scalar_op(&m.method, &m.receiver, &args, out);
+            return self.scalar_op(&m.method, &m.receiver, &args, m.to_token_stream(), out);
         }
         if name == "dot" && args.len() == 1 {
             let left = self.operand(&m.receiver, out);
@@ -1238,7 +1251,10 @@ impl<'a> Lowerer<'a> {
             return Op::Binary(BinOp::Dot, left, right);
         }
         if rules::LINEAR_METHODS.contains(&name.as_str()) && args.is_empty() {
-            return Op::Linear(m.method.clone(), self.operand(&m.receiver, out));
+            return match self.operand(&m.receiver, out) {
+                Operand::Const(_) => Op::Const(m.to_token_stream()),
+                receiver => Op::Linear(m.method.clone(), receiver),
+            };
         }
         let adaptor = matches!(&*m.receiver, Expr::MethodCall(r) if r.method == "iter" || r.method == "into_iter");
         let hint = if adaptor {
@@ -1256,7 +1272,14 @@ impl<'a> Lowerer<'a> {
         Op::Const(TokenStream::new())
     }
 
-    fn scalar_op(&mut self, name: &Ident, receiver: &Expr, args: &[&Expr], out: &mut Block) -> Op {
+    fn scalar_op(
+        &mut self,
+        name: &Ident,
+        receiver: &Expr,
+        args: &[&Expr],
+        whole: TokenStream,
+        out: &mut Block,
+    ) -> Op {
         let ScalarArity { floats, ints } = rules::scalar(&name.to_string()).expect("a scalar rule");
         if args.len() + 1 != floats + ints {
             self.errors.push(
@@ -1279,6 +1302,10 @@ impl<'a> Lowerer<'a> {
                 self.const_temp(a, out)
             })
             .collect();
+        if inputs.iter().all(|o| o.var().is_none()) {
+            // Only an inactive value reached the rule (`x.len().sqrt()` mentions `x`).
+            return Op::Const(whole);
+        }
         Op::Scalar(ScalarMethod {
             name: name.clone(),
             inputs,
@@ -1293,7 +1320,7 @@ impl<'a> Lowerer<'a> {
             };
             let name = &p.path.segments.last().expect("checked").ident;
             let args: Vec<&Expr> = c.args.iter().skip(1).collect();
-            return self.scalar_op(name, &c.args[0], &args, out);
+            return self.scalar_op(name, &c.args[0], &args, c.to_token_stream(), out);
         }
         let Some(func) = self.callee(c) else {
             return Op::Const(TokenStream::new());
