@@ -965,7 +965,7 @@ impl<'a> Lowerer<'a> {
 
     fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Block) {
         let label = f.label.as_ref().map(|l| l.name.clone());
-        if !self.mentions_active_expr(&f.expr) {
+        if !self.iterates_active(&f.expr) {
             self.check_verbatim(&|v| v.visit_expr(&f.expr));
             let body = self.loop_body(&label, None, &f.body, |l, _| {
                 l.bind_inactive_pattern(&f.pat)
@@ -1379,6 +1379,20 @@ impl<'a> Lowerer<'a> {
     fn check_macro(&mut self, mac: &syn::Macro) {
         if let Some(error) = macro_error(mac) {
             self.errors.add(error);
+        }
+    }
+
+    /// Whether a `for` loop's iterator walks an active buffer (`x.iter()`, `&x`, `x`, chains and
+    /// zips of those), as opposed to a range or an inactive collection.
+    fn iterates_active(&self, e: &Expr) -> bool {
+        match strip_parens(e) {
+            Expr::MethodCall(m) => {
+                self.iterates_active(&m.receiver)
+                    || (m.method == "zip" && m.args.iter().any(|a| self.iterates_active(a)))
+            }
+            Expr::Reference(r) => self.iterates_active(&r.expr),
+            p @ Expr::Path(_) => self.active_var(p).is_some(),
+            _ => false,
         }
     }
 
