@@ -111,14 +111,26 @@ impl Model<'_> {
                 let x = self.native(o);
                 quote!(-#x)
             }
-            Op::Binary(bin, a, b) => {
+            // Sums are written as the user wrote them. Products and quotients go through their
+            // rules, which take references: the backward sweep keeps their operands, so the
+            // primal must not move them (and the rules also cover scalar × matrix).
+            Op::Binary(BinOp::Add, a, b) => {
                 let (a, b) = (self.native(a), self.native(b));
+                quote!(#a + #b)
+            }
+            Op::Binary(BinOp::Sub, a, b) => {
+                let (a, b) = (self.native(a), self.native(b));
+                quote!(#a - #b)
+            }
+            Op::Binary(bin, a, b) => {
+                let (a, b) = (self.pref(a), self.pref(b));
+                let rt = rt();
                 match bin {
-                    BinOp::Add => quote!(#a + #b),
-                    BinOp::Sub => quote!(#a - #b),
-                    BinOp::Mul => quote!(#a * #b),
-                    BinOp::Div => quote!(#a / #b),
-                    BinOp::Dot => quote!((#a).dot(#b)),
+                    BinOp::Div => quote!(#rt::rules::arith::div(#a, #b)),
+                    _ => {
+                        let (module, rule) = bilinear_rule(*bin);
+                        quote!(#module::#rule(#a, #b))
+                    }
                 }
             }
             Op::Scalar(m) => {
@@ -160,6 +172,10 @@ impl Model<'_> {
                     quote!([#(#items),*])
                 }
             }
+            Op::Construct { ctor, elems } => {
+                let items = elems.iter().map(|e| self.pval(e));
+                quote!(#ctor(#(#items),*))
+            }
             Op::Const(tokens) => tokens.clone(),
             Op::Call { .. } => unreachable!("calls are emitted by each mode"),
         }
@@ -173,7 +189,9 @@ impl Model<'_> {
                     id: *id,
                     borrowed: *borrowed,
                 }),
-                crate::ir::CallArg::Inactive(tokens) => tokens.clone(),
+                crate::ir::CallArg::Inactive(tokens) | crate::ir::CallArg::Constant(tokens) => {
+                    tokens.clone()
+                }
             })
             .collect()
     }

@@ -182,6 +182,7 @@ fn tangent_of(m: &Model, o: &Operand) -> TokenStream {
 
 /// `g_jvp(args..., tangents of the active args...)`.
 fn jvp_call(m: &Model, func: &syn::Path, args: &[CallArg]) -> TokenStream {
+    let rt = rt();
     let path = companion(func, "jvp");
     let primals = m.call_args(args);
     let tangents = args.iter().filter_map(|a| match a {
@@ -191,6 +192,7 @@ fn jvp_call(m: &Model, func: &syn::Path, args: &[CallArg]) -> TokenStream {
             let d = m.dot(*id);
             quote!(#d)
         }),
+        CallArg::Constant(c) => Some(quote!(&#rt::zero_like(#c))),
         CallArg::Inactive(_) => None,
     });
     quote!(#path(#(#primals,)* #(#tangents),*))
@@ -301,6 +303,10 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
             } else {
                 quote!([#(#items),*])
             }
+        }
+        Op::Construct { ctor, elems } => {
+            let items = elems.iter().map(|e| tangent_of(m, e));
+            quote!(#ctor(#(#items),*))
         }
         Op::Call { .. } => unreachable!("calls are emitted with their companion"),
     }

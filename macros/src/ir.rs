@@ -65,8 +65,15 @@ pub(crate) struct ScalarMethod {
 
 /// One argument of a call to a differentiable function.
 pub(crate) enum CallArg {
-    Active { id: VarId, borrowed: bool },
+    Active {
+        id: VarId,
+        borrowed: bool,
+    },
+    /// An argument that carries no derivative and gets none.
     Inactive(TokenStream),
+    /// An inactive argument of a function that takes a tangent for every matrix argument (the
+    /// runtime's linear algebra): it gets a zero tangent, and its adjoint is dropped.
+    Constant(TokenStream),
 }
 
 /// An operation whose result is assigned to an active variable.
@@ -98,6 +105,11 @@ pub(crate) enum Op {
     },
     /// `vec![a, b]` or `[a, b]`.
     List { elems: Vec<Operand>, vec: bool },
+    /// `Vector3::new(a, b, c)`: a constructor, linear in its entries.
+    Construct {
+        ctor: syn::Path,
+        elems: Vec<Operand>,
+    },
     /// `y = g(args)`: an annotated function or a custom rule, through `g_jvp` / `g_vjp`.
     Call { func: syn::Path, args: Vec<CallArg> },
     /// A value that does not depend on the inputs, assigned to a variable that is active
@@ -231,7 +243,9 @@ impl Op {
             Op::Scalar(m) => m.inputs.iter().filter_map(Operand::var).collect(),
             Op::Read { buf, .. } => vec![*buf],
             Op::Repeat { elem, .. } => from(&[elem]),
-            Op::List { elems, .. } => elems.iter().filter_map(Operand::var).collect(),
+            Op::List { elems, .. } | Op::Construct { elems, .. } => {
+                elems.iter().filter_map(Operand::var).collect()
+            }
             Op::Call { args, .. } => call_inputs(args),
             Op::Const(_) => Vec::new(),
         }
@@ -243,7 +257,7 @@ pub(crate) fn call_inputs(args: &[CallArg]) -> Vec<VarId> {
     args.iter()
         .filter_map(|a| match a {
             CallArg::Active { id, .. } => Some(*id),
-            CallArg::Inactive(_) => None,
+            CallArg::Inactive(_) | CallArg::Constant(_) => None,
         })
         .collect()
 }

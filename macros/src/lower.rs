@@ -56,6 +56,9 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
 struct Binding {
     id: usize,
     var: Option<VarId>,
+    /// The result of `symmetric_eigen()`: the variables of its `eigenvalues` and
+    /// `eigenvectors`.
+    record: Option<(VarId, VarId)>,
 }
 
 /// How the tail expression of a block is used.
@@ -185,6 +188,16 @@ impl<'a> Lowerer<'a> {
     }
 
     fn active_var(&self, e: &Expr) -> Option<VarId> {
+        if let Expr::Field(f) = strip_parens(e)
+            && let syn::Member::Named(field) = &f.member
+        {
+            let (values, vectors) = self.path_binding(&f.base)?.record?;
+            return match field.to_string().as_str() {
+                "eigenvalues" => Some(values),
+                "eigenvectors" => Some(vectors),
+                _ => None,
+            };
+        }
         self.path_binding(e).and_then(|b| b.var)
     }
 
@@ -208,7 +221,14 @@ impl<'a> Lowerer<'a> {
         }
         let var = (value_active || self.assumed.contains(&id))
             .then(|| self.new_var(ident.clone(), &unraw(ident), is_ref, false));
-        self.bind(ident, Binding { id, var });
+        self.bind(
+            ident,
+            Binding {
+                id,
+                var,
+                record: None,
+            },
+        );
         var
     }
 
@@ -225,7 +245,14 @@ impl<'a> Lowerer<'a> {
         names.visit_pat(pat);
         for name in names.0 {
             let id = self.new_binding();
-            self.bind(&name, Binding { id, var: None });
+            self.bind(
+                &name,
+                Binding {
+                    id,
+                    var: None,
+                    record: None,
+                },
+            );
         }
     }
 
@@ -284,7 +311,7 @@ impl<'a> Lowerer<'a> {
                 c.args.iter().any(|a| self.expr_active(a))
             }
             Expr::Index(i) => self.expr_active(&i.expr),
-            Expr::Field(f) => self.expr_active(&f.base),
+            Expr::Field(f) => self.active_var(e).is_some() || self.expr_active(&f.base),
             Expr::Cast(c) => rules::is_float_type(&c.ty) && self.expr_active(&c.expr),
             Expr::If(i) => {
                 block_tail(&i.then_branch).is_some_and(|t| self.expr_active(t))
@@ -354,7 +381,14 @@ impl<'a> Lowerer<'a> {
                 None
             };
             self.param_vars.push(var.filter(|v| self.vars[*v].param));
-            self.bind(&param.ident, Binding { id, var });
+            self.bind(
+                &param.ident,
+                Binding {
+                    id,
+                    var,
+                    record: None,
+                },
+            );
         }
         let stmts = &func.block.stmts;
         self.stmts(stmts, &mut out, Tail::Return);
@@ -423,6 +457,25 @@ impl<'a> Lowerer<'a> {
             p => (p, None),
         };
         match pat {
+            Pat::Ident(p)
+                if init_active
+                    && matches!(init.map(|i| strip_parens(&i.expr)), Some(Expr::MethodCall(m)) if m.method == "symmetric_eigen") =>
+            {
+                let Some(Expr::MethodCall(m)) = init.map(|i| strip_parens(&i.expr)) else {
+                    unreachable!("checked")
+                };
+                let record = self.symmetric_eigen(m, out);
+                let id = self.new_binding();
+                self.found.insert(id);
+                self.bind(
+                    &p.ident,
+                    Binding {
+                        id,
+                        var: None,
+                        record: Some(record),
+                    },
+                );
+            }
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let id = self.new_binding();
                 if !init_active && !self.assumed.contains(&id) {
@@ -985,8 +1038,7 @@ impl<'a> Lowerer<'a> {
             );
             return;
         };
-        self.next_temp += 1;
-        let index = hygienic(&format!("i{}", self.next_temp));
+        let index = self.loop_index();
         let lens: Vec<TokenStream> = shape
             .items
             .iter()
@@ -1158,13 +1210,31 @@ impl<'a> Lowerer<'a> {
                 );
                 Op::Const(TokenStream::new())
             }
-            Expr::Field(f) => {
-                self.errors.push(
-                    f,
-                    "fields of active values cannot be differentiated; destructure the tuple with `let (a, b) = ...;`",
-                );
-                Op::Const(TokenStream::new())
-            }
+            Expr::Field(f) if self.active_var(e).is_some() => Op::Copy(self.operand(e, out)),
+            Expr::Field(f) => match (strip_parens(&f.base), &f.member) {
+                (Expr::MethodCall(m), syn::Member::Named(field))
+                    if m.method == "symmetric_eigen"
+                        && (field == "eigenvalues" || field == "eigenvectors") =>
+                {
+                    let (values, vectors) = self.symmetric_eigen(m, out);
+                    let id = if field == "eigenvalues" {
+                        values
+                    } else {
+                        vectors
+                    };
+                    Op::Copy(Operand::Var {
+                        id,
+                        borrowed: false,
+                    })
+                }
+                _ => {
+                    self.errors.push(
+                        f,
+                        "fields of active values cannot be differentiated; destructure the tuple with `let (a, b) = ...;`",
+                    );
+                    Op::Const(TokenStream::new())
+                }
+            },
             other => {
                 let message =
                     unsupported(other).unwrap_or("this expression cannot be differentiated");
@@ -1244,6 +1314,32 @@ impl<'a> Lowerer<'a> {
         let args: Vec<&Expr> = m.args.iter().collect();
         if rules::scalar(&name).is_some() {
             return self.scalar_op(&m.method, &m.receiver, &args, m.to_token_stream(), out);
+        }
+        if let Some(op) = self.linalg_chain(m, out) {
+            return op;
+        }
+        if let Some((function, kinds)) = rules::linalg_method(&name)
+            && kinds.len() == args.len()
+        {
+            let mut call_args = vec![self.matrix_arg(&m.receiver, out)];
+            for (kind, arg) in kinds.chars().zip(&args) {
+                call_args.push(if kind == 'm' {
+                    self.matrix_arg(arg, out)
+                } else {
+                    self.inactive(arg);
+                    CallArg::Inactive(arg.to_token_stream())
+                });
+            }
+            return Op::Call {
+                func: linalg_path(function),
+                args: call_args,
+            };
+        }
+        if name == "map" && args.len() == 1 && matches!(args[0], Expr::Closure(_)) {
+            let Expr::Closure(closure) = args[0] else {
+                unreachable!("checked")
+            };
+            return self.map_closure(&m.receiver, closure, out);
         }
         if name == "dot" && args.len() == 1 {
             let left = self.operand(&m.receiver, out);
@@ -1325,8 +1421,265 @@ impl<'a> Lowerer<'a> {
         let Some(func) = self.callee(c) else {
             return Op::Const(TokenStream::new());
         };
-        let args = self.call_args(c, out);
+        let segments: Vec<String> = func.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segments.last().map(String::as_str).unwrap_or_default();
+        let on_nalgebra_type =
+            segments.len() >= 2 && rules::is_nalgebra_type(&segments[segments.len() - 2]);
+        if on_nalgebra_type && last == "from_fn" {
+            if let Some(Expr::Closure(closure)) = c.args.last() {
+                let sizes: Vec<&Expr> = c.args.iter().take(c.args.len() - 1).collect();
+                return self.from_fn(&func, &sizes, closure, out);
+            }
+        }
+        if on_nalgebra_type && last == "new" {
+            let elems = c.args.iter().map(|a| self.operand(a, out)).collect();
+            return Op::Construct { ctor: func, elems };
+        }
+        if on_nalgebra_type && last == "from_vec" && c.args.len() == 1 {
+            let arg = self.matrix_arg(&c.args[0], out);
+            return Op::Call {
+                func: linalg_path("from_vec"),
+                args: vec![arg],
+            };
+        }
+        let runtime_linalg = segments.len() >= 2
+            && segments[segments.len() - 2] == "linalg"
+            && rules::LINALG_FUNCTIONS.contains(&last);
+        let args = if runtime_linalg {
+            c.args
+                .iter()
+                .map(|a| match strip_parens(a) {
+                    Expr::Reference(_) => self.matrix_arg(a, out),
+                    _ => {
+                        self.inactive(a);
+                        CallArg::Inactive(a.to_token_stream())
+                    }
+                })
+                .collect()
+        } else {
+            self.call_args(c, out)
+        };
         Op::Call { func, args }
+    }
+
+    /// An argument of a `linalg` function: a reference to a matrix, with a tangent even when it
+    /// is inactive.
+    fn matrix_arg(&mut self, e: &Expr, out: &mut Block) -> CallArg {
+        if !self.expr_active(e) {
+            self.inactive(e);
+            let inner = match strip_parens(e) {
+                Expr::Reference(r) => quote!(&#r),
+                other => quote!(&#other),
+            };
+            let c = self.const_temp(&inner, out);
+            return CallArg::Constant(c.to_token_stream());
+        }
+        let inner = match strip_parens(e) {
+            Expr::Reference(r) => &*r.expr,
+            other => other,
+        };
+        match self.operand(inner, out) {
+            Operand::Var { id, .. } => CallArg::Active {
+                id,
+                borrowed: !self.vars[id].is_ref,
+            },
+            Operand::Const(c) => CallArg::Constant(quote!(&#c)),
+        }
+    }
+
+    /// `a.try_inverse().unwrap()`, `a.cholesky().unwrap().l()` (or `expect`): one rule for the
+    /// whole chain.
+    fn linalg_chain(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Option<Op> {
+        let unwrapped = |e: &Expr| -> Option<(String, Expr)> {
+            let Expr::MethodCall(u) = strip_parens(e) else {
+                return None;
+            };
+            if u.method != "unwrap" && u.method != "expect" {
+                return None;
+            }
+            let Expr::MethodCall(inner) = strip_parens(&u.receiver) else {
+                return None;
+            };
+            inner
+                .args
+                .is_empty()
+                .then(|| (inner.method.to_string(), (*inner.receiver).clone()))
+        };
+        let (function, receiver) = match m.method.to_string().as_str() {
+            "unwrap" | "expect" => match unwrapped(&Expr::MethodCall(m.clone()))? {
+                (method, receiver) if method == "try_inverse" => ("inv", receiver),
+                _ => return None,
+            },
+            "l" if m.args.is_empty() => match unwrapped(&m.receiver)? {
+                (method, receiver) if method == "cholesky" => ("cholesky", receiver),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let arg = self.matrix_arg(&receiver, out);
+        Some(Op::Call {
+            func: linalg_path(function),
+            args: vec![arg],
+        })
+    }
+
+    /// `a.symmetric_eigen()`: the eigenvalues and eigenvectors, through `linalg::eigh`.
+    fn symmetric_eigen(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> (VarId, VarId) {
+        let arg = self.matrix_arg(&m.receiver, out);
+        let (values, vectors) = (self.temp(false), self.temp(false));
+        out.push(Stmt::LetTuple {
+            vars: vec![values, vectors],
+            func: linalg_path("eigh"),
+            args: vec![arg],
+        });
+        (values, vectors)
+    }
+
+    /// `m.map(|e| body)`: a loop over the entries, column-major, writing each result.
+    fn map_closure(&mut self, receiver: &Expr, closure: &syn::ExprClosure, out: &mut Block) -> Op {
+        let Some(source) = self.active_var(receiver) else {
+            self.errors.push(
+                receiver,
+                "`map` is differentiated on an active matrix named directly; bind it with `let` first",
+            );
+            return Op::Const(TokenStream::new());
+        };
+        let [param] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
+            self.errors.push(
+                &closure.inputs,
+                "`map` takes a closure of one entry: `|x| ...`",
+            );
+            return Op::Const(TokenStream::new());
+        };
+        let src = self.vars[source].ident.clone();
+        let result = self.temp(false);
+        out.push(Stmt::Let {
+            var: result,
+            mutable: true,
+            ty: None,
+            op: Some(Op::Const(
+                quote!((#src).map(|_| ::core::default::Default::default())),
+            )),
+        });
+        let index = self.loop_index();
+        let dst = self.vars[result].ident.clone();
+        let body = self.scoped(|l| {
+            let mut body = Vec::new();
+            l.bind_closure_param(param, source, &index, &mut body);
+            let value = l.operand(&closure.body, &mut body);
+            body.push(Stmt::Write {
+                buf: result,
+                index: index.clone(),
+                value,
+            });
+            body
+        });
+        out.push(Stmt::For {
+            label: None,
+            pat: index.to_token_stream(),
+            iter: quote!(0..#dst.len()),
+            body,
+        });
+        Op::Copy(Operand::Var {
+            id: result,
+            borrowed: false,
+        })
+    }
+
+    /// Binds the parameter of a `map` closure to the entry `source[index]`.
+    fn bind_closure_param(&mut self, param: &Pat, source: VarId, index: &Ident, body: &mut Block) {
+        let pat = match param {
+            Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        match pat {
+            Pat::Ident(p) => {
+                let var = self
+                    .user_binding(&p.ident, true, false)
+                    .expect("active by construction");
+                body.push(Stmt::Let {
+                    var,
+                    mutable: p.mutability.is_some(),
+                    ty: None,
+                    op: Some(Op::Read {
+                        buf: source,
+                        index: index.clone(),
+                        by_ref: false,
+                    }),
+                });
+            }
+            Pat::Wild(_) => {}
+            other => self
+                .errors
+                .push(other, "bind the entry to a name: `|x| ...`"),
+        }
+    }
+
+    /// `Type::from_fn(sizes.., |i, j| body)`: a loop over the entries writing each one.
+    fn from_fn(
+        &mut self,
+        ctor: &syn::Path,
+        sizes: &[&Expr],
+        closure: &syn::ExprClosure,
+        out: &mut Block,
+    ) -> Op {
+        for size in sizes {
+            self.inactive(size);
+        }
+        let patterns: Vec<&Pat> = closure.inputs.iter().collect();
+        if patterns.len() != 2 {
+            self.errors.push(
+                &closure.inputs,
+                "`from_fn` takes a closure of a row and a column: `|i, j| ...`",
+            );
+            return Op::Const(TokenStream::new());
+        }
+        let result = self.temp(false);
+        out.push(Stmt::Let {
+            var: result,
+            mutable: true,
+            ty: None,
+            op: Some(Op::Const(
+                quote!(#ctor(#(#sizes,)* |_, _| ::core::default::Default::default())),
+            )),
+        });
+        let dst = self.vars[result].ident.clone();
+        let (row, col) = (self.loop_index(), self.loop_index());
+        let body = self.scoped(|l| {
+            let mut body = Vec::new();
+            for (pat, index) in patterns.iter().zip([&row, &col]) {
+                body.push(Stmt::Verbatim(quote!(let #pat = #index;)));
+                l.bind_inactive_pattern(pat);
+            }
+            let value = l.operand(&closure.body, &mut body);
+            let at = l.const_temp(&quote!((#row, #col)), &mut body);
+            body.push(Stmt::Write {
+                buf: result,
+                index: at,
+                value,
+            });
+            body
+        });
+        out.push(Stmt::For {
+            label: None,
+            pat: col.to_token_stream(),
+            iter: quote!(0..#dst.ncols()),
+            body: vec![Stmt::For {
+                label: None,
+                pat: row.to_token_stream(),
+                iter: quote!(0..#dst.nrows()),
+                body,
+            }],
+        });
+        Op::Copy(Operand::Var {
+            id: result,
+            borrowed: false,
+        })
+    }
+
+    fn loop_index(&mut self) -> Ident {
+        self.next_temp += 1;
+        hygienic(&format!("i{}", self.next_temp))
     }
 
     fn callee(&mut self, c: &syn::ExprCall) -> Option<syn::Path> {
@@ -1569,6 +1922,12 @@ impl<'ast> Visit<'ast> for VerbatimCheck<'_, '_> {
 }
 
 // ----- helpers over syntax -----
+
+/// The path of a function of the runtime's `linalg` module.
+fn linalg_path(function: &str) -> syn::Path {
+    let function = hygienic(function);
+    syn::parse_quote!(::matcalc::__private::linalg::#function)
+}
 
 /// An identifier without its `r#` prefix.
 fn unraw(ident: &Ident) -> String {

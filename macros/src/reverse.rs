@@ -532,16 +532,36 @@ impl Reverse<'_> {
     /// Distributes the adjoints a called function's pullback returned over its active arguments.
     fn spread(&self, args: &[CallArg], adjoints: TokenStream) -> TokenStream {
         let rt = rt();
-        let bars: Vec<Ident> = call_inputs(args).iter().map(|v| self.m.bar(*v)).collect();
-        match bars.as_slice() {
-            [one] => quote!(#rt::acc(&mut #one, #adjoints);),
+        // One adjoint per argument that got a tangent; those of constants are dropped.
+        let targets: Vec<Option<Ident>> = args
+            .iter()
+            .filter_map(|a| match a {
+                CallArg::Active { id, .. } => Some(Some(self.m.bar(*id))),
+                CallArg::Constant(_) => Some(None),
+                CallArg::Inactive(_) => None,
+            })
+            .collect();
+        match targets.as_slice() {
+            [Some(one)] => quote!(#rt::acc(&mut #one, #adjoints);),
             many => {
-                let parts: Vec<Ident> = (0..many.len())
-                    .map(|i| hygienic(&format!("g{i}")))
+                let parts: Vec<TokenStream> = many
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| match t {
+                        Some(_) => {
+                            let g = hygienic(&format!("g{i}"));
+                            quote!(#g)
+                        }
+                        None => quote!(_),
+                    })
                     .collect();
+                let accs = many
+                    .iter()
+                    .zip(&parts)
+                    .filter_map(|(t, g)| t.as_ref().map(|bar| quote!(#rt::acc(&mut #bar, #g);)));
                 quote! {
                     let (#(#parts),*) = #adjoints;
-                    #(#rt::acc(&mut #many, #parts);)*
+                    #(#accs)*
                 }
             }
         }
@@ -698,6 +718,22 @@ impl Reverse<'_> {
                     .map(|(i, e)| acc(e, quote!(#rt::take_element(&mut g, #i))));
                 quote!(let mut g = g; #(#steps)*)
             }
+            // A constructor is linear: the adjoint of entry k is ⟨ȳ, ctor(e_k)⟩.
+            Op::Construct { ctor, elems } => elems
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.var().is_some())
+                .map(|(k, e)| {
+                    let unit = (0..elems.len()).map(|i| {
+                        if i == k {
+                            quote!(1.0)
+                        } else {
+                            quote!(::core::default::Default::default())
+                        }
+                    });
+                    acc(e, quote!(#rt::inner(&g, &#ctor(#(#unit),*))))
+                })
+                .collect(),
             Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
         };
         open.backward.push(quote! {

@@ -156,3 +156,75 @@ pub(crate) fn is_float_type(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.qself.is_none()
         && p.path.get_ident().is_some_and(|i| i == "f32" || i == "f64"))
 }
+
+/// nalgebra methods differentiated through a function of the runtime's `linalg` module:
+/// (method, function, the arguments after the receiver: `m` a matrix passed by reference, `i` an
+/// inactive value such as an index or an exponent).
+pub(crate) const LINALG_METHODS: &[(&str, &str, &str)] = &[
+    ("transpose", "transpose", ""),
+    ("trace", "trace", ""),
+    ("norm", "norm", ""),
+    ("norm_squared", "norm_squared", ""),
+    ("sum", "sum", ""),
+    ("determinant", "det", ""),
+    ("symmetric_eigenvalues", "eigvalsh", ""),
+    ("kronecker", "kronecker", "m"),
+    ("component_mul", "component_mul", "m"),
+    ("component_div", "component_div", "m"),
+    ("column", "column", "i"),
+    ("row", "row", "i"),
+    ("pow", "pow", "i"),
+];
+
+pub(crate) fn linalg_method(name: &str) -> Option<(&'static str, &'static str)> {
+    LINALG_METHODS
+        .iter()
+        .find(|(m, _, _)| *m == name)
+        .map(|&(_, f, args)| (f, args))
+}
+
+/// The functions of `matcalc::linalg`: every argument passed by reference is a matrix and gets
+/// a tangent, a zero one when it is inactive.
+pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
+    "det",
+    "logdet",
+    "inv",
+    "solve",
+    "cholesky",
+    "eigh",
+    "eigvalsh",
+    "svdvals",
+    "expm",
+    "exp",
+    "pow",
+    "transpose",
+    "trace",
+    "norm",
+    "norm_squared",
+    "sum",
+    "component_mul",
+    "component_div",
+    "kronecker",
+    "column",
+    "row",
+    "from_vec",
+];
+
+/// nalgebra type names whose `new` builds a vector or matrix from its entries.
+pub(crate) fn is_nalgebra_type(name: &str) -> bool {
+    let sized = |prefix: &str| {
+        name.strip_prefix(prefix).is_some_and(|rest| {
+            let digit = |d: &str| matches!(d, "1" | "2" | "3" | "4" | "5" | "6");
+            let mut parts = rest.split('x');
+            parts.next().is_some_and(digit)
+                && parts.next().is_none_or(digit)
+                && parts.next().is_none()
+        })
+    };
+    matches!(
+        name,
+        "DMatrix" | "DVector" | "RowDVector" | "SMatrix" | "SVector" | "OMatrix" | "OVector"
+    ) || sized("Matrix")
+        || sized("Vector")
+        || sized("RowVector")
+}

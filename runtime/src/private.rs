@@ -149,3 +149,9 @@ pub fn owned<A: Active + ?Sized>(a: &A) -> A::Owned {
 pub fn take_element<B: IndexAdjoint<usize>>(b: &mut B, i: usize) -> B::Element {
     b.take_at(i)
 }
+
+/// The inner product of two values of the same type.
+#[inline]
+pub fn inner<T: Tangent>(a: &T, b: &T) -> T::Scalar {
+    a.inner(b)
+}

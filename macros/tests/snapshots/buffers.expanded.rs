@@ -59,7 +59,7 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let t5 = out[c4];
     let t5_dot = ::matcalc::__private::owned(&out_dot[c4]);
     let c6 = 2.0;
-    let t7 = t5 * c6;
+    let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
     let t7_dot = ::matcalc::__private::rules::arith::mul(&t5_dot, &c6);
     out[c3] = t7;
     out_dot[c3] = ::matcalc::__private::owned(&t7_dot);
@@ -107,7 +107,7 @@ fn cumulative_vjp(
         let r2 = c4;
         let r3 = ::matcalc::__private::zeros_of(&out);
         let c6 = 2.0;
-        let t7 = t5 * c6;
+        let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
         let r4 = ::matcalc::__private::save(&t5);
         let r5 = ::matcalc::__private::save(&c6);
         out[c3] = t7;

@@ -36,7 +36,7 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
     let c_dot = t1_dot;
     let s = t2;
     let s_dot = t2_dot;
-    let t3 = r * c;
+    let t3 = ::matcalc::__private::rules::arith::mul(&r, &c);
     let t3_dot = ::matcalc::__private::tangent_add(
         &::matcalc::__private::rules::arith::mul(&r_dot, &c),
         &::matcalc::__private::rules::arith::mul(&r, &c_dot),
@@ -77,7 +77,7 @@ fn polar_vjp(
         let r2 = ::matcalc::__private::scalar::sin(t, t2);
         let c = t1;
         let s = t2;
-        let t3 = r * c;
+        let t3 = ::matcalc::__private::rules::arith::mul(&r, &c);
         let r3 = ::matcalc::__private::save(&r);
         let r4 = ::matcalc::__private::save(&c);
         let (out5, pullback5) = scale_vjp(r, s);

@@ -43,7 +43,7 @@ fn g_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
         let c3 = i;
         let t4 = x[c3];
         let t4_dot = ::matcalc::__private::owned(&x_dot[c3]);
-        let t5 = t2 * t4;
+        let t5 = ::matcalc::__private::rules::arith::mul(&t2, &t4);
         let t5_dot = ::matcalc::__private::tangent_add(
             &::matcalc::__private::rules::arith::mul(&t2_dot, &t4),
             &::matcalc::__private::rules::arith::mul(&t2, &t4_dot),
@@ -88,7 +88,7 @@ fn g_vjp(
             let c3 = i;
             let t4 = x[c3];
             let r2 = c3;
-            let t5 = t2 * t4;
+            let t5 = ::matcalc::__private::rules::arith::mul(&t2, &t4);
             let r3 = ::matcalc::__private::save(&t2);
             let r4 = ::matcalc::__private::save(&t4);
             let t6 = s + t5;

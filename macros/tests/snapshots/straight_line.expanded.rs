@@ -26,7 +26,7 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
     let t1 = (y).sin();
     let t1_dot = ::matcalc::__private::scalar::sin(y, t1) * y_dot;
-    let t2 = x * t1;
+    let t2 = ::matcalc::__private::rules::arith::mul(&x, &t1);
     let t2_dot = ::matcalc::__private::tangent_add(
         &::matcalc::__private::rules::arith::mul(&x_dot, &t1),
         &::matcalc::__private::rules::arith::mul(&x, &t1_dot),
@@ -56,7 +56,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let value: f64 = 'body: {
         let t1 = (y).sin();
         let r1 = ::matcalc::__private::scalar::sin(y, t1);
-        let t2 = x * t1;
+        let t2 = ::matcalc::__private::rules::arith::mul(&x, &t1);
         let r2 = ::matcalc::__private::save(&x);
         let r3 = ::matcalc::__private::save(&t1);
         tape0 = (r1, r2, r3);

@@ -136,3 +136,10 @@ pub fn div_pullback_lhs<A: DivRule<B>, B>(_a: &A, b: &B, c_bar: &A::Output) -> A
 pub fn div_pullback_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, c_bar: &A::Output) -> B {
     A::pullback_rhs(b, c, c_bar)
 }
+
+/// `a / b` through [`DivRule`]: the quotient is linear in `a`, so it is the numerator's tangent
+/// rule applied to `a` itself.
+#[inline]
+pub fn div<A: DivRule<B>, B>(a: &A, b: &B) -> A::Output {
+    A::tangent_lhs(a, b)
+}
