@@ -63,6 +63,18 @@ fn smoke() {
     check::jvp(f, jvp, &x, &check::Config::for_jvp::<f64>()).unwrap();
     check::dot_product(jvp, vjp, &x, &check::Config::for_dot_product::<f64>()).unwrap();
     let p = (0.4, 0.9);
-    check::jvp(|p: &(f64, f64)| caller(p.0, p.1), |p: &(f64, f64), d: &(f64, f64)| caller_jvp(p.0, p.1, d.0, d.1), &p, &check::Config::for_jvp::<f64>()).unwrap();
-    check::dot_product(|p: &(f64, f64), d: &(f64, f64)| caller_jvp(p.0, p.1, d.0, d.1), |p: &(f64, f64), y: &f64| caller_vjp(p.0, p.1).1(*y), &p, &check::Config::for_dot_product::<f64>()).unwrap();
+    check::jvp(
+        |p: &(f64, f64)| caller(p.0, p.1),
+        |p: &(f64, f64), d: &(f64, f64)| caller_jvp(p.0, p.1, d.0, d.1),
+        &p,
+        &check::Config::for_jvp::<f64>(),
+    )
+    .unwrap();
+    check::dot_product(
+        |p: &(f64, f64), d: &(f64, f64)| caller_jvp(p.0, p.1, d.0, d.1),
+        |p: &(f64, f64), y: &f64| caller_vjp(p.0, p.1).1(*y),
+        &p,
+        &check::Config::for_dot_product::<f64>(),
+    )
+    .unwrap();
 }

@@ -138,7 +138,10 @@ impl Model<'_> {
                 let name = &m.name;
                 let floats = m.inputs[1..].iter().map(|o| self.native(o));
                 let ints = &m.int_inputs;
-                quote!((#receiver).#name(#(#floats,)* #(#ints),*))
+                match &m.through {
+                    Some(ty) => quote!(#ty::#name(#receiver, #(#floats,)* #(#ints),*)),
+                    None => quote!((#receiver).#name(#(#floats,)* #(#ints),*)),
+                }
             }
             Op::Cast(o, ty) => {
                 let x = self.pval(o);
@@ -189,9 +192,8 @@ impl Model<'_> {
                     id: *id,
                     borrowed: *borrowed,
                 }),
-                crate::ir::CallArg::Inactive(tokens) | crate::ir::CallArg::Constant(tokens) => {
-                    tokens.clone()
-                }
+                crate::ir::CallArg::Inactive(tokens) => tokens.clone(),
+                crate::ir::CallArg::Constant { value, .. } => quote!(#value),
             })
             .collect()
     }

@@ -21,6 +21,19 @@ impl Errors {
         }
     }
 
+    pub fn extend(&mut self, other: Errors) {
+        if let Some(e) = other.all {
+            self.add(e);
+        }
+    }
+
+    /// How many errors were recorded.
+    pub fn len(&self) -> usize {
+        self.all
+            .as_ref()
+            .map_or(0, |e| e.clone().into_iter().count())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.all.is_none()
     }

@@ -35,13 +35,14 @@ pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
             attr::Args::default()
         }
     };
-    let sig = signature::read(&func, &args, &mut errors);
-    let Some(sig) = sig.filter(|_| errors.is_empty()) else {
+    let Some(sig) = signature::read(&func, &args, &mut errors) else {
         return fallback(&func, errors);
     };
+    // The body is checked even when the signature has errors, so that all are reported at once.
     let lowered = lower::lower(&func, &sig);
-    if !lowered.errors.is_empty() {
-        return fallback(&func, lowered.errors);
+    errors.extend(lowered.errors);
+    if !errors.is_empty() {
+        return fallback(&func, errors);
     }
     let model = Model {
         func: &func,

@@ -153,6 +153,14 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
             let b = block(m, b);
             quote!({ #b })
         }
+        Stmt::LetElse {
+            pat,
+            init,
+            otherwise,
+        } => {
+            let otherwise = block(m, otherwise);
+            quote!(let #pat = #init else { #otherwise };)
+        }
         Stmt::Break(label) => quote!(break #label;),
         Stmt::Continue(label) => quote!(continue #label;),
         Stmt::Return(values) => {
@@ -180,22 +188,35 @@ fn tangent_of(m: &Model, o: &Operand) -> TokenStream {
     }
 }
 
-/// `g_jvp(args..., tangents of the active args...)`.
+/// `g_jvp(args..., tangents of the active args...)`; constants get zero tangents, made before
+/// the call moves them.
 fn jvp_call(m: &Model, func: &syn::Path, args: &[CallArg]) -> TokenStream {
     let rt = rt();
     let path = companion(func, "jvp");
     let primals = m.call_args(args);
-    let tangents = args.iter().filter_map(|a| match a {
-        CallArg::Active { id, borrowed } => Some(if *borrowed {
-            m.dref(*id)
-        } else {
-            let d = m.dot(*id);
-            quote!(#d)
-        }),
-        CallArg::Constant(c) => Some(quote!(&#rt::zero_like(#c))),
-        CallArg::Inactive(_) => None,
-    });
-    quote!(#path(#(#primals,)* #(#tangents),*))
+    let mut zeros = Vec::new();
+    let tangents: Vec<TokenStream> = args
+        .iter()
+        .filter_map(|a| match a {
+            CallArg::Active { id, borrowed } => Some(if *borrowed {
+                m.dref(*id)
+            } else {
+                let d = m.dot(*id);
+                quote!(#d)
+            }),
+            CallArg::Constant { value, by_ref } => {
+                let zero = crate::lower::hygienic(&format!("zero{}", zeros.len()));
+                zeros.push(quote!(let #zero = #rt::zero_like(&#value);));
+                Some(if *by_ref {
+                    quote!(&#zero)
+                } else {
+                    quote!(#zero)
+                })
+            }
+            CallArg::Inactive(_) => None,
+        })
+        .collect();
+    quote!({ #(#zeros)* #path(#(#primals,)* #(#tangents),*) })
 }
 
 /// The tangent of an operation's result `out`, computed after its primal.

@@ -61,6 +61,9 @@ pub(crate) struct ScalarMethod {
     pub inputs: Vec<Operand>,
     /// Integer inputs (the exponent of `powi`), passed through.
     pub int_inputs: Vec<Ident>,
+    /// The float type when the user wrote `f64::max(a, b)`: the primal is written the same way,
+    /// so that a literal receiver keeps its type.
+    pub through: Option<syn::Path>,
 }
 
 /// One argument of a call to a differentiable function.
@@ -71,9 +74,13 @@ pub(crate) enum CallArg {
     },
     /// An argument that carries no derivative and gets none.
     Inactive(TokenStream),
-    /// An inactive argument of a function that takes a tangent for every matrix argument (the
-    /// runtime's linear algebra): it gets a zero tangent, and its adjoint is dropped.
-    Constant(TokenStream),
+    /// An inactive argument that the callee may differentiate (a float, or a matrix of the
+    /// runtime's linear algebra): it gets a zero tangent, and its adjoint is dropped. `value` is
+    /// bound by an earlier inactive `let`; `by_ref` when it holds a reference.
+    Constant {
+        value: Ident,
+        by_ref: bool,
+    },
 }
 
 /// An operation whose result is assigned to an active variable.
@@ -155,6 +162,12 @@ pub(crate) enum Stmt {
         then: Block,
         els: Option<Block>,
     },
+    /// `let pat = init else { otherwise };` with an inactive `init`.
+    LetElse {
+        pat: TokenStream,
+        init: TokenStream,
+        otherwise: Block,
+    },
     Match {
         scrutinee: TokenStream,
         arms: Vec<Arm>,
@@ -211,9 +224,24 @@ impl Stmt {
             Stmt::Loop { body, .. } | Stmt::While { body, .. } | Stmt::For { body, .. } => {
                 walk_block(body)
             }
-            Stmt::Block(b) => walk_block(b),
+            Stmt::Block(b) | Stmt::LetElse { otherwise: b, .. } => walk_block(b),
             _ => {}
         }
+    }
+
+    /// Whether this statement may leave its block early (an inactive `if i == 1 { break; }` kept
+    /// as written): the reverse sweep must record what ran before it.
+    pub fn may_exit(&self) -> bool {
+        fn exits(tokens: &TokenStream) -> bool {
+            tokens.clone().into_iter().any(|t| match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    i == "break" || i == "continue" || i == "return"
+                }
+                proc_macro2::TokenTree::Group(g) => exits(&g.stream()),
+                _ => false,
+            })
+        }
+        matches!(self, Stmt::Verbatim(tokens) if exits(tokens))
     }
 
     /// Whether this statement changes control flow or contains statements that do.
@@ -226,6 +254,7 @@ impl Stmt {
                 | Stmt::While { .. }
                 | Stmt::For { .. }
                 | Stmt::Block(_)
+                | Stmt::LetElse { .. }
                 | Stmt::Break(_)
                 | Stmt::Continue(_)
                 | Stmt::Return(_)
@@ -257,7 +286,7 @@ pub(crate) fn call_inputs(args: &[CallArg]) -> Vec<VarId> {
     args.iter()
         .filter_map(|a| match a {
             CallArg::Active { id, .. } => Some(*id),
-            CallArg::Inactive(_) | CallArg::Constant(_) => None,
+            CallArg::Inactive(_) | CallArg::Constant { .. } => None,
         })
         .collect()
 }

@@ -56,9 +56,12 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
 struct Binding {
     id: usize,
     var: Option<VarId>,
-    /// The result of `symmetric_eigen()`: the variables of its `eigenvalues` and
-    /// `eigenvectors`.
-    record: Option<(VarId, VarId)>,
+    /// A value with active fields (an active tuple `t`, the result of `symmetric_eigen()`): an
+    /// index in [`Lowerer::records`].
+    record: Option<usize>,
+    /// An inactive value that looks like a float (a float literal, a cast to a float, a float
+    /// parameter left out of `wrt`): passed to a call, it gets a zero tangent.
+    float: bool,
 }
 
 /// How the tail expression of a block is used.
@@ -90,6 +93,10 @@ struct Lowerer<'a> {
     loops: Vec<LoopFrame>,
     param_vars: Vec<Option<VarId>>,
     errors: Errors,
+    /// The annotated function's name, to recognise recursive calls.
+    name: Option<Ident>,
+    /// The fields of records: (field name, variable).
+    records: Vec<Vec<(String, VarId)>>,
 }
 
 /// A hygienic identifier: generated locals never collide with the user's names.
@@ -111,6 +118,8 @@ impl<'a> Lowerer<'a> {
             loops: Vec::new(),
             param_vars: Vec::new(),
             errors: Errors::default(),
+            name: None,
+            records: Vec::new(),
         }
     }
 
@@ -191,14 +200,44 @@ impl<'a> Lowerer<'a> {
         if let Expr::Field(f) = strip_parens(e)
             && let syn::Member::Named(field) = &f.member
         {
-            let (values, vectors) = self.path_binding(&f.base)?.record?;
-            return match field.to_string().as_str() {
-                "eigenvalues" => Some(values),
-                "eigenvectors" => Some(vectors),
-                _ => None,
-            };
+            let field = field.to_string();
+            let record = &self.records[self.path_binding(&f.base)?.record?];
+            return record.iter().find(|(n, _)| field == *n).map(|(_, v)| *v);
+        }
+        if let Expr::Field(f) = strip_parens(e)
+            && let syn::Member::Unnamed(index) = &f.member
+        {
+            let record = &self.records[self.path_binding(&f.base)?.record?];
+            return record
+                .iter()
+                .find(|(n, _)| *n == index.index.to_string())
+                .map(|(_, v)| *v);
         }
         self.path_binding(e).and_then(|b| b.var)
+    }
+
+    /// The fields of a record named by `e`.
+    fn record_of(&self, e: &Expr) -> Option<Vec<(String, VarId)>> {
+        self.path_binding(e)
+            .and_then(|b| b.record)
+            .map(|r| self.records[r].clone())
+    }
+
+    /// Binds `name` to a record of active fields.
+    fn bind_record(&mut self, name: &Ident, fields: Vec<(String, VarId)>) {
+        let id = self.new_binding();
+        self.found.insert(id);
+        self.records.push(fields);
+        let record = Some(self.records.len() - 1);
+        self.bind(
+            name,
+            Binding {
+                id,
+                var: None,
+                record,
+                float: false,
+            },
+        );
     }
 
     /// Binds a new user variable; active when its value is or when a later pass found it so.
@@ -227,9 +266,64 @@ impl<'a> Lowerer<'a> {
                 id,
                 var,
                 record: None,
+                float: false,
             },
         );
         var
+    }
+
+    /// Marks the innermost binding of `name` as a float-like inactive value.
+    fn mark_float(&mut self, name: &Ident) {
+        let name = unraw(name);
+        if let Some((_, binding)) = self
+            .scopes
+            .last_mut()
+            .and_then(|s| s.iter_mut().rev().find(|(n, _)| *n == name))
+        {
+            binding.float = true;
+        }
+    }
+
+    /// Whether an inactive expression looks like a float (or a buffer of floats): such an
+    /// argument of a call gets a zero tangent, since the callee may differentiate it.
+    fn float_like(&self, e: &Expr) -> bool {
+        match strip_parens(e) {
+            Expr::Lit(l) => match &l.lit {
+                syn::Lit::Float(_) => true,
+                syn::Lit::Int(i) => matches!(i.suffix(), "f32" | "f64"),
+                _ => false,
+            },
+            Expr::Unary(u) => !matches!(u.op, syn::UnOp::Not(_)) && self.float_like(&u.expr),
+            Expr::Reference(r) => self.float_like(&r.expr),
+            Expr::Cast(c) => rules::is_float_type(&c.ty),
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(id) => self
+                    .lookup(&unraw(id))
+                    .is_some_and(|b| b.float || b.var.is_some()),
+                // `f64::consts::PI`, `std::f64::EPSILON`
+                None => p
+                    .path
+                    .segments
+                    .iter()
+                    .any(|s| s.ident == "f64" || s.ident == "f32"),
+            },
+            Expr::Binary(b) => {
+                use syn::BinOp as B;
+                matches!(b.op, B::Add(_) | B::Sub(_) | B::Mul(_) | B::Div(_))
+                    && (self.float_like(&b.left) || self.float_like(&b.right))
+            }
+            Expr::MethodCall(m) => {
+                rules::scalar(&m.method.to_string()).is_some() && self.float_like(&m.receiver)
+            }
+            Expr::Macro(m) if macro_name(&m.mac) == "vec" => match parse_vec_macro(m) {
+                Some(VecMacro::Repeat(e, _)) => self.float_like(&e),
+                Some(VecMacro::List(items)) => items.iter().any(|e| self.float_like(e)),
+                None => false,
+            },
+            Expr::Array(a) => a.elems.iter().any(|e| self.float_like(e)),
+            Expr::Repeat(r) => self.float_like(&r.expr),
+            _ => false,
+        }
     }
 
     /// Binds every name of an inactive pattern, so that it shadows outer active names.
@@ -251,6 +345,7 @@ impl<'a> Lowerer<'a> {
                     id,
                     var: None,
                     record: None,
+                    float: false,
                 },
             );
         }
@@ -273,33 +368,53 @@ impl<'a> Lowerer<'a> {
 
     /// Whether an expression yields an active float value.
     fn expr_active(&self, e: &Expr) -> bool {
+        self.value_active(e, &mut Vec::new())
+    }
+
+    /// [`Self::expr_active`] with the names bound inside the expression so far (`overlay`,
+    /// innermost last): a block's tail may name its own `let`s.
+    fn value_active(&self, e: &Expr, overlay: &mut Vec<(String, bool)>) -> bool {
         match e {
-            Expr::Path(_) => self.active_var(e).is_some(),
-            Expr::Lit(_) => false,
+            Expr::Path(p) => match p.path.get_ident().map(unraw) {
+                Some(name) => match overlay.iter().rev().find(|(n, _)| *n == name) {
+                    Some((_, active)) => *active,
+                    None => self.active_var(e).is_some() || self.record_of(e).is_some(),
+                },
+                None => false,
+            },
+            Expr::Lit(_)
+            | Expr::Range(_)
+            | Expr::Let(_)
+            | Expr::While(_)
+            | Expr::ForLoop(_)
+            | Expr::Assign(_)
+            | Expr::Break(_)
+            | Expr::Continue(_)
+            | Expr::Return(_) => false,
             Expr::Binary(b) => {
                 use syn::BinOp as B;
                 match b.op {
                     B::Add(_) | B::Sub(_) | B::Mul(_) | B::Div(_) | B::Rem(_) => {
-                        self.expr_active(&b.left) || self.expr_active(&b.right)
+                        self.value_active(&b.left, overlay) || self.value_active(&b.right, overlay)
                     }
                     _ => false,
                 }
             }
             Expr::Unary(u) => match u.op {
                 syn::UnOp::Not(_) => false,
-                _ => self.expr_active(&u.expr),
+                _ => self.value_active(&u.expr, overlay),
             },
-            Expr::Paren(p) => self.expr_active(&p.expr),
-            Expr::Group(g) => self.expr_active(&g.expr),
-            Expr::Reference(r) => self.expr_active(&r.expr),
+            Expr::Paren(p) => self.value_active(&p.expr, overlay),
+            Expr::Group(g) => self.value_active(&g.expr, overlay),
+            Expr::Reference(r) => self.value_active(&r.expr, overlay),
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 if rules::INACTIVE_METHODS.contains(&name.as_str()) {
                     return false;
                 }
-                self.expr_active(&m.receiver)
-                    || self.mentions_active_expr(&m.receiver)
-                    || m.args.iter().any(|a| self.expr_active(a))
+                self.value_active(&m.receiver, overlay)
+                    || self.root_active(&m.receiver, overlay)
+                    || m.args.iter().any(|a| self.value_active(a, overlay))
             }
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func
@@ -308,55 +423,128 @@ impl<'a> Lowerer<'a> {
                 {
                     return false;
                 }
-                c.args.iter().any(|a| self.expr_active(a))
+                c.args.iter().any(|a| self.value_active(a, overlay))
             }
-            Expr::Index(i) => self.expr_active(&i.expr),
-            Expr::Field(f) => self.active_var(e).is_some() || self.expr_active(&f.base),
-            Expr::Cast(c) => rules::is_float_type(&c.ty) && self.expr_active(&c.expr),
+            Expr::Index(i) => self.value_active(&i.expr, overlay),
+            Expr::Field(f) => self.active_var(e).is_some() || self.value_active(&f.base, overlay),
+            // A cast to an integer type drops the derivative; a cast to a type the macro cannot
+            // read (an alias) is active, so that lowering rejects it rather than guess.
+            Expr::Cast(c) => !rules::is_integer_type(&c.ty) && self.value_active(&c.expr, overlay),
             Expr::If(i) => {
-                block_tail(&i.then_branch).is_some_and(|t| self.expr_active(t))
-                    || i.else_branch
-                        .as_ref()
-                        .is_some_and(|(_, e)| self.expr_active(e))
+                let mark = overlay.len();
+                if let Expr::Let(l) = &*i.cond {
+                    let bound = self.value_active(&l.expr, overlay);
+                    overlay.extend(pattern_names(&l.pat).into_iter().map(|n| (n, bound)));
+                }
+                let then = self.block_active(&i.then_branch, overlay);
+                overlay.truncate(mark);
+                then || i
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| self.value_active(e, overlay))
             }
-            Expr::Match(m) => m.arms.iter().any(|a| self.expr_active(&a.body)),
-            Expr::Block(b) => block_tail(&b.block).is_some_and(|t| self.expr_active(t)),
+            Expr::Match(m) => m.arms.iter().any(|a| {
+                let mark = overlay.len();
+                let bound = self.value_active(&m.expr, overlay);
+                overlay.extend(pattern_names(&a.pat).into_iter().map(|n| (n, bound)));
+                let active = self.value_active(&a.body, overlay);
+                overlay.truncate(mark);
+                active
+            }),
+            Expr::Block(b) => self.block_active(&b.block, overlay),
             Expr::Loop(l) => {
+                let mark = overlay.len();
+                self.bind_block_locals(&l.body, overlay);
                 let mut breaks = BreakValues(Vec::new());
                 breaks.visit_block(&l.body);
-                breaks.0.iter().any(|e| self.expr_active(e))
+                let active = breaks.0.iter().any(|e| self.value_active(e, overlay));
+                overlay.truncate(mark);
+                active
             }
             Expr::Macro(m) if macro_name(&m.mac) == "vec" => match parse_vec_macro(m) {
-                Some(VecMacro::Repeat(e, _)) => self.expr_active(&e),
-                Some(VecMacro::List(items)) => items.iter().any(|e| self.expr_active(e)),
+                Some(VecMacro::Repeat(e, _)) => self.value_active(&e, overlay),
+                Some(VecMacro::List(items)) => items.iter().any(|e| self.value_active(e, overlay)),
                 None => false,
             },
-            Expr::Array(a) => a.elems.iter().any(|e| self.expr_active(e)),
-            Expr::Repeat(r) => self.expr_active(&r.expr),
-            Expr::Tuple(t) => t.elems.iter().any(|e| self.expr_active(e)),
-            Expr::Closure(_)
-            | Expr::Unsafe(_)
-            | Expr::Async(_)
-            | Expr::Try(_)
-            | Expr::Await(_)
-            | Expr::TryBlock(_) => self.mentions_active_expr(e),
-            _ => false,
+            Expr::Macro(_) => false,
+            Expr::Array(a) => a.elems.iter().any(|e| self.value_active(e, overlay)),
+            Expr::Repeat(r) => self.value_active(&r.expr, overlay),
+            Expr::Tuple(t) => t.elems.iter().any(|e| self.value_active(e, overlay)),
+            // Anything else that mentions an active value (a struct literal, a closure, ...) is
+            // active, so that lowering rejects it instead of copying it as a constant.
+            other => self.mentions_active_in(other, overlay),
         }
     }
 
-    /// Whether any name in `e` refers to an active variable.
-    fn mentions_active_expr(&self, e: &Expr) -> bool {
+    /// Whether the value a method chain starts from is active (`x` in `x.iter().map(..)`), so
+    /// that an unknown method on it is rejected rather than copied as a constant.
+    fn root_active(&self, e: &Expr, overlay: &mut Vec<(String, bool)>) -> bool {
+        match strip_parens(e) {
+            Expr::MethodCall(m) => self.root_active(&m.receiver, overlay),
+            Expr::Reference(r) => self.root_active(&r.expr, overlay),
+            Expr::Index(i) => self.root_active(&i.expr, overlay),
+            other => self.value_active(other, overlay),
+        }
+    }
+
+    /// Whether a block's value (its tail expression) is active.
+    fn block_active(&self, block: &syn::Block, overlay: &mut Vec<(String, bool)>) -> bool {
+        let mark = overlay.len();
+        self.bind_block_locals(block, overlay);
+        let active = block_tail(block).is_some_and(|t| self.value_active(t, overlay));
+        overlay.truncate(mark);
+        active
+    }
+
+    /// Adds the `let`s of a block (and of the blocks nested in it) to `overlay`, each active when
+    /// its value is or when the block assigns it an active value.
+    fn bind_block_locals(&self, block: &syn::Block, overlay: &mut Vec<(String, bool)>) {
+        let mut lets = Lets(Vec::new());
+        lets.visit_block(block);
+        for local in lets.0 {
+            let init_active = local
+                .init
+                .as_ref()
+                .is_some_and(|i| self.value_active(&i.expr, overlay));
+            for name in pattern_names(&local.pat) {
+                let mut assigned = Assigned {
+                    name: &name,
+                    values: Vec::new(),
+                };
+                assigned.visit_block(block);
+                let active = init_active
+                    || assigned.values.iter().any(|v| {
+                        self.value_active(v, overlay) || self.mentions_active_in(v, overlay)
+                    });
+                overlay.push((name, active));
+            }
+        }
+    }
+
+    /// Whether any name in `e` refers to an active variable (or an active name of `overlay`).
+    fn mentions_active_in(&self, e: &Expr, overlay: &[(String, bool)]) -> bool {
         let mut paths = Paths(Vec::new());
         paths.visit_expr(e);
         paths
             .0
             .iter()
-            .any(|name| self.lookup(name).is_some_and(|b| b.var.is_some()))
+            .any(|name| match overlay.iter().rev().find(|(n, _)| n == name) {
+                Some((_, active)) => *active,
+                None => self
+                    .lookup(name)
+                    .is_some_and(|b| b.var.is_some() || b.record.is_some()),
+            })
+    }
+
+    /// Whether any name in `e` refers to an active variable.
+    fn mentions_active_expr(&self, e: &Expr) -> bool {
+        self.mentions_active_in(e, &[])
     }
 
     // ----- the function -----
 
     fn function(&mut self, func: &syn::ItemFn) -> Block {
+        self.name = Some(func.sig.ident.clone());
         let mut out = Vec::new();
         for param in &self.sig.params {
             let id = self.new_binding();
@@ -387,6 +575,7 @@ impl<'a> Lowerer<'a> {
                     id,
                     var,
                     record: None,
+                    float: param.differentiable,
                 },
             );
         }
@@ -447,9 +636,20 @@ impl<'a> Lowerer<'a> {
                 );
             }
             self.check_verbatim(&|v| v.visit_expr(&init.expr));
-            self.check_verbatim(&|v| v.visit_expr(diverge));
+            let otherwise = self.scoped(|l| {
+                let mut block = Vec::new();
+                match &**diverge {
+                    Expr::Block(b) => l.stmts(&b.block.stmts, &mut block, Tail::Discard),
+                    other => l.expr_stmt(other, &mut block),
+                }
+                block
+            });
             self.bind_inactive_pattern(&local.pat);
-            out.push(Stmt::Verbatim(local.to_token_stream()));
+            out.push(Stmt::LetElse {
+                pat: local.pat.to_token_stream(),
+                init: init.expr.to_token_stream(),
+                otherwise,
+            });
             return;
         }
         let (pat, ty) = match &local.pat {
@@ -464,17 +664,39 @@ impl<'a> Lowerer<'a> {
                 let Some(Expr::MethodCall(m)) = init.map(|i| strip_parens(&i.expr)) else {
                     unreachable!("checked")
                 };
-                let record = self.symmetric_eigen(m, out);
-                let id = self.new_binding();
-                self.found.insert(id);
-                self.bind(
+                let (values, vectors) = self.symmetric_eigen(m, out);
+                self.bind_record(
                     &p.ident,
-                    Binding {
-                        id,
-                        var: None,
-                        record: Some(record),
-                    },
+                    vec![
+                        ("eigenvalues".to_string(), values),
+                        ("eigenvectors".to_string(), vectors),
+                    ],
                 );
+            }
+            Pat::Ident(p)
+                if init_active
+                    && matches!(init.map(|i| strip_parens(&i.expr)), Some(Expr::Tuple(_))) =>
+            {
+                let Some(Expr::Tuple(t)) = init.map(|i| strip_parens(&i.expr)) else {
+                    unreachable!("checked")
+                };
+                let fields = t
+                    .elems
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let op = self.op(e, out);
+                        let var = self.temp(false);
+                        out.push(Stmt::Let {
+                            var,
+                            mutable: false,
+                            ty: None,
+                            op: Some(op),
+                        });
+                        (i.to_string(), var)
+                    })
+                    .collect();
+                self.bind_record(&p.ident, fields);
             }
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let id = self.new_binding();
@@ -483,10 +705,19 @@ impl<'a> Lowerer<'a> {
                         self.check_verbatim(&|v| v.visit_expr(&init.expr));
                     }
                     self.bind_user(&p.ident, id, false, false);
+                    if init.is_some_and(|i| self.float_like(&i.expr)) {
+                        self.mark_float(&p.ident);
+                    }
                     out.push(Stmt::Verbatim(local.to_token_stream()));
                     return;
                 }
+                let errors_before = self.errors.len();
                 let op = init.map(|i| self.op(&i.expr, out));
+                if self.errors.len() > errors_before {
+                    // Bound inactive, so that later uses do not repeat the error.
+                    self.bind_user(&p.ident, id, false, false);
+                    return;
+                }
                 let is_ref = match &op {
                     Some(Op::Copy(Operand::Var {
                         id,
@@ -640,10 +871,16 @@ impl<'a> Lowerer<'a> {
                 let op = compound_op(&b.op).expect("checked");
                 self.assign(&b.left, &b.right, Some(op), e, out)
             }
-            Expr::Binary(b) if is_other_compound(&b.op) && self.expr_active(&b.right) => {
+            Expr::Binary(b)
+                if is_other_compound(&b.op)
+                    && (self.expr_active(&b.right) || self.mentions_active_expr(&b.left)) =>
+            {
                 self.errors.push(
                     &b.op,
-                    "no derivative rule for this compound assignment; matcalc differentiates `+=`, `-=`, `*=` and `/=`",
+                    format!(
+                        "no derivative rule for `{}`; matcalc differentiates `+=`, `-=`, `*=` and `/=`",
+                        b.op.to_token_stream()
+                    ),
                 );
             }
             Expr::MethodCall(m) if m.method == "push" && m.args.len() == 1 => self.push(m, e, out),
@@ -807,12 +1044,34 @@ impl<'a> Lowerer<'a> {
             self.expr_stmt(value, out);
             return;
         }
+        if matches!(strip_parens(value), Expr::While(_) | Expr::ForLoop(_)) {
+            self.expr_stmt(value, out);
+            return;
+        }
         let operands = match self.sig.ret.tuple {
+            // A control expression in return position is lowered even when its value looks
+            // inactive: it may return from inside, and its value is the function's, a float.
+            None if matches!(
+                strip_parens(value),
+                Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)
+            ) =>
+            {
+                vec![self.control_value(strip_parens(value), out)]
+            }
             None => vec![self.operand(value, out)],
             Some(n) => match strip_parens(value) {
                 Expr::Tuple(t) if t.elems.len() == n => {
                     t.elems.iter().map(|e| self.operand(e, out)).collect()
                 }
+                p if self.record_of(p).is_some_and(|r| r.len() == n) => self
+                    .record_of(p)
+                    .expect("checked")
+                    .into_iter()
+                    .map(|(_, id)| Operand::Var {
+                        id,
+                        borrowed: false,
+                    })
+                    .collect(),
                 other if !self.expr_active(other) => {
                     let c = self.const_temp(other, out);
                     (0..n)
@@ -1117,10 +1376,18 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Unary(u) => Op::Neg(self.operand(&u.expr, out)),
             Expr::Reference(r) => {
-                self.errors.push(
-                    r,
-                    "a reference to an active value can only be an operand or a call argument; bind the value itself, or `.clone()` it",
-                );
+                let message = match strip_parens(&r.expr) {
+                    _ if r.mutability.is_some() => {
+                        "`&mut` borrows of active values cannot be differentiated; assign the new value instead"
+                    }
+                    Expr::Index(ix) if matches!(strip_parens(&ix.index), Expr::Range(_)) => {
+                        "slicing an active buffer cannot be differentiated; index its elements in a loop, or pass the whole buffer and the bounds"
+                    }
+                    _ => {
+                        "a reference to an active value can only be an operand or a call argument; bind the value itself, or `.clone()` it"
+                    }
+                };
+                self.errors.push(r, message);
                 Op::Const(TokenStream::new())
             }
             Expr::Binary(b) => {
@@ -1133,7 +1400,10 @@ impl<'a> Lowerer<'a> {
                     _ => {
                         self.errors.push(
                             &b.op,
-                            "no derivative rule for this operator; matcalc differentiates `+`, `-`, `*` and `/`",
+                            format!(
+                                "no derivative rule for `{}`; matcalc differentiates `+`, `-`, `*` and `/`",
+                                b.op.to_token_stream()
+                            ),
                         );
                         return Op::Const(TokenStream::new());
                     }
@@ -1167,7 +1437,16 @@ impl<'a> Lowerer<'a> {
                     by_ref: false,
                 }
             }
-            Expr::Cast(c) => Op::Cast(self.operand(&c.expr, out), (*c.ty).clone()),
+            Expr::Cast(c) if rules::is_float_type(&c.ty) => {
+                Op::Cast(self.operand(&c.expr, out), (*c.ty).clone())
+            }
+            Expr::Cast(c) => {
+                self.errors.push(
+                    &c.ty,
+                    "a cast of an active value to a type the macro cannot read; it reads float types by their spelling: write `as f64` or `as f32` (or an integer type, which drops the derivative)",
+                );
+                Op::Const(TokenStream::new())
+            }
             Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) => {
                 Op::Copy(self.control_value(e, out))
             }
@@ -1246,6 +1525,13 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers an expression to an operand: an active variable or an inactive temporary.
     fn operand(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        if self.active_var(e).is_none() && self.record_of(e).is_some() {
+            self.errors.push(
+                e,
+                "a tuple of active values is used through its fields (`t.0`) or returned; bind a field, or destructure it with `let (a, b) = t;`",
+            );
+            return Operand::Const(hygienic("invalid"));
+        }
         if !self.expr_active(e) {
             self.inactive(e);
             return Operand::Const(self.const_temp(e, out));
@@ -1312,8 +1598,28 @@ impl<'a> Lowerer<'a> {
     fn method(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Op {
         let name = m.method.to_string();
         let args: Vec<&Expr> = m.args.iter().collect();
+        if let Some(closure) = self.active_closure(m) {
+            self.errors.push(closure, CLOSURE_MESSAGE);
+            return Op::Const(TokenStream::new());
+        }
+        if is_iterator_chain(&m.receiver) {
+            self.errors.push(
+                &m.method,
+                format!(
+                    "iterator adaptors such as `{name}` are not differentiated; write a `for` loop over `.iter()`, `.iter().enumerate()` or an index range"
+                ),
+            );
+            return Op::Const(TokenStream::new());
+        }
         if rules::scalar(&name).is_some() {
-            return self.scalar_op(&m.method, &m.receiver, &args, m.to_token_stream(), out);
+            return self.scalar_op(
+                &m.method,
+                &m.receiver,
+                &args,
+                None,
+                m.to_token_stream(),
+                out,
+            );
         }
         if let Some(op) = self.linalg_chain(m, out) {
             return op;
@@ -1352,14 +1658,12 @@ impl<'a> Lowerer<'a> {
                 receiver => Op::Linear(m.method.clone(), receiver),
             };
         }
-        let adaptor = matches!(&*m.receiver, Expr::MethodCall(r) if r.method == "iter" || r.method == "into_iter");
-        let hint = if adaptor {
-            "iterator adaptors are not differentiated; write a `for` loop over `.iter()` or an index range".to_string()
-        } else {
-            format!(
+        let hint = match name.as_str() {
+            "sin_cos" => "write `(x.sin(), x.cos())`".to_string(),
+            _ => format!(
                 "the float methods with rules are {}; for another operation write a custom rule, a function `g` with companions `g_jvp` and `g_vjp`",
                 rules::scalar_names()
-            )
+            ),
         };
         self.errors.push(
             &m.method,
@@ -1368,11 +1672,22 @@ impl<'a> Lowerer<'a> {
         Op::Const(TokenStream::new())
     }
 
+    /// A closure in a method chain that uses an active value.
+    fn active_closure<'e>(&self, m: &'e syn::ExprMethodCall) -> Option<&'e syn::ExprClosure> {
+        let mut closures = Closures(Vec::new());
+        closures.visit_expr_method_call(m);
+        closures
+            .0
+            .into_iter()
+            .find(|c| self.mentions_active_expr(&c.body) && !is_supported_closure_call(m, c))
+    }
+
     fn scalar_op(
         &mut self,
         name: &Ident,
         receiver: &Expr,
         args: &[&Expr],
+        through: Option<syn::Path>,
         whole: TokenStream,
         out: &mut Block,
     ) -> Op {
@@ -1406,21 +1721,55 @@ impl<'a> Lowerer<'a> {
             name: name.clone(),
             inputs,
             int_inputs,
+            through,
         })
     }
 
     fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Op {
+        if let Expr::Path(p) = &*c.func
+            && p.path.segments.len() == 2
+            && matches!(p.path.segments[0].ident.to_string().as_str(), "f32" | "f64")
+            && !is_scalar_function(c)
+        {
+            self.errors.push(
+                &p.path,
+                format!(
+                    "no derivative rule for `{}`; the float methods with rules are {}; for another operation write a custom rule, a function `g` with companions `g_jvp` and `g_vjp`",
+                    p.path.to_token_stream().to_string().replace(' ', ""),
+                    rules::scalar_names()
+                ),
+            );
+            return Op::Const(TokenStream::new());
+        }
         if is_scalar_function(c) {
             let Expr::Path(p) = &*c.func else {
                 unreachable!("checked")
             };
             let name = &p.path.segments.last().expect("checked").ident;
             let args: Vec<&Expr> = c.args.iter().skip(1).collect();
-            return self.scalar_op(name, &c.args[0], &args, c.to_token_stream(), out);
+            let through: syn::Path = syn::Path {
+                leading_colon: None,
+                segments: std::iter::once(p.path.segments[0].clone()).collect(),
+            };
+            return self.scalar_op(
+                name,
+                &c.args[0],
+                &args,
+                Some(through),
+                c.to_token_stream(),
+                out,
+            );
         }
         let Some(func) = self.callee(c) else {
             return Op::Const(TokenStream::new());
         };
+        if func.get_ident().is_some() && func.get_ident() == self.name.as_ref() {
+            self.errors.push(
+                &c.func,
+                "a recursive call cannot be differentiated (its reverse mode would contain itself); write the recursion as a loop",
+            );
+            return Op::Const(TokenStream::new());
+        }
         let segments: Vec<String> = func.segments.iter().map(|s| s.ident.to_string()).collect();
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let on_nalgebra_type =
@@ -1471,8 +1820,11 @@ impl<'a> Lowerer<'a> {
                 Expr::Reference(r) => quote!(&#r),
                 other => quote!(&#other),
             };
-            let c = self.const_temp(&inner, out);
-            return CallArg::Constant(c.to_token_stream());
+            let value = self.const_temp(&inner, out);
+            return CallArg::Constant {
+                value,
+                by_ref: true,
+            };
         }
         let inner = match strip_parens(e) {
             Expr::Reference(r) => &*r.expr,
@@ -1483,7 +1835,10 @@ impl<'a> Lowerer<'a> {
                 id,
                 borrowed: !self.vars[id].is_ref,
             },
-            Operand::Const(c) => CallArg::Constant(quote!(&#c)),
+            Operand::Const(c) => CallArg::Constant {
+                value: self.const_temp(&quote!(&#c), out),
+                by_ref: true,
+            },
         }
     }
 
@@ -1701,7 +2056,12 @@ impl<'a> Lowerer<'a> {
             .map(|a| {
                 if !self.expr_active(a) {
                     self.inactive(a);
-                    return CallArg::Inactive(a.to_token_stream());
+                    if !self.float_like(a) {
+                        return CallArg::Inactive(a.to_token_stream());
+                    }
+                    let by_ref = matches!(strip_parens(a), Expr::Reference(_));
+                    let value = self.const_temp(a, out);
+                    return CallArg::Constant { value, by_ref };
                 }
                 match self.operand(a, out) {
                     Operand::Var { id, borrowed } => CallArg::Active { id, borrowed },
@@ -1864,10 +2224,7 @@ impl<'ast> Visit<'ast> for VerbatimCheck<'_, '_> {
         match e {
             Expr::Closure(c) => {
                 if self.lowerer.mentions_active_expr(&c.body) {
-                    self.error(
-                        c,
-                        "closures that use active values cannot be differentiated; write a loop, or move the code into a function annotated with `#[differentiate]` and call it",
-                    );
+                    self.error(c, CLOSURE_MESSAGE);
                     return;
                 }
             }
@@ -1877,6 +2234,21 @@ impl<'ast> Visit<'ast> for VerbatimCheck<'_, '_> {
                     "`return` inside an expression cannot be differentiated; return from a statement of its own",
                 );
                 return;
+            }
+            Expr::Let(l) if self.lowerer.expr_active(&l.expr) => {
+                self.error(
+                    l,
+                    "`let` patterns over active values cannot be differentiated: the names they bind would carry no derivative; read the values by index and test them with `if`",
+                );
+            }
+            Expr::Match(m)
+                if self.lowerer.expr_active(&m.expr)
+                    && m.arms.iter().any(|a| !pattern_names(&a.pat).is_empty()) =>
+            {
+                self.error(
+                    &m.expr,
+                    "`match` on an active value cannot be differentiated; compare it with `if`/`else`",
+                );
             }
             Expr::Assign(a) => self.assignment(&a.left, &a.right),
             Expr::Binary(b) if compound_op(&b.op).is_some() || is_other_compound(&b.op) => {
@@ -1982,12 +2354,58 @@ fn is_other_compound(op: &syn::BinOp) -> bool {
     )
 }
 
+const CLOSURE_MESSAGE: &str = "closures that use active values cannot be differentiated, except in `m.map(|x| ..)` and `Matrix::from_fn(.., |i, j| ..)`; write a loop, or move the code into a function annotated with `#[differentiate]` and call it";
+
+/// The closures in an expression (not those nested in items).
+struct Closures<'a>(Vec<&'a syn::ExprClosure>);
+
+impl<'a> Visit<'a> for Closures<'a> {
+    fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+        self.0.push(c);
+    }
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// `m.map(closure)`: a closure form that lowering turns into a loop.
+fn is_supported_closure_call(m: &syn::ExprMethodCall, c: &syn::ExprClosure) -> bool {
+    m.method == "map"
+        && m.args.len() == 1
+        && matches!(&m.args[0], Expr::Closure(arg) if std::ptr::eq(arg, c))
+        && !is_iterator_chain(&m.receiver)
+}
+
+/// `x.iter()`, `x.iter().map(..)`, `(0..n).map(..)`: an iterator, whose adaptors are not
+/// differentiated.
+fn is_iterator_chain(e: &Expr) -> bool {
+    match strip_parens(e) {
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "iter"
+                    | "into_iter"
+                    | "windows"
+                    | "chunks"
+                    | "zip"
+                    | "enumerate"
+                    | "map"
+                    | "rev"
+                    | "skip"
+                    | "take"
+                    | "step_by"
+                    | "filter"
+                    | "chain"
+            ) && (m.method != "map" || is_iterator_chain(&m.receiver))
+                || is_iterator_chain(&m.receiver)
+        }
+        Expr::Range(_) => true,
+        _ => false,
+    }
+}
+
 /// Constructs no annotated function may contain, active or not, with what to write instead.
 fn unsupported(e: &Expr) -> Option<&'static str> {
     Some(match e {
-        Expr::Closure(_) => {
-            "closures cannot be differentiated; write a loop, or move the code into a function annotated with `#[differentiate]` and call it"
-        }
+        Expr::Closure(_) => CLOSURE_MESSAGE,
         Expr::Unsafe(_) => {
             "`unsafe` blocks cannot be differentiated; move the unsafe code into a function outside the annotated one"
         }
@@ -2086,6 +2504,75 @@ impl<'ast> Visit<'ast> for Paths {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// The names a pattern binds.
+fn pattern_names(pat: &Pat) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(unraw(&p.ident));
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_pat(pat);
+    names.0
+}
+
+/// The `let`s of a block and of the blocks in it, in order (not those of nested items).
+struct Lets<'a>(Vec<&'a syn::Local>);
+
+impl<'a> Visit<'a> for Lets<'a> {
+    fn visit_local(&mut self, local: &'a syn::Local) {
+        self.0.push(local);
+        syn::visit::visit_local(self, local);
+    }
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// The values assigned to a name in a block.
+struct Assigned<'n, 'a> {
+    name: &'n str,
+    values: Vec<&'a Expr>,
+}
+
+impl<'a> Visit<'a> for Assigned<'_, 'a> {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        let target = |t: &Expr| matches!(strip_parens(t), Expr::Path(p) if p.path.get_ident().is_some_and(|i| unraw(i) == self.name));
+        match e {
+            Expr::Assign(a) if target(&a.left) => self.values.push(&a.right),
+            Expr::Binary(b) if compound_op(&b.op).is_some() && target(&b.left) => {
+                self.values.push(&b.right)
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, e);
+    }
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// The values of labelled `break`s in a block.
+struct LabelledBreaks<'a>(Vec<&'a Expr>);
+
+impl<'a> LabelledBreaks<'a> {
+    fn of(block: &'a syn::Block) -> Vec<&'a Expr> {
+        let mut breaks = LabelledBreaks(Vec::new());
+        breaks.visit_block(block);
+        breaks.0
+    }
+}
+
+impl<'a> Visit<'a> for LabelledBreaks<'a> {
+    fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+        if let (Some(_), Some(e)) = (&b.label, &b.expr) {
+            self.0.push(e);
+        }
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
 /// The values of the `break`s that leave a loop (not those of nested loops).
 struct BreakValues<'a>(Vec<&'a Expr>);
 
@@ -2095,7 +2582,18 @@ impl<'a> Visit<'a> for BreakValues<'a> {
             self.0.push(e);
         }
     }
-    fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+    fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+        // A nested loop's own breaks leave it, but a labelled one may leave the outer loop.
+        let mut nested = BreakValues(Vec::new());
+        syn::visit::visit_expr_loop(&mut nested, l);
+        let labelled = LabelledBreaks::of(&l.body);
+        self.0.extend(
+            nested
+                .0
+                .into_iter()
+                .filter(|e| labelled.iter().any(|l| std::ptr::eq(*l, *e))),
+        );
+    }
     fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'a syn::Item) {}
 }

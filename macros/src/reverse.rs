@@ -209,10 +209,9 @@ fn cursor_name(id: u32) -> Ident {
 
 /// A function whose only control flow is its final return: one segment, run once.
 fn is_straight(stmts: &Block) -> bool {
-    stmts
-        .iter()
-        .enumerate()
-        .all(|(i, s)| !s.is_control() || (matches!(s, Stmt::Return(_)) && i + 1 == stmts.len()))
+    stmts.iter().enumerate().all(|(i, s)| {
+        (!s.is_control() && !s.may_exit()) || (matches!(s, Stmt::Return(_)) && i + 1 == stmts.len())
+    })
 }
 
 /// The variables whose adjoints the pullback needs: those the returned values depend on.
@@ -306,7 +305,7 @@ impl Reverse<'_> {
                         quote!(break #label #(#primals)*;)
                     });
                 }
-                s if s.is_control() => {
+                s if s.is_control() || s.may_exit() => {
                     code.push(self.close(std::mem::take(&mut open)));
                     code.push(self.control(s));
                 }
@@ -386,8 +385,17 @@ impl Reverse<'_> {
                 let b = self.block(b);
                 quote!({ #b })
             }
+            Stmt::LetElse {
+                pat,
+                init,
+                otherwise,
+            } => {
+                let otherwise = self.block(otherwise);
+                quote!(let #pat = #init else { #otherwise };)
+            }
             Stmt::Break(label) => quote!(break #label;),
             Stmt::Continue(label) => quote!(continue #label;),
+            Stmt::Verbatim(tokens) => tokens.clone(),
             _ => unreachable!("not a control statement"),
         }
     }
@@ -537,7 +545,7 @@ impl Reverse<'_> {
             .iter()
             .filter_map(|a| match a {
                 CallArg::Active { id, .. } => Some(Some(self.m.bar(*id))),
-                CallArg::Constant(_) => Some(None),
+                CallArg::Constant { .. } => Some(None),
                 CallArg::Inactive(_) => None,
             })
             .collect();

@@ -228,3 +228,13 @@ pub(crate) fn is_nalgebra_type(name: &str) -> bool {
         || sized("Vector")
         || sized("RowVector")
 }
+
+/// The primitive integer types, `bool` and `char`: a cast to one drops the derivative.
+pub(crate) fn is_integer_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+    && p.path.get_ident().is_some_and(|i| matches!(
+        i.to_string().as_str(),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
+            | "u128" | "usize" | "bool" | "char"
+    )))
+}

@@ -14,6 +14,8 @@ pub(crate) struct Param {
     pub ty: Type,
     /// The owned type of the adjoint when the parameter is active.
     pub adjoint: Option<Type>,
+    /// The type is differentiable (the parameter may still be left out by `wrt`).
+    pub differentiable: bool,
 }
 
 /// What the function returns.
@@ -178,9 +180,9 @@ fn check_param_type(ty: &Type, errors: &mut Errors) {
     }
     impl<'ast> Visit<'ast> for Finder<'_> {
         fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
-            if let Some(m) = &r.mutability {
+            if r.mutability.is_some() {
                 self.errors.push(
-                    &quote!(& #m),
+                    r,
                     "`&mut` parameters cannot be differentiated; take the value or `&T` and return the result",
                 );
             }
@@ -211,7 +213,7 @@ fn check_param_type(ty: &Type, errors: &mut Errors) {
 pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Signature> {
     check_header(func, errors);
     let mut params = Vec::new();
-    let mut float: Option<(String, Type)> = None;
+    let mut float: Option<(String, Ident)> = None;
     for input in &func.sig.inputs {
         let arg = match input {
             FnArg::Receiver(r) => {
@@ -240,20 +242,20 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
             Some(names) => names.iter().any(|n| *n == ident),
             None => true,
         };
+        let is_differentiable = differentiable(&arg.ty).is_some();
         let adjoint = match differentiable(&arg.ty) {
             Some((f, adjoint)) if wanted => {
                 match &float {
-                    Some((first, first_ty)) if *first != f => {
+                    Some((first, first_param)) if *first != f => {
                         errors.push(
                             &arg.ty,
                             format!(
-                                "one annotated function uses one float type: this parameter is `{f}` but `{}` is `{first}`",
-                                quote!(#first_ty)
+                                "one annotated function uses one float type: this parameter is `{f}` but `{first_param}` is `{first}`"
                             ),
                         );
                     }
                     Some(_) => {}
-                    None => float = Some((f, arg.ty.as_ref().clone())),
+                    None => float = Some((f, ident.clone())),
                 }
                 Some(adjoint)
             }
@@ -264,6 +266,7 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
             mutable,
             ty: (*arg.ty).clone(),
             adjoint,
+            differentiable: is_differentiable,
         });
     }
     if let Some(names) = &args.wrt {
@@ -273,7 +276,7 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
                 Some(p) if p.adjoint.is_none() => errors.push(
                     name,
                     format!(
-                        "`{name}` cannot be active: its type `{}` is not differentiable (floats, arrays, slices and `Vec`s of floats are)",
+                        "`{name}` cannot be active: its type `{}` is not differentiable (floats, arrays, slices and `Vec`s of floats, and nalgebra matrices and vectors are)",
                         {
                             let ty = &p.ty;
                             quote!(#ty)
@@ -287,20 +290,20 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
     if params.iter().all(|p| p.adjoint.is_none()) && errors.is_empty() {
         errors.push(
             &func.sig.ident,
-            "no active parameter: give the function a parameter of a differentiable type (a float, or an array, slice or `Vec` of floats)",
+            "no active parameter: give the function a parameter of a differentiable type (a float; an array, slice or `Vec` of floats; an nalgebra matrix or vector)",
         );
     }
-    let ret = read_return(&func.sig.output, errors)?;
-    (errors.is_empty()).then_some(Signature { params, ret })
+    let ret = read_return(&func.sig, errors)?;
+    Some(Signature { params, ret })
 }
 
-fn read_return(output: &ReturnType, errors: &mut Errors) -> Option<Return> {
-    let ty = match output {
+fn read_return(sig: &syn::Signature, errors: &mut Errors) -> Option<Return> {
+    let ty = match &sig.output {
         ReturnType::Default => {
-            errors.push(
-                output,
-                "an annotated function must return what it computes: a float, a tuple of floats, a `Vec` or an array of floats",
-            );
+            errors.add(syn::Error::new(
+                sig.paren_token.span.close(),
+                "an annotated function must return what it computes: add a return type such as `-> f64` (a float, a tuple of floats, a `Vec` or an array of floats, or an nalgebra matrix or vector)",
+            ));
             return None;
         }
         ReturnType::Type(_, ty) => (**ty).clone(),
@@ -316,7 +319,7 @@ fn read_return(output: &ReturnType, errors: &mut Errors) -> Option<Return> {
             scalar: false,
             ty: ty.clone(),
         }),
-        t if ok(t) => Some(Return {
+        t if ok(t) || nalgebra_float(t).is_some() => Some(Return {
             tuple: None,
             scalar: float_name(t).is_some(),
             ty: ty.clone(),
@@ -324,7 +327,7 @@ fn read_return(output: &ReturnType, errors: &mut Errors) -> Option<Return> {
         other => {
             errors.push(
                 other,
-                "unsupported return type: an annotated function returns a float, a tuple of floats, a `Vec` or an array of floats",
+                "unsupported return type: an annotated function returns a float, a tuple of floats, a `Vec` or an array of floats, or an nalgebra matrix or vector",
             );
             None
         }

@@ -1,56 +1,139 @@
-//! Dense products: matrix–matrix and matrix–vector products (the `*` operator) and the dot
-//! product of vectors.
+//! Dense linear algebra: products (the `*` and `/` operators, `dot`), the structural maps
+//! (transpose, trace, sums, norms, entrywise products, Kronecker products, columns and rows), and
+//! the LU-based functions (determinant, log-determinant, inverse, linear solves).
 //!
-//! Not yet handled here: products of static-size matrices, scalar × matrix; they come with the
-//! rest of the matrix rules.
+//! Every function `f` comes as a triple: `f` (the value), `f_jvp` (the value and its directional
+//! derivative; tangents of the matrix arguments appended in order) and `f_vjp` (the value and the
+//! pullback, a closure that owns what it needs and may be called many times). Each section gives
+//! the forward and the reverse rule side by side, the formula and its source, and what the rule
+//! does not handle. Gradients are taken under the Frobenius inner product ⟨A, B⟩ = tr(AᵀB).
+//!
+//! Sources: M. B. Giles, "Collected matrix derivative results for forward and reverse mode
+//! algorithmic differentiation" (2008), cited as Giles §n; Bright, Edelman and Johnson, "Matrix
+//! Calculus (for Machine Learning and Beyond)", arXiv 2501.14787 (the MIT 18.S096 notes), cited
+//! as 18.S096 §n.
 
-use crate::rules::arith::MulRule;
+// The signatures spell out the value and the pullback: they are what the macro and users call.
+#![allow(clippy::type_complexity)]
+
+use crate::rules::arith::{DivRule, MulRule};
 use crate::value::Real;
-use nalgebra::{DMatrix, DVector, Scalar};
+use nalgebra::allocator::Allocator;
+use nalgebra::{
+    DMatrix, DVector, DefaultAllocator, Dim, DimMin, DimMul, DimProd, LU, OMatrix, OVector,
+    RealField, U1,
+};
+use num_traits::Float;
 
-// C = A·B. Forward: dC = dA·B + A·dB. Reverse: Ā = C̄·Bᵀ, B̄ = Aᵀ·C̄
-// (Giles, "Collected matrix derivative results for forward and reverse mode AD", 2008, §2.2.1).
-impl<T: Real + Scalar> MulRule<DMatrix<T>> for DMatrix<T> {
-    type Output = DMatrix<T>;
-    fn product(a: &Self, b: &DMatrix<T>) -> DMatrix<T> {
+// ===================================================================================== products
+
+// C = A·B for nalgebra matrices and vectors of any sizes (static, dynamic; a vector is an n×1
+// matrix). Forward: dC = dA·B + A·dB (the product itself, in the macro). Reverse: Ā = C̄·Bᵀ,
+// B̄ = Aᵀ·C̄ (Giles §2.2.1; 18.S096 §2).
+// Not handled: products mixing a static and a dynamic inner dimension (`DMatrix * Vector3`).
+impl<T, R, K, C> MulRule<OMatrix<T, K, C>> for OMatrix<T, R, K>
+where
+    T: Real + RealField,
+    R: Dim,
+    K: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, K> + Allocator<K, C> + Allocator<R, C> + Allocator<C, K>,
+{
+    type Output = OMatrix<T, R, C>;
+    fn product(a: &Self, b: &OMatrix<T, K, C>) -> OMatrix<T, R, C> {
         a * b
     }
-    fn pullback_lhs(b: &DMatrix<T>, c_bar: &DMatrix<T>) -> Self {
+    fn pullback_lhs(b: &OMatrix<T, K, C>, c_bar: &OMatrix<T, R, C>) -> Self {
         c_bar * b.transpose()
     }
-    fn pullback_rhs(a: &Self, c_bar: &DMatrix<T>) -> DMatrix<T> {
+    fn pullback_rhs(a: &Self, c_bar: &OMatrix<T, R, C>) -> OMatrix<T, K, C> {
         a.tr_mul(c_bar)
     }
 }
 
-// y = A·x. Forward: dy = dA·x + A·dx. Reverse: Ā = ȳ·xᵀ, x̄ = Aᵀ·ȳ.
-impl<T: Real + Scalar> MulRule<DVector<T>> for DMatrix<T> {
-    type Output = DVector<T>;
-    fn product(a: &Self, x: &DVector<T>) -> DVector<T> {
-        a * x
+// C = s·B (scalar times matrix). Forward: dC = ds·B + s·dB. Reverse: s̄ = ⟨C̄, B⟩ (the Frobenius
+// inner product: the scalar touches every entry), B̄ = s·C̄.
+impl<T, R, C> MulRule<OMatrix<T, R, C>> for T
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    type Output = OMatrix<T, R, C>;
+    fn product(s: &T, b: &OMatrix<T, R, C>) -> OMatrix<T, R, C> {
+        b * *s
     }
-    fn pullback_lhs(x: &DVector<T>, y_bar: &DVector<T>) -> Self {
-        y_bar * x.transpose()
+    fn pullback_lhs(b: &OMatrix<T, R, C>, c_bar: &OMatrix<T, R, C>) -> T {
+        c_bar.dot(b)
     }
-    fn pullback_rhs(a: &Self, y_bar: &DVector<T>) -> DVector<T> {
-        a.tr_mul(y_bar)
+    fn pullback_rhs(s: &T, c_bar: &OMatrix<T, R, C>) -> OMatrix<T, R, C> {
+        c_bar * *s
+    }
+}
+
+// C = A·s (matrix times scalar): the mirror of the rule above. Ā = s·C̄, s̄ = ⟨C̄, A⟩.
+impl<T, R, C> MulRule<T> for OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    type Output = OMatrix<T, R, C>;
+    fn product(a: &Self, s: &T) -> OMatrix<T, R, C> {
+        a * *s
+    }
+    fn pullback_lhs(s: &T, c_bar: &OMatrix<T, R, C>) -> Self {
+        c_bar * *s
+    }
+    fn pullback_rhs(a: &Self, c_bar: &OMatrix<T, R, C>) -> T {
+        c_bar.dot(a)
+    }
+}
+
+// C = A/s (matrix over scalar). Forward: dC = dA/s − C·ds/s. Reverse: Ā = C̄/s,
+// s̄ = −⟨C̄, C⟩/s. Not handled: s = 0 gives infinities and NaN, as the primal does.
+impl<T, R, C> DivRule<T> for OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    type Output = OMatrix<T, R, C>;
+    fn tangent_lhs(a_dot: &Self, s: &T) -> Self {
+        a_dot / *s
+    }
+    fn tangent_rhs(s: &T, c: &Self, s_dot: &T) -> Self {
+        c * (-*s_dot / *s)
+    }
+    fn pullback_lhs(s: &T, c_bar: &Self) -> Self {
+        c_bar / *s
+    }
+    fn pullback_rhs(s: &T, c: &Self, c_bar: &Self) -> T {
+        -c_bar.dot(c) / *s
     }
 }
 
 /// The derivative rules of the dot product `s = a·b`, implemented on the type of `a`.
 ///
-/// Forward: `ds = da·b + a·db`. Reverse: `ā = s̄·b`, `b̄ = s̄·a`.
+/// Forward: `ds = da·b + a·db`. Reverse: `ā = s̄·b`, `b̄ = s̄·a`. Implemented for every nalgebra
+/// vector (`DVector`, `Vector3`, `SVector`, row vectors) and, as the Frobenius inner product,
+/// for matrices of equal shapes.
 ///
 /// ```
 /// use matcalc_runtime::rules::linalg::dense::DotRule;
-/// use nalgebra::DVector;
+/// use nalgebra::{DVector, Vector3};
 /// let (a, b) = (DVector::from_vec(vec![1.0, 2.0]), DVector::from_vec(vec![3.0, 4.0]));
 /// assert_eq!(DotRule::product(&a, &b), 11.0);
 /// assert_eq!(<DVector<f64> as DotRule>::pullback_lhs(&b, &2.0), DVector::from_vec(vec![6.0, 8.0]));
+/// let v = Vector3::new(1.0f32, 0.0, 2.0);
+/// assert_eq!(DotRule::product(&v, &v), 5.0);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "no derivative rule for `{Self}.dot({Rhs})`",
-    label = "matcalc has a `dot` rule for nalgebra vectors of the same type"
+    label = "matcalc has a `dot` rule for nalgebra vectors and matrices of the same type"
 )]
 pub trait DotRule<Rhs = Self> {
     /// The scalar type.
@@ -63,7 +146,13 @@ pub trait DotRule<Rhs = Self> {
     fn pullback_rhs(a: &Self, s_bar: &Self::Output) -> Rhs;
 }
 
-impl<T: Real + Scalar> DotRule for DVector<T> {
+impl<T, R, C> DotRule for OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
     type Output = T;
     fn product(a: &Self, b: &Self) -> T {
         a.dot(b)
@@ -77,19 +166,1337 @@ impl<T: Real + Scalar> DotRule for DVector<T> {
 }
 
 /// `a·b` through [`DotRule`].
+///
+/// ```
+/// use matcalc_runtime::rules::linalg::dense::dot;
+/// use nalgebra::Vector2;
+/// assert_eq!(dot(&Vector2::new(1.0, 2.0), &Vector2::new(3.0, 4.0)), 11.0);
+/// ```
 #[inline]
 pub fn dot<A: DotRule<B>, B>(a: &A, b: &B) -> A::Output {
     A::product(a, b)
 }
 
 /// `s̄·b`, the adjoint of `a`.
+///
+/// ```
+/// use matcalc_runtime::rules::linalg::dense::dot_pullback_lhs;
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(dot_pullback_lhs(&a, &b, &2.0), Vector2::new(6.0, 8.0));
+/// ```
 #[inline]
 pub fn dot_pullback_lhs<A: DotRule<B>, B>(_a: &A, b: &B, s_bar: &A::Output) -> A {
     A::pullback_lhs(b, s_bar)
 }
 
 /// `s̄·a`, the adjoint of `b`.
+///
+/// ```
+/// use matcalc_runtime::rules::linalg::dense::dot_pullback_rhs;
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(dot_pullback_rhs(&a, &b, &2.0), Vector2::new(2.0, 4.0));
+/// ```
 #[inline]
 pub fn dot_pullback_rhs<A: DotRule<B>, B>(a: &A, _b: &B, s_bar: &A::Output) -> B {
     A::pullback_rhs(a, s_bar)
+}
+
+/// Forward mode of [`dot`]: `(a·b, da·b + a·db)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::dot_jvp;
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(dot_jvp(&a, &b, &Vector2::new(1.0, 0.0), &Vector2::zeros()), (11.0, 3.0));
+/// ```
+pub fn dot_jvp<A, B>(a: &A, b: &B, a_dot: &A, b_dot: &B) -> (A::Output, A::Output)
+where
+    A: DotRule<B>,
+    A::Output: core::ops::Add<Output = A::Output>,
+{
+    (
+        A::product(a, b),
+        A::product(a_dot, b) + A::product(a, b_dot),
+    )
+}
+
+/// Reverse mode of [`dot`]: the value and the pullback `s̄ ↦ (s̄·b, s̄·a)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::dot_vjp;
+/// use nalgebra::Vector2;
+/// let (s, pullback) = dot_vjp(&Vector2::new(1.0, 2.0), &Vector2::new(3.0, 4.0));
+/// assert_eq!(s, 11.0);
+/// assert_eq!(pullback(1.0), (Vector2::new(3.0, 4.0), Vector2::new(1.0, 2.0)));
+/// ```
+pub fn dot_vjp<A, B>(a: &A, b: &B) -> (A::Output, impl Fn(A::Output) -> (A, B) + use<A, B>)
+where
+    A: DotRule<B> + Clone,
+    B: Clone,
+{
+    let (a, b) = (a.clone(), b.clone());
+    (A::product(&a, &b), move |s_bar: A::Output| {
+        (A::pullback_lhs(&b, &s_bar), A::pullback_rhs(&a, &s_bar))
+    })
+}
+
+// ================================================================================== transpose
+
+// Y = Aᵀ. Forward: dY = dAᵀ. Reverse: Ā = Ȳᵀ (linear; Giles §2.2.1).
+
+/// The transpose `Aᵀ`, for matrices and vectors of any size.
+///
+/// ```
+/// use matcalc_runtime::linalg::transpose;
+/// use nalgebra::Matrix2x3;
+/// let a = Matrix2x3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0);
+/// assert_eq!(transpose(&a), a.transpose());
+/// ```
+pub fn transpose<T, R, C>(a: &OMatrix<T, R, C>) -> OMatrix<T, C, R>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<C, R>,
+{
+    a.transpose()
+}
+
+/// Forward mode of [`transpose`]: `(Aᵀ, dAᵀ)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::transpose_jvp;
+/// use nalgebra::DMatrix;
+/// let a = DMatrix::from_row_slice(1, 2, &[1.0, 2.0]);
+/// let (y, y_dot) = transpose_jvp(&a, &DMatrix::from_row_slice(1, 2, &[0.0, 1.0]));
+/// assert_eq!((y.shape(), y_dot[(1, 0)]), ((2, 1), 1.0));
+/// ```
+pub fn transpose_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (OMatrix<T, C, R>, OMatrix<T, C, R>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<C, R>,
+{
+    (a.transpose(), a_dot.transpose())
+}
+
+/// Reverse mode of [`transpose`]: the value and the pullback `Ȳ ↦ Ȳᵀ`.
+///
+/// ```
+/// use matcalc_runtime::linalg::transpose_vjp;
+/// use nalgebra::Matrix2;
+/// let (_, pullback) = transpose_vjp(&Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(pullback(Matrix2::new(0.0, 1.0, 0.0, 0.0)), Matrix2::new(0.0, 0.0, 1.0, 0.0));
+/// ```
+pub fn transpose_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+) -> (
+    OMatrix<T, C, R>,
+    impl Fn(OMatrix<T, C, R>) -> OMatrix<T, R, C> + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<C, R>,
+{
+    (a.transpose(), |y_bar: OMatrix<T, C, R>| y_bar.transpose())
+}
+
+// ====================================================================================== trace
+
+// y = tr A. Forward: dy = tr dA. Reverse: Ā = ȳ·I (Giles §2.2.1).
+// Not handled: non-square matrices (nalgebra's `trace` is for square matrices too).
+
+/// The trace `tr A` of a square matrix.
+///
+/// ```
+/// use matcalc_runtime::linalg::trace;
+/// use nalgebra::Matrix2;
+/// assert_eq!(trace(&Matrix2::new(1.0, 2.0, 3.0, 4.0)), 5.0);
+/// ```
+pub fn trace<T, D>(a: &OMatrix<T, D, D>) -> T
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    a.trace()
+}
+
+/// Forward mode of [`trace`]: `(tr A, tr dA)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::trace_jvp;
+/// use nalgebra::DMatrix;
+/// let a = DMatrix::<f64>::identity(3, 3);
+/// assert_eq!(trace_jvp(&a, &(&a * 2.0)), (3.0, 6.0));
+/// ```
+pub fn trace_jvp<T, D>(a: &OMatrix<T, D, D>, a_dot: &OMatrix<T, D, D>) -> (T, T)
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    (a.trace(), a_dot.trace())
+}
+
+/// Reverse mode of [`trace`]: the value and the pullback `ȳ ↦ ȳ·I`.
+///
+/// ```
+/// use matcalc_runtime::linalg::trace_vjp;
+/// use nalgebra::Matrix2;
+/// let (y, pullback) = trace_vjp(&Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!((y, pullback(2.0)), (5.0, Matrix2::identity() * 2.0));
+/// ```
+pub fn trace_vjp<T, D>(a: &OMatrix<T, D, D>) -> (T, impl Fn(T) -> OMatrix<T, D, D> + use<T, D>)
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    let (r, c) = a.shape_generic();
+    (a.trace(), move |y_bar: T| {
+        OMatrix::<T, D, D>::from_diagonal_element_generic(r, c, y_bar)
+    })
+}
+
+// ================================================================================= sum, norms
+
+// y = Σᵢⱼ Aᵢⱼ. Forward: dy = Σ dAᵢⱼ. Reverse: Ā = ȳ·𝟙 (every entry ȳ).
+
+/// The sum of the entries.
+///
+/// ```
+/// use matcalc_runtime::linalg::sum;
+/// use nalgebra::Vector3;
+/// assert_eq!(sum(&Vector3::new(1.0, 2.0, 3.0)), 6.0);
+/// ```
+pub fn sum<T, R, C>(a: &OMatrix<T, R, C>) -> T
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    a.sum()
+}
+
+/// Forward mode of [`sum`]: `(Σ A, Σ dA)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::sum_jvp;
+/// use nalgebra::Vector2;
+/// assert_eq!(sum_jvp(&Vector2::new(1.0, 2.0), &Vector2::new(0.5, 0.5)), (3.0, 1.0));
+/// ```
+pub fn sum_jvp<T, R, C>(a: &OMatrix<T, R, C>, a_dot: &OMatrix<T, R, C>) -> (T, T)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    (a.sum(), a_dot.sum())
+}
+
+/// Reverse mode of [`sum`]: the value and the pullback `ȳ ↦ ȳ·𝟙`.
+///
+/// ```
+/// use matcalc_runtime::linalg::sum_vjp;
+/// use nalgebra::Vector2;
+/// let (_, pullback) = sum_vjp(&Vector2::new(1.0, 2.0));
+/// assert_eq!(pullback(3.0), Vector2::new(3.0, 3.0));
+/// ```
+pub fn sum_vjp<T, R, C>(a: &OMatrix<T, R, C>) -> (T, impl Fn(T) -> OMatrix<T, R, C> + use<T, R, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let (r, c) = a.shape_generic();
+    (a.sum(), move |y_bar: T| {
+        OMatrix::<T, R, C>::from_element_generic(r, c, y_bar)
+    })
+}
+
+// y = ‖A‖ (Euclidean for vectors, Frobenius for matrices). Forward: dy = ⟨A, dA⟩/y. Reverse:
+// Ā = ȳ·A/y (18.S096 §4: the gradient of ‖x‖ is x/‖x‖).
+// At A = 0 the norm is not differentiable; the rule returns the one-sided value 0 (dy = 0 and
+// Ā = 0, the subgradient of least norm), never NaN. Not handled: overflow of ‖A‖² for entries
+// beyond ~1e154 (nalgebra's `norm` does not rescale either).
+
+/// The Euclidean norm of a vector, the Frobenius norm of a matrix.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm;
+/// use nalgebra::Vector2;
+/// assert_eq!(norm(&Vector2::new(3.0, 4.0)), 5.0);
+/// ```
+pub fn norm<T, R, C>(a: &OMatrix<T, R, C>) -> T
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    a.norm()
+}
+
+/// Forward mode of [`norm`]: `(‖A‖, ⟨A, dA⟩/‖A‖)`, with tangent 0 at `A = 0`.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm_jvp;
+/// use nalgebra::Vector2;
+/// assert_eq!(norm_jvp(&Vector2::new(3.0, 4.0), &Vector2::new(1.0, 0.0)), (5.0, 0.6));
+/// assert_eq!(norm_jvp(&Vector2::zeros(), &Vector2::new(1.0, 0.0)), (0.0, 0.0));
+/// ```
+pub fn norm_jvp<T, R, C>(a: &OMatrix<T, R, C>, a_dot: &OMatrix<T, R, C>) -> (T, T)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let y = a.norm();
+    let y_dot = if y > T::zero() {
+        a.dot(a_dot) / y
+    } else {
+        T::zero()
+    };
+    (y, y_dot)
+}
+
+/// Reverse mode of [`norm`]: the value and the pullback `ȳ ↦ ȳ·A/‖A‖`, which is 0 at `A = 0`.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm_vjp;
+/// use nalgebra::Vector2;
+/// let (y, pullback) = norm_vjp(&Vector2::new(3.0, 4.0));
+/// assert_eq!((y, pullback(1.0)), (5.0, Vector2::new(0.6, 0.8)));
+/// let (_, at_zero) = norm_vjp(&Vector2::<f64>::zeros());
+/// assert_eq!(at_zero(1.0), Vector2::zeros());
+/// ```
+pub fn norm_vjp<T, R, C>(a: &OMatrix<T, R, C>) -> (T, impl Fn(T) -> OMatrix<T, R, C> + use<T, R, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let y = a.norm();
+    // The unit direction A/‖A‖, or 0 at A = 0.
+    let direction = if y > T::zero() { a / y } else { a * T::zero() };
+    (y, move |y_bar: T| &direction * y_bar)
+}
+
+// y = ‖A‖². Forward: dy = 2⟨A, dA⟩. Reverse: Ā = 2ȳ·A.
+
+/// The squared Euclidean (Frobenius) norm.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm_squared;
+/// use nalgebra::Vector2;
+/// assert_eq!(norm_squared(&Vector2::new(3.0, 4.0)), 25.0);
+/// ```
+pub fn norm_squared<T, R, C>(a: &OMatrix<T, R, C>) -> T
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    a.norm_squared()
+}
+
+/// Forward mode of [`norm_squared`]: `(‖A‖², 2⟨A, dA⟩)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm_squared_jvp;
+/// use nalgebra::Vector2;
+/// assert_eq!(norm_squared_jvp(&Vector2::new(3.0, 4.0), &Vector2::new(1.0, 0.0)), (25.0, 6.0));
+/// ```
+pub fn norm_squared_jvp<T, R, C>(a: &OMatrix<T, R, C>, a_dot: &OMatrix<T, R, C>) -> (T, T)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    (a.norm_squared(), two::<T>() * a.dot(a_dot))
+}
+
+/// Reverse mode of [`norm_squared`]: the value and the pullback `ȳ ↦ 2ȳ·A`.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm_squared_vjp;
+/// use nalgebra::Vector2;
+/// let (_, pullback) = norm_squared_vjp(&Vector2::new(3.0, 4.0));
+/// assert_eq!(pullback(0.5), Vector2::new(3.0, 4.0));
+/// ```
+pub fn norm_squared_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+) -> (T, impl Fn(T) -> OMatrix<T, R, C> + use<T, R, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let a = a.clone();
+    (a.norm_squared(), move |y_bar: T| &a * (two::<T>() * y_bar))
+}
+
+// ================================================================== entrywise (Hadamard) maps
+
+// C = A ∘ B. Forward: dC = dA ∘ B + A ∘ dB. Reverse: Ā = C̄ ∘ B, B̄ = C̄ ∘ A (Giles §2.2.1).
+
+/// The entrywise product `A ∘ B` (nalgebra's `component_mul`).
+///
+/// ```
+/// use matcalc_runtime::linalg::component_mul;
+/// use nalgebra::Vector2;
+/// assert_eq!(component_mul(&Vector2::new(1.0, 2.0), &Vector2::new(3.0, 4.0)), Vector2::new(3.0, 8.0));
+/// ```
+pub fn component_mul<T, R, C>(a: &OMatrix<T, R, C>, b: &OMatrix<T, R, C>) -> OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    a.component_mul(b)
+}
+
+/// Forward mode of [`component_mul`]: `(A ∘ B, dA ∘ B + A ∘ dB)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::component_mul_jvp;
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// let (_, c_dot) = component_mul_jvp(&a, &b, &Vector2::new(1.0, 0.0), &Vector2::new(0.0, 1.0));
+/// assert_eq!(c_dot, Vector2::new(3.0, 2.0));
+/// ```
+pub fn component_mul_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+    b_dot: &OMatrix<T, R, C>,
+) -> (OMatrix<T, R, C>, OMatrix<T, R, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    (
+        a.component_mul(b),
+        a_dot.component_mul(b) + a.component_mul(b_dot),
+    )
+}
+
+/// Reverse mode of [`component_mul`]: the value and the pullback `C̄ ↦ (C̄ ∘ B, C̄ ∘ A)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::component_mul_vjp;
+/// use nalgebra::Vector2;
+/// let (_, pullback) = component_mul_vjp(&Vector2::new(1.0, 2.0), &Vector2::new(3.0, 4.0));
+/// assert_eq!(pullback(Vector2::new(1.0, 1.0)), (Vector2::new(3.0, 4.0), Vector2::new(1.0, 2.0)));
+/// ```
+pub fn component_mul_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+) -> (
+    OMatrix<T, R, C>,
+    impl Fn(OMatrix<T, R, C>) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let (a, b) = (a.clone(), b.clone());
+    (a.component_mul(&b), move |c_bar: OMatrix<T, R, C>| {
+        (c_bar.component_mul(&b), c_bar.component_mul(&a))
+    })
+}
+
+// C = A ⊘ B. Forward: dC = dA ⊘ B − C ∘ dB ⊘ B. Reverse: Ā = C̄ ⊘ B, B̄ = −C̄ ∘ C ⊘ B.
+// Not handled: zero entries of B (infinities and NaN, as in the primal).
+
+/// The entrywise quotient `A ⊘ B` (nalgebra's `component_div`).
+///
+/// ```
+/// use matcalc_runtime::linalg::component_div;
+/// use nalgebra::Vector2;
+/// assert_eq!(component_div(&Vector2::new(3.0, 8.0), &Vector2::new(3.0, 4.0)), Vector2::new(1.0, 2.0));
+/// ```
+pub fn component_div<T, R, C>(a: &OMatrix<T, R, C>, b: &OMatrix<T, R, C>) -> OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    a.component_div(b)
+}
+
+/// Forward mode of [`component_div`]: `(A ⊘ B, dA ⊘ B − C ∘ dB ⊘ B)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::component_div_jvp;
+/// use nalgebra::Vector1;
+/// // d(a/b)/db = -a/b² = -2 at a = 2, b = 1
+/// let (_, c_dot) = component_div_jvp(&Vector1::new(2.0), &Vector1::new(1.0), &Vector1::zeros(), &Vector1::new(1.0));
+/// assert_eq!(c_dot, Vector1::new(-2.0));
+/// ```
+pub fn component_div_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+    b_dot: &OMatrix<T, R, C>,
+) -> (OMatrix<T, R, C>, OMatrix<T, R, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let c = a.component_div(b);
+    let c_dot = (a_dot - c.component_mul(b_dot)).component_div(b);
+    (c, c_dot)
+}
+
+/// Reverse mode of [`component_div`]: the value and the pullback
+/// `C̄ ↦ (C̄ ⊘ B, −C̄ ∘ C ⊘ B)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::component_div_vjp;
+/// use nalgebra::Vector1;
+/// let (_, pullback) = component_div_vjp(&Vector1::new(2.0), &Vector1::new(1.0));
+/// assert_eq!(pullback(Vector1::new(1.0)), (Vector1::new(1.0), Vector1::new(-2.0)));
+/// ```
+pub fn component_div_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+) -> (
+    OMatrix<T, R, C>,
+    impl Fn(OMatrix<T, R, C>) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let b = b.clone();
+    let c = a.component_div(&b);
+    (c.clone(), move |c_bar: OMatrix<T, R, C>| {
+        let a_bar = c_bar.component_div(&b);
+        let b_bar = -a_bar.component_mul(&c);
+        (a_bar, b_bar)
+    })
+}
+
+// ================================================================================== kronecker
+
+// K = A ⊗ B, the block matrix [Aᵢⱼ·B]. Forward: dK = dA ⊗ B + A ⊗ dB. Reverse, with K̄ᵢⱼ the
+// (i, j) block of K̄ (the shape of B): Āᵢⱼ = ⟨K̄ᵢⱼ, B⟩ and B̄ = Σᵢⱼ Aᵢⱼ·K̄ᵢⱼ (18.S096 §3).
+
+/// The Kronecker product `A ⊗ B`.
+///
+/// ```
+/// use matcalc_runtime::linalg::kronecker;
+/// use nalgebra::{Matrix2, Matrix4};
+/// let k = kronecker(&Matrix2::identity(), &Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(k[(2, 3)], 2.0);
+/// assert_eq!(k.shape(), (4, 4));
+/// ```
+pub fn kronecker<T, R1, C1, R2, C2>(
+    a: &OMatrix<T, R1, C1>,
+    b: &OMatrix<T, R2, C2>,
+) -> OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>
+where
+    T: Real + RealField,
+    R1: Dim + DimMul<R2>,
+    C1: Dim + DimMul<C2>,
+    R2: Dim,
+    C2: Dim,
+    DefaultAllocator:
+        Allocator<R1, C1> + Allocator<R2, C2> + Allocator<DimProd<R1, R2>, DimProd<C1, C2>>,
+{
+    a.kronecker(b)
+}
+
+/// Forward mode of [`kronecker`]: `(A ⊗ B, dA ⊗ B + A ⊗ dB)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::kronecker_jvp;
+/// use nalgebra::DMatrix;
+/// let (a, b) = (DMatrix::from_element(1, 1, 2.0), DMatrix::from_element(1, 2, 3.0));
+/// let (k, k_dot) = kronecker_jvp(&a, &b, &DMatrix::from_element(1, 1, 1.0), &DMatrix::zeros(1, 2));
+/// assert_eq!((k[(0, 1)], k_dot[(0, 1)]), (6.0, 3.0));
+/// ```
+pub fn kronecker_jvp<T, R1, C1, R2, C2>(
+    a: &OMatrix<T, R1, C1>,
+    b: &OMatrix<T, R2, C2>,
+    a_dot: &OMatrix<T, R1, C1>,
+    b_dot: &OMatrix<T, R2, C2>,
+) -> (
+    OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+    OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+)
+where
+    T: Real + RealField,
+    R1: Dim + DimMul<R2>,
+    C1: Dim + DimMul<C2>,
+    R2: Dim,
+    C2: Dim,
+    DefaultAllocator:
+        Allocator<R1, C1> + Allocator<R2, C2> + Allocator<DimProd<R1, R2>, DimProd<C1, C2>>,
+{
+    (a.kronecker(b), a_dot.kronecker(b) + a.kronecker(b_dot))
+}
+
+/// Reverse mode of [`kronecker`]: the value and the pullback `K̄ ↦ (Ā, B̄)` with
+/// `Āᵢⱼ = ⟨K̄ᵢⱼ, B⟩` and `B̄ = Σᵢⱼ Aᵢⱼ·K̄ᵢⱼ` over the blocks `K̄ᵢⱼ` of `K̄`.
+///
+/// ```
+/// use matcalc_runtime::linalg::kronecker_vjp;
+/// use nalgebra::{Matrix1, Matrix2, Vector2};
+/// let (k, pullback) = kronecker_vjp(&Matrix1::new(2.0), &Vector2::new(3.0, 4.0));
+/// assert_eq!(k, Vector2::new(6.0, 8.0));
+/// let (a_bar, b_bar) = pullback(Vector2::new(1.0, 1.0));
+/// assert_eq!((a_bar, b_bar), (Matrix1::new(7.0), Vector2::new(2.0, 2.0)));
+/// ```
+pub fn kronecker_vjp<T, R1, C1, R2, C2>(
+    a: &OMatrix<T, R1, C1>,
+    b: &OMatrix<T, R2, C2>,
+) -> (
+    OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+    impl Fn(OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>) -> (OMatrix<T, R1, C1>, OMatrix<T, R2, C2>)
+    + use<T, R1, C1, R2, C2>,
+)
+where
+    T: Real + RealField,
+    R1: Dim + DimMul<R2>,
+    C1: Dim + DimMul<C2>,
+    R2: Dim,
+    C2: Dim,
+    DefaultAllocator:
+        Allocator<R1, C1> + Allocator<R2, C2> + Allocator<DimProd<R1, R2>, DimProd<C1, C2>>,
+{
+    let (a, b) = (a.clone(), b.clone());
+    (a.kronecker(&b), move |k_bar| {
+        let (mb, nb) = b.shape();
+        let mut a_bar = a.clone_owned();
+        let mut b_bar = b.clone_owned();
+        b_bar.fill(T::zero());
+        for j in 0..a.ncols() {
+            for i in 0..a.nrows() {
+                let a_ij = a[(i, j)];
+                let mut inner = T::zero();
+                for q in 0..nb {
+                    for p in 0..mb {
+                        let k = k_bar[(i * mb + p, j * nb + q)];
+                        inner += k * b[(p, q)];
+                        b_bar[(p, q)] += a_ij * k;
+                    }
+                }
+                a_bar[(i, j)] = inner;
+            }
+        }
+        (a_bar, b_bar)
+    })
+}
+
+// ========================================================================== columns and rows
+
+// y = A[:, j] (an owned copy). Forward: dy = dA[:, j]. Reverse: Ā = 0 except column j = ȳ.
+// Not handled: an index out of bounds panics, as nalgebra's `column` does.
+
+/// Column `j` of `A` as an owned vector (`DVector` of a `DMatrix`, `Vector3` of a `Matrix3`).
+///
+/// # Panics
+///
+/// If `j` is not a column of `A`.
+///
+/// ```
+/// use matcalc_runtime::linalg::column;
+/// use nalgebra::{Matrix2, Vector2};
+/// assert_eq!(column(&Matrix2::new(1.0, 2.0, 3.0, 4.0), 1), Vector2::new(2.0, 4.0));
+/// ```
+pub fn column<T, R, C>(a: &OMatrix<T, R, C>, j: usize) -> OVector<T, R>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    a.column(j).into_owned()
+}
+
+/// Forward mode of [`column`]: `(A[:, j], dA[:, j])`.
+///
+/// ```
+/// use matcalc_runtime::linalg::column_jvp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, y_dot) = column_jvp(&Matrix2::<f64>::zeros(), 0, &Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(y_dot, Vector2::new(1.0, 3.0));
+/// ```
+pub fn column_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    j: usize,
+    a_dot: &OMatrix<T, R, C>,
+) -> (OVector<T, R>, OVector<T, R>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    (a.column(j).into_owned(), a_dot.column(j).into_owned())
+}
+
+/// Reverse mode of [`column`]: the value and the pullback that puts `ȳ` in column `j` of a zero
+/// matrix.
+///
+/// ```
+/// use matcalc_runtime::linalg::column_vjp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, pullback) = column_vjp(&Matrix2::<f64>::zeros(), 1);
+/// assert_eq!(pullback(Vector2::new(1.0, 2.0)), Matrix2::new(0.0, 1.0, 0.0, 2.0));
+/// ```
+pub fn column_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    j: usize,
+) -> (
+    OVector<T, R>,
+    impl Fn(OVector<T, R>) -> OMatrix<T, R, C> + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    let (r, c) = a.shape_generic();
+    (a.column(j).into_owned(), move |y_bar: OVector<T, R>| {
+        let mut a_bar = OMatrix::<T, R, C>::zeros_generic(r, c);
+        a_bar.set_column(j, &y_bar);
+        a_bar
+    })
+}
+
+// y = A[i, :] (an owned row vector). Forward: dy = dA[i, :]. Reverse: Ā = 0 except row i = ȳ.
+
+/// Row `i` of `A` as an owned row vector (`RowDVector` of a `DMatrix`, `RowVector3` of a
+/// `Matrix3`).
+///
+/// # Panics
+///
+/// If `i` is not a row of `A`.
+///
+/// ```
+/// use matcalc_runtime::linalg::row;
+/// use nalgebra::{Matrix2, RowVector2};
+/// assert_eq!(row(&Matrix2::new(1.0, 2.0, 3.0, 4.0), 1), RowVector2::new(3.0, 4.0));
+/// ```
+pub fn row<T, R, C>(a: &OMatrix<T, R, C>, i: usize) -> OMatrix<T, U1, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    a.row(i).into_owned()
+}
+
+/// Forward mode of [`row`]: `(A[i, :], dA[i, :])`.
+///
+/// ```
+/// use matcalc_runtime::linalg::row_jvp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, y_dot) = row_jvp(&Matrix2::<f64>::zeros(), 0, &Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(y_dot, RowVector2::new(1.0, 2.0));
+/// ```
+pub fn row_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    i: usize,
+    a_dot: &OMatrix<T, R, C>,
+) -> (OMatrix<T, U1, C>, OMatrix<T, U1, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    (a.row(i).into_owned(), a_dot.row(i).into_owned())
+}
+
+/// Reverse mode of [`row`]: the value and the pullback that puts `ȳ` in row `i` of a zero
+/// matrix.
+///
+/// ```
+/// use matcalc_runtime::linalg::row_vjp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, pullback) = row_vjp(&Matrix2::<f64>::zeros(), 1);
+/// assert_eq!(pullback(RowVector2::new(1.0, 2.0)), Matrix2::new(0.0, 0.0, 1.0, 2.0));
+/// ```
+pub fn row_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    i: usize,
+) -> (
+    OMatrix<T, U1, C>,
+    impl Fn(OMatrix<T, U1, C>) -> OMatrix<T, R, C> + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    let (r, c) = a.shape_generic();
+    (a.row(i).into_owned(), move |y_bar: OMatrix<T, U1, C>| {
+        let mut a_bar = OMatrix::<T, R, C>::zeros_generic(r, c);
+        a_bar.set_row(i, &y_bar);
+        a_bar
+    })
+}
+
+// ================================================================================== from_vec
+
+// y = DVector::from_vec(v): a copy. Forward: dy = DVector(dv). Reverse: v̄ = ȳ as a Vec.
+
+/// The vector with the entries of `v` (nalgebra's `DVector::from_vec`, without consuming `v`).
+///
+/// ```
+/// use matcalc_runtime::linalg::from_vec;
+/// use nalgebra::DVector;
+/// assert_eq!(from_vec(&vec![1.0, 2.0]), DVector::from_vec(vec![1.0, 2.0]));
+/// ```
+pub fn from_vec<T: Real + RealField>(v: &[T]) -> DVector<T> {
+    DVector::from_column_slice(v)
+}
+
+/// Forward mode of [`from_vec`]: `(DVector(v), DVector(dv))`.
+///
+/// ```
+/// use matcalc_runtime::linalg::from_vec_jvp;
+/// let (y, y_dot) = from_vec_jvp(&vec![1.0, 2.0], &vec![0.0, 1.0]);
+/// assert_eq!((y[1], y_dot[1]), (2.0, 1.0));
+/// ```
+pub fn from_vec_jvp<T: Real + RealField>(v: &[T], v_dot: &[T]) -> (DVector<T>, DVector<T>) {
+    (
+        DVector::from_column_slice(v),
+        DVector::from_column_slice(v_dot),
+    )
+}
+
+/// Reverse mode of [`from_vec`]: the value and the pullback `ȳ ↦ ȳ` as a `Vec<T>`.
+///
+/// ```
+/// use matcalc_runtime::linalg::from_vec_vjp;
+/// use nalgebra::DVector;
+/// let (_, pullback) = from_vec_vjp(&vec![1.0, 2.0]);
+/// assert_eq!(pullback(DVector::from_vec(vec![3.0, 4.0])), vec![3.0, 4.0]);
+/// ```
+pub fn from_vec_vjp<T: Real + RealField>(
+    v: &[T],
+) -> (DVector<T>, impl Fn(DVector<T>) -> Vec<T> + use<T>) {
+    (DVector::from_column_slice(v), |y_bar: DVector<T>| {
+        y_bar.data.into()
+    })
+}
+
+// ========================================================================= the LU-based rules
+
+/// The LU factorization `PA = LU` of a square matrix, kept by the pullbacks of `det`, `logdet`
+/// and `solve` so that the reverse sweep reuses the factorization of the forward sweep.
+struct Lu<T, D>
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    lu: LU<T, D, D>,
+}
+
+impl<T, D> Lu<T, D>
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    fn new(a: &OMatrix<T, D, D>) -> Self {
+        Lu {
+            lu: LU::new(a.clone_owned()),
+        }
+    }
+
+    /// Whether a pivot is exactly 0 (nalgebra's test, the one its solves use).
+    fn is_singular(&self) -> bool {
+        !self.lu.is_invertible()
+    }
+
+    /// The diagonal of U, the pivots.
+    fn pivots(&self) -> OVector<T, D> {
+        self.lu.u().diagonal()
+    }
+
+    /// det A = det(P)·Π uᵢᵢ, as nalgebra computes it.
+    fn determinant(&self) -> T {
+        self.lu.determinant()
+    }
+
+    /// A⁻¹B; with a zero pivot the entries are infinite or NaN (no panic).
+    fn solve<C2: Dim>(&self, b: &OMatrix<T, D, C2>) -> OMatrix<T, D, C2>
+    where
+        DefaultAllocator: Allocator<D, C2>,
+    {
+        let mut x = b.clone_owned();
+        if !self.lu.solve_mut(&mut x) {
+            // A zero pivot: redo the triangular solves without the check, so that the
+            // division by zero shows as infinities and NaN.
+            x.copy_from(b);
+            self.lu.p().permute_rows(&mut x);
+            let (l, u) = (self.lu.l(), self.lu.u());
+            l.solve_lower_triangular_with_diag_unchecked_mut(&mut x, T::one());
+            u.solve_upper_triangular_unchecked_mut(&mut x);
+        }
+        x
+    }
+
+    /// A⁻ᵀB with the same factors: Aᵀ = UᵀLᵀP, so solve Uᵀz = B, then Lᵀw = z, then x = Pᵀw.
+    fn solve_transpose<C2: Dim>(&self, b: &OMatrix<T, D, C2>) -> OMatrix<T, D, C2>
+    where
+        DefaultAllocator: Allocator<D, C2>,
+    {
+        let mut x = b.clone_owned();
+        let (l, u) = (self.lu.l(), self.lu.u());
+        u.tr_solve_upper_triangular_unchecked_mut(&mut x);
+        l.tr_solve_lower_triangular_unchecked_mut(&mut x);
+        self.lu.p().inv_permute_rows(&mut x);
+        x
+    }
+
+    /// A⁻ᵀ.
+    fn inverse_transpose(&self) -> OMatrix<T, D, D> {
+        let (r, c) = self.lu.l().shape_generic();
+        self.solve_transpose(&OMatrix::<T, D, D>::identity_generic(r, c))
+    }
+}
+
+// ======================================================================================== det
+
+// y = det A. Forward: dy = det(A)·tr(A⁻¹dA) = tr(adj(A)·dA) = ⟨cof A, dA⟩. Reverse:
+// Ā = ȳ·cof(A), the cofactor matrix, which is det(A)·A⁻ᵀ when A is invertible (Giles §2.2.2;
+// 18.S096 §5.1, "the gradient of det is the cofactor matrix").
+//
+// Both modes use cof(A) itself, not det(A)·A⁻ᵀ, so that they stay finite and exact at singular
+// matrices: cof([[1, 2], [2, 4]]) = [[4, −2], [−2, 1]]. It comes from the LU of the primal when the
+// pivots are well away from 0 (smallest |uᵢᵢ| above √ε times the largest) and otherwise from an
+// SVD A = UΣVᵀ: cof(A) = det(U)·det(V)·U·diag(Πⱼ≠ᵢ σⱼ)·Vᵀ, which involves no division.
+// Not handled: matrices with NaN or infinite entries give NaN, as the primal does.
+
+/// The determinant `det A` (nalgebra's `determinant`).
+///
+/// ```
+/// use matcalc_runtime::linalg::det;
+/// use nalgebra::Matrix2;
+/// assert_eq!(det(&Matrix2::new(1.0, 2.0, 3.0, 4.0)), -2.0);
+/// ```
+pub fn det<T, D>(a: &OMatrix<T, D, D>) -> T
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    a.determinant()
+}
+
+/// Forward mode of [`det`]: `(det A, ⟨cof A, dA⟩)`, finite at singular matrices.
+///
+/// ```
+/// use matcalc_runtime::linalg::det_jvp;
+/// use nalgebra::Matrix2;
+/// // d det = det(A)·tr(A⁻¹dA): along dA = A, d det = n·det A
+/// let a = Matrix2::new(2.0f64, 1.0, 1.0, 3.0);
+/// let (d, d_dot) = det_jvp(&a, &a);
+/// assert!((d_dot - 2.0 * d).abs() < 1e-12);
+/// ```
+pub fn det_jvp<T, D>(a: &OMatrix<T, D, D>, a_dot: &OMatrix<T, D, D>) -> (T, T)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    let lu = Lu::new(a);
+    (det_value(a, &lu), cofactor(a, &lu).dot(a_dot))
+}
+
+/// Reverse mode of [`det`]: the value and the pullback `ȳ ↦ ȳ·cof(A)`, the cofactor matrix
+/// (`det(A)·A⁻ᵀ` when A is invertible, and still finite and exact when it is not).
+///
+/// ```
+/// use matcalc_runtime::linalg::det_vjp;
+/// use nalgebra::Matrix2;
+/// let (d, pullback) = det_vjp(&Matrix2::new(1.0, 2.0, 2.0, 4.0));
+/// assert_eq!(d, 0.0);
+/// let g = pullback(1.0);
+/// assert!((g - Matrix2::new(4.0, -2.0, -2.0, 1.0)).norm() < 1e-14);
+/// ```
+pub fn det_vjp<T, D>(a: &OMatrix<T, D, D>) -> (T, impl Fn(T) -> OMatrix<T, D, D> + use<T, D>)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    let lu = Lu::new(a);
+    let cof = cofactor(a, &lu);
+    (det_value(a, &lu), move |y_bar: T| &cof * y_bar)
+}
+
+/// The determinant as nalgebra's `determinant` computes it: closed forms up to 3×3, the LU
+/// beyond.
+fn det_value<T, D>(a: &OMatrix<T, D, D>, lu: &Lu<T, D>) -> T
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    if a.nrows() <= 3 {
+        a.determinant()
+    } else {
+        lu.determinant()
+    }
+}
+
+/// The cofactor matrix cof(A) = adj(A)ᵀ, from the LU when its pivots are safely nonzero and
+/// from the SVD otherwise.
+fn cofactor<T, D>(a: &OMatrix<T, D, D>, lu: &Lu<T, D>) -> OMatrix<T, D, D>
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    let n = a.nrows();
+    let pivots = lu.pivots();
+    let (smallest, largest) = pivots.iter().fold((T::infinity(), T::zero()), |(s, l), p| {
+        let p = Float::abs(*p);
+        (Float::min(s, p), Float::max(l, p))
+    });
+    let well_conditioned = smallest > Float::sqrt(<T as Float>::epsilon()) * largest;
+    let finite = a.iter().all(|x| Float::is_finite(*x));
+    if n == 0 || well_conditioned || !finite {
+        return lu.inverse_transpose() * lu.determinant();
+    }
+    let dense = DMatrix::from_iterator(n, n, a.iter().copied());
+    let svd = dense.svd(true, true);
+    let (u, v_t) = (
+        svd.u.expect("the SVD computed U"),
+        svd.v_t.expect("the SVD computed Vᵀ"),
+    );
+    let sign = Float::signum(u.determinant()) * Float::signum(v_t.determinant());
+    let sigma = &svd.singular_values;
+    // Πⱼ≠ᵢ σⱼ from prefix and suffix products, without dividing by σᵢ.
+    let mut products = vec![T::one(); n];
+    let mut prefix = T::one();
+    for (i, p) in products.iter_mut().enumerate() {
+        *p = prefix;
+        prefix *= sigma[i];
+    }
+    let mut suffix = T::one();
+    for (i, p) in products.iter_mut().enumerate().rev() {
+        *p *= suffix;
+        suffix *= sigma[i];
+    }
+    let mut scaled_u = u;
+    for (i, p) in products.iter().enumerate() {
+        scaled_u.column_mut(i).scale_mut(*p * sign);
+    }
+    let cof = scaled_u * v_t;
+    let (r, c) = a.shape_generic();
+    OMatrix::<T, D, D>::from_iterator_generic(r, c, cof.iter().copied())
+}
+
+// ===================================================================================== logdet
+
+// y = log|det A|. Forward: dy = tr(A⁻¹dA). Reverse: Ā = ȳ·A⁻ᵀ (Giles §2.2.2; 18.S096 §5.1).
+// The value is Σ log|uᵢᵢ| over the LU pivots, so it neither overflows nor underflows where det
+// would, and it is valid for negative determinants (log|det| has the same derivative).
+// Not handled: at a singular A the value is −∞ and the derivatives are infinite or NaN.
+
+/// `log |det A|`, valid for negative determinants.
+///
+/// ```
+/// use matcalc_runtime::linalg::logdet;
+/// use nalgebra::Matrix2;
+/// // det = -2
+/// assert!((logdet(&Matrix2::new(1.0, 2.0, 3.0, 4.0)) - 2f64.ln()).abs() < 1e-15);
+/// ```
+pub fn logdet<T, D>(a: &OMatrix<T, D, D>) -> T
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    logdet_value(&Lu::new(a))
+}
+
+/// Forward mode of [`logdet`]: `(log|det A|, tr(A⁻¹dA))`.
+///
+/// ```
+/// use matcalc_runtime::linalg::logdet_jvp;
+/// use nalgebra::Matrix2;
+/// let a = Matrix2::new(2.0f64, 0.0, 0.0, -3.0);
+/// let (_, y_dot) = logdet_jvp(&a, &Matrix2::identity());
+/// assert!((y_dot - (0.5 - 1.0 / 3.0)).abs() < 1e-15);
+/// ```
+pub fn logdet_jvp<T, D>(a: &OMatrix<T, D, D>, a_dot: &OMatrix<T, D, D>) -> (T, T)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    let lu = Lu::new(a);
+    (logdet_value(&lu), lu.solve(a_dot).trace())
+}
+
+/// Reverse mode of [`logdet`]: the value and the pullback `ȳ ↦ ȳ·A⁻ᵀ`, which reuses the LU of
+/// the forward sweep.
+///
+/// ```
+/// use matcalc_runtime::linalg::logdet_vjp;
+/// use nalgebra::Matrix2;
+/// let (_, pullback) = logdet_vjp(&Matrix2::new(2.0, 0.0, 0.0, -4.0));
+/// assert_eq!(pullback(1.0), Matrix2::new(0.5, 0.0, 0.0, -0.25));
+/// ```
+pub fn logdet_vjp<T, D>(a: &OMatrix<T, D, D>) -> (T, impl Fn(T) -> OMatrix<T, D, D> + use<T, D>)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    let lu = Lu::new(a);
+    (logdet_value(&lu), move |y_bar: T| {
+        lu.inverse_transpose() * y_bar
+    })
+}
+
+/// Σ log|uᵢᵢ|.
+fn logdet_value<T, D>(lu: &Lu<T, D>) -> T
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    lu.pivots()
+        .iter()
+        .fold(T::zero(), |s, p| s + Float::ln(Float::abs(*p)))
+}
+
+// ======================================================================================== inv
+
+// Y = A⁻¹. Forward: dY = −Y·dA·Y. Reverse: Ā = −Yᵀ·Ȳ·Yᵀ (Giles §2.2.2; 18.S096 §5.1).
+// Not handled: a singular A panics, as `try_inverse().unwrap()` does.
+
+/// The inverse `A⁻¹` (nalgebra's `try_inverse`, unwrapped).
+///
+/// # Panics
+///
+/// If `A` is singular (a zero pivot).
+///
+/// ```
+/// use matcalc_runtime::linalg::inv;
+/// use nalgebra::Matrix2;
+/// assert_eq!(inv(&Matrix2::new(2.0, 0.0, 0.0, 4.0)), Matrix2::new(0.5, 0.0, 0.0, 0.25));
+/// ```
+pub fn inv<T, D>(a: &OMatrix<T, D, D>) -> OMatrix<T, D, D>
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    a.clone_owned()
+        .try_inverse()
+        .expect("matcalc::linalg::inv: the matrix is singular")
+}
+
+/// Forward mode of [`inv`]: `(Y, −Y·dA·Y)` with `Y = A⁻¹`.
+///
+/// # Panics
+///
+/// If `A` is singular.
+///
+/// ```
+/// use matcalc_runtime::linalg::inv_jvp;
+/// use nalgebra::Matrix1;
+/// // d(1/a) = -da/a²
+/// assert_eq!(inv_jvp(&Matrix1::new(2.0), &Matrix1::new(1.0)).1, Matrix1::new(-0.25));
+/// ```
+pub fn inv_jvp<T, D>(
+    a: &OMatrix<T, D, D>,
+    a_dot: &OMatrix<T, D, D>,
+) -> (OMatrix<T, D, D>, OMatrix<T, D, D>)
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    let y = inv(a);
+    let y_dot = -(&y * a_dot * &y);
+    (y, y_dot)
+}
+
+/// Reverse mode of [`inv`]: the value and the pullback `Ȳ ↦ −Yᵀ·Ȳ·Yᵀ`.
+///
+/// # Panics
+///
+/// If `A` is singular.
+///
+/// ```
+/// use matcalc_runtime::linalg::inv_vjp;
+/// use nalgebra::Matrix1;
+/// let (y, pullback) = inv_vjp(&Matrix1::new(2.0));
+/// assert_eq!((y, pullback(Matrix1::new(1.0))), (Matrix1::new(0.5), Matrix1::new(-0.25)));
+/// ```
+pub fn inv_vjp<T, D>(
+    a: &OMatrix<T, D, D>,
+) -> (
+    OMatrix<T, D, D>,
+    impl Fn(OMatrix<T, D, D>) -> OMatrix<T, D, D> + use<T, D>,
+)
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    let y = inv(a);
+    let y_t = y.transpose();
+    (y, move |y_bar: OMatrix<T, D, D>| -(&y_t * y_bar * &y_t))
+}
+
+// ====================================================================================== solve
+
+// X = A⁻¹B for a vector or a matrix B. Forward: dX = A⁻¹(dB − dA·X), one solve with the LU of
+// the primal. Reverse: B̄ = A⁻ᵀX̄, one solve with Aᵀ through the same LU factors (Aᵀ = UᵀLᵀP),
+// and Ā = −B̄·Xᵀ (Giles §2.2.3; 18.S096 §4.2, the adjoint method).
+// Not handled: a singular A panics, as `lu().solve(..).unwrap()` does; least squares.
+
+/// The solution `X = A⁻¹B` of `AX = B`, for a vector or a matrix `B` (nalgebra's
+/// `lu().solve(b)`, unwrapped).
+///
+/// # Panics
+///
+/// If `A` is singular (a zero pivot).
+///
+/// ```
+/// use matcalc_runtime::linalg::solve;
+/// use nalgebra::{Matrix2, Vector2};
+/// let x = solve(&Matrix2::new(2.0, 0.0, 0.0, 4.0), &Vector2::new(1.0, 1.0));
+/// assert_eq!(x, Vector2::new(0.5, 0.25));
+/// ```
+pub fn solve<T, D, C2>(a: &OMatrix<T, D, D>, b: &OMatrix<T, D, C2>) -> OMatrix<T, D, C2>
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    C2: Dim,
+    DefaultAllocator: Allocator<D, D> + Allocator<D> + Allocator<D, C2>,
+{
+    solve_checked(&Lu::new(a), b)
+}
+
+fn solve_checked<T, D, C2>(lu: &Lu<T, D>, b: &OMatrix<T, D, C2>) -> OMatrix<T, D, C2>
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    C2: Dim,
+    DefaultAllocator: Allocator<D, D> + Allocator<D> + Allocator<D, C2>,
+{
+    assert!(
+        !lu.is_singular(),
+        "matcalc::linalg::solve: the matrix is singular"
+    );
+    lu.solve(b)
+}
+
+/// Forward mode of [`solve`]: `(X, A⁻¹(dB − dA·X))`.
+///
+/// # Panics
+///
+/// If `A` is singular.
+///
+/// ```
+/// use matcalc_runtime::linalg::solve_jvp;
+/// use nalgebra::{Matrix1, Vector1};
+/// // x = b/a: dx = db/a - x·da/a
+/// let (x, x_dot) = solve_jvp(&Matrix1::new(2.0), &Vector1::new(1.0), &Matrix1::new(1.0), &Vector1::new(1.0));
+/// assert_eq!((x, x_dot), (Vector1::new(0.5), Vector1::new(0.25)));
+/// ```
+pub fn solve_jvp<T, D, C2>(
+    a: &OMatrix<T, D, D>,
+    b: &OMatrix<T, D, C2>,
+    a_dot: &OMatrix<T, D, D>,
+    b_dot: &OMatrix<T, D, C2>,
+) -> (OMatrix<T, D, C2>, OMatrix<T, D, C2>)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    C2: Dim,
+    DefaultAllocator: Allocator<D, D> + Allocator<D> + Allocator<D, C2>,
+{
+    let lu = Lu::new(a);
+    let x = solve_checked(&lu, b);
+    let x_dot = lu.solve(&(b_dot - a_dot * &x));
+    (x, x_dot)
+}
+
+/// Reverse mode of [`solve`]: the value and the pullback `X̄ ↦ (Ā, B̄)` with `B̄ = A⁻ᵀX̄` (one
+/// solve, reusing the LU of the forward sweep) and `Ā = −B̄·Xᵀ`.
+///
+/// # Panics
+///
+/// If `A` is singular.
+///
+/// ```
+/// use matcalc_runtime::linalg::solve_vjp;
+/// use nalgebra::{Matrix1, Vector1};
+/// let (x, pullback) = solve_vjp(&Matrix1::new(2.0), &Vector1::new(1.0));
+/// assert_eq!(x, Vector1::new(0.5));
+/// assert_eq!(pullback(Vector1::new(1.0)), (Matrix1::new(-0.25), Vector1::new(0.5)));
+/// ```
+pub fn solve_vjp<T, D, C2>(
+    a: &OMatrix<T, D, D>,
+    b: &OMatrix<T, D, C2>,
+) -> (
+    OMatrix<T, D, C2>,
+    impl Fn(OMatrix<T, D, C2>) -> (OMatrix<T, D, D>, OMatrix<T, D, C2>) + use<T, D, C2>,
+)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    C2: Dim,
+    DefaultAllocator: Allocator<D, D> + Allocator<D> + Allocator<D, C2> + Allocator<C2, D>,
+{
+    let lu = Lu::new(a);
+    let x = solve_checked(&lu, b);
+    let x_t = x.transpose();
+    (x, move |x_bar: OMatrix<T, D, C2>| {
+        let b_bar = lu.solve_transpose(&x_bar);
+        let a_bar = -(&b_bar * &x_t);
+        (a_bar, b_bar)
+    })
+}
+
+/// 2 in the scalar type.
+fn two<T: Real>() -> T {
+    T::one() + T::one()
 }

@@ -5,3 +5,5 @@
 //! ⟨Ȳ, f′(X)[dX]⟩ = ⟨X̄, dX⟩ for every dX.
 
 pub mod dense;
+pub mod factorization;
+pub mod functions;

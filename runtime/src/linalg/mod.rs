@@ -1,0 +1,59 @@
+//! The matrix calculus of linear algebra on nalgebra: determinants, inverses, solves,
+//! factorizations, eigenproblems and matrix functions, each with its derivatives.
+//!
+//! Every function `f` here comes as a triple, the shape `#[differentiate]` calls (and the shape
+//! of a custom rule):
+//!
+//! | item | signature | meaning |
+//! |---|---|---|
+//! | `f` | `(a, ..) -> Y` | the value |
+//! | `f_jvp` | `(a, .., a_dot, ..) -> (Y, Y)` | the value and its directional derivative; one tangent per matrix argument, in order (integer arguments get none) |
+//! | `f_vjp` | `(a, ..) -> (Y, impl Fn(Y) -> Ā)` | the value and the pullback, which owns what it needs (a factorization, the output) and may be called many times; with two matrix arguments it returns `(Ā, B̄)` |
+//!
+//! Matrix arguments are taken by reference and may be static (`Matrix3`, `SMatrix<T, N, M>`,
+//! `Vector3`) or dynamic (`DMatrix`, `DVector`), of `f32` or `f64`. Conventions are the
+//! course's (MIT 18.S096, arXiv 2501.14787): `vec` stacks columns, and gradients are taken with
+//! respect to the Frobenius inner product ⟨A, B⟩ = tr(AᵀB), so the pullback Ā of Y = f(A)
+//! satisfies ⟨Ȳ, f′(A)[dA]⟩ = ⟨Ā, dA⟩ for every dA.
+//!
+//! - dense ([`crate::rules::linalg::dense`]): [`transpose`], [`trace`], [`sum`], [`norm`],
+//!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column`],
+//!   [`row`], [`from_vec`], [`det`], [`logdet`], [`inv`], [`solve`];
+//! - factorizations ([`crate::rules::linalg::factorization`]): [`cholesky`], [`eigh`],
+//!   [`eigvalsh`], [`svdvals`];
+//! - matrix functions ([`crate::rules::linalg::functions`]): [`expm`], [`pow`], and [`exp`],
+//!   which works on floats and on square matrices alike;
+//! - vectorization ([`vectorize`]): [`vec`], [`unvec`], [`jacobian_matrix`].
+//!
+//! ```
+//! use matcalc_runtime::linalg::{det, det_jvp, det_vjp};
+//! use nalgebra::Matrix2;
+//!
+//! let a = Matrix2::new(2.0f64, 1.0, 1.0, 3.0);
+//! assert_eq!(det(&a), 5.0);
+//! // forward: d det = det(A)·tr(A⁻¹dA)
+//! let (_, d_det) = det_jvp(&a, &Matrix2::new(1.0, 0.0, 0.0, 0.0));
+//! assert!((d_det - 3.0).abs() < 1e-14);
+//! // reverse: the gradient is the cofactor matrix det(A)·A⁻ᵀ
+//! let (_, pullback) = det_vjp(&a);
+//! assert!((pullback(1.0) - Matrix2::new(3.0, -1.0, -1.0, 2.0)).norm() < 1e-14);
+//! ```
+
+pub mod vectorize;
+
+pub use crate::rules::linalg::dense::{
+    DotRule, column, column_jvp, column_vjp, component_div, component_div_jvp, component_div_vjp,
+    component_mul, component_mul_jvp, component_mul_vjp, det, det_jvp, det_vjp, dot, dot_jvp,
+    dot_vjp, from_vec, from_vec_jvp, from_vec_vjp, inv, inv_jvp, inv_vjp, kronecker, kronecker_jvp,
+    kronecker_vjp, logdet, logdet_jvp, logdet_vjp, norm, norm_jvp, norm_squared, norm_squared_jvp,
+    norm_squared_vjp, norm_vjp, row, row_jvp, row_vjp, solve, solve_jvp, solve_vjp, sum, sum_jvp,
+    sum_vjp, trace, trace_jvp, trace_vjp, transpose, transpose_jvp, transpose_vjp,
+};
+pub use crate::rules::linalg::factorization::{
+    cholesky, cholesky_jvp, cholesky_vjp, eigh, eigh_jvp, eigh_vjp, eigvalsh, eigvalsh_jvp,
+    eigvalsh_vjp, svdvals, svdvals_jvp, svdvals_vjp,
+};
+pub use crate::rules::linalg::functions::{
+    ExpRule, exp, exp_jvp, exp_vjp, expm, expm_jvp, expm_vjp, pow, pow_jvp, pow_vjp,
+};
+pub use vectorize::{jacobian_matrix, unvec, unvec_jvp, unvec_vjp, vec, vec_jvp, vec_vjp};

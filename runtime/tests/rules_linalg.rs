@@ -1,0 +1,1033 @@
+//! Tests of `rules/linalg/` (`matcalc_runtime::linalg` and the product rules): every triple
+//! through one harness (forward mode against Richardson-extrapolated finite differences, reverse
+//! mode against forward mode by the dot-product test), on inputs drawn per rule from a seeded
+//! sampler, dynamic and static sizes, f64 and f32; then the edge cases listed beside the rules
+//! and the vectorization identities of 18.S096 §3.
+
+use matcalc_runtime::Tangent;
+use matcalc_runtime::check::{self, Config};
+use matcalc_runtime::linalg::*;
+use matcalc_runtime::rules::arith::{DivRule, MulRule};
+use nalgebra::{
+    DMatrix, DVector, Matrix2, Matrix3, Matrix3x2, Matrix4, RowVector3, SMatrix, Vector3,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+
+// ================================================================================ the harness
+
+/// Checks one rule at `x`: the JVP against finite differences of `f` (which also checks that
+/// the JVP's value is `f(x)`), and the pullback against the JVP by the dot-product test.
+/// `vjp(x, ȳ)` returns x̄ (for a rule's `f_vjp`, the pullback applied to ȳ).
+fn check_rule<X, Y>(
+    name: &str,
+    x: &X,
+    f: impl Fn(&X) -> Y,
+    jvp: impl Fn(&X, &X) -> (Y, Y),
+    vjp: impl Fn(&X, &Y) -> X,
+) where
+    X: Tangent,
+    Y: Tangent<Scalar = X::Scalar>,
+{
+    let jvp_config = Config::for_jvp::<X::Scalar>().seed(11);
+    let dot_config = Config::for_dot_product::<X::Scalar>().seed(13);
+    if let Err(failure) = check::jvp(&f, &jvp, x, &jvp_config) {
+        panic!("{name} at {:?}: {failure}", x.to_flat());
+    }
+    if let Err(failure) = check::dot_product(&jvp, &vjp, x, &dot_config) {
+        panic!("{name} at {:?}: {failure}", x.to_flat());
+    }
+}
+
+/// Asserts that two values agree to a few ulps of their size (the value a `f_vjp` returns must
+/// be the primal's).
+fn assert_same<Y: Tangent>(name: &str, got: &Y, expected: &Y) {
+    let (got, expected): (Vec<f64>, Vec<f64>) = (flat(got), flat(expected));
+    let scale = expected.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    let epsilon = if std::mem::size_of::<Y::Scalar>() == 4 {
+        1e-5
+    } else {
+        1e-13
+    };
+    assert_eq!(got.len(), expected.len(), "{name}: value of the wrong size");
+    for (g, e) in got.iter().zip(&expected) {
+        assert!(
+            (g - e).abs() <= epsilon * scale,
+            "{name}: the value of f_vjp {got:?} is not the primal's {expected:?}"
+        );
+    }
+}
+
+fn flat<Y: Tangent>(y: &Y) -> Vec<f64> {
+    y.to_flat()
+        .into_iter()
+        .map(matcalc_runtime::Real::to_f64)
+        .collect()
+}
+
+/// Checks the triple `$f`, `$f_jvp`, `$f_vjp` of a function of one matrix (plus inactive
+/// arguments `$extra`, which get no tangent) at `$x`.
+macro_rules! unary {
+    ($f:ident, $x:expr $(, $extra:expr)*) => {{
+        let x = $x;
+        check_rule(
+            stringify!($f),
+            &x,
+            |a| $f(a $(, $extra)*),
+            |a, a_dot| paste_jvp!($f)(a $(, $extra)*, a_dot),
+            |a, y_bar| {
+                let (y, pullback) = paste_vjp!($f)(a $(, $extra)*);
+                assert_same(stringify!($f), &y, &$f(a $(, $extra)*));
+                pullback(y_bar.clone())
+            },
+        );
+    }};
+}
+
+/// Checks the triple of a function of two matrices at the pair `$x`.
+macro_rules! binary {
+    ($f:ident, $x:expr) => {{
+        let x = $x;
+        check_rule(
+            stringify!($f),
+            &x,
+            |p| $f(&p.0, &p.1),
+            |p, d| paste_jvp!($f)(&p.0, &p.1, &d.0, &d.1),
+            |p, y_bar| {
+                let (y, pullback) = paste_vjp!($f)(&p.0, &p.1);
+                assert_same(stringify!($f), &y, &$f(&p.0, &p.1));
+                pullback(y_bar.clone())
+            },
+        );
+    }};
+}
+
+// The companions of a name (no `paste` dependency: one arm per rule).
+macro_rules! paste_jvp {
+    (transpose) => {
+        transpose_jvp
+    };
+    (trace) => {
+        trace_jvp
+    };
+    (sum) => {
+        sum_jvp
+    };
+    (norm) => {
+        norm_jvp
+    };
+    (norm_squared) => {
+        norm_squared_jvp
+    };
+    (component_mul) => {
+        component_mul_jvp
+    };
+    (component_div) => {
+        component_div_jvp
+    };
+    (kronecker) => {
+        kronecker_jvp
+    };
+    (column) => {
+        column_jvp
+    };
+    (row) => {
+        row_jvp
+    };
+    (det) => {
+        det_jvp
+    };
+    (logdet) => {
+        logdet_jvp
+    };
+    (inv) => {
+        inv_jvp
+    };
+    (solve) => {
+        solve_jvp
+    };
+    (expm) => {
+        expm_jvp
+    };
+    (exp) => {
+        exp_jvp
+    };
+    (pow) => {
+        pow_jvp
+    };
+    (svdvals) => {
+        svdvals_jvp
+    };
+    (vec) => {
+        vec_jvp
+    };
+    (dot) => {
+        dot_jvp
+    };
+}
+macro_rules! paste_vjp {
+    (transpose) => {
+        transpose_vjp
+    };
+    (trace) => {
+        trace_vjp
+    };
+    (sum) => {
+        sum_vjp
+    };
+    (norm) => {
+        norm_vjp
+    };
+    (norm_squared) => {
+        norm_squared_vjp
+    };
+    (component_mul) => {
+        component_mul_vjp
+    };
+    (component_div) => {
+        component_div_vjp
+    };
+    (kronecker) => {
+        kronecker_vjp
+    };
+    (column) => {
+        column_vjp
+    };
+    (row) => {
+        row_vjp
+    };
+    (det) => {
+        det_vjp
+    };
+    (logdet) => {
+        logdet_vjp
+    };
+    (inv) => {
+        inv_vjp
+    };
+    (solve) => {
+        solve_vjp
+    };
+    (expm) => {
+        expm_vjp
+    };
+    (exp) => {
+        exp_vjp
+    };
+    (pow) => {
+        pow_vjp
+    };
+    (svdvals) => {
+        svdvals_vjp
+    };
+    (vec) => {
+        vec_vjp
+    };
+    (dot) => {
+        dot_vjp
+    };
+}
+
+// ============================================================================== the samplers
+
+/// The sizes every rule is checked at (dynamic).
+const SIZES: std::ops::RangeInclusive<usize> = 1..=6;
+
+fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// Independent standard normal entries.
+fn random(rng: &mut StdRng, rows: usize, cols: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(rows, cols, |_, _| rng.sample(StandardNormal))
+}
+
+/// A·Aᵀ + I: symmetric positive definite, eigenvalues ≥ 1 (for inv, logdet, cholesky).
+fn spd(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
+    let a = random(rng, n, n);
+    &a * a.transpose() + DMatrix::identity(n, n)
+}
+
+/// A random orthogonal matrix (the Q of a Gaussian matrix).
+fn orthogonal(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
+    random(rng, n, n).qr().q()
+}
+
+/// U·diag(s)·Vᵀ with singular values in [0.5, 2] and a random sign: condition number ≤ 4, a
+/// determinant of either sign (for det, solve).
+fn well_conditioned(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
+    let (u, v) = (orthogonal(rng, n), orthogonal(rng, n));
+    let s = DVector::from_fn(n, |_, _| rng.random_range(0.5..2.0));
+    let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+    u * DMatrix::from_diagonal(&s) * v.transpose() * sign
+}
+
+/// Q·diag(λ)·Qᵀ with eigenvalues at least 0.5 apart (for eigh).
+fn symmetric_separated(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
+    let q = orthogonal(rng, n);
+    let lambda = DVector::from_fn(n, |i, _| i as f64 - 2.0 + rng.random_range(0.0..0.5));
+    &q * DMatrix::from_diagonal(&lambda) * q.transpose()
+}
+
+/// The static copy of a dynamic matrix.
+fn fixed<const R: usize, const C: usize>(m: &DMatrix<f64>) -> SMatrix<f64, R, C> {
+    SMatrix::from_iterator(m.iter().copied())
+}
+
+/// (X + Xᵀ)/2.
+fn sym(x: &DMatrix<f64>) -> DMatrix<f64> {
+    (x + x.transpose()) * 0.5
+}
+
+// ====================================================================== the dense rules, f64
+
+#[test]
+fn structural_maps_dynamic_and_static() {
+    let mut rng = rng(1);
+    for n in SIZES {
+        let m = n % 3 + 1;
+        let a = random(&mut rng, n, m);
+        unary!(transpose, a.clone());
+        unary!(sum, a.clone());
+        unary!(norm, a.clone());
+        unary!(norm_squared, a.clone());
+        unary!(vec, a.clone());
+        unary!(column, a.clone(), m - 1);
+        unary!(row, a.clone(), n / 2);
+        unary!(trace, random(&mut rng, n, n));
+        binary!(
+            component_mul,
+            (random(&mut rng, n, m), random(&mut rng, n, m))
+        );
+        let away_from_zero = random(&mut rng, n, m).map(|x| x.signum() * (0.5 + x.abs()));
+        binary!(component_div, (random(&mut rng, n, m), away_from_zero));
+        binary!(
+            kronecker,
+            (random(&mut rng, m, n % 2 + 1), random(&mut rng, 2, m))
+        );
+        let v: DVector<f64> = DVector::from_fn(n, |_, _| rng.sample(StandardNormal));
+        unary!(norm, v.clone());
+        binary!(dot, (v.clone(), v.map(|x| x * 2.0 - 1.0)));
+    }
+    let a: Matrix3x2<f64> = fixed(&random(&mut rng, 3, 2));
+    unary!(transpose, a);
+    unary!(sum, a);
+    unary!(norm, a);
+    unary!(norm_squared, a);
+    unary!(vec, a);
+    unary!(column, a, 1);
+    unary!(row, a, 2);
+    unary!(trace, fixed::<3, 3>(&random(&mut rng, 3, 3)));
+    binary!(component_mul, (a, a.map(|x| x + 1.0)));
+    binary!(component_div, (a, a.map(|x| x.abs() + 1.0)));
+    binary!(kronecker, (a, Matrix2::new(1.0, -2.0, 0.5, 3.0)));
+    let v: Vector3<f64> = fixed(&random(&mut rng, 3, 1));
+    unary!(norm, v);
+    binary!(dot, (v, v.map(|x| 1.0 - x)));
+    let r: RowVector3<f64> = fixed(&random(&mut rng, 1, 3));
+    binary!(dot, (r, r.map(|x| x * x)));
+}
+
+#[test]
+fn from_vec_copies_a_buffer() {
+    let v = vec![0.5, -1.0, 2.0];
+    check_rule(
+        "from_vec",
+        &v,
+        |v| from_vec(v),
+        |v, v_dot| from_vec_jvp(v, v_dot),
+        |v, y_bar| from_vec_vjp(v).1(y_bar.clone()),
+    );
+    let x = DVector::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    check_rule(
+        "unvec",
+        &x,
+        |v| unvec(v, 2, 3),
+        |v, v_dot| unvec_jvp(v, 2, 3, v_dot),
+        |v, y_bar| unvec_vjp(v, 2, 3).1(y_bar.clone()),
+    );
+}
+
+#[test]
+fn lu_rules_dynamic() {
+    let mut rng = rng(2);
+    for n in SIZES {
+        unary!(det, well_conditioned(&mut rng, n));
+        unary!(logdet, spd(&mut rng, n));
+        unary!(logdet, well_conditioned(&mut rng, n));
+        unary!(inv, spd(&mut rng, n));
+        let a = well_conditioned(&mut rng, n);
+        binary!(solve, (a.clone(), random(&mut rng, n, 1)));
+        binary!(solve, (a.clone(), random(&mut rng, n, 3)));
+        let b = DVector::from_fn(n, |_, _| rng.sample(StandardNormal));
+        binary!(solve, (a, b));
+    }
+}
+
+#[test]
+fn lu_rules_static() {
+    let mut rng = rng(3);
+    unary!(det, fixed::<2, 2>(&well_conditioned(&mut rng, 2)));
+    unary!(det, fixed::<3, 3>(&well_conditioned(&mut rng, 3)));
+    unary!(det, fixed::<4, 4>(&well_conditioned(&mut rng, 4)));
+    unary!(logdet, fixed::<3, 3>(&spd(&mut rng, 3)));
+    unary!(inv, fixed::<3, 3>(&spd(&mut rng, 3)));
+    unary!(inv, fixed::<4, 4>(&spd(&mut rng, 4)));
+    let a: Matrix3<f64> = fixed(&well_conditioned(&mut rng, 3));
+    binary!(solve, (a, fixed::<3, 1>(&random(&mut rng, 3, 1))));
+    binary!(solve, (a, fixed::<3, 2>(&random(&mut rng, 3, 2))));
+}
+
+#[test]
+fn lu_rules_f32() {
+    let mut rng = rng(4);
+    let a: Matrix3<f32> = fixed::<3, 3>(&well_conditioned(&mut rng, 3)).cast();
+    unary!(det, a);
+    unary!(inv, a);
+    unary!(logdet, a);
+    binary!(solve, (a, Vector3::new(1.0f32, -0.5, 2.0)));
+    let d: DMatrix<f32> = spd(&mut rng, 4).cast();
+    unary!(logdet, d.clone());
+    unary!(inv, d);
+}
+
+// ========================================================================== the products
+
+/// Checks the `MulRule` of `a * b` as a rule of the pair.
+fn check_product<A, B>(name: &str, a: A, b: B)
+where
+    A: MulRule<B> + Tangent,
+    B: Tangent<Scalar = A::Scalar>,
+    A::Output: Tangent<Scalar = A::Scalar>,
+{
+    let mul = |p: &(A, B)| A::product(&p.0, &p.1);
+    let mul_jvp = |p: &(A, B), d: &(A, B)| {
+        let mut y_dot = A::product(&d.0, &p.1);
+        y_dot.axpy(
+            matcalc_runtime::Real::from_f64(1.0),
+            &A::product(&p.0, &d.1),
+        );
+        (A::product(&p.0, &p.1), y_dot)
+    };
+    let mul_vjp = |p: &(A, B), y_bar: &A::Output| {
+        (A::pullback_lhs(&p.1, y_bar), A::pullback_rhs(&p.0, y_bar))
+    };
+    check_rule(name, &(a, b), mul, mul_jvp, mul_vjp);
+}
+
+#[test]
+fn products_of_every_size() {
+    let mut rng = rng(5);
+    for n in SIZES {
+        let (k, m) = (n % 4 + 1, 7 - n);
+        check_product(
+            "DMatrix * DMatrix",
+            random(&mut rng, n, k),
+            random(&mut rng, k, m),
+        );
+        let x = DVector::from_fn(k, |_, _| rng.sample(StandardNormal));
+        check_product("DMatrix * DVector", random(&mut rng, n, k), x);
+        check_product("f64 * DMatrix", 1.5, random(&mut rng, n, k));
+        check_product("DMatrix * f64", random(&mut rng, n, k), -0.5);
+    }
+    let a: Matrix3x2<f64> = fixed(&random(&mut rng, 3, 2));
+    check_product("Matrix3x2 * Matrix2", a, Matrix2::new(1.0, 2.0, -1.0, 0.5));
+    check_product(
+        "Matrix3 * Vector3",
+        fixed::<3, 3>(&random(&mut rng, 3, 3)),
+        Vector3::new(1.0, -2.0, 0.5),
+    );
+    check_product(
+        "RowVector3 * Vector3",
+        RowVector3::new(1.0, 2.0, 3.0),
+        Vector3::new(-1.0, 0.5, 2.0),
+    );
+    check_product("f32 * Matrix3x2", 2.0f32, a.cast::<f32>());
+    check_product("Matrix3x2 * f32", a.cast::<f32>(), -1.5f32);
+}
+
+#[test]
+fn quotient_of_a_matrix_by_a_scalar() {
+    let mut rng = rng(6);
+    let pair = (random(&mut rng, 3, 2), 1.7);
+    type M = DMatrix<f64>;
+    let div = |p: &(M, f64)| &p.0 / p.1;
+    let div_jvp = |p: &(M, f64), d: &(M, f64)| {
+        let c = div(p);
+        let c_dot = <M as DivRule<f64>>::tangent_lhs(&d.0, &p.1)
+            + <M as DivRule<f64>>::tangent_rhs(&p.1, &c, &d.1);
+        (c, c_dot)
+    };
+    let div_vjp = |p: &(M, f64), c_bar: &M| {
+        let c = div(p);
+        (
+            <M as DivRule<f64>>::pullback_lhs(&p.1, c_bar),
+            <M as DivRule<f64>>::pullback_rhs(&p.1, &c, c_bar),
+        )
+    };
+    check_rule("DMatrix / f64", &pair, div, div_jvp, div_vjp);
+    type V = Vector3<f32>;
+    let pair = (Vector3::new(1.0f32, -2.0, 0.5), -0.8f32);
+    check_rule(
+        "Vector3<f32> / f32",
+        &pair,
+        |p| p.0 / p.1,
+        |p, d| {
+            let c = p.0 / p.1;
+            let c_dot = <V as DivRule<f32>>::tangent_lhs(&d.0, &p.1)
+                + <V as DivRule<f32>>::tangent_rhs(&p.1, &c, &d.1);
+            (c, c_dot)
+        },
+        |p, c_bar| {
+            let c = p.0 / p.1;
+            (
+                <V as DivRule<f32>>::pullback_lhs(&p.1, c_bar),
+                <V as DivRule<f32>>::pullback_rhs(&p.1, &c, c_bar),
+            )
+        },
+    );
+}
+
+// ============================================================================ factorizations
+
+/// `cholesky` of (X + Xᵀ)/2 where that is positive definite, NaN elsewhere: the first steps of
+/// the finite differences may leave the domain (they are relative to the largest entry), and a
+/// NaN there only discards those steps, where the primal would panic.
+fn cholesky_or_nan<T, D>(x: &nalgebra::OMatrix<T, D, D>) -> nalgebra::OMatrix<T, D, D>
+where
+    T: matcalc_runtime::Real + nalgebra::RealField,
+    D: nalgebra::Dim,
+    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<D, D>,
+{
+    let s = (x + x.transpose()) * <T as matcalc_runtime::Real>::from_f64(0.5);
+    match nalgebra::Cholesky::new(s.clone()) {
+        Some(_) => cholesky(&s),
+        None => s.map(|_| <T as matcalc_runtime::Real>::from_f64(f64::NAN)),
+    }
+}
+
+#[test]
+fn cholesky_of_spd_matrices() {
+    // The rule differentiates A ↦ chol((A + Aᵀ)/2), so the finite differences go through the
+    // same symmetrization.
+    fn check_cholesky(a: DMatrix<f64>) {
+        check_rule(
+            "cholesky",
+            &a,
+            cholesky_or_nan,
+            |a, a_dot| cholesky_jvp(&sym(a), a_dot),
+            |a, l_bar| {
+                let (l, pullback) = cholesky_vjp(&sym(a));
+                assert_same("cholesky", &l, &cholesky(a));
+                let a_bar = pullback(l_bar.clone());
+                assert_eq!(a_bar, a_bar.transpose(), "a symmetric adjoint");
+                a_bar
+            },
+        );
+    }
+    let mut rng = rng(7);
+    for n in SIZES {
+        check_cholesky(spd(&mut rng, n));
+    }
+    let a: Matrix3<f64> = fixed(&spd(&mut rng, 3));
+    let sym3 = |x: &Matrix3<f64>| (x + x.transpose()) * 0.5;
+    check_rule(
+        "cholesky (Matrix3)",
+        &a,
+        cholesky_or_nan,
+        |a, a_dot| cholesky_jvp(&sym3(a), a_dot),
+        |a, l_bar| cholesky_vjp(&sym3(a)).1(*l_bar),
+    );
+    let a: Matrix3<f32> = a.cast();
+    let sym3 = |x: &Matrix3<f32>| (x + x.transpose()) * 0.5;
+    check_rule(
+        "cholesky (Matrix3<f32>)",
+        &a,
+        cholesky_or_nan,
+        |a, a_dot| cholesky_jvp(&sym3(a), a_dot),
+        |a, l_bar| cholesky_vjp(&sym3(a)).1(*l_bar),
+    );
+}
+
+/// The eigenpairs in increasing order of eigenvalue (nalgebra's order is its own, and may
+/// change between nearby matrices; sorting is locally constant for separated eigenvalues).
+fn order(lambda: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..lambda.len()).collect();
+    order.sort_by(|i, j| lambda[*i].total_cmp(&lambda[*j]));
+    order
+}
+
+/// A loss of the eigendecomposition that is invariant under the signs of the eigenvectors:
+/// (λ sorted, Σₖ cₖ·q₍ₖ₎q₍ₖ₎ᵀ with q₍ₖ₎ the eigenvector of the k-th smallest eigenvalue),
+/// evaluated through `eigh`, `eigh_jvp` or `eigh_vjp` of (X + Xᵀ)/2.
+mod eigen_loss {
+    use super::*;
+
+    pub type Y = (DVector<f64>, DMatrix<f64>);
+
+    fn weight(k: usize) -> f64 {
+        1.0 + k as f64 * 0.75
+    }
+
+    pub fn value(x: &DMatrix<f64>) -> Y {
+        let (lambda, q) = eigh(&sym(x));
+        assemble(&lambda, &q)
+    }
+
+    fn assemble(lambda: &DVector<f64>, q: &DMatrix<f64>) -> Y {
+        let n = lambda.len();
+        let order = order(lambda.as_slice());
+        let sorted = DVector::from_fn(n, |k, _| lambda[order[k]]);
+        let mut p = DMatrix::zeros(n, n);
+        for (k, i) in order.iter().enumerate() {
+            p += q.column(*i) * q.column(*i).transpose() * weight(k);
+        }
+        (sorted, p)
+    }
+
+    pub fn jvp(x: &DMatrix<f64>, x_dot: &DMatrix<f64>) -> (Y, Y) {
+        let ((lambda, q), (lambda_dot, q_dot)) = eigh_jvp(&sym(x), x_dot);
+        let n = lambda.len();
+        let order = order(lambda.as_slice());
+        let sorted_dot = DVector::from_fn(n, |k, _| lambda_dot[order[k]]);
+        let mut p_dot = DMatrix::zeros(n, n);
+        for (k, i) in order.iter().enumerate() {
+            let outer = q_dot.column(*i) * q.column(*i).transpose();
+            p_dot += (&outer + outer.transpose()) * weight(k);
+        }
+        (assemble(&lambda, &q), (sorted_dot, p_dot))
+    }
+
+    pub fn vjp(x: &DMatrix<f64>, y_bar: &Y) -> DMatrix<f64> {
+        let ((lambda, q), pullback) = eigh_vjp(&sym(x));
+        let n = lambda.len();
+        let order = order(lambda.as_slice());
+        let mut lambda_bar = DVector::zeros(n);
+        let mut q_bar = DMatrix::zeros(n, n);
+        let p_bar = &y_bar.1 + y_bar.1.transpose();
+        for (k, i) in order.iter().enumerate() {
+            lambda_bar[*i] = y_bar.0[k];
+            q_bar.set_column(*i, &(&p_bar * q.column(*i) * weight(k)));
+        }
+        let s_bar = pullback((lambda_bar, q_bar));
+        assert!(
+            (&s_bar - s_bar.transpose()).norm() == 0.0,
+            "a symmetric adjoint"
+        );
+        s_bar
+    }
+}
+
+#[test]
+fn eigh_through_a_sign_invariant_loss() {
+    let mut rng = rng(8);
+    for n in SIZES {
+        let s = symmetric_separated(&mut rng, n);
+        check_rule(
+            "eigh",
+            &s,
+            eigen_loss::value,
+            eigen_loss::jvp,
+            eigen_loss::vjp,
+        );
+    }
+}
+
+#[test]
+fn eigh_static_and_f32() {
+    let mut rng = rng(9);
+    let s: Matrix3<f64> = fixed(&symmetric_separated(&mut rng, 3));
+    // A sign-invariant output: Q·diag(w)·Qᵀ with weights that follow the eigenvalues, a smooth
+    // function of S for separated eigenvalues whatever the order of the pairs.
+    let weights = |lambda: &Vector3<f64>| lambda.map(|l| l * l);
+    let sym3 = |x: &Matrix3<f64>| (x + x.transpose()) * 0.5;
+    check_rule(
+        "eigh (Matrix3)",
+        &s,
+        |x| {
+            let (lambda, q) = eigh(&sym3(x));
+            q * Matrix3::from_diagonal(&weights(&lambda)) * q.transpose()
+        },
+        |x, x_dot| {
+            let ((lambda, q), (lambda_dot, q_dot)) = eigh_jvp(&sym3(x), x_dot);
+            let w = Matrix3::from_diagonal(&weights(&lambda));
+            let w_dot = Matrix3::from_diagonal(&lambda.component_mul(&lambda_dot).map(|v| 2.0 * v));
+            let y = q * w * q.transpose();
+            let y_dot =
+                q_dot * w * q.transpose() + q * w_dot * q.transpose() + q * w * q_dot.transpose();
+            (y, y_dot)
+        },
+        |x, y_bar| {
+            let ((lambda, q), pullback) = eigh_vjp(&sym3(x));
+            let w = Matrix3::from_diagonal(&weights(&lambda));
+            // Y = Q·W·Qᵀ: Q̄ = (Ȳ + Ȳᵀ)·Q·W, W̄ = Qᵀ·Ȳ·Q, λ̄ = 2λ ∘ diag(W̄)
+            let q_bar = (y_bar + y_bar.transpose()) * q * w;
+            let lambda_bar = (q.transpose() * y_bar * q)
+                .diagonal()
+                .component_mul(&lambda)
+                .map(|v| 2.0 * v);
+            pullback((lambda_bar, q_bar))
+        },
+    );
+    let s32: Matrix3<f32> = s.cast();
+    let sym3 = |x: &Matrix3<f32>| (x + x.transpose()) * 0.5;
+    check_rule(
+        "eigvalsh (Matrix3<f32>)",
+        &s32,
+        |x| {
+            let mut v = eigvalsh(&sym3(x)).as_slice().to_vec();
+            v.sort_by(f32::total_cmp);
+            Vector3::from_vec(v)
+        },
+        |x, x_dot| {
+            let (lambda, lambda_dot) = eigvalsh_jvp(&sym3(x), x_dot);
+            let o = order(lambda.map(f64::from).as_slice());
+            (
+                Vector3::from_fn(|k, _| lambda[o[k]]),
+                Vector3::from_fn(|k, _| lambda_dot[o[k]]),
+            )
+        },
+        |x, y_bar| {
+            let (lambda, pullback) = eigvalsh_vjp(&sym3(x));
+            let o = order(lambda.map(f64::from).as_slice());
+            let mut lambda_bar = Vector3::zeros();
+            for (k, i) in o.iter().enumerate() {
+                lambda_bar[*i] = y_bar[k];
+            }
+            pullback(lambda_bar)
+        },
+    );
+}
+
+#[test]
+fn eigvalsh_dynamic() {
+    let mut rng = rng(10);
+    for n in SIZES {
+        let s = symmetric_separated(&mut rng, n);
+        check_rule(
+            "eigvalsh",
+            &s,
+            |x| {
+                let mut v = eigvalsh(&sym(x)).as_slice().to_vec();
+                v.sort_by(f64::total_cmp);
+                DVector::from_vec(v)
+            },
+            |x, x_dot| {
+                let (lambda, lambda_dot) = eigvalsh_jvp(&sym(x), x_dot);
+                let o = order(lambda.as_slice());
+                (
+                    DVector::from_fn(n, |k, _| lambda[o[k]]),
+                    DVector::from_fn(n, |k, _| lambda_dot[o[k]]),
+                )
+            },
+            |x, y_bar| {
+                let (lambda, pullback) = eigvalsh_vjp(&sym(x));
+                assert_eq!(
+                    lambda,
+                    eigh(&sym(x)).0,
+                    "eigvalsh and eigh agree on the order"
+                );
+                let o = order(lambda.as_slice());
+                let mut lambda_bar = DVector::zeros(n);
+                for (k, i) in o.iter().enumerate() {
+                    lambda_bar[*i] = y_bar[k];
+                }
+                pullback(lambda_bar)
+            },
+        );
+    }
+}
+
+#[test]
+fn singular_values_of_rectangular_and_square_matrices() {
+    let mut rng = rng(11);
+    for n in SIZES {
+        let m = 7 - n;
+        unary!(svdvals, random(&mut rng, n, m));
+        unary!(svdvals, well_conditioned(&mut rng, n));
+    }
+    unary!(svdvals, fixed::<3, 2>(&random(&mut rng, 3, 2)));
+    unary!(svdvals, fixed::<3, 3>(&random(&mut rng, 3, 3)));
+    unary!(
+        svdvals,
+        fixed::<3, 3>(&random(&mut rng, 3, 3)).cast::<f32>()
+    );
+}
+
+// ========================================================================== matrix functions
+
+#[test]
+fn matrix_exponential() {
+    let mut rng = rng(12);
+    for n in SIZES {
+        unary!(expm, random(&mut rng, n, n) * 0.7);
+        unary!(exp, random(&mut rng, n, n) * 0.7);
+    }
+    unary!(expm, fixed::<3, 3>(&random(&mut rng, 3, 3)));
+    unary!(exp, fixed::<2, 2>(&random(&mut rng, 2, 2)));
+    unary!(expm, fixed::<3, 3>(&random(&mut rng, 3, 3)).cast::<f32>());
+    // exp on floats dispatches to the scalar rule
+    unary!(exp, 0.7f64);
+    unary!(exp, -1.3f32);
+}
+
+#[test]
+fn integer_powers() {
+    let mut rng = rng(13);
+    for n in SIZES {
+        for p in [0u32, 1, 2, 3, 5, 8, 13] {
+            let a = random(&mut rng, n, n) * (0.9 / (n as f64).sqrt());
+            unary!(pow, a, p);
+        }
+    }
+    for p in [2u32, 7] {
+        unary!(pow, fixed::<3, 3>(&random(&mut rng, 3, 3)) * 0.5, p);
+        unary!(pow, fixed::<2, 2>(&random(&mut rng, 2, 2)).cast::<f32>(), p);
+    }
+    let a = fixed::<4, 4>(&random(&mut rng, 4, 4));
+    let a: Matrix4<f64> = a;
+    assert_eq!(pow_vjp(&a, 11).0, a.pow(11), "the value is nalgebra's");
+}
+
+// ================================================================================ edge cases
+
+#[test]
+fn det_gradient_at_a_singular_matrix_is_the_cofactor_matrix() {
+    let expected = Matrix2::new(4.0, -2.0, -2.0, 1.0);
+    let a = Matrix2::new(1.0f64, 2.0, 2.0, 4.0);
+    let (d, pullback) = det_vjp(&a);
+    assert_eq!(d, 0.0);
+    let g = pullback(1.0);
+    assert!(g.iter().all(|x| x.is_finite()), "{g}");
+    assert!((g - expected).norm() < 1e-14, "{g}");
+    let (_, d_dot) = det_jvp(&a, &Matrix2::new(1.0, 0.0, 0.0, 0.0));
+    assert!((d_dot - 4.0).abs() < 1e-14, "{d_dot}");
+
+    let a = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 4.0]);
+    let g = det_vjp(&a).1(1.0);
+    assert!((g - DMatrix::from_row_slice(2, 2, &[4.0, -2.0, -2.0, 1.0])).norm() < 1e-14);
+
+    // rank 2 in 3×3: the cofactors are the 2×2 minors
+    let a = Matrix3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0);
+    let g = det_vjp(&a).1(1.0);
+    let cofactor = Matrix3::from_fn(|i, j| {
+        let rows: Vec<usize> = (0..3).filter(|r| *r != i).collect();
+        let cols: Vec<usize> = (0..3).filter(|c| *c != j).collect();
+        let minor = a[(rows[0], cols[0])] * a[(rows[1], cols[1])]
+            - a[(rows[0], cols[1])] * a[(rows[1], cols[0])];
+        if (i + j) % 2 == 0 { minor } else { -minor }
+    });
+    assert!((g - cofactor).norm() < 1e-13, "{g} vs {cofactor}");
+
+    // rank 1 in 3×3 (and 5×5 dynamic): every cofactor is 0
+    let u = Vector3::new(1.0, -2.0, 0.5);
+    let g = det_vjp(&(u * u.transpose())).1(1.0);
+    assert!(g.norm() < 1e-14, "{g}");
+    let mut rng = rng(14);
+    let u = random(&mut rng, 5, 2);
+    let g = det_vjp(&(&u * u.transpose())).1(1.0);
+    assert!(g.iter().all(|x| x.is_finite()) && g.norm() < 1e-12, "{g}");
+
+    // the zero matrix
+    let g = det_vjp(&DMatrix::<f64>::zeros(4, 4)).1(1.0);
+    assert_eq!(g, DMatrix::zeros(4, 4));
+
+    // f32
+    let g = det_vjp(&Matrix2::new(1.0f32, 2.0, 2.0, 4.0)).1(1.0);
+    assert!(
+        (g - Matrix2::new(4.0f32, -2.0, -2.0, 1.0)).norm() < 1e-5,
+        "{g}"
+    );
+}
+
+#[test]
+fn det_gradient_is_the_cofactor_matrix_near_singularity() {
+    // The LU and the SVD branches agree where they meet: det(A)·A⁻ᵀ is the cofactor matrix.
+    let mut rng = rng(15);
+    for epsilon in [1e-3, 1e-6, 1e-9, 1e-12] {
+        let a = DMatrix::from_row_slice(
+            3,
+            3,
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0 + epsilon],
+        );
+        let g = det_vjp(&a).1(1.0);
+        let exact = Matrix3::from_fn(|i, j| {
+            let rows: Vec<usize> = (0..3).filter(|r| *r != i).collect();
+            let cols: Vec<usize> = (0..3).filter(|c| *c != j).collect();
+            let minor = a[(rows[0], cols[0])] * a[(rows[1], cols[1])]
+                - a[(rows[0], cols[1])] * a[(rows[1], cols[0])];
+            if (i + j) % 2 == 0 { minor } else { -minor }
+        });
+        let g: Matrix3<f64> = fixed(&g);
+        assert!(
+            (g - exact).norm() < 1e-7 * exact.norm(),
+            "ε = {epsilon}: {g} vs {exact}"
+        );
+    }
+    // and the check harness passes close to singular matrices too
+    let u = orthogonal(&mut rng, 4);
+    let s = DVector::from_vec(vec![2.0, 1.0, 0.5, 1e-9]);
+    unary!(det, &u * DMatrix::from_diagonal(&s) * u.transpose());
+}
+
+#[test]
+fn repeated_eigenvalues_give_finite_gradients() {
+    let mut rng = rng(16);
+    let q = orthogonal(&mut rng, 3);
+    let s = &q * DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 1.0, 3.0])) * q.transpose();
+    let s = sym(&s);
+    let (lambda, pullback) = eigvalsh_vjp(&s);
+    let pair: Vec<usize> = (0..3).filter(|i| (lambda[*i] - 1.0).abs() < 1e-9).collect();
+    assert_eq!(pair.len(), 2, "{lambda}");
+    for i in 0..3 {
+        let mut unit = DVector::zeros(3);
+        unit[i] = 1.0;
+        let g = pullback(unit);
+        assert!(g.iter().all(|x| x.is_finite()), "{g}");
+    }
+    // the gradient of λ₁ + λ₂ is the projector onto their eigenspace
+    let mut weights = DVector::zeros(3);
+    for i in &pair {
+        weights[*i] = 1.0;
+    }
+    let projector = q.columns(0, 2) * q.columns(0, 2).transpose();
+    let g = pullback(weights.clone());
+    assert!((&g - &projector).norm() < 1e-12, "{g} vs {projector}");
+
+    // eigh: the eigenvalue part and a loss invariant under rotations in the eigenspace
+    let ((_, _), eigh_pullback) = eigh_vjp(&s);
+    let g = eigh_pullback((weights, DMatrix::zeros(3, 3)));
+    assert!((&g - &projector).norm() < 1e-12);
+    let ((_, _), (lambda_dot, q_dot)) = eigh_jvp(&s, &random(&mut rng, 3, 3));
+    assert!(lambda_dot.iter().chain(q_dot.iter()).all(|x| x.is_finite()));
+
+    // Loss: ⟨W, P⟩ with P the projector onto the eigenspace of the pair (smooth, though its
+    // eigenvectors are not), which dropping the degenerate terms differentiates exactly.
+    let w = sym(&random(&mut rng, 3, 3));
+    let projector_loss = |x: &DMatrix<f64>| {
+        let (lambda, q) = eigh(&sym(x));
+        (0..3)
+            .filter(|i| lambda[*i] < 2.0)
+            .map(|i| (q.column(i).transpose() * &w * q.column(i))[0])
+            .sum::<f64>()
+    };
+    check_rule(
+        "eigh (degenerate pair, invariant loss)",
+        &s,
+        projector_loss,
+        |x, x_dot| {
+            let ((lambda, q), (_, q_dot)) = eigh_jvp(&sym(x), x_dot);
+            let d = (0..3)
+                .filter(|i| lambda[*i] < 2.0)
+                .map(|i| 2.0 * (q.column(i).transpose() * &w * q_dot.column(i))[0])
+                .sum::<f64>();
+            (projector_loss(x), d)
+        },
+        |x, y_bar| {
+            let ((lambda, q), pullback) = eigh_vjp(&sym(x));
+            let mut q_bar = DMatrix::zeros(3, 3);
+            for i in (0..3).filter(|i| lambda[*i] < 2.0) {
+                q_bar.set_column(i, &(&w * q.column(i) * (2.0 * y_bar)));
+            }
+            pullback((DVector::zeros(3), q_bar))
+        },
+    );
+}
+
+#[test]
+fn norm_at_zero_is_zero_not_nan() {
+    let (y, y_dot) = norm_jvp(
+        &DVector::<f64>::zeros(3),
+        &DVector::from_vec(vec![1.0, 2.0, 3.0]),
+    );
+    assert_eq!((y, y_dot), (0.0, 0.0));
+    let (y, pullback) = norm_vjp(&DVector::<f64>::zeros(3));
+    assert_eq!((y, pullback(1.0)), (0.0, DVector::zeros(3)));
+    let (_, pullback) = norm_vjp(&Matrix3::<f32>::zeros());
+    assert_eq!(pullback(2.0), Matrix3::zeros());
+    let (_, pullback) = norm_vjp(&DMatrix::<f64>::zeros(0, 0));
+    assert_eq!(pullback(1.0).shape(), (0, 0));
+}
+
+#[test]
+fn logdet_of_a_negative_determinant() {
+    let a = Matrix3::new(0.0, 2.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0);
+    assert_eq!(a.determinant(), -6.0);
+    let (y, pullback) = logdet_vjp(&a);
+    assert!((y - 6f64.ln()).abs() < 1e-15);
+    let expected = a.try_inverse().unwrap().transpose();
+    assert!((pullback(1.0) - expected).norm() < 1e-15);
+    let mut rng = rng(17);
+    let mut b = spd(&mut rng, 4);
+    b.row_mut(0).neg_mut();
+    assert!(b.determinant() < 0.0);
+    unary!(logdet, b);
+}
+
+#[test]
+fn singular_inputs_panic_only_where_the_primal_does() {
+    let singular = Matrix2::new(1.0, 2.0, 2.0, 4.0);
+    assert!(std::panic::catch_unwind(|| inv(&singular)).is_err());
+    assert!(
+        std::panic::catch_unwind(|| solve(&singular, &nalgebra::Vector2::new(1.0, 1.0))).is_err()
+    );
+    assert!(std::panic::catch_unwind(|| cholesky(&-Matrix2::<f64>::identity())).is_err());
+    // logdet: −∞ and non-finite derivatives, no panic
+    let (y, pullback) = logdet_vjp(&singular);
+    assert_eq!(y, f64::NEG_INFINITY);
+    assert!(pullback(1.0).iter().any(|x| !x.is_finite()));
+}
+
+#[test]
+fn pullbacks_can_be_called_many_times_and_outlive_their_arguments() {
+    let pullback = {
+        let a = DMatrix::from_row_slice(2, 2, &[2.0, 1.0, 1.0, 3.0]);
+        let b = DVector::from_vec(vec![1.0, 2.0]);
+        solve_vjp(&a, &b).1
+    };
+    let first = pullback(DVector::from_vec(vec![1.0, 0.0]));
+    let second = pullback(DVector::from_vec(vec![1.0, 0.0]));
+    assert_eq!(first, second);
+}
+
+// ================================================================= vectorization identities
+
+#[test]
+fn jacobian_of_axb_is_a_kronecker_product() {
+    let mut rng = rng(18);
+    let (a, b) = (random(&mut rng, 3, 2), random(&mut rng, 4, 5));
+    let x = random(&mut rng, 2, 4);
+    let jvp = |x: &DMatrix<f64>, x_dot: &DMatrix<f64>| (&a * x * &b, &a * x_dot * &b);
+    let j = jacobian_matrix(jvp, &x);
+    assert_eq!(j.shape(), (15, 8));
+    assert!((j - kronecker(&b.transpose(), &a)).norm() < 1e-13);
+}
+
+#[test]
+fn jacobian_of_the_square_and_of_the_inverse() {
+    let mut rng = rng(19);
+    for n in 1..=4 {
+        let x = well_conditioned(&mut rng, n);
+        let identity = DMatrix::<f64>::identity(n, n);
+        // X ↦ X²: I ⊗ X + Xᵀ ⊗ I
+        let j = jacobian_matrix(|x, x_dot| pow_jvp(x, 2, x_dot), &x);
+        let expected = kronecker(&identity, &x) + kronecker(&x.transpose(), &identity);
+        assert!((j - expected).norm() < 1e-13);
+        // X ↦ X⁻¹: −(X⁻ᵀ ⊗ X⁻¹)
+        let j = jacobian_matrix(inv_jvp, &x);
+        let y = x.clone().try_inverse().unwrap();
+        let expected = -kronecker(&y.transpose(), &y);
+        assert!((&j - &expected).norm() < 1e-12 * expected.norm());
+    }
+    // static input, and vec/unvec round trips
+    let x = Matrix2::new(2.0, 1.0, 0.5, 3.0);
+    let j = jacobian_matrix(|x, x_dot| pow_jvp(x, 2, x_dot), &x);
+    let expected =
+        kronecker(&Matrix2::identity(), &x) + kronecker(&x.transpose(), &Matrix2::identity());
+    assert!((j - DMatrix::from_iterator(4, 4, expected.iter().copied())).norm() < 1e-14);
+    assert_eq!(
+        unvec(&vec(&x), 2, 2),
+        DMatrix::from_iterator(2, 2, x.iter().copied())
+    );
+}

@@ -1,0 +1,68 @@
+//! Values computed in blocks, branches, loops and matches that bind their own locals: the
+//! derivative flows through the local to the value.
+
+use matcalc::differentiate;
+
+#[differentiate]
+fn block_local(x: f64) -> f64 {
+    let y = {
+        let t = x * 2.0;
+        t
+    };
+    y * 1.0
+}
+
+#[differentiate]
+fn branch_local(x: f64) -> f64 {
+    let y = if x > 0.0 {
+        let t = x * 2.0;
+        t
+    } else {
+        0.0
+    };
+    y
+}
+
+#[differentiate]
+fn loop_local(x: f64) -> f64 {
+    loop {
+        let t = x * 3.0;
+        break t;
+    }
+}
+
+#[differentiate]
+fn match_local(x: f64, n: usize) -> f64 {
+    match n {
+        0 => {
+            let t = x * 3.0;
+            t
+        }
+        _ => 0.0,
+    }
+}
+
+#[differentiate]
+fn guard_else(x: &[f64], ns: &[usize]) -> f64 {
+    let Some(&n) = ns.first() else {
+        return x[0];
+    };
+    x[n] * 2.0
+}
+
+#[test]
+fn locals_of_value_blocks_carry_derivatives() {
+    assert_eq!(block_local_grad(2.0), (4.0, 2.0));
+    assert_eq!(branch_local_grad(2.0), (4.0, 2.0));
+    assert_eq!(branch_local_grad(-2.0), (0.0, 0.0));
+    assert_eq!(loop_local_grad(2.0), (6.0, 3.0));
+    assert_eq!(match_local_grad(2.0, 0), (6.0, 3.0));
+    assert_eq!(block_local_jvp(2.0, 1.0), (4.0, 2.0));
+}
+
+#[test]
+fn let_else_returns_from_its_else_block() {
+    assert_eq!(guard_else_grad(&[1.0, 5.0], &[1]), (10.0, vec![0.0, 2.0]));
+    assert_eq!(guard_else_grad(&[1.0, 5.0], &[]), (1.0, vec![1.0, 0.0]));
+    assert_eq!(guard_else_jvp(&[1.0, 5.0], &[], &[3.0, 0.0]), (1.0, 3.0));
+}

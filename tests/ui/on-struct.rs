@@ -1,0 +1,8 @@
+use matcalc::differentiate;
+
+#[differentiate]
+struct Point {
+    x: f64,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use matcalc::differentiate;
+
+#[differentiate(wrt())]
+fn f(x: f64) -> f64 {
+    x * x
+}
+
+fn main() {}

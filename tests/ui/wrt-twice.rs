@@ -1,0 +1,8 @@
+use matcalc::differentiate;
+
+#[differentiate(wrt(x), wrt(y))]
+fn f(x: f64, y: f64) -> f64 {
+    x * y
+}
+
+fn main() {}
