@@ -3,7 +3,7 @@
 
 use crate::emit::Model;
 use crate::errors::Errors;
-use crate::{attr, forward, lower, reverse, signature};
+use crate::{attr, forward, higher, lower, reverse, signature};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
@@ -53,7 +53,8 @@ pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let jvp = forward::emit(&model);
     let vjp = reverse::emit(&model);
-    quote!(#func #jvp #vjp)
+    let jacobian = higher::emit(&model);
+    quote!(#func #jvp #vjp #jacobian)
 }
 
 /// The user's function as written, so that the rest of the crate still compiles, and the errors.

@@ -10,6 +10,7 @@ mod emit;
 mod errors;
 pub(crate) mod expand;
 mod forward;
+mod higher;
 mod ir;
 mod lower;
 mod reverse;

@@ -30,6 +30,8 @@ pub(crate) struct Return {
 pub(crate) struct Signature {
     pub params: Vec<Param>,
     pub ret: Return,
+    /// The float type of the active parameters (`f64` or `f32`).
+    pub float: Ident,
 }
 
 impl Signature {
@@ -294,7 +296,11 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
         );
     }
     let ret = read_return(&func.sig, errors)?;
-    Some(Signature { params, ret })
+    let float = Ident::new(
+        float.as_ref().map_or("f64", |(f, _)| f.as_str()),
+        proc_macro2::Span::call_site(),
+    );
+    Some(Signature { params, ret, float })
 }
 
 fn read_return(sig: &syn::Signature, errors: &mut Errors) -> Option<Return> {

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod higher;
 pub mod linalg;
 mod matrix;
 pub mod rules;

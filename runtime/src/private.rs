@@ -155,3 +155,7 @@ pub fn take_element<B: IndexAdjoint<usize>>(b: &mut B, i: usize) -> B::Element {
 pub fn inner<T: Tangent>(a: &T, b: &T) -> T::Scalar {
     a.inner(b)
 }
+
+pub use crate::higher::jacobian;
+pub use crate::linalg;
+pub use nalgebra;
