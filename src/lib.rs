@@ -133,7 +133,7 @@
 /// assert_eq!(scaled_square_grad(3.0, 2.0), (18.0, 12.0));
 /// ```
 pub use matcalc_macros::differentiate;
-pub use matcalc_runtime::{Active, IndexAdjoint, Real, Tangent, check, rules};
+pub use matcalc_runtime::{Active, IndexAdjoint, Real, Tangent, check, higher, linalg, rules};
 
 #[doc(hidden)]
 pub use matcalc_runtime::__private;

@@ -1031,3 +1031,36 @@ fn jacobian_of_the_square_and_of_the_inverse() {
         DMatrix::from_iterator(2, 2, x.iter().copied())
     );
 }
+
+#[test]
+#[allow(clippy::needless_borrow)] // the double references are the point
+fn borrowed_parameters_pass_through_a_second_reference() {
+    // Generated code passes `&a` where `a: &DMatrix<f64>` is a parameter: `&&DMatrix` coerces.
+    let owned = DMatrix::from_row_slice(2, 2, &[2.0, 1.0, 1.0, 3.0]);
+    let a = &owned;
+    let a_dot = &owned;
+    assert_eq!(det(&a), 5.0);
+    assert_eq!(det_jvp(&a, &a_dot).0, 5.0);
+    let (_, pullback) = inv_vjp(&a);
+    assert_eq!(pullback(DMatrix::zeros(2, 2)), DMatrix::zeros(2, 2));
+    let b = &DVector::from_vec(vec![1.0, 2.0]);
+    assert_eq!(solve_vjp(&a, &b).0, solve(a, b));
+    let buffer = vec![1.0, 2.0];
+    let v = &buffer;
+    assert_eq!(from_vec(&v), DVector::from_vec(buffer.clone()));
+    assert_eq!(
+        from_vec_vjp(&v).1(DVector::from_vec(vec![3.0, 4.0])),
+        vec![3.0, 4.0]
+    );
+}
+
+#[test]
+fn empty_matrices() {
+    let a = DMatrix::<f64>::zeros(0, 0);
+    let (d, pullback) = det_vjp(&a);
+    assert_eq!((d, pullback(1.0).shape()), (1.0, (0, 0)));
+    let (y, pullback) = logdet_vjp(&a);
+    assert_eq!((y, pullback(1.0).shape()), (0.0, (0, 0)));
+    assert_eq!(inv_vjp(&a).1(a.clone()).shape(), (0, 0));
+    assert_eq!(jacobian_matrix(inv_jvp, &a).shape(), (0, 0));
+}

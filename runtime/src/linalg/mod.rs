@@ -14,16 +14,16 @@
 //! `Vector3`) or dynamic (`DMatrix`, `DVector`), of `f32` or `f64`. Conventions are the
 //! course's (MIT 18.S096, arXiv 2501.14787): `vec` stacks columns, and gradients are taken with
 //! respect to the Frobenius inner product ⟨A, B⟩ = tr(AᵀB), so the pullback Ā of Y = f(A)
-//! satisfies ⟨Ȳ, f′(A)[dA]⟩ = ⟨Ā, dA⟩ for every dA.
+//! satisfies ⟨Ȳ, f′(A)\[dA\]⟩ = ⟨Ā, dA⟩ for every dA.
 //!
 //! - dense ([`crate::rules::linalg::dense`]): [`transpose`], [`trace`], [`sum`], [`norm`],
-//!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column`],
+//!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column()`],
 //!   [`row`], [`from_vec`], [`det`], [`logdet`], [`inv`], [`solve`];
 //! - factorizations ([`crate::rules::linalg::factorization`]): [`cholesky`], [`eigh`],
 //!   [`eigvalsh`], [`svdvals`];
 //! - matrix functions ([`crate::rules::linalg::functions`]): [`expm`], [`pow`], and [`exp`],
 //!   which works on floats and on square matrices alike;
-//! - vectorization ([`vectorize`]): [`vec`], [`unvec`], [`jacobian_matrix`].
+//! - vectorization ([`vectorize`]): [`vec()`], [`unvec`], [`jacobian_matrix`].
 //!
 //! ```
 //! use matcalc_runtime::linalg::{det, det_jvp, det_vjp};

@@ -41,7 +41,7 @@ where
     DVector::from_iterator(a.len(), a.iter().copied())
 }
 
-/// Forward mode of [`vec`]: `(vec(A), vec(dA))`.
+/// Forward mode of [`vec()`]: `(vec(A), vec(dA))`.
 ///
 /// ```
 /// use matcalc_runtime::linalg::vec_jvp;
@@ -59,7 +59,7 @@ where
     (vec(a), vec(a_dot))
 }
 
-/// Reverse mode of [`vec`]: the value and the pullback `v̄ ↦ unvec(v̄)` in the shape of `A`.
+/// Reverse mode of [`vec()`]: the value and the pullback `v̄ ↦ unvec(v̄)` in the shape of `A`.
 ///
 /// ```
 /// use matcalc_runtime::linalg::vec_vjp;

@@ -843,7 +843,7 @@ where
     a.column(j).into_owned()
 }
 
-/// Forward mode of [`column`]: `(A[:, j], dA[:, j])`.
+/// Forward mode of [`column()`]: `(A[:, j], dA[:, j])`.
 ///
 /// ```
 /// use matcalc_runtime::linalg::column_jvp;
@@ -865,7 +865,7 @@ where
     (a.column(j).into_owned(), a_dot.column(j).into_owned())
 }
 
-/// Reverse mode of [`column`]: the value and the pullback that puts `ȳ` in column `j` of a zero
+/// Reverse mode of [`column()`]: the value and the pullback that puts `ȳ` in column `j` of a zero
 /// matrix.
 ///
 /// ```
@@ -1027,6 +1027,8 @@ where
     DefaultAllocator: Allocator<D, D> + Allocator<D>,
 {
     lu: LU<T, D, D>,
+    /// The dimension of A.
+    dim: D,
 }
 
 impl<T, D> Lu<T, D>
@@ -1038,6 +1040,7 @@ where
     fn new(a: &OMatrix<T, D, D>) -> Self {
         Lu {
             lu: LU::new(a.clone_owned()),
+            dim: a.shape_generic().0,
         }
     }
 
@@ -1089,8 +1092,7 @@ where
 
     /// A⁻ᵀ.
     fn inverse_transpose(&self) -> OMatrix<T, D, D> {
-        let (r, c) = self.lu.l().shape_generic();
-        self.solve_transpose(&OMatrix::<T, D, D>::identity_generic(r, c))
+        self.solve_transpose(&OMatrix::<T, D, D>::identity_generic(self.dim, self.dim))
     }
 }
 

@@ -155,7 +155,7 @@ where
 // (Giles §3.1; 18.S096 §8.1; Seeger et al., "Auto-differentiating linear algebra", 2017.)
 //
 // Repeated eigenvalues: the terms Fᵢⱼ with λᵢ = λⱼ to within a relative tolerance
-// (16·n·ε·max|λ|) are dropped (set to 0). The eigenvalue derivatives do not involve F and stay
+// (64·n·ε·max|λ|) are dropped (set to 0). The eigenvalue derivatives do not involve F and stay
 // finite: the gradient of λ₁ + λ₂ for a degenerate pair is the projector onto their eigenspace.
 // For eigenvectors, dropping the terms is exact for losses invariant under rotations inside
 // each eigenspace (such as functions of the eigenvalues, or of the projectors Σ qᵢqᵢᵀ over an
@@ -318,7 +318,7 @@ where
 }
 
 /// Fᵢⱼ = 1/(λⱼ − λᵢ) for i ≠ j, 0 on the diagonal and where λᵢ and λⱼ are equal to within
-/// 16·n·ε·max|λ|.
+/// 64·n·ε·max|λ|.
 fn gap_inverses<T, D>(lambda: &OVector<T, D>) -> OMatrix<T, D, D>
 where
     T: Real + RealField,
@@ -330,7 +330,7 @@ where
     let scale = lambda
         .iter()
         .fold(T::zero(), |m, x| Float::max(m, Float::abs(*x)));
-    let tolerance = <T as Real>::from_f64(16.0 * n as f64) * <T as Float>::epsilon() * scale;
+    let tolerance = <T as Real>::from_f64(64.0 * n as f64) * <T as Float>::epsilon() * scale;
     OMatrix::<T, D, D>::from_fn_generic(d, d, |i, j| {
         let gap = lambda[j] - lambda[i];
         if i == j || Float::abs(gap) <= tolerance {
