@@ -23,3 +23,31 @@ fn matrix_smoke() {
     check::jvp(f, jvp, &x, &check::Config::for_jvp::<f64>()).unwrap();
     check::dot_product(jvp, vjp, &x, &check::Config::for_dot_product::<f64>()).unwrap();
 }
+
+#[differentiate]
+fn mixed(a: &DMatrix<f64>, b: &DMatrix<f64>, s: &DMatrix<f64>, x: f64) -> f64 {
+    let l = matcalc::linalg::logdet(a);
+    let t = (a.clone().try_inverse().unwrap() * b).trace();
+    let sym = (s + s.transpose()) * 0.5;
+    let e = sym.symmetric_eigenvalues();
+    let mut top = e[0];
+    for i in 1..e.len() {
+        top = top.max(e[i]);
+    }
+    l + t + top + x.exp() + a.exp().trace() * 0.1
+}
+
+#[test]
+fn logdet_trace_inverse_and_top_eigenvalue() {
+    use matcalc::check;
+    let a = DMatrix::from_row_slice(3, 3, &[4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 2.0]);
+    let b = DMatrix::from_row_slice(3, 3, &[1.0, 2.0, 0.0, -1.0, 0.5, 1.0, 0.3, 0.0, 2.0]);
+    let s = DMatrix::from_row_slice(3, 3, &[2.0, 0.5, 0.1, 0.5, 1.0, 0.3, 0.1, 0.3, -1.0]);
+    type P = (DMatrix<f64>, DMatrix<f64>, DMatrix<f64>, f64);
+    let point: P = (a, b, s, 0.3);
+    let f = |p: &P| mixed(&p.0, &p.1, &p.2, p.3);
+    let jvp = |p: &P, d: &P| mixed_jvp(&p.0, &p.1, &p.2, p.3, &d.0, &d.1, &d.2, d.3);
+    let vjp = |p: &P, y: &f64| mixed_vjp(&p.0, &p.1, &p.2, p.3).1(*y);
+    check::jvp(f, jvp, &point, &check::Config::for_jvp::<f64>()).unwrap();
+    check::dot_product(jvp, vjp, &point, &check::Config::for_dot_product::<f64>()).unwrap();
+}

@@ -207,12 +207,8 @@ unary_rules! {
     mul_add_addend: f64, |x| { 2.0f64.mul_add(3.0, x) } { f64::mul_add(x, x, x) } in Domain::any();
 }
 
-// Macro bug: the path spelling with an unsuffixed literal first, `f64::max(0.0, x)`, is emitted
-// as the method call `(0.0).max(x)`, whose receiver has the ambiguous type `{float}`: E0689
-// "can't call method `max` on ambiguous numeric type `{float}`" in the generated `_jvp` and
-// `_vjp`. These tests do not compile yet; remove the `cfg(any())` when the bug is fixed (and the
-// placeholder test below).
-#[cfg(any())]
+// The path spelling with an unsuffixed literal first: the literal takes the float type of the
+// active argument.
 unary_rules! {
     literal_first_powf: f64, |x| { f64::powf(2.0, x) } { f64::powf(2.0, x * 1.0) } in Domain::any();
     literal_first_log: f64, |x| { f64::log(5.0, x) } { f64::log(5.0, x * 1.0) } in Domain::new(1.5, 4.0);
@@ -222,14 +218,7 @@ unary_rules! {
     literal_first_min: f64, |x| { f64::min(1.0, x) } { f64::min(1.0, x * 1.0) }
         in Domain::any().avoiding(common::Kinks { period: f64::INFINITY, phase: 1.0, margin: 0.2 });
     literal_first_mul_add: f64, |x| { f64::mul_add(3.0, x, -1.0) } { f64::mul_add(3.0, x * 1.0, -1.0) } in Domain::any();
-}
-
-#[test]
-#[ignore = "macro bug: `f64::max(0.0, x)` (unsuffixed literal first) emits `(0.0).max(x)`: E0689 ambiguous numeric type; tests behind cfg(any())"]
-fn literal_first_argument_of_path_spelling() {
-    panic!(
-        "the tests of `f64::name(literal, x)` are behind `#[cfg(any())]` until the macro bug is fixed"
-    );
+    literal_first_f32: f32, |x| { f32::max(0.0, x) } { f32::atan2(1.5, x * 1.0) } in Domain::nonzero();
 }
 
 // ----- compositions: a rule applied to the result of another operation -----

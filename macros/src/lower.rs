@@ -1044,7 +1044,12 @@ impl<'a> Lowerer<'a> {
             self.expr_stmt(value, out);
             return;
         }
-        if matches!(strip_parens(value), Expr::While(_) | Expr::ForLoop(_)) {
+        let endless = match strip_parens(value) {
+            Expr::Loop(l) => !breaks_out(&l.body),
+            _ => false,
+        };
+        if endless || matches!(strip_parens(value), Expr::While(_) | Expr::ForLoop(_)) {
+            // A loop left only by `return`: a statement, with no value of its own.
             self.expr_stmt(value, out);
             return;
         }
@@ -1537,10 +1542,8 @@ impl<'a> Lowerer<'a> {
             return Operand::Const(self.const_temp(e, out));
         }
         match strip_parens(e) {
-            p @ Expr::Path(_) => Operand::Var {
-                id: self
-                    .active_var(p)
-                    .expect("an active path is an active variable"),
+            p @ (Expr::Path(_) | Expr::Field(_)) if self.active_var(p).is_some() => Operand::Var {
+                id: self.active_var(p).expect("checked"),
                 borrowed: false,
             },
             Expr::Unary(u)
@@ -1610,6 +1613,15 @@ impl<'a> Lowerer<'a> {
                 ),
             );
             return Op::Const(TokenStream::new());
+        }
+        if name == "exp" && args.is_empty() {
+            // `x.exp()` is the exponential of a float or of a square matrix: the runtime's `exp`
+            // dispatches on the type.
+            let arg = self.matrix_arg(&m.receiver, out);
+            return Op::Call {
+                func: linalg_path("exp"),
+                args: vec![arg],
+            };
         }
         if rules::scalar(&name).is_some() {
             return self.scalar_op(
@@ -1797,9 +1809,13 @@ impl<'a> Lowerer<'a> {
         let args = if runtime_linalg {
             c.args
                 .iter()
-                .map(|a| match strip_parens(a) {
-                    Expr::Reference(_) => self.matrix_arg(a, out),
-                    _ => {
+                .map(|a| {
+                    let matrix = self.expr_active(a)
+                        || matches!(strip_parens(a), Expr::Reference(_))
+                        || self.float_like(a);
+                    if matrix {
+                        self.matrix_arg(a, out)
+                    } else {
                         self.inactive(a);
                         CallArg::Inactive(a.to_token_stream())
                     }
@@ -2549,6 +2565,45 @@ impl<'a> Visit<'a> for Assigned<'_, 'a> {
         syn::visit::visit_expr(self, e);
     }
     fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// Whether a loop body has a `break` that leaves the loop (its own, or a labelled one).
+fn breaks_out(body: &syn::Block) -> bool {
+    struct Breaks {
+        depth: usize,
+        found: bool,
+    }
+    impl<'a> Visit<'a> for Breaks {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            if self.depth == 0 || b.label.is_some() {
+                self.found = true;
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.depth -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut breaks = Breaks {
+        depth: 0,
+        found: false,
+    };
+    breaks.visit_block(body);
+    breaks.found
 }
 
 /// The values of labelled `break`s in a block.
