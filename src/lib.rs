@@ -41,6 +41,13 @@
 //! | `f_jvp` | `(a, b, n, a_dot, b_dot) -> (R, R)` | the value and its directional derivative |
 //! | `f_vjp` | `(a, b, n) -> (R, impl Fn(R) -> G)` | the value and the pullback, callable many times |
 //! | `f_grad` | `(a, b, n) -> (R, G)` | for a float `R`: the pullback seeded with 1 |
+//! | `f_jacobian` | `(a, b, n) -> (R, DMatrix<F>)` | the Jacobian of vec(R) by the mode needing fewer passes |
+//! | `f_hvp` | `(a, b, n, a_dot, b_dot) -> (R, G, G)` | for a float `R`: value, gradient, Hessian-vector product |
+//! | `f_hessian` | `(a, b, n) -> (R, G, DMatrix<F>)` | for a float `R`: value, gradient, Hessian |
+//!
+//! Second derivatives come from reverse mode over the forward mode: every annotated function
+//! also gets `f_jvp_vjp`, which callers' second-order companions use. A function that calls a
+//! custom rule `g` needs `g_jvp_vjp` for them, or `#[differentiate(first_order)]`.
 //!
 //! `G` is the adjoint of the active parameter, or a tuple of them in parameter order; an adjoint
 //! has the owned type of its parameter (`&[f64]` gives `Vec<f64>`). Parameters are active when
@@ -87,7 +94,9 @@
 //!     (softplus(x), move |y_bar| y_bar * slope)
 //! }
 //!
-//! #[differentiate]
+//! // `first_order`: no Hessians for `loss`, which would need second derivatives of the rule
+//! // (`softplus_jvp_vjp`; writing `#[differentiate]` on `softplus_jvp` generates it).
+//! #[differentiate(first_order)]
 //! fn loss(w: f64, x: f64) -> f64 {
 //!     softplus(w * x) - w
 //! }
@@ -133,6 +142,30 @@
 /// assert_eq!(scaled_square_grad(3.0, 2.0), (18.0, 12.0));
 /// ```
 pub use matcalc_macros::differentiate;
+/// Makes a struct of differentiable fields a differentiable value: an active parameter, local
+/// or result of annotated functions, whose tangent and adjoint are the struct itself. Name it
+/// in `wrt(..)` to make a parameter of that type active.
+///
+/// ```
+/// use matcalc::{Differentiable, differentiate};
+///
+/// #[derive(Clone, Debug, PartialEq, Differentiable)]
+/// struct Line {
+///     slope: f64,
+///     offset: f64,
+/// }
+///
+/// #[differentiate(wrt(line))]
+/// fn squared_error(line: &Line, x: f64, y: f64) -> f64 {
+///     let r = line.slope * x + line.offset - y;
+///     r * r
+/// }
+///
+/// let (e, g) = squared_error_grad(&Line { slope: 2.0, offset: 1.0 }, 3.0, 4.0);
+/// assert_eq!(e, 9.0);
+/// assert_eq!(g, Line { slope: 18.0, offset: 6.0 });
+/// ```
+pub use matcalc_macros::Differentiable;
 pub use matcalc_runtime::{Active, IndexAdjoint, Real, Tangent, check, higher, linalg, rules};
 
 #[doc(hidden)]

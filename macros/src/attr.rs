@@ -9,6 +9,9 @@ use syn::punctuated::Punctuated;
 pub(crate) struct Args {
     /// The parameters named in `wrt(...)`; `None` makes every differentiable parameter active.
     pub wrt: Option<Vec<Ident>>,
+    /// `first_order`: no second-order companions (`f_jvp_vjp`, `f_hvp`, `f_hessian`), for a
+    /// function that calls a custom rule without a `g_jvp_vjp`.
+    pub first_order: bool,
 }
 
 pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Args> {
@@ -29,8 +32,13 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Args> {
             }
             args.wrt = Some(names.into_iter().collect());
             Ok(())
+        } else if meta.path.is_ident("first_order") {
+            args.first_order = true;
+            Ok(())
         } else {
-            Err(meta.error("unknown argument; `#[differentiate]` takes only `wrt(param, ...)`"))
+            Err(meta.error(
+                "unknown argument; `#[differentiate]` takes `wrt(param, ...)` and `first_order`",
+            ))
         }
     });
     parser.parse2(tokens)?;

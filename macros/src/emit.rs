@@ -15,6 +15,11 @@ pub(crate) fn rt() -> TokenStream {
 /// The function, its signature and its lowered body.
 pub(crate) struct Model<'f> {
     pub func: &'f syn::ItemFn,
+    /// The stem of the generated names: the function's name, or `f_jvp` for the tangent
+    /// program.
+    pub stem: Ident,
+    /// Emit the second-order companions.
+    pub second_order: bool,
     pub sig: Signature,
     pub vars: Vec<Var>,
     pub stmts: crate::ir::Block,
@@ -179,6 +184,17 @@ impl Model<'_> {
                 let items = elems.iter().map(|e| self.pval(e));
                 quote!(#ctor(#(#items),*))
             }
+            Op::Field { base, member } => {
+                let b = self.primal(*base);
+                quote!(&#b.#member)
+            }
+            Op::Struct { path, fields } => {
+                let fields = fields.iter().map(|(m, o)| {
+                    let v = self.pval(o);
+                    quote!(#m: #v)
+                });
+                quote!(#path { #(#fields),* })
+            }
             Op::Const(tokens) => tokens.clone(),
             Op::Call { .. } => unreachable!("calls are emitted by each mode"),
         }
@@ -199,7 +215,7 @@ impl Model<'_> {
     }
 
     pub fn name(&self, suffix: &str) -> Ident {
-        let name = &self.func.sig.ident;
+        let name = &self.stem;
         format_ident!("{}_{}", name, suffix, span = name.span())
     }
 

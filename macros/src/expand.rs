@@ -46,6 +46,8 @@ pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let model = Model {
         func: &func,
+        stem: func.sig.ident.clone(),
+        second_order: !args.first_order,
         sig,
         vars: lowered.body.vars,
         stmts: lowered.body.stmts,
@@ -53,8 +55,8 @@ pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let jvp = forward::emit(&model);
     let vjp = reverse::emit(&model);
-    let jacobian = higher::emit(&model);
-    quote!(#func #jvp #vjp #jacobian)
+    let higher = higher::emit(&model);
+    quote!(#func #jvp #vjp #higher)
 }
 
 /// The user's function as written, so that the rest of the crate still compiles, and the errors.

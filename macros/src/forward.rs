@@ -81,7 +81,9 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
                 }
             }
         }
-        Stmt::LetTuple { vars, func, args } => {
+        Stmt::LetTuple {
+            vars, func, args, ..
+        } => {
             let xs = vars.iter().map(|v| m.primal(*v));
             let dots = vars.iter().map(|v| m.dot(*v));
             let call = jvp_call(m, func, args);
@@ -106,6 +108,16 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
             let v = m.pval(value);
             let vd = tangent_of(m, value);
             quote!(#b[#index] = #v; #bd[#index] = #vd;)
+        }
+        Stmt::WriteField {
+            base,
+            member,
+            value,
+        } => {
+            let (b, bd) = (m.primal(*base), m.dot(*base));
+            let v = m.pval(value);
+            let vd = tangent_of(m, value);
+            quote!(#b.#member = #v; #bd.#member = #vd;)
         }
         Stmt::Push { buf, value } => {
             let (b, bd) = (m.primal(*buf), m.dot(*buf));
@@ -167,11 +179,10 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
             let primals: Vec<_> = values.iter().map(|v| m.pval(v)).collect();
             let tangents: Vec<_> = values.iter().map(|v| tangent_of(m, v)).collect();
             let _ = &rt;
-            if m.sig.ret.tuple.is_some() {
-                quote!(return ((#(#primals),*), (#(#tangents),*));)
-            } else {
-                quote!(return (#(#primals)*, #(#tangents)*);)
-            }
+            let layout = &m.sig.ret.layout;
+            let primal = layout.assemble(&mut primals.into_iter());
+            let tangent = layout.assemble(&mut tangents.into_iter());
+            quote!(return (#primal, #tangent);)
         }
     }
 }
@@ -328,6 +339,17 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
         Op::Construct { ctor, elems } => {
             let items = elems.iter().map(|e| tangent_of(m, e));
             quote!(#ctor(#(#items),*))
+        }
+        Op::Field { base, member } => {
+            let d = m.dot(*base);
+            quote!(&#d.#member)
+        }
+        Op::Struct { path, fields } => {
+            let fields = fields.iter().map(|(member, o)| {
+                let t = tangent_of(m, o);
+                quote!(#member: #t)
+            });
+            quote!(#path { #(#fields),* })
         }
         Op::Call { .. } => unreachable!("calls are emitted with their companion"),
     }

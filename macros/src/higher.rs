@@ -1,23 +1,27 @@
-//! Higher-order companions built on the forward and reverse modes: `f_jacobian`.
+//! Higher-order companions built on the forward and reverse modes: `f_jacobian`, and for a
+//! float result `f_hvp` and `f_hessian`, by reverse mode over the tangent program
+//! (`f_jvp_vjp`, see [`crate::tangent`]).
 
 use crate::emit::{Model, allow_lints, rt};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// `f_jacobian(params) -> (R, DMatrix<F>)`: the runtime picks forward or reverse mode.
+/// `f_jacobian`, `f_jvp_vjp`, and for a float result `f_hvp` and `f_hessian`.
 pub(crate) fn emit(model: &Model) -> TokenStream {
-    let rt = rt();
-    let vis = &model.func.vis;
-    let original = &model.func.sig.ident;
-    let (name, jvp, vjp) = (model.name("jacobian"), model.name("jvp"), model.name("vjp"));
-    let params = model.params();
-    let ret = &model.sig.ret.ty;
-    let float = &model.sig.float;
-    let point_ty = model.sig.gradient_type();
-    let active: Vec<_> = model.active_params().collect();
+    let jacobian = jacobian(model);
+    if !model.second_order {
+        return jacobian;
+    }
+    let tangent_program = crate::tangent::program(model);
+    let jvp_vjp = crate::reverse::emit(&tangent_program);
+    let second = model.sig.ret.scalar.then(|| second_order(model));
+    quote!(#jacobian #jvp_vjp #second)
+}
 
-    // Every call gets its own copy of a by-value argument; references are `Copy`.
-    let args: Vec<TokenStream> = model
+/// The arguments that pass every parameter on: references are `Copy`, by-value arguments are
+/// cloned so that each pass gets its own.
+fn forwarded_args(model: &Model) -> Vec<TokenStream> {
+    model
         .sig
         .params
         .iter()
@@ -29,36 +33,124 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 quote!(::core::clone::Clone::clone(&#ident))
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The tangent arguments read from `direction`, a point of the owned adjoint type.
+fn tangents_from(model: &Model, direction: &TokenStream) -> Vec<TokenStream> {
+    let active: Vec<_> = model.active_params().collect();
     let single = active.len() == 1;
-    let direction = quote!(direction);
-    let tangents = active.iter().enumerate().map(|(k, (p, _))| {
-        let part = if single {
-            quote!((*#direction))
-        } else {
-            let k = syn::Index::from(k);
-            quote!(#direction.#k)
-        };
-        if matches!(p.ty, syn::Type::Reference(_)) {
-            quote!(&#part)
-        } else {
-            quote!(::core::clone::Clone::clone(&#part))
-        }
-    });
-    let point_parts: Vec<TokenStream> = active
+    active
         .iter()
+        .enumerate()
+        .map(|(k, (p, _))| {
+            let part = if single {
+                quote!((*#direction))
+            } else {
+                let k = syn::Index::from(k);
+                quote!(#direction.#k)
+            };
+            if matches!(p.ty, syn::Type::Reference(_)) {
+                quote!(&#part)
+            } else {
+                quote!(::core::clone::Clone::clone(&#part))
+            }
+        })
+        .collect()
+}
+
+/// The point: an owned copy of the active parameters, one or a tuple.
+fn point(model: &Model) -> TokenStream {
+    let rt = rt();
+    let parts: Vec<TokenStream> = model
+        .active_params()
         .map(|(_, v)| {
             let p = model.pref(&crate::ir::Operand::Var {
-                id: *v,
+                id: v,
                 borrowed: false,
             });
             quote!(#rt::save(#p))
         })
         .collect();
-    let point = match point_parts.as_slice() {
+    match parts.as_slice() {
         [one] => one.clone(),
         many => quote!((#(#many),*)),
+    }
+}
+
+/// `f_hvp(params, tangents) -> (R, G, G)` and `f_hessian(params) -> (R, G, DMatrix<F>)`.
+fn second_order(model: &Model) -> TokenStream {
+    let rt = rt();
+    let vis = &model.func.vis;
+    let original = &model.func.sig.ident;
+    let (hvp, hessian, jvp_vjp) = (
+        model.name("hvp"),
+        model.name("hessian"),
+        model.name("jvp_vjp"),
+    );
+    let params = model.params();
+    let names = model.param_names();
+    let ret = &model.sig.ret.ty;
+    let float = &model.sig.float;
+    let gradient = model.sig.gradient_type();
+    let active: Vec<_> = model.active_params().collect();
+    let tangent_params = active.iter().map(|(p, v)| {
+        let (dot, ty) = (model.dot(*v), &p.ty);
+        quote!(#dot: #ty)
+    });
+    let tangent_names: Vec<_> = active.iter().map(|(_, v)| model.dot(*v)).collect();
+    let k = active.len();
+    let h: Vec<_> = (0..k).map(|i| crate::lower::hygienic(&format!("h{i}"))).collect();
+    let g: Vec<_> = (0..k).map(|i| crate::lower::hygienic(&format!("g{i}"))).collect();
+    let group = |items: &[proc_macro2::Ident]| match items {
+        [one] => quote!(#one),
+        many => quote!((#(#many),*)),
     };
+    let (hs, gs) = (group(&h), group(&g));
+    let point_ty = &gradient;
+    let point = point(model);
+    let direction = quote!(direction);
+    let args = forwarded_args(model);
+    let tangents = tangents_from(model, &direction);
+    let lints = allow_lints();
+    let hvp_doc = format!(
+        " The Hessian-vector product of [`{original}`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `{original}_jvp_vjp`, the cost of a few gradients."
+    );
+    let hessian_doc = format!(
+        " The Hessian of [`{original}`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column."
+    );
+    quote! {
+        #[doc = #hvp_doc]
+        #lints
+        #vis fn #hvp(#(#params,)* #(#tangent_params),*) -> (#ret, #gradient, #gradient) {
+            let ((value, _), pullback) = #jvp_vjp(#(#names,)* #(#tangent_names),*);
+            let (#(#h,)* #(#g),*) = pullback((0.0, 1.0));
+            (value, #gs, #hs)
+        }
+
+        #[doc = #hessian_doc]
+        #lints
+        #vis fn #hessian(#(#params),*) -> (#ret, #gradient, #rt::nalgebra::DMatrix<#float>) {
+            let point: #point_ty = #point;
+            #rt::hessian(&point, |#direction: &#point_ty| #hvp(#(#args,)* #(#tangents),*))
+        }
+    }
+}
+
+/// `f_jacobian(params) -> (R, DMatrix<F>)`: the runtime picks forward or reverse mode.
+fn jacobian(model: &Model) -> TokenStream {
+    let rt = rt();
+    let vis = &model.func.vis;
+    let original = &model.func.sig.ident;
+    let (name, jvp, vjp) = (model.name("jacobian"), model.name("jvp"), model.name("vjp"));
+    let params = model.params();
+    let ret = &model.sig.ret.ty;
+    let float = &model.sig.float;
+    let point_ty = model.sig.gradient_type();
+    let point = point(model);
+    let direction = quote!(direction);
+    let args = forwarded_args(model);
+    let tangents = tangents_from(model, &direction);
     let lints = allow_lints();
     let doc = format!(
         " The Jacobian of [`{original}`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes."

@@ -12,6 +12,7 @@ use syn::{Lifetime, Type};
 pub(crate) type VarId = usize;
 
 /// An active value: a parameter, a user binding or a temporary of the lowering.
+#[derive(Clone)]
 pub(crate) struct Var {
     /// The primal name in generated code: the user's identifier (with its span) or a hygienic
     /// temporary.
@@ -26,7 +27,7 @@ pub(crate) struct Var {
 }
 
 /// An input of an operation.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub(crate) enum Operand {
     /// An active variable; `borrowed` when the user wrote `&x`.
     Var { id: VarId, borrowed: bool },
@@ -55,6 +56,7 @@ pub(crate) enum BinOp {
 }
 
 /// A method with a rule in the scalar table of the runtime.
+#[derive(Clone)]
 pub(crate) struct ScalarMethod {
     pub name: Ident,
     /// Float inputs, the receiver first.
@@ -67,6 +69,7 @@ pub(crate) struct ScalarMethod {
 }
 
 /// One argument of a call to a differentiable function.
+#[derive(Clone)]
 pub(crate) enum CallArg {
     Active {
         id: VarId,
@@ -84,6 +87,7 @@ pub(crate) enum CallArg {
 }
 
 /// An operation whose result is assigned to an active variable.
+#[derive(Clone)]
 pub(crate) enum Op {
     /// `y = x` (also `*x`, and a cast to the same float type).
     Copy(Operand),
@@ -112,6 +116,10 @@ pub(crate) enum Op {
     },
     /// `vec![a, b]` or `[a, b]`.
     List { elems: Vec<Operand>, vec: bool },
+    /// `&s.field` of an active struct, bound by reference (a struct deriving `Differentiable`).
+    Field { base: VarId, member: syn::Member },
+    /// `S { a: x, b: y }`: a struct literal of a type deriving `Differentiable`.
+    Struct { path: syn::Path, fields: Vec<(syn::Member, Operand)> },
     /// `Vector3::new(a, b, c)`: a constructor, linear in its entries.
     Construct {
         ctor: syn::Path,
@@ -135,11 +143,14 @@ pub(crate) enum Stmt {
         ty: Option<Type>,
         op: Option<Op>,
     },
-    /// `let (a, b) = g(args);`: a call returning a tuple, destructured.
+    /// `let (a, b) = g(args);`: a call returning a tuple, destructured. With `pairs`, the call
+    /// returns a value and its tangent, `((a, b), (a_dot, b_dot))`: the first half of `vars`
+    /// and the second.
     LetTuple {
         vars: Vec<VarId>,
         func: syn::Path,
         args: Vec<CallArg>,
+        pairs: bool,
     },
     /// `x = op;`
     Assign {
@@ -150,6 +161,12 @@ pub(crate) enum Stmt {
     Write {
         buf: VarId,
         index: Ident,
+        value: Operand,
+    },
+    /// `base.member = value;`
+    WriteField {
+        base: VarId,
+        member: syn::Member,
         value: Operand,
     },
     /// `buf.push(value);`
@@ -275,6 +292,8 @@ impl Op {
             Op::List { elems, .. } | Op::Construct { elems, .. } => {
                 elems.iter().filter_map(Operand::var).collect()
             }
+            Op::Field { base, .. } => vec![*base],
+            Op::Struct { fields, .. } => fields.iter().filter_map(|(_, o)| o.var()).collect(),
             Op::Call { args, .. } => call_inputs(args),
             Op::Const(_) => Vec::new(),
         }

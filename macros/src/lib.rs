@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+mod derive;
 mod emit;
 mod errors;
 pub(crate) mod expand;
@@ -16,6 +17,7 @@ mod lower;
 mod reverse;
 mod rules;
 mod signature;
+mod tangent;
 
 use proc_macro::TokenStream;
 
@@ -24,6 +26,15 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::differentiate(args.into(), item.into()).into()
+}
+
+/// Makes a struct whose fields are differentiable values (floats, buffers, nalgebra matrices,
+/// other such structs) a differentiable value itself: usable as an active parameter, local and
+/// result of annotated functions, its tangent and adjoint of the same type. The struct must also
+/// be `Clone`. See the `matcalc` crate for an example.
+#[proc_macro_derive(Differentiable)]
+pub fn derive_differentiable(input: TokenStream) -> TokenStream {
+    derive::differentiable(input.into()).into()
 }
 
 #[cfg(test)]

@@ -724,6 +724,7 @@ impl<'a> Lowerer<'a> {
                         borrowed: false,
                     })) => self.vars[*id].is_ref,
                     Some(Op::Read { by_ref, .. }) => *by_ref,
+                    Some(Op::Field { .. }) => true,
                     _ => false,
                 };
                 let op = op.map(|op| self.isolate(op, &p.ident, out));
@@ -853,7 +854,12 @@ impl<'a> Lowerer<'a> {
                     let var = self.user_binding(&bound, true, false).expect("active");
                     vars.push(var);
                 }
-                out.push(Stmt::LetTuple { vars, func, args });
+                out.push(Stmt::LetTuple {
+                    vars,
+                    func,
+                    args,
+                    pairs: false,
+                });
             }
             other => self.errors.push(
                 other,
@@ -991,11 +997,57 @@ impl<'a> Lowerer<'a> {
                 };
                 out.push(Stmt::Write { buf, index, value });
             }
+            Expr::Field(f)
+                if self.active_var(left).is_none()
+                    && self.path_binding(&f.base).is_some_and(|b| b.var.is_some()) =>
+            {
+                let target = self.path_binding(&f.base).expect("checked");
+                let base = target.var.expect("checked");
+                let value = match compound {
+                    None => self.operand(right, out),
+                    Some(bin) => {
+                        let old = self.temp(true);
+                        out.push(Stmt::Let {
+                            var: old,
+                            mutable: false,
+                            ty: None,
+                            op: Some(Op::Field {
+                                base,
+                                member: f.member.clone(),
+                            }),
+                        });
+                        let rhs = self.operand(right, out);
+                        let new = self.temp(false);
+                        out.push(Stmt::Let {
+                            var: new,
+                            mutable: false,
+                            ty: None,
+                            op: Some(Op::Binary(
+                                bin,
+                                Operand::Var {
+                                    id: old,
+                                    borrowed: false,
+                                },
+                                rhs,
+                            )),
+                        });
+                        Operand::Var {
+                            id: new,
+                            borrowed: false,
+                        }
+                    }
+                };
+                out.push(Stmt::WriteField {
+                    base,
+                    member: f.member.clone(),
+                    value,
+                });
+            }
             other => {
                 if right_active || self.mentions_active_expr(other) {
                     self.errors.push(
                         other,
-                        "assignments to this place cannot be differentiated; assign to a local variable or to an element `x[i]` of a local buffer",
+                        "assignments to this place cannot be differentiated; assign to a local variable, to an element `x[i]` of a local buffer or to a field of an active struct",
                     );
                 } else {
                     self.check_verbatim(&|v| v.visit_expr(whole));
@@ -1053,7 +1105,11 @@ impl<'a> Lowerer<'a> {
             self.expr_stmt(value, out);
             return;
         }
-        let operands = match self.sig.ret.tuple {
+        let tuple = match &self.sig.ret.layout {
+            crate::signature::Layout::Leaf => None,
+            crate::signature::Layout::Tuple(items) => Some(items.len()),
+        };
+        let operands = match tuple {
             // A control expression in return position is lowered even when its value looks
             // inactive: it may return from inside, and its value is the function's, a float.
             None if matches!(
@@ -1495,6 +1551,37 @@ impl<'a> Lowerer<'a> {
                 Op::Const(TokenStream::new())
             }
             Expr::Field(f) if self.active_var(e).is_some() => Op::Copy(self.operand(e, out)),
+            Expr::Field(f)
+                if !matches!(strip_parens(&f.base), Expr::MethodCall(_))
+                    && self.expr_active(&f.base) =>
+            {
+                // A field of an active struct (deriving `Differentiable`), by reference.
+                match self.operand(&f.base, out) {
+                    Operand::Var { id, .. } => Op::Field {
+                        base: id,
+                        member: f.member.clone(),
+                    },
+                    Operand::Const(_) => Op::Const(e.to_token_stream()),
+                }
+            }
+            Expr::Struct(st) => {
+                if let Some(rest) = &st.rest {
+                    self.errors.push(
+                        rest,
+                        "`..base` in a struct literal of active values cannot be differentiated; name every field",
+                    );
+                    return Op::Const(TokenStream::new());
+                }
+                let fields = st
+                    .fields
+                    .iter()
+                    .map(|f| (f.member.clone(), self.operand(&f.expr, out)))
+                    .collect();
+                Op::Struct {
+                    path: st.path.clone(),
+                    fields,
+                }
+            }
             Expr::Field(f) => match (strip_parens(&f.base), &f.member) {
                 (Expr::MethodCall(m), syn::Member::Named(field))
                     if m.method == "symmetric_eigen"
@@ -1566,7 +1653,7 @@ impl<'a> Lowerer<'a> {
             }
             e => {
                 let op = self.op(e, out);
-                let is_ref = matches!(op, Op::Read { by_ref: true, .. });
+                let is_ref = matches!(op, Op::Read { by_ref: true, .. } | Op::Field { .. });
                 let t = self.temp(is_ref);
                 out.push(Stmt::Let {
                     var: t,
@@ -1902,6 +1989,7 @@ impl<'a> Lowerer<'a> {
             vars: vec![values, vectors],
             func: linalg_path("eigh"),
             args: vec![arg],
+            pairs: false,
         });
         (values, vectors)
     }

@@ -236,7 +236,11 @@ fn liveness(m: &Model) -> HashSet<VarId> {
                         live.extend(call_inputs(args));
                     }
                 }
-                Stmt::Write { buf, value, .. } | Stmt::Push { buf, value } => {
+                Stmt::Write { buf, value, .. }
+                | Stmt::Push { buf, value }
+                | Stmt::WriteField {
+                    base: buf, value, ..
+                } => {
                     if live.contains(buf) {
                         live.extend(value.var());
                     }
@@ -255,7 +259,9 @@ fn mutated(m: &Model) -> HashSet<VarId> {
     let mut mutated = HashSet::new();
     for s in &m.stmts {
         s.walk(&mut |s| {
-            if let Stmt::Write { buf, .. } | Stmt::Push { buf, .. } = s {
+            if let Stmt::Write { buf, .. } | Stmt::Push { buf, .. } | Stmt::WriteField { base: buf, .. } =
+                s
+            {
                 mutated.insert(*buf);
             }
         });
@@ -299,11 +305,8 @@ impl Reverse<'_> {
                     code.push(self.close(std::mem::take(&mut open)));
                     let label = body_label();
                     let primals: Vec<_> = values.iter().map(|v| self.m.pval(v)).collect();
-                    code.push(if self.m.sig.ret.tuple.is_some() {
-                        quote!(break #label (#(#primals),*);)
-                    } else {
-                        quote!(break #label #(#primals)*;)
-                    });
+                    let value = self.m.sig.ret.layout.assemble(&mut primals.into_iter());
+                    code.push(quote!(break #label #value;));
                 }
                 s if s.is_control() || s.may_exit() => {
                     code.push(self.close(std::mem::take(&mut open)));
@@ -418,16 +421,10 @@ impl Reverse<'_> {
     fn seed(&mut self, values: &[Operand], open: &mut Open) {
         let rt = rt();
         let seed = hygienic("seed");
-        for (i, v) in values.iter().enumerate() {
+        for (v, path) in values.iter().zip(self.m.sig.ret.layout.paths()) {
             let Some(id) = v.var() else { continue };
             let bar = self.m.bar(id);
-            let component = match self.m.sig.ret.tuple {
-                Some(_) => {
-                    let i = syn::Index::from(i);
-                    quote!(#seed.#i)
-                }
-                None => quote!(#seed),
-            };
+            let component = quote!(#seed #path);
             open.backward
                 .push(quote!(#rt::acc(&mut #bar, ::core::clone::Clone::clone(&#component));));
         }
@@ -468,20 +465,44 @@ impl Reverse<'_> {
                 let x = m.primal(*var);
                 self.define(*var, op, open, &mut code, |value| quote!(#x = #value;));
             }
-            Stmt::LetTuple { vars, func, args } => {
+            Stmt::LetTuple {
+                vars,
+                func,
+                args,
+                pairs,
+            } => {
                 let xs: Vec<&Ident> = vars.iter().map(|v| m.primal(*v)).collect();
+                let group = |items: Vec<TokenStream>| -> TokenStream {
+                    if *pairs {
+                        let (values, tangents) = items.split_at(items.len() / 2);
+                        let group = |half: &[TokenStream]| match half {
+                            [one] => one.clone(),
+                            many => quote!((#(#many),*)),
+                        };
+                        let (v, t) = (group(values), group(tangents));
+                        quote!((#v, #t))
+                    } else {
+                        quote!((#(#items),*))
+                    }
+                };
                 let primals = m.call_args(args);
                 if vars.iter().any(|v| self.live.contains(v)) {
                     let path = companion(func, "vjp");
                     let pb = hygienic(&format!("pullback{}", self.next_residual + 1));
-                    code.push(quote!(let ((#(#xs),*), #pb) = #path(#(#primals),*);));
+                    let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
+                    code.push(quote!(let (#pattern, #pb) = #path(#(#primals),*);));
                     let pb = self.residual(quote!(#pb), open, &mut code);
                     let zeros: Vec<Ident> = xs
                         .iter()
                         .map(|x| self.residual(quote!(#rt::zeros_of(&#x)), open, &mut code))
                         .collect();
                     let bars: Vec<Ident> = vars.iter().map(|v| m.bar(*v)).collect();
-                    let seed = quote!((#(#rt::finish(#bars.take(), #zeros)),*));
+                    let seed = group(
+                        bars.iter()
+                            .zip(&zeros)
+                            .map(|(b, z)| quote!(#rt::finish(#b.take(), #z)))
+                            .collect(),
+                    );
                     let spread = self.spread(args, quote!(adjoints));
                     open.backward.push(quote! {
                         if #(#bars.is_some())||* {
@@ -490,7 +511,8 @@ impl Reverse<'_> {
                         }
                     });
                 } else {
-                    code.push(quote!(let (#(#xs),*) = #func(#(#primals),*);));
+                    let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
+                    code.push(quote!(let #pattern = #func(#(#primals),*);));
                 }
             }
             Stmt::Write { buf, index, value } => {
@@ -510,6 +532,30 @@ impl Reverse<'_> {
                             }
                         }
                         None => quote!(let _ = #rt::take_index(&mut #bb, *#i);),
+                    });
+                }
+            }
+            Stmt::WriteField {
+                base,
+                member,
+                value,
+            } => {
+                let b = m.primal(*base);
+                let v = m.pval(value);
+                code.push(quote!(#b.#member = #v;));
+                if self.live.contains(base) {
+                    let bb = m.bar(*base);
+                    let take = quote!(#rt::take_field(&mut #bb, |s| &mut s.#member));
+                    open.backward.push(match value.var() {
+                        Some(v) => {
+                            let vb = m.bar(v);
+                            quote! {
+                                if let ::core::option::Option::Some(g) = #take {
+                                    #rt::acc(&mut #vb, g);
+                                }
+                            }
+                        }
+                        None => quote!(let _ = #take;),
                     });
                 }
             }
@@ -742,6 +788,36 @@ impl Reverse<'_> {
                     acc(e, quote!(#rt::inner(&g, &#ctor(#(#unit),*))))
                 })
                 .collect(),
+            Op::Field { base, member } => {
+                let zeros = if self.const_shape.contains(base) {
+                    let z = m.zeros(*base);
+                    quote!(&#z)
+                } else {
+                    let pbase = m.pref(&Operand::Var {
+                        id: *base,
+                        borrowed: false,
+                    });
+                    let z = self.residual(quote!(#rt::zeros_of(#pbase)), open, code);
+                    quote!(#z)
+                };
+                let bb = m.bar(*base);
+                quote!(#rt::acc_field(&mut #bb, #zeros, g, |s| &mut s.#member);)
+            }
+            Op::Struct { path, fields } => {
+                let names: Vec<_> = (0..fields.len())
+                    .map(|i| hygienic(&format!("g{i}")))
+                    .collect();
+                let members = fields.iter().map(|(member, _)| member);
+                let steps = fields
+                    .iter()
+                    .zip(&names)
+                    .filter(|((_, o), _)| o.var().is_some())
+                    .map(|((_, o), g)| acc(o, quote!(#g)));
+                quote! {
+                    let #path { #(#members: #names),* } = g;
+                    #(#steps)*
+                }
+            }
             Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
         };
         open.backward.push(quote! {

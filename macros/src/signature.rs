@@ -3,11 +3,12 @@
 
 use crate::attr::Args;
 use crate::errors::Errors;
-use proc_macro2::Ident;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 /// One parameter of the annotated function.
+#[derive(Clone)]
 pub(crate) struct Param {
     pub ident: Ident,
     pub mutable: bool,
@@ -18,15 +19,51 @@ pub(crate) struct Param {
     pub differentiable: bool,
 }
 
+/// How the returned values nest: one value, or a tuple of them.
+#[derive(Clone)]
+pub(crate) enum Layout {
+    Leaf,
+    Tuple(Vec<Layout>),
+}
+
+impl Layout {
+    /// The values, taken in order, nested as the layout says.
+    pub fn assemble(&self, values: &mut impl Iterator<Item = TokenStream>) -> TokenStream {
+        match self {
+            Layout::Leaf => values.next().unwrap_or_default(),
+            Layout::Tuple(items) => {
+                let parts: Vec<TokenStream> = items.iter().map(|l| l.assemble(values)).collect();
+                quote!((#(#parts,)*))
+            }
+        }
+    }
+
+    /// For each value, the path of tuple fields that reaches it from the whole (`.1.0`).
+    pub fn paths(&self) -> Vec<TokenStream> {
+        match self {
+            Layout::Leaf => vec![TokenStream::new()],
+            Layout::Tuple(items) => items
+                .iter()
+                .enumerate()
+                .flat_map(|(i, l)| {
+                    let i = syn::Index::from(i);
+                    l.paths().into_iter().map(move |rest| quote!(.#i #rest))
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What the function returns.
+#[derive(Clone)]
 pub(crate) struct Return {
     pub ty: Type,
-    /// The number of components when the function returns a tuple.
-    pub tuple: Option<usize>,
+    pub layout: Layout,
     /// The function returns a float scalar (so it has a gradient).
     pub scalar: bool,
 }
 
+#[derive(Clone)]
 pub(crate) struct Signature {
     pub params: Vec<Param>,
     pub ret: Return,
@@ -139,6 +176,53 @@ fn differentiable(ty: &Type) -> Option<(String, Type)> {
     }
 }
 
+/// A path type the macro cannot read and that is not a standard non-differentiable type: a user
+/// struct that may derive `Differentiable` (the traits check that it does).
+fn user_struct(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else { return false };
+    let name = last.ident.to_string();
+    name.starts_with(char::is_uppercase)
+        && !matches!(
+            name.as_str(),
+            "String" | "Option" | "Result" | "Box" | "Rc" | "Arc" | "HashMap" | "BTreeMap"
+                | "HashSet" | "BTreeSet" | "Vec" | "VecDeque"
+        )
+}
+
+/// Types that are certainly not differentiable: integers, `bool`, `char`, strings, and
+/// references, slices, arrays and `Vec`s of them.
+fn known_inactive(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => known_inactive(&r.elem),
+        Type::Slice(s) => known_inactive(&s.elem),
+        Type::Array(a) => known_inactive(&a.elem),
+        Type::Paren(p) => known_inactive(&p.elem),
+        Type::Path(p) => {
+            if let Some(elem) = vec_element(ty) {
+                return known_inactive(elem);
+            }
+            p.path.get_ident().is_some_and(|i| {
+                matches!(
+                    i.to_string().as_str(),
+                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32"
+                        | "u64" | "u128" | "usize" | "bool" | "char" | "str" | "String"
+                )
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The owned type of a parameter type: `&T` gives `T`.
+fn owned_type(ty: &Type) -> Type {
+    match ty {
+        Type::Reference(r) => owned_type(&r.elem),
+        Type::Paren(p) => owned_type(&p.elem),
+        other => other.clone(),
+    }
+}
+
 /// Rejects what no annotated function may have in its signature.
 fn check_header(func: &ItemFn, errors: &mut Errors) {
     let sig = &func.sig;
@@ -245,7 +329,16 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
             None => true,
         };
         let is_differentiable = differentiable(&arg.ty).is_some();
+        // A type the macro cannot read (a struct deriving `Differentiable`) is active when
+        // `wrt` names it; its owned type is the adjoint, and the traits check the rest.
+        let named_in_wrt = args
+            .wrt
+            .as_ref()
+            .is_some_and(|names| names.iter().any(|n| *n == ident));
+        let user_type =
+            differentiable(&arg.ty).is_none() && named_in_wrt && !known_inactive(&arg.ty);
         let adjoint = match differentiable(&arg.ty) {
+            None if user_type => Some(owned_type(&arg.ty)),
             Some((f, adjoint)) if wanted => {
                 match &float {
                     Some((first, first_param)) if *first != f => {
@@ -268,7 +361,7 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
             mutable,
             ty: (*arg.ty).clone(),
             adjoint,
-            differentiable: is_differentiable,
+            differentiable: is_differentiable || user_type,
         });
     }
     if let Some(names) = &args.wrt {
@@ -321,12 +414,12 @@ fn read_return(sig: &syn::Signature, errors: &mut Errors) -> Option<Return> {
     };
     match &ty {
         Type::Tuple(t) if !t.elems.is_empty() && t.elems.iter().all(ok) => Some(Return {
-            tuple: Some(t.elems.len()),
+            layout: Layout::Tuple(vec![Layout::Leaf; t.elems.len()]),
             scalar: false,
             ty: ty.clone(),
         }),
-        t if ok(t) || nalgebra_float(t).is_some() => Some(Return {
-            tuple: None,
+        t if ok(t) || nalgebra_float(t).is_some() || user_struct(t) => Some(Return {
+            layout: Layout::Leaf,
             scalar: float_name(t).is_some(),
             ty: ty.clone(),
         }),

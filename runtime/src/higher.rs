@@ -56,3 +56,44 @@ where
     }
     (value, j)
 }
+
+/// The value, the gradient and the Hessian of a scalar function, column by column from
+/// Hessian-vector products: `hvp(v)` returns `(f(x), ∇f(x), H(x)·v)`, the shape of a generated
+/// `f_hvp` with the point fixed. The Hessian is over the flat, column-major view of the point.
+///
+/// ```
+/// use matcalc_runtime::higher::hessian;
+/// // f(x, y) = x²y: ∇f = (2xy, x²), H = [[2y, 2x], [2x, 0]]
+/// let (x, y) = (3.0, 2.0);
+/// let hvp = |v: &(f64, f64)| {
+///     (x * x * y, (2.0 * x * y, x * x), (2.0 * y * v.0 + 2.0 * x * v.1, 2.0 * x * v.0))
+/// };
+/// let (value, gradient, h) = hessian(&(x, y), hvp);
+/// assert_eq!((value, gradient), (18.0, (12.0, 9.0)));
+/// assert_eq!(h, nalgebra::DMatrix::from_row_slice(2, 2, &[4.0, 6.0, 6.0, 0.0]));
+/// ```
+pub fn hessian<X, F>(point: &X, hvp: impl Fn(&X) -> (F, X, X)) -> (F, X, DMatrix<X::Scalar>)
+where
+    X: Tangent,
+    F: Real,
+{
+    let n = point.dim();
+    let mut unit = vec![<X::Scalar as Real>::from_f64(0.0); n];
+    let mut h = DMatrix::zeros(n, n);
+    let mut value_and_gradient = None;
+    for k in 0..n {
+        unit[k] = <X::Scalar as Real>::from_f64(1.0);
+        let direction = point.read_flat(&mut unit.as_slice());
+        unit[k] = <X::Scalar as Real>::from_f64(0.0);
+        let (value, gradient, column) = hvp(&direction);
+        for (i, entry) in column.to_flat().into_iter().enumerate() {
+            h[(i, k)] = entry;
+        }
+        value_and_gradient.get_or_insert((value, gradient));
+    }
+    let (value, gradient) = value_and_gradient.unwrap_or_else(|| {
+        let (value, gradient, _) = hvp(&point.zero_like());
+        (value, gradient)
+    });
+    (value, gradient, h)
+}

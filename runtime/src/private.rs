@@ -156,6 +156,30 @@ pub fn inner<T: Tangent>(a: &T, b: &T) -> T::Scalar {
     a.inner(b)
 }
 
-pub use crate::higher::jacobian;
+pub use crate::higher::{hessian, jacobian};
 pub use crate::linalg;
 pub use nalgebra;
+
+/// The reverse of a read of a struct field `&s.member`: adds to that field of the adjoint.
+#[inline]
+pub fn acc_field<B: Tangent, E: Tangent>(
+    slot: &mut Option<B>,
+    zeros: &Zeros<B>,
+    g: E,
+    field: impl FnOnce(&mut B) -> &mut E,
+) {
+    field(slot.get_or_insert_with(|| zeros.make())).axpy(E::Scalar::one(), &g);
+}
+
+/// The reverse of a write `s.member = v`: the adjoint of the overwritten field, left zero.
+#[inline]
+pub fn take_field<B: Tangent, E: Tangent>(
+    slot: &mut Option<B>,
+    field: impl FnOnce(&mut B) -> &mut E,
+) -> Option<E> {
+    slot.as_mut().map(|b| {
+        let f = field(b);
+        let zero = f.zero_like();
+        core::mem::replace(f, zero)
+    })
+}

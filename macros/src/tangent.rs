@@ -1,0 +1,557 @@
+//! The tangent program: forward mode written in the model itself, so that reverse mode can be
+//! applied to it. Reverse mode of the tangent program is `f_jvp_vjp`, the building block of
+//! Hessian-vector products (reverse over forward): seeded with the tangent of the value, its
+//! pullback returns H·ẋ for the parameters and ∇f for their tangents.
+//!
+//! ```text
+//! // f:  y = x.sin() * k          // tangent program of f (params x, k, x_dot, k_dot)
+//!                                 t1 = x.sin();   p = scalar::sin(x, t1);   t1_dot = p * x_dot;
+//!                                 y = t1 * k;     y_dot = t1_dot * k + t1 * k_dot;
+//!                                 return ((y), (y_dot))
+//! ```
+//!
+//! Each operation's tangent uses only operations of the model: products, sums, the rule of a
+//! scalar method called as a function (`scalar::sin`, whose own companions hold the second
+//! derivatives), and for a called function `g` its companion `g_jvp`, whose reverse mode is
+//! `g_jvp_vjp`.
+
+use crate::emit::{Model, companion};
+use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, Var, VarId};
+use crate::lower::hygienic;
+use crate::signature::{Layout, Param};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::HashSet;
+
+/// The tangent program of `model`: parameters, then the tangents of the active ones; returns
+/// the value and its tangent.
+pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
+    let mut t = Tangents {
+        vars: model.vars.clone(),
+        dots: vec![None; model.vars.len()],
+        taken: model.vars.iter().map(|v| v.uniq.clone()).collect(),
+        next: 0,
+    };
+    let mut sig = model.sig.clone();
+    let mut param_vars = model.param_vars.clone();
+    for (param, var) in model.active_params().map(|(p, v)| (p.clone(), v)).collect::<Vec<_>>() {
+        let dot = t.dot(var);
+        sig.params.push(Param {
+            ident: t.vars[dot].ident.clone(),
+            ..param
+        });
+        param_vars.push(Some(dot));
+    }
+    let ret = &model.sig.ret.ty;
+    sig.ret.ty = syn::parse_quote!((#ret, #ret));
+    sig.ret.layout = Layout::Tuple(vec![model.sig.ret.layout.clone(); 2]);
+    sig.ret.scalar = false;
+    let stmts = t.block(&model.stmts);
+    Model {
+        func: model.func,
+        stem: format_ident!("{}_jvp", model.stem),
+        second_order: false,
+        sig,
+        vars: t.vars,
+        stmts,
+        param_vars,
+    }
+}
+
+struct Tangents {
+    vars: Vec<Var>,
+    /// The tangent variable of each variable, made when first needed.
+    dots: Vec<Option<VarId>>,
+    taken: HashSet<String>,
+    next: usize,
+}
+
+impl Tangents {
+    fn fresh(&mut self, stem: &str, is_ref: bool, param: bool) -> VarId {
+        let mut uniq = stem.to_string();
+        let mut n = 1;
+        while !self.taken.insert(uniq.clone()) {
+            uniq = format!("{stem}_{n}");
+            n += 1;
+        }
+        self.vars.push(Var {
+            ident: hygienic(&uniq),
+            uniq,
+            is_ref,
+            param,
+        });
+        self.dots.push(None);
+        self.vars.len() - 1
+    }
+
+    fn dot(&mut self, var: VarId) -> VarId {
+        if let Some(d) = self.dots[var] {
+            return d;
+        }
+        let stem = format!("{}_dot", self.vars[var].uniq);
+        let d = self.fresh(&stem, self.vars[var].is_ref, self.vars[var].param);
+        self.dots[var] = Some(d);
+        d
+    }
+
+    fn temp(&mut self) -> VarId {
+        self.next += 1;
+        let stem = format!("tt{}", self.next);
+        self.fresh(&stem, false, false)
+    }
+
+    /// An inactive zero of the shape of `value`, bound to a hygienic name.
+    fn zero(&mut self, value: TokenStream, out: &mut Block) -> Operand {
+        self.next += 1;
+        let z = hygienic(&format!("zero{}", self.next));
+        out.push(Stmt::Verbatim(
+            quote!(let #z = ::matcalc::__private::zero_like(&#value);),
+        ));
+        Operand::Const(z)
+    }
+
+    /// The tangent of an operand: its variable's tangent, or zero for a constant.
+    fn of(&mut self, o: &Operand, out: &mut Block) -> Operand {
+        match o {
+            Operand::Var { id, borrowed } => Operand::Var {
+                id: self.dot(*id),
+                borrowed: *borrowed,
+            },
+            Operand::Const(c) => self.zero(quote!(#c), out),
+        }
+    }
+
+    /// `let t = op;` into a new temporary.
+    fn bind(&mut self, op: Op, out: &mut Block) -> Operand {
+        let t = self.temp();
+        out.push(Stmt::Let {
+            var: t,
+            mutable: false,
+            ty: None,
+            op: Some(op),
+        });
+        Operand::Var {
+            id: t,
+            borrowed: false,
+        }
+    }
+
+    /// The arguments of `g_jvp`: those of `g`, then tangents for those that have them.
+    fn call_args(&mut self, args: &[CallArg], out: &mut Block) -> Vec<CallArg> {
+        let mut tangents = Vec::new();
+        for a in args {
+            match a {
+                CallArg::Active { id, borrowed } => tangents.push(CallArg::Active {
+                    id: self.dot(*id),
+                    borrowed: *borrowed,
+                }),
+                CallArg::Constant { value, by_ref } => {
+                    let Operand::Const(z) = self.zero(quote!(#value), out) else {
+                        unreachable!("zeros are constants")
+                    };
+                    let value = if *by_ref {
+                        let r = hygienic(&format!("{z}_ref"));
+                        out.push(Stmt::Verbatim(quote!(let #r = &#z;)));
+                        r
+                    } else {
+                        z
+                    };
+                    tangents.push(CallArg::Constant {
+                        value,
+                        by_ref: *by_ref,
+                    });
+                }
+                CallArg::Inactive(_) => {}
+            }
+        }
+        args.iter().cloned().chain(tangents).collect()
+    }
+
+    fn block(&mut self, stmts: &Block) -> Block {
+        let mut out = Vec::new();
+        for s in stmts {
+            self.stmt(s, &mut out);
+        }
+        out
+    }
+
+    fn stmt(&mut self, s: &Stmt, out: &mut Block) {
+        match s {
+            Stmt::Verbatim(tokens) => out.push(Stmt::Verbatim(tokens.clone())),
+            Stmt::Let {
+                var,
+                mutable,
+                ty,
+                op: None,
+            } => {
+                out.push(Stmt::Let {
+                    var: *var,
+                    mutable: *mutable,
+                    ty: ty.clone(),
+                    op: None,
+                });
+                let dot = self.dot(*var);
+                out.push(Stmt::Let {
+                    var: dot,
+                    mutable: *mutable,
+                    ty: ty.clone(),
+                    op: None,
+                });
+            }
+            Stmt::Let {
+                var,
+                mutable,
+                ty,
+                op: Some(op),
+            } => {
+                let (value, tangent) = self.define(*var, op, out);
+                out.push(Stmt::Let {
+                    var: *var,
+                    mutable: *mutable,
+                    ty: ty.clone(),
+                    op: Some(value),
+                });
+                let tangent = tangent(self, out);
+                let dot = self.dot(*var);
+                out.push(Stmt::Let {
+                    var: dot,
+                    mutable: *mutable,
+                    ty: ty.clone(),
+                    op: Some(tangent),
+                });
+            }
+            Stmt::Assign { var, op } => {
+                let (value, tangent) = self.define(*var, op, out);
+                out.push(Stmt::Assign {
+                    var: *var,
+                    op: value,
+                });
+                let tangent = tangent(self, out);
+                let dot = self.dot(*var);
+                out.push(Stmt::Assign {
+                    var: dot,
+                    op: tangent,
+                });
+            }
+            Stmt::LetTuple {
+                vars,
+                func,
+                args,
+                pairs: false,
+            } => {
+                let args = self.call_args(args, out);
+                let dots: Vec<VarId> = vars.iter().map(|v| self.dot(*v)).collect();
+                out.push(Stmt::LetTuple {
+                    vars: vars.iter().copied().chain(dots).collect(),
+                    func: companion(func, "jvp"),
+                    args,
+                    pairs: true,
+                });
+            }
+            Stmt::LetTuple { pairs: true, .. } => {
+                unreachable!("the tangent program is made once, from the lowered body")
+            }
+            Stmt::Write { buf, index, value } => {
+                out.push(Stmt::Write {
+                    buf: *buf,
+                    index: index.clone(),
+                    value: value.clone(),
+                });
+                let tangent = self.of(value, out);
+                let dot = self.dot(*buf);
+                out.push(Stmt::Write {
+                    buf: dot,
+                    index: index.clone(),
+                    value: tangent,
+                });
+            }
+            Stmt::WriteField {
+                base,
+                member,
+                value,
+            } => {
+                out.push(Stmt::WriteField {
+                    base: *base,
+                    member: member.clone(),
+                    value: value.clone(),
+                });
+                let tangent = self.of(value, out);
+                let dot = self.dot(*base);
+                out.push(Stmt::WriteField {
+                    base: dot,
+                    member: member.clone(),
+                    value: tangent,
+                });
+            }
+            Stmt::Push { buf, value } => {
+                out.push(Stmt::Push {
+                    buf: *buf,
+                    value: value.clone(),
+                });
+                let tangent = self.of(value, out);
+                let dot = self.dot(*buf);
+                out.push(Stmt::Push {
+                    buf: dot,
+                    value: tangent,
+                });
+            }
+            Stmt::If { cond, then, els } => {
+                let then = self.block(then);
+                let els = els.as_ref().map(|e| self.block(e));
+                out.push(Stmt::If {
+                    cond: cond.clone(),
+                    then,
+                    els,
+                });
+            }
+            Stmt::LetElse {
+                pat,
+                init,
+                otherwise,
+            } => {
+                let otherwise = self.block(otherwise);
+                out.push(Stmt::LetElse {
+                    pat: pat.clone(),
+                    init: init.clone(),
+                    otherwise,
+                });
+            }
+            Stmt::Match { scrutinee, arms } => {
+                let arms = arms
+                    .iter()
+                    .map(|a| crate::ir::Arm {
+                        pat: a.pat.clone(),
+                        guard: a.guard.clone(),
+                        body: self.block(&a.body),
+                    })
+                    .collect();
+                out.push(Stmt::Match {
+                    scrutinee: scrutinee.clone(),
+                    arms,
+                });
+            }
+            Stmt::Loop { label, body } => {
+                let body = self.block(body);
+                out.push(Stmt::Loop {
+                    label: label.clone(),
+                    body,
+                });
+            }
+            Stmt::While { label, cond, body } => {
+                let body = self.block(body);
+                out.push(Stmt::While {
+                    label: label.clone(),
+                    cond: cond.clone(),
+                    body,
+                });
+            }
+            Stmt::For {
+                label,
+                pat,
+                iter,
+                body,
+            } => {
+                let body = self.block(body);
+                out.push(Stmt::For {
+                    label: label.clone(),
+                    pat: pat.clone(),
+                    iter: iter.clone(),
+                    body,
+                });
+            }
+            Stmt::Block(b) => {
+                let b = self.block(b);
+                out.push(Stmt::Block(b));
+            }
+            Stmt::Break(label) => out.push(Stmt::Break(label.clone())),
+            Stmt::Continue(label) => out.push(Stmt::Continue(label.clone())),
+            Stmt::Return(values) => {
+                let tangents: Vec<Operand> = values.iter().map(|v| self.of(v, out)).collect();
+                out.push(Stmt::Return(
+                    values.iter().cloned().chain(tangents).collect(),
+                ));
+            }
+        }
+    }
+
+    /// The primal operation assigned to `var` and a function writing its tangent (run after the
+    /// primal assignment, since the tangents of quotients and rules read the result). A call
+    /// becomes `g_jvp`, which computes both; the primal then copies its value.
+    #[allow(clippy::type_complexity)]
+    fn define(
+        &mut self,
+        var: VarId,
+        op: &Op,
+        out: &mut Block,
+    ) -> (Op, Box<dyn FnOnce(&mut Self, &mut Block) -> Op>) {
+        if let Op::Call { func, args } = op {
+            let (value, tangent) = (self.temp(), self.temp());
+            let args = self.call_args(args, out);
+            out.push(Stmt::LetTuple {
+                vars: vec![value, tangent],
+                func: companion(func, "jvp"),
+                args,
+                pairs: true,
+            });
+            let copy = |id| {
+                Op::Copy(Operand::Var {
+                    id,
+                    borrowed: false,
+                })
+            };
+            return (copy(value), Box::new(move |_, _| copy(tangent)));
+        }
+        let op_for_tangent = op.clone();
+        (
+            op.clone(),
+            Box::new(move |t: &mut Self, out: &mut Block| t.tangent(&op_for_tangent, var, out)),
+        )
+    }
+
+    /// The tangent of `y = op` as an operation, after the primal assignment.
+    fn tangent(&mut self, op: &Op, y: VarId, out: &mut Block) -> Op {
+        let yv = self.vars[y].ident.clone();
+        let zero = |t: &mut Self, out: &mut Block| {
+            let z = t.zero(quote!(#yv), out);
+            Op::Copy(z)
+        };
+        let active = |o: &Operand| o.var().is_some();
+        match op {
+            Op::Copy(o) if active(o) => Op::Copy(self.of(o, out)),
+            Op::Copy(_) | Op::Const(_) => zero(self, out),
+            Op::Neg(o) => Op::Neg(self.of(o, out)),
+            Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b) => match (active(a), active(b)) {
+                (true, true) => Op::Binary(*bin, self.of(a, out), self.of(b, out)),
+                (true, false) => Op::Copy(self.of(a, out)),
+                (false, true) if *bin == BinOp::Add => Op::Copy(self.of(b, out)),
+                (false, true) => Op::Neg(self.of(b, out)),
+                (false, false) => zero(self, out),
+            },
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Dot), a, b) => {
+                let left = active(a).then(|| Op::Binary(*bin, self.of(a, out), b.clone()));
+                let right = active(b).then(|| Op::Binary(*bin, a.clone(), self.of(b, out)));
+                match (left, right) {
+                    (Some(l), Some(r)) => {
+                        let (l, r) = (self.bind(l, out), self.bind(r, out));
+                        Op::Binary(BinOp::Add, l, r)
+                    }
+                    (Some(one), None) | (None, Some(one)) => one,
+                    (None, None) => zero(self, out),
+                }
+            }
+            // y = a / b: ẏ = (ȧ − y·ḃ) / b.
+            Op::Binary(BinOp::Div, a, b) => {
+                let numerator = match (active(a), active(b)) {
+                    (true, false) => return Op::Binary(BinOp::Div, self.of(a, out), b.clone()),
+                    (false, false) => return zero(self, out),
+                    (a_active, _) => {
+                        let y_operand = Operand::Var {
+                            id: y,
+                            borrowed: false,
+                        };
+                        let b_dot = self.of(b, out);
+                        let scaled = self.bind(Op::Binary(BinOp::Mul, y_operand, b_dot), out);
+                        if a_active {
+                            let a_dot = self.of(a, out);
+                            self.bind(Op::Binary(BinOp::Sub, a_dot, scaled), out)
+                        } else {
+                            self.bind(Op::Neg(scaled), out)
+                        }
+                    }
+                };
+                Op::Binary(BinOp::Div, numerator, b.clone())
+            }
+            // ẏ = Σ ∂y/∂xᵢ · ẋᵢ, the partials from the rule called as a function.
+            Op::Scalar(m) => {
+                let name = &m.name;
+                let func: syn::Path = syn::parse_quote!(::matcalc::__private::scalar::#name);
+                let mut args: Vec<CallArg> = m
+                    .inputs
+                    .iter()
+                    .map(|o| match o {
+                        Operand::Var { id, .. } => CallArg::Active {
+                            id: *id,
+                            borrowed: false,
+                        },
+                        Operand::Const(c) => CallArg::Constant {
+                            value: c.clone(),
+                            by_ref: false,
+                        },
+                    })
+                    .collect();
+                args.extend(m.int_inputs.iter().map(|i| CallArg::Inactive(quote!(#i))));
+                args.push(CallArg::Active {
+                    id: y,
+                    borrowed: false,
+                });
+                let partials: Vec<VarId> = m.inputs.iter().map(|_| self.temp()).collect();
+                if let [one] = partials[..] {
+                    out.push(Stmt::Let {
+                        var: one,
+                        mutable: false,
+                        ty: None,
+                        op: Some(Op::Call { func, args }),
+                    });
+                } else {
+                    out.push(Stmt::LetTuple {
+                        vars: partials.clone(),
+                        func,
+                        args,
+                        pairs: false,
+                    });
+                }
+                let terms: Vec<Operand> = m
+                    .inputs
+                    .iter()
+                    .zip(&partials)
+                    .filter(|(o, _)| active(o))
+                    .map(|(o, p)| {
+                        let d = self.of(o, out);
+                        let p = Operand::Var {
+                            id: *p,
+                            borrowed: false,
+                        };
+                        self.bind(Op::Binary(BinOp::Mul, p, d), out)
+                    })
+                    .collect();
+                let mut terms = terms.into_iter();
+                let first = terms.next().expect("a scalar operation has an active input");
+                let sum = terms.fold(first, |acc, t| self.bind(Op::Binary(BinOp::Add, acc, t), out));
+                Op::Copy(sum)
+            }
+            Op::Cast(o, ty) => Op::Cast(self.of(o, out), ty.clone()),
+            Op::Linear(method, o) => Op::Linear(method.clone(), self.of(o, out)),
+            Op::Read { buf, index, by_ref } => Op::Read {
+                buf: self.dot(*buf),
+                index: index.clone(),
+                by_ref: *by_ref,
+            },
+            Op::Repeat { elem, len, vec } if active(elem) => Op::Repeat {
+                elem: self.of(elem, out),
+                len: len.clone(),
+                vec: *vec,
+            },
+            Op::Repeat { .. } => zero(self, out),
+            Op::List { elems, vec } => Op::List {
+                elems: elems.iter().map(|e| self.of(e, out)).collect(),
+                vec: *vec,
+            },
+            Op::Construct { ctor, elems } => Op::Construct {
+                ctor: ctor.clone(),
+                elems: elems.iter().map(|e| self.of(e, out)).collect(),
+            },
+            Op::Field { base, member } => Op::Field {
+                base: self.dot(*base),
+                member: member.clone(),
+            },
+            Op::Struct { path, fields } => Op::Struct {
+                path: path.clone(),
+                fields: fields
+                    .iter()
+                    .map(|(m, o)| (m.clone(), self.of(o, out)))
+                    .collect(),
+            },
+            Op::Call { .. } => unreachable!("calls are handled by `define`"),
+        }
+    }
+}
