@@ -16,7 +16,9 @@
 //! with [`Checks::close`] (a result against a reference) or [`Checks::bound`] (a measured
 //! quantity against a limit), and list it in [`TOPICS`].
 
+use matcalc::linalg::kronecker;
 use matcalc::{Tangent, check, differentiate};
+use nalgebra::{DMatrix, DVector, Matrix2, SMatrix, Vector2, Vector4};
 use std::fmt;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -29,9 +31,29 @@ const TOPICS: &[Topic] = &[
         run: linear_operators,
     },
     Topic {
+        lecture: "2.1/2.2",
+        title: "Jacobians of matrix functions",
+        run: matrix_function_jacobians,
+    },
+    Topic {
+        lecture: "3.1",
+        title: "vectorization and Kronecker products",
+        run: kronecker_products,
+    },
+    Topic {
         lecture: "3.2",
         title: "finite-difference approximations",
         run: finite_differences,
+    },
+    Topic {
+        lecture: "4.1",
+        title: "gradients under the Frobenius inner product",
+        run: frobenius_gradients,
+    },
+    Topic {
+        lecture: "5.1",
+        title: "derivatives of the determinant and the inverse",
+        run: determinant_and_inverse,
     },
     Topic {
         lecture: "5.2",
@@ -42,6 +64,11 @@ const TOPICS: &[Topic] = &[
         lecture: "5.3/8.2",
         title: "reverse mode on a computational graph",
         run: computational_graph,
+    },
+    Topic {
+        lecture: "8.1",
+        title: "derivatives of eigenproblems",
+        run: eigenproblems,
     },
 ];
 
@@ -134,6 +161,145 @@ fn add2(p: [f64; 4], q: [f64; 4]) -> [f64; 4] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 2.1 / 2.2 Jacobians of matrix functions
+// ---------------------------------------------------------------------------------------------
+
+/// A linear map R² → R²: x ↦ Ax.
+#[differentiate]
+fn linear2(x: &Vector2<f64>) -> Vector2<f64> {
+    Matrix2::new(2.0, 3.0, -1.0, 0.5) * x
+}
+
+/// X ↦ X² on 2×2 matrices.
+#[differentiate]
+fn square2(x: &Matrix2<f64>) -> Matrix2<f64> {
+    x * x
+}
+
+/// X ↦ X³ on 2×2 matrices, by nalgebra's `pow`.
+#[differentiate]
+fn cube2(x: &Matrix2<f64>) -> Matrix2<f64> {
+    x.pow(3)
+}
+
+/// The LU factorization without pivoting of A = [[p, r], [q, s]] = [[1, 0], [L₂₁, 1]]·[[U₁₁,
+/// U₁₂], [0, U₂₂]], as the map vec(A) = (p, q, r, s) ↦ (L₂₁, U₁₁, U₁₂, U₂₂) = (q/p, p, r,
+/// s − qr/p).
+#[differentiate]
+fn lu2(a: &Matrix2<f64>) -> Vector4<f64> {
+    let p = a[(0, 0)];
+    let q = a[(1, 0)];
+    let r = a[(0, 1)];
+    let s = a[(1, 1)];
+    let l21 = q / p;
+    Vector4::new(l21, p, r, s - l21 * r)
+}
+
+/// `f_jacobian` is the matrix of f'(x) in the column-major (vec) coordinates: for a linear map
+/// it is the map's matrix; for X² it is I⊗X + Xᵀ⊗I (from dX·X + X·dX); for X³ it is
+/// (X²)ᵀ⊗I + Xᵀ⊗X + I⊗X² (from dX·X² + X·dX·X + X²·dX); for the LU map it is worked out by
+/// hand.
+fn matrix_function_jacobians(checks: &mut Checks) {
+    let a = Matrix2::new(2.0, 3.0, -1.0, 0.5);
+    let (_, j) = linear2_jacobian(&Vector2::new(0.7, -1.2));
+    checks.close("x ↦ Ax on R²: Jacobian vs A", &j, &dynamic(&a), 1e-15);
+
+    let x = Matrix2::new(1.0, -0.5, 2.0, 0.3);
+    let i = Matrix2::identity();
+    let (_, j) = square2_jacobian(&x);
+    let reference = kronecker(&i, &x) + kronecker(&x.transpose(), &i);
+    checks.close(
+        "X ↦ X² (2×2): Jacobian vs I⊗X + Xᵀ⊗I",
+        &j,
+        &dynamic(&reference),
+        1e-15,
+    );
+
+    let x2 = x * x;
+    let (_, j) = cube2_jacobian(&x);
+    let reference =
+        kronecker(&x2.transpose(), &i) + kronecker(&x.transpose(), &x) + kronecker(&i, &x2);
+    checks.close(
+        "X ↦ X³ (2×2): Jacobian vs (X²)ᵀ⊗I + Xᵀ⊗X + I⊗X²",
+        &j,
+        &dynamic(&reference),
+        1e-14,
+    );
+
+    let (p, q, r, s) = (2.0, 1.5, -0.8, 0.6);
+    let a = Matrix2::new(p, r, q, s);
+    let (lu, j) = lu2_jacobian(&a);
+    let l = Matrix2::new(1.0, 0.0, lu[0], 1.0);
+    let u = Matrix2::new(lu[1], lu[2], 0.0, lu[3]);
+    checks.close("LU of [[p, r], [q, s]]: L·U vs A", &(l * u), &a, 1e-15);
+    // rows: L₂₁, U₁₁, U₁₂, U₂₂; columns: ∂/∂p, ∂/∂q, ∂/∂r, ∂/∂s
+    #[rustfmt::skip]
+    let by_hand = DMatrix::from_row_slice(4, 4, &[
+        -q / (p * p),     1.0 / p,  0.0,     0.0,
+        1.0,              0.0,      0.0,     0.0,
+        0.0,              0.0,      1.0,     0.0,
+        q * r / (p * p),  -r / p,   -q / p,  1.0,
+    ]);
+    checks.close(
+        "LU: ∂(L₂₁, U₁₁, U₁₂, U₂₂)/∂(p, q, r, s) vs by hand",
+        &j,
+        &by_hand,
+        1e-15,
+    );
+}
+
+/// A statically sized matrix as a `DMatrix` (the Jacobians are dynamic).
+fn dynamic<const R: usize, const C: usize>(m: &SMatrix<f64, R, C>) -> DMatrix<f64> {
+    DMatrix::from_column_slice(R, C, m.as_slice())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3.1 Kronecker products and Jacobians
+// ---------------------------------------------------------------------------------------------
+
+/// X ↦ AXB with A and B fixed.
+///
+/// The clones: the factors written `a * x * b`, inactive references, do not compile yet
+/// (reported to the macro's owner).
+#[differentiate(wrt(x))]
+fn axb(x: &DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
+    a.clone() * x * b.clone()
+}
+
+/// vec(AXB) = (Bᵀ⊗A)·vec(X): the Jacobian of the linear map X ↦ AXB is the Kronecker product
+/// Bᵀ⊗A, whatever the shapes. The identity holds for the values, and `f_jacobian` finds it
+/// (forward mode when X has fewer entries than AXB, reverse mode otherwise).
+fn kronecker_products(checks: &mut Checks) {
+    let mut random = Gaussian::new(31);
+    for (m, n, p, q) in [(2, 2, 2, 2), (3, 3, 3, 3), (2, 3, 4, 2), (4, 2, 2, 3)] {
+        let a = random.matrix(m, n);
+        let x = random.matrix(n, p);
+        let b = random.matrix(p, q);
+        let kron = kronecker(&b.transpose(), &a);
+        let (y, j) = axb_jacobian(&x, &a, &b);
+        if (m, q) == (2, 2) && n == 2 {
+            checks.close(
+                "vec(AXB) vs (Bᵀ⊗A)·vec(X), 2×2",
+                &vec_of(&y),
+                &(&kron * vec_of(&x)),
+                1e-14,
+            );
+        }
+        checks.close(
+            &format!("A {m}×{n}, X {n}×{p}, B {p}×{q}: J of X ↦ AXB vs Bᵀ⊗A"),
+            &j,
+            &kron,
+            1e-14,
+        );
+    }
+}
+
+/// The column-major vec of a matrix.
+fn vec_of(m: &DMatrix<f64>) -> DVector<f64> {
+    DVector::from_column_slice(m.as_slice())
+}
+
+// ---------------------------------------------------------------------------------------------
 // 3.2 Finite-difference approximations
 // ---------------------------------------------------------------------------------------------
 
@@ -220,6 +386,134 @@ fn smallest(errors: &[f64], steps: &[f64]) -> (f64, f64) {
         .fold((f64::INFINITY, f64::NAN), |best, (&e, &h)| {
             if e < best.0 { (e, h) } else { best }
         })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4.1 Gradients and inner products in other vector spaces
+// ---------------------------------------------------------------------------------------------
+
+/// f(A, X) = tr(AᵀX) = ⟨A, X⟩.
+#[differentiate]
+fn trace_atx(a: &DMatrix<f64>, x: &DMatrix<f64>) -> f64 {
+    (a.transpose() * x).trace()
+}
+
+/// f(A, X) = ‖AX‖²_F.
+#[differentiate]
+fn norm_ax(a: &DMatrix<f64>, x: &DMatrix<f64>) -> f64 {
+    (a * x).norm_squared()
+}
+
+/// The gradient of a function of a matrix is the matrix ∇f with df = ⟨∇f, dX⟩ = tr(∇fᵀdX) (the
+/// Frobenius inner product): for tr(AᵀX) it is A (and X for A); for ‖AX‖² it is 2AᵀAX (and
+/// 2AXXᵀ for A). One reverse pass gives both.
+fn frobenius_gradients(checks: &mut Checks) {
+    let mut random = Gaussian::new(41);
+    let (a, x) = (random.matrix(3, 4), random.matrix(3, 4));
+    let (_, (grad_a, grad_x)) = trace_atx_grad(&a, &x);
+    checks.close("f = tr(AᵀX): ∇ₓf vs A", &grad_x, &a, 1e-15);
+    checks.close("f = tr(AᵀX): ∇_A f vs X", &grad_a, &x, 1e-15);
+
+    let (a, x) = (random.matrix(3, 2), random.matrix(2, 4));
+    let (_, (grad_a, grad_x)) = norm_ax_grad(&a, &x);
+    checks.close(
+        "f = ‖AX‖²: ∇ₓf vs 2AᵀAX",
+        &grad_x,
+        &(a.transpose() * &a * &x * 2.0),
+        1e-14,
+    );
+    checks.close(
+        "f = ‖AX‖²: ∇_A f vs 2AXXᵀ",
+        &grad_a,
+        &(&a * &x * x.transpose() * 2.0),
+        1e-14,
+    );
+
+    let (da, dx) = (random.matrix(3, 2), random.matrix(2, 4));
+    let (_, df) = norm_ax_jvp(&a, &x, &da, &dx);
+    checks.close(
+        "‖AX‖²: f'[dA, dX] vs ⟨∇_A f, dA⟩ + ⟨∇ₓf, dX⟩",
+        &df,
+        &(grad_a.dot(&da) + grad_x.dot(&dx)),
+        1e-14,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5.1 Derivative of matrix determinant and inverse
+// ---------------------------------------------------------------------------------------------
+
+/// det A.
+#[differentiate]
+fn det_of(a: &DMatrix<f64>) -> f64 {
+    a.determinant()
+}
+
+/// A⁻¹.
+#[differentiate]
+fn inverse_of(a: &DMatrix<f64>) -> DMatrix<f64> {
+    a.clone().try_inverse().unwrap()
+}
+
+/// d(det A) = det A·tr(A⁻¹dA), so ∇det = det(A)·A⁻ᵀ, the cofactor matrix, which stays finite
+/// where A is singular; d(A⁻¹) = −A⁻¹·dA·A⁻¹, whose adjoint is Ȳ ↦ −A⁻ᵀ·Ȳ·A⁻ᵀ.
+fn determinant_and_inverse(checks: &mut Checks) {
+    let mut random = Gaussian::new(51);
+    let a = random.matrix(3, 3);
+    let (det, gradient) = det_of_grad(&a);
+    let cofactors = DMatrix::from_fn(3, 3, |i, j| {
+        let minor = a.clone().remove_row(i).remove_column(j).determinant();
+        if (i + j) % 2 == 0 { minor } else { -minor }
+    });
+    let inverse = a
+        .clone()
+        .try_inverse()
+        .expect("a random matrix is invertible");
+    checks.close(
+        "∇det A (3×3) vs the cofactor matrix (by minors)",
+        &gradient,
+        &cofactors,
+        1e-14,
+    );
+    checks.close(
+        "∇det A vs det(A)·A⁻ᵀ",
+        &gradient,
+        &(inverse.transpose() * det),
+        1e-14,
+    );
+    let da = random.matrix(3, 3);
+    let (_, d_det) = det_of_jvp(&a, &da);
+    checks.close(
+        "d det[dA] vs det(A)·tr(A⁻¹dA)",
+        &d_det,
+        &(det * (&inverse * &da).trace()),
+        1e-14,
+    );
+
+    let singular = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 4.0]);
+    let (_, gradient) = det_of_grad(&singular);
+    checks.close(
+        "∇det at [[1, 2], [2, 4]] vs [[4, −2], [−2, 1]]",
+        &gradient,
+        &DMatrix::from_row_slice(2, 2, &[4.0, -2.0, -2.0, 1.0]),
+        1e-15,
+    );
+
+    let (_, d_inverse) = inverse_of_jvp(&a, &da);
+    checks.close(
+        "d(A⁻¹)[dA] vs −A⁻¹·dA·A⁻¹",
+        &d_inverse,
+        &-(&inverse * &da * &inverse),
+        1e-13,
+    );
+    let y_bar = random.matrix(3, 3);
+    let (_, pullback) = inverse_of_vjp(&a);
+    checks.close(
+        "pullback of A⁻¹ at Ȳ vs −A⁻ᵀ·Ȳ·A⁻ᵀ",
+        &pullback(y_bar.clone()),
+        &-(inverse.transpose() * &y_bar * inverse.transpose()),
+        1e-13,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,6 +643,140 @@ fn computational_graph(checks: &mut Checks) {
         &forward,
         1e-13,
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8.1 Derivatives of eigenproblems
+// ---------------------------------------------------------------------------------------------
+
+/// The eigenvalues of the symmetric part of A.
+#[differentiate]
+fn eigenvalues_of(a: &DMatrix<f64>) -> DVector<f64> {
+    let s = (a + a.transpose()) * 0.5;
+    s.symmetric_eigenvalues()
+}
+
+/// The eigenvectors of the symmetric part of A, as the columns of Q.
+#[differentiate]
+fn eigenvectors_of(a: &DMatrix<f64>) -> DMatrix<f64> {
+    let s = (a + a.transpose()) * 0.5;
+    let eig = s.symmetric_eigen();
+    eig.eigenvectors
+}
+
+/// For symmetric A = QΛQᵀ with distinct eigenvalues: dλᵢ = qᵢᵀ·dA·qᵢ, so ∇λᵢ = qᵢqᵢᵀ, and
+/// dqᵢ = Σⱼ≠ᵢ qⱼ·(qⱼᵀ·dA·qᵢ)/(λᵢ − λⱼ). A is a random symmetric matrix and each dA a random
+/// direction uniform on the unit sphere of symmetric matrices: a Gaussian matrix, symmetrized
+/// (which keeps it isotropic under the Frobenius inner product) and normalized.
+fn eigenproblems(checks: &mut Checks) {
+    let n = 4;
+    let mut random = Gaussian::new(81);
+    let a = random.symmetric(n);
+    let eig = a.clone().symmetric_eigen();
+    let (lambda, q) = (&eig.eigenvalues, &eig.eigenvectors);
+
+    let da = random.unit_symmetric(n);
+    let (_, d_lambda) = eigenvalues_of_jvp(&a, &da);
+    let reference = DVector::from_fn(n, |i, _| q.column(i).dot(&(&da * q.column(i))));
+    checks.close(
+        "dλ[dA] (4×4, dA on the unit sphere) vs (qᵢᵀ·dA·qᵢ)ᵢ",
+        &d_lambda,
+        &reference,
+        1e-13,
+    );
+    let (fd, _) = check::richardson(|a: &DMatrix<f64>| eigenvalues_of(a), &a, &da);
+    checks.close(
+        "dλ[dA] vs finite difference (Richardson)",
+        &d_lambda,
+        &fd,
+        1e-8,
+    );
+
+    let directions = 200;
+    let (mut ad, mut by_formula) = (Vec::new(), Vec::new());
+    for _ in 0..directions {
+        let da = random.unit_symmetric(n);
+        let (_, d_lambda) = eigenvalues_of_jvp(&a, &da);
+        ad.extend(d_lambda.iter());
+        by_formula.extend((0..n).map(|i| q.column(i).dot(&(&da * q.column(i)))));
+    }
+    checks.close(
+        &format!("dλ in {directions} random directions vs qᵢᵀ·dA·qᵢ"),
+        &ad,
+        &by_formula,
+        1e-13,
+    );
+
+    let (_, pullback) = eigenvalues_of_vjp(&a);
+    let mut seed = DVector::zeros(n);
+    seed[0] = 1.0;
+    let q0 = q.column(0);
+    checks.close(
+        "∇λ₀ by reverse mode vs q₀q₀ᵀ",
+        &pullback(seed),
+        &(q0 * q0.transpose()),
+        1e-13,
+    );
+
+    let (_, d_q) = eigenvectors_of_jvp(&a, &da);
+    let reference = DMatrix::from_fn(n, n, |row, i| {
+        (0..n)
+            .filter(|&j| j != i)
+            .map(|j| {
+                let coupling = q.column(j).dot(&(&da * q.column(i)));
+                q[(row, j)] * coupling / (lambda[i] - lambda[j])
+            })
+            .sum()
+    });
+    checks.close(
+        "dQ[dA] vs Σⱼ≠ᵢ qⱼ·(qⱼᵀ·dA·qᵢ)/(λᵢ − λⱼ)",
+        &d_q,
+        &reference,
+        1e-12,
+    );
+}
+
+/// Standard normal samples (SplitMix64 and the Box–Muller transform), seeded so that the tour
+/// prints the same rows every run.
+struct Gaussian {
+    state: u64,
+}
+
+impl Gaussian {
+    fn new(seed: u64) -> Self {
+        Gaussian { state: seed }
+    }
+
+    /// Uniform in (0, 1].
+    fn uniform(&mut self) -> f64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 + f64::EPSILON / 2.0
+    }
+
+    fn sample(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+
+    /// A matrix of independent standard normal entries.
+    fn matrix(&mut self, rows: usize, cols: usize) -> DMatrix<f64> {
+        DMatrix::from_fn(rows, cols, |_, _| self.sample())
+    }
+
+    /// (G + Gᵀ)/2 for a Gaussian G: isotropic in the space of symmetric matrices.
+    fn symmetric(&mut self, n: usize) -> DMatrix<f64> {
+        let g = self.matrix(n, n);
+        (&g + g.transpose()) * 0.5
+    }
+
+    /// A random symmetric direction uniform on the unit sphere (Frobenius norm 1).
+    fn unit_symmetric(&mut self, n: usize) -> DMatrix<f64> {
+        let s = self.symmetric(n);
+        &s / s.norm()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

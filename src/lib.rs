@@ -128,20 +128,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// Emits the derivatives of the function it annotates: `f_jvp` (forward mode), `f_vjp`
-/// (reverse mode) and, for a float result, `f_grad`. See the [crate documentation](crate).
-///
-/// ```
-/// use matcalc::differentiate;
-///
-/// #[differentiate(wrt(x))]
-/// fn scaled_square(x: f64, k: f64) -> f64 {
-///     k * x * x
-/// }
-///
-/// assert_eq!(scaled_square_grad(3.0, 2.0), (18.0, 12.0));
-/// ```
-pub use matcalc_macros::differentiate;
 /// Makes a struct of differentiable fields a differentiable value: an active parameter, local
 /// or result of annotated functions, whose tangent and adjoint are the struct itself. Name it
 /// in `wrt(..)` to make a parameter of that type active.
@@ -166,6 +152,20 @@ pub use matcalc_macros::differentiate;
 /// assert_eq!(g, Line { slope: 18.0, offset: 6.0 });
 /// ```
 pub use matcalc_macros::Differentiable;
+/// Emits the derivatives of the function it annotates: `f_jvp` (forward mode), `f_vjp`
+/// (reverse mode) and, for a float result, `f_grad`. See the [crate documentation](crate).
+///
+/// ```
+/// use matcalc::differentiate;
+///
+/// #[differentiate(wrt(x))]
+/// fn scaled_square(x: f64, k: f64) -> f64 {
+///     k * x * x
+/// }
+///
+/// assert_eq!(scaled_square_grad(3.0, 2.0), (18.0, 12.0));
+/// ```
+pub use matcalc_macros::differentiate;
 pub use matcalc_runtime::{Active, IndexAdjoint, Real, Tangent, check, higher, linalg, rules};
 
 #[doc(hidden)]

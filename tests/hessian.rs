@@ -27,7 +27,10 @@ fn rosenbrock_hessian_at_the_minimum() {
     let (value, gradient, h) = rosenbrock_hessian(1.0, 1.0);
     assert_eq!(value, 0.0);
     assert_eq!(gradient, (0.0, 0.0));
-    assert_eq!(h, DMatrix::from_row_slice(2, 2, &[802.0, -400.0, -400.0, 200.0]));
+    assert_eq!(
+        h,
+        DMatrix::from_row_slice(2, 2, &[802.0, -400.0, -400.0, 200.0])
+    );
     let (_, _, hv) = rosenbrock_hvp(1.0, 1.0, 1.0, 2.0);
     assert_eq!(hv, (802.0 - 800.0, -400.0 + 400.0));
 }

@@ -23,6 +23,8 @@ pub(crate) struct Model<'f> {
     pub sig: Signature,
     pub vars: Vec<Var>,
     pub stmts: crate::ir::Block,
+    /// The inactive temporaries that hold references.
+    pub ref_consts: std::collections::HashSet<String>,
     pub param_vars: Vec<Option<VarId>>,
 }
 
@@ -52,8 +54,14 @@ impl Model<'_> {
         match o {
             Operand::Var { id, borrowed } => {
                 let x = self.primal(*id);
-                if *borrowed { quote!(&#x) } else { quote!(#x) }
+                // A reference variable (a field, an item of `.iter()`) is already borrowed.
+                if *borrowed && !self.is_ref(*id) {
+                    quote!(&#x)
+                } else {
+                    quote!(#x)
+                }
             }
+            Operand::Const(c) if self.ref_consts.contains(&c.to_string()) => quote!((*#c)),
             Operand::Const(c) => quote!(#c),
         }
     }
@@ -69,6 +77,7 @@ impl Model<'_> {
                     quote!(&#x)
                 }
             }
+            Operand::Const(c) if self.ref_consts.contains(&c.to_string()) => quote!(#c),
             Operand::Const(c) => quote!(&#c),
         }
     }
@@ -212,6 +221,30 @@ impl Model<'_> {
                 crate::ir::CallArg::Constant { value, .. } => quote!(#value),
             })
             .collect()
+    }
+
+    /// How generated code calls a generated companion: `f_vjp`, or `Self::f_vjp` for a method.
+    pub fn path(&self, suffix: &str) -> TokenStream {
+        let name = self.name(suffix);
+        if self.is_method() {
+            quote!(Self::#name)
+        } else {
+            quote!(#name)
+        }
+    }
+
+    /// The annotated function itself, as generated code refers to it.
+    pub fn original(&self) -> TokenStream {
+        let name = &self.func.sig.ident;
+        if self.is_method() {
+            quote!(Self::#name)
+        } else {
+            quote!(#name)
+        }
+    }
+
+    pub fn is_method(&self) -> bool {
+        self.func.sig.receiver().is_some()
     }
 
     pub fn name(&self, suffix: &str) -> Ident {

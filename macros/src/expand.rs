@@ -51,6 +51,7 @@ pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
         sig,
         vars: lowered.body.vars,
         stmts: lowered.body.stmts,
+        ref_consts: lowered.body.ref_consts,
         param_vars: lowered.param_vars,
     };
     let jvp = forward::emit(&model);

@@ -23,6 +23,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let vis = &model.func.vis;
     let name = model.name("jvp");
     let original = &model.func.sig.ident;
+    let this = model.original();
     let params = model.params();
     let tangents = model.active_params().map(|(p, v)| {
         let (dot, ty) = (model.dot(v), &p.ty);
@@ -41,7 +42,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #lints
         #vis fn #name(#(#params,)* #(#tangents),*) -> (#ret, #ret) {
             // The derivative stands for the function: using one uses the other.
-            let _ = #original;
+            let _ = #this;
             #body
         }
     }

@@ -83,11 +83,8 @@ fn second_order(model: &Model) -> TokenStream {
     let rt = rt();
     let vis = &model.func.vis;
     let original = &model.func.sig.ident;
-    let (hvp, hessian, jvp_vjp) = (
-        model.name("hvp"),
-        model.name("hessian"),
-        model.name("jvp_vjp"),
-    );
+    let (hvp, hessian) = (model.name("hvp"), model.name("hessian"));
+    let (hvp_path, jvp_vjp_path) = (model.path("hvp"), model.path("jvp_vjp"));
     let params = model.params();
     let names = model.param_names();
     let ret = &model.sig.ret.ty;
@@ -100,8 +97,12 @@ fn second_order(model: &Model) -> TokenStream {
     });
     let tangent_names: Vec<_> = active.iter().map(|(_, v)| model.dot(*v)).collect();
     let k = active.len();
-    let h: Vec<_> = (0..k).map(|i| crate::lower::hygienic(&format!("h{i}"))).collect();
-    let g: Vec<_> = (0..k).map(|i| crate::lower::hygienic(&format!("g{i}"))).collect();
+    let h: Vec<_> = (0..k)
+        .map(|i| crate::lower::hygienic(&format!("h{i}")))
+        .collect();
+    let g: Vec<_> = (0..k)
+        .map(|i| crate::lower::hygienic(&format!("g{i}")))
+        .collect();
     let group = |items: &[proc_macro2::Ident]| match items {
         [one] => quote!(#one),
         many => quote!((#(#many),*)),
@@ -123,7 +124,7 @@ fn second_order(model: &Model) -> TokenStream {
         #[doc = #hvp_doc]
         #lints
         #vis fn #hvp(#(#params,)* #(#tangent_params),*) -> (#ret, #gradient, #gradient) {
-            let ((value, _), pullback) = #jvp_vjp(#(#names,)* #(#tangent_names),*);
+            let ((value, _), pullback) = #jvp_vjp_path(#(#names,)* #(#tangent_names),*);
             let (#(#h,)* #(#g),*) = pullback((0.0, 1.0));
             (value, #gs, #hs)
         }
@@ -132,7 +133,7 @@ fn second_order(model: &Model) -> TokenStream {
         #lints
         #vis fn #hessian(#(#params),*) -> (#ret, #gradient, #rt::nalgebra::DMatrix<#float>) {
             let point: #point_ty = #point;
-            #rt::hessian(&point, |#direction: &#point_ty| #hvp(#(#args,)* #(#tangents),*))
+            #rt::hessian(&point, |#direction: &#point_ty| #hvp_path(#(#args,)* #(#tangents),*))
         }
     }
 }
@@ -142,7 +143,8 @@ fn jacobian(model: &Model) -> TokenStream {
     let rt = rt();
     let vis = &model.func.vis;
     let original = &model.func.sig.ident;
-    let (name, jvp, vjp) = (model.name("jacobian"), model.name("jvp"), model.name("vjp"));
+    let name = model.name("jacobian");
+    let (jvp_path, vjp_path) = (model.path("jvp"), model.path("vjp"));
     let params = model.params();
     let ret = &model.sig.ret.ty;
     let float = &model.sig.float;
@@ -162,8 +164,8 @@ fn jacobian(model: &Model) -> TokenStream {
             let point: #point_ty = #point;
             #rt::jacobian(
                 &point,
-                |#direction: &#point_ty| #jvp(#(#args,)* #(#tangents),*),
-                || #vjp(#(#args),*),
+                |#direction: &#point_ty| #jvp_path(#(#args,)* #(#tangents),*),
+                || #vjp_path(#(#args),*),
             )
         }
     }

@@ -119,7 +119,10 @@ pub(crate) enum Op {
     /// `&s.field` of an active struct, bound by reference (a struct deriving `Differentiable`).
     Field { base: VarId, member: syn::Member },
     /// `S { a: x, b: y }`: a struct literal of a type deriving `Differentiable`.
-    Struct { path: syn::Path, fields: Vec<(syn::Member, Operand)> },
+    Struct {
+        path: syn::Path,
+        fields: Vec<(syn::Member, Operand)>,
+    },
     /// `Vector3::new(a, b, c)`: a constructor, linear in its entries.
     Construct {
         ctor: syn::Path,
@@ -223,6 +226,8 @@ pub(crate) struct Arm {
 pub(crate) struct Body {
     pub vars: Vec<Var>,
     pub stmts: Block,
+    /// The inactive temporaries that hold a reference (the user wrote `&x`).
+    pub ref_consts: std::collections::HashSet<String>,
 }
 
 impl Stmt {

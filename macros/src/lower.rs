@@ -40,6 +40,7 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
         if lowerer.found.is_subset(&assumed) || pass == MAX_PASSES {
             return Lowered {
                 body: crate::ir::Body {
+                    ref_consts: lowerer.ref_consts,
                     vars: lowerer.vars,
                     stmts,
                 },
@@ -97,6 +98,8 @@ struct Lowerer<'a> {
     name: Option<Ident>,
     /// The fields of records: (field name, variable).
     records: Vec<Vec<(String, VarId)>>,
+    /// The inactive temporaries that hold a reference.
+    ref_consts: HashSet<String>,
 }
 
 /// A hygienic identifier: generated locals never collide with the user's names.
@@ -120,6 +123,7 @@ impl<'a> Lowerer<'a> {
             errors: Errors::default(),
             name: None,
             records: Vec::new(),
+            ref_consts: HashSet::new(),
         }
     }
 
@@ -163,7 +167,13 @@ impl<'a> Lowerer<'a> {
     fn const_temp(&mut self, expr: &dyn ToTokens, out: &mut Block) -> Ident {
         self.next_temp += 1;
         let ident = hygienic(&format!("c{}", self.next_temp));
-        out.push(Stmt::Verbatim(quote!(let #ident = #expr;)));
+        let tokens = expr.to_token_stream();
+        if let Ok(Expr::Reference(r)) = syn::parse2::<Expr>(tokens.clone())
+            && r.mutability.is_none()
+        {
+            self.ref_consts.insert(ident.to_string());
+        }
+        out.push(Stmt::Verbatim(quote!(let #ident = #tokens;)));
         ident
     }
 
@@ -1476,12 +1486,13 @@ impl<'a> Lowerer<'a> {
             Expr::MethodCall(m) => self.method(m, out),
             Expr::Call(c) => self.call(c, out),
             Expr::Index(ix) => {
-                let Some(buf) = self.active_var(&ix.expr) else {
-                    self.errors.push(
-                        &ix.expr,
-                        "indexing is differentiated on an active variable named directly; bind the inner value with `let` first",
-                    );
-                    return Op::Const(TokenStream::new());
+                // The indexed value: an active variable, or a field or element of one.
+                let buf = match self.active_var(&ix.expr) {
+                    Some(buf) => buf,
+                    None => match self.operand(&ix.expr, out) {
+                        Operand::Var { id, .. } => id,
+                        Operand::Const(_) => return Op::Const(e.to_token_stream()),
+                    },
                 };
                 if matches!(strip_parens(&ix.index), Expr::Range(_)) {
                     self.errors.push(
@@ -1745,6 +1756,32 @@ impl<'a> Lowerer<'a> {
                 unreachable!("checked")
             };
             return self.map_closure(&m.receiver, closure, out);
+        }
+        if matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) {
+            // Another method of the same type: differentiated through its companions.
+            let mut call_args = vec![match self.operand(&m.receiver, out) {
+                Operand::Var { id, .. } => CallArg::Active {
+                    id,
+                    borrowed: false,
+                },
+                Operand::Const(c) => CallArg::Inactive(quote!(#c)),
+            }];
+            for a in &args {
+                call_args.push(if self.expr_active(a) {
+                    match self.operand(a, out) {
+                        Operand::Var { id, borrowed } => CallArg::Active { id, borrowed },
+                        Operand::Const(c) => CallArg::Inactive(quote!(#c)),
+                    }
+                } else {
+                    self.inactive(a);
+                    CallArg::Inactive(a.to_token_stream())
+                });
+            }
+            let method = &m.method;
+            return Op::Call {
+                func: syn::parse_quote!(Self::#method),
+                args: call_args,
+            };
         }
         if name == "dot" && args.len() == 1 {
             let left = self.operand(&m.receiver, out);

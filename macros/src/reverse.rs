@@ -43,7 +43,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let rt = rt();
     let vis = &model.func.vis;
     let original = &model.func.sig.ident;
+    let this = model.original();
     let (vjp, grad) = (model.name("vjp"), model.name("grad"));
+    let vjp_path = model.path("vjp");
     let params = model.params();
     let names = model.param_names();
     let ret = &model.sig.ret.ty;
@@ -163,7 +165,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #[doc = #vjp_doc]
         #lints
         #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) {
-            let _ = #original;
+            let _ = #this;
             #(#zeros)*
             #tapes
             let #value: #ret = #body_label: { #forward };
@@ -186,7 +188,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #[doc = #grad_doc]
         #lints
         #vis fn #grad(#(#params),*) -> (#ret, #gradient) {
-            let (#value, #pullback) = #vjp(#(#names),*);
+            let (#value, #pullback) = #vjp_path(#(#names),*);
             (#value, #pullback(1.0))
         }
     }
@@ -259,8 +261,9 @@ fn mutated(m: &Model) -> HashSet<VarId> {
     let mut mutated = HashSet::new();
     for s in &m.stmts {
         s.walk(&mut |s| {
-            if let Stmt::Write { buf, .. } | Stmt::Push { buf, .. } | Stmt::WriteField { base: buf, .. } =
-                s
+            if let Stmt::Write { buf, .. }
+            | Stmt::Push { buf, .. }
+            | Stmt::WriteField { base: buf, .. } = s
             {
                 mutated.insert(*buf);
             }

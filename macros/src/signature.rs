@@ -180,13 +180,25 @@ fn differentiable(ty: &Type) -> Option<(String, Type)> {
 /// struct that may derive `Differentiable` (the traits check that it does).
 fn user_struct(ty: &Type) -> bool {
     let Type::Path(p) = ty else { return false };
-    let Some(last) = p.path.segments.last() else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
     let name = last.ident.to_string();
     name.starts_with(char::is_uppercase)
         && !matches!(
             name.as_str(),
-            "String" | "Option" | "Result" | "Box" | "Rc" | "Arc" | "HashMap" | "BTreeMap"
-                | "HashSet" | "BTreeSet" | "Vec" | "VecDeque"
+            "String"
+                | "Option"
+                | "Result"
+                | "Box"
+                | "Rc"
+                | "Arc"
+                | "HashMap"
+                | "BTreeMap"
+                | "HashSet"
+                | "BTreeSet"
+                | "Vec"
+                | "VecDeque"
         )
 }
 
@@ -205,8 +217,21 @@ fn known_inactive(ty: &Type) -> bool {
             p.path.get_ident().is_some_and(|i| {
                 matches!(
                     i.to_string().as_str(),
-                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32"
-                        | "u64" | "u128" | "usize" | "bool" | "char" | "str" | "String"
+                    "i8" | "i16"
+                        | "i32"
+                        | "i64"
+                        | "i128"
+                        | "isize"
+                        | "u8"
+                        | "u16"
+                        | "u32"
+                        | "u64"
+                        | "u128"
+                        | "usize"
+                        | "bool"
+                        | "char"
+                        | "str"
+                        | "String"
                 )
             })
         }
@@ -303,10 +328,28 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
     for input in &func.sig.inputs {
         let arg = match input {
             FnArg::Receiver(r) => {
-                errors.push(
-                    r,
-                    "methods cannot be differentiated yet; write a free function that takes the value as a parameter",
-                );
+                if r.mutability.is_some() && r.reference.is_some() {
+                    errors.push(
+                        r,
+                        "`&mut self` cannot be differentiated; take `&self` and return the result",
+                    );
+                    continue;
+                }
+                // `self` is active unless `wrt` leaves it out; `Self` must then derive
+                // `Differentiable`, which the traits check.
+                let ident = Ident::new("self", proc_macro2::Span::call_site());
+                let ty = (*r.ty).clone();
+                let active = args
+                    .wrt
+                    .as_ref()
+                    .is_none_or(|names| names.iter().any(|n| n == "self"));
+                params.push(Param {
+                    ident,
+                    mutable: r.mutability.is_some(),
+                    adjoint: active.then(|| owned_type(&ty)),
+                    ty,
+                    differentiable: true,
+                });
                 continue;
             }
             FnArg::Typed(arg) => arg,

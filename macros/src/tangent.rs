@@ -34,7 +34,11 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
     };
     let mut sig = model.sig.clone();
     let mut param_vars = model.param_vars.clone();
-    for (param, var) in model.active_params().map(|(p, v)| (p.clone(), v)).collect::<Vec<_>>() {
+    for (param, var) in model
+        .active_params()
+        .map(|(p, v)| (p.clone(), v))
+        .collect::<Vec<_>>()
+    {
         let dot = t.dot(var);
         sig.params.push(Param {
             ident: t.vars[dot].ident.clone(),
@@ -55,6 +59,7 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         vars: t.vars,
         stmts,
         param_vars,
+        ref_consts: model.ref_consts.clone(),
     }
 }
 
@@ -515,8 +520,12 @@ impl Tangents {
                     })
                     .collect();
                 let mut terms = terms.into_iter();
-                let first = terms.next().expect("a scalar operation has an active input");
-                let sum = terms.fold(first, |acc, t| self.bind(Op::Binary(BinOp::Add, acc, t), out));
+                let first = terms
+                    .next()
+                    .expect("a scalar operation has an active input");
+                let sum = terms.fold(first, |acc, t| {
+                    self.bind(Op::Binary(BinOp::Add, acc, t), out)
+                });
                 Op::Copy(sum)
             }
             Op::Cast(o, ty) => Op::Cast(self.of(o, out), ty.clone()),

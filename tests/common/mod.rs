@@ -19,6 +19,7 @@
 
 use matcalc::check::{self, Config, Reports};
 use matcalc::{Real, Tangent};
+use nalgebra::{DMatrix, DVector, SMatrix, Scalar};
 
 /// The seed every test starts its sampler from, so that a failure reproduces.
 pub const SEED: u64 = 0x006d_6174_6361_6c63;
@@ -151,6 +152,42 @@ pub fn check_ternary<F, P>(
         |p: &(F, F, F)| f(p.0, p.1, p.2),
         |p: &(F, F, F), d: &(F, F, F)| f_jvp(p.0, p.1, p.2, d.0, d.1, d.2),
         |p: &(F, F, F), y: &F| f_vjp(p.0, p.1, p.2).1(*y),
+        points,
+    );
+}
+
+/// Checks a generated function of one active parameter taken by reference, `f(&a) -> Y`, given
+/// as the three generated items, at each of the points.
+pub fn check_ref_unary<X, Y, P>(
+    f: impl Fn(&X) -> Y,
+    f_jvp: impl Fn(&X, &X) -> (Y, Y),
+    f_vjp: impl Fn(&X) -> (Y, P),
+    points: &[X],
+) where
+    X: Tangent + core::fmt::Debug,
+    Y: Tangent<Scalar = X::Scalar>,
+    P: Fn(Y) -> X,
+{
+    check_at(f, f_jvp, |x: &X, y: &Y| f_vjp(x).1(y.clone()), points);
+}
+
+/// Checks a generated function of two active parameters taken by reference, `f(&a, &b) -> Y`,
+/// at each of the points.
+pub fn check_ref_binary<A, B, Y, P>(
+    f: impl Fn(&A, &B) -> Y,
+    f_jvp: impl Fn(&A, &B, &A, &B) -> (Y, Y),
+    f_vjp: impl Fn(&A, &B) -> (Y, P),
+    points: &[(A, B)],
+) where
+    A: Tangent + core::fmt::Debug,
+    B: Tangent<Scalar = A::Scalar> + core::fmt::Debug,
+    Y: Tangent<Scalar = A::Scalar>,
+    P: Fn(Y) -> (A, B),
+{
+    check_at(
+        |p: &(A, B)| f(&p.0, &p.1),
+        |p: &(A, B), d: &(A, B)| f_jvp(&p.0, &p.1, &d.0, &d.1),
+        |p: &(A, B), y: &Y| f_vjp(&p.0, &p.1).1(y.clone()),
         points,
     );
 }
@@ -345,6 +382,74 @@ impl Sampler {
         }
         out
     }
+}
+
+/// Matrix samplers: each rule of linear algebra draws its inputs from its domain (entries of a
+/// [`Domain`], symmetric positive definite for inverses, log-determinants and Cholesky,
+/// symmetric with prescribed eigenvalues for eigenproblems). They draw in `f64` and round to `F`.
+impl Sampler {
+    /// A `rows × cols` matrix with entries from `domain`.
+    pub fn matrix<F: Real + Scalar>(
+        &mut self,
+        domain: &Domain,
+        rows: usize,
+        cols: usize,
+    ) -> DMatrix<F> {
+        DMatrix::from_fn(rows, cols, |_, _| self.scalar(domain))
+    }
+
+    /// A vector of length `n` with entries from `domain`.
+    pub fn vector<F: Real + Scalar>(&mut self, domain: &Domain, n: usize) -> DVector<F> {
+        DVector::from_fn(n, |_, _| self.scalar(domain))
+    }
+
+    /// A statically sized matrix (or vector) with entries from `domain`.
+    pub fn fixed<F: Real + Scalar, const R: usize, const C: usize>(
+        &mut self,
+        domain: &Domain,
+    ) -> SMatrix<F, R, C> {
+        SMatrix::from_fn(|_, _| self.scalar(domain))
+    }
+
+    /// `A·Aᵀ + I` for a random `A`: symmetric positive definite with eigenvalues at least 1, the
+    /// domain of inverses, log-determinants and Cholesky factors.
+    pub fn spd<F: Real + Scalar>(&mut self, n: usize) -> DMatrix<F> {
+        let a: DMatrix<f64> = self.matrix(&Domain::new(-1.0, 1.0), n, n);
+        (&a * a.transpose() + DMatrix::identity(n, n)).map(F::from_f64)
+    }
+
+    /// A random orthogonal matrix: the Q factor of a random matrix.
+    pub fn orthogonal(&mut self, n: usize) -> DMatrix<f64> {
+        self.matrix(&Domain::new(-1.0, 1.0), n, n).qr().q()
+    }
+
+    /// `Q·diag(eigenvalues)·Qᵀ` with a random orthogonal `Q`: symmetric, with the given
+    /// eigenvalues (repeat one for a degenerate eigenspace).
+    pub fn symmetric_with_eigenvalues<F: Real + Scalar>(
+        &mut self,
+        eigenvalues: &[f64],
+    ) -> DMatrix<F> {
+        let q = self.orthogonal(eigenvalues.len());
+        let lambda = DMatrix::from_diagonal(&DVector::from_column_slice(eigenvalues));
+        let s = &q * lambda * q.transpose();
+        // exactly symmetric after rounding
+        ((&s + s.transpose()) * 0.5).map(F::from_f64)
+    }
+
+    /// A symmetric `n × n` matrix with eigenvalues 1 apart and centred on 0, the domain of
+    /// eigenvector derivatives, whose terms 1/(λⱼ − λᵢ) stay moderate.
+    pub fn symmetric_separated<F: Real + Scalar>(&mut self, n: usize) -> DMatrix<F> {
+        let eigenvalues: Vec<f64> = (0..n).map(|i| i as f64 - (n as f64 - 1.0) / 2.0).collect();
+        self.symmetric_with_eigenvalues(&eigenvalues)
+    }
+}
+
+/// The statically sized copy of a dynamic matrix (for samplers whose construction is dynamic).
+pub fn to_fixed<F: Real + Scalar, const R: usize, const C: usize>(
+    m: &DMatrix<F>,
+) -> SMatrix<F, R, C> {
+    assert_eq!(m.shape(), (R, C), "to_fixed: wrong shape");
+    SMatrix::from_iterator(m.iter().copied())
 }
 
 /// Asserts that two floats agree to a relative tolerance (for checks of values that are known in

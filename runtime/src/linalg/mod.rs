@@ -9,12 +9,18 @@
 //! | `f` | `(a, ..) -> Y` | the value |
 //! | `f_jvp` | `(a, .., a_dot, ..) -> (Y, Y)` | the value and its directional derivative; one tangent per matrix argument, in order (integer arguments get none) |
 //! | `f_vjp` | `(a, ..) -> (Y, impl Fn(Y) -> Ā)` | the value and the pullback, which owns what it needs (a factorization, the output) and may be called many times; with two matrix arguments it returns `(Ā, B̄)` |
+//! | `f_jvp_vjp` | `(a, .., a_dot, ..) -> ((Y, Y), impl Fn((Y, Y)) -> (Ā, .., Ǡ, ..))` | second order, the reverse mode of `f_jvp` (for Hessians by reverse over forward mode): the value `(Y, Ẏ)` of `f_jvp` and the pullback `(Ȳ, Ẏ̄) ↦` the adjoints of the matrix arguments, then of their tangents, in one flat tuple |
 //!
 //! Matrix arguments are taken by reference and may be static (`Matrix3`, `SMatrix<T, N, M>`,
 //! `Vector3`) or dynamic (`DMatrix`, `DVector`), of `f32` or `f64`. Conventions are the
 //! course's (MIT 18.S096, arXiv 2501.14787): `vec` stacks columns, and gradients are taken with
 //! respect to the Frobenius inner product ⟨A, B⟩ = tr(AᵀB), so the pullback Ā of Y = f(A)
 //! satisfies ⟨Ȳ, f′(A)\[dA\]⟩ = ⟨Ā, dA⟩ for every dA.
+//!
+//! The pullback of `f_jvp_vjp` returns `Ǡ = f′(A)ᵀ[Ẏ̄]` and `Ā = f′(A)ᵀ[Ȳ] + f″(A)[Ȧ, ·]ᵀ[Ẏ̄]`;
+//! seeded with `(0, 1)` for a scalar `f`, that is the Hessian-vector product `H·Ȧ` and the
+//! gradient. Every function here has it, with the second derivative derived by hand (the formula
+//! is beside each rule, see [`crate::rules::linalg`]).
 //!
 //! - dense ([`crate::rules::linalg::dense`]): [`transpose`], [`trace`], [`sum`], [`norm`],
 //!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column()`],
@@ -42,18 +48,26 @@
 pub mod vectorize;
 
 pub use crate::rules::linalg::dense::{
-    DotRule, column, column_jvp, column_vjp, component_div, component_div_jvp, component_div_vjp,
-    component_mul, component_mul_jvp, component_mul_vjp, det, det_jvp, det_vjp, dot, dot_jvp,
-    dot_vjp, from_vec, from_vec_jvp, from_vec_vjp, inv, inv_jvp, inv_vjp, kronecker, kronecker_jvp,
-    kronecker_vjp, logdet, logdet_jvp, logdet_vjp, norm, norm_jvp, norm_squared, norm_squared_jvp,
-    norm_squared_vjp, norm_vjp, row, row_jvp, row_vjp, solve, solve_jvp, solve_vjp, sum, sum_jvp,
-    sum_vjp, trace, trace_jvp, trace_vjp, transpose, transpose_jvp, transpose_vjp,
+    DotRule, column, column_jvp, column_jvp_vjp, column_vjp, component_div, component_div_jvp,
+    component_div_jvp_vjp, component_div_vjp, component_mul, component_mul_jvp,
+    component_mul_jvp_vjp, component_mul_vjp, det, det_jvp, det_jvp_vjp, det_vjp, dot, dot_jvp,
+    dot_jvp_vjp, dot_vjp, from_vec, from_vec_jvp, from_vec_jvp_vjp, from_vec_vjp, inv, inv_jvp,
+    inv_jvp_vjp, inv_vjp, kronecker, kronecker_jvp, kronecker_jvp_vjp, kronecker_vjp, logdet,
+    logdet_jvp, logdet_jvp_vjp, logdet_vjp, norm, norm_jvp, norm_jvp_vjp, norm_squared,
+    norm_squared_jvp, norm_squared_jvp_vjp, norm_squared_vjp, norm_vjp, row, row_jvp, row_jvp_vjp,
+    row_vjp, solve, solve_jvp, solve_jvp_vjp, solve_vjp, sum, sum_jvp, sum_jvp_vjp, sum_vjp, trace,
+    trace_jvp, trace_jvp_vjp, trace_vjp, transpose, transpose_jvp, transpose_jvp_vjp,
+    transpose_vjp,
 };
 pub use crate::rules::linalg::factorization::{
-    cholesky, cholesky_jvp, cholesky_vjp, eigh, eigh_jvp, eigh_vjp, eigvalsh, eigvalsh_jvp,
-    eigvalsh_vjp, svdvals, svdvals_jvp, svdvals_vjp,
+    cholesky, cholesky_jvp, cholesky_jvp_vjp, cholesky_vjp, eigh, eigh_jvp, eigh_jvp_vjp, eigh_vjp,
+    eigvalsh, eigvalsh_jvp, eigvalsh_jvp_vjp, eigvalsh_vjp, svdvals, svdvals_jvp, svdvals_jvp_vjp,
+    svdvals_vjp,
 };
 pub use crate::rules::linalg::functions::{
-    ExpRule, exp, exp_jvp, exp_vjp, expm, expm_jvp, expm_vjp, pow, pow_jvp, pow_vjp,
+    ExpRule, exp, exp_jvp, exp_jvp_vjp, exp_vjp, expm, expm_jvp, expm_jvp_vjp, expm_vjp, pow,
+    pow_jvp, pow_jvp_vjp, pow_vjp,
 };
-pub use vectorize::{jacobian_matrix, unvec, unvec_jvp, unvec_vjp, vec, vec_jvp, vec_vjp};
+pub use vectorize::{
+    jacobian_matrix, unvec, unvec_jvp, unvec_jvp_vjp, unvec_vjp, vec, vec_jvp, vec_jvp_vjp, vec_vjp,
+};

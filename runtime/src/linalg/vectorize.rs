@@ -18,6 +18,7 @@
 // The signatures spell out the value and the pullback: they are what the macro and users call.
 #![allow(clippy::type_complexity)]
 
+use crate::rules::linalg::both;
 use crate::value::{Real, Tangent};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DVector, DefaultAllocator, Dim, OMatrix, RealField};
@@ -85,6 +86,33 @@ where
     })
 }
 
+/// Second order of [`vec()`], the reverse mode of [`vec_jvp`] (linear): the value
+/// `(vec(A), vec(Ȧ))` and the pullback `(v̄, v̇̄) ↦ (unvec(v̄), unvec(v̇̄))` in the shape of `A`.
+///
+/// ```
+/// use matcalc_runtime::linalg::vec_jvp_vjp;
+/// use nalgebra::{DVector, Matrix2};
+/// let (_, pullback) = vec_jvp_vjp(&Matrix2::<f64>::zeros(), &Matrix2::zeros());
+/// let v_bar = DVector::from_vec(vec![1.0, 3.0, 2.0, 4.0]);
+/// let (a_bar, a_dot_bar) = pullback((v_bar.clone(), v_bar * 2.0));
+/// assert_eq!((a_bar, a_dot_bar), (Matrix2::new(1.0, 2.0, 3.0, 4.0), Matrix2::new(2.0, 4.0, 6.0, 8.0)));
+/// ```
+pub fn vec_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (DVector<T>, DVector<T>),
+    impl Fn((DVector<T>, DVector<T>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    (vec_jvp(a, a_dot), both(vec_vjp(a).1))
+}
+
 // A = unvec(v): the inverse of vec. Linear: dA = unvec(dv), v̄ = vec(Ā).
 
 /// `unvec(v)`: the `nrows × ncols` matrix whose columns are consecutive pieces of `v`.
@@ -148,6 +176,35 @@ pub fn unvec_vjp<T: Real + RealField>(
     ncols: usize,
 ) -> (DMatrix<T>, impl Fn(DMatrix<T>) -> DVector<T> + use<T>) {
     (unvec(v, nrows, ncols), |a_bar: DMatrix<T>| vec(&a_bar))
+}
+
+/// Second order of [`unvec`], the reverse mode of [`unvec_jvp`] (linear): the value
+/// `(unvec(v), unvec(v̇))` and the pullback `(Ā, Ǡ) ↦ (vec(Ā), vec(Ǡ))`.
+///
+/// # Panics
+///
+/// If `v` does not have `nrows·ncols` entries.
+///
+/// ```
+/// use matcalc_runtime::linalg::unvec_jvp_vjp;
+/// use nalgebra::{DMatrix, DVector};
+/// let (_, pullback) = unvec_jvp_vjp(&DVector::<f64>::zeros(2), 1, 2, &DVector::zeros(2));
+/// let a_bar = DMatrix::from_row_slice(1, 2, &[5.0, 6.0]);
+/// assert_eq!(pullback((a_bar.clone(), a_bar)).1, DVector::from_vec(vec![5.0, 6.0]));
+/// ```
+pub fn unvec_jvp_vjp<T: Real + RealField>(
+    v: &DVector<T>,
+    nrows: usize,
+    ncols: usize,
+    v_dot: &DVector<T>,
+) -> (
+    (DMatrix<T>, DMatrix<T>),
+    impl Fn((DMatrix<T>, DMatrix<T>)) -> (DVector<T>, DVector<T>) + use<T>,
+) {
+    (
+        unvec_jvp(v, nrows, ncols, v_dot),
+        both(unvec_vjp(v, nrows, ncols).1),
+    )
 }
 
 /// The Jacobian matrix of a function given by its forward mode: column `k` is `vec` of the JVP

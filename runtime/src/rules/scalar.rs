@@ -1,25 +1,39 @@
 //! The derivatives of the float methods, as one declarative table.
 //!
 //! Each entry of the table states the partial derivatives of one method of `f32`/`f64` in terms
-//! of its inputs and its output `y`, for instance
+//! of its inputs and its output `y`, and next to them the second partial derivatives of those
+//! partials, for instance
 //!
 //! ```text
-//! sin(x)      -> y => x.cos()
-//! exp(x)      -> y => y
-//! atan2(a, b) -> y => (b / (a² + b²), −a / (a² + b²))
+//! sin(x)      -> y => p = x.cos()                       ∂p/∂(x, y) = (−sin x, 0)
+//! exp(x)      -> y => p = y                             ∂p/∂(x, y) = (0, 1)
+//! atan2(a, b) -> y => p = (b / (a² + b²), −a / (a² + b²)) ∂pₐ/∂(a, b, y) = (−2ab/r⁴, (a² − b²)/r⁴, 0), …
 //! ```
 //!
-//! and the table generates one generic function per entry that returns those partials:
+//! and the table generates three generic functions per entry: the partials, and their
+//! forward-mode and reverse-mode companions. For `sin`:
 //!
-//! | inputs | signature | returns |
+//! | generated | signature | returns |
 //! |---|---|---|
-//! | one (`x.sin()`) | `fn sin<F: Real>(x: F, y: F) -> F` | ∂y/∂x |
-//! | one and an integer (`x.powi(n)`) | `fn powi<F: Real>(x: F, n: i32, y: F) -> F` | ∂y/∂x |
-//! | two (`a.atan2(b)`) | `fn atan2<F: Real>(a: F, b: F, y: F) -> (F, F)` | (∂y/∂a, ∂y/∂b) |
-//! | three (`a.mul_add(b, c)`) | `fn mul_add<F: Real>(a: F, b: F, c: F, y: F) -> (F, F, F)` | (∂y/∂a, ∂y/∂b, ∂y/∂c) |
+//! | `sin` | `fn sin<F: Real>(x: F, y: F) -> F` | p = ∂y/∂x |
+//! | `sin_jvp` | `fn sin_jvp<F: Real>(x: F, y: F, x_dot: F, y_dot: F) -> (F, F)` | (p, ṗ) |
+//! | `sin_vjp` | `fn sin_vjp<F: Real>(x: F, y: F) -> (F, impl Fn(F) -> (F, F))` | (p, p̄ ↦ (x̄, ȳ)) |
 //!
-//! The receiver comes first. `y` is the primal output, which the generated code has computed
-//! anyway; rules like `exp => y` and `tanh`, `sqrt`, `recip` reuse it instead of recomputing.
+//! The partials `p` have one entry per float input: `F` for one, a tuple of `F` for several.
+//!
+//! | inputs | partials | forward companion | reverse companion |
+//! |---|---|---|---|
+//! | one (`x.sin()`) | `sin(x, y) -> F` | `sin_jvp(x, y, x_dot, y_dot) -> (F, F)` | `sin_vjp(x, y) -> (F, impl Fn(F) -> (F, F))` |
+//! | one and an integer (`x.powi(n)`) | `powi(x, n, y) -> F` | `powi_jvp(x, n, y, x_dot, y_dot) -> (F, F)` | `powi_vjp(x, n, y) -> (F, impl Fn(F) -> (F, F))` |
+//! | two (`a.atan2(b)`) | `atan2(a, b, y) -> (F, F)` | `atan2_jvp(a, b, y, a_dot, b_dot, y_dot) -> ((F, F), (F, F))` | `atan2_vjp(a, b, y) -> ((F, F), impl Fn((F, F)) -> (F, F, F))` |
+//! | three (`a.mul_add(b, c)`) | `mul_add(a, b, c, y) -> (F, F, F)` | `mul_add_jvp(a, b, c, y, a_dot, b_dot, c_dot, y_dot) -> (P, P)` | `mul_add_vjp(a, b, c, y) -> (P, impl Fn(P) -> (F, F, F, F))` |
+//!
+//! The receiver comes first, integer arguments (the `n` of `powi`) follow the float inputs and
+//! get no tangent and no adjoint. `y` is the primal output, which the generated code has
+//! computed anyway; rules like `exp => y` and `tan`, `sqrt`, `recip` reuse it instead of
+//! recomputing.
+//!
+//! # First order
 //!
 //! Both modes of differentiation come from the same partials:
 //!
@@ -48,6 +62,71 @@
 //! assert!((dy_da - 0.4).abs() < 1e-15 && (dy_db + 0.2).abs() < 1e-15);
 //! ```
 //!
+//! # Second order
+//!
+//! The partials are themselves a function, `p = NAME(inputs, y)`, that `#[differentiate]` can
+//! differentiate like any other call (Hessians by reverse over forward mode): `NAME_jvp` and
+//! `NAME_vjp` are its companions, with the macro's calling convention for a function `g`,
+//! `g_jvp(args, tangents of the float args)` and `g_vjp(args) -> (value, pullback)`.
+//!
+//! In a program `y` is a variable of its own, computed before the partials, so the companions
+//! treat the inputs and `y` as independent variables of `p`, exactly as the first-order formula
+//! is written: `exp => y` has ∂p/∂x = 0 and ∂p/∂y = 1. Each entry gives the matrix of these
+//! second partials (one row per partial, one column per input and a last one for `y`), and both
+//! companions are generated from it:
+//!
+//! - `NAME_jvp(inputs, [ints], y, input_dots, y_dot) -> (p, ṗ)`, with
+//!   `ṗ = ∂p/∂inputs · input_dots + ∂p/∂y · y_dot`;
+//! - `NAME_vjp(inputs, [ints], y) -> (p, pullback)`, the pullback mapping a cotangent `p̄` of the
+//!   partials to the adjoints of `(inputs..., y)`: `x̄ⱼ = Σᵢ p̄ᵢ · ∂pᵢ/∂xⱼ`, `ȳ = Σᵢ p̄ᵢ · ∂pᵢ/∂y`.
+//!   The pullback captures only owned values (`+ use<F>`) and may be called many times.
+//!
+//! The total second derivative follows by the chain rule through `y`: with `y_dot` the tangent of
+//! `y`, `ṗ` is the second derivative of the method along the input tangents,
+//! d²y/dx² = ∂p/∂x + ∂p/∂y · p for a method of one input.
+//!
+//! ```
+//! use matcalc_runtime::rules::scalar;
+//!
+//! // y = sin x at x = 0.5; p = ∂y/∂x = cos x, with ∂p/∂x = −sin x and ∂p/∂y = 0
+//! let x = 0.5f64;
+//! let y = x.sin();
+//!
+//! // forward: the tangent of p, the inputs and y varying independently
+//! let (p, p_dot) = scalar::sin_jvp(x, y, 1.0, 0.0);
+//! assert_eq!(p, x.cos());
+//! assert_eq!(p_dot, -x.sin());
+//!
+//! // the second derivative of sin: x moves, and y with it (y_dot = p·x_dot)
+//! let (_, d2y_dx2) = scalar::sin_jvp(x, y, 1.0, p);
+//! assert_eq!(d2y_dx2, -x.sin());
+//!
+//! // reverse: the adjoints of (x, y) from the adjoint of p; the pullback can be called again
+//! let (p, pullback) = scalar::sin_vjp(x, y);
+//! let (x_bar, y_bar) = pullback(2.0);
+//! assert_eq!((x_bar, y_bar), (-2.0 * x.sin(), 0.0));
+//! assert_eq!(pullback(2.0), (x_bar, y_bar));
+//!
+//! // exp reuses its output: p = y, so ∂p/∂x = 0 and ∂p/∂y = 1, and the second derivative
+//! // comes through y: d²y/dx² = 0 + 1·p = eˣ
+//! let y = x.exp();
+//! let p = scalar::exp(x, y);
+//! assert_eq!(scalar::exp_jvp(x, y, 1.0, p), (y, y));
+//! assert_eq!(scalar::exp_vjp(x, y).1(1.0), (0.0, 1.0));
+//!
+//! // two inputs: p = (∂y/∂a, ∂y/∂b), adjoints (ā, b̄, ȳ)
+//! let (a, b) = (1.0f64, 2.0);
+//! let y = a.atan2(b);
+//! let (p, p_dot) = scalar::atan2_jvp(a, b, y, 0.5, -1.0, 0.0);
+//! let (_, pullback) = scalar::atan2_vjp(a, b, y);
+//! let (a_bar, b_bar, y_bar) = pullback((1.0, 3.0));
+//! // the dot-product test: ⟨p̄, J·ẋ⟩ = ⟨Jᵀ·p̄, ẋ⟩
+//! let forward = 1.0 * p_dot.0 + 3.0 * p_dot.1;
+//! let reverse = a_bar * 0.5 + b_bar * -1.0 + y_bar * 0.0;
+//! assert!((forward - reverse).abs() < 1e-15);
+//! assert_eq!(p, scalar::atan2(a, b, y));
+//! ```
+//!
 //! [`METHODS`] lists every method of the table with its number of float inputs.
 //!
 //! # Conventions at kinks and singular points
@@ -64,6 +143,13 @@
 //! - `sqrt` and `cbrt` at 0: +∞, the true (one-sided) derivative;
 //! - `powf` at a base of 0: ∂/∂b is 0, and a zero exponent has ∂/∂a = 0.
 //!
+//! The second partials keep these conventions: where a first partial is a constant chosen by
+//! convention (the piecewise constant methods, `abs`, `max`, `min`, `clamp`, `hypot` and `atan2`
+//! at the origin, ∂/∂b of `powf` at a base of 0), its second partials are 0; one-sided values
+//! stay one-sided (`sqrt` at 0: −∞, the right second derivative); limits at infinity stay
+//! finite where the first partial is (`atan`, `asinh`, `acosh`, `tanh`: 0 at ±∞); NaN
+//! propagates as in the first order.
+//!
 //! Each entry's `# Edge cases` section gives the details.
 //!
 //! Sources: the formulas are the standard ones (for instance ChainRules.jl,
@@ -71,18 +157,37 @@
 
 use crate::value::Real;
 
-/// Generates, from the table below, one function per entry and [`METHODS`].
+/// Generates, from the table below, three functions per entry and [`METHODS`].
 ///
-/// An entry is `name(float inputs; integer input: type) -> output => partials;` preceded by its
-/// documentation. The partials are an expression over the inputs and the output, of type `F` for
-/// one float input and a tuple of `F` for several.
+/// An entry is two lines, each preceded by its documentation:
+///
+/// ```text
+/// name(float inputs; integer input: type) -> output => partials;
+/// name_jvp(input tangents, output tangent), name_vjp => second partials;
+/// ```
+///
+/// The partials are an expression over the inputs and the output, of type `F` for one float
+/// input and a tuple of `F` for several. The second line names the companions (macro_rules
+/// cannot build `sin_jvp` from `sin`) and the tangent parameters of `name_jvp`, one per float
+/// input and one for the output, in that order; its expression gives the second partials, also
+/// over the inputs and the output: `[∂p/∂x, ∂p/∂y]` for one float input, and for several an
+/// array with one row `[∂pᵢ/∂x₁, …, ∂pᵢ/∂xₖ, ∂pᵢ/∂y]` per partial pᵢ. The types check the
+/// shapes: a row or a tangent too many or too few does not compile.
 macro_rules! scalar_rules {
     (@partials $x:ident) => { F };
     (@partials $($x:ident)+) => { ($(scalar_rules!(@scalar $x)),+) };
+    (@adjoints $($x:ident)+) => { ($(scalar_rules!(@scalar $x),)+ F) };
     (@scalar $x:ident) => { F };
+    (@count $($x:ident)*) => { 0 $(+ scalar_rules!(@one $x))* };
+    (@one $x:ident) => { 1 };
+    // The second partials as rows, one per partial.
+    (@rows [$x:ident] $second:expr) => { [$second] };
+    (@rows [$($x:ident)+] $second:expr) => { $second };
     ($(
         $(#[$attr:meta])*
         $name:ident($($x:ident),+ $(; $n:ident: $n_ty:ty)?) -> $y:ident => $partials:expr;
+        $(#[$second_attr:meta])*
+        $jvp:ident($($dot:ident),+), $vjp:ident => $second:expr;
     )*) => {
         $(
             $(#[$attr])*
@@ -92,6 +197,75 @@ macro_rules! scalar_rules {
             #[allow(unused_variables)]
             pub fn $name<F: Real>($($x: F,)+ $($n: $n_ty,)? $y: F) -> scalar_rules!(@partials $($x)+) {
                 $partials
+            }
+
+            #[doc = concat!(
+                "Forward-mode companion of the partials [`", stringify!($name), "`], for ",
+                "second derivatives: returns `", stringify!($name), "(",
+                stringify!($($x,)+ $($n,)? $y), ")`",
+                " and its directional derivative along the tangents `(", stringify!($($dot),+),
+                ")`, the inputs and `", stringify!($y), "` varying independently.",
+            )]
+            ///
+            /// With the tangent of the output as its tangent (`ẏ = Σᵢ ∂y/∂xᵢ · ẋᵢ`), the
+            /// directional derivative is the second derivative of the method along the input
+            /// tangents.
+            ///
+            /// # Second partials
+            ///
+            $(#[$second_attr])*
+            ///
+            /// The [module documentation](self) has an example and the conventions.
+            #[inline]
+            #[allow(unused_variables)]
+            // The calling convention fixes the parameters: inputs, output, their tangents.
+            #[allow(clippy::too_many_arguments)]
+            pub fn $jvp<F: Real>(
+                $($x: F,)+ $($n: $n_ty,)? $y: F, $($dot: F),+
+            ) -> (scalar_rules!(@partials $($x)+), scalar_rules!(@partials $($x)+)) {
+                let second: [[F; scalar_rules!(@count $($x)+ $y)]; scalar_rules!(@count $($x)+)] =
+                    scalar_rules!(@rows [$($x)+] $second);
+                let tangent: [F; scalar_rules!(@count $($x)+ $y)] = [$($dot),+];
+                let partials_dot = second.map(|row| dot(&row, &tangent));
+                (
+                    $name($($x,)+ $($n,)? $y),
+                    AsArray::from_array(partials_dot),
+                )
+            }
+
+            #[doc = concat!(
+                "Reverse-mode companion of the partials [`", stringify!($name), "`], for ",
+                "second derivatives: returns `", stringify!($name), "(",
+                stringify!($($x,)+ $($n,)? $y), ")`",
+                " and the pullback that maps a cotangent of them to the adjoints `(",
+                $(stringify!($x), "_bar, ",)+ stringify!($y), "_bar)` of the inputs and the ",
+                "output", $(" (the integer `", stringify!($n), "` has none)",)? ".",
+            )]
+            ///
+            /// The pullback captures only owned values and may be called many times.
+            ///
+            /// # Second partials
+            ///
+            $(#[$second_attr])*
+            ///
+            /// The [module documentation](self) has an example and the conventions.
+            #[inline]
+            #[allow(unused_variables)]
+            pub fn $vjp<F: Real>(
+                $($x: F,)+ $($n: $n_ty,)? $y: F
+            ) -> (
+                scalar_rules!(@partials $($x)+),
+                impl Fn(scalar_rules!(@partials $($x)+)) -> scalar_rules!(@adjoints $($x)+) + use<F>,
+            ) {
+                let second: [[F; scalar_rules!(@count $($x)+ $y)]; scalar_rules!(@count $($x)+)] =
+                    scalar_rules!(@rows [$($x)+] $second);
+                let pullback = move |partials_bar: scalar_rules!(@partials $($x)+)|
+                    -> scalar_rules!(@adjoints $($x)+) {
+                    let partials_bar: [F; scalar_rules!(@count $($x)+)] =
+                        AsArray::into_array(partials_bar);
+                    AsArray::from_array(transpose_dot(&second, &partials_bar))
+                };
+                ($name($($x,)+ $($n,)? $y), pullback)
             }
         )*
 
@@ -115,6 +289,66 @@ macro_rules! scalar_rules {
 #[inline]
 fn c<F: Real>(value: f64) -> F {
     F::from_f64(value)
+}
+
+/// Partials (`F` or a tuple of `F`) and adjoints (a tuple of `F`) as arrays, to compute with.
+trait AsArray<F, const N: usize> {
+    fn from_array(array: [F; N]) -> Self;
+    fn into_array(self) -> [F; N];
+}
+
+impl<F: Real> AsArray<F, 1> for F {
+    #[inline]
+    fn from_array([x]: [F; 1]) -> Self {
+        x
+    }
+    #[inline]
+    fn into_array(self) -> [F; 1] {
+        [self]
+    }
+}
+
+macro_rules! impl_as_array {
+    ($($n:literal: ($($x:ident),+);)*) => {$(
+        impl<F: Real> AsArray<F, $n> for ($(scalar_rules!(@scalar $x),)+) {
+            #[inline]
+            fn from_array([$($x),+]: [F; $n]) -> Self {
+                ($($x,)+)
+            }
+            #[inline]
+            fn into_array(self) -> [F; $n] {
+                let ($($x,)+) = self;
+                [$($x),+]
+            }
+        }
+    )*};
+}
+impl_as_array! {
+    2: (a, b);
+    3: (a, b, c);
+    4: (a, b, c, d);
+}
+
+/// `Σⱼ rowⱼ · tangentⱼ`: one partial's directional derivative.
+#[inline]
+fn dot<F: Real, const N: usize>(row: &[F; N], tangent: &[F; N]) -> F {
+    row.iter()
+        .zip(tangent)
+        .fold(F::zero(), |sum, (h, t)| sum + *h * *t)
+}
+
+/// `Σᵢ p̄ᵢ · secondᵢⱼ` for every column j: the adjoints from the cotangent of the partials.
+#[inline]
+fn transpose_dot<F: Real, const K: usize, const N: usize>(
+    second: &[[F; N]; K],
+    partials_bar: &[F; K],
+) -> [F; N] {
+    core::array::from_fn(|j| {
+        second
+            .iter()
+            .zip(partials_bar)
+            .fold(F::zero(), |sum, (row, p_bar)| sum + *p_bar * row[j])
+    })
 }
 
 scalar_rules! {
@@ -141,6 +375,13 @@ scalar_rules! {
     } else {
         -F::one()
     };
+    /// p = sign(x) is piecewise constant: ∂p/∂x = ∂p/∂y = 0, also at the kink at 0. A NaN `x`
+    /// gives NaN, like p.
+    abs_jvp(x_dot, y_dot), abs_vjp => if x.is_nan() {
+        [x, x]
+    } else {
+        [F::zero(), F::zero()]
+    };
 
     /// ∂/∂x sign(x) = 0.
     ///
@@ -153,6 +394,8 @@ scalar_rules! {
     /// assert_eq!(scalar::signum(-3.0f64, -1.0), 0.0);
     /// ```
     signum(x) -> y => F::zero();
+    /// p = 0: ∂p/∂x = ∂p/∂y = 0.
+    signum_jvp(x_dot, y_dot), signum_vjp => [F::zero(), F::zero()];
 
     /// ∂/∂x ⌊x⌋ = 0.
     ///
@@ -165,6 +408,8 @@ scalar_rules! {
     /// assert_eq!(scalar::floor(2.5f64, 2.0), 0.0);
     /// ```
     floor(x) -> y => F::zero();
+    /// p = 0: ∂p/∂x = ∂p/∂y = 0.
+    floor_jvp(x_dot, y_dot), floor_vjp => [F::zero(), F::zero()];
 
     /// ∂/∂x ⌈x⌉ = 0.
     ///
@@ -177,6 +422,8 @@ scalar_rules! {
     /// assert_eq!(scalar::ceil(2.5f64, 3.0), 0.0);
     /// ```
     ceil(x) -> y => F::zero();
+    /// p = 0: ∂p/∂x = ∂p/∂y = 0.
+    ceil_jvp(x_dot, y_dot), ceil_vjp => [F::zero(), F::zero()];
 
     /// ∂/∂x round(x) = 0.
     ///
@@ -189,6 +436,8 @@ scalar_rules! {
     /// assert_eq!(scalar::round(2.2f64, 2.0), 0.0);
     /// ```
     round(x) -> y => F::zero();
+    /// p = 0: ∂p/∂x = ∂p/∂y = 0.
+    round_jvp(x_dot, y_dot), round_vjp => [F::zero(), F::zero()];
 
     /// ∂/∂x trunc(x) = 0.
     ///
@@ -201,6 +450,8 @@ scalar_rules! {
     /// assert_eq!(scalar::trunc(-2.5f64, -2.0), 0.0);
     /// ```
     trunc(x) -> y => F::zero();
+    /// p = 0: ∂p/∂x = ∂p/∂y = 0.
+    trunc_jvp(x_dot, y_dot), trunc_vjp => [F::zero(), F::zero()];
 
     // ----- roots, powers, reciprocal -----
 
@@ -217,6 +468,25 @@ scalar_rules! {
     /// assert_eq!(scalar::sqrt(0.0f64, 0.0), f64::INFINITY);
     /// ```
     sqrt(x) -> y => c::<F>(0.5) / y.abs();
+    /// p = 1/(2|y|): ∂p/∂x = 0, ∂p/∂y = −1/(2y²) for y ≥ 0 (y = √x; the sign flips for y < 0,
+    /// as the derivative of |y| does).
+    ///
+    /// At `y = ±0` (`x = ±0`), ∂p/∂y is −∞, the right derivative, so that the second derivative
+    /// of √x at 0 is −∞, its one-sided limit.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::scalar;
+    /// assert_eq!(scalar::sqrt_jvp(4.0f64, 2.0, 0.0, 1.0), (0.25, -0.125));
+    /// assert_eq!(scalar::sqrt_jvp(-0.0f64, -0.0, 0.0, 1.0).1, f64::NEG_INFINITY);
+    /// ```
+    sqrt_jvp(x_dot, y_dot), sqrt_vjp => [
+        F::zero(),
+        if y < F::zero() {
+            c::<F>(0.5) / (y * y)
+        } else {
+            -c::<F>(0.5) / (y * y)
+        },
+    ];
 
     /// ∂/∂x ∛x = 1 / (3 ∛x²) = 1 / (3y²).
     ///
@@ -231,6 +501,11 @@ scalar_rules! {
     /// assert_eq!(scalar::cbrt(0.0f64, 0.0), f64::INFINITY);
     /// ```
     cbrt(x) -> y => (c::<F>(3.0) * y * y).recip();
+    /// p = 1/(3y²): ∂p/∂x = 0, ∂p/∂y = −2/(3y³).
+    ///
+    /// At `y = +0` ∂p/∂y is −∞ and at `y = −0` it is +∞: the one-sided second derivative of ∛x
+    /// on the side of the sign of the zero.
+    cbrt_jvp(x_dot, y_dot), cbrt_vjp => [F::zero(), -c::<F>(2.0) / (c::<F>(3.0) * y * y * y)];
 
     /// ∂/∂x xⁿ = n·xⁿ⁻¹.
     ///
@@ -249,6 +524,32 @@ scalar_rules! {
         (0, _) => F::zero(),
         (_, Some(n_minus_1)) => c::<F>(f64::from(n)) * x.powi(n_minus_1),
         (_, None) => c::<F>(f64::from(n)) * y / x,
+    };
+    /// p = n·xⁿ⁻¹: ∂p/∂x = n(n − 1)·xⁿ⁻², ∂p/∂y = 0.
+    ///
+    /// Exactly 0 for `n = 0` and `n = 1`, where p is constant (NaN and 0 included). For
+    /// `n = i32::MIN`, whose first partial is computed as n·y/x, the second partials are those
+    /// of n·y/x: ∂p/∂x = −n·y/x², ∂p/∂y = n/x. Exponents near `i32::MIN` do not overflow.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::scalar;
+    /// assert_eq!(scalar::powi_jvp(2.0f64, 3, 8.0, 1.0, 0.0), (12.0, 12.0));
+    /// assert_eq!(scalar::powi_jvp(0.0f64, 1, 0.0, 1.0, 0.0), (1.0, 0.0));
+    /// ```
+    powi_jvp(x_dot, y_dot), powi_vjp => match (n, n.checked_sub(1)) {
+        (0 | 1, _) => [F::zero(), F::zero()],
+        (_, Some(n_minus_1)) => [
+            c::<F>(f64::from(n) * f64::from(n_minus_1))
+                * match n_minus_1.checked_sub(1) {
+                    Some(n_minus_2) => x.powi(n_minus_2),
+                    None => x.powi(n_minus_1) / x,
+                },
+            F::zero(),
+        ],
+        (_, None) => {
+            let n = c::<F>(f64::from(n));
+            [-(n * y / (x * x)), n / x]
+        }
     };
 
     /// ∂/∂a aᵇ = b·aᵇ⁻¹, ∂/∂b aᵇ = aᵇ·ln a = y·ln a.
@@ -282,6 +583,46 @@ scalar_rules! {
             y * a.ln()
         },
     );
+    /// p = (b·aᵇ⁻¹, y·ln a):
+    ///
+    /// - ∂pₐ/∂a = b(b − 1)·aᵇ⁻², ∂pₐ/∂b = aᵇ⁻¹·(1 + b·ln a), ∂pₐ/∂y = 0;
+    /// - ∂p_b/∂a = y/a, ∂p_b/∂b = 0, ∂p_b/∂y = ln a.
+    ///
+    /// Where the first order sets ∂/∂b to 0 (a base of 0, or `y = 0`), the row of p_b is 0: the
+    /// partial is the constant of the convention there. ∂pₐ/∂a is 0 for `b = 0` and `b = 1`,
+    /// where pₐ is constant in a (also at a = 0). At a base of 0, ∂pₐ/∂b is 0: pₐ is 0 or
+    /// infinite there, constant in b on each side of b = 1. At `b = 0` and a ≠ 0, ∂pₐ/∂b is
+    /// 1/a, the true value (the 0 of pₐ at b = 0 only settles the case a = 0). A negative base
+    /// gives NaN for ∂pₐ/∂b and ∂p_b/∂y, as for the first-order ∂/∂b.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::scalar;
+    /// // a = 2, b = 3, y = 8: ∂pₐ/∂a = 3·2·2 = 12 and ∂p_b/∂a = y/a = 4
+    /// let (_, p_dot) = scalar::powf_jvp(2.0f64, 3.0, 8.0, 1.0, 0.0, 0.0);
+    /// assert_eq!(p_dot, (12.0, 4.0));
+    /// // a base of 0 (b = 2): ∂pₐ/∂a = 2, ∂pₐ/∂b = 0, and the row of p_b is 0
+    /// assert_eq!(scalar::powf_jvp(0.0f64, 2.0, 0.0, 1.0, 1.0, 1.0).1, (2.0, 0.0));
+    /// ```
+    powf_jvp(a_dot, b_dot, y_dot), powf_vjp => [
+        [
+            if b == F::zero() || b == F::one() {
+                F::zero()
+            } else {
+                b * (b - F::one()) * a.powf(b - c::<F>(2.0))
+            },
+            if a == F::zero() {
+                F::zero()
+            } else {
+                a.powf(b - F::one()) * (F::one() + b * a.ln())
+            },
+            F::zero(),
+        ],
+        if y == F::zero() || a == F::zero() {
+            [F::zero(); 3]
+        } else {
+            [y / a, F::zero(), a.ln()]
+        },
+    ];
 
     /// ∂/∂x 1/x = −1/x² = −y².
     ///
@@ -294,6 +635,8 @@ scalar_rules! {
     /// assert_eq!(scalar::recip(2.0f64, 0.5), -0.25);
     /// ```
     recip(x) -> y => -(y * y);
+    /// p = −y²: ∂p/∂x = 0, ∂p/∂y = −2y.
+    recip_jvp(x_dot, y_dot), recip_vjp => [F::zero(), -c::<F>(2.0) * y];
 
     /// ∂/∂a (a·b + c) = b, ∂/∂b = a, ∂/∂c = 1.
     ///
@@ -306,6 +649,11 @@ scalar_rules! {
     /// assert_eq!(scalar::mul_add(2.0f64, 3.0, 1.0, 7.0), (3.0, 2.0, 1.0));
     /// ```
     mul_add(a, b, c) -> y => (b, a, F::one());
+    /// p = (b, a, 1): the only nonzero second partials are ∂pₐ/∂b = ∂p_b/∂a = 1.
+    mul_add_jvp(a_dot, b_dot, c_dot, y_dot), mul_add_vjp => {
+        let (zero, one) = (F::zero(), F::one());
+        [[zero, one, zero, zero], [one, zero, zero, zero], [zero; 4]]
+    };
 
     /// ∂/∂a √(a² + b²) = a/y, ∂/∂b = b/y.
     ///
@@ -324,6 +672,16 @@ scalar_rules! {
     } else {
         (a / y, b / y)
     };
+    /// p = (a/y, b/y): ∂pₐ/∂a = 1/y, ∂pₐ/∂b = 0, ∂pₐ/∂y = −a/y²; ∂p_b/∂a = 0, ∂p_b/∂b = 1/y,
+    /// ∂p_b/∂y = −b/y².
+    ///
+    /// At (0, 0), where the partials are the subgradient (0, 0), the second partials are 0.
+    hypot_jvp(a_dot, b_dot, y_dot), hypot_vjp => if y == F::zero() {
+        [[F::zero(); 3]; 2]
+    } else {
+        let r = y.recip();
+        [[r, F::zero(), -(a / y) / y], [F::zero(), r, -(b / y) / y]]
+    };
 
     // ----- exponentials and logarithms -----
 
@@ -338,6 +696,8 @@ scalar_rules! {
     /// assert_eq!(scalar::exp(1.0f64, 1f64.exp()), 1f64.exp());
     /// ```
     exp(x) -> y => y;
+    /// p = y: ∂p/∂x = 0, ∂p/∂y = 1 (the second derivative eˣ comes through y).
+    exp_jvp(x_dot, y_dot), exp_vjp => [F::zero(), F::one()];
 
     /// ∂/∂x 2ˣ = 2ˣ·ln 2 = y·ln 2.
     ///
@@ -350,6 +710,8 @@ scalar_rules! {
     /// assert_eq!(scalar::exp2(3.0f64, 8.0), 8.0 * std::f64::consts::LN_2);
     /// ```
     exp2(x) -> y => y * F::LN_2();
+    /// p = y·ln 2: ∂p/∂x = 0, ∂p/∂y = ln 2.
+    exp2_jvp(x_dot, y_dot), exp2_vjp => [F::zero(), F::LN_2()];
 
     /// ∂/∂x (eˣ − 1) = eˣ = y + 1.
     ///
@@ -362,6 +724,8 @@ scalar_rules! {
     /// assert_eq!(scalar::exp_m1(0.0f64, 0.0), 1.0);
     /// ```
     exp_m1(x) -> y => y + F::one();
+    /// p = y + 1: ∂p/∂x = 0, ∂p/∂y = 1.
+    exp_m1_jvp(x_dot, y_dot), exp_m1_vjp => [F::zero(), F::one()];
 
     /// ∂/∂x ln x = 1/x.
     ///
@@ -374,6 +738,8 @@ scalar_rules! {
     /// assert_eq!(scalar::ln(2.0f64, 2f64.ln()), 0.5);
     /// ```
     ln(x) -> y => x.recip();
+    /// p = 1/x: ∂p/∂x = −1/x², ∂p/∂y = 0; −∞ at `x = 0`.
+    ln_jvp(x_dot, y_dot), ln_vjp => [-(x * x).recip(), F::zero()];
 
     /// ∂/∂x ln(1 + x) = 1/(1 + x).
     ///
@@ -386,6 +752,11 @@ scalar_rules! {
     /// assert_eq!(scalar::ln_1p(1.0f64, 2f64.ln()), 0.5);
     /// ```
     ln_1p(x) -> y => (F::one() + x).recip();
+    /// p = 1/(1 + x): ∂p/∂x = −1/(1 + x)², ∂p/∂y = 0; −∞ at `x = −1`.
+    ln_1p_jvp(x_dot, y_dot), ln_1p_vjp => {
+        let u = F::one() + x;
+        [-(u * u).recip(), F::zero()]
+    };
 
     /// ∂/∂x log₂ x = 1/(x·ln 2).
     ///
@@ -398,6 +769,8 @@ scalar_rules! {
     /// assert_eq!(scalar::log2(1.0f64, 0.0), 1.0 / std::f64::consts::LN_2);
     /// ```
     log2(x) -> y => (x * F::LN_2()).recip();
+    /// p = 1/(x·ln 2): ∂p/∂x = −1/(x²·ln 2), ∂p/∂y = 0; −∞ at `x = 0`.
+    log2_jvp(x_dot, y_dot), log2_vjp => [-(x * x * F::LN_2()).recip(), F::zero()];
 
     /// ∂/∂x log₁₀ x = 1/(x·ln 10).
     ///
@@ -410,6 +783,8 @@ scalar_rules! {
     /// assert_eq!(scalar::log10(1.0f64, 0.0), 1.0 / std::f64::consts::LN_10);
     /// ```
     log10(x) -> y => (x * F::LN_10()).recip();
+    /// p = 1/(x·ln 10): ∂p/∂x = −1/(x²·ln 10), ∂p/∂y = 0; −∞ at `x = 0`.
+    log10_jvp(x_dot, y_dot), log10_vjp => [-(x * x * F::LN_10()).recip(), F::zero()];
 
     /// `a.log(b)` = ln a / ln b: ∂/∂a = 1/(a·ln b), ∂/∂b = −ln a/(b·ln² b) = −y/(b·ln b).
     ///
@@ -428,6 +803,28 @@ scalar_rules! {
         let ln_b = b.ln();
         ((a * ln_b).recip(), -y / (b * ln_b))
     };
+    /// p = (1/(a·ln b), −y/(b·ln b)):
+    ///
+    /// - ∂pₐ/∂a = −1/(a²·ln b), ∂pₐ/∂b = −1/(a·b·ln² b), ∂pₐ/∂y = 0;
+    /// - ∂p_b/∂a = 0, ∂p_b/∂b = y·(1 + ln b)/(b·ln b)², ∂p_b/∂y = −1/(b·ln b).
+    ///
+    /// At a base `b = 1` they are infinite or NaN, like the primal.
+    log_jvp(a_dot, b_dot, y_dot), log_vjp => {
+        let ln_b = b.ln();
+        let b_ln_b = b * ln_b;
+        [
+            [
+                -(a * a * ln_b).recip(),
+                -(a * b_ln_b * ln_b).recip(),
+                F::zero(),
+            ],
+            [
+                F::zero(),
+                y * (F::one() + ln_b) / (b_ln_b * b_ln_b),
+                -b_ln_b.recip(),
+            ],
+        ]
+    };
 
     // ----- trigonometric -----
 
@@ -442,6 +839,8 @@ scalar_rules! {
     /// assert_eq!(scalar::sin(0.0f64, 0.0), 1.0);
     /// ```
     sin(x) -> y => x.cos();
+    /// p = cos x: ∂p/∂x = −sin x (computed as −y), ∂p/∂y = 0.
+    sin_jvp(x_dot, y_dot), sin_vjp => [-y, F::zero()];
 
     /// ∂/∂x cos x = −sin x.
     ///
@@ -454,6 +853,8 @@ scalar_rules! {
     /// assert_eq!(scalar::cos(0.0f64, 1.0), 0.0);
     /// ```
     cos(x) -> y => -x.sin();
+    /// p = −sin x: ∂p/∂x = −cos x (computed as −y), ∂p/∂y = 0.
+    cos_jvp(x_dot, y_dot), cos_vjp => [-y, F::zero()];
 
     /// ∂/∂x tan x = 1 + tan² x = 1 + y².
     ///
@@ -466,6 +867,8 @@ scalar_rules! {
     /// assert_eq!(scalar::tan(0.0f64, 0.0), 1.0);
     /// ```
     tan(x) -> y => F::one() + y * y;
+    /// p = 1 + y²: ∂p/∂x = 0, ∂p/∂y = 2y.
+    tan_jvp(x_dot, y_dot), tan_vjp => [F::zero(), c::<F>(2.0) * y];
 
     /// ∂/∂x asin x = 1/√(1 − x²), computed as 1/√((1 − x)(1 + x)) for accuracy near ±1.
     ///
@@ -479,6 +882,11 @@ scalar_rules! {
     /// assert_eq!(scalar::asin(1.0f64, 1f64.asin()), f64::INFINITY);
     /// ```
     asin(x) -> y => ((F::one() - x) * (F::one() + x)).sqrt().recip();
+    /// p = 1/√(1 − x²): ∂p/∂x = x/(1 − x²)^(3/2) = x·p³, ∂p/∂y = 0; ±∞ at `x = ±1`.
+    asin_jvp(x_dot, y_dot), asin_vjp => {
+        let p = ((F::one() - x) * (F::one() + x)).sqrt().recip();
+        [x * p * p * p, F::zero()]
+    };
 
     /// ∂/∂x acos x = −1/√(1 − x²), computed as −1/√((1 − x)(1 + x)).
     ///
@@ -491,6 +899,11 @@ scalar_rules! {
     /// assert_eq!(scalar::acos(0.0f64, 0f64.acos()), -1.0);
     /// ```
     acos(x) -> y => -((F::one() - x) * (F::one() + x)).sqrt().recip();
+    /// p = −1/√(1 − x²): ∂p/∂x = −x/(1 − x²)^(3/2), ∂p/∂y = 0; ∓∞ at `x = ±1`.
+    acos_jvp(x_dot, y_dot), acos_vjp => {
+        let q = ((F::one() - x) * (F::one() + x)).sqrt().recip();
+        [-(x * q * q * q), F::zero()]
+    };
 
     /// ∂/∂x atan x = 1/(1 + x²).
     ///
@@ -503,6 +916,13 @@ scalar_rules! {
     /// assert_eq!(scalar::atan(1.0f64, 1f64.atan()), 0.5);
     /// ```
     atan(x) -> y => (F::one() + x * x).recip();
+    /// p = 1/(1 + x²): ∂p/∂x = −2x/(1 + x²)² = −2x·p², ∂p/∂y = 0; 0 at ±∞, the limit, like p.
+    atan_jvp(x_dot, y_dot), atan_vjp => if x.is_infinite() {
+        [F::zero(), F::zero()]
+    } else {
+        let p = (F::one() + x * x).recip();
+        [-c::<F>(2.0) * x * p * p, F::zero()]
+    };
 
     /// `a.atan2(b)`, the angle of the point (b, a): ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²),
     /// with a² + b² computed as `hypot(a, b)²` so that it does not overflow.
@@ -527,6 +947,22 @@ scalar_rules! {
             (b / r / r, -a / r / r)
         }
     };
+    /// p = (b/r², −a/r²) with r² = a² + b²: ∂pₐ/∂a = −2ab/r⁴, ∂pₐ/∂b = ∂p_b/∂a = (a² − b²)/r⁴,
+    /// ∂p_b/∂b = 2ab/r⁴, and 0 in y; computed from a/r and b/r, so that r⁴ does not overflow.
+    ///
+    /// At (0, 0), where the partials are (0, 0) by convention, the second partials are 0.
+    atan2_jvp(a_dot, b_dot, y_dot), atan2_vjp => {
+        let r = a.hypot(b);
+        if r == F::zero() {
+            [[F::zero(); 3]; 2]
+        } else {
+            let (u, v) = (a / r, b / r);
+            let r2 = r * r;
+            let two_uv = c::<F>(2.0) * u * v / r2;
+            let u2_minus_v2 = (u - v) * (u + v) / r2;
+            [[-two_uv, u2_minus_v2, F::zero()], [u2_minus_v2, two_uv, F::zero()]]
+        }
+    };
 
     // ----- hyperbolic -----
 
@@ -541,6 +977,8 @@ scalar_rules! {
     /// assert_eq!(scalar::sinh(0.0f64, 0.0), 1.0);
     /// ```
     sinh(x) -> y => x.cosh();
+    /// p = cosh x: ∂p/∂x = sinh x (computed as y), ∂p/∂y = 0.
+    sinh_jvp(x_dot, y_dot), sinh_vjp => [y, F::zero()];
 
     /// ∂/∂x cosh x = sinh x.
     ///
@@ -553,6 +991,8 @@ scalar_rules! {
     /// assert_eq!(scalar::cosh(0.0f64, 1.0), 0.0);
     /// ```
     cosh(x) -> y => x.sinh();
+    /// p = sinh x: ∂p/∂x = cosh x (computed as y), ∂p/∂y = 0.
+    cosh_jvp(x_dot, y_dot), cosh_vjp => [y, F::zero()];
 
     /// ∂/∂x tanh x = 1 − tanh² x = 1/cosh² x, computed from cosh, which keeps its accuracy
     /// where 1 − y² cancels (|x| large).
@@ -566,6 +1006,8 @@ scalar_rules! {
     /// assert_eq!(scalar::tanh(0.0f64, 0.0), 1.0);
     /// ```
     tanh(x) -> y => x.cosh().powi(-2);
+    /// p = 1/cosh² x: ∂p/∂x = −2·tanh x/cosh² x (computed as −2y·p), ∂p/∂y = 0; 0 at ±∞.
+    tanh_jvp(x_dot, y_dot), tanh_vjp => [-c::<F>(2.0) * y * x.cosh().powi(-2), F::zero()];
 
     /// ∂/∂x asinh x = 1/√(x² + 1), computed as 1/hypot(x, 1) so that it does not overflow.
     ///
@@ -578,6 +1020,14 @@ scalar_rules! {
     /// assert_eq!(scalar::asinh(0.0f64, 0.0), 1.0);
     /// ```
     asinh(x) -> y => x.hypot(F::one()).recip();
+    /// p = 1/√(x² + 1): ∂p/∂x = −x/(x² + 1)^(3/2) = −x·p³, ∂p/∂y = 0; 0 at ±∞, the limit, like
+    /// p.
+    asinh_jvp(x_dot, y_dot), asinh_vjp => if x.is_infinite() {
+        [F::zero(), F::zero()]
+    } else {
+        let p = x.hypot(F::one()).recip();
+        [-(x * p) * p * p, F::zero()]
+    };
 
     /// ∂/∂x acosh x = 1/√(x² − 1), computed as 1/(√(x − 1)·√(x + 1)).
     ///
@@ -590,6 +1040,14 @@ scalar_rules! {
     /// assert_eq!(scalar::acosh(1.0f64, 0.0), f64::INFINITY);
     /// ```
     acosh(x) -> y => ((x - F::one()).sqrt() * (x + F::one()).sqrt()).recip();
+    /// p = 1/√(x² − 1): ∂p/∂x = −x/(x² − 1)^(3/2) = −x·p³, ∂p/∂y = 0; −∞ at `x = 1`, 0 at +∞
+    /// (the limit, like p).
+    acosh_jvp(x_dot, y_dot), acosh_vjp => if x == F::infinity() {
+        [F::zero(), F::zero()]
+    } else {
+        let p = ((x - F::one()).sqrt() * (x + F::one()).sqrt()).recip();
+        [-(x * p) * p * p, F::zero()]
+    };
 
     /// ∂/∂x atanh x = 1/(1 − x²), computed as 1/((1 − x)(1 + x)).
     ///
@@ -602,6 +1060,11 @@ scalar_rules! {
     /// assert_eq!(scalar::atanh(0.0f64, 0.0), 1.0);
     /// ```
     atanh(x) -> y => ((F::one() - x) * (F::one() + x)).recip();
+    /// p = 1/(1 − x²): ∂p/∂x = 2x/(1 − x²)² = 2x·p², ∂p/∂y = 0; ±∞ at `x = ±1`.
+    atanh_jvp(x_dot, y_dot), atanh_vjp => {
+        let p = ((F::one() - x) * (F::one() + x)).recip();
+        [c::<F>(2.0) * x * p * p, F::zero()]
+    };
 
     // ----- selection -----
 
@@ -626,6 +1089,9 @@ scalar_rules! {
     } else {
         (F::zero(), F::one())
     };
+    /// p is (1, 0) or (0, 1), piecewise constant: every second partial is 0, also at ties and
+    /// for NaN.
+    max_jvp(a_dot, b_dot, y_dot), max_vjp => [[F::zero(); 3]; 2];
 
     /// `a.min(b)`: the derivative goes to the argument that is returned, (1, 0) or (0, 1).
     ///
@@ -648,6 +1114,9 @@ scalar_rules! {
     } else {
         (F::zero(), F::one())
     };
+    /// p is (1, 0) or (0, 1), piecewise constant: every second partial is 0, also at ties and
+    /// for NaN.
+    min_jvp(a_dot, b_dot, y_dot), min_vjp => [[F::zero(); 3]; 2];
 
     /// `x.clamp(lo, hi)`: the derivative goes to the argument that is returned: (1, 0, 0)
     /// inside [lo, hi], (0, 1, 0) below `lo`, (0, 0, 1) above `hi`.
@@ -672,4 +1141,7 @@ scalar_rules! {
     } else {
         (F::one(), F::zero(), F::zero())
     };
+    /// p is (1, 0, 0), (0, 1, 0) or (0, 0, 1), piecewise constant: every second partial is 0,
+    /// also on the boundary and for NaN.
+    clamp_jvp(x_dot, lo_dot, hi_dot, y_dot), clamp_vjp => [[F::zero(); 4]; 3];
 }

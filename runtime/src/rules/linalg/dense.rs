@@ -16,6 +16,7 @@
 // The signatures spell out the value and the pullback: they are what the macro and users call.
 #![allow(clippy::type_complexity)]
 
+use super::both;
 use crate::rules::arith::{DivRule, MulRule};
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
@@ -242,6 +243,52 @@ where
     })
 }
 
+// Second order: ṡ = ⟨ȧ, b⟩ + ⟨a, ḃ⟩ is bilinear in (a, ḃ) and in (ȧ, b), so
+// ā = s̄·b + ṡ̄·ḃ, b̄ = s̄·a + ṡ̄·ȧ, ǡ = ṡ̄·b, ḃ̄ = ṡ̄·a.
+
+/// Second order of [`dot`], the reverse mode of [`dot_jvp`]: the value `(a·b, ȧ·b + a·ḃ)` and
+/// the pullback `(s̄, ṡ̄) ↦ (s̄·b + ṡ̄·ḃ, s̄·a + ṡ̄·ȧ, ṡ̄·b, ṡ̄·a)`, the adjoints of `a`, `b`, `ȧ`
+/// and `ḃ`.
+///
+/// ```
+/// use matcalc_runtime::linalg::dot_jvp_vjp;
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// let ((s, s_dot), pullback) = dot_jvp_vjp(&a, &b, &Vector2::new(1.0, 0.0), &Vector2::zeros());
+/// assert_eq!((s, s_dot), (11.0, 3.0));
+/// // the Hessian of a·b applied to (ȧ, ḃ) = ((1, 0), 0) is (ḃ, ȧ) = (0, (1, 0))
+/// let (a_bar, b_bar, _, _) = pullback((0.0, 1.0));
+/// assert_eq!((a_bar, b_bar), (Vector2::zeros(), Vector2::new(1.0, 0.0)));
+/// ```
+pub fn dot_jvp_vjp<A, B>(
+    a: &A,
+    b: &B,
+    a_dot: &A,
+    b_dot: &B,
+) -> (
+    (<A as DotRule<B>>::Output, <A as DotRule<B>>::Output),
+    impl Fn((<A as DotRule<B>>::Output, <A as DotRule<B>>::Output)) -> (A, B, A, B) + use<A, B>,
+)
+where
+    A: DotRule<B> + Clone + core::ops::Add<Output = A>,
+    B: Clone + core::ops::Add<Output = B>,
+    <A as DotRule<B>>::Output: core::ops::Add<Output = <A as DotRule<B>>::Output>,
+{
+    let value = dot_jvp(a, b, a_dot, b_dot);
+    let (a, b, a_dot, b_dot) = (a.clone(), b.clone(), a_dot.clone(), b_dot.clone());
+    (
+        value,
+        move |(s_bar, s_dot_bar): (<A as DotRule<B>>::Output, <A as DotRule<B>>::Output)| {
+            (
+                A::pullback_lhs(&b, &s_bar) + A::pullback_lhs(&b_dot, &s_dot_bar),
+                A::pullback_rhs(&a, &s_bar) + A::pullback_rhs(&a_dot, &s_dot_bar),
+                A::pullback_lhs(&b, &s_dot_bar),
+                A::pullback_rhs(&a, &s_dot_bar),
+            )
+        },
+    )
+}
+
 // ================================================================================== transpose
 
 // Y = Aᵀ. Forward: dY = dAᵀ. Reverse: Ā = Ȳᵀ (linear; Giles §2.2.1).
@@ -309,6 +356,33 @@ where
     (a.transpose(), |y_bar: OMatrix<T, C, R>| y_bar.transpose())
 }
 
+/// Second order of [`transpose`], the reverse mode of [`transpose_jvp`] (linear): the value
+/// `(Aᵀ, Ȧᵀ)` and the pullback `(Ȳ, Ẏ̄) ↦ (Ȳᵀ, Ẏ̄ᵀ)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::transpose_jvp_vjp;
+/// use nalgebra::Matrix2;
+/// let a = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// let ((y, y_dot), pullback) = transpose_jvp_vjp(&a, &Matrix2::identity());
+/// assert_eq!((y, y_dot), (a.transpose(), Matrix2::identity()));
+/// assert_eq!(pullback((a, Matrix2::zeros())), (a.transpose(), Matrix2::zeros()));
+/// ```
+pub fn transpose_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (OMatrix<T, C, R>, OMatrix<T, C, R>),
+    impl Fn((OMatrix<T, C, R>, OMatrix<T, C, R>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<C, R>,
+{
+    (transpose_jvp(a, a_dot), both(transpose_vjp(a).1))
+}
+
 // ====================================================================================== trace
 
 // y = tr A. Forward: dy = tr dA. Reverse: Ā = ȳ·I (Giles §2.2.1).
@@ -365,6 +439,31 @@ where
     (a.trace(), move |y_bar: T| {
         OMatrix::<T, D, D>::from_diagonal_element_generic(r, c, y_bar)
     })
+}
+
+/// Second order of [`trace`], the reverse mode of [`trace_jvp`] (linear): the value
+/// `(tr A, tr Ȧ)` and the pullback `(ȳ, ẏ̄) ↦ (ȳ·I, ẏ̄·I)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::trace_jvp_vjp;
+/// use nalgebra::Matrix2;
+/// let ((y, y_dot), pullback) = trace_jvp_vjp(&Matrix2::new(1.0, 2.0, 3.0, 4.0), &Matrix2::identity());
+/// assert_eq!((y, y_dot), (5.0, 2.0));
+/// assert_eq!(pullback((1.0, 2.0)), (Matrix2::identity(), Matrix2::identity() * 2.0));
+/// ```
+pub fn trace_jvp_vjp<T, D>(
+    a: &OMatrix<T, D, D>,
+    a_dot: &OMatrix<T, D, D>,
+) -> (
+    (T, T),
+    impl Fn((T, T)) -> (OMatrix<T, D, D>, OMatrix<T, D, D>) + use<T, D>,
+)
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    (trace_jvp(a, a_dot), both(trace_vjp(a).1))
 }
 
 // ================================================================================= sum, norms
@@ -424,6 +523,32 @@ where
     (a.sum(), move |y_bar: T| {
         OMatrix::<T, R, C>::from_element_generic(r, c, y_bar)
     })
+}
+
+/// Second order of [`sum`], the reverse mode of [`sum_jvp`] (linear): the value `(Σ A, Σ Ȧ)`
+/// and the pullback `(ȳ, ẏ̄) ↦ (ȳ·𝟙, ẏ̄·𝟙)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::sum_jvp_vjp;
+/// use nalgebra::Vector2;
+/// let ((y, y_dot), pullback) = sum_jvp_vjp(&Vector2::new(1.0, 2.0), &Vector2::new(0.5, 0.5));
+/// assert_eq!((y, y_dot), (3.0, 1.0));
+/// assert_eq!(pullback((1.0, 2.0)), (Vector2::new(1.0, 1.0), Vector2::new(2.0, 2.0)));
+/// ```
+pub fn sum_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (T, T),
+    impl Fn((T, T)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    (sum_jvp(a, a_dot), both(sum_vjp(a).1))
 }
 
 // y = ‖A‖ (Euclidean for vectors, Frobenius for matrices). Forward: dy = ⟨A, dA⟩/y. Reverse:
@@ -496,6 +621,54 @@ where
     (y, move |y_bar: T| &direction * y_bar)
 }
 
+// Second order: with u = A/y, ẏ = ⟨A, Ȧ⟩/y = ⟨u, Ȧ⟩, and
+// d ẏ = ⟨dA, Ȧ⟩/y − ⟨A, Ȧ⟩⟨A, dA⟩/y³ = ⟨(Ȧ − ẏ·u)/y, dA⟩, so
+// Ā = ȳ·u + ẏ̄·(Ȧ − ẏ·u)/y (the projection of Ȧ orthogonal to A, over y), Ǡ = ẏ̄·u.
+// At A = 0 both are 0, the one-sided convention of the first-order rule (the second derivative
+// of ‖A‖ is unbounded there).
+
+/// Second order of [`norm`], the reverse mode of [`norm_jvp`]: the value `(y, ẏ)` with
+/// `y = ‖A‖`, `ẏ = ⟨A, Ȧ⟩/y`, and the pullback `(ȳ, ẏ̄) ↦ (ȳ·u + ẏ̄·(Ȧ − ẏ·u)/y, ẏ̄·u)` with
+/// `u = A/y`; both adjoints are 0 at `A = 0`.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm_jvp_vjp;
+/// use nalgebra::Vector2;
+/// // the Hessian of ‖x‖ at (3, 4) along (4, −3), orthogonal to x, is (4, −3)/5
+/// let ((y, y_dot), pullback) = norm_jvp_vjp(&Vector2::new(3.0, 4.0), &Vector2::new(4.0, -3.0));
+/// assert_eq!((y, y_dot), (5.0, 0.0));
+/// let (hv, gradient) = pullback((0.0, 1.0));
+/// assert_eq!((hv, gradient), (Vector2::new(0.8, -0.6), Vector2::new(0.6, 0.8)));
+/// ```
+pub fn norm_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (T, T),
+    impl Fn((T, T)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let (y, y_dot) = norm_jvp(a, a_dot);
+    let (direction, curvature) = if y > T::zero() {
+        let u = a / y;
+        let h = (a_dot - &u * y_dot) / y;
+        (u, h)
+    } else {
+        (a * T::zero(), a * T::zero())
+    };
+    ((y, y_dot), move |(y_bar, y_dot_bar): (T, T)| {
+        (
+            &direction * y_bar + &curvature * y_dot_bar,
+            &direction * y_dot_bar,
+        )
+    })
+}
+
 // y = ‖A‖². Forward: dy = 2⟨A, dA⟩. Reverse: Ā = 2ȳ·A.
 
 /// The squared Euclidean (Frobenius) norm.
@@ -551,6 +724,37 @@ where
 {
     let a = a.clone();
     (a.norm_squared(), move |y_bar: T| &a * (two::<T>() * y_bar))
+}
+
+// Second order: ẏ = 2⟨A, Ȧ⟩, so Ā = 2ȳ·A + 2ẏ̄·Ȧ (the Hessian is 2I), Ǡ = 2ẏ̄·A.
+
+/// Second order of [`norm_squared`], the reverse mode of [`norm_squared_jvp`]: the value
+/// `(‖A‖², 2⟨A, Ȧ⟩)` and the pullback `(ȳ, ẏ̄) ↦ (2ȳ·A + 2ẏ̄·Ȧ, 2ẏ̄·A)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::norm_squared_jvp_vjp;
+/// use nalgebra::Vector2;
+/// let (_, pullback) = norm_squared_jvp_vjp(&Vector2::new(3.0, 4.0), &Vector2::new(1.0, 0.0));
+/// assert_eq!(pullback((0.0, 1.0)), (Vector2::new(2.0, 0.0), Vector2::new(6.0, 8.0)));
+/// ```
+pub fn norm_squared_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (T, T),
+    impl Fn((T, T)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let value = norm_squared_jvp(a, a_dot);
+    let (a, a_dot) = (a * two::<T>(), a_dot * two::<T>());
+    (value, move |(y_bar, y_dot_bar): (T, T)| {
+        (&a * y_bar + &a_dot * y_dot_bar, &a * y_dot_bar)
+    })
 }
 
 // ================================================================== entrywise (Hadamard) maps
@@ -628,6 +832,59 @@ where
     })
 }
 
+// Second order: Ċ = Ȧ ∘ B + A ∘ Ḃ is bilinear in (A, Ḃ) and in (Ȧ, B), so
+// Ā = C̄ ∘ B + Ċ̄ ∘ Ḃ, B̄ = C̄ ∘ A + Ċ̄ ∘ Ȧ, Ǡ = Ċ̄ ∘ B, Ḃ̄ = Ċ̄ ∘ A.
+
+/// Second order of [`component_mul`], the reverse mode of [`component_mul_jvp`]: the value
+/// `(A ∘ B, Ȧ ∘ B + A ∘ Ḃ)` and the pullback
+/// `(C̄, Ċ̄) ↦ (C̄ ∘ B + Ċ̄ ∘ Ḃ, C̄ ∘ A + Ċ̄ ∘ Ȧ, Ċ̄ ∘ B, Ċ̄ ∘ A)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::component_mul_jvp_vjp;
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// let (_, pullback) = component_mul_jvp_vjp(&a, &b, &Vector2::new(1.0, 1.0), &Vector2::zeros());
+/// let (a_bar, b_bar, a_dot_bar, b_dot_bar) = pullback((Vector2::zeros(), Vector2::new(1.0, 1.0)));
+/// assert_eq!((a_bar, b_bar), (Vector2::zeros(), Vector2::new(1.0, 1.0)));
+/// assert_eq!((a_dot_bar, b_dot_bar), (b, a));
+/// ```
+pub fn component_mul_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+    b_dot: &OMatrix<T, R, C>,
+) -> (
+    (OMatrix<T, R, C>, OMatrix<T, R, C>),
+    impl Fn(
+        (OMatrix<T, R, C>, OMatrix<T, R, C>),
+    ) -> (
+        OMatrix<T, R, C>,
+        OMatrix<T, R, C>,
+        OMatrix<T, R, C>,
+        OMatrix<T, R, C>,
+    ) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let value = component_mul_jvp(a, b, a_dot, b_dot);
+    let (a, b, a_dot, b_dot) = (a.clone(), b.clone(), a_dot.clone(), b_dot.clone());
+    (
+        value,
+        move |(c_bar, c_dot_bar): (OMatrix<T, R, C>, OMatrix<T, R, C>)| {
+            (
+                c_bar.component_mul(&b) + c_dot_bar.component_mul(&b_dot),
+                c_bar.component_mul(&a) + c_dot_bar.component_mul(&a_dot),
+                c_dot_bar.component_mul(&b),
+                c_dot_bar.component_mul(&a),
+            )
+        },
+    )
+}
+
 // C = A ⊘ B. Forward: dC = dA ⊘ B − C ∘ dB ⊘ B. Reverse: Ā = C̄ ⊘ B, B̄ = −C̄ ∘ C ⊘ B.
 // Not handled: zero entries of B (infinities and NaN, as in the primal).
 
@@ -703,6 +960,68 @@ where
         let b_bar = -a_bar.component_mul(&c);
         (a_bar, b_bar)
     })
+}
+
+// Second order: Ċ = Ȧ ⊘ B − A ∘ Ḃ ⊘ B², so ∂Ċ/∂A = −Ḃ ⊘ B² and
+// ∂Ċ/∂B = −Ȧ ⊘ B² + 2A ∘ Ḃ ⊘ B³ = (C ∘ Ḃ − Ċ ∘ B) ⊘ B² (using Ȧ = Ċ ∘ B + C ∘ Ḃ). With
+// Q = Ċ̄ ⊘ B: Ā = C̄ ⊘ B − Q ∘ Ḃ ⊘ B, B̄ = −C̄ ∘ C ⊘ B + Q ∘ (C ∘ Ḃ ⊘ B − Ċ), Ǡ = Q,
+// Ḃ̄ = −Q ∘ C.
+
+/// Second order of [`component_div`], the reverse mode of [`component_div_jvp`]: the value
+/// `(C, Ċ) = (A ⊘ B, (Ȧ − C ∘ Ḃ) ⊘ B)` and the pullback `(C̄, Ċ̄) ↦ (Ā, B̄, Ǡ, Ḃ̄)` with
+/// `Q = Ċ̄ ⊘ B`, `Ā = C̄ ⊘ B − Q ∘ Ḃ ⊘ B`, `B̄ = −C̄ ∘ C ⊘ B + Q ∘ (C ∘ Ḃ ⊘ B − Ċ)`, `Ǡ = Q`
+/// and `Ḃ̄ = −Q ∘ C`.
+///
+/// ```
+/// use matcalc_runtime::linalg::component_div_jvp_vjp;
+/// use nalgebra::Vector1;
+/// // a/b at (a, b) = (2, 1): ∂²/∂b² = 2a/b³ = 4
+/// let one = Vector1::new(1.0);
+/// let (_, pullback) = component_div_jvp_vjp(&Vector1::new(2.0), &one, &Vector1::zeros(), &one);
+/// let (_, b_bar, _, b_dot_bar) = pullback((Vector1::zeros(), one));
+/// assert_eq!((b_bar, b_dot_bar), (Vector1::new(4.0), Vector1::new(-2.0)));
+/// ```
+pub fn component_div_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+    b_dot: &OMatrix<T, R, C>,
+) -> (
+    (OMatrix<T, R, C>, OMatrix<T, R, C>),
+    impl Fn(
+        (OMatrix<T, R, C>, OMatrix<T, R, C>),
+    ) -> (
+        OMatrix<T, R, C>,
+        OMatrix<T, R, C>,
+        OMatrix<T, R, C>,
+        OMatrix<T, R, C>,
+    ) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let (c, c_dot) = component_div_jvp(a, b, a_dot, b_dot);
+    let b = b.clone();
+    // Ḃ ⊘ B, and C ∘ Ḃ ⊘ B − Ċ.
+    let b_dot_over_b = b_dot.component_div(&b);
+    let bend = c.component_mul(&b_dot_over_b) - &c_dot;
+    let value = (c.clone(), c_dot);
+    (
+        value,
+        move |(c_bar, c_dot_bar): (OMatrix<T, R, C>, OMatrix<T, R, C>)| {
+            let q = c_dot_bar.component_div(&b);
+            let first = c_bar.component_div(&b);
+            (
+                &first - q.component_mul(&b_dot_over_b),
+                q.component_mul(&bend) - first.component_mul(&c),
+                q.clone(),
+                -q.component_mul(&c),
+            )
+        },
+    )
 }
 
 // ================================================================================== kronecker
@@ -795,25 +1114,105 @@ where
 {
     let (a, b) = (a.clone(), b.clone());
     (a.kronecker(&b), move |k_bar| {
-        let (mb, nb) = b.shape();
-        let mut a_bar = a.clone_owned();
-        let mut b_bar = b.clone_owned();
-        b_bar.fill(T::zero());
-        for j in 0..a.ncols() {
-            for i in 0..a.nrows() {
-                let a_ij = a[(i, j)];
-                let mut inner = T::zero();
-                for q in 0..nb {
-                    for p in 0..mb {
-                        let k = k_bar[(i * mb + p, j * nb + q)];
-                        inner += k * b[(p, q)];
-                        b_bar[(p, q)] += a_ij * k;
-                    }
+        kronecker_pullback(&a, &b, &k_bar)
+    })
+}
+
+/// The adjoints `(Ā, B̄)` of `K = A ⊗ B`: `Āᵢⱼ = ⟨K̄ᵢⱼ, B⟩`, `B̄ = Σᵢⱼ Aᵢⱼ·K̄ᵢⱼ`.
+fn kronecker_pullback<T, R1, C1, R2, C2>(
+    a: &OMatrix<T, R1, C1>,
+    b: &OMatrix<T, R2, C2>,
+    k_bar: &OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+) -> (OMatrix<T, R1, C1>, OMatrix<T, R2, C2>)
+where
+    T: Real + RealField,
+    R1: Dim + DimMul<R2>,
+    C1: Dim + DimMul<C2>,
+    R2: Dim,
+    C2: Dim,
+    DefaultAllocator:
+        Allocator<R1, C1> + Allocator<R2, C2> + Allocator<DimProd<R1, R2>, DimProd<C1, C2>>,
+{
+    let (mb, nb) = b.shape();
+    let mut a_bar = a.clone_owned();
+    let mut b_bar = b.clone_owned();
+    b_bar.fill(T::zero());
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            let a_ij = a[(i, j)];
+            let mut inner = T::zero();
+            for q in 0..nb {
+                for p in 0..mb {
+                    let k = k_bar[(i * mb + p, j * nb + q)];
+                    inner += k * b[(p, q)];
+                    b_bar[(p, q)] += a_ij * k;
                 }
-                a_bar[(i, j)] = inner;
             }
+            a_bar[(i, j)] = inner;
         }
-        (a_bar, b_bar)
+    }
+    (a_bar, b_bar)
+}
+
+// Second order: K̇ = Ȧ ⊗ B + A ⊗ Ḃ is bilinear in (A, Ḃ) and in (Ȧ, B); with P(X, Z; W) the
+// first-order adjoints of X ⊗ Z paired with W:
+// (Ā, B̄) = P(A, B; K̄) + (P(A, Ḃ; K̇̄)₁, P(Ȧ, B; K̇̄)₂), (Ǡ, Ḃ̄) = P(A, B; K̇̄).
+
+/// Second order of [`kronecker`], the reverse mode of [`kronecker_jvp`]: the value
+/// `(A ⊗ B, Ȧ ⊗ B + A ⊗ Ḃ)` and the pullback `(K̄, K̇̄) ↦ (Ā, B̄, Ǡ, Ḃ̄)`, where `(Ǡ, Ḃ̄)` is the
+/// first-order pullback of `K̇̄`, and `(Ā, B̄)` that of `K̄` plus the pullback of `K̇̄` through
+/// `Ȧ ⊗ B + A ⊗ Ḃ` with respect to `A` and `B`.
+///
+/// ```
+/// use matcalc_runtime::linalg::kronecker_jvp_vjp;
+/// use nalgebra::{Matrix1, Vector2};
+/// let (a, b) = (Matrix1::new(2.0), Vector2::new(3.0, 4.0));
+/// let ((k, k_dot), pullback) = kronecker_jvp_vjp(&a, &b, &Matrix1::new(1.0), &Vector2::zeros());
+/// assert_eq!((k, k_dot), (Vector2::new(6.0, 8.0), b));
+/// let (a_bar, b_bar, a_dot_bar, b_dot_bar) = pullback((Vector2::zeros(), Vector2::new(1.0, 1.0)));
+/// assert_eq!((a_bar, b_bar), (Matrix1::new(0.0), Vector2::new(1.0, 1.0)));
+/// assert_eq!((a_dot_bar, b_dot_bar), (Matrix1::new(7.0), Vector2::new(2.0, 2.0)));
+/// ```
+pub fn kronecker_jvp_vjp<T, R1, C1, R2, C2>(
+    a: &OMatrix<T, R1, C1>,
+    b: &OMatrix<T, R2, C2>,
+    a_dot: &OMatrix<T, R1, C1>,
+    b_dot: &OMatrix<T, R2, C2>,
+) -> (
+    (
+        OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+        OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+    ),
+    impl Fn(
+        (
+            OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+            OMatrix<T, DimProd<R1, R2>, DimProd<C1, C2>>,
+        ),
+    ) -> (
+        OMatrix<T, R1, C1>,
+        OMatrix<T, R2, C2>,
+        OMatrix<T, R1, C1>,
+        OMatrix<T, R2, C2>,
+    ) + use<T, R1, C1, R2, C2>,
+)
+where
+    T: Real + RealField,
+    R1: Dim + DimMul<R2>,
+    C1: Dim + DimMul<C2>,
+    R2: Dim,
+    C2: Dim,
+    DefaultAllocator:
+        Allocator<R1, C1> + Allocator<R2, C2> + Allocator<DimProd<R1, R2>, DimProd<C1, C2>>,
+{
+    let value = kronecker_jvp(a, b, a_dot, b_dot);
+    let (a, b, a_dot, b_dot) = (a.clone(), b.clone(), a_dot.clone(), b_dot.clone());
+    (value, move |(k_bar, k_dot_bar)| {
+        let (a_bar, b_bar) = kronecker_pullback(&a, &b, &k_bar);
+        let (a_dot_bar, b_dot_bar) = kronecker_pullback(&a, &b, &k_dot_bar);
+        // K̇̄ through Ȧ ⊗ B (to B) and A ⊗ Ḃ (to A)
+        let (a_second, _) = kronecker_pullback(&a, &b_dot, &k_dot_bar);
+        let (_, b_second) = kronecker_pullback(&a_dot, &b, &k_dot_bar);
+        (a_bar + a_second, b_bar + b_second, a_dot_bar, b_dot_bar)
     })
 }
 
@@ -895,6 +1294,33 @@ where
     })
 }
 
+/// Second order of [`column()`], the reverse mode of [`column_jvp`] (linear): the value
+/// `(A[:, j], Ȧ[:, j])` and the pullback that puts `ȳ` and `ẏ̄` in column `j` of zero matrices.
+///
+/// ```
+/// use matcalc_runtime::linalg::column_jvp_vjp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, pullback) = column_jvp_vjp(&Matrix2::<f64>::zeros(), 1, &Matrix2::zeros());
+/// let (a_bar, a_dot_bar) = pullback((Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0)));
+/// assert_eq!((a_bar, a_dot_bar), (Matrix2::new(0.0, 1.0, 0.0, 2.0), Matrix2::new(0.0, 3.0, 0.0, 4.0)));
+/// ```
+pub fn column_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    j: usize,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (OVector<T, R>, OVector<T, R>),
+    impl Fn((OVector<T, R>, OVector<T, R>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    (column_jvp(a, j, a_dot), both(column_vjp(a, j).1))
+}
+
 // y = A[i, :] (an owned row vector). Forward: dy = dA[i, :]. Reverse: Ā = 0 except row i = ȳ.
 
 /// Row `i` of `A` as an owned row vector (`RowDVector` of a `DMatrix`, `RowVector3` of a
@@ -971,6 +1397,34 @@ where
     })
 }
 
+/// Second order of [`row`], the reverse mode of [`row_jvp`] (linear): the value
+/// `(A[i, :], Ȧ[i, :])` and the pullback that puts `ȳ` and `ẏ̄` in row `i` of zero matrices.
+///
+/// ```
+/// use matcalc_runtime::linalg::row_jvp_vjp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, pullback) = row_jvp_vjp(&Matrix2::<f64>::zeros(), 0, &Matrix2::zeros());
+/// let (a_bar, a_dot_bar) = pullback((RowVector2::new(1.0, 2.0), RowVector2::zeros()));
+/// assert_eq!((a_bar, a_dot_bar), (Matrix2::new(1.0, 2.0, 0.0, 0.0), Matrix2::zeros()));
+/// ```
+pub fn row_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    i: usize,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (OMatrix<T, U1, C>, OMatrix<T, U1, C>),
+    impl Fn((OMatrix<T, U1, C>, OMatrix<T, U1, C>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>)
+    + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    (row_jvp(a, i, a_dot), both(row_vjp(a, i).1))
+}
+
 // ================================================================================== from_vec
 
 // y = DVector::from_vec(v): a copy. Forward: dy = DVector(dv). Reverse: v̄ = ȳ as a Vec.
@@ -1014,6 +1468,26 @@ pub fn from_vec_vjp<T: Real + RealField>(
     (DVector::from_column_slice(v), |y_bar: DVector<T>| {
         y_bar.data.into()
     })
+}
+
+/// Second order of [`from_vec`], the reverse mode of [`from_vec_jvp`] (linear): the value
+/// `(DVector(v), DVector(v̇))` and the pullback `(ȳ, ẏ̄) ↦ (ȳ, ẏ̄)` as `Vec<T>`s.
+///
+/// ```
+/// use matcalc_runtime::linalg::from_vec_jvp_vjp;
+/// use nalgebra::DVector;
+/// let (_, pullback) = from_vec_jvp_vjp(&vec![1.0, 2.0], &vec![0.0, 1.0]);
+/// let y_bar = DVector::from_vec(vec![3.0, 4.0]);
+/// assert_eq!(pullback((y_bar.clone(), y_bar)), (vec![3.0, 4.0], vec![3.0, 4.0]));
+/// ```
+pub fn from_vec_jvp_vjp<T: Real + RealField>(
+    v: &[T],
+    v_dot: &[T],
+) -> (
+    (DVector<T>, DVector<T>),
+    impl Fn((DVector<T>, DVector<T>)) -> (Vec<T>, Vec<T>) + use<T>,
+) {
+    (from_vec_jvp(v, v_dot), both(from_vec_vjp(v).1))
 }
 
 // ========================================================================= the LU-based rules
@@ -1166,6 +1640,54 @@ where
     (det_value(a, &lu), move |y_bar: T| &cof * y_bar)
 }
 
+// Second order: ẏ = ⟨cof A, Ȧ⟩, whose gradient with respect to A is H = D cof(A)[Ȧ], the
+// Hessian of det applied to Ȧ (symmetric: det″(A)[U, V] = ⟨D cof(A)[U], V⟩ =
+// det(A)·(tr(A⁻¹U)·tr(A⁻¹V) − tr(A⁻¹UA⁻¹V)), 18.S096 §5.1 differentiated once more). So
+// Ā = ȳ·cof A + ẏ̄·H, Ǡ = ẏ̄·cof A, with, for invertible A,
+// H = det A·(tr(A⁻¹Ȧ)·A⁻ᵀ − A⁻ᵀȦᵀA⁻ᵀ).
+// Like cof A, H stays finite and exact at singular matrices: in the SVD branch, with
+// M = UᵀȦV, s = det(U)·det(V) and Pᵢⱼ = Πₖ∉{i,j} σₖ (Pᵢᵢ = 0), the terms i = j of the formula
+// cancel and H = s·U·(diag(P·diag M) − P ∘ Mᵀ)·Vᵀ, which involves no division.
+
+/// Second order of [`det`], the reverse mode of [`det_jvp`]: the value `(det A, ⟨cof A, Ȧ⟩)`
+/// and the pullback `(ȳ, ẏ̄) ↦ (ȳ·cof A + ẏ̄·H, ẏ̄·cof A)`, with `H = det A·(tr(A⁻¹Ȧ)·A⁻ᵀ −
+/// A⁻ᵀȦᵀA⁻ᵀ)` the Hessian of det applied to `Ȧ` (computed without division near singular
+/// matrices, so finite and exact there too).
+///
+/// ```
+/// use matcalc_runtime::linalg::det_jvp_vjp;
+/// use nalgebra::Matrix2;
+/// // det″(A)[U, V] = det A·(tr(A⁻¹U)·tr(A⁻¹V) − tr(A⁻¹UA⁻¹V)); for 2×2, det″ = ⟨H, V⟩ with
+/// // H = [[u₂₂, −u₂₁], [−u₁₂, u₁₁]] whatever A
+/// let a = Matrix2::new(2.0f64, 1.0, 1.0, 3.0);
+/// let u = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// let ((d, _), pullback) = det_jvp_vjp(&a, &u);
+/// assert!((d - 5.0).abs() < 1e-14);
+/// let (h, cofactor) = pullback((0.0, 1.0));
+/// assert!((h - Matrix2::new(4.0, -3.0, -2.0, 1.0)).norm() < 1e-14);
+/// assert!((cofactor - Matrix2::new(3.0, -1.0, -1.0, 2.0)).norm() < 1e-14);
+/// ```
+pub fn det_jvp_vjp<T, D>(
+    a: &OMatrix<T, D, D>,
+    a_dot: &OMatrix<T, D, D>,
+) -> (
+    (T, T),
+    impl Fn((T, T)) -> (OMatrix<T, D, D>, OMatrix<T, D, D>) + use<T, D>,
+)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    let lu = Lu::new(a);
+    let (cof, h) = cofactor_and_derivative(a, &lu, Some(a_dot));
+    let h = h.expect("the derivative was asked for");
+    let value = (det_value(a, &lu), cof.dot(a_dot));
+    (value, move |(y_bar, y_dot_bar): (T, T)| {
+        (&cof * y_bar + &h * y_dot_bar, &cof * y_dot_bar)
+    })
+}
+
 /// The determinant as nalgebra's `determinant` computes it: closed forms up to 3×3, the LU
 /// beyond.
 fn det_value<T, D>(a: &OMatrix<T, D, D>, lu: &Lu<T, D>) -> T
@@ -1189,6 +1711,22 @@ where
     D: Dim + DimMin<D, Output = D>,
     DefaultAllocator: Allocator<D, D> + Allocator<D>,
 {
+    cofactor_and_derivative(a, lu, None).0
+}
+
+/// The cofactor matrix cof(A) and, given `a_dot`, its derivative D cof(A)\[Ȧ\] (the Hessian of
+/// det applied to Ȧ), both from the LU when its pivots are safely nonzero and from the SVD
+/// otherwise.
+fn cofactor_and_derivative<T, D>(
+    a: &OMatrix<T, D, D>,
+    lu: &Lu<T, D>,
+    a_dot: Option<&OMatrix<T, D, D>>,
+) -> (OMatrix<T, D, D>, Option<OMatrix<T, D, D>>)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
     let n = a.nrows();
     let pivots = lu.pivots();
     let (smallest, largest) = pivots.iter().fold((T::infinity(), T::zero()), |(s, l), p| {
@@ -1198,7 +1736,14 @@ where
     let well_conditioned = smallest > Float::sqrt(<T as Float>::epsilon()) * largest;
     let finite = a.iter().all(|x| Float::is_finite(*x));
     if n == 0 || well_conditioned || !finite {
-        return lu.inverse_transpose() * lu.determinant();
+        let det = lu.determinant();
+        let inverse_transpose = lu.inverse_transpose();
+        // H = det A·(tr(X)·A⁻ᵀ − A⁻ᵀXᵀ) with X = A⁻¹Ȧ, since A⁻ᵀȦᵀA⁻ᵀ = A⁻ᵀ(A⁻¹Ȧ)ᵀ.
+        let derivative = a_dot.map(|a_dot| {
+            let x = lu.solve(a_dot);
+            (&inverse_transpose * x.trace() - &inverse_transpose * x.transpose()) * det
+        });
+        return (inverse_transpose * det, derivative);
     }
     let dense = DMatrix::from_iterator(n, n, a.iter().copied());
     let svd = dense.svd(true, true);
@@ -1220,13 +1765,38 @@ where
         *p *= suffix;
         suffix *= sigma[i];
     }
+    let (r, c) = a.shape_generic();
+    let derivative = a_dot.map(|a_dot| {
+        // Pᵢⱼ = Πₖ∉{i,j} σₖ, without dividing; 0 on the diagonal.
+        let pair_products = DMatrix::from_fn(n, n, |i, j| {
+            if i == j {
+                T::zero()
+            } else {
+                (0..n)
+                    .filter(|k| *k != i && *k != j)
+                    .fold(T::one(), |p, k| p * sigma[k])
+            }
+        });
+        let a_dot = DMatrix::from_iterator(n, n, a_dot.iter().copied());
+        let m = u.tr_mul(&(a_dot * v_t.transpose()));
+        // G = s·(diag(P·diag M) − P ∘ Mᵀ), H = U·G·Vᵀ
+        let weighted = &pair_products * m.diagonal();
+        let mut g = -pair_products.component_mul(&m.transpose());
+        for j in 0..n {
+            g[(j, j)] += weighted[j];
+        }
+        let h = &u * g * &v_t * sign;
+        OMatrix::<T, D, D>::from_iterator_generic(r, c, h.iter().copied())
+    });
     let mut scaled_u = u;
     for (i, p) in products.iter().enumerate() {
         scaled_u.column_mut(i).scale_mut(*p * sign);
     }
     let cof = scaled_u * v_t;
-    let (r, c) = a.shape_generic();
-    OMatrix::<T, D, D>::from_iterator_generic(r, c, cof.iter().copied())
+    (
+        OMatrix::<T, D, D>::from_iterator_generic(r, c, cof.iter().copied()),
+        derivative,
+    )
 }
 
 // ===================================================================================== logdet
@@ -1290,6 +1860,45 @@ where
     let lu = Lu::new(a);
     (logdet_value(&lu), move |y_bar: T| {
         lu.inverse_transpose() * y_bar
+    })
+}
+
+// Second order: ẏ = tr(A⁻¹Ȧ) and d ẏ = −tr(A⁻¹dA·A⁻¹Ȧ) = ⟨−A⁻ᵀȦᵀA⁻ᵀ, dA⟩, so
+// Ā = ȳ·A⁻ᵀ − ẏ̄·A⁻ᵀȦᵀA⁻ᵀ, Ǡ = ẏ̄·A⁻ᵀ (18.S096 §5.1, differentiated once more).
+
+/// Second order of [`logdet`], the reverse mode of [`logdet_jvp`]: the value
+/// `(log|det A|, tr(A⁻¹Ȧ))` and the pullback `(ȳ, ẏ̄) ↦ (ȳ·A⁻ᵀ − ẏ̄·A⁻ᵀȦᵀA⁻ᵀ, ẏ̄·A⁻ᵀ)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::logdet_jvp_vjp;
+/// use nalgebra::Matrix1;
+/// // log a: the second derivative is −1/a²
+/// let (_, pullback) = logdet_jvp_vjp(&Matrix1::new(2.0), &Matrix1::new(1.0));
+/// assert_eq!(pullback((0.0, 1.0)), (Matrix1::new(-0.25), Matrix1::new(0.5)));
+/// ```
+pub fn logdet_jvp_vjp<T, D>(
+    a: &OMatrix<T, D, D>,
+    a_dot: &OMatrix<T, D, D>,
+) -> (
+    (T, T),
+    impl Fn((T, T)) -> (OMatrix<T, D, D>, OMatrix<T, D, D>) + use<T, D>,
+)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
+    let lu = Lu::new(a);
+    let x = lu.solve(a_dot);
+    let value = (logdet_value(&lu), x.trace());
+    let inverse_transpose = lu.inverse_transpose();
+    // A⁻ᵀȦᵀA⁻ᵀ = A⁻ᵀ(A⁻¹Ȧ)ᵀ
+    let curvature = -(&inverse_transpose * x.transpose());
+    (value, move |(y_bar, y_dot_bar): (T, T)| {
+        (
+            &inverse_transpose * y_bar + &curvature * y_dot_bar,
+            &inverse_transpose * y_dot_bar,
+        )
     })
 }
 
@@ -1384,6 +1993,50 @@ where
     let y = inv(a);
     let y_t = y.transpose();
     (y, move |y_bar: OMatrix<T, D, D>| -(&y_t * y_bar * &y_t))
+}
+
+// Second order: Ẏ = −YȦY. Along dA, dY = −Y·dA·Y, so d Ẏ = Y·dA·YȦY + YȦY·dA·Y
+// = −Y·dA·Ẏ − Ẏ·dA·Y, whose adjoint is −YᵀẎ̄Ẏᵀ − ẎᵀẎ̄Yᵀ. So
+// Ā = −YᵀȲYᵀ − YᵀẎ̄Ẏᵀ − ẎᵀẎ̄Yᵀ, Ǡ = −YᵀẎ̄Yᵀ.
+
+/// Second order of [`inv`], the reverse mode of [`inv_jvp`]: the value `(Y, Ẏ) = (A⁻¹, −YȦY)`
+/// and the pullback `(Ȳ, Ẏ̄) ↦ (−YᵀȲYᵀ − YᵀẎ̄Ẏᵀ − ẎᵀẎ̄Yᵀ, −YᵀẎ̄Yᵀ)`.
+///
+/// # Panics
+///
+/// If `A` is singular.
+///
+/// ```
+/// use matcalc_runtime::linalg::inv_jvp_vjp;
+/// use nalgebra::Matrix1;
+/// // 1/a at a = 2: the second derivative is 2/a³ = 0.25
+/// let ((y, y_dot), pullback) = inv_jvp_vjp(&Matrix1::new(2.0), &Matrix1::new(1.0));
+/// assert_eq!((y, y_dot), (Matrix1::new(0.5), Matrix1::new(-0.25)));
+/// assert_eq!(pullback((Matrix1::zeros(), Matrix1::new(1.0))), (Matrix1::new(0.25), Matrix1::new(-0.25)));
+/// ```
+pub fn inv_jvp_vjp<T, D>(
+    a: &OMatrix<T, D, D>,
+    a_dot: &OMatrix<T, D, D>,
+) -> (
+    (OMatrix<T, D, D>, OMatrix<T, D, D>),
+    impl Fn((OMatrix<T, D, D>, OMatrix<T, D, D>)) -> (OMatrix<T, D, D>, OMatrix<T, D, D>) + use<T, D>,
+)
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    let (y, y_dot) = inv_jvp(a, a_dot);
+    let (y_t, y_dot_t) = (y.transpose(), y_dot.transpose());
+    (
+        (y, y_dot),
+        move |(y_bar, y_dot_bar): (OMatrix<T, D, D>, OMatrix<T, D, D>)| {
+            let a_dot_bar = -(&y_t * &y_dot_bar * &y_t);
+            let a_bar =
+                -(&y_t * y_bar * &y_t) - &y_t * &y_dot_bar * &y_dot_t - &y_dot_t * y_dot_bar * &y_t;
+            (a_bar, a_dot_bar)
+        },
+    )
 }
 
 // ====================================================================================== solve
@@ -1496,6 +2149,68 @@ where
         let a_bar = -(&b_bar * &x_t);
         (a_bar, b_bar)
     })
+}
+
+// Second order: the tangent program is X = A⁻¹B, R = Ḃ − ȦX, Ẋ = A⁻¹R. Backwards:
+// R̄ = A⁻ᵀẊ̄ (so Ḃ̄ = R̄, Ǡ = −R̄Xᵀ, and Ā gets −R̄Ẋᵀ), then X̄ gains −ȦᵀR̄, and
+// B̄ = A⁻ᵀ(X̄ − ȦᵀR̄), Ā = −B̄Xᵀ − R̄Ẋᵀ. Two solves with Aᵀ, through the LU of the forward sweep.
+
+/// Second order of [`solve`], the reverse mode of [`solve_jvp`]: the value
+/// `(X, Ẋ) = (A⁻¹B, A⁻¹(Ḃ − ȦX))` and the pullback `(X̄, Ẋ̄) ↦ (Ā, B̄, Ǡ, Ḃ̄)` with
+/// `R̄ = A⁻ᵀẊ̄`, `B̄ = A⁻ᵀ(X̄ − ȦᵀR̄)`, `Ā = −B̄Xᵀ − R̄Ẋᵀ`, `Ǡ = −R̄Xᵀ`, `Ḃ̄ = R̄`.
+///
+/// # Panics
+///
+/// If `A` is singular.
+///
+/// ```
+/// use matcalc_runtime::linalg::solve_jvp_vjp;
+/// use nalgebra::{Matrix1, Vector1};
+/// // x = b/a at (a, b) = (2, 1): ∂²x/∂a² = 2b/a³ = 0.25, ∂²x/∂a∂b = −1/a² = −0.25
+/// let (a, b) = (Matrix1::new(2.0), Vector1::new(1.0));
+/// let ((x, x_dot), pullback) = solve_jvp_vjp(&a, &b, &Matrix1::new(1.0), &Vector1::zeros());
+/// assert_eq!((x, x_dot), (Vector1::new(0.5), Vector1::new(-0.25)));
+/// let (a_bar, b_bar, a_dot_bar, b_dot_bar) = pullback((Vector1::zeros(), Vector1::new(1.0)));
+/// assert_eq!((a_bar, b_bar), (Matrix1::new(0.25), Vector1::new(-0.25)));
+/// assert_eq!((a_dot_bar, b_dot_bar), (Matrix1::new(-0.25), Vector1::new(0.5)));
+/// ```
+pub fn solve_jvp_vjp<T, D, C2>(
+    a: &OMatrix<T, D, D>,
+    b: &OMatrix<T, D, C2>,
+    a_dot: &OMatrix<T, D, D>,
+    b_dot: &OMatrix<T, D, C2>,
+) -> (
+    (OMatrix<T, D, C2>, OMatrix<T, D, C2>),
+    impl Fn(
+        (OMatrix<T, D, C2>, OMatrix<T, D, C2>),
+    ) -> (
+        OMatrix<T, D, D>,
+        OMatrix<T, D, C2>,
+        OMatrix<T, D, D>,
+        OMatrix<T, D, C2>,
+    ) + use<T, D, C2>,
+)
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    C2: Dim,
+    DefaultAllocator: Allocator<D, D> + Allocator<D> + Allocator<D, C2> + Allocator<C2, D>,
+{
+    let lu = Lu::new(a);
+    let x = solve_checked(&lu, b);
+    let x_dot = lu.solve(&(b_dot - a_dot * &x));
+    let (x_t, x_dot_t) = (x.transpose(), x_dot.transpose());
+    let a_dot = a_dot.clone_owned();
+    (
+        (x, x_dot),
+        move |(x_bar, x_dot_bar): (OMatrix<T, D, C2>, OMatrix<T, D, C2>)| {
+            let r_bar = lu.solve_transpose(&x_dot_bar);
+            let b_bar = lu.solve_transpose(&(x_bar - a_dot.tr_mul(&r_bar)));
+            let a_bar = -(&b_bar * &x_t) - &r_bar * &x_dot_t;
+            let a_dot_bar = -(&r_bar * &x_t);
+            (a_bar, b_bar, a_dot_bar, r_bar)
+        },
+    )
 }
 
 /// 2 in the scalar type.

@@ -10,6 +10,29 @@
 //! Conventions (the course's): `vec` stacks columns, and gradients are taken with respect to the
 //! Frobenius inner product ⟨A, B⟩ = tr(AᵀB), so the pullback X̄ of Y = f(X) satisfies
 //! ⟨Ȳ, f′(X)\[dX\]⟩ = ⟨X̄, dX⟩ for every dX.
+//!
+//! # Second order
+//!
+//! Each function also has a fourth companion, `f_jvp_vjp`, the reverse mode of `f_jvp`: for
+//! Hessians by reverse over forward mode, the code `#[differentiate]` generates calls it where
+//! its tangent program calls `f_jvp`. It takes the arguments of `f_jvp` and returns
+//! `((Y, Ẏ), pullback)` with `(Y, Ẏ) = f_jvp(..)`; the pullback takes `(Ȳ, Ẏ̄)` and returns the
+//! adjoints of every argument that has a tangent, first those of the matrix arguments, then
+//! those of their tangents, as one flat tuple (`(Ā, Ǡ)`, or `(Ā, B̄, Ǡ, Ḃ̄)` for two matrix
+//! arguments). With F(A, Ȧ) = (f(A), f′(A)\[Ȧ\]):
+//!
+//! - Ǡ = f′(A)ᵀ\[Ẏ̄\], the first-order pullback of Ẏ̄ (Ẏ is linear in Ȧ);
+//! - Ā = f′(A)ᵀ\[Ȳ\] + (f″(A)\[Ȧ, ·\])ᵀ\[Ẏ̄\], the first-order pullback of Ȳ plus the second
+//!   derivative along Ȧ; seeded with (0, 1) for a scalar f, Ā is the Hessian-vector product
+//!   H·Ȧ and Ǡ the gradient.
+//!
+//! Each rule derives its second-order term by hand, the formula beside it.
+
+/// The pullback of the tangent map (A, Ȧ) ↦ (f(A), f(Ȧ)) of a linear `f`: its own pullback
+/// applied to both halves.
+pub(crate) fn both<Y, X>(pullback: impl Fn(Y) -> X) -> impl Fn((Y, Y)) -> (X, X) {
+    move |(y_bar, y_dot_bar)| (pullback(y_bar), pullback(y_dot_bar))
+}
 
 pub mod dense;
 pub mod factorization;

@@ -1,0 +1,102 @@
+//! Structs deriving `Differentiable` as active parameters, locals and results, and methods.
+
+mod common;
+
+use matcalc::{Differentiable, check, differentiate};
+use nalgebra::{DMatrix, DVector};
+
+#[derive(Clone, Debug, PartialEq, Differentiable)]
+struct Layer {
+    w: DMatrix<f64>,
+    b: DVector<f64>,
+    scale: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Differentiable)]
+struct Pair {
+    first: Layer,
+    second: Vec<f64>,
+}
+
+#[differentiate(wrt(layer, x))]
+fn apply(layer: &Layer, x: &DVector<f64>) -> f64 {
+    let z = &layer.w * x + &layer.b;
+    z.norm_squared() * layer.scale
+}
+
+/// A struct built, written and returned.
+#[differentiate(wrt(pair))]
+fn rebuild(pair: &Pair, k: usize) -> Pair {
+    let mut b = pair.first.b.clone();
+    b[0] = pair.second[0];
+    let mut layer = Layer {
+        w: pair.first.w.clone() * 2.0,
+        b,
+        scale: pair.second[k] * pair.first.scale,
+    };
+    layer.scale = layer.scale * layer.scale;
+    Pair {
+        first: layer,
+        second: pair.second.clone(),
+    }
+}
+
+impl Layer {
+    #[differentiate]
+    fn energy(&self, x: f64) -> f64 {
+        self.scale * x * x + self.b.sum()
+    }
+
+    #[differentiate]
+    fn twice(&self, x: f64) -> f64 {
+        self.energy(x) * 2.0
+    }
+}
+
+fn layer() -> Layer {
+    Layer {
+        w: DMatrix::from_row_slice(2, 3, &[1.0, -0.5, 0.2, 0.3, 0.8, -1.0]),
+        b: DVector::from_vec(vec![0.1, -0.2]),
+        scale: 1.5,
+    }
+}
+
+#[test]
+fn struct_parameters_have_struct_gradients() {
+    let x = DVector::from_vec(vec![0.5, -1.0, 2.0]);
+    let point = (layer(), x);
+    type P = (Layer, DVector<f64>);
+    let f = |p: &P| apply(&p.0, &p.1);
+    let jvp = |p: &P, d: &P| apply_jvp(&p.0, &p.1, &d.0, &d.1);
+    let vjp = |p: &P, y: &f64| apply_vjp(&p.0, &p.1).1(*y);
+    common::check_both(f, jvp, vjp, &point);
+    let (_, (g, _)) = apply_grad(&point.0, &point.1);
+    let z = &point.0.w * &point.1 + &point.0.b;
+    assert!((g.scale - z.norm_squared()).abs() < 1e-12);
+}
+
+#[test]
+fn structs_built_written_and_returned() {
+    let pair = Pair {
+        first: layer(),
+        second: vec![0.7, -0.4, 1.1],
+    };
+    let f = |p: &Pair| rebuild(p, 2);
+    let jvp = |p: &Pair, d: &Pair| rebuild_jvp(p, 2, d);
+    let vjp = |p: &Pair, y: &Pair| rebuild_vjp(p, 2).1(y.clone());
+    common::check_both(f, jvp, vjp, &pair);
+}
+
+#[test]
+fn methods_with_an_active_receiver() {
+    let l = layer();
+    let f = |p: &(Layer, f64)| p.0.twice(p.1);
+    let jvp = |p: &(Layer, f64), d: &(Layer, f64)| p.0.twice_jvp(p.1, &d.0, d.1);
+    let vjp = |p: &(Layer, f64), y: &f64| p.0.twice_vjp(p.1).1(*y);
+    common::check_both(f, jvp, vjp, &(l.clone(), 0.8));
+    let (_, (g, dx)) = l.twice_grad(0.8);
+    assert_eq!(dx, 2.0 * 2.0 * 1.5 * 0.8);
+    assert!((g.scale - 2.0 * 0.8 * 0.8).abs() < 1e-15);
+    assert_eq!(g.b, DVector::from_vec(vec![2.0, 2.0]));
+    let _ = check::Config::for_jvp::<f64>();
+}
