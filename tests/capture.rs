@@ -4,6 +4,7 @@
 use matcalc::differentiate;
 
 #[differentiate]
+#[allow(clippy::ptr_arg)] // `&Vec<F>` is one of the parameter types the contract promises
 fn weighted_sum(x: &[f64], w: &Vec<f64>, n: usize) -> f64 {
     let mut s = 0.0;
     for i in 0..n {

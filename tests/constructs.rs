@@ -122,13 +122,9 @@ fn tuple_patterns_and_swaps() {
     assert_close(gy, -10.0, 1e-15);
 }
 
-// Macro bug: any read of a field of a named active tuple literal (`let t = (x * y, x - y);
-// t.0`) sends the macro into an endless recursion (`Lowerer::op` -> `Lowerer::operand` ->
-// `Lowerer::op` on the `Expr::Field`) and rustc dies of a stack overflow (SIGSEGV). Remove the
-// `cfg(any())` and the placeholder below when fixed. The tuple an annotated callee returns is
+// Fields of a named tuple literal of active values. The tuple an annotated callee returns is
 // destructured (`let (a, b) = polar(..)`); naming it is a compile error (`tuple-field` and
 // `tuple-call-field` in `tests/ui/`).
-#[cfg(any())]
 mod tuple_fields {
     use super::*;
 
@@ -151,12 +147,6 @@ mod tuple_fields {
             &pairs(&Domain::any(), 4),
         );
     }
-}
-
-#[test]
-#[ignore = "macro bug: `let t = (x * y, x - y); t.0 * t.1` overflows the macro's stack (endless Lowerer::op <-> Lowerer::operand on `t.0`), rustc SIGSEGV; test behind cfg(any())"]
-fn tuple_fields() {
-    panic!("does not compile yet: see the `tuple_fields` module behind `cfg(any())`");
 }
 
 // ===== branches =====
@@ -457,12 +447,14 @@ fn labelled_break_and_continue() {
 }
 
 /// `break 'outer value` from inside a nested `loop`.
+// The outer loop is left from the inner one, which is what this tests.
+#[allow(clippy::never_loop)]
 #[differentiate]
 fn break_value_from_inner_loop(x: f64) -> f64 {
     let mut s = x;
     let t = 'outer: loop {
         loop {
-            s = s * 0.9;
+            s *= 0.9;
             if s < 0.5 {
                 break 'outer s * x;
             }
@@ -667,25 +659,18 @@ fn early_return(x: &[f64]) -> f64 {
     s
 }
 
-// Macro bug: a `loop` as the tail expression of the body, left only by `return`, compiles in the
-// macro, but the generated `tail_loop_jvp` declares the loop's value `let mut t1; let mut t1_dot;`,
-// never assigns them (the loop has no `break`), and ends with the unreachable
-// `return (t1, owned(&t1_dot));`: rustc cannot infer the type of `t1_dot`, E0283 "type
-// annotations needed: cannot satisfy `_: Active`" on the attribute. Remove the `cfg(any())` and
-// the placeholder below when fixed.
-#[cfg(any())]
+// A `loop` as the tail expression of the body, left only by `return`.
 #[differentiate]
 fn tail_loop(x: f64) -> f64 {
     let mut s = x;
     loop {
-        s = s * 0.9;
+        s *= 0.9;
         if s < 0.5 {
             return s * x;
         }
     }
 }
 
-#[cfg(any())]
 #[test]
 fn loop_as_the_tail_expression() {
     check_at(
@@ -694,12 +679,6 @@ fn loop_as_the_tail_expression() {
         |x: &f64, y: &f64| tail_loop_vjp(*x).1(*y),
         &[1.0, 0.52],
     );
-}
-
-#[test]
-#[ignore = "macro bug: a `loop` as the body's tail, left by `return`: generated `_jvp` fails with E0283 (uninferred `t1_dot` after the loop); test behind cfg(any())"]
-fn loop_as_the_tail_expression_compiles() {
-    panic!("does not compile yet: see `tail_loop` behind `cfg(any())`");
 }
 
 #[test]

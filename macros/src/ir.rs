@@ -136,6 +136,8 @@ pub(crate) enum Op {
 }
 
 /// A statement of the lowered body.
+// The model is built once per annotated function; the size of its nodes does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Stmt {
     /// An inactive statement, as the user wrote it.
     Verbatim(TokenStream),

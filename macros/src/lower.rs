@@ -63,6 +63,8 @@ struct Binding {
     /// An inactive value that looks like a float (a float literal, a cast to a float, a float
     /// parameter left out of `wrt`): passed to a call, it gets a zero tangent.
     float: bool,
+    /// An inactive parameter of a reference type: a temporary copying it holds a reference.
+    reference: bool,
 }
 
 /// How the tail expression of a block is used.
@@ -168,9 +170,12 @@ impl<'a> Lowerer<'a> {
         self.next_temp += 1;
         let ident = hygienic(&format!("c{}", self.next_temp));
         let tokens = expr.to_token_stream();
-        if let Ok(Expr::Reference(r)) = syn::parse2::<Expr>(tokens.clone())
-            && r.mutability.is_none()
-        {
+        let reference = match syn::parse2::<Expr>(tokens.clone()) {
+            Ok(Expr::Reference(r)) => r.mutability.is_none(),
+            Ok(p @ Expr::Path(_)) => self.path_binding(&p).is_some_and(|b| b.reference),
+            _ => false,
+        };
+        if reference {
             self.ref_consts.insert(ident.to_string());
         }
         out.push(Stmt::Verbatim(quote!(let #ident = #tokens;)));
@@ -246,6 +251,7 @@ impl<'a> Lowerer<'a> {
                 var: None,
                 record,
                 float: false,
+                reference: false,
             },
         );
     }
@@ -277,6 +283,7 @@ impl<'a> Lowerer<'a> {
                 var,
                 record: None,
                 float: false,
+                reference: false,
             },
         );
         var
@@ -356,6 +363,7 @@ impl<'a> Lowerer<'a> {
                     var: None,
                     record: None,
                     float: false,
+                    reference: false,
                 },
             );
         }
@@ -436,6 +444,9 @@ impl<'a> Lowerer<'a> {
                 c.args.iter().any(|a| self.value_active(a, overlay))
             }
             Expr::Index(i) => self.value_active(&i.expr, overlay),
+            // A field of a record is active when the record holds it; a field of an active
+            // struct is active.
+            Expr::Field(f) if self.record_of(&f.base).is_some() => self.active_var(e).is_some(),
             Expr::Field(f) => self.active_var(e).is_some() || self.value_active(&f.base, overlay),
             // A cast to an integer type drops the derivative; a cast to a type the macro cannot
             // read (an alias) is active, so that lowering rejects it rather than guess.
@@ -586,6 +597,7 @@ impl<'a> Lowerer<'a> {
                     var,
                     record: None,
                     float: param.differentiable,
+                    reference: matches!(param.ty, syn::Type::Reference(_)),
                 },
             );
         }
@@ -675,6 +687,15 @@ impl<'a> Lowerer<'a> {
                     unreachable!("checked")
                 };
                 let (values, vectors) = self.symmetric_eigen(m, out);
+                // A primal view under the user's name, for code that only reads it.
+                let (v, q) = (&self.vars[values].ident, &self.vars[vectors].ident);
+                let name = &p.ident;
+                out.push(Stmt::Verbatim(quote! {
+                    let #name = ::matcalc::__private::SymmetricEigenView {
+                        eigenvalues: &#v,
+                        eigenvectors: &#q,
+                    };
+                }));
                 self.bind_record(
                     &p.ident,
                     vec![
@@ -690,11 +711,10 @@ impl<'a> Lowerer<'a> {
                 let Some(Expr::Tuple(t)) = init.map(|i| strip_parens(&i.expr)) else {
                     unreachable!("checked")
                 };
-                let fields = t
-                    .elems
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| {
+                let mut fields = Vec::new();
+                let mut parts = Vec::new();
+                for (i, e) in t.elems.iter().enumerate() {
+                    if self.expr_active(e) {
                         let op = self.op(e, out);
                         let var = self.temp(false);
                         out.push(Stmt::Let {
@@ -703,9 +723,18 @@ impl<'a> Lowerer<'a> {
                             ty: None,
                             op: Some(op),
                         });
-                        (i.to_string(), var)
-                    })
-                    .collect();
+                        let x = &self.vars[var].ident;
+                        parts.push(quote!(::core::clone::Clone::clone(&#x)));
+                        fields.push((i.to_string(), var));
+                    } else {
+                        self.inactive(e);
+                        let c = self.const_temp(e, out);
+                        parts.push(quote!(#c));
+                    }
+                }
+                // A primal copy under the user's name, for code that only reads it.
+                let name = &p.ident;
+                out.push(Stmt::Verbatim(quote!(let #name = (#(#parts,)*);)));
                 self.bind_record(&p.ident, fields);
             }
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
@@ -1910,11 +1939,12 @@ impl<'a> Lowerer<'a> {
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let on_nalgebra_type =
             segments.len() >= 2 && rules::is_nalgebra_type(&segments[segments.len() - 2]);
-        if on_nalgebra_type && last == "from_fn" {
-            if let Some(Expr::Closure(closure)) = c.args.last() {
-                let sizes: Vec<&Expr> = c.args.iter().take(c.args.len() - 1).collect();
-                return self.from_fn(&func, &sizes, closure, out);
-            }
+        if on_nalgebra_type
+            && last == "from_fn"
+            && let Some(Expr::Closure(closure)) = c.args.last()
+        {
+            let sizes: Vec<&Expr> = c.args.iter().take(c.args.len() - 1).collect();
+            return self.entries_from_fn(&func, &sizes, closure, out);
         }
         if on_nalgebra_type && last == "new" {
             let elems = c.args.iter().map(|a| self.operand(a, out)).collect();
@@ -2112,7 +2142,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `Type::from_fn(sizes.., |i, j| body)`: a loop over the entries writing each one.
-    fn from_fn(
+    fn entries_from_fn(
         &mut self,
         ctor: &syn::Path,
         sizes: &[&Expr],
@@ -2586,6 +2616,7 @@ fn macro_error(mac: &syn::Macro) -> Option<syn::Error> {
     ))
 }
 
+#[allow(clippy::large_enum_variant)]
 enum VecMacro {
     Repeat(Expr, Expr),
     List(Vec<Expr>),

@@ -227,25 +227,21 @@ fn liveness(m: &Model) -> HashSet<VarId> {
                 Stmt::Let {
                     var, op: Some(op), ..
                 }
-                | Stmt::Assign { var, op } => {
-                    if live.contains(var) {
-                        live.extend(op.inputs());
-                    }
+                | Stmt::Assign { var, op }
+                    if live.contains(var) =>
+                {
+                    live.extend(op.inputs());
                 }
-                Stmt::LetTuple { vars, args, .. } => {
-                    if vars.iter().any(|v| live.contains(v)) {
-                        live.extend(vars.iter().copied());
-                        live.extend(call_inputs(args));
-                    }
+                Stmt::LetTuple { vars, args, .. } if vars.iter().any(|v| live.contains(v)) => {
+                    live.extend(vars.iter().copied());
+                    live.extend(call_inputs(args));
                 }
                 Stmt::Write { buf, value, .. }
                 | Stmt::Push { buf, value }
                 | Stmt::WriteField {
                     base: buf, value, ..
-                } => {
-                    if live.contains(buf) {
-                        live.extend(value.var());
-                    }
+                } if live.contains(buf) => {
+                    live.extend(value.var());
                 }
                 _ => {}
             });

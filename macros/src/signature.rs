@@ -368,7 +368,7 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
             }
         };
         let wanted = match &args.wrt {
-            Some(names) => names.iter().any(|n| *n == ident),
+            Some(names) => names.contains(&ident),
             None => true,
         };
         let is_differentiable = differentiable(&arg.ty).is_some();
@@ -377,7 +377,7 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
         let named_in_wrt = args
             .wrt
             .as_ref()
-            .is_some_and(|names| names.iter().any(|n| *n == ident));
+            .is_some_and(|names| names.contains(&ident));
         let user_type =
             differentiable(&arg.ty).is_none() && named_in_wrt && !known_inactive(&arg.ty);
         let adjoint = match differentiable(&arg.ty) {

@@ -183,3 +183,12 @@ pub fn take_field<B: Tangent, E: Tangent>(
         core::mem::replace(f, zero)
     })
 }
+
+/// What `let eig = a.symmetric_eigen();` binds in generated code for code that only reads it
+/// (`eig.eigenvalues.len()`): references to the differentiated eigenvalues and eigenvectors.
+pub struct SymmetricEigenView<'a, V, Q> {
+    /// The eigenvalues.
+    pub eigenvalues: &'a V,
+    /// The eigenvectors, as columns.
+    pub eigenvectors: &'a Q,
+}

@@ -297,7 +297,7 @@ impl_tuple_tangent! {
 #[diagnostic::on_unimplemented(
     message = "no derivative rule for `{Self}`: it is not a differentiable value",
     label = "active values must be floats, buffers of floats, or references to them",
-    note = "mark the parameter inactive with `#[differentiate(wrt(...))]` if it is not meant to be differentiated"
+    note = "derive `matcalc::Differentiable` for a struct of differentiable fields, or leave the parameter out of `#[differentiate(wrt(...))]` if it is not meant to be differentiated"
 )]
 pub trait Active {
     /// The owned type that the adjoint of this value lives in.
@@ -332,6 +332,29 @@ macro_rules! impl_owned_active {
     )*};
 }
 impl_owned_active!([] f32, [] f64, [T: Tangent] Vec<T>, [T: Tangent, const N: usize] [T; N]);
+
+macro_rules! impl_tuple_active {
+    ($(($($name:ident),+))*) => {$(
+        impl<A: Tangent $(, $name: Tangent<Scalar = A::Scalar>)+> Active for (A, $($name),+) {
+            type Owned = Self;
+            fn to_owned_value(&self) -> Self {
+                self.clone()
+            }
+            fn shape(&self) -> <Self as Tangent>::Shape {
+                Tangent::shape(self)
+            }
+        }
+    )*};
+}
+impl_tuple_active! {
+    (B)
+    (B, C)
+    (B, C, D)
+    (B, C, D, E)
+    (B, C, D, E, G)
+    (B, C, D, E, G, H)
+    (B, C, D, E, G, H, I)
+}
 
 impl<T: Tangent> Active for [T] {
     type Owned = Vec<T>;

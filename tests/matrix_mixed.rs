@@ -1,3 +1,6 @@
+//! Functions mixing matrix operations and rules: the acceptance case of the matrix issue,
+//! logdet(A) + tr(A⁻¹B) + the largest eigenvalue of S, plus products, maps and `from_fn`.
+
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
 
