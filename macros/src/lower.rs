@@ -716,13 +716,7 @@ impl<'a> Lowerer<'a> {
                 for (i, e) in t.elems.iter().enumerate() {
                     if self.expr_active(e) {
                         let op = self.op(e, out);
-                        let var = self.temp(false);
-                        out.push(Stmt::Let {
-                            var,
-                            mutable: false,
-                            ty: None,
-                            op: Some(op),
-                        });
+                        let var = self.bind_temp(op, out);
                         let x = &self.vars[var].ident;
                         parts.push(quote!(::core::clone::Clone::clone(&#x)));
                         fields.push((i.to_string(), var));
@@ -818,10 +812,7 @@ impl<'a> Lowerer<'a> {
             ty: None,
             op: Some(op),
         });
-        Op::Copy(Operand::Var {
-            id: t,
-            borrowed: false,
-        })
+        Op::Copy(var_operand(t))
     }
 
     fn local_tuple(&mut self, pat: &syn::PatTuple, init: &Expr, out: &mut Block) {
@@ -849,16 +840,7 @@ impl<'a> Lowerer<'a> {
                 let values: Vec<Op> = t.elems.iter().map(|e| self.op(e, out)).collect();
                 let temps: Vec<VarId> = values
                     .into_iter()
-                    .map(|op| {
-                        let t = self.temp(false);
-                        out.push(Stmt::Let {
-                            var: t,
-                            mutable: false,
-                            ty: None,
-                            op: Some(op),
-                        });
-                        t
-                    })
+                    .map(|op| self.bind_temp(op, out))
                     .collect();
                 for ((name, mutable), t) in names.iter().zip(temps) {
                     if name == "_" {
@@ -871,10 +853,7 @@ impl<'a> Lowerer<'a> {
                         var,
                         mutable: *mutable,
                         ty: None,
-                        op: Some(Op::Copy(Operand::Var {
-                            id: t,
-                            borrowed: false,
-                        })),
+                        op: Some(Op::Copy(var_operand(t))),
                     });
                 }
             }
@@ -975,14 +954,7 @@ impl<'a> Lowerer<'a> {
                     None => self.op(right, out),
                     Some(bin) => {
                         let rhs = self.operand(right, out);
-                        Op::Binary(
-                            bin,
-                            Operand::Var {
-                                id: var,
-                                borrowed: false,
-                            },
-                            rhs,
-                        )
+                        Op::Binary(bin, var_operand(var), rhs)
                     }
                 };
                 let ident = self.vars[var].ident.clone();
@@ -999,41 +971,12 @@ impl<'a> Lowerer<'a> {
                 };
                 self.check_verbatim(&|v| v.visit_expr(&ix.index));
                 let index = self.const_temp(&ix.index, out);
-                let value = match compound {
-                    None => self.operand(right, out),
-                    Some(bin) => {
-                        let old = self.temp(false);
-                        out.push(Stmt::Let {
-                            var: old,
-                            mutable: false,
-                            ty: None,
-                            op: Some(Op::Read {
-                                buf,
-                                index: index.clone(),
-                                by_ref: false,
-                            }),
-                        });
-                        let rhs = self.operand(right, out);
-                        let new = self.temp(false);
-                        out.push(Stmt::Let {
-                            var: new,
-                            mutable: false,
-                            ty: None,
-                            op: Some(Op::Binary(
-                                bin,
-                                Operand::Var {
-                                    id: old,
-                                    borrowed: false,
-                                },
-                                rhs,
-                            )),
-                        });
-                        Operand::Var {
-                            id: new,
-                            borrowed: false,
-                        }
-                    }
+                let read = Op::Read {
+                    buf,
+                    index: index.clone(),
+                    by_ref: false,
                 };
+                let value = self.stored_value(compound, read, right, out);
                 out.push(Stmt::Write { buf, index, value });
             }
             Expr::Field(f)
@@ -1042,40 +985,11 @@ impl<'a> Lowerer<'a> {
             {
                 let target = self.path_binding(&f.base).expect("checked");
                 let base = target.var.expect("checked");
-                let value = match compound {
-                    None => self.operand(right, out),
-                    Some(bin) => {
-                        let old = self.temp(true);
-                        out.push(Stmt::Let {
-                            var: old,
-                            mutable: false,
-                            ty: None,
-                            op: Some(Op::Field {
-                                base,
-                                member: f.member.clone(),
-                            }),
-                        });
-                        let rhs = self.operand(right, out);
-                        let new = self.temp(false);
-                        out.push(Stmt::Let {
-                            var: new,
-                            mutable: false,
-                            ty: None,
-                            op: Some(Op::Binary(
-                                bin,
-                                Operand::Var {
-                                    id: old,
-                                    borrowed: false,
-                                },
-                                rhs,
-                            )),
-                        });
-                        Operand::Var {
-                            id: new,
-                            borrowed: false,
-                        }
-                    }
+                let read = Op::Field {
+                    base,
+                    member: f.member.clone(),
                 };
+                let value = self.stored_value(compound, read, right, out);
                 out.push(Stmt::WriteField {
                     base,
                     member: f.member.clone(),
@@ -1094,6 +1008,37 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+    }
+
+    /// The value an assignment stores: `right`, or for `place op= right` the place's old value
+    /// (`read`) combined with `right`.
+    fn stored_value(
+        &mut self,
+        compound: Option<BinOp>,
+        read: Op,
+        right: &Expr,
+        out: &mut Block,
+    ) -> Operand {
+        let Some(bin) = compound else {
+            return self.operand(right, out);
+        };
+        let old = self.bind_temp(read, out);
+        let rhs = self.operand(right, out);
+        let new = self.bind_temp(Op::Binary(bin, var_operand(old), rhs), out);
+        var_operand(new)
+    }
+
+    /// `let t = op;` into a new temporary (a reference when the operation reads one in place).
+    fn bind_temp(&mut self, op: Op, out: &mut Block) -> VarId {
+        let is_ref = matches!(op, Op::Read { by_ref: true, .. } | Op::Field { .. });
+        let t = self.temp(is_ref);
+        out.push(Stmt::Let {
+            var: t,
+            mutable: false,
+            ty: None,
+            op: Some(op),
+        });
+        t
     }
 
     fn push(&mut self, m: &syn::ExprMethodCall, whole: &Expr, out: &mut Block) {
@@ -1167,10 +1112,7 @@ impl<'a> Lowerer<'a> {
                     .record_of(p)
                     .expect("checked")
                     .into_iter()
-                    .map(|(_, id)| Operand::Var {
-                        id,
-                        borrowed: false,
-                    })
+                    .map(|(_, id)| var_operand(id))
                     .collect(),
                 other if !self.expr_active(other) => {
                     let c = self.const_temp(other, out);
@@ -1633,10 +1575,7 @@ impl<'a> Lowerer<'a> {
                     } else {
                         vectors
                     };
-                    Op::Copy(Operand::Var {
-                        id,
-                        borrowed: false,
-                    })
+                    Op::Copy(var_operand(id))
                 }
                 _ => {
                     self.errors.push(
@@ -1693,18 +1632,7 @@ impl<'a> Lowerer<'a> {
             }
             e => {
                 let op = self.op(e, out);
-                let is_ref = matches!(op, Op::Read { by_ref: true, .. } | Op::Field { .. });
-                let t = self.temp(is_ref);
-                out.push(Stmt::Let {
-                    var: t,
-                    mutable: false,
-                    ty: None,
-                    op: Some(op),
-                });
-                Operand::Var {
-                    id: t,
-                    borrowed: false,
-                }
+                var_operand(self.bind_temp(op, out))
             }
         }
     }
@@ -1719,10 +1647,7 @@ impl<'a> Lowerer<'a> {
             op: None,
         });
         self.control(e, out, Some(t));
-        Operand::Var {
-            id: t,
-            borrowed: false,
-        }
+        var_operand(t)
     }
 
     fn method(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Op {
@@ -2106,10 +2031,7 @@ impl<'a> Lowerer<'a> {
             iter: quote!(0..#dst.len()),
             body,
         });
-        Op::Copy(Operand::Var {
-            id: result,
-            borrowed: false,
-        })
+        Op::Copy(var_operand(result))
     }
 
     /// Binds the parameter of a `map` closure to the entry `source[index]`.
@@ -2197,10 +2119,7 @@ impl<'a> Lowerer<'a> {
                 body,
             }],
         });
-        Op::Copy(Operand::Var {
-            id: result,
-            borrowed: false,
-        })
+        Op::Copy(var_operand(result))
     }
 
     fn loop_index(&mut self) -> Ident {
@@ -2465,6 +2384,14 @@ impl<'ast> Visit<'ast> for VerbatimCheck<'_, '_> {
 }
 
 // ----- helpers over syntax -----
+
+/// An active variable as an operand, not borrowed.
+fn var_operand(id: VarId) -> Operand {
+    Operand::Var {
+        id,
+        borrowed: false,
+    }
+}
 
 /// The path of a function of the runtime's `linalg` module.
 fn linalg_path(function: &str) -> syn::Path {

@@ -42,7 +42,8 @@ use std::collections::HashSet;
 pub(crate) fn emit(model: &Model) -> TokenStream {
     let rt = rt();
     let vis = &model.func.vis;
-    let original = &model.func.sig.ident;
+    // The function whose reverse mode this is: `f`, or `f_jvp` for the tangent program.
+    let original = &model.stem;
     let this = model.original();
     let (vjp, grad) = (model.name("vjp"), model.name("grad"));
     let vjp_path = model.path("vjp");

@@ -23,9 +23,568 @@ fn babylonian(x: f64, tol: f64) -> f64 {
         t = next;
     }
 }
-::core::compile_error! {
-    "`return` inside an expression cannot be differentiated; return from a statement of its own"
+/// Forward mode of [`babylonian`]: its value and its directional derivative along the tangents (one per active parameter, in order).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
+    let _ = babylonian;
+    let c1 = 1.0;
+    let t2 = c1 + x;
+    let t2_dot = ::matcalc::__private::owned(&x_dot);
+    let c3 = 2.0;
+    let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
+    let mut t_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(&t2_dot, &c3);
+    loop {
+        let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
+        let t4_dot = ::matcalc::__private::tangent_add(
+            &::matcalc::__private::rules::arith::div_tangent_lhs(&x_dot, &t),
+            &::matcalc::__private::rules::arith::div_tangent_rhs(&x, &t, &t4, &t_dot),
+        );
+        let t5 = t + t4;
+        let t5_dot = ::matcalc::__private::tangent_add(&t_dot, &t4_dot);
+        let c6 = 2.0;
+        let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
+        let next_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(&t5_dot, &c6);
+        if (next - t).abs() < tol {
+            return (next, ::matcalc::__private::owned(&next_dot));
+        }
+        t = next;
+        t_dot = next_dot;
+    }
 }
-::core::compile_error! {
-    "an active value is assigned inside an expression; make the assignment a statement of its own"
+/// Reverse mode of [`babylonian`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
+    let _ = babylonian;
+    let x_zeros = ::matcalc::__private::zeros_of(&x);
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape0 = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let value: f64 = 'body: {
+        let c1 = 1.0;
+        let t2 = c1 + x;
+        let c3 = 2.0;
+        let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
+        let r1 = ::matcalc::__private::save(&t2);
+        let r2 = ::matcalc::__private::save(&c3);
+        let r3 = ::matcalc::__private::save(&t);
+        ctrl.push(0u32);
+        tape0.push((r1, r2, r3));
+        loop {
+            let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
+            let r4 = ::matcalc::__private::save(&x);
+            let r5 = ::matcalc::__private::save(&t);
+            let r6 = ::matcalc::__private::save(&t4);
+            let t5 = t + t4;
+            let c6 = 2.0;
+            let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
+            let r7 = ::matcalc::__private::save(&t5);
+            let r8 = ::matcalc::__private::save(&c6);
+            let r9 = ::matcalc::__private::save(&next);
+            ctrl.push(1u32);
+            tape1.push((r4, r5, r6, r7, r8, r9));
+            if (next - t).abs() < tol {
+                ctrl.push(2u32);
+                break 'body next;
+            }
+            t = next;
+            ctrl.push(3u32);
+        }
+    };
+    let pullback = move |seed: f64| -> f64 {
+        let mut x_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut t_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
+        let mut t5_bar = ::core::option::Option::None;
+        let mut next_bar = ::core::option::Option::None;
+        let mut cursor0 = tape0.len();
+        let mut cursor1 = tape1.len();
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                0u32 => {
+                    cursor0 -= 1;
+                    let (r1, r2, r3) = &tape0[cursor0];
+                    if let ::core::option::Option::Some(g) = t_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t2_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r1,
+                                r2,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc(&mut x_bar, g);
+                    }
+                }
+                1u32 => {
+                    cursor1 -= 1;
+                    let (r4, r5, r6, r7, r8, r9) = &tape1[cursor1];
+                    if let ::core::option::Option::Some(g) = next_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t5_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r7,
+                                r8,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut t4_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t4_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut x_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r4,
+                                r5,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r4,
+                                r5,
+                                r6,
+                                &g,
+                            ),
+                        );
+                    }
+                }
+                2u32 => {
+                    ::matcalc::__private::acc(
+                        &mut next_bar,
+                        ::core::clone::Clone::clone(&seed),
+                    );
+                }
+                3u32 => {
+                    if let ::core::option::Option::Some(g) = t_bar.take() {
+                        ::matcalc::__private::acc(&mut next_bar, g);
+                    }
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+        ::matcalc::__private::finish(x_bar, &x_zeros)
+    };
+    (value, pullback)
+}
+/// The gradient of [`babylonian`]: its value and the adjoints of the active parameters (a tuple when there are several).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn babylonian_grad(x: f64, tol: f64) -> (f64, f64) {
+    let (value, pullback) = babylonian_vjp(x, tol);
+    (value, pullback(1.0))
+}
+/// The Jacobian of [`babylonian`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn babylonian_jacobian(
+    x: f64,
+    tol: f64,
+) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: f64 = ::matcalc::__private::save(&x);
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &f64| babylonian_jvp(
+            ::core::clone::Clone::clone(&x),
+            ::core::clone::Clone::clone(&tol),
+            ::core::clone::Clone::clone(&(*direction)),
+        ),
+        || babylonian_vjp(
+            ::core::clone::Clone::clone(&x),
+            ::core::clone::Clone::clone(&tol),
+        ),
+    )
+}
+/// Reverse mode of [`babylonian_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn babylonian_jvp_vjp(
+    x: f64,
+    tol: f64,
+    x_dot: f64,
+) -> ((f64, f64), impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>) {
+    let _ = babylonian;
+    let x_zeros = ::matcalc::__private::zeros_of(&x);
+    let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape0 = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let value: (f64, f64) = 'body: {
+        let c1 = 1.0;
+        let t2 = c1 + x;
+        let t2_dot = x_dot;
+        let c3 = 2.0;
+        let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
+        let r1 = ::matcalc::__private::save(&t2);
+        let r2 = ::matcalc::__private::save(&c3);
+        let r3 = ::matcalc::__private::save(&t);
+        let mut t_dot = ::matcalc::__private::rules::arith::div(&t2_dot, &c3);
+        let r4 = ::matcalc::__private::save(&t2_dot);
+        let r5 = ::matcalc::__private::save(&c3);
+        let r6 = ::matcalc::__private::save(&t_dot);
+        ctrl.push(0u32);
+        tape0.push((r1, r2, r3, r4, r5, r6));
+        loop {
+            let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
+            let r7 = ::matcalc::__private::save(&x);
+            let r8 = ::matcalc::__private::save(&t);
+            let r9 = ::matcalc::__private::save(&t4);
+            let tt1 = ::matcalc::__private::rules::arith::mul(&t4, &t_dot);
+            let r10 = ::matcalc::__private::save(&t4);
+            let r11 = ::matcalc::__private::save(&t_dot);
+            let tt2 = x_dot - tt1;
+            let t4_dot = ::matcalc::__private::rules::arith::div(&tt2, &t);
+            let r12 = ::matcalc::__private::save(&tt2);
+            let r13 = ::matcalc::__private::save(&t);
+            let r14 = ::matcalc::__private::save(&t4_dot);
+            let t5 = t + t4;
+            let t5_dot = t_dot + t4_dot;
+            let c6 = 2.0;
+            let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
+            let r15 = ::matcalc::__private::save(&t5);
+            let r16 = ::matcalc::__private::save(&c6);
+            let r17 = ::matcalc::__private::save(&next);
+            let next_dot = ::matcalc::__private::rules::arith::div(&t5_dot, &c6);
+            let r18 = ::matcalc::__private::save(&t5_dot);
+            let r19 = ::matcalc::__private::save(&c6);
+            let r20 = ::matcalc::__private::save(&next_dot);
+            ctrl.push(1u32);
+            tape1
+                .push((
+                    r7,
+                    r8,
+                    r9,
+                    r10,
+                    r11,
+                    r12,
+                    r13,
+                    r14,
+                    r15,
+                    r16,
+                    r17,
+                    r18,
+                    r19,
+                    r20,
+                ));
+            if (next - t).abs() < tol {
+                ctrl.push(2u32);
+                break 'body (next, next_dot);
+            }
+            t = next;
+            t_dot = next_dot;
+            ctrl.push(3u32);
+        }
+    };
+    let pullback = move |seed: (f64, f64)| -> (f64, f64) {
+        let mut x_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut t_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
+        let mut t5_bar = ::core::option::Option::None;
+        let mut next_bar = ::core::option::Option::None;
+        let mut x_dot_bar = ::core::option::Option::None;
+        let mut t2_dot_bar = ::core::option::Option::None;
+        let mut t_dot_bar = ::core::option::Option::None;
+        let mut tt1_bar = ::core::option::Option::None;
+        let mut tt2_bar = ::core::option::Option::None;
+        let mut t4_dot_bar = ::core::option::Option::None;
+        let mut t5_dot_bar = ::core::option::Option::None;
+        let mut next_dot_bar = ::core::option::Option::None;
+        let mut cursor0 = tape0.len();
+        let mut cursor1 = tape1.len();
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                0u32 => {
+                    cursor0 -= 1;
+                    let (r1, r2, r3, r4, r5, r6) = &tape0[cursor0];
+                    if let ::core::option::Option::Some(g) = t_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t2_dot_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r4,
+                                r5,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t2_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r1,
+                                r2,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+                        ::matcalc::__private::acc(&mut x_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc(&mut x_bar, g);
+                    }
+                }
+                1u32 => {
+                    cursor1 -= 1;
+                    let (
+                        r7,
+                        r8,
+                        r9,
+                        r10,
+                        r11,
+                        r12,
+                        r13,
+                        r14,
+                        r15,
+                        r16,
+                        r17,
+                        r18,
+                        r19,
+                        r20,
+                    ) = &tape1[cursor1];
+                    if let ::core::option::Option::Some(g) = next_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t5_dot_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r18,
+                                r19,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = next_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t5_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r15,
+                                r16,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t_dot_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut t4_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut t4_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut tt2_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r12,
+                                r13,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r12,
+                                r13,
+                                r14,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = tt2_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut x_dot_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc_neg(&mut tt1_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = tt1_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t4_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r10,
+                                r11,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r10,
+                                r11,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t4_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut x_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r7,
+                                r8,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t_bar,
+                            ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r7,
+                                r8,
+                                r9,
+                                &g,
+                            ),
+                        );
+                    }
+                }
+                2u32 => {
+                    ::matcalc::__private::acc(
+                        &mut next_dot_bar,
+                        ::core::clone::Clone::clone(&seed.1),
+                    );
+                    ::matcalc::__private::acc(
+                        &mut next_bar,
+                        ::core::clone::Clone::clone(&seed.0),
+                    );
+                }
+                3u32 => {
+                    if let ::core::option::Option::Some(g) = t_dot_bar.take() {
+                        ::matcalc::__private::acc(&mut next_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t_bar.take() {
+                        ::matcalc::__private::acc(&mut next_bar, g);
+                    }
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+        (
+            ::matcalc::__private::finish(x_bar, &x_zeros),
+            ::matcalc::__private::finish(x_dot_bar, &x_dot_zeros),
+        )
+    };
+    (value, pullback)
+}
+/// The Hessian-vector product of [`babylonian`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `babylonian_jvp_vjp`, the cost of a few gradients.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn babylonian_hvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64, f64) {
+    let ((value, _), pullback) = babylonian_jvp_vjp(x, tol, x_dot);
+    let (h0, g0) = pullback((0.0, 1.0));
+    (value, g0, h0)
+}
+/// The Hessian of [`babylonian`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn babylonian_hessian(
+    x: f64,
+    tol: f64,
+) -> (f64, f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: f64 = ::matcalc::__private::save(&x);
+    ::matcalc::__private::hessian(
+        &point,
+        |direction: &f64| babylonian_hvp(
+            ::core::clone::Clone::clone(&x),
+            ::core::clone::Clone::clone(&tol),
+            ::core::clone::Clone::clone(&(*direction)),
+        ),
+    )
 }

@@ -188,3 +188,235 @@ fn cumulative_vjp(
     };
     (value, pullback)
 }
+/// The Jacobian of [`cumulative`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn cumulative_jacobian(
+    x: &[f64],
+) -> (Vec<f64>, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: ::std::vec::Vec<f64> = ::matcalc::__private::save(x);
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &::std::vec::Vec<f64>| cumulative_jvp(x, &(*direction)),
+        || cumulative_vjp(x),
+    )
+}
+/// Reverse mode of [`cumulative_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn cumulative_jvp_vjp(
+    x: &[f64],
+    x_dot: &[f64],
+) -> (
+    (Vec<f64>, Vec<f64>),
+    impl ::core::ops::Fn(
+        (Vec<f64>, Vec<f64>),
+    ) -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) + use<>,
+) {
+    let _ = cumulative;
+    let x_zeros = ::matcalc::__private::zeros_of(x);
+    let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let mut tape2 = ::std::vec::Vec::new();
+    let value: (Vec<f64>, Vec<f64>) = 'body: {
+        let mut out = Vec::with_capacity(x.len());
+        let zero1 = ::matcalc::__private::zero_like(&out);
+        let mut out_dot = zero1;
+        let mut total = 0.0;
+        let zero2 = ::matcalc::__private::zero_like(&total);
+        let mut total_dot = zero2;
+        ctrl.push(0u32);
+        for i1 in 0..x.len() {
+            let v = &x[i1];
+            let r1 = i1;
+            let v_dot = &x_dot[i1];
+            let r2 = i1;
+            let t2 = total + v;
+            let t2_dot = total_dot + v_dot;
+            total = t2;
+            total_dot = t2_dot;
+            out.push(total);
+            out_dot.push(total_dot);
+            ctrl.push(1u32);
+            tape1.push((r1, r2));
+        }
+        let c3 = 0;
+        let c4 = 0;
+        let t5 = out[c4];
+        let r3 = c4;
+        let r4 = ::matcalc::__private::zeros_of(&out);
+        let t5_dot = out_dot[c4];
+        let r5 = c4;
+        let r6 = ::matcalc::__private::zeros_of(&out_dot);
+        let c6 = 2.0;
+        let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
+        let r7 = ::matcalc::__private::save(&t5);
+        let r8 = ::matcalc::__private::save(&c6);
+        let t7_dot = ::matcalc::__private::rules::arith::mul(&t5_dot, &c6);
+        let r9 = ::matcalc::__private::save(&t5_dot);
+        let r10 = ::matcalc::__private::save(&c6);
+        out[c3] = t7;
+        let r11 = c3;
+        out_dot[c3] = t7_dot;
+        let r12 = c3;
+        ctrl.push(2u32);
+        tape2.push((r3, r4, r5, r6, r7, r8, r9, r10, r11, r12));
+        break 'body (out, out_dot);
+    };
+    let pullback = move |
+        seed: (Vec<f64>, Vec<f64>),
+    | -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
+        let mut x_bar = ::core::option::Option::None;
+        let mut out_bar = ::core::option::Option::None;
+        let mut total_bar = ::core::option::Option::None;
+        let mut v_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut t5_bar = ::core::option::Option::None;
+        let mut t7_bar = ::core::option::Option::None;
+        let mut x_dot_bar = ::core::option::Option::None;
+        let mut out_dot_bar = ::core::option::Option::None;
+        let mut total_dot_bar = ::core::option::Option::None;
+        let mut v_dot_bar = ::core::option::Option::None;
+        let mut t2_dot_bar = ::core::option::Option::None;
+        let mut t5_dot_bar = ::core::option::Option::None;
+        let mut t7_dot_bar = ::core::option::Option::None;
+        let mut cursor1 = tape1.len();
+        let mut cursor2 = tape2.len();
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                0u32 => {
+                    total_dot_bar = ::core::option::Option::None;
+                    total_bar = ::core::option::Option::None;
+                    out_dot_bar = ::core::option::Option::None;
+                    out_bar = ::core::option::Option::None;
+                }
+                1u32 => {
+                    cursor1 -= 1;
+                    let (r1, r2) = &tape1[cursor1];
+                    if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
+                        &mut out_dot_bar,
+                    ) {
+                        ::matcalc::__private::acc(&mut total_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
+                        &mut out_bar,
+                    ) {
+                        ::matcalc::__private::acc(&mut total_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = total_dot_bar.take() {
+                        ::matcalc::__private::acc(&mut t2_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = total_bar.take() {
+                        ::matcalc::__private::acc(&mut t2_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut total_dot_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut v_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut total_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut v_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = v_dot_bar.take() {
+                        ::matcalc::__private::acc_index(
+                            &mut x_dot_bar,
+                            &x_dot_zeros,
+                            *r2,
+                            g,
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = v_bar.take() {
+                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    }
+                }
+                2u32 => {
+                    cursor2 -= 1;
+                    let (r3, r4, r5, r6, r7, r8, r9, r10, r11, r12) = &tape2[cursor2];
+                    ::matcalc::__private::acc(
+                        &mut out_dot_bar,
+                        ::core::clone::Clone::clone(&seed.1),
+                    );
+                    ::matcalc::__private::acc(
+                        &mut out_bar,
+                        ::core::clone::Clone::clone(&seed.0),
+                    );
+                    if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
+                        &mut out_dot_bar,
+                        *r12,
+                    ) {
+                        ::matcalc::__private::acc(&mut t7_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
+                        &mut out_bar,
+                        *r11,
+                    ) {
+                        ::matcalc::__private::acc(&mut t7_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t5_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r9,
+                                r10,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t7_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t5_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r7,
+                                r8,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
+                        ::matcalc::__private::acc_index(&mut out_dot_bar, r6, *r5, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                        ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
+                    }
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+        (
+            ::matcalc::__private::finish(x_bar, &x_zeros),
+            ::matcalc::__private::finish(x_dot_bar, &x_dot_zeros),
+        )
+    };
+    (value, pullback)
+}

@@ -41,7 +41,7 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
         &::matcalc::__private::rules::arith::mul(&r_dot, &c),
         &::matcalc::__private::rules::arith::mul(&r, &c_dot),
     );
-    let (t4, t4_dot) = scale_jvp(r, s, r_dot, s_dot);
+    let (t4, t4_dot) = { scale_jvp(r, s, r_dot, s_dot) };
     return (
         (t3, t4),
         (::matcalc::__private::owned(&t3_dot), ::matcalc::__private::owned(&t4_dot)),
@@ -128,6 +128,298 @@ fn polar_vjp(
         (
             ::matcalc::__private::finish(r_bar, &r_zeros),
             ::matcalc::__private::finish(t_bar, &t_zeros),
+        )
+    };
+    (value, pullback)
+}
+/// The Jacobian of [`polar`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn polar_jacobian(
+    r: f64,
+    t: f64,
+) -> ((f64, f64), ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: (f64, f64) = (
+        ::matcalc::__private::save(&r),
+        ::matcalc::__private::save(&t),
+    );
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &(f64, f64)| polar_jvp(
+            ::core::clone::Clone::clone(&r),
+            ::core::clone::Clone::clone(&t),
+            ::core::clone::Clone::clone(&direction.0),
+            ::core::clone::Clone::clone(&direction.1),
+        ),
+        || polar_vjp(::core::clone::Clone::clone(&r), ::core::clone::Clone::clone(&t)),
+    )
+}
+/// Reverse mode of [`polar_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn polar_jvp_vjp(
+    r: f64,
+    t: f64,
+    r_dot: f64,
+    t_dot: f64,
+) -> (
+    ((f64, f64), (f64, f64)),
+    impl ::core::ops::Fn(((f64, f64), (f64, f64))) -> (f64, f64, f64, f64) + use<>,
+) {
+    let _ = polar;
+    let r_zeros = ::matcalc::__private::zeros_of(&r);
+    let t_zeros = ::matcalc::__private::zeros_of(&t);
+    let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
+    let t_dot_zeros = ::matcalc::__private::zeros_of(&t_dot);
+    let tape0;
+    let value: ((f64, f64), (f64, f64)) = 'body: {
+        let t1 = (t).cos();
+        let r1 = ::matcalc::__private::scalar::cos(t, t1);
+        let (out2, pullback2) = ::matcalc::__private::scalar::cos_vjp(t, t1);
+        let tt1 = out2;
+        let r3 = pullback2;
+        let tt2 = ::matcalc::__private::rules::arith::mul(&tt1, &t_dot);
+        let r4 = ::matcalc::__private::save(&tt1);
+        let r5 = ::matcalc::__private::save(&t_dot);
+        let t1_dot = tt2;
+        let t2 = (t).sin();
+        let r6 = ::matcalc::__private::scalar::sin(t, t2);
+        let (out7, pullback7) = ::matcalc::__private::scalar::sin_vjp(t, t2);
+        let tt3 = out7;
+        let r8 = pullback7;
+        let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &t_dot);
+        let r9 = ::matcalc::__private::save(&tt3);
+        let r10 = ::matcalc::__private::save(&t_dot);
+        let t2_dot = tt4;
+        let c = t1;
+        let c_dot = t1_dot;
+        let s = t2;
+        let s_dot = t2_dot;
+        let t3 = ::matcalc::__private::rules::arith::mul(&r, &c);
+        let r11 = ::matcalc::__private::save(&r);
+        let r12 = ::matcalc::__private::save(&c);
+        let tt5 = ::matcalc::__private::rules::arith::mul(&r_dot, &c);
+        let r13 = ::matcalc::__private::save(&r_dot);
+        let r14 = ::matcalc::__private::save(&c);
+        let tt6 = ::matcalc::__private::rules::arith::mul(&r, &c_dot);
+        let r15 = ::matcalc::__private::save(&r);
+        let r16 = ::matcalc::__private::save(&c_dot);
+        let t3_dot = tt5 + tt6;
+        let ((tt7, tt8), pullback17) = scale_jvp_vjp(r, s, r_dot, s_dot);
+        let r17 = pullback17;
+        let r18 = ::matcalc::__private::zeros_of(&tt7);
+        let r19 = ::matcalc::__private::zeros_of(&tt8);
+        let t4 = tt7;
+        let t4_dot = tt8;
+        tape0 = (
+            r1,
+            r3,
+            r4,
+            r5,
+            r6,
+            r8,
+            r9,
+            r10,
+            r11,
+            r12,
+            r13,
+            r14,
+            r15,
+            r16,
+            r17,
+            r18,
+            r19,
+        );
+        break 'body ((t3, t4), (t3_dot, t4_dot));
+    };
+    let pullback = move |seed: ((f64, f64), (f64, f64))| -> (f64, f64, f64, f64) {
+        let mut r_bar = ::core::option::Option::None;
+        let mut t_bar = ::core::option::Option::None;
+        let mut t1_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut c_bar = ::core::option::Option::None;
+        let mut s_bar = ::core::option::Option::None;
+        let mut t3_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
+        let mut r_dot_bar = ::core::option::Option::None;
+        let mut t_dot_bar = ::core::option::Option::None;
+        let mut tt1_bar = ::core::option::Option::None;
+        let mut tt2_bar = ::core::option::Option::None;
+        let mut t1_dot_bar = ::core::option::Option::None;
+        let mut tt3_bar = ::core::option::Option::None;
+        let mut tt4_bar = ::core::option::Option::None;
+        let mut t2_dot_bar = ::core::option::Option::None;
+        let mut c_dot_bar = ::core::option::Option::None;
+        let mut s_dot_bar = ::core::option::Option::None;
+        let mut tt5_bar = ::core::option::Option::None;
+        let mut tt6_bar = ::core::option::Option::None;
+        let mut t3_dot_bar = ::core::option::Option::None;
+        let mut tt7_bar = ::core::option::Option::None;
+        let mut tt8_bar = ::core::option::Option::None;
+        let mut t4_dot_bar = ::core::option::Option::None;
+        let (
+            r1,
+            r3,
+            r4,
+            r5,
+            r6,
+            r8,
+            r9,
+            r10,
+            r11,
+            r12,
+            r13,
+            r14,
+            r15,
+            r16,
+            r17,
+            r18,
+            r19,
+        ) = &tape0;
+        ::matcalc::__private::acc(
+            &mut t4_dot_bar,
+            ::core::clone::Clone::clone(&seed.1.1),
+        );
+        ::matcalc::__private::acc(
+            &mut t3_dot_bar,
+            ::core::clone::Clone::clone(&seed.1.0),
+        );
+        ::matcalc::__private::acc(&mut t4_bar, ::core::clone::Clone::clone(&seed.0.1));
+        ::matcalc::__private::acc(&mut t3_bar, ::core::clone::Clone::clone(&seed.0.0));
+        if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
+            ::matcalc::__private::acc(&mut tt8_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = t4_bar.take() {
+            ::matcalc::__private::acc(&mut tt7_bar, g);
+        }
+        if tt7_bar.is_some() || tt8_bar.is_some() {
+            let adjoints = r17((
+                ::matcalc::__private::finish(tt7_bar.take(), r18),
+                ::matcalc::__private::finish(tt8_bar.take(), r19),
+            ));
+            let (g0, g1, g2, g3) = adjoints;
+            ::matcalc::__private::acc(&mut r_bar, g0);
+            ::matcalc::__private::acc(&mut s_bar, g1);
+            ::matcalc::__private::acc(&mut r_dot_bar, g2);
+            ::matcalc::__private::acc(&mut s_dot_bar, g3);
+        }
+        if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
+            ::matcalc::__private::acc(&mut tt5_bar, ::core::clone::Clone::clone(&g));
+            ::matcalc::__private::acc(&mut tt6_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = tt6_bar.take() {
+            ::matcalc::__private::acc(
+                &mut r_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r15, r16, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut c_dot_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r15, r16, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = tt5_bar.take() {
+            ::matcalc::__private::acc(
+                &mut r_dot_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r13, r14, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut c_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r14, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = t3_bar.take() {
+            ::matcalc::__private::acc(
+                &mut r_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r11, r12, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut c_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r11, r12, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = s_dot_bar.take() {
+            ::matcalc::__private::acc(&mut t2_dot_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = s_bar.take() {
+            ::matcalc::__private::acc(&mut t2_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = c_dot_bar.take() {
+            ::matcalc::__private::acc(&mut t1_dot_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = c_bar.take() {
+            ::matcalc::__private::acc(&mut t1_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+            ::matcalc::__private::acc(&mut tt4_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = tt4_bar.take() {
+            ::matcalc::__private::acc(
+                &mut tt3_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r9, r10, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut t_dot_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r9, r10, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = tt3_bar.take() {
+            let (g0, g1) = r8(g);
+            ::matcalc::__private::acc(&mut t_bar, g0);
+            ::matcalc::__private::acc(&mut t2_bar, g1);
+        }
+        if let ::core::option::Option::Some(g) = t2_bar.take() {
+            ::matcalc::__private::acc(&mut t_bar, *r6 * g);
+        }
+        if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
+            ::matcalc::__private::acc(&mut tt2_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = tt2_bar.take() {
+            ::matcalc::__private::acc(
+                &mut tt1_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r4, r5, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut t_dot_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r4, r5, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = tt1_bar.take() {
+            let (g0, g1) = r3(g);
+            ::matcalc::__private::acc(&mut t_bar, g0);
+            ::matcalc::__private::acc(&mut t1_bar, g1);
+        }
+        if let ::core::option::Option::Some(g) = t1_bar.take() {
+            ::matcalc::__private::acc(&mut t_bar, *r1 * g);
+        }
+        (
+            ::matcalc::__private::finish(r_bar, &r_zeros),
+            ::matcalc::__private::finish(t_bar, &t_zeros),
+            ::matcalc::__private::finish(r_dot_bar, &r_dot_zeros),
+            ::matcalc::__private::finish(t_dot_bar, &t_dot_zeros),
         )
     };
     (value, pullback)

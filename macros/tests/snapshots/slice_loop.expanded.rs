@@ -182,3 +182,303 @@ fn g_grad(x: &[f64], n: usize) -> (f64, ::std::vec::Vec<f64>) {
     let (value, pullback) = g_vjp(x, n);
     (value, pullback(1.0))
 }
+/// The Jacobian of [`g`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn g_jacobian(
+    x: &[f64],
+    n: usize,
+) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: ::std::vec::Vec<f64> = ::matcalc::__private::save(x);
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &::std::vec::Vec<f64>| g_jvp(
+            x,
+            ::core::clone::Clone::clone(&n),
+            &(*direction),
+        ),
+        || g_vjp(x, ::core::clone::Clone::clone(&n)),
+    )
+}
+/// Reverse mode of [`g_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn g_jvp_vjp(
+    x: &[f64],
+    n: usize,
+    x_dot: &[f64],
+) -> (
+    (f64, f64),
+    impl ::core::ops::Fn(
+        (f64, f64),
+    ) -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) + use<>,
+) {
+    let _ = g;
+    let x_zeros = ::matcalc::__private::zeros_of(x);
+    let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let value: (f64, f64) = 'body: {
+        let mut s = 0.0;
+        let zero1 = ::matcalc::__private::zero_like(&s);
+        let mut s_dot = zero1;
+        ctrl.push(0u32);
+        for i in 0..n {
+            let c1 = i;
+            let t2 = x[c1];
+            let r1 = c1;
+            let t2_dot = x_dot[c1];
+            let r2 = c1;
+            let c3 = i;
+            let t4 = x[c3];
+            let r3 = c3;
+            let t4_dot = x_dot[c3];
+            let r4 = c3;
+            let t5 = ::matcalc::__private::rules::arith::mul(&t2, &t4);
+            let r5 = ::matcalc::__private::save(&t2);
+            let r6 = ::matcalc::__private::save(&t4);
+            let tt2 = ::matcalc::__private::rules::arith::mul(&t2_dot, &t4);
+            let r7 = ::matcalc::__private::save(&t2_dot);
+            let r8 = ::matcalc::__private::save(&t4);
+            let tt3 = ::matcalc::__private::rules::arith::mul(&t2, &t4_dot);
+            let r9 = ::matcalc::__private::save(&t2);
+            let r10 = ::matcalc::__private::save(&t4_dot);
+            let t5_dot = tt2 + tt3;
+            let t6 = s + t5;
+            let t6_dot = s_dot + t5_dot;
+            s = t6;
+            s_dot = t6_dot;
+            ctrl.push(1u32);
+            tape1.push((r1, r2, r3, r4, r5, r6, r7, r8, r9, r10));
+        }
+        ctrl.push(2u32);
+        break 'body (s, s_dot);
+    };
+    let pullback = move |
+        seed: (f64, f64),
+    | -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
+        let mut x_bar = ::core::option::Option::None;
+        let mut s_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
+        let mut t5_bar = ::core::option::Option::None;
+        let mut t6_bar = ::core::option::Option::None;
+        let mut x_dot_bar = ::core::option::Option::None;
+        let mut s_dot_bar = ::core::option::Option::None;
+        let mut t2_dot_bar = ::core::option::Option::None;
+        let mut t4_dot_bar = ::core::option::Option::None;
+        let mut tt2_bar = ::core::option::Option::None;
+        let mut tt3_bar = ::core::option::Option::None;
+        let mut t5_dot_bar = ::core::option::Option::None;
+        let mut t6_dot_bar = ::core::option::Option::None;
+        let mut cursor1 = tape1.len();
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                0u32 => {
+                    s_dot_bar = ::core::option::Option::None;
+                    s_bar = ::core::option::Option::None;
+                }
+                1u32 => {
+                    cursor1 -= 1;
+                    let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10) = &tape1[cursor1];
+                    if let ::core::option::Option::Some(g) = s_dot_bar.take() {
+                        ::matcalc::__private::acc(&mut t6_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = s_bar.take() {
+                        ::matcalc::__private::acc(&mut t6_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t6_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut s_dot_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut t5_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t6_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut s_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut t5_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut tt2_bar,
+                            ::core::clone::Clone::clone(&g),
+                        );
+                        ::matcalc::__private::acc(&mut tt3_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = tt3_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t2_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r9,
+                                r10,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t4_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r9,
+                                r10,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = tt2_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t2_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r7,
+                                r8,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t4_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r7,
+                                r8,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t2_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r5,
+                                r6,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t4_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r5,
+                                r6,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
+                        ::matcalc::__private::acc_index(
+                            &mut x_dot_bar,
+                            &x_dot_zeros,
+                            *r4,
+                            g,
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t4_bar.take() {
+                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r3, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+                        ::matcalc::__private::acc_index(
+                            &mut x_dot_bar,
+                            &x_dot_zeros,
+                            *r2,
+                            g,
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    }
+                }
+                2u32 => {
+                    ::matcalc::__private::acc(
+                        &mut s_dot_bar,
+                        ::core::clone::Clone::clone(&seed.1),
+                    );
+                    ::matcalc::__private::acc(
+                        &mut s_bar,
+                        ::core::clone::Clone::clone(&seed.0),
+                    );
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+        (
+            ::matcalc::__private::finish(x_bar, &x_zeros),
+            ::matcalc::__private::finish(x_dot_bar, &x_dot_zeros),
+        )
+    };
+    (value, pullback)
+}
+/// The Hessian-vector product of [`g`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `g_jvp_vjp`, the cost of a few gradients.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn g_hvp(
+    x: &[f64],
+    n: usize,
+    x_dot: &[f64],
+) -> (f64, ::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
+    let ((value, _), pullback) = g_jvp_vjp(x, n, x_dot);
+    let (h0, g0) = pullback((0.0, 1.0));
+    (value, g0, h0)
+}
+/// The Hessian of [`g`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn g_hessian(
+    x: &[f64],
+    n: usize,
+) -> (f64, ::std::vec::Vec<f64>, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: ::std::vec::Vec<f64> = ::matcalc::__private::save(x);
+    ::matcalc::__private::hessian(
+        &point,
+        |direction: &::std::vec::Vec<f64>| g_hvp(
+            x,
+            ::core::clone::Clone::clone(&n),
+            &(*direction),
+        ),
+    )
+}

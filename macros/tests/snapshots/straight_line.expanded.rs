@@ -108,3 +108,217 @@ fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let (value, pullback) = f_vjp(x, y);
     (value, pullback(1.0))
 }
+/// The Jacobian of [`f`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn f_jacobian(x: f64, y: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: (f64, f64) = (
+        ::matcalc::__private::save(&x),
+        ::matcalc::__private::save(&y),
+    );
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &(f64, f64)| f_jvp(
+            ::core::clone::Clone::clone(&x),
+            ::core::clone::Clone::clone(&y),
+            ::core::clone::Clone::clone(&direction.0),
+            ::core::clone::Clone::clone(&direction.1),
+        ),
+        || f_vjp(::core::clone::Clone::clone(&x), ::core::clone::Clone::clone(&y)),
+    )
+}
+/// Reverse mode of [`f_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn f_jvp_vjp(
+    x: f64,
+    y: f64,
+    x_dot: f64,
+    y_dot: f64,
+) -> ((f64, f64), impl ::core::ops::Fn((f64, f64)) -> (f64, f64, f64, f64) + use<>) {
+    let _ = f;
+    let x_zeros = ::matcalc::__private::zeros_of(&x);
+    let y_zeros = ::matcalc::__private::zeros_of(&y);
+    let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
+    let y_dot_zeros = ::matcalc::__private::zeros_of(&y_dot);
+    let tape0;
+    let value: (f64, f64) = 'body: {
+        let t1 = (y).sin();
+        let r1 = ::matcalc::__private::scalar::sin(y, t1);
+        let (out2, pullback2) = ::matcalc::__private::scalar::sin_vjp(y, t1);
+        let tt1 = out2;
+        let r3 = pullback2;
+        let tt2 = ::matcalc::__private::rules::arith::mul(&tt1, &y_dot);
+        let r4 = ::matcalc::__private::save(&tt1);
+        let r5 = ::matcalc::__private::save(&y_dot);
+        let t1_dot = tt2;
+        let t2 = ::matcalc::__private::rules::arith::mul(&x, &t1);
+        let r6 = ::matcalc::__private::save(&x);
+        let r7 = ::matcalc::__private::save(&t1);
+        let tt3 = ::matcalc::__private::rules::arith::mul(&x_dot, &t1);
+        let r8 = ::matcalc::__private::save(&x_dot);
+        let r9 = ::matcalc::__private::save(&t1);
+        let tt4 = ::matcalc::__private::rules::arith::mul(&x, &t1_dot);
+        let r10 = ::matcalc::__private::save(&x);
+        let r11 = ::matcalc::__private::save(&t1_dot);
+        let t2_dot = tt3 + tt4;
+        tape0 = (r1, r3, r4, r5, r6, r7, r8, r9, r10, r11);
+        break 'body (t2, t2_dot);
+    };
+    let pullback = move |seed: (f64, f64)| -> (f64, f64, f64, f64) {
+        let mut x_bar = ::core::option::Option::None;
+        let mut y_bar = ::core::option::Option::None;
+        let mut t1_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut x_dot_bar = ::core::option::Option::None;
+        let mut y_dot_bar = ::core::option::Option::None;
+        let mut tt1_bar = ::core::option::Option::None;
+        let mut tt2_bar = ::core::option::Option::None;
+        let mut t1_dot_bar = ::core::option::Option::None;
+        let mut tt3_bar = ::core::option::Option::None;
+        let mut tt4_bar = ::core::option::Option::None;
+        let mut t2_dot_bar = ::core::option::Option::None;
+        let (r1, r3, r4, r5, r6, r7, r8, r9, r10, r11) = &tape0;
+        ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
+        ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
+        if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+            ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
+            ::matcalc::__private::acc(&mut tt4_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = tt4_bar.take() {
+            ::matcalc::__private::acc(
+                &mut x_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r10, r11, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut t1_dot_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r11, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = tt3_bar.take() {
+            ::matcalc::__private::acc(
+                &mut x_dot_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r8, r9, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut t1_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r8, r9, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = t2_bar.take() {
+            ::matcalc::__private::acc(
+                &mut x_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r6, r7, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut t1_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r7, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
+            ::matcalc::__private::acc(&mut tt2_bar, g);
+        }
+        if let ::core::option::Option::Some(g) = tt2_bar.take() {
+            ::matcalc::__private::acc(
+                &mut tt1_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r4, r5, &g),
+            );
+            ::matcalc::__private::acc(
+                &mut y_dot_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r4, r5, &g),
+            );
+        }
+        if let ::core::option::Option::Some(g) = tt1_bar.take() {
+            let (g0, g1) = r3(g);
+            ::matcalc::__private::acc(&mut y_bar, g0);
+            ::matcalc::__private::acc(&mut t1_bar, g1);
+        }
+        if let ::core::option::Option::Some(g) = t1_bar.take() {
+            ::matcalc::__private::acc(&mut y_bar, *r1 * g);
+        }
+        (
+            ::matcalc::__private::finish(x_bar, &x_zeros),
+            ::matcalc::__private::finish(y_bar, &y_zeros),
+            ::matcalc::__private::finish(x_dot_bar, &x_dot_zeros),
+            ::matcalc::__private::finish(y_dot_bar, &y_dot_zeros),
+        )
+    };
+    (value, pullback)
+}
+/// The Hessian-vector product of [`f`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `f_jvp_vjp`, the cost of a few gradients.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn f_hvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, (f64, f64), (f64, f64)) {
+    let ((value, _), pullback) = f_jvp_vjp(x, y, x_dot, y_dot);
+    let (h0, h1, g0, g1) = pullback((0.0, 1.0));
+    (value, (g0, g1), (h0, h1))
+}
+/// The Hessian of [`f`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn f_hessian(
+    x: f64,
+    y: f64,
+) -> (f64, (f64, f64), ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: (f64, f64) = (
+        ::matcalc::__private::save(&x),
+        ::matcalc::__private::save(&y),
+    );
+    ::matcalc::__private::hessian(
+        &point,
+        |direction: &(f64, f64)| f_hvp(
+            ::core::clone::Clone::clone(&x),
+            ::core::clone::Clone::clone(&y),
+            ::core::clone::Clone::clone(&direction.0),
+            ::core::clone::Clone::clone(&direction.1),
+        ),
+    )
+}
