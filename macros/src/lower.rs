@@ -182,6 +182,18 @@ impl<'a> Lowerer<'a> {
         ident
     }
 
+    /// An index: an inactive variable named directly is used as it is (the reverse sweep then
+    /// keeps one copy of it however often it indexes), anything else is bound to a temporary.
+    fn index(&mut self, e: &Expr, out: &mut Block) -> Ident {
+        if let Expr::Path(p) = strip_parens(e)
+            && let Some(id) = p.path.get_ident()
+            && self.lookup(&unraw(id)).is_some_and(|b| b.var.is_none() && b.record.is_none())
+        {
+            return id.clone();
+        }
+        self.const_temp(e, out)
+    }
+
     fn new_binding(&mut self) -> usize {
         self.next_binding += 1;
         self.next_binding - 1
@@ -970,7 +982,7 @@ impl<'a> Lowerer<'a> {
                     return;
                 };
                 self.check_verbatim(&|v| v.visit_expr(&ix.index));
-                let index = self.const_temp(&ix.index, out);
+                let index = self.index(&ix.index, out);
                 let read = Op::Read {
                     buf,
                     index: index.clone(),
@@ -1473,7 +1485,7 @@ impl<'a> Lowerer<'a> {
                     return Op::Const(TokenStream::new());
                 }
                 self.check_verbatim(&|v| v.visit_expr(&ix.index));
-                let index = self.const_temp(&ix.index, out);
+                let index = self.index(&ix.index, out);
                 Op::Read {
                     buf,
                     index,

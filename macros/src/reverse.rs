@@ -87,10 +87,17 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     declared.extend(live.iter().copied().filter(|v| !model.vars[*v].param));
     declared.sort_unstable();
     declared.dedup();
-    let bars = declared.iter().map(|v| {
-        let b = model.bar(*v);
-        quote!(let mut #b = ::core::option::Option::None;)
-    });
+    // An adjoint that only one segment's reverse reads and writes starts at zero in that
+    // segment, so it is declared there: within straight-line code the optimizer then knows
+    // whether it holds a value, and the `Option` costs nothing.
+    let local = segment_locals(model, &declared, &sweep.segments, straight);
+    let bars = declared
+        .iter()
+        .filter(|v| !local.iter().any(|l| l.contains(v)))
+        .map(|v| {
+            let b = model.bar(*v);
+            quote!(let mut #b = ::core::option::Option::None;)
+        });
     let finished: Vec<TokenStream> = model
         .active_params()
         .map(|(_, v)| {
@@ -133,14 +140,18 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 let (tape, cursor) = (tape_name(s.id), cursor_name(s.id));
                 quote!(let mut #cursor = #tape.len();)
             });
-        let arms = sweep.segments.iter().map(|s| {
+        let arms = sweep.segments.iter().zip(&local).map(|(s, local)| {
             let id = s.id;
             let steps = s.backward.iter().rev();
             let fetch = (!s.residuals.is_empty()).then(|| {
                 let (tape, cursor, residuals) = (tape_name(id), cursor_name(id), &s.residuals);
                 quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
             });
-            quote!(#id => { #fetch #(#steps)* })
+            let bars = local.iter().map(|v| {
+                let b = model.bar(*v);
+                quote!(let mut #b = ::core::option::Option::None;)
+            });
+            quote!(#id => { #fetch #(#bars)* #(#steps)* })
         });
         let segment = hygienic("segment");
         (
@@ -193,6 +204,55 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             (#value, #pullback(1.0))
         }
     }
+}
+
+/// For each segment, the adjoints that no other segment touches (parameters excepted): those can
+/// be declared inside the segment's reverse. With a single straight segment, none need moving.
+fn segment_locals(
+    model: &Model,
+    declared: &[VarId],
+    segments: &[Segment],
+    straight: bool,
+) -> Vec<Vec<VarId>> {
+    if straight {
+        return vec![Vec::new(); segments.len()];
+    }
+    let by_name: std::collections::HashMap<String, VarId> = declared
+        .iter()
+        .filter(|v| !model.vars[**v].param)
+        .map(|v| (model.bar(*v).to_string(), *v))
+        .collect();
+    fn names(tokens: TokenStream, out: &mut HashSet<String>) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let touched: Vec<HashSet<VarId>> = segments
+        .iter()
+        .map(|s| {
+            let mut seen = HashSet::new();
+            s.backward.iter().for_each(|b| names(b.clone(), &mut seen));
+            seen.iter().filter_map(|n| by_name.get(n).copied()).collect()
+        })
+        .collect();
+    touched
+        .iter()
+        .map(|mine| {
+            let mut local: Vec<VarId> = mine
+                .iter()
+                .copied()
+                .filter(|v| touched.iter().filter(|t| t.contains(v)).count() == 1)
+                .collect();
+            local.sort_unstable();
+            local
+        })
+        .collect()
 }
 
 fn body_label() -> syn::Lifetime {
@@ -273,6 +333,9 @@ fn mutated(m: &Model) -> HashSet<VarId> {
 #[derive(Default)]
 struct Open {
     residuals: Vec<Ident>,
+    /// Residuals already kept in this segment, by the expression they keep: a value read twice
+    /// with nothing written in between is kept once.
+    kept: Vec<(String, Ident)>,
     /// The reverse of each statement, in forward order.
     backward: Vec<TokenStream>,
 }
@@ -410,10 +473,15 @@ impl Reverse<'_> {
         open: &mut Open,
         code: &mut Vec<TokenStream>,
     ) -> Ident {
+        let key = value.to_string();
+        if let Some((_, r)) = open.kept.iter().find(|(k, _)| *k == key) {
+            return r.clone();
+        }
         self.next_residual += 1;
         let r = hygienic(&format!("r{}", self.next_residual));
         code.push(quote!(let #r = #value;));
         open.residuals.push(r.clone());
+        open.kept.push((key, r.clone()));
         r
     }
 
@@ -435,6 +503,20 @@ impl Reverse<'_> {
         let rt = rt();
         let m = self.m;
         let mut code = Vec::new();
+        // What this statement writes invalidates the residuals kept of it (after the fact: a
+        // statement's own residuals are of values before its assignment).
+        let written: Vec<String> = match s {
+            Stmt::Verbatim(_) => {
+                // Inactive code may change any inactive value an index reads.
+                open.kept.clear();
+                Vec::new()
+            }
+            Stmt::Let { var, .. } | Stmt::Assign { var, .. } => vec![m.primal(*var).to_string()],
+            Stmt::LetTuple { vars, .. } => vars.iter().map(|v| m.primal(*v).to_string()).collect(),
+            Stmt::Write { buf, .. } | Stmt::Push { buf, .. } => vec![m.primal(*buf).to_string()],
+            Stmt::WriteField { base, .. } => vec![m.primal(*base).to_string()],
+            _ => Vec::new(),
+        };
         match s {
             Stmt::Verbatim(tokens) => code.push(tokens.clone()),
             Stmt::Let {
@@ -580,6 +662,10 @@ impl Reverse<'_> {
             }
             other => unreachable!("control statement {}", other.is_control()),
         }
+        open.kept.retain(|(key, _)| {
+            !key.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| written.iter().any(|w| w == word))
+        });
         quote!(#(#code)*)
     }
 

@@ -118,10 +118,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
     };
     let pullback = move |seed: f64| -> f64 {
         let mut x_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
         let mut t_bar = ::core::option::Option::None;
-        let mut t4_bar = ::core::option::Option::None;
-        let mut t5_bar = ::core::option::Option::None;
         let mut next_bar = ::core::option::Option::None;
         let mut cursor0 = tape0.len();
         let mut cursor1 = tape1.len();
@@ -130,6 +127,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 0u32 => {
                     cursor0 -= 1;
                     let (r1, r2, r3) = &tape0[cursor0];
+                    let mut t2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
@@ -147,6 +145,8 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 1u32 => {
                     cursor1 -= 1;
                     let (r4, r5, r6, r7, r8, r9) = &tape1[cursor1];
+                    let mut t4_bar = ::core::option::Option::None;
+                    let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
@@ -291,52 +291,33 @@ fn babylonian_jvp_vjp(
         let r3 = ::matcalc::__private::save(&t);
         let mut t_dot = ::matcalc::__private::rules::arith::div(&t2_dot, &c3);
         let r4 = ::matcalc::__private::save(&t2_dot);
-        let r5 = ::matcalc::__private::save(&c3);
-        let r6 = ::matcalc::__private::save(&t_dot);
+        let r5 = ::matcalc::__private::save(&t_dot);
         ctrl.push(0u32);
-        tape0.push((r1, r2, r3, r4, r5, r6));
+        tape0.push((r1, r2, r3, r4, r5));
         loop {
             let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
-            let r7 = ::matcalc::__private::save(&x);
-            let r8 = ::matcalc::__private::save(&t);
-            let r9 = ::matcalc::__private::save(&t4);
+            let r6 = ::matcalc::__private::save(&x);
+            let r7 = ::matcalc::__private::save(&t);
+            let r8 = ::matcalc::__private::save(&t4);
             let tt1 = ::matcalc::__private::rules::arith::mul(&t4, &t_dot);
-            let r10 = ::matcalc::__private::save(&t4);
-            let r11 = ::matcalc::__private::save(&t_dot);
+            let r9 = ::matcalc::__private::save(&t4);
+            let r10 = ::matcalc::__private::save(&t_dot);
             let tt2 = x_dot - tt1;
             let t4_dot = ::matcalc::__private::rules::arith::div(&tt2, &t);
-            let r12 = ::matcalc::__private::save(&tt2);
-            let r13 = ::matcalc::__private::save(&t);
-            let r14 = ::matcalc::__private::save(&t4_dot);
+            let r11 = ::matcalc::__private::save(&tt2);
+            let r12 = ::matcalc::__private::save(&t4_dot);
             let t5 = t + t4;
             let t5_dot = t_dot + t4_dot;
             let c6 = 2.0;
             let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
-            let r15 = ::matcalc::__private::save(&t5);
-            let r16 = ::matcalc::__private::save(&c6);
-            let r17 = ::matcalc::__private::save(&next);
+            let r13 = ::matcalc::__private::save(&t5);
+            let r14 = ::matcalc::__private::save(&c6);
+            let r15 = ::matcalc::__private::save(&next);
             let next_dot = ::matcalc::__private::rules::arith::div(&t5_dot, &c6);
-            let r18 = ::matcalc::__private::save(&t5_dot);
-            let r19 = ::matcalc::__private::save(&c6);
-            let r20 = ::matcalc::__private::save(&next_dot);
+            let r16 = ::matcalc::__private::save(&t5_dot);
+            let r17 = ::matcalc::__private::save(&next_dot);
             ctrl.push(1u32);
-            tape1
-                .push((
-                    r7,
-                    r8,
-                    r9,
-                    r10,
-                    r11,
-                    r12,
-                    r13,
-                    r14,
-                    r15,
-                    r16,
-                    r17,
-                    r18,
-                    r19,
-                    r20,
-                ));
+            tape1.push((r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17));
             if (next - t).abs() < tol {
                 ctrl.push(2u32);
                 break 'body (next, next_dot);
@@ -348,18 +329,10 @@ fn babylonian_jvp_vjp(
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
         let mut x_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
         let mut t_bar = ::core::option::Option::None;
-        let mut t4_bar = ::core::option::Option::None;
-        let mut t5_bar = ::core::option::Option::None;
         let mut next_bar = ::core::option::Option::None;
         let mut x_dot_bar = ::core::option::Option::None;
-        let mut t2_dot_bar = ::core::option::Option::None;
         let mut t_dot_bar = ::core::option::Option::None;
-        let mut tt1_bar = ::core::option::Option::None;
-        let mut tt2_bar = ::core::option::Option::None;
-        let mut t4_dot_bar = ::core::option::Option::None;
-        let mut t5_dot_bar = ::core::option::Option::None;
         let mut next_dot_bar = ::core::option::Option::None;
         let mut cursor0 = tape0.len();
         let mut cursor1 = tape1.len();
@@ -367,13 +340,15 @@ fn babylonian_jvp_vjp(
             match *segment {
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2, r3, r4, r5, r6) = &tape0[cursor0];
+                    let (r1, r2, r3, r4, r5) = &tape0[cursor0];
+                    let mut t2_bar = ::core::option::Option::None;
+                    let mut t2_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_dot_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
                                 r4,
-                                r5,
+                                r2,
                                 &g,
                             ),
                         );
@@ -397,28 +372,19 @@ fn babylonian_jvp_vjp(
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (
-                        r7,
-                        r8,
-                        r9,
-                        r10,
-                        r11,
-                        r12,
-                        r13,
-                        r14,
-                        r15,
-                        r16,
-                        r17,
-                        r18,
-                        r19,
-                        r20,
-                    ) = &tape1[cursor1];
+                    let (r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17) = &tape1[cursor1];
+                    let mut t4_bar = ::core::option::Option::None;
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut tt1_bar = ::core::option::Option::None;
+                    let mut tt2_bar = ::core::option::Option::None;
+                    let mut t4_dot_bar = ::core::option::Option::None;
+                    let mut t5_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r18,
-                                r19,
+                                r16,
+                                r14,
                                 &g,
                             ),
                         );
@@ -427,8 +393,8 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r15,
-                                r16,
+                                r13,
+                                r14,
                                 &g,
                             ),
                         );
@@ -451,17 +417,17 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r12,
-                                r13,
+                                r11,
+                                r7,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r11,
+                                r7,
                                 r12,
-                                r13,
-                                r14,
                                 &g,
                             ),
                         );
@@ -477,16 +443,16 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t4_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r9,
                                 r10,
-                                r11,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r9,
                                 r10,
-                                r11,
                                 &g,
                             ),
                         );
@@ -495,17 +461,17 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut x_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r6,
                                 r7,
-                                r8,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r6,
                                 r7,
                                 r8,
-                                r9,
                                 &g,
                             ),
                         );

@@ -120,10 +120,6 @@ fn cumulative_vjp(
         let mut x_bar = ::core::option::Option::None;
         let mut out_bar = ::core::option::Option::None;
         let mut total_bar = ::core::option::Option::None;
-        let mut v_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
-        let mut t5_bar = ::core::option::Option::None;
-        let mut t7_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
@@ -135,6 +131,8 @@ fn cumulative_vjp(
                 1u32 => {
                     cursor1 -= 1;
                     let (r1,) = &tape1[cursor1];
+                    let mut v_bar = ::core::option::Option::None;
+                    let mut t2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
                         &mut out_bar,
                     ) {
@@ -157,6 +155,8 @@ fn cumulative_vjp(
                 2u32 => {
                     cursor2 -= 1;
                     let (r2, r3, r4, r5, r6) = &tape2[cursor2];
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut t7_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
                         &mut out_bar,
                         ::core::clone::Clone::clone(&seed),
@@ -255,7 +255,6 @@ fn cumulative_jvp_vjp(
             let v = &x[i1];
             let r1 = i1;
             let v_dot = &x_dot[i1];
-            let r2 = i1;
             let t2 = total + v;
             let t2_dot = total_dot + v_dot;
             total = t2;
@@ -263,29 +262,26 @@ fn cumulative_jvp_vjp(
             out.push(total);
             out_dot.push(total_dot);
             ctrl.push(1u32);
-            tape1.push((r1, r2));
+            tape1.push((r1,));
         }
         let c3 = 0;
         let c4 = 0;
         let t5 = out[c4];
-        let r3 = c4;
-        let r4 = ::matcalc::__private::zeros_of(&out);
+        let r2 = c4;
+        let r3 = ::matcalc::__private::zeros_of(&out);
         let t5_dot = out_dot[c4];
-        let r5 = c4;
-        let r6 = ::matcalc::__private::zeros_of(&out_dot);
+        let r4 = ::matcalc::__private::zeros_of(&out_dot);
         let c6 = 2.0;
         let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
-        let r7 = ::matcalc::__private::save(&t5);
-        let r8 = ::matcalc::__private::save(&c6);
+        let r5 = ::matcalc::__private::save(&t5);
+        let r6 = ::matcalc::__private::save(&c6);
         let t7_dot = ::matcalc::__private::rules::arith::mul(&t5_dot, &c6);
-        let r9 = ::matcalc::__private::save(&t5_dot);
-        let r10 = ::matcalc::__private::save(&c6);
+        let r7 = ::matcalc::__private::save(&t5_dot);
         out[c3] = t7;
-        let r11 = c3;
+        let r8 = c3;
         out_dot[c3] = t7_dot;
-        let r12 = c3;
         ctrl.push(2u32);
-        tape2.push((r3, r4, r5, r6, r7, r8, r9, r10, r11, r12));
+        tape2.push((r2, r3, r4, r5, r6, r7, r8));
         break 'body (out, out_dot);
     };
     let pullback = move |
@@ -294,17 +290,9 @@ fn cumulative_jvp_vjp(
         let mut x_bar = ::core::option::Option::None;
         let mut out_bar = ::core::option::Option::None;
         let mut total_bar = ::core::option::Option::None;
-        let mut v_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
-        let mut t5_bar = ::core::option::Option::None;
-        let mut t7_bar = ::core::option::Option::None;
         let mut x_dot_bar = ::core::option::Option::None;
         let mut out_dot_bar = ::core::option::Option::None;
         let mut total_dot_bar = ::core::option::Option::None;
-        let mut v_dot_bar = ::core::option::Option::None;
-        let mut t2_dot_bar = ::core::option::Option::None;
-        let mut t5_dot_bar = ::core::option::Option::None;
-        let mut t7_dot_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
@@ -317,7 +305,11 @@ fn cumulative_jvp_vjp(
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r1, r2) = &tape1[cursor1];
+                    let (r1,) = &tape1[cursor1];
+                    let mut v_bar = ::core::option::Option::None;
+                    let mut t2_bar = ::core::option::Option::None;
+                    let mut v_dot_bar = ::core::option::Option::None;
+                    let mut t2_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
                         &mut out_dot_bar,
                     ) {
@@ -352,7 +344,7 @@ fn cumulative_jvp_vjp(
                         ::matcalc::__private::acc_index(
                             &mut x_dot_bar,
                             &x_dot_zeros,
-                            *r2,
+                            *r1,
                             g,
                         );
                     }
@@ -362,7 +354,11 @@ fn cumulative_jvp_vjp(
                 }
                 2u32 => {
                     cursor2 -= 1;
-                    let (r3, r4, r5, r6, r7, r8, r9, r10, r11, r12) = &tape2[cursor2];
+                    let (r2, r3, r4, r5, r6, r7, r8) = &tape2[cursor2];
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut t7_bar = ::core::option::Option::None;
+                    let mut t5_dot_bar = ::core::option::Option::None;
+                    let mut t7_dot_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
                         &mut out_dot_bar,
                         ::core::clone::Clone::clone(&seed.1),
@@ -373,13 +369,13 @@ fn cumulative_jvp_vjp(
                     );
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_dot_bar,
-                        *r12,
+                        *r8,
                     ) {
                         ::matcalc::__private::acc(&mut t7_dot_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_bar,
-                        *r11,
+                        *r8,
                     ) {
                         ::matcalc::__private::acc(&mut t7_bar, g);
                     }
@@ -387,8 +383,8 @@ fn cumulative_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r9,
-                                r10,
+                                r7,
+                                r6,
                                 &g,
                             ),
                         );
@@ -397,17 +393,17 @@ fn cumulative_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r7,
-                                r8,
+                                r5,
+                                r6,
                                 &g,
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
-                        ::matcalc::__private::acc_index(&mut out_dot_bar, r6, *r5, g);
+                        ::matcalc::__private::acc_index(&mut out_dot_bar, r4, *r2, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
+                        ::matcalc::__private::acc_index(&mut out_bar, r3, *r2, g);
                     }
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),

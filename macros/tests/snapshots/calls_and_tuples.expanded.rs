@@ -213,47 +213,26 @@ fn polar_jvp_vjp(
         let r8 = pullback7;
         let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &t_dot);
         let r9 = ::matcalc::__private::save(&tt3);
-        let r10 = ::matcalc::__private::save(&t_dot);
         let t2_dot = tt4;
         let c = t1;
         let c_dot = t1_dot;
         let s = t2;
         let s_dot = t2_dot;
         let t3 = ::matcalc::__private::rules::arith::mul(&r, &c);
-        let r11 = ::matcalc::__private::save(&r);
-        let r12 = ::matcalc::__private::save(&c);
+        let r10 = ::matcalc::__private::save(&r);
+        let r11 = ::matcalc::__private::save(&c);
         let tt5 = ::matcalc::__private::rules::arith::mul(&r_dot, &c);
-        let r13 = ::matcalc::__private::save(&r_dot);
-        let r14 = ::matcalc::__private::save(&c);
+        let r12 = ::matcalc::__private::save(&r_dot);
         let tt6 = ::matcalc::__private::rules::arith::mul(&r, &c_dot);
-        let r15 = ::matcalc::__private::save(&r);
-        let r16 = ::matcalc::__private::save(&c_dot);
+        let r13 = ::matcalc::__private::save(&c_dot);
         let t3_dot = tt5 + tt6;
-        let ((tt7, tt8), pullback17) = scale_jvp_vjp(r, s, r_dot, s_dot);
-        let r17 = pullback17;
-        let r18 = ::matcalc::__private::zeros_of(&tt7);
-        let r19 = ::matcalc::__private::zeros_of(&tt8);
+        let ((tt7, tt8), pullback14) = scale_jvp_vjp(r, s, r_dot, s_dot);
+        let r14 = pullback14;
+        let r15 = ::matcalc::__private::zeros_of(&tt7);
+        let r16 = ::matcalc::__private::zeros_of(&tt8);
         let t4 = tt7;
         let t4_dot = tt8;
-        tape0 = (
-            r1,
-            r3,
-            r4,
-            r5,
-            r6,
-            r8,
-            r9,
-            r10,
-            r11,
-            r12,
-            r13,
-            r14,
-            r15,
-            r16,
-            r17,
-            r18,
-            r19,
-        );
+        tape0 = (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16);
         break 'body ((t3, t4), (t3_dot, t4_dot));
     };
     let pullback = move |seed: ((f64, f64), (f64, f64))| -> (f64, f64, f64, f64) {
@@ -281,25 +260,7 @@ fn polar_jvp_vjp(
         let mut tt7_bar = ::core::option::Option::None;
         let mut tt8_bar = ::core::option::Option::None;
         let mut t4_dot_bar = ::core::option::Option::None;
-        let (
-            r1,
-            r3,
-            r4,
-            r5,
-            r6,
-            r8,
-            r9,
-            r10,
-            r11,
-            r12,
-            r13,
-            r14,
-            r15,
-            r16,
-            r17,
-            r18,
-            r19,
-        ) = &tape0;
+        let (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16) = &tape0;
         ::matcalc::__private::acc(
             &mut t4_dot_bar,
             ::core::clone::Clone::clone(&seed.1.1),
@@ -317,9 +278,9 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(&mut tt7_bar, g);
         }
         if tt7_bar.is_some() || tt8_bar.is_some() {
-            let adjoints = r17((
-                ::matcalc::__private::finish(tt7_bar.take(), r18),
-                ::matcalc::__private::finish(tt8_bar.take(), r19),
+            let adjoints = r14((
+                ::matcalc::__private::finish(tt7_bar.take(), r15),
+                ::matcalc::__private::finish(tt8_bar.take(), r16),
             ));
             let (g0, g1, g2, g3) = adjoints;
             ::matcalc::__private::acc(&mut r_bar, g0);
@@ -334,31 +295,31 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt6_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r15, r16, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r10, r13, &g),
             );
             ::matcalc::__private::acc(
                 &mut c_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r15, r16, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r13, &g),
             );
         }
         if let ::core::option::Option::Some(g) = tt5_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r13, r14, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r12, r11, &g),
             );
             ::matcalc::__private::acc(
                 &mut c_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r14, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r12, r11, &g),
             );
         }
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r11, r12, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r10, r11, &g),
             );
             ::matcalc::__private::acc(
                 &mut c_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r11, r12, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r11, &g),
             );
         }
         if let ::core::option::Option::Some(g) = s_dot_bar.take() {
@@ -379,11 +340,11 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt3_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r9, r10, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r9, r5, &g),
             );
             ::matcalc::__private::acc(
                 &mut t_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r9, r10, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r9, r5, &g),
             );
         }
         if let ::core::option::Option::Some(g) = tt3_bar.take() {

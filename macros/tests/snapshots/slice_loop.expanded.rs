@@ -37,21 +37,19 @@ fn g_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     let mut s = 0.0;
     let mut s_dot = ::matcalc::__private::zero_like(&s);
     for i in 0..n {
-        let c1 = i;
-        let t2 = x[c1];
-        let t2_dot = ::matcalc::__private::owned(&x_dot[c1]);
-        let c3 = i;
-        let t4 = x[c3];
-        let t4_dot = ::matcalc::__private::owned(&x_dot[c3]);
-        let t5 = ::matcalc::__private::rules::arith::mul(&t2, &t4);
-        let t5_dot = ::matcalc::__private::tangent_add(
-            &::matcalc::__private::rules::arith::mul(&t2_dot, &t4),
-            &::matcalc::__private::rules::arith::mul(&t2, &t4_dot),
+        let t1 = x[i];
+        let t1_dot = ::matcalc::__private::owned(&x_dot[i]);
+        let t2 = x[i];
+        let t2_dot = ::matcalc::__private::owned(&x_dot[i]);
+        let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+        let t3_dot = ::matcalc::__private::tangent_add(
+            &::matcalc::__private::rules::arith::mul(&t1_dot, &t2),
+            &::matcalc::__private::rules::arith::mul(&t1, &t2_dot),
         );
-        let t6 = s + t5;
-        let t6_dot = ::matcalc::__private::tangent_add(&s_dot, &t5_dot);
-        s = t6;
-        s_dot = t6_dot;
+        let t4 = s + t3;
+        let t4_dot = ::matcalc::__private::tangent_add(&s_dot, &t3_dot);
+        s = t4;
+        s_dot = t4_dot;
     }
     return (s, ::matcalc::__private::owned(&s_dot));
 }
@@ -82,19 +80,16 @@ fn g_vjp(
         let mut s = 0.0;
         ctrl.push(0u32);
         for i in 0..n {
-            let c1 = i;
-            let t2 = x[c1];
-            let r1 = c1;
-            let c3 = i;
-            let t4 = x[c3];
-            let r2 = c3;
-            let t5 = ::matcalc::__private::rules::arith::mul(&t2, &t4);
+            let t1 = x[i];
+            let r1 = i;
+            let t2 = x[i];
+            let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+            let r2 = ::matcalc::__private::save(&t1);
             let r3 = ::matcalc::__private::save(&t2);
-            let r4 = ::matcalc::__private::save(&t4);
-            let t6 = s + t5;
-            s = t6;
+            let t4 = s + t3;
+            s = t4;
             ctrl.push(1u32);
-            tape1.push((r1, r2, r3, r4));
+            tape1.push((r1, r2, r3));
         }
         ctrl.push(2u32);
         break 'body s;
@@ -102,10 +97,6 @@ fn g_vjp(
     let pullback = move |seed: f64| -> ::std::vec::Vec<f64> {
         let mut x_bar = ::core::option::Option::None;
         let mut s_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
-        let mut t4_bar = ::core::option::Option::None;
-        let mut t5_bar = ::core::option::Option::None;
-        let mut t6_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         for segment in ctrl.iter().rev() {
             match *segment {
@@ -114,39 +105,43 @@ fn g_vjp(
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r1, r2, r3, r4) = &tape1[cursor1];
+                    let (r1, r2, r3) = &tape1[cursor1];
+                    let mut t1_bar = ::core::option::Option::None;
+                    let mut t2_bar = ::core::option::Option::None;
+                    let mut t3_bar = ::core::option::Option::None;
+                    let mut t4_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = s_bar.take() {
-                        ::matcalc::__private::acc(&mut t6_bar, g);
+                        ::matcalc::__private::acc(&mut t4_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t6_bar.take() {
+                    if let ::core::option::Option::Some(g) = t4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut s_bar,
                             ::core::clone::Clone::clone(&g),
                         );
-                        ::matcalc::__private::acc(&mut t5_bar, g);
+                        ::matcalc::__private::acc(&mut t3_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                    if let ::core::option::Option::Some(g) = t3_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t1_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                r2,
+                                r3,
+                                &g,
+                            ),
+                        );
                         ::matcalc::__private::acc(
                             &mut t2_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r3,
-                                r4,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut t4_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r2,
                                 r3,
-                                r4,
                                 &g,
                             ),
                         );
-                    }
-                    if let ::core::option::Option::Some(g) = t4_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r2, g);
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
                     }
                 }
@@ -248,32 +243,25 @@ fn g_jvp_vjp(
         let mut s_dot = zero1;
         ctrl.push(0u32);
         for i in 0..n {
-            let c1 = i;
-            let t2 = x[c1];
-            let r1 = c1;
-            let t2_dot = x_dot[c1];
-            let r2 = c1;
-            let c3 = i;
-            let t4 = x[c3];
-            let r3 = c3;
-            let t4_dot = x_dot[c3];
-            let r4 = c3;
-            let t5 = ::matcalc::__private::rules::arith::mul(&t2, &t4);
-            let r5 = ::matcalc::__private::save(&t2);
-            let r6 = ::matcalc::__private::save(&t4);
-            let tt2 = ::matcalc::__private::rules::arith::mul(&t2_dot, &t4);
-            let r7 = ::matcalc::__private::save(&t2_dot);
-            let r8 = ::matcalc::__private::save(&t4);
-            let tt3 = ::matcalc::__private::rules::arith::mul(&t2, &t4_dot);
-            let r9 = ::matcalc::__private::save(&t2);
-            let r10 = ::matcalc::__private::save(&t4_dot);
-            let t5_dot = tt2 + tt3;
-            let t6 = s + t5;
-            let t6_dot = s_dot + t5_dot;
-            s = t6;
-            s_dot = t6_dot;
+            let t1 = x[i];
+            let r1 = i;
+            let t1_dot = x_dot[i];
+            let t2 = x[i];
+            let t2_dot = x_dot[i];
+            let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+            let r2 = ::matcalc::__private::save(&t1);
+            let r3 = ::matcalc::__private::save(&t2);
+            let tt2 = ::matcalc::__private::rules::arith::mul(&t1_dot, &t2);
+            let r4 = ::matcalc::__private::save(&t1_dot);
+            let tt3 = ::matcalc::__private::rules::arith::mul(&t1, &t2_dot);
+            let r5 = ::matcalc::__private::save(&t2_dot);
+            let t3_dot = tt2 + tt3;
+            let t4 = s + t3;
+            let t4_dot = s_dot + t3_dot;
+            s = t4;
+            s_dot = t4_dot;
             ctrl.push(1u32);
-            tape1.push((r1, r2, r3, r4, r5, r6, r7, r8, r9, r10));
+            tape1.push((r1, r2, r3, r4, r5));
         }
         ctrl.push(2u32);
         break 'body (s, s_dot);
@@ -283,18 +271,8 @@ fn g_jvp_vjp(
     | -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
         let mut x_bar = ::core::option::Option::None;
         let mut s_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
-        let mut t4_bar = ::core::option::Option::None;
-        let mut t5_bar = ::core::option::Option::None;
-        let mut t6_bar = ::core::option::Option::None;
         let mut x_dot_bar = ::core::option::Option::None;
         let mut s_dot_bar = ::core::option::Option::None;
-        let mut t2_dot_bar = ::core::option::Option::None;
-        let mut t4_dot_bar = ::core::option::Option::None;
-        let mut tt2_bar = ::core::option::Option::None;
-        let mut tt3_bar = ::core::option::Option::None;
-        let mut t5_dot_bar = ::core::option::Option::None;
-        let mut t6_dot_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         for segment in ctrl.iter().rev() {
             match *segment {
@@ -304,28 +282,38 @@ fn g_jvp_vjp(
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10) = &tape1[cursor1];
+                    let (r1, r2, r3, r4, r5) = &tape1[cursor1];
+                    let mut t1_bar = ::core::option::Option::None;
+                    let mut t2_bar = ::core::option::Option::None;
+                    let mut t3_bar = ::core::option::Option::None;
+                    let mut t4_bar = ::core::option::Option::None;
+                    let mut t1_dot_bar = ::core::option::Option::None;
+                    let mut t2_dot_bar = ::core::option::Option::None;
+                    let mut tt2_bar = ::core::option::Option::None;
+                    let mut tt3_bar = ::core::option::Option::None;
+                    let mut t3_dot_bar = ::core::option::Option::None;
+                    let mut t4_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = s_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut t6_dot_bar, g);
+                        ::matcalc::__private::acc(&mut t4_dot_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = s_bar.take() {
-                        ::matcalc::__private::acc(&mut t6_bar, g);
+                        ::matcalc::__private::acc(&mut t4_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t6_dot_bar.take() {
+                    if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut s_dot_bar,
                             ::core::clone::Clone::clone(&g),
                         );
-                        ::matcalc::__private::acc(&mut t5_dot_bar, g);
+                        ::matcalc::__private::acc(&mut t3_dot_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t6_bar.take() {
+                    if let ::core::option::Option::Some(g) = t4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut s_bar,
                             ::core::clone::Clone::clone(&g),
                         );
-                        ::matcalc::__private::acc(&mut t5_bar, g);
+                        ::matcalc::__private::acc(&mut t3_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
+                    if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
                             ::core::clone::Clone::clone(&g),
@@ -334,78 +322,78 @@ fn g_jvp_vjp(
                     }
                     if let ::core::option::Option::Some(g) = tt3_bar.take() {
                         ::matcalc::__private::acc(
-                            &mut t2_bar,
+                            &mut t1_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r9,
-                                r10,
+                                r2,
+                                r5,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
-                            &mut t4_dot_bar,
+                            &mut t2_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r9,
-                                r10,
+                                r2,
+                                r5,
                                 &g,
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
-                            &mut t2_dot_bar,
+                            &mut t1_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r7,
-                                r8,
+                                r4,
+                                r3,
                                 &g,
                             ),
                         );
-                        ::matcalc::__private::acc(
-                            &mut t4_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r7,
-                                r8,
-                                &g,
-                            ),
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r4,
+                                r3,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t3_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t1_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r5,
-                                r6,
+                                r2,
+                                r3,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
-                            &mut t4_bar,
+                            &mut t2_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r5,
-                                r6,
+                                r2,
+                                r3,
                                 &g,
                             ),
                         );
-                    }
-                    if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
-                        ::matcalc::__private::acc_index(
-                            &mut x_dot_bar,
-                            &x_dot_zeros,
-                            *r4,
-                            g,
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = t4_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r3, g);
                     }
                     if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
                         ::matcalc::__private::acc_index(
                             &mut x_dot_bar,
                             &x_dot_zeros,
-                            *r2,
+                            *r1,
                             g,
                         );
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
+                        ::matcalc::__private::acc_index(
+                            &mut x_dot_bar,
+                            &x_dot_zeros,
+                            *r1,
+                            g,
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
                     }
                 }

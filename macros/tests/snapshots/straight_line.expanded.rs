@@ -181,12 +181,10 @@ fn f_jvp_vjp(
         let r7 = ::matcalc::__private::save(&t1);
         let tt3 = ::matcalc::__private::rules::arith::mul(&x_dot, &t1);
         let r8 = ::matcalc::__private::save(&x_dot);
-        let r9 = ::matcalc::__private::save(&t1);
         let tt4 = ::matcalc::__private::rules::arith::mul(&x, &t1_dot);
-        let r10 = ::matcalc::__private::save(&x);
-        let r11 = ::matcalc::__private::save(&t1_dot);
+        let r9 = ::matcalc::__private::save(&t1_dot);
         let t2_dot = tt3 + tt4;
-        tape0 = (r1, r3, r4, r5, r6, r7, r8, r9, r10, r11);
+        tape0 = (r1, r3, r4, r5, r6, r7, r8, r9);
         break 'body (t2, t2_dot);
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64, f64, f64) {
@@ -202,7 +200,7 @@ fn f_jvp_vjp(
         let mut tt3_bar = ::core::option::Option::None;
         let mut tt4_bar = ::core::option::Option::None;
         let mut t2_dot_bar = ::core::option::Option::None;
-        let (r1, r3, r4, r5, r6, r7, r8, r9, r10, r11) = &tape0;
+        let (r1, r3, r4, r5, r6, r7, r8, r9) = &tape0;
         ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
         ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
@@ -212,21 +210,21 @@ fn f_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r10, r11, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r6, r9, &g),
             );
             ::matcalc::__private::acc(
                 &mut t1_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r11, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r9, &g),
             );
         }
         if let ::core::option::Option::Some(g) = tt3_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r8, r9, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(r8, r7, &g),
             );
             ::matcalc::__private::acc(
                 &mut t1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r8, r9, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(r8, r7, &g),
             );
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
