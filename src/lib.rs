@@ -166,7 +166,10 @@ pub use matcalc_macros::Differentiable;
 /// assert_eq!(scaled_square_grad(3.0, 2.0), (18.0, 12.0));
 /// ```
 pub use matcalc_macros::differentiate;
-pub use matcalc_runtime::{Active, IndexAdjoint, Real, Tangent, check, higher, linalg, rules};
+pub use matcalc_runtime::{Active, IndexAdjoint, Real, Tangent, check, higher, linalg, ode, rules};
+
+#[cfg(feature = "argmin")]
+pub mod argmin;
 
 #[doc(hidden)]
 pub use matcalc_runtime::__private;

@@ -9,6 +9,7 @@ pub mod check;
 pub mod higher;
 pub mod linalg;
 mod matrix;
+pub mod ode;
 pub mod rules;
 mod value;
 

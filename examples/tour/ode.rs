@@ -1,0 +1,241 @@
+//! 6.1 Adjoint differentiation of ODE solutions: the gradient of a loss of the final state of
+//! the double pendulum with respect to its initial state and its lengths, through the solver
+//! (the discrete adjoint), by the continuous adjoint, and by finite differences.
+
+use super::{Checks, Limit};
+use matcalc::differentiate;
+use matcalc::ode::{self, Method};
+
+/// Both masses, kg.
+const MASSES: [f64; 2] = [0.1, 0.1];
+/// Standard gravity, m/s².
+const GRAVITY: f64 = 9.80665;
+/// Both lengths, m.
+const LENGTHS: [f64; 2] = [1.0, 1.0];
+/// u₀ = [θ₁, θ₂, ω₁, ω₂]: both arms raised to 2 rad (115°), at rest.
+const U0: [f64; 4] = [2.0, 2.0, 0.0, 0.0];
+/// The final time, s.
+const T: f64 = 2.0;
+
+/// The double pendulum's equations of motion, u = [θ₁, θ₂, ω₁, ω₂] (angles from the downward
+/// vertical), with Δ = θ₁ − θ₂ and D = 2m₁ + m₂ − m₂·cos 2Δ:
+/// ω₁' = (−g(2m₁ + m₂) sin θ₁ − m₂g sin(θ₁ − 2θ₂) − 2 sin Δ · m₂(ω₂²l₂ + ω₁²l₁ cos Δ)) / (l₁D),
+/// ω₂' = 2 sin Δ · (ω₁²l₁(m₁ + m₂) + g(m₁ + m₂) cos θ₁ + ω₂²l₂m₂ cos Δ) / (l₂D).
+#[differentiate]
+fn double_pendulum(u: [f64; 4], lengths: [f64; 2]) -> [f64; 4] {
+    let (l1, l2) = (lengths[0], lengths[1]);
+    let (m1, m2) = (MASSES[0], MASSES[1]);
+    let g = GRAVITY;
+    let (theta1, theta2, omega1, omega2) = (u[0], u[1], u[2], u[3]);
+    let delta = theta1 - theta2;
+    let d = 2.0 * m1 + m2 - m2 * (2.0 * delta).cos();
+    let alpha1 = (-g * (2.0 * m1 + m2) * theta1.sin()
+        - m2 * g * (theta1 - 2.0 * theta2).sin()
+        - 2.0 * delta.sin() * m2 * (omega2 * omega2 * l2 + omega1 * omega1 * l1 * delta.cos()))
+        / (l1 * d);
+    let alpha2 = 2.0
+        * delta.sin()
+        * (omega1 * omega1 * l1 * (m1 + m2)
+            + g * (m1 + m2) * theta1.cos()
+            + omega2 * omega2 * l2 * m2 * delta.cos())
+        / (l2 * d);
+    [omega1, omega2, alpha1, alpha2]
+}
+
+/// The RK4 loop written out and differentiated by the macro itself: G = |u(T)|² after `steps`
+/// equal steps. Its reverse mode keeps every step on the macro's tape.
+#[differentiate(wrt(u0, lengths))]
+fn rk4_loss(u0: [f64; 4], lengths: [f64; 2], steps: usize) -> f64 {
+    let h = T / steps as f64;
+    let mut u = u0;
+    for _ in 0..steps {
+        let k1 = double_pendulum(u, lengths);
+        let mut stage = u;
+        for i in 0..4 {
+            stage[i] = u[i] + 0.5 * h * k1[i];
+        }
+        let k2 = double_pendulum(stage, lengths);
+        for i in 0..4 {
+            stage[i] = u[i] + 0.5 * h * k2[i];
+        }
+        let k3 = double_pendulum(stage, lengths);
+        for i in 0..4 {
+            stage[i] = u[i] + h * k3[i];
+        }
+        let k4 = double_pendulum(stage, lengths);
+        for i in 0..4 {
+            u[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+        }
+    }
+    let mut total = 0.0;
+    for i in 0..4 {
+        total += u[i] * u[i];
+    }
+    total
+}
+
+/// The right-hand side f(u, p, t) and its VJP as the ODE module takes them, p the lengths.
+fn rhs(u: &[f64; 4], lengths: &[f64; 2], _t: f64) -> [f64; 4] {
+    double_pendulum(*u, *lengths)
+}
+
+fn rhs_vjp(u: &[f64; 4], lengths: &[f64; 2], _t: f64, lambda: &[f64; 4]) -> ([f64; 4], [f64; 2]) {
+    double_pendulum_vjp(*u, *lengths).1(*lambda)
+}
+
+/// ∇G(u) for G = |u|².
+fn loss_gradient(u: &[f64; 4]) -> [f64; 4] {
+    u.map(|x| 2.0 * x)
+}
+
+/// (∂G/∂u₀, ∂G/∂l) as six numbers.
+fn flat(g: &ode::Gradient<[f64; 4], [f64; 2]>) -> [f64; 6] {
+    [g.u0[0], g.u0[1], g.u0[2], g.u0[3], g.p[0], g.p[1]]
+}
+
+/// (a) the discrete adjoint through the solver, with its backward pass's statistics.
+fn discrete(method: &Method) -> ([f64; 6], ode::Stats) {
+    let (solution, pullback) =
+        ode::solve_vjp(rhs, rhs_vjp, &U0, &LENGTHS, (0.0, T), method, 16).expect("the solve");
+    let g = pullback.pullback(&loss_gradient(&solution.u));
+    (flat(&g), g.stats)
+}
+
+/// (b) the continuous adjoint with 16 checkpoints, with the forward and backward statistics.
+fn continuous(method: &Method) -> ([f64; 6], ode::Stats, ode::Stats) {
+    let (solution, pullback) =
+        ode::adjoint_vjp(rhs, rhs_vjp, &U0, &LENGTHS, (0.0, T), method, 16).expect("the solve");
+    let g = pullback
+        .pullback(&loss_gradient(&solution.u))
+        .expect("the backward solve");
+    (flat(&g), solution.stats, g.stats)
+}
+
+/// Central differences of G(u(T)) by `method`, extrapolated (Richardson), along the six
+/// coordinates of (u₀, l).
+fn finite_differences(method: &Method) -> [f64; 6] {
+    let loss = |x: &([f64; 4], [f64; 2])| {
+        let u = ode::solve(rhs, &x.0, &x.1, (0.0, T), method)
+            .expect("the solve")
+            .u;
+        u.iter().map(|x| x * x).sum::<f64>()
+    };
+    core::array::from_fn(|i| {
+        let mut e = ([0.0; 4], [0.0; 2]);
+        if i < 4 {
+            e.0[i] = 1.0;
+        } else {
+            e.1[i - 4] = 1.0;
+        }
+        matcalc::check::richardson(loss, &(U0, LENGTHS), &e).0
+    })
+}
+
+/// The double pendulum (l₁ = l₂ = 1 m, m₁ = m₂ = 0.1 kg, from θ₁ = θ₂ = 2 rad at rest) is
+/// chaotic at this energy, so G = |u(2)|² is sensitive to its inputs; both adjoints need only
+/// the right-hand side's generated VJP, one per stage, and agree with each other and with
+/// finite differences to the tolerance of the integration.
+pub(crate) fn adjoint_sensitivities(checks: &mut Checks) {
+    let tolerance = 1e-12;
+    let method = Method::dp5(tolerance, tolerance);
+    let (a, a_stats) = discrete(&method);
+    let (b, forward, b_stats) = continuous(&method);
+    let fd = finite_differences(&Method::dp5(1e-12, 1e-12));
+
+    checks.note(&format!(
+        "G = |u(2)|², DOPRI5 at rtol = atol = {tolerance:.0e}: {} steps forward; (a) replays \
+         them, (b) takes {} steps backward",
+        forward.steps, b_stats.steps
+    ));
+    checks.note(&format!(
+        "{:>8}  {:>19}  {:>19}  {:>19}  {:>9}  {:>9}",
+        "", "(a) discrete", "(b) continuous", "finite differences", "|a−fd|/|fd|", "|b−fd|/|fd|"
+    ));
+    let names = ["∂G/∂θ₁", "∂G/∂θ₂", "∂G/∂ω₁", "∂G/∂ω₂", "∂G/∂l₁", "∂G/∂l₂"];
+    for i in 0..6 {
+        checks.note(&format!(
+            "{:>8}  {:>19.12e}  {:>19.12e}  {:>19.12e}  {:>9.1e}  {:>9.1e}",
+            names[i],
+            a[i],
+            b[i],
+            fd[i],
+            ((a[i] - fd[i]) / fd[i]).abs(),
+            ((b[i] - fd[i]) / fd[i]).abs()
+        ));
+    }
+    checks.close(
+        "(a) discrete adjoint (DOPRI5) vs finite differences",
+        &a,
+        &fd,
+        1e-9,
+    );
+    checks.close(
+        "(b) continuous adjoint (DOPRI5) vs finite differences",
+        &b,
+        &fd,
+        1e-9,
+    );
+    checks.close("(a) vs (b), to the integration tolerance", &a, &b, 1e-9);
+    checks.bound(
+        "(b) stored states / steps (16 checkpoints)",
+        b_stats.stored_states as f64,
+        forward.steps as f64,
+        Limit::Below(0.1),
+    );
+    checks.note(&format!(
+        "stored states: (a) {} (checkpoints and one replayed segment), (b) {} (checkpoints)",
+        a_stats.stored_states, b_stats.stored_states
+    ));
+
+    // Through a fixed-step solver the discrete adjoint is the exact derivative of a smooth map:
+    // the finite differences of that same solver resolve it to their own accuracy, and the
+    // macro's reverse mode of the RK4 loop written out computes the same numbers.
+    let steps = 400;
+    let (rk4, _) = discrete(&Method::rk4(steps));
+    checks.close(
+        &format!("(a) through RK4 ({steps} steps) vs its finite differences"),
+        &rk4,
+        &finite_differences(&Method::rk4(steps)),
+        1e-9,
+    );
+    let (_, (u0_bar, lengths_bar)) = rk4_loss_grad(U0, LENGTHS, steps);
+    let by_macro = [
+        u0_bar[0],
+        u0_bar[1],
+        u0_bar[2],
+        u0_bar[3],
+        lengths_bar[0],
+        lengths_bar[1],
+    ];
+    checks.close(
+        "macro's reverse mode of the RK4 loop vs (a) through RK4",
+        &by_macro,
+        &rk4,
+        1e-12,
+    );
+
+    // The continuous adjoint differentiates the exact solution, the discrete one the computed
+    // solution: their difference is an integration error, and vanishes with the tolerance.
+    checks.note(&format!(
+        "{:>9}  {:>13}  {:>14}  {:>11}",
+        "tolerance", "steps forward", "steps backward", "|a−b|/|a|"
+    ));
+    let mut differences = Vec::new();
+    for tolerance in [1e-6, 1e-8, 1e-10, 1e-12] {
+        let method = Method::dp5(tolerance, tolerance);
+        let (a, _) = discrete(&method);
+        let (b, forward, backward) = continuous(&method);
+        let difference = super::relative_error(&a, &b);
+        checks.note(&format!(
+            "{tolerance:>9.0e}  {:>13}  {:>14}  {difference:>11.1e}",
+            forward.steps, backward.steps
+        ));
+        differences.push(difference);
+    }
+    checks.bound(
+        "|a−b| at tolerance 1e-12 / at 1e-6",
+        differences[3],
+        differences[0],
+        Limit::Below(1e-4),
+    );
+}
