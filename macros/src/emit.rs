@@ -61,7 +61,6 @@ impl Model<'_> {
                     quote!(#x)
                 }
             }
-            Operand::Const(c) if self.ref_consts.contains(&c.to_string()) => quote!((*#c)),
             Operand::Const(c) => quote!(#c),
         }
     }
@@ -93,6 +92,7 @@ impl Model<'_> {
                     quote!(#x)
                 }
             }
+            Operand::Const(c) if self.ref_consts.contains(&c.to_string()) => quote!((*#c)),
             Operand::Const(c) => quote!(#c),
         }
     }

@@ -187,7 +187,9 @@ impl<'a> Lowerer<'a> {
     fn index(&mut self, e: &Expr, out: &mut Block) -> Ident {
         if let Expr::Path(p) = strip_parens(e)
             && let Some(id) = p.path.get_ident()
-            && self.lookup(&unraw(id)).is_some_and(|b| b.var.is_none() && b.record.is_none())
+            && self
+                .lookup(&unraw(id))
+                .is_some_and(|b| b.var.is_none() && b.record.is_none())
         {
             return id.clone();
         }

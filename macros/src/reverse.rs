@@ -238,7 +238,9 @@ fn segment_locals(
         .map(|s| {
             let mut seen = HashSet::new();
             s.backward.iter().for_each(|b| names(b.clone(), &mut seen));
-            seen.iter().filter_map(|n| by_name.get(n).copied()).collect()
+            seen.iter()
+                .filter_map(|n| by_name.get(n).copied())
+                .collect()
         })
         .collect();
     touched

@@ -456,11 +456,18 @@ fn read_return(sig: &syn::Signature, errors: &mut Errors) -> Option<Return> {
             || vec_element(t).is_some_and(|e| float_name(e).is_some())
     };
     match &ty {
-        Type::Tuple(t) if !t.elems.is_empty() && t.elems.iter().all(ok) => Some(Return {
-            layout: Layout::Tuple(vec![Layout::Leaf; t.elems.len()]),
-            scalar: false,
-            ty: ty.clone(),
-        }),
+        Type::Tuple(t)
+            if !t.elems.is_empty()
+                && t.elems
+                    .iter()
+                    .all(|e| ok(e) || nalgebra_float(e).is_some() || user_struct(e)) =>
+        {
+            Some(Return {
+                layout: Layout::Tuple(vec![Layout::Leaf; t.elems.len()]),
+                scalar: false,
+                ty: ty.clone(),
+            })
+        }
         t if ok(t) || nalgebra_float(t).is_some() || user_struct(t) => Some(Return {
             layout: Layout::Leaf,
             scalar: float_name(t).is_some(),

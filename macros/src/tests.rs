@@ -201,4 +201,3 @@ fn never_panics_on_mutated_input() {
         "too few mutations parsed ({expanded}) to test anything"
     );
 }
-
