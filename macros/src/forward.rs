@@ -284,7 +284,9 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
             let name = &s.name;
             let inputs = s.inputs.iter().map(|o| m.pval(o));
             let ints = &s.int_inputs;
-            let partials = quote!(#rt::scalar::#name(#(#inputs,)* #(#ints,)* #y));
+            // Spanned at the method, so that a missing rule (`m.abs()` on a matrix) is reported there.
+            let partials =
+                quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #(#ints,)* #y));
             if s.inputs.len() == 1 {
                 let d = m.dval(active(&s.inputs[0]).expect("an active scalar operation"));
                 quote!(#partials * #d)

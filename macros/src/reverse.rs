@@ -811,7 +811,7 @@ impl Reverse<'_> {
                 let inputs = s.inputs.iter().map(|o| m.pval(o));
                 let ints = &s.int_inputs;
                 let partials = self.residual(
-                    quote!(#rt::scalar::#name(#(#inputs,)* #(#ints,)* #y)),
+                    quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #(#ints,)* #y)),
                     open,
                     code,
                 );
