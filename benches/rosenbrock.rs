@@ -1,54 +1,26 @@
-//! The extended Rosenbrock function: the cost of the generated gradient against the primal and
-//! against a gradient written by hand.
-//!
-//! f(x) = Σ_{i even} 100·(x_{i+1} − x_i²)² + (1 − x_i)² for n = 10, 100, 1000 and 10⁴. Each
-//! group `rosenbrock/n` times the primal, the generated `rosenbrock_grad` (value and gradient,
-//! one reverse pass) and `rosenbrock_by_hand` (value and gradient), so the ratios
-//! gradient / primal and generated / by hand can be read within one group:
+//! Case 1, the extended Rosenbrock function: the generated gradient, JVP and Hessian-vector
+//! product against the primal and the baselines, n = 10, 100, 1000 and 10⁴. Each group
+//! `rosenbrock/n` holds every method, so the ratios can be read within one group:
 //!
 //! ```text
 //! cargo bench --bench rosenbrock
 //! ```
+//!
+//! The one-process table of every case is `cargo run --release --example bench_table`.
+
+#[allow(dead_code)]
+mod problems;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use matcalc::differentiate;
+use problems::num::{gradient_dual_batched, gradient_tape};
+use problems::rosenbrock::*;
 use std::hint::black_box;
-
-/// The extended Rosenbrock function, for an even length.
-#[differentiate]
-fn rosenbrock(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for k in 0..x.len() / 2 {
-        let a = x[2 * k];
-        let b = x[2 * k + 1];
-        s += 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
-    }
-    s
-}
-
-/// The value and the gradient, derived by hand: with a = x_i, b = x_{i+1},
-/// ∂f/∂a = −400·a·(b − a²) − 2·(1 − a) and ∂f/∂b = 200·(b − a²).
-fn rosenbrock_by_hand(x: &[f64]) -> (f64, Vec<f64>) {
-    let mut s = 0.0;
-    let mut g = vec![0.0; x.len()];
-    for (pair, g) in x.chunks_exact(2).zip(g.chunks_exact_mut(2)) {
-        let (a, b) = (pair[0], pair[1]);
-        let r = b - a * a;
-        s += 100.0 * r * r + (1.0 - a) * (1.0 - a);
-        g[0] = -400.0 * a * r - 2.0 * (1.0 - a);
-        g[1] = 200.0 * r;
-    }
-    (s, g)
-}
-
-/// A point away from the minimum (1, …, 1), so that every term contributes.
-fn point(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 0.5 + 0.4 * (0.7 * i as f64).sin()).collect()
-}
+use std::time::Duration;
 
 fn bench(c: &mut Criterion) {
-    for n in [10, 100, 1_000, 10_000] {
+    for n in SIZES {
         let x = point(n);
+        let v = direction(n);
 
         // Time only what agrees.
         let (value, gradient) = rosenbrock_grad(&x);
@@ -62,15 +34,33 @@ fn bench(c: &mut Criterion) {
         );
 
         let mut group = c.benchmark_group(format!("rosenbrock/{n}"));
-        group.bench_with_input(BenchmarkId::from_parameter("primal"), &x, |bench, x| {
-            bench.iter(|| rosenbrock(black_box(x)))
+        group.measurement_time(Duration::from_secs(2));
+        let mut time = |name: &str, f: &mut dyn FnMut() -> f64| {
+            group.bench_function(BenchmarkId::from_parameter(name), |b| b.iter(&mut *f));
+        };
+        time("primal", &mut || rosenbrock(black_box(&x)));
+        time("grad", &mut || rosenbrock_grad(black_box(&x)).1[0]);
+        time("by_hand", &mut || rosenbrock_by_hand(black_box(&x)).1[0]);
+        time("jvp", &mut || {
+            rosenbrock_jvp(black_box(&x), black_box(&v)).1
         });
-        group.bench_with_input(BenchmarkId::from_parameter("grad"), &x, |bench, x| {
-            bench.iter(|| rosenbrock_grad(black_box(x)))
+        time("jvp_by_hand", &mut || {
+            rosenbrock_jvp_by_hand(black_box(&x), black_box(&v)).1
         });
-        group.bench_with_input(BenchmarkId::from_parameter("by_hand"), &x, |bench, x| {
-            bench.iter(|| rosenbrock_by_hand(black_box(x)))
+        time("hvp", &mut || {
+            rosenbrock_hvp(black_box(&x), black_box(&v)).2[0]
         });
+        time("hvp_by_hand", &mut || {
+            rosenbrock_hvp_by_hand(black_box(&x), black_box(&v)).2[0]
+        });
+        time("rustquant_tape", &mut || {
+            gradient_tape(|x| rosenbrock_generic(x), black_box(&x)).1[0]
+        });
+        if n <= 1_000 {
+            time("num_dual_dualsvec8", &mut || {
+                gradient_dual_batched::<8>(|x| rosenbrock_generic(x), black_box(&x)).1[0]
+            });
+        }
         group.finish();
     }
 }

@@ -16,6 +16,11 @@
 //! with [`Checks::close`] (a result against a reference) or [`Checks::bound`] (a measured
 //! quantity against a limit), and list it in [`TOPICS`].
 
+mod intro;
+mod plots;
+mod random;
+mod variations;
+
 use matcalc::linalg::kronecker;
 use matcalc::{Tangent, check, differentiate};
 use nalgebra::{DMatrix, DVector, Matrix2, SMatrix, Vector2, Vector4};
@@ -23,8 +28,17 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod newton;
+mod ode;
+mod second_order;
+
 /// The topics, in course order.
 const TOPICS: &[Topic] = &[
+    Topic {
+        lecture: "1.1",
+        title: "introduction: a gradient of a matrix function, three ways",
+        run: intro::introduction,
+    },
     Topic {
         lecture: "1.2",
         title: "derivatives as linear operators",
@@ -51,6 +65,11 @@ const TOPICS: &[Topic] = &[
         run: frobenius_gradients,
     },
     Topic {
+        lecture: "4.2",
+        title: "nonlinear root finding and adjoint gradient methods",
+        run: newton::root_finding,
+    },
+    Topic {
         lecture: "5.1",
         title: "derivatives of the determinant and the inverse",
         run: determinant_and_inverse,
@@ -66,9 +85,34 @@ const TOPICS: &[Topic] = &[
         run: computational_graph,
     },
     Topic {
+        lecture: "6.1",
+        title: "adjoint differentiation of ODE solutions: the double pendulum",
+        run: ode::adjoint_sensitivities,
+    },
+    Topic {
+        lecture: "6.2",
+        title: "calculus of variations: gradients of functionals",
+        run: variations::variations,
+    },
+    Topic {
+        lecture: "7.1",
+        title: "derivatives of random functions",
+        run: random::random_functions,
+    },
+    Topic {
+        lecture: "7.2",
+        title: "second derivatives, bilinear forms and Hessian matrices",
+        run: second_order::second_derivatives,
+    },
+    Topic {
         lecture: "8.1",
         title: "derivatives of eigenproblems",
         run: eigenproblems,
+    },
+    Topic {
+        lecture: "figures",
+        title: "the tour's pictures (finite differences, optimizers, brachistochrone)",
+        run: plots::figures,
     },
 ];
 

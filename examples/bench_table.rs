@@ -1,0 +1,1118 @@
+//! The benchmark table: every case of the benchmarks, measured in one process on the same
+//! inputs, as ratios — t(derivative)/t(primal) and t(matcalc)/t(baseline) — with the machine and
+//! the command line printed beside it.
+//!
+//! ```text
+//! cargo run --release --example bench_table                 # every case (a few minutes)
+//! cargo run --release --example bench_table -- --quick      # fewer repetitions, smaller budget
+//! cargo run --release --example bench_table -- --only gmm   # the cases whose name contains "gmm"
+//! ```
+//!
+//! How it measures: within a group (one case at one size), every method is first calibrated to a
+//! batch of calls lasting at least a few milliseconds; then the batches run in interleaved
+//! rounds (each round times every method once, starting at a different one), and each method's
+//! figure is the median over the rounds of its time per call. Interleaving spreads a burst of
+//! load from other processes over all methods alike, and the median discards the rounds it hit.
+//! A baseline whose estimated cost per call exceeds the budget (n dual-number passes at large n,
+//! 2n evaluations for finite differences) is skipped and says so. Before timing, each group
+//! checks that the derivatives it times agree.
+//!
+//! The problems themselves, with their baselines, are in `benches/problems/`, shared with the
+//! criterion benches and with `tests/adbench.rs`.
+
+#[allow(dead_code)]
+#[path = "../benches/problems/mod.rs"]
+mod problems;
+
+use nalgebra::DMatrix;
+use problems::num::{
+    gradient_dual, gradient_dual_batched, gradient_tape, matrix_gradient_dual,
+    matrix_gradient_dual_batched,
+};
+use problems::{ba, det, eig, fd, gmm, logdet_trace, logsumexp, rk4, rosenbrock};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+// ============================================================================ measurement
+
+/// What a method is, for the ratios printed beside it.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// The function itself: the unit of the ×primal column.
+    Primal,
+    /// A derivative by matcalc.
+    Matcalc,
+    /// A baseline, compared with the matcalc method of that name.
+    Baseline(&'static str),
+}
+
+/// One method of a group: a closure that computes its result once per call.
+struct Method<'a> {
+    name: &'static str,
+    kind: Kind,
+    /// The estimated cost of one call in primal calls, to skip what would exceed the budget.
+    cost: f64,
+    run: Box<dyn FnMut() + 'a>,
+}
+
+/// One row of the table.
+struct Row {
+    case: &'static str,
+    size: String,
+    method: &'static str,
+    kind: Kind,
+    /// The median time per call, or why there is none.
+    time: Result<Duration, String>,
+}
+
+/// The options of the run.
+struct Options {
+    /// Rounds per group (fewer for methods slower than the per-method budget).
+    rounds: usize,
+    /// The shortest batch of calls timed at once.
+    batch: Duration,
+    /// The time one method may take per group, over all its rounds.
+    method_budget: Duration,
+    /// The longest single call a baseline may take (estimated from the primal).
+    call_budget: Duration,
+    only: Vec<String>,
+}
+
+impl Options {
+    fn from_args() -> Options {
+        let mut options = Options {
+            rounds: 15,
+            batch: Duration::from_millis(5),
+            method_budget: Duration::from_secs(2),
+            call_budget: Duration::from_millis(800),
+            only: Vec::new(),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--quick" => {
+                    options.rounds = 5;
+                    options.batch = Duration::from_millis(2);
+                    options.method_budget = Duration::from_millis(500);
+                    options.call_budget = Duration::from_millis(200);
+                }
+                "--rounds" => {
+                    options.rounds = args
+                        .next()
+                        .and_then(|v| v.parse().ok())
+                        .expect("--rounds N");
+                }
+                "--only" => options.only.push(args.next().expect("--only NAME")),
+                other => panic!("unknown argument `{other}`: use --quick, --rounds N, --only NAME"),
+            }
+        }
+        options
+    }
+
+    fn wants(&self, case: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| case.contains(o.as_str()))
+    }
+}
+
+/// The methods of one case at one size, measured together.
+struct Group<'a> {
+    case: &'static str,
+    size: String,
+    methods: Vec<Method<'a>>,
+}
+
+impl<'a> Group<'a> {
+    fn new(case: &'static str, size: impl ToString) -> Self {
+        Group {
+            case,
+            size: size.to_string(),
+            methods: Vec::new(),
+        }
+    }
+
+    fn add<R>(&mut self, name: &'static str, kind: Kind, cost: f64, mut f: impl FnMut() -> R + 'a) {
+        self.methods.push(Method {
+            name,
+            kind,
+            cost,
+            run: Box::new(move || drop(black_box(f()))),
+        });
+    }
+
+    fn primal<R>(&mut self, name: &'static str, f: impl FnMut() -> R + 'a) -> &mut Self {
+        self.add(name, Kind::Primal, 1.0, f);
+        self
+    }
+
+    fn matcalc<R>(&mut self, name: &'static str, f: impl FnMut() -> R + 'a) -> &mut Self {
+        self.add(name, Kind::Matcalc, 1.0, f);
+        self
+    }
+
+    /// A baseline of the matcalc method `vs`, estimated to cost `cost` primal calls.
+    fn baseline<R>(
+        &mut self,
+        name: &'static str,
+        vs: &'static str,
+        cost: f64,
+        f: impl FnMut() -> R + 'a,
+    ) -> &mut Self {
+        self.add(name, Kind::Baseline(vs), cost, f);
+        self
+    }
+
+    /// Calibrates, then times every method in interleaved rounds; appends a row per method.
+    fn run(mut self, options: &Options, rows: &mut Vec<Row>) {
+        let count = self.methods.len();
+        // calibration: a warm-up call of each method, the primal first for the estimates
+        let mut per_call = vec![None; count];
+        let mut notes = vec![None; count];
+        let primal = self
+            .methods
+            .iter()
+            .position(|m| m.kind == Kind::Primal)
+            .expect("a primal");
+        per_call[primal] = Some(time_calls(&mut self.methods[primal].run, 1));
+        let t_primal = per_call[primal].unwrap().as_secs_f64();
+        for (i, method) in self.methods.iter_mut().enumerate() {
+            if i == primal {
+                continue;
+            }
+            let estimate = method.cost * t_primal;
+            if estimate > options.call_budget.as_secs_f64() {
+                notes[i] = Some(format!("skipped: ~{} per call", fmt_secs(estimate)));
+                continue;
+            }
+            per_call[i] = Some(time_calls(&mut method.run, 1));
+        }
+        // batch sizes and rounds per method
+        let mut plan = vec![(0usize, 0usize); count];
+        for i in 0..count {
+            if let Some(t) = per_call[i] {
+                let t = t.as_secs_f64().max(1e-9);
+                let batch = (options.batch.as_secs_f64() / t).ceil().max(1.0) as usize;
+                let rounds = (options.method_budget.as_secs_f64() / (t * batch as f64)) as usize;
+                plan[i] = (batch, rounds.clamp(3, options.rounds));
+            }
+        }
+        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); count];
+        let most = plan.iter().map(|p| p.1).max().unwrap_or(0);
+        for round in 0..most {
+            for offset in 0..count {
+                let i = (round + offset) % count;
+                let (batch, rounds) = plan[i];
+                if round < rounds {
+                    let t = time_calls(&mut self.methods[i].run, batch);
+                    samples[i].push(t.as_secs_f64());
+                }
+            }
+        }
+        for (i, method) in self.methods.iter().enumerate() {
+            let time = match notes[i].take() {
+                Some(note) => Err(note),
+                None => Ok(Duration::from_secs_f64(median(&mut samples[i]))),
+            };
+            rows.push(Row {
+                case: self.case,
+                size: self.size.clone(),
+                method: method.name,
+                kind: method.kind,
+                time,
+            });
+        }
+    }
+}
+
+/// The time per call of `batch` calls in a row.
+fn time_calls(run: &mut Box<dyn FnMut() + '_>, batch: usize) -> Duration {
+    let start = Instant::now();
+    for _ in 0..batch {
+        run();
+    }
+    start.elapsed() / batch as u32
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+fn fmt_secs(s: f64) -> String {
+    match s {
+        s if s < 1e-6 => format!("{:.1} ns", s * 1e9),
+        s if s < 1e-3 => format!("{:.2} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.2} ms", s * 1e3),
+        s => format!("{s:.2} s"),
+    }
+}
+
+// ============================================================================ checks
+
+/// Panics unless `got` and `want` agree to `tol` relative to the larger of 1 and ‖want‖∞: a
+/// benchmark of a wrong derivative would be meaningless.
+fn agree(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let err = got
+        .iter()
+        .zip(want)
+        .fold(0.0f64, |m, (g, w)| m.max((g - w).abs()));
+    assert!(
+        err <= tol * scale,
+        "{what}: disagrees by {err:e} (scale {scale:e})"
+    );
+}
+
+const EXACT: f64 = 1e-9;
+const FD: f64 = 1e-5;
+
+// ============================================================================ the cases
+
+/// The names of the matcalc methods that baselines are compared with.
+const GRAD: &str = "matcalc gradient (reverse)";
+const JVP: &str = "matcalc JVP (forward)";
+const HVP: &str = "matcalc HVP (reverse over forward)";
+/// The forward sweep of reverse mode alone (`f_vjp` without calling the pullback): the cost of
+/// recording, apart from the backward sweep.
+const SWEEP: &str = "matcalc f_vjp alone (recording sweep, pullback not called)";
+const CHUNKED: &str = "matcalc gradient, sum over chunks of points";
+const PARALLEL: &str = "matcalc gradient, the same chunks in parallel (rayon)";
+
+fn case_rosenbrock(options: &Options, rows: &mut Vec<Row>) {
+    for n in rosenbrock::SIZES {
+        let x = rosenbrock::point(n);
+        let v = rosenbrock::direction(n);
+        let (_, g) = rosenbrock::rosenbrock_grad(&x);
+        let (_, g_hand) = rosenbrock::rosenbrock_by_hand(&x);
+        agree("rosenbrock gradient", &g, &g_hand, EXACT);
+        agree(
+            "rosenbrock tape",
+            &gradient_tape(|x| rosenbrock::rosenbrock_generic(x), &x).1,
+            &g_hand,
+            EXACT,
+        );
+        let (_, jv) = rosenbrock::rosenbrock_jvp(&x, &v);
+        agree(
+            "rosenbrock jvp",
+            &[jv],
+            &[rosenbrock::rosenbrock_jvp_by_hand(&x, &v).1],
+            EXACT,
+        );
+        let (_, _, hv) = rosenbrock::rosenbrock_hvp(&x, &v);
+        agree(
+            "rosenbrock hvp",
+            &hv,
+            &rosenbrock::rosenbrock_hvp_by_hand(&x, &v).2,
+            EXACT,
+        );
+
+        let nf = n as f64;
+        let mut group = Group::new("1 Rosenbrock (gradient, JVP, HVP)", format!("n = {n}"));
+        group
+            .primal("primal", || rosenbrock::rosenbrock(black_box(&x)))
+            .matcalc(GRAD, || rosenbrock::rosenbrock_grad(black_box(&x)))
+            .matcalc(SWEEP, || rosenbrock::rosenbrock_vjp(black_box(&x)).0)
+            .matcalc(JVP, || {
+                rosenbrock::rosenbrock_jvp(black_box(&x), black_box(&v))
+            })
+            .matcalc(HVP, || {
+                rosenbrock::rosenbrock_hvp(black_box(&x), black_box(&v))
+            })
+            .baseline("gradient by hand", GRAD, 1.0, || {
+                rosenbrock::rosenbrock_by_hand(black_box(&x))
+            })
+            .baseline("num-dual Dual64 (n passes)", GRAD, 3.0 * nf, || {
+                gradient_dual(rosenbrock::rosenbrock_generic, black_box(&x))
+            })
+            .baseline(
+                "num-dual DualSVec64<8> (n/8 passes)",
+                GRAD,
+                2.0 * nf,
+                || gradient_dual_batched::<8>(rosenbrock::rosenbrock_generic, black_box(&x)),
+            )
+            .baseline("RustQuant_autodiff tape", GRAD, 30.0, || {
+                gradient_tape(|x| rosenbrock::rosenbrock_generic(x), black_box(&x))
+            })
+            .baseline("central differences (2n calls)", GRAD, 2.0 * nf, || {
+                fd::gradient(rosenbrock::rosenbrock, black_box(&x))
+            })
+            .baseline("JVP by hand", JVP, 1.0, || {
+                rosenbrock::rosenbrock_jvp_by_hand(black_box(&x), black_box(&v))
+            })
+            .baseline("num-dual Dual64 JVP (1 pass)", JVP, 3.0, || {
+                let xd: Vec<_> = x
+                    .iter()
+                    .zip(&v)
+                    .map(|(&x, &v)| num_dual::Dual64::new(x, v))
+                    .collect();
+                rosenbrock::rosenbrock_generic(black_box(&xd))
+            })
+            .baseline("central difference JVP (2 calls)", JVP, 2.0, || {
+                fd::directional(rosenbrock::rosenbrock, black_box(&x), &v)
+            })
+            .baseline("HVP by hand", HVP, 1.0, || {
+                rosenbrock::rosenbrock_hvp_by_hand(black_box(&x), black_box(&v))
+            })
+            .baseline("central difference of hand gradients", HVP, 2.0, || {
+                let h = f64::EPSILON.cbrt();
+                let up = rosenbrock::rosenbrock_by_hand(&axpy(black_box(&x), h, &v)).1;
+                let down = rosenbrock::rosenbrock_by_hand(&axpy(&x, -h, &v)).1;
+                up.iter()
+                    .zip(&down)
+                    .map(|(u, d)| (u - d) / (2.0 * h))
+                    .collect::<Vec<_>>()
+            });
+        group.run(options, rows);
+    }
+}
+
+fn axpy(x: &[f64], a: f64, v: &[f64]) -> Vec<f64> {
+    x.iter().zip(v).map(|(x, v)| x + a * v).collect()
+}
+
+fn case_logsumexp(options: &Options, rows: &mut Vec<Row>) {
+    for n in logsumexp::SIZES {
+        let x = logsumexp::point(n);
+        let (_, g) = logsumexp::logsumexp_grad(&x);
+        agree(
+            "logsumexp gradient",
+            &g,
+            &logsumexp::logsumexp_by_hand(&x).1,
+            EXACT,
+        );
+        let nf = n as f64;
+        let mut group = Group::new("2 log-sum-exp (gradient)", format!("n = {n}"));
+        group
+            .primal("primal", || logsumexp::logsumexp(black_box(&x)))
+            .matcalc(GRAD, || logsumexp::logsumexp_grad(black_box(&x)))
+            .matcalc(SWEEP, || logsumexp::logsumexp_vjp(black_box(&x)).0)
+            .baseline("gradient by hand", GRAD, 1.0, || {
+                logsumexp::logsumexp_by_hand(black_box(&x))
+            })
+            .baseline("num-dual Dual64 (n passes)", GRAD, 2.0 * nf, || {
+                gradient_dual(logsumexp::logsumexp_generic, black_box(&x))
+            })
+            .baseline(
+                "num-dual DualSVec64<8> (n/8 passes)",
+                GRAD,
+                1.0 * nf,
+                || gradient_dual_batched::<8>(logsumexp::logsumexp_generic, black_box(&x)),
+            )
+            .baseline("RustQuant_autodiff tape", GRAD, 20.0, || {
+                gradient_tape(|x| logsumexp::logsumexp_generic(x), black_box(&x))
+            })
+            .baseline("central differences (2n calls)", GRAD, 2.0 * nf, || {
+                fd::gradient(logsumexp::logsumexp, black_box(&x))
+            });
+        group.run(options, rows);
+    }
+}
+
+fn case_rk4(options: &Options, rows: &mut Vec<Row>) {
+    let (p, u0) = (rk4::P.to_vec(), rk4::U0.to_vec());
+    let x: Vec<f64> = [&p[..], &u0].concat();
+    for steps in rk4::STEPS {
+        let (_, (gp, gu)) = rk4::rk4_loss_grad(&p, &u0, steps);
+        let (_, (hp, hu)) = rk4::rk4_loss_by_hand(&p, &u0, steps);
+        agree(
+            "rk4 gradient",
+            &[gp, gu].concat(),
+            &[hp, hu].concat(),
+            EXACT,
+        );
+        let mut group = Group::new(
+            "3 RK4 Lotka-Volterra (gradient wrt p, u0)",
+            format!("{steps} steps"),
+        );
+        group
+            .primal("primal", || {
+                rk4::rk4_loss(black_box(&p), black_box(&u0), steps)
+            })
+            .matcalc(GRAD, || {
+                rk4::rk4_loss_grad(black_box(&p), black_box(&u0), steps)
+            })
+            .matcalc(SWEEP, || {
+                rk4::rk4_loss_vjp(black_box(&p), black_box(&u0), steps).0
+            })
+            .baseline("discrete adjoint by hand", GRAD, 1.0, || {
+                rk4::rk4_loss_by_hand(black_box(&p), black_box(&u0), steps)
+            })
+            .baseline("num-dual Dual64 (6 passes)", GRAD, 20.0, || {
+                gradient_dual(|x| rk4::rk4_loss_generic(x, steps), black_box(&x))
+            })
+            .baseline("num-dual DualSVec64<6> (1 pass)", GRAD, 8.0, || {
+                gradient_dual_batched::<6>(|x| rk4::rk4_loss_generic(x, steps), black_box(&x))
+            })
+            .baseline("RustQuant_autodiff tape", GRAD, 30.0, || {
+                gradient_tape(|x| rk4::rk4_loss_generic(x, steps), black_box(&x))
+            })
+            .baseline("central differences (12 calls)", GRAD, 12.0, || {
+                fd::gradient(|x| rk4::rk4_loss(&x[..4], &x[4..], steps), black_box(&x))
+            });
+        group.run(options, rows);
+    }
+}
+
+fn case_det(options: &Options, rows: &mut Vec<Row>) {
+    let mut rng = problems::Lcg::new(4);
+    for n in det::SIZES {
+        let a = rng.general(n);
+        let (_, g) = det::det_lu_grad(&a);
+        let cofactor = a.determinant() * a.clone().try_inverse().unwrap().transpose();
+        agree("det gradient", g.as_slice(), cofactor.as_slice(), EXACT);
+        let n2 = (n * n) as f64;
+        let mut group = Group::new("4a determinant by LU (gradient)", format!("n = {n}"));
+        group
+            .primal("primal (determinant())", || det::det_lu(black_box(&a)))
+            .matcalc(GRAD, || det::det_lu_grad(black_box(&a)))
+            .matcalc(JVP, || det::det_lu_jvp(black_box(&a), black_box(&a)))
+            .baseline("num-dual Dual64 (n² passes)", GRAD, 3.0 * n2, || {
+                matrix_gradient_dual(|a| a.determinant(), black_box(&a))
+            })
+            .baseline(
+                "num-dual DualSVec64<8> (n²/8 passes)",
+                GRAD,
+                8.0 * n2,
+                || matrix_gradient_dual_batched::<8>(|a| a.determinant(), black_box(&a)),
+            )
+            .baseline("central differences (2n² calls)", GRAD, 4.0 * n2, || {
+                fd::gradient(
+                    |v| DMatrix::from_column_slice(n, n, v).determinant(),
+                    black_box(a.as_slice()),
+                )
+            });
+        group.run(options, rows);
+    }
+    for n in det::COFACTOR_SIZES {
+        let a = rng.general(n);
+        let (_, g) = det::det_cofactor_grad(a.as_slice(), n);
+        let cofactor = a.determinant() * a.clone().try_inverse().unwrap().transpose();
+        agree("cofactor gradient", &g, cofactor.as_slice(), 1e-8);
+        let n2 = (n * n) as f64;
+        let mut group = Group::new(
+            "4b determinant by cofactor expansion (gradient)",
+            format!("n = {n}"),
+        );
+        group
+            .primal("primal", || det::det_cofactor(black_box(a.as_slice()), n))
+            .matcalc(GRAD, || det::det_cofactor_grad(black_box(a.as_slice()), n))
+            .baseline("num-dual Dual64 (n² passes)", GRAD, 3.0 * n2, || {
+                gradient_dual(|a| det::det_cofactor_generic(a, n), black_box(a.as_slice()))
+            })
+            .baseline(
+                "num-dual DualSVec64<8> (n²/8 passes)",
+                GRAD,
+                8.0 * n2,
+                || {
+                    gradient_dual_batched::<8>(
+                        |a| det::det_cofactor_generic(a, n),
+                        black_box(a.as_slice()),
+                    )
+                },
+            )
+            .baseline("RustQuant_autodiff tape", GRAD, 30.0, || {
+                gradient_tape(|a| det::det_cofactor_generic(a, n), black_box(a.as_slice()))
+            })
+            .baseline("central differences (2n² calls)", GRAD, 2.0 * n2, || {
+                fd::gradient(|v| det::det_cofactor(v, n), black_box(a.as_slice()))
+            });
+        group.run(options, rows);
+    }
+}
+
+fn case_logdet_trace(options: &Options, rows: &mut Vec<Row>) {
+    let mut rng = problems::Lcg::new(5);
+    for n in logdet_trace::SIZES {
+        let a = rng.spd(n);
+        let b = DMatrix::from_fn(n, n, |_, _| rng.next());
+        let (da, db) = (
+            DMatrix::from_fn(n, n, |_, _| rng.next()),
+            DMatrix::from_fn(n, n, |_, _| rng.next()),
+        );
+        let (_, (ga, gb)) = logdet_trace::logdet_trace_grad(&a, &b);
+        let (_, (ha, hb)) = logdet_trace::logdet_trace_by_hand(&a, &b);
+        agree(
+            "logdet_trace gradient",
+            &[ga.as_slice(), gb.as_slice()].concat(),
+            &[ha.as_slice(), hb.as_slice()].concat(),
+            EXACT,
+        );
+        let (_, jv) = logdet_trace::logdet_trace_jvp(&a, &b, &da, &db);
+        agree(
+            "logdet_trace jvp",
+            &[jv],
+            &[logdet_trace::logdet_trace_jvp_by_hand(&a, &b, &da, &db).1],
+            EXACT,
+        );
+        let (_, _, (hva, hvb)) = logdet_trace::logdet_trace_hvp(&a, &b, &da, &db);
+        let fd_hvp = hvp_by_differences(&a, &b, &da, &db);
+        agree(
+            "logdet_trace hvp",
+            &[hva.as_slice(), hvb.as_slice()].concat(),
+            &fd_hvp,
+            FD,
+        );
+
+        let n2 = (2 * n * n) as f64;
+        let mut group = Group::new(
+            "5 logdet(A) + tr(A⁻¹B) (gradient, JVP, HVP)",
+            format!("n = {n}"),
+        );
+        group
+            .primal("primal", || {
+                logdet_trace::logdet_trace(black_box(&a), black_box(&b))
+            })
+            .matcalc(GRAD, || {
+                logdet_trace::logdet_trace_grad(black_box(&a), black_box(&b))
+            })
+            .matcalc(JVP, || {
+                logdet_trace::logdet_trace_jvp(black_box(&a), black_box(&b), &da, &db)
+            })
+            .matcalc(HVP, || {
+                logdet_trace::logdet_trace_hvp(black_box(&a), black_box(&b), &da, &db)
+            })
+            .baseline("gradient by hand", GRAD, 2.0, || {
+                logdet_trace::logdet_trace_by_hand(black_box(&a), black_box(&b))
+            })
+            .baseline("num-dual Dual64 (2n² passes)", GRAD, 3.0 * n2, || {
+                let bd = b.map(num_dual::Dual64::from_re);
+                let ad = a.map(num_dual::Dual64::from_re);
+                (
+                    matrix_gradient_dual(
+                        |a| logdet_trace::logdet_trace_generic(a, &bd),
+                        black_box(&a),
+                    ),
+                    matrix_gradient_dual(
+                        |b| logdet_trace::logdet_trace_generic(&ad, b),
+                        black_box(&b),
+                    ),
+                )
+            })
+            .baseline("central differences (4n² calls)", GRAD, 2.0 * n2, || {
+                let ab: Vec<f64> = [a.as_slice(), b.as_slice()].concat();
+                fd::gradient(
+                    |v| {
+                        let (va, vb) = v.split_at(n * n);
+                        logdet_trace::logdet_trace(
+                            &DMatrix::from_column_slice(n, n, va),
+                            &DMatrix::from_column_slice(n, n, vb),
+                        )
+                    },
+                    black_box(&ab),
+                )
+            })
+            .baseline("JVP by hand", JVP, 2.0, || {
+                logdet_trace::logdet_trace_jvp_by_hand(black_box(&a), black_box(&b), &da, &db)
+            })
+            .baseline("num-dual Dual64 JVP (1 pass)", JVP, 3.0, || {
+                let ad = a.zip_map(&da, num_dual::Dual64::new);
+                let bd = b.zip_map(&db, num_dual::Dual64::new);
+                logdet_trace::logdet_trace_generic(black_box(&ad), black_box(&bd))
+            })
+            .baseline("central difference JVP (2 calls)", JVP, 2.0, || {
+                let h = f64::EPSILON.cbrt();
+                let up = logdet_trace::logdet_trace(&(black_box(&a) + h * &da), &(&b + h * &db));
+                let down = logdet_trace::logdet_trace(&(&a - h * &da), &(&b - h * &db));
+                (up - down) / (2.0 * h)
+            })
+            .baseline("central difference of hand gradients", HVP, 4.0, || {
+                hvp_by_differences(black_box(&a), &b, &da, &db)
+            });
+        group.run(options, rows);
+    }
+}
+
+/// The Hessian-vector product of case 5 by a central difference of hand-written gradients.
+fn hvp_by_differences(
+    a: &DMatrix<f64>,
+    b: &DMatrix<f64>,
+    da: &DMatrix<f64>,
+    db: &DMatrix<f64>,
+) -> Vec<f64> {
+    let h = 1e-5;
+    let (_, (ua, ub)) = logdet_trace::logdet_trace_by_hand(&(a + h * da), &(b + h * db));
+    let (_, (la, lb)) = logdet_trace::logdet_trace_by_hand(&(a - h * da), &(b - h * db));
+    [
+        ((ua - la) / (2.0 * h)).as_slice(),
+        ((ub - lb) / (2.0 * h)).as_slice(),
+    ]
+    .concat()
+}
+
+fn case_eig(options: &Options, rows: &mut Vec<Row>) {
+    let mut rng = problems::Lcg::new(6);
+    for n in eig::SIZES {
+        let a = rng.spd(n);
+        let (_, g) = eig::eig_sum_squares_grad(&a);
+        agree("eig gradient", g.as_slice(), (2.0 * &a).as_slice(), 1e-8);
+        let n2 = (n * n) as f64;
+        let mut group = Group::new(
+            "6 Σλᵢ² of a symmetric eigenproblem (gradient)",
+            format!("n = {n}"),
+        );
+        group
+            .primal("primal (symmetric_eigenvalues())", || {
+                eig::eig_sum_squares(black_box(&a))
+            })
+            .matcalc(GRAD, || eig::eig_sum_squares_grad(black_box(&a)))
+            .baseline("num-dual Dual64 (n² passes)", GRAD, 3.0 * n2, || {
+                matrix_gradient_dual(|a| a.symmetric_eigenvalues().norm_squared(), black_box(&a))
+            })
+            .baseline("central differences (2n² calls)", GRAD, 2.0 * n2, || {
+                fd::gradient(
+                    |v| eig::eig_sum_squares(&DMatrix::from_column_slice(n, n, v)),
+                    black_box(a.as_slice()),
+                )
+            });
+        group.run(options, rows);
+    }
+}
+
+fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
+    let Some(dir) = problems::adbench_dir() else {
+        println!("(case 7 skipped: ../shared/data/adbench/ is absent)\n");
+        return;
+    };
+    for name in gmm::INSTANCES {
+        let g = gmm::Gmm::read(&dir.join(format!("gmm/{name}.txt")));
+        let params = g.params();
+        let (value, grad) = g.gradient();
+        let (value_hand, grad_hand) = g.gradient_by_hand();
+        assert!(problems::adbench_close(value, value_hand), "{name}: value");
+        agree(name, &grad, &grad_hand, 1e-8);
+        agree(name, &g.gradient_parallel().1, &grad_hand, 1e-8);
+        agree(name, &g.gradient_chunked().1, &grad_hand, 1e-8);
+        let golden = dir.join(format!("gmm/golden/{name}.txt"));
+        if golden.exists() {
+            let (_, want) = gmm::read_golden(&golden);
+            agree(name, &grad, &want, 1e-8);
+        }
+        let p = params.len() as f64;
+        let (k, d) = (g.k, g.d);
+        let objective = |v: &[f64]| {
+            let (alphas, rest) = v.split_at(k);
+            let (means, icf) = rest.split_at(k * d);
+            gmm::gmm_objective(alphas, means, icf, &g.x, d, k, g.gamma, g.m)
+        };
+        let mut group = Group::new(
+            "7 ADBench GMM (gradient)",
+            format!("{name} ({} params)", params.len()),
+        );
+        group
+            .primal("objective", || black_box(&g).objective())
+            .matcalc(GRAD, || black_box(&g).gradient())
+            .matcalc(SWEEP, || {
+                gmm::gmm_objective_vjp(
+                    &g.alphas,
+                    &g.means,
+                    &g.icf,
+                    black_box(&g.x),
+                    g.d,
+                    g.k,
+                    g.gamma,
+                    g.m,
+                )
+                .0
+            })
+            .matcalc(CHUNKED, || black_box(&g).gradient_chunked())
+            .matcalc(PARALLEL, || black_box(&g).gradient_parallel())
+            .baseline("gradient by hand", GRAD, 2.0, || {
+                black_box(&g).gradient_by_hand()
+            })
+            .baseline(
+                "num-dual Dual64 (one pass per param)",
+                GRAD,
+                3.0 * p,
+                || gradient_dual(|x| g.objective_generic(x), black_box(&params)),
+            )
+            .baseline("num-dual DualSVec64<8>", GRAD, 1.5 * p, || {
+                gradient_dual_batched::<8>(|x| g.objective_generic(x), black_box(&params))
+            })
+            .baseline("RustQuant_autodiff tape", GRAD, 30.0, || {
+                gradient_tape(|x| g.objective_generic(x), black_box(&params))
+            })
+            .baseline(
+                "central differences (2·params calls)",
+                GRAD,
+                2.0 * p,
+                || fd::gradient(objective, black_box(&params)),
+            );
+        group.run(options, rows);
+    }
+}
+
+fn case_ba(options: &Options, rows: &mut Vec<Row>) {
+    let Some(dir) = problems::adbench_dir() else {
+        println!("(case 8 skipped: ../shared/data/adbench/ is absent)\n");
+        return;
+    };
+    for name in ba::INSTANCES {
+        let b = ba::Ba::read(&dir.join(format!("ba/{name}.txt")));
+        let reference = b.jacobian_dual_batched();
+        agree(name, &b.jacobian_forward(), &reference, 1e-10);
+        agree(name, &b.jacobian_reverse(), &reference, 1e-10);
+        agree(name, &b.jacobian_generated(), &reference, 1e-10);
+        const FWD: &str = "matcalc Jacobian, forward (15 JVPs per obs.)";
+        let mut group = Group::new("8 ADBench BA (sparse Jacobian)", name.to_string());
+        group
+            .primal("objective (all residuals)", || black_box(&b).residuals())
+            .matcalc(FWD, || black_box(&b).jacobian_forward())
+            .matcalc(
+                "matcalc Jacobian, reverse (1 VJP, 2 pullbacks per obs.)",
+                || black_box(&b).jacobian_reverse(),
+            )
+            .matcalc("matcalc Jacobian, generated f_jacobian", || {
+                black_box(&b).jacobian_generated()
+            })
+            .baseline(
+                "num-dual DualSVec64<15> (1 pass per obs.)",
+                FWD,
+                10.0,
+                || black_box(&b).jacobian_dual_batched(),
+            )
+            .baseline("num-dual Dual64 (15 passes per obs.)", FWD, 40.0, || {
+                black_box(&b).jacobian_dual()
+            })
+            .baseline(
+                "RustQuant_autodiff tape (2 sweeps per obs.)",
+                FWD,
+                40.0,
+                || black_box(&b).jacobian_tape(),
+            )
+            .baseline("central differences (30 calls per obs.)", FWD, 30.0, || {
+                black_box(&b).jacobian_fd()
+            });
+        group.run(options, rows);
+    }
+}
+
+// ============================================================================ output
+
+fn print_machine(options: &Options) {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let processors = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
+    let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    println!("# matcalc benchmark table\n");
+    println!(
+        "- command: `cargo run --release --example bench_table{}{}`",
+        if args.is_empty() { "" } else { " -- " },
+        args.join(" ")
+    );
+    println!(
+        "- machine: {model}, {processors} logical CPUs in /proc/cpuinfo, {threads} available to this process"
+    );
+    println!(
+        "- rustc on PATH: {rustc}; profile: {}",
+        if cfg!(debug_assertions) {
+            "DEBUG (figures meaningless)"
+        } else {
+            "release"
+        }
+    );
+    println!("- load average at start: {}", load_average());
+    println!(
+        "- method: per group, interleaved rounds (≤ {} each), batches ≥ {:?}, median per call; baselines estimated over {:?} per call are skipped",
+        options.rounds, options.batch, options.call_budget
+    );
+    println!(
+        "- columns: `× primal` = t(method)/t(primal); `matcalc ÷ this` = t(matcalc method it is compared with)/t(baseline), below 1 when matcalc is faster\n"
+    );
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn find<'r>(rows: &'r [Row], case: &str, size: &str, method: &str) -> Option<&'r Row> {
+    rows.iter()
+        .find(|r| r.case == case && r.size == size && r.method == method)
+}
+
+fn secs(row: Option<&Row>) -> Option<f64> {
+    row.and_then(|r| r.time.as_ref().ok())
+        .map(Duration::as_secs_f64)
+}
+
+fn print_case(rows: &[Row], case: &str) {
+    println!("### {case}\n");
+    println!("| size | method | time | × primal | matcalc ÷ this |");
+    println!("|---|---|---:|---:|---:|");
+    for row in rows.iter().filter(|r| r.case == case) {
+        let primal = rows
+            .iter()
+            .find(|r| r.case == case && r.size == row.size && r.kind == Kind::Primal);
+        let (time, ratio, vs) = match &row.time {
+            Err(note) => (note.clone(), String::new(), String::new()),
+            Ok(t) => {
+                let t = t.as_secs_f64();
+                let ratio = secs(primal).map_or(String::new(), |p| format!("{:.2}", t / p));
+                let vs = match row.kind {
+                    Kind::Baseline(vs) => secs(find(rows, case, &row.size, vs))
+                        .map_or(String::new(), |m| format!("{:.2}", m / t)),
+                    _ => String::new(),
+                };
+                (fmt_secs(t), ratio, vs)
+            }
+        };
+        println!(
+            "| {} | {} | {time} | {ratio} | {vs} |",
+            row.size, row.method
+        );
+    }
+    println!();
+}
+
+/// One target: a ratio of two measured methods against a bound.
+#[allow(clippy::too_many_arguments)]
+fn target(
+    rows: &[Row],
+    what: &str,
+    case: &str,
+    size: &str,
+    num: &str,
+    den: &str,
+    bound: f64,
+    below: bool,
+) {
+    let (n, d) = (
+        secs(find(rows, case, size, num)),
+        secs(find(rows, case, size, den)),
+    );
+    let Some((n, d)) = n.zip(d) else { return };
+    let ratio = n / d;
+    let met = if below {
+        ratio <= bound
+    } else {
+        ratio >= bound
+    };
+    let op = if below { "≤" } else { "≥" };
+    println!(
+        "| {what} | {size} | {ratio:.2} | {op} {bound} | {} |",
+        if met { "met" } else { "**missed**" }
+    );
+}
+
+fn print_targets(rows: &[Row]) {
+    println!("### Targets\n");
+    println!("| target | size | measured | bound | |");
+    println!("|---|---|---:|---:|---|");
+    let sizes = |case: &str| {
+        let mut s: Vec<String> = rows
+            .iter()
+            .filter(|r| r.case == case)
+            .map(|r| r.size.clone())
+            .collect();
+        s.dedup();
+        s
+    };
+    let scalar = [
+        ("1 Rosenbrock (gradient, JVP, HVP)", "gradient by hand"),
+        ("2 log-sum-exp (gradient)", "gradient by hand"),
+        (
+            "3 RK4 Lotka-Volterra (gradient wrt p, u0)",
+            "discrete adjoint by hand",
+        ),
+    ];
+    for (case, hand) in scalar {
+        let short = &case[..case.find(' ').unwrap_or(1)];
+        for size in sizes(case) {
+            target(
+                rows,
+                &format!("({short}) gradient / primal"),
+                case,
+                &size,
+                GRAD,
+                "primal",
+                2.5,
+                true,
+            );
+            target(
+                rows,
+                &format!("({short}) gradient / by hand"),
+                case,
+                &size,
+                GRAD,
+                hand,
+                1.25,
+                true,
+            );
+        }
+    }
+    let gmm = "7 ADBench GMM (gradient)";
+    for size in sizes(gmm).iter().filter(|s| s.starts_with("gmm_d10_K25")) {
+        target(
+            rows,
+            "(7) GMM gradient / objective",
+            gmm,
+            size,
+            GRAD,
+            "objective",
+            3.0,
+            true,
+        );
+    }
+    let ba = "8 ADBench BA (sparse Jacobian)";
+    for size in sizes(ba) {
+        for (m, label) in [
+            (
+                "matcalc Jacobian, forward (15 JVPs per obs.)",
+                "(8) BA Jacobian forward / objective",
+            ),
+            (
+                "matcalc Jacobian, reverse (1 VJP, 2 pullbacks per obs.)",
+                "(8) BA Jacobian reverse / objective",
+            ),
+        ] {
+            target(
+                rows,
+                label,
+                ba,
+                &size,
+                m,
+                "objective (all residuals)",
+                6.0,
+                true,
+            );
+        }
+    }
+    for (case, primal, label) in [
+        (
+            "4a determinant by LU (gradient)",
+            "primal (determinant())",
+            "(4) det gradient / primal",
+        ),
+        (
+            "5 logdet(A) + tr(A⁻¹B) (gradient, JVP, HVP)",
+            "primal",
+            "(5) logdet+trace gradient / primal",
+        ),
+        (
+            "6 Σλᵢ² of a symmetric eigenproblem (gradient)",
+            "primal (symmetric_eigenvalues())",
+            "(6) eigen gradient / primal",
+        ),
+    ] {
+        for size in sizes(case) {
+            target(rows, label, case, &size, GRAD, primal, 3.5, true);
+        }
+    }
+    for (case, label) in [
+        (
+            "1 Rosenbrock (gradient, JVP, HVP)",
+            "(9) JVP / primal, Rosenbrock",
+        ),
+        (
+            "5 logdet(A) + tr(A⁻¹B) (gradient, JVP, HVP)",
+            "(9) JVP / primal, logdet+trace",
+        ),
+    ] {
+        for size in sizes(case) {
+            target(rows, label, case, &size, JVP, "primal", 2.0, true);
+        }
+    }
+    target(
+        rows,
+        "(1) RustQuant tape / matcalc gradient",
+        "1 Rosenbrock (gradient, JVP, HVP)",
+        "n = 1000",
+        "RustQuant_autodiff tape",
+        GRAD,
+        10.0,
+        false,
+    );
+    println!();
+    // the parallel GMM gradient
+    println!(
+        "### GMM gradient in parallel (rayon, {} threads)\n",
+        rayon::current_num_threads()
+    );
+    println!(
+        "| instance | one gradient | chunks, sequential | chunks, parallel | speed-up over chunks, sequential |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for size in sizes(gmm) {
+        let one = secs(find(rows, gmm, &size, GRAD));
+        let s = secs(find(rows, gmm, &size, CHUNKED));
+        let p = secs(find(rows, gmm, &size, PARALLEL));
+        if let Some(((one, s), p)) = one.zip(s).zip(p) {
+            println!(
+                "| {size} | {} | {} | {} | {:.2} |",
+                fmt_secs(one),
+                fmt_secs(s),
+                fmt_secs(p),
+                s / p
+            );
+        }
+    }
+    println!();
+}
+
+type Case = fn(&Options, &mut Vec<Row>);
+
+fn main() {
+    let options = Options::from_args();
+    print_machine(&options);
+    let cases: [(&str, &str, Case); 8] = [
+        (
+            "rosenbrock",
+            "1 Rosenbrock (gradient, JVP, HVP)",
+            case_rosenbrock,
+        ),
+        ("logsumexp", "2 log-sum-exp (gradient)", case_logsumexp),
+        ("rk4", "3 RK4 Lotka-Volterra (gradient wrt p, u0)", case_rk4),
+        ("det", "4a determinant by LU (gradient)", case_det),
+        (
+            "logdet",
+            "5 logdet(A) + tr(A⁻¹B) (gradient, JVP, HVP)",
+            case_logdet_trace,
+        ),
+        (
+            "eig",
+            "6 Σλᵢ² of a symmetric eigenproblem (gradient)",
+            case_eig,
+        ),
+        ("gmm", "7 ADBench GMM (gradient)", case_gmm),
+        ("ba", "8 ADBench BA (sparse Jacobian)", case_ba),
+    ];
+    let mut rows = Vec::new();
+    let start = Instant::now();
+    for (key, title, run) in cases {
+        if !options.wants(key) {
+            continue;
+        }
+        run(&options, &mut rows);
+        print_case(&rows, title);
+        if key == "det" {
+            print_case(&rows, "4b determinant by cofactor expansion (gradient)");
+        }
+    }
+    print_targets(&rows);
+    println!(
+        "- load average at end: {} (after {:.0} s)",
+        load_average(),
+        start.elapsed().as_secs_f64()
+    );
+}

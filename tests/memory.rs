@@ -1,0 +1,295 @@
+//! Memory of reverse mode, measured by a counting global allocator: the tape of a loop of
+//! 10^7 iterations with scalar state (its size per iteration, against a documented bound), and
+//! repeated calls (of the gradient, and of one pullback) that must not grow memory.
+//!
+//! Reverse mode records, per executed iteration of a loop body, the body's number on a control
+//! tape (a `u32`) and the values its derivative needs on the body's own tape (DESIGN.md,
+//! "How the transformation works"): memory is the trip count times the residuals of the body.
+//! For the logistic step below, `u ← u + h·r·u·(1 − u)`, that is 52 bytes per iteration: the
+//! control entry and six `f64` residuals, both operands of each of the three products (h, r and
+//! h·r, which do not change in the loop, among them; a tape of the live state u alone would take
+//! 8 bytes). [`USED`] bounds it; the tapes grow by doubling, so they hold up to twice that.
+//!
+//! Run the full 10^7 iterations with
+//! `cargo test --release --test memory -- --nocapture` (the debug build runs 10^6; both print
+//! the bytes per iteration).
+//!
+//! The allocator is the one piece of `unsafe` in the tests: a `GlobalAlloc` has to be an
+//! `unsafe impl`. The crates forbid `unsafe_code`; this test binary is a crate of its own, which
+//! does not inherit that attribute.
+
+use matcalc::differentiate;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Bytes per iteration the tapes of [`logistic`] use (measured at trip counts 2^k − 2, where
+/// the doubling tapes are full: the control tape has an entry before and after the loop): 52
+/// today, the 4-byte control entry and six `f64`.
+const USED: f64 = 56.0;
+
+/// Bytes per iteration the tapes may hold at any trip count: twice [`USED`], the spare capacity
+/// of a tape that just doubled.
+const BOUND: f64 = 2.0 * USED;
+
+/// The iterations of the big loop: 10^7 in release, 10^6 in debug (where the loop is slower).
+const STEPS: usize = if cfg!(debug_assertions) {
+    1_000_000
+} else {
+    10_000_000
+};
+
+// ============================================================================ the allocator
+
+/// `System`, counting the bytes currently allocated and the peak since the last reset.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grow(bytes: usize) {
+    let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrink(bytes: usize) {
+    CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments, so it upholds the
+// contract of `GlobalAlloc` exactly as `System` does; the counters only observe the sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is (the caller guarantees a nonzero size).
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by this allocator (that is, by `System`) with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        shrink(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as `dealloc`, and the caller guarantees a valid `new_size`.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                grow(new_size - layout.size());
+            } else {
+                shrink(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The tests of this file measure the one global allocator: they run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn current() -> usize {
+    CURRENT.load(Ordering::Relaxed)
+}
+
+/// Resets the peak to the current allocation and returns it.
+fn reset_peak() -> usize {
+    let now = current();
+    PEAK.store(now, Ordering::Relaxed);
+    now
+}
+
+fn peak() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
+
+// ============================================================================ the programs
+
+/// Logistic growth u′ = r·u·(1 − u) by `steps` explicit Euler steps: scalar state through a
+/// long loop.
+#[differentiate]
+fn logistic(u0: f64, r: f64, steps: usize) -> f64 {
+    let h = 1.0 / steps as f64;
+    let mut u = u0;
+    for _ in 0..steps {
+        u = u + h * r * u * (1.0 - u);
+    }
+    u
+}
+
+/// The adjoint recurrence of `logistic`, by hand, with no tape: recomputes the states backwards
+/// from a stored trajectory (for checking the values only).
+fn logistic_gradient_by_hand(u0: f64, r: f64, steps: usize) -> (f64, f64) {
+    let h = 1.0 / steps as f64;
+    let mut states = Vec::with_capacity(steps);
+    let mut u = u0;
+    for _ in 0..steps {
+        states.push(u);
+        u = u + h * r * u * (1.0 - u);
+    }
+    let (mut u_bar, mut r_bar) = (1.0, 0.0);
+    for &u in states.iter().rev() {
+        r_bar += u_bar * h * u * (1.0 - u);
+        u_bar *= 1.0 + h * r * (1.0 - 2.0 * u);
+    }
+    (u_bar, r_bar)
+}
+
+/// What one reverse pass through `steps` iterations holds: the bytes the pullback keeps (its
+/// tapes) and the peak during the forward sweep, both per iteration.
+struct TapeSize {
+    retained: f64,
+    peak: f64,
+}
+
+fn measure(steps: usize) -> TapeSize {
+    let before = reset_peak();
+    let (value, pullback) = logistic_vjp(0.1, 2.0, steps);
+    let retained = current() - before;
+    let peak = peak() - before;
+    // the pullback is the one the sizes belong to: use it
+    let (du0, dr) = pullback(1.0);
+    assert!(value.is_finite() && du0.is_finite() && dr.is_finite());
+    drop(pullback);
+    TapeSize {
+        retained: retained as f64 / steps as f64,
+        peak: peak as f64 / steps as f64,
+    }
+}
+
+// ============================================================================ the tests
+
+/// The tape of the logistic loop at [`STEPS`] iterations stays within [`BOUND`] bytes per
+/// iteration (retained by the pullback, and at the peak of the forward sweep), and the gradient
+/// is the hand-written adjoint's.
+#[test]
+fn tape_of_a_long_loop_is_within_the_bound() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let size = measure(STEPS);
+    println!(
+        "reverse mode through {STEPS} iterations of scalar state: {:.1} bytes per iteration \
+         retained by the pullback, {:.1} at the peak of the forward sweep (bound {BOUND})",
+        size.retained, size.peak
+    );
+    assert!(
+        size.retained <= BOUND && size.peak <= BOUND,
+        "tape of {:.1} bytes per iteration retained, {:.1} at the peak: above the bound {BOUND}",
+        size.retained,
+        size.peak
+    );
+    // not trivially small either: the tape is there
+    assert!(
+        size.retained >= 8.0,
+        "{:.1} bytes per iteration",
+        size.retained
+    );
+
+    let (_, (du0, dr)) = logistic_grad(0.1, 2.0, STEPS);
+    let (hand_u0, hand_r) = logistic_gradient_by_hand(0.1, 2.0, STEPS);
+    assert!(
+        (du0 - hand_u0).abs() <= 1e-12 * hand_u0.abs(),
+        "{du0} vs {hand_u0}"
+    );
+    assert!(
+        (dr - hand_r).abs() <= 1e-12 * hand_r.abs(),
+        "{dr} vs {hand_r}"
+    );
+}
+
+/// At trip counts 2^k − 2 (full tapes, no spare capacity) the size per iteration is the same at
+/// every trip count, within [`USED`]: the tape is linear in the trip count.
+#[test]
+fn tape_size_per_iteration_is_constant() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let sizes: Vec<(usize, f64)> = [(1 << 12) - 2, (1 << 16) - 2, (1 << 20) - 2]
+        .into_iter()
+        .map(|steps| (steps, measure(steps).retained))
+        .collect();
+    println!("bytes per iteration used by the tapes, by trip count: {sizes:?}");
+    let first = sizes[0].1;
+    for &(steps, size) in &sizes {
+        assert!(
+            size <= USED,
+            "{steps} iterations: {size:.1} bytes per iteration"
+        );
+        assert!(
+            (size - first).abs() <= 0.01 * first,
+            "{steps} iterations: {size:.2} bytes per iteration, {first:.2} at 4094"
+        );
+    }
+}
+
+/// Calling `f_grad` again and again, and one pullback again and again, returns every byte: the
+/// allocation after the calls is the allocation before them.
+#[test]
+fn repeated_calls_do_not_grow_memory() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let steps = STEPS / 10;
+    // warm up whatever the first call allocates once (thread-locals of the runtime, if any)
+    let _ = logistic_grad(0.1, 2.0, steps);
+    let before = current();
+    let mut last = (0.0, (0.0, 0.0));
+    for _ in 0..20 {
+        last = logistic_grad(0.1, 2.0, steps);
+    }
+    let after = current();
+    assert!(
+        after <= before + 64 * 1024,
+        "20 calls of f_grad grew the allocation from {before} to {after} bytes"
+    );
+    assert!(last.1.0.is_finite());
+
+    let (_, pullback) = logistic_vjp(0.1, 2.0, steps);
+    let holding = current();
+    let first = pullback(1.0);
+    for _ in 0..20 {
+        assert_eq!(pullback(1.0), first);
+    }
+    let after = current();
+    assert!(
+        after <= holding + 64 * 1024,
+        "20 calls of one pullback grew the allocation from {holding} to {after} bytes"
+    );
+    drop(pullback);
+    assert!(
+        current() <= before + 64 * 1024,
+        "the pullback's tape was not freed"
+    );
+
+    // second order through the loop (reverse over forward mode) frees its tape too
+    let before = current();
+    for _ in 0..5 {
+        let _ = logistic_hvp(0.1, 2.0, steps, 1.0, 0.0);
+    }
+    assert!(current() <= before + 64 * 1024);
+}
+
+/// The second-order tape (`f_hvp`, reverse mode over the forward mode) per iteration, reported
+/// beside the first-order one: it records tangents as well, so it is allowed twice [`USED`]
+/// (measured at a trip count 2^k − 2, where the tapes are full).
+#[test]
+fn second_order_tape_of_a_long_loop() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let steps = (1 << 20) - 2;
+    let before = reset_peak();
+    let (_, gradient, hv) = logistic_hvp(0.1, 2.0, steps, 1.0, 0.0);
+    let peak = (peak() - before) as f64 / steps as f64;
+    println!("f_hvp through {steps} iterations: {peak:.1} bytes per iteration at the peak");
+    assert!(gradient.0.is_finite() && hv.0.is_finite());
+    assert!(peak <= 2.0 * USED, "{peak:.1} bytes per iteration");
+}
