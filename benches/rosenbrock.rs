@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
         });
         if n <= 1_000 {
             time("num_dual_dualsvec8", &mut || {
-                gradient_dual_batched::<8>(|x| rosenbrock_generic(x), black_box(&x)).1[0]
+                gradient_dual_batched::<8>(rosenbrock_generic, black_box(&x)).1[0]
             });
         }
         group.finish();

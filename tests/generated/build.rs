@@ -36,18 +36,14 @@ const KNOWN_BUGS: &[&str] = &[
     // cast or a local (an element of an inactive buffer `b[1]`, `f64::log10(c)` of a constant):
     // the companion is called with one tangent too few (E0061).
     "call_inactive_arg",
-    // A float method of an item of `.iter()` (`xi.tanh()`, `(*xi).tanh()`, `f64::tanh(*xi)`):
-    // the rule is called with `&f64` (E0277 "no derivative rule for scalar type `&f64`").
-    "deref_method",
-    // A bare item `*xi` as the value of a `match` arm: E0308 in the generated code.
-    "deref_match_arm",
-    // A bare item plus or minus an inactive value (`*xi - 1.875`, `*xi + k as f64`) has a
-    // tangent of type `&f64`: a product or quotient of it does not compile (E0277 "no
-    // derivative rule for `f64 * &f64`").
-    "deref_offset",
-    // A bare item as an argument of a call to an annotated function inside a larger expression
-    // (`h(*xi, a) * 0.5`, `return h(*xi, a)`): E0308, the companion receives `&f64`.
-    "deref_call_arg",
+    // An item `*xi` of `.iter()` anywhere but as a binding `let y = *xi;` or an operand of an
+    // arithmetic operation with an active value: as a method receiver (`xi.tanh()`,
+    // `(*xi).tanh()`, `f64::tanh(*xi)`), plus or minus an inactive value (`*xi - 1.875`), a
+    // branch value (`if c { *xi } else { .. }`, a `match` arm), a tuple element, a typed
+    // binding (`let y: f64 = *xi;`), or an argument of a call inside a larger expression
+    // (`h(*xi, a) * 0.5`): E0308/E0277 in the generated code, whose tangent or adjoint of the
+    // item is a `&f64`. The generator reads items as `*xi * 0.875`, which compiles everywhere.
+    "bare_item",
     // `x.to_vec()` of an array parameter (`[f64; N]` or `&[f64; N]`): the `Vec<f64>` adjoint of
     // the copy is accumulated into `Option<[f64; N]>` (E0308).
     "array_to_vec",

@@ -461,12 +461,18 @@ pub fn emit(corpus: &[Function], seed: u64, which: &str) -> String {
                     VecOut::Array => ("y.to_vec()", "t.to_vec()", "arr3(y)"),
                     _ => ("y", "t", "y.clone()"),
                 };
+                // the value, converted to the harness's `Vec<f64>` when it needs to be
+                let f = if conv == "y" {
+                    format!("|p, k| {n}({xp}, p.1, k)")
+                } else {
+                    format!(
+                        "|p, k| {{\n            let y = {n}({xp}, p.1, k);\n            \
+                         {conv}\n        }}"
+                    )
+                };
                 format!(
                     "c.vector.push(Case {{ {head},
-        f: |p, k| {{
-            let y = {n}({xp}, p.1, k);
-            {conv}
-        }},
+        f: {f},
         jvp: |p, k, d| {{
             let (y, t) = {n}_jvp({xp}, p.1, k, {xd}, d.1);
             ({conv}, {conv_t})

@@ -85,11 +85,6 @@ impl Ex {
         self
     }
 
-    /// A bare iterator item `*xi`.
-    pub fn is_deref(&self) -> bool {
-        self.code.starts_with('*') && self.kind == Kind::Compound && !self.code.contains(' ')
-    }
-
     /// As an operand of a binary operator.
     pub fn operand(&self) -> String {
         match self.kind {
@@ -434,7 +429,6 @@ impl<'c> Gen<'c> {
         }
         match self.rng.below(3) {
             0 => {
-                let e = self.no_bare_item(e);
                 let s = outward(0.5 - e.iv.lo);
                 self.offset(e, s)
             }
@@ -465,44 +459,13 @@ impl<'c> Gen<'c> {
         if self.chance(0.5) {
             self.positive(e)
         } else {
-            let e = self.no_bare_item(e);
             let s = outward(-(e.iv.hi + 0.5));
             self.offset(e, s)
         }
     }
 
-    /// A float method of a bare iterator item `*xi` does not compile (see `KNOWN_BUGS`):
-    /// `*xi * 0.875` instead, whose image under every method the generator applies to an item
-    /// lies inside the item's (its interval straddles 0).
-    fn method_receiver(&self, e: &Ex) -> Ex {
-        if e.is_deref() && !self.on("deref_method") {
-            Ex::compound(format!("{} * 0.875", e.code), e.iv.scale(0.875), false).active(e.active)
-        } else {
-            e.clone()
-        }
-    }
-
-    /// A bare item `*xi` plus or minus an inactive value has a tangent the macro types `&f64`
-    /// (see `KNOWN_BUGS`): `*xi * 0.875` instead, whose interval lies inside the item's.
-    fn no_bare_item(&self, e: Ex) -> Ex {
-        if e.is_deref() && !self.on("deref_offset") {
-            Ex::compound(format!("{} * 0.875", e.code), e.iv.scale(0.875), false).active(e.active)
-        } else {
-            e
-        }
-    }
-
-    fn no_bare_item_always(&self, e: Ex) -> Ex {
-        if e.is_deref() {
-            Ex::compound(format!("{} * 0.875", e.code), e.iv.scale(0.875), false).active(e.active)
-        } else {
-            e
-        }
-    }
-
     /// `e + c` for a constant `c`.
     pub fn offset(&self, e: Ex, c: f64) -> Ex {
-        let e = self.no_bare_item(e);
         let (code, iv) = if c >= 0.0 {
             (
                 format!("{} + {}", e.operand(), lit(c)),
@@ -519,7 +482,6 @@ impl<'c> Gen<'c> {
 
     /// `recv.name()` or `f64::name(recv)`.
     pub fn method1(&mut self, e: &Ex, name: &str, iv: Iv) -> Ex {
-        let e = self.method_receiver(e);
         let r = if self.chance(0.2) {
             Ex::atom(format!("f64::{name}({})", e.code), iv)
         } else {
@@ -530,7 +492,6 @@ impl<'c> Gen<'c> {
 
     /// `recv.name(arg)` or `f64::name(recv, arg)`.
     pub fn method2(&mut self, e: &Ex, name: &str, arg: &str, iv: Iv) -> Ex {
-        let e = self.method_receiver(e);
         let r = if self.chance(0.2) {
             Ex::atom(format!("f64::{name}({}, {arg})", e.code), iv)
         } else {
@@ -689,18 +650,19 @@ impl<'c> Gen<'c> {
             0 => self.param_leaf(),
             1 => {
                 let i = self.rng.below(self.locals.len());
+                let bare = self.on("bare_item");
                 let l = &mut self.locals[i];
                 l.used = true;
-                let code = if l.deref {
-                    format!("*{}", l.name)
-                } else {
-                    l.name.clone()
-                };
                 let (iv, active) = (l.iv, l.active);
-                if l.deref {
-                    Ex::compound(code, iv, false).active(active)
+                if !l.deref {
+                    Ex::atom(l.name.clone(), iv).active(active)
+                } else if bare {
+                    Ex::compound(format!("*{}", l.name), iv, false).active(active)
                 } else {
-                    Ex::atom(code, iv).active(active)
+                    // an item `*xi` of `.iter()` compiles in few places (see `KNOWN_BUGS`): as
+                    // an operand of a product with a constant it does everywhere
+                    Ex::compound(format!("*{} * 0.875", l.name), iv.scale(0.875), false)
+                        .active(active)
                 }
             }
             2 => {
@@ -869,6 +831,7 @@ impl<'c> Gen<'c> {
                         e.iv.square().add(Iv::point(1.25)),
                         e.constant,
                     )
+                    .active(e.active)
                 };
                 let iv = e.iv.increasing(f64::acosh);
                 self.method1(&e, name, iv)
@@ -973,7 +936,6 @@ impl<'c> Gen<'c> {
                     let o = self.active_expr(1);
                     let o = self.fit(o, 4.0);
                     let above = self.chance(0.5);
-                    let o = self.no_bare_item(o);
                     let shift = if above {
                         outward(e.iv.hi - o.iv.lo + margin)
                     } else {
@@ -1011,7 +973,8 @@ impl<'c> Gen<'c> {
                     format!("{} + 0.25 * {}", lit_exact(center), t.operand()),
                     Iv::new(center - 0.25, center + 0.25),
                     false,
-                );
+                )
+                .active(t.active);
                 let value = match op {
                     "floor" => (center).floor(),
                     "ceil" => (center).ceil(),
@@ -1034,13 +997,6 @@ impl<'c> Gen<'c> {
 
     pub fn binary_op(&mut self, l: Ex, r: Ex, op: &str) -> Ex {
         self.count(1);
-        let (l, r) = if op == "+" || op == "-" {
-            let l = if r.active { l } else { self.no_bare_item(l) };
-            let r = if l.active { r } else { self.no_bare_item(r) };
-            (l, r)
-        } else {
-            (l, r)
-        };
         // `a - a` and `a / a` are clippy errors (`eq_op`)
         let op = if l.code == r.code && (op == "-" || op == "/") {
             "+"
@@ -1142,12 +1098,6 @@ impl<'c> Gen<'c> {
     pub fn call_arg(&mut self) -> Ex {
         let u = self.expr(1);
         let u = self.ensure_active(u, "call_inactive_arg");
-        // a bare item as an argument does not compile (see `KNOWN_BUGS`)
-        let u = if self.on("deref_call_arg") {
-            u
-        } else {
-            self.no_bare_item_always(u)
-        };
         self.fit(u, 2.0)
     }
 
@@ -1179,6 +1129,7 @@ impl<'c> Gen<'c> {
                     Iv::new(c - 0.25, c + 0.25),
                     false,
                 )
+                .active(t.active)
             }
         }
     }
@@ -1739,11 +1690,7 @@ impl<'c> Gen<'c> {
                 let mut acc: Option<Iv> = None;
                 let mut any_active = false;
                 for pat in self.match_arms(max) {
-                    let mut e = self.active_expr(2);
-                    if e.is_deref() && !self.on("deref_match_arm") {
-                        // a bare item as an arm's value does not compile (see `KNOWN_BUGS`)
-                        e = self.fit(e, 1.0);
-                    }
+                    let e = self.active_expr(2);
                     out.push(format!("    {pat} => {},", e.code));
                     acc = Some(acc.map_or(e.iv, |a| a.union(e.iv)));
                     any_active |= e.active;
