@@ -110,7 +110,13 @@ fn second_order(model: &Model) -> TokenStream {
     let (hs, gs) = (group(&h), group(&g));
     let point_ty = &gradient;
     let point = point(model);
-    let direction = quote!(direction);
+    let direction = crate::lower::hygienic("direction");
+    let direction = quote!(#direction);
+    let (here, value, pullback) = (
+        crate::lower::hygienic("point"),
+        crate::lower::hygienic("value"),
+        crate::lower::hygienic("pullback"),
+    );
     let args = forwarded_args(model);
     let tangents = tangents_from(model, &direction);
     let lints = allow_lints();
@@ -124,16 +130,16 @@ fn second_order(model: &Model) -> TokenStream {
         #[doc = #hvp_doc]
         #lints
         #vis fn #hvp(#(#params,)* #(#tangent_params),*) -> (#ret, #gradient, #gradient) {
-            let ((value, _), pullback) = #jvp_vjp_path(#(#names,)* #(#tangent_names),*);
-            let (#(#h,)* #(#g),*) = pullback((0.0, 1.0));
-            (value, #gs, #hs)
+            let ((#value, _), #pullback) = #jvp_vjp_path(#(#names,)* #(#tangent_names),*);
+            let (#(#h,)* #(#g),*) = #pullback((0.0, 1.0));
+            (#value, #gs, #hs)
         }
 
         #[doc = #hessian_doc]
         #lints
         #vis fn #hessian(#(#params),*) -> (#ret, #gradient, #rt::nalgebra::DMatrix<#float>) {
-            let point: #point_ty = #point;
-            #rt::hessian(&point, |#direction: &#point_ty| #hvp_path(#(#args,)* #(#tangents),*))
+            let #here: #point_ty = #point;
+            #rt::hessian(&#here, |#direction: &#point_ty| #hvp_path(#(#args,)* #(#tangents),*))
         }
     }
 }
@@ -150,7 +156,9 @@ fn jacobian(model: &Model) -> TokenStream {
     let float = &model.sig.float;
     let point_ty = model.sig.gradient_type();
     let point = point(model);
-    let direction = quote!(direction);
+    let direction = crate::lower::hygienic("direction");
+    let direction = quote!(#direction);
+    let here = crate::lower::hygienic("point");
     let args = forwarded_args(model);
     let tangents = tangents_from(model, &direction);
     let lints = allow_lints();
@@ -161,9 +169,9 @@ fn jacobian(model: &Model) -> TokenStream {
         #[doc = #doc]
         #lints
         #vis fn #name(#(#params),*) -> (#ret, #rt::nalgebra::DMatrix<#float>) {
-            let point: #point_ty = #point;
+            let #here: #point_ty = #point;
             #rt::jacobian(
-                &point,
+                &#here,
                 |#direction: &#point_ty| #jvp_path(#(#args,)* #(#tangents),*),
                 || #vjp_path(#(#args),*),
             )
