@@ -4,6 +4,10 @@
 //! infinite inputs (they propagate, nothing panics) in scalar and matrix code, log-sum-exp of
 //! large values written with the max trick (finite gradients summing to 1), and single precision
 //! against double (an `f32` function's gradient against its `f64` twin).
+//!
+//! One test is ignored: eigenvector losses whose weights vary inside a cluster of repeated
+//! eigenvalues (Σᵢ λᵢ·qᵢᵀWqᵢ = tr(W·S)) get inexact derivatives there, see
+//! `eigenvalue_weighted_eigenvectors_at_repeated_eigenvalues_are_exact`.
 
 mod common;
 
@@ -11,7 +15,7 @@ use common::{Sampler, assert_close, check_ref_binary, check_ref_unary};
 use matcalc::{check, differentiate, linalg};
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
-/// The largest relative difference `‖a − b‖ / ‖b‖` of two flat views.
+/// The relative difference `‖a − b‖ / ‖b‖` of two flat views.
 fn relative(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
     let d: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>();

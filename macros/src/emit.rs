@@ -2,7 +2,7 @@
 //! form of each operation, and the generated items' attributes.
 
 use crate::ir::{BinOp, Op, Operand, Var, VarId};
-use crate::lower::hygienic;
+use crate::lower::{hygienic, item_ident};
 use crate::signature::Signature;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -284,8 +284,8 @@ impl Model<'_> {
 pub(crate) fn bilinear_rule(bin: BinOp) -> (TokenStream, Ident) {
     let rt = rt();
     match bin {
-        BinOp::Dot => (quote!(#rt::rules::linalg::dense), hygienic("dot")),
-        _ => (quote!(#rt::rules::arith), hygienic("mul")),
+        BinOp::Dot => (quote!(#rt::rules::linalg::dense), item_ident("dot")),
+        _ => (quote!(#rt::rules::arith), item_ident("mul")),
     }
 }
 

@@ -10,6 +10,10 @@ use quote::{ToTokens, quote};
 /// Expands `#[differentiate(args)] item`: the item unchanged, then its derivatives; or, on any
 /// error, the item unchanged and the errors, each on the tokens it is about.
 pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
+    lower::with_user_names(&item, || expand(args, item.clone()))
+}
+
+fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(func)) => func,
         Ok(other) => {

@@ -24,9 +24,9 @@ use std::path::PathBuf;
 const DEFAULT_COUNT: usize = 300;
 const DEFAULT_SEED: u64 = 0x6d61_7463_616c_6321;
 
-/// Constructs kept out of the corpus because of a known bug of the macro or the runtime (each
-/// with the issue it waits for): the generator does not write them unless `MATCALC_KNOWN_BUGS`
-/// is set.
+/// Constructs kept out of the corpus because of a known bug of the macro (each with its
+/// symptom; minimal reproducers are in the report that added them): the generator does not
+/// write them unless `MATCALC_KNOWN_BUGS` is set.
 const KNOWN_BUGS: &[&str] = &[
     // An array `x: [f64; N]` or `x: &[f64; N]` passed to a `&[f64]` parameter of an annotated
     // function: the caller's reverse mode accumulates the callee's `Vec<f64>` adjoint into

@@ -234,17 +234,8 @@ impl Gen<'_> {
     /// eigenvector loss.
     pub fn matrix_stmt(&mut self) -> Lines {
         self.count(30);
-        let has_spd = !self.mat_vars(|v| v.spd.is_some()).is_empty();
-        match self.rng.weighted(&[
-            8,
-            5,
-            2,
-            if has_spd && self.on("eigenvectors") {
-                1
-            } else {
-                0
-            },
-        ]) {
+        let eigenvectors = if self.on("eigenvectors") { 2 } else { 0 };
+        match self.rng.weighted(&[8, 5, 2, eigenvectors]) {
             0 => self.mat_let(),
             1 => self.mat_reduce(),
             2 => self.mat_copy(),
@@ -270,13 +261,13 @@ impl Gen<'_> {
             ("component_div", 1),
             ("map", 3),
             ("spd", 3),
-            ("inverse", 2),
-            ("cholesky", 2),
-            ("exp", 1),
+            ("inverse", 3),
+            ("cholesky", 3),
+            ("exp", 2),
             ("pow", 1),
-            ("solve", 2),
-            ("eigenvalues", 2),
-            ("svdvals", 1),
+            ("solve", 3),
+            ("eigenvalues", 3),
+            ("svdvals", 2),
             ("kronecker", 1),
             ("column", 1),
             ("from_fn", 2),
@@ -288,6 +279,14 @@ impl Gen<'_> {
             .collect();
         let op = ops[self.rng.weighted(&weights)].0;
         let general = |v: &MatVar| !v.sym_only;
+        // the operations of SPD matrices make one first if there is none
+        let mut prelude = Vec::new();
+        if matches!(
+            op,
+            "inverse" | "cholesky" | "solve" | "eigenvalues" | "svdvals"
+        ) {
+            prelude = self.ensure_spd();
+        }
         let line = match op {
             "product" => {
                 let a = self.pick_var(|v| general(v) && v.square()).expect("m");
@@ -355,22 +354,9 @@ impl Gen<'_> {
                 let a = self.pick_var(|_| true).expect("m");
                 return self.mat_map(&name, &a);
             }
-            "spd" => {
-                let a = self.pick_var(|v| general(v) && v.square()).expect("m");
-                let big = a.iv.abs_max();
-                let iv = Iv::new(-3.0 * big * big, 3.0 * big * big + 1.0);
-                self.add_mat(&name, 3, 3, iv).spd = Some(1.0 + 9.0 * big * big);
-                format!(
-                    "let {name} = {} * {}.transpose() + {};",
-                    a.r(sig),
-                    a.name,
-                    sig.identity()
-                )
-            }
+            "spd" => return self.mat_spd(&name),
             "inverse" | "cholesky" => {
-                let Some(p) = self.pick_var(|v| v.spd.is_some()) else {
-                    return self.mat_spd_then(&name);
-                };
+                let p = self.pick_var(|v| v.spd.is_some()).expect("made");
                 let lmax = p.spd.expect("spd");
                 let path = self.chance(0.4);
                 let clone = if sig.fixed { "" } else { ".clone()" };
@@ -437,9 +423,7 @@ impl Gen<'_> {
                 format!("let {name} = {}.pow({n});", a.name)
             }
             "solve" => {
-                let Some(p) = self.pick_var(|v| v.spd.is_some()) else {
-                    return self.mat_spd_then(&name);
-                };
+                let p = self.pick_var(|v| v.spd.is_some()).expect("made");
                 let b = self
                     .pick_var(|v| general(v) && v.rows == 3 && (v.cols == 1 || v.cols == 3))
                     .expect("v");
@@ -455,9 +439,7 @@ impl Gen<'_> {
                 )
             }
             "eigenvalues" | "svdvals" => {
-                let Some(p) = self.pick_var(|v| v.spd.is_some()) else {
-                    return self.mat_spd_then(&name);
-                };
+                let p = self.pick_var(|v| v.spd.is_some()).expect("made");
                 let lmax = p.spd.expect("spd");
                 let code = match (op, self.rng.below(2)) {
                     ("eigenvalues", 0) => format!("{}.symmetric_eigenvalues()", p.name),
@@ -510,11 +492,22 @@ impl Gen<'_> {
                 }
             }
         };
-        vec![line]
+        prelude.push(line);
+        prelude
     }
 
-    /// No SPD matrix yet: make one (the requested operation is skipped).
-    fn mat_spd_then(&mut self, name: &str) -> Lines {
+    /// `let p = a·aᵀ + I;` unless an SPD matrix is in scope.
+    fn ensure_spd(&mut self) -> Lines {
+        if self.mat_vars(|v| v.spd.is_some()).is_empty() {
+            let name = self.fresh("p");
+            self.mat_spd(&name)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `let name = a·aᵀ + I;`: symmetric positive definite, eigenvalues at least 1.
+    fn mat_spd(&mut self, name: &str) -> Lines {
         let sig = self.sig();
         let a = self.pick_var(|v| !v.sym_only && v.square()).expect("m");
         let big = a.iv.abs_max();
@@ -643,7 +636,9 @@ impl Gen<'_> {
     pub fn mat_reduce(&mut self) -> Lines {
         let sig = self.sig();
         let name = self.fresh("t");
-        let (code, iv) = match self.rng.below(8) {
+        let has_spd = !self.mat_vars(|v| v.spd.is_some()).is_empty();
+        let weights = [2, 2, 2, 2, 1, 2, if has_spd { 5 } else { 1 }, 2];
+        let (code, iv) = match self.rng.weighted(&weights) {
             0 => {
                 let a = self.pick_var(|v| v.square() && !v.sym_only).expect("m");
                 (format!("{}.trace()", a.name), a.iv.scale(3.0))
@@ -774,7 +769,8 @@ impl Gen<'_> {
     /// Σᵢ f(λᵢ)·qᵢᵀWqᵢ over the eigenpairs of an SPD matrix: tr(W·f(P)), smooth.
     pub fn eigen_loss(&mut self) -> Lines {
         let sig = self.sig();
-        let p = self.pick_var(|v| v.spd.is_some()).expect("checked");
+        let mut out = self.ensure_spd();
+        let p = self.pick_var(|v| v.spd.is_some()).expect("made");
         let w = self.pick_var(|v| v.square() && !v.sym_only).expect("m");
         let lmax = p.spd.expect("spd");
         let (f, fmax) = *self.rng.pick(&[
@@ -791,7 +787,6 @@ impl Gen<'_> {
         let total = self.fresh("t");
         let i = self.fresh("i");
         let q = self.fresh("q");
-        let mut out = Vec::new();
         let (values, vectors) = if self.chance(0.5) {
             let e = self.fresh("e");
             let clone = if sig.fixed { "" } else { ".clone()" };

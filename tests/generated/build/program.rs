@@ -3,7 +3,7 @@
 //! calls) over a scope it tracks, so that every program compiles without warnings and is smooth
 //! at the points it is checked at.
 //!
-//! Three invariants make a program smooth where it is checked:
+//! Four invariants make a program smooth where it is checked:
 //!
 //! - every expression carries an interval (`Iv`) containing its value at the sampled points and
 //!   around them (within the steps of the finite differences), so `ln`, `sqrt`, `asin`, `/`, ...
@@ -13,7 +13,10 @@
 //!   iterations: every update keeps it there, so a loop can run any number of times;
 //! - a comparison of active values either reads a parameter against 0 (the parameters are sampled
 //!   away from 0) or compares a value with a threshold outside its interval by a margin; all other
-//!   branches test inactive integers (`k`, loop indices).
+//!   branches test inactive integers (`k`, loop indices);
+//! - a call passes arguments inside the domain its callee was generated for (helpers take
+//!   [-2, 2], and a program `g(x, a, k)` the caller's own `x`, an `a` on one side of 0, and a
+//!   `k` in 0..=3), and its result has the bound the callee recorded.
 
 use crate::interval::Iv;
 use crate::rng::Rng;
@@ -337,6 +340,8 @@ pub struct Gen<'c> {
     pub in_closure: bool,
     /// Buffers declared `let mut` and never written: their `mut` is dropped at the end.
     pub unwritten: Vec<String>,
+    /// The label of an enclosing `for` that a nested loop should jump to.
+    pub pending_label: Option<String>,
 }
 
 pub type Lines = Vec<String>;
@@ -381,6 +386,7 @@ impl<'c> Gen<'c> {
             valued_breaks: Vec::new(),
             in_closure: false,
             unwritten: Vec::new(),
+            pending_label: None,
         }
     }
 
@@ -388,6 +394,8 @@ impl<'c> Gen<'c> {
         self.features.on(feature)
     }
 
+    /// A new name: the prefix and a counter (which spells names like the macro's own
+    /// temporaries, `t1`, `c2`, `i3`, on purpose).
     pub fn fresh(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("{prefix}{}", self.next_id)
@@ -1379,6 +1387,10 @@ impl<'c> Gen<'c> {
         self.budget -= 1;
         let in_loop = !self.loops.is_empty();
         let nest = self.loops.len();
+        if nest >= 2 && self.pending_label.is_some() {
+            let label = self.pending_label.take().expect("checked");
+            return self.labelled_jump(&label);
+        }
         let deep = self.depth >= 4;
         let weights = [
             6, // let
@@ -1420,7 +1432,7 @@ impl<'c> Gen<'c> {
             } else {
                 0
             }, // param write
-            if self.matrix.is_some() { 12 } else { 0 }, // matrix statement
+            if self.matrix.is_some() { 18 } else { 0 }, // matrix statement
         ];
         match self.rng.weighted(&weights) {
             0 => self.let_stmt(),
@@ -1738,7 +1750,8 @@ impl<'c> Gen<'c> {
 
     /// `for` over a range or an iterator, maybe labelled, maybe with `break`/`continue`.
     pub fn for_stmt(&mut self) -> Lines {
-        let label = if self.on("label") && self.chance(0.3) {
+        // an outermost loop may get a label, which a loop nested in it jumps to
+        let label = if self.on("label") && self.loops.is_empty() && self.chance(0.3) {
             Some(format!("'l{}", self.next_id + 1))
         } else {
             None
@@ -1875,7 +1888,13 @@ impl<'c> Gen<'c> {
             label: label.clone(),
             kind: LoopKind::For,
         });
+        let pending = std::mem::replace(&mut self.pending_label, label.clone());
         let mut body = self.block(3);
+        if let Some(l) = self.pending_label.take() {
+            // no nested loop jumped to the label yet: add one that does
+            body.extend(self.labelled_inner(&l));
+        }
+        self.pending_label = pending;
         self.loops.pop();
         self.trips = outer_trips;
         if borrowed_x {
@@ -2083,6 +2102,56 @@ impl Gen<'_> {
         } else {
             body.push(format!("{kw};"));
         }
+        out.extend(indent(body));
+        out.push("}".into());
+        out
+    }
+
+    /// `if cond { continue 'l; }` or `break 'l;` to the enclosing loop labelled `label`.
+    pub fn labelled_jump(&mut self, label: &str) -> Lines {
+        let c = self.cond();
+        let kw = if self.chance(0.5) {
+            "continue"
+        } else {
+            "break"
+        };
+        let mut body = Vec::new();
+        if self.chance(0.5) {
+            body.push(self.update());
+        }
+        body.push(format!("{kw} {label};"));
+        let mut out = vec![format!("if {c} {{")];
+        out.extend(indent(body));
+        out.push("}".into());
+        out
+    }
+
+    /// `for j in 0..n { <jump to label>; <update> }` inside the loop labelled `label`.
+    pub fn labelled_inner(&mut self, label: &str) -> Lines {
+        let j = self.fresh("j");
+        let n = self.rng.range(2, 3);
+        self.ints.push(IntVar {
+            name: j.clone(),
+            min: 0,
+            max: n - 1,
+        });
+        self.loops.push(LoopCtx {
+            label: None,
+            kind: LoopKind::For,
+        });
+        let outer = self.trips;
+        self.trips *= n as u64;
+        let mut body = self.labelled_jump(label);
+        body.push(self.update());
+        self.trips = outer;
+        self.loops.pop();
+        self.ints.retain(|v| v.name != j);
+        let var = if body.iter().any(|l| mentions(l, &j)) {
+            j
+        } else {
+            "_".into()
+        };
+        let mut out = vec![format!("for {var} in 0..{n} {{")];
         out.extend(indent(body));
         out.push("}".into());
         out

@@ -199,11 +199,16 @@ fn check_point<X: Point, Y: Tangent<Scalar = f64>>(
             g0.to_flat()
         ));
     }
-    let scale = h.amax().max(1e-300);
-    let asym = (&h - h.transpose()).amax() / scale;
-    if asym > 1e-9 {
+    // Second derivatives are compared relative to their size, with a floor at the size of the
+    // rounding noise of a function whose gradient has norm ‖g‖: where the Hessian vanishes (a
+    // function linear in its inputs) its computed entries are noise of about ε·‖g‖.
+    let noise = 1e-13 * (norm(&g0.to_flat()) + norm(&y0));
+    let asym = (&h - h.transpose()).amax();
+    if asym > 1e-9 * h.amax() + noise {
         return Err(format!(
-            "second order: the Hessian is not symmetric (max |H - Hᵀ| / max |H| = {asym:.2e}):\n{h}"
+            "second order: the Hessian is not symmetric (max |H - Hᵀ| = {asym:.2e}, max |H| = \
+             {:.2e}):\n{h}",
+            h.amax()
         ));
     }
     // f_hvp against H·d, and against finite differences of the gradient
@@ -213,32 +218,43 @@ fn check_point<X: Point, Y: Tangent<Scalar = f64>>(
         x.read_flat(&mut flat.as_slice())
     };
     let (_, g1, hv) = (second.hvp)(x, k, &d);
-    let hd = &h * DVector::from_vec(d.to_flat());
-    let e = relative(&hv.to_flat(), hd.as_slice());
+    let (hv, d) = (hv.to_flat(), d.to_flat());
+    let hd = &h * DVector::from_column_slice(&d);
     let e_grad = relative(&g1.to_flat(), &g0.to_flat());
-    if e > 1e-9 || e_grad > 1e-10 {
+    if !close(&hv, hd.as_slice(), 1e-9, noise * norm(&d)) || e_grad > 1e-10 {
         return Err(format!(
-            "second order: f_hvp differs from H·d by {e:.2e} (its gradient from f_grad by \
-             {e_grad:.2e}): {:?} vs {:?}",
-            hv.to_flat(),
+            "second order: f_hvp differs from H·d (or its gradient from f_grad by {e_grad:.2e}): \
+             {hv:?} vs {:?}",
             hd.as_slice()
         ));
     }
-    check::jvp(
+    // finite differences of the gradient are accurate to about 1e-9 of its size
+    let (fd, _) = check::richardson(
         |p: &X| (second.grad)(p, k).1,
-        |p: &X, d: &X| {
-            let (_, g, hv) = (second.hvp)(p, k, d);
-            (g, hv)
-        },
         x,
-        &Config::for_jvp::<f64>().seed(seed).rtol(1e-6),
-    )
-    .map_err(|e| format!("second order: f_hvp against differences of f_grad: {e}"))?;
+        &x.read_flat(&mut d.as_slice()),
+    );
+    let fd = fd.to_flat();
+    if !close(&hv, &fd, 1e-6, 1e-9 * norm(&g0.to_flat()) * norm(&d)) {
+        return Err(format!(
+            "second order: f_hvp differs from the finite differences of f_grad: {hv:?} vs {fd:?}"
+        ));
+    }
     Ok(())
 }
 
 fn flat<Y: Tangent<Scalar = f64>>(y: &Y) -> Vec<f64> {
     y.to_flat()
+}
+
+fn norm(a: &[f64]) -> f64 {
+    a.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// `‖a − b‖ ≤ rtol·max(‖a‖, ‖b‖) + atol` (and finite).
+fn close(a: &[f64], b: &[f64], rtol: f64, atol: f64) -> bool {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    a.len() == b.len() && norm(&d) <= rtol * norm(a).max(norm(b)) + atol
 }
 
 /// Checks every case at one point per `k` in 0..4 (all of them, or the one named by
