@@ -25,6 +25,8 @@ pub(crate) struct Model<'f> {
     pub stmts: crate::ir::Block,
     /// The inactive temporaries that hold references.
     pub ref_consts: std::collections::HashSet<String>,
+    /// The inactive temporaries bound to a literal, with the literal.
+    pub literals: std::collections::HashMap<String, TokenStream>,
     pub param_vars: Vec<Option<VarId>>,
 }
 

@@ -56,6 +56,7 @@ fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         vars: lowered.body.vars,
         stmts: lowered.body.stmts,
         ref_consts: lowered.body.ref_consts,
+        literals: lowered.body.literals,
         param_vars: lowered.param_vars,
     };
     let jvp = forward::emit(&model);

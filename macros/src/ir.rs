@@ -230,6 +230,9 @@ pub(crate) struct Body {
     pub stmts: Block,
     /// The inactive temporaries that hold a reference (the user wrote `&x`).
     pub ref_consts: std::collections::HashSet<String>,
+    /// The inactive temporaries bound to a literal, with the literal: the backward sweep writes
+    /// the literal again instead of keeping its value.
+    pub literals: std::collections::HashMap<String, proc_macro2::TokenStream>,
 }
 
 impl Stmt {

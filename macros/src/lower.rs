@@ -41,6 +41,7 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
             return Lowered {
                 body: crate::ir::Body {
                     ref_consts: lowerer.ref_consts,
+                    literals: lowerer.literals,
                     vars: lowerer.vars,
                     stmts,
                 },
@@ -102,6 +103,8 @@ struct Lowerer<'a> {
     records: Vec<Vec<(String, VarId)>>,
     /// The inactive temporaries that hold a reference.
     ref_consts: HashSet<String>,
+    /// The inactive temporaries bound to a literal, with the literal.
+    literals: std::collections::HashMap<String, TokenStream>,
 }
 
 /// A hygienic identifier: generated locals never collide with the user's names.
@@ -171,6 +174,7 @@ impl<'a> Lowerer<'a> {
             name: None,
             records: Vec::new(),
             ref_consts: HashSet::new(),
+            literals: std::collections::HashMap::new(),
         }
     }
 
@@ -222,6 +226,13 @@ impl<'a> Lowerer<'a> {
         };
         if reference {
             self.ref_consts.insert(ident.to_string());
+        }
+        if let Ok(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(_) | syn::Lit::Int(_),
+            ..
+        })) = syn::parse2::<Expr>(tokens.clone())
+        {
+            self.literals.insert(ident.to_string(), tokens.clone());
         }
         out.push(Stmt::Verbatim(quote!(let #ident = #tokens;)));
         ident

@@ -67,6 +67,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         segments: Vec::new(),
         next_residual: 0,
         straight,
+        counted: false,
     };
     let forward = sweep.block(&model.stmts);
 
@@ -151,13 +152,27 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 let b = model.bar(*v);
                 quote!(let mut #b = ::core::option::Option::None;)
             });
-            quote!(#id => { #fetch #(#bars)* #(#steps)* })
+            if s.repeated {
+                let (trips, trip) = (hygienic("trips"), hygienic("trip"));
+                quote!(#id => {
+                    #trip -= 1;
+                    for _ in 0..#trips[#trip] { #fetch #(#bars)* #(#steps)* }
+                })
+            } else {
+                quote!(#id => { #fetch #(#bars)* #(#steps)* })
+            }
         });
         let segment = hygienic("segment");
+        let counted = sweep.segments.iter().any(|s| s.repeated);
+        let (trips, trip) = (hygienic("trips"), hygienic("trip"));
+        let trip_tape = counted
+            .then(|| quote!(let mut #trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();));
+        let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
         (
-            quote!(let mut #ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new(); #(#declare)*),
+            quote!(let mut #ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new(); #(#declare)* #trip_tape),
             quote! {
                 #(#cursors)*
+                #trip_cursor
                 for #segment in #ctrl.iter().rev() {
                     match *#segment {
                         #(#arms)*
@@ -347,6 +362,9 @@ struct Segment {
     id: u32,
     residuals: Vec<Ident>,
     backward: Vec<TokenStream>,
+    /// The body of a loop without control flow of its own: recorded once per loop with its trip
+    /// count on the trip tape, instead of once per iteration on the control tape.
+    repeated: bool,
 }
 
 struct Reverse<'m> {
@@ -356,6 +374,9 @@ struct Reverse<'m> {
     segments: Vec<Segment>,
     next_residual: usize,
     straight: bool,
+    /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
+    /// control tape per iteration.
+    counted: bool,
 }
 
 impl Reverse<'_> {
@@ -394,6 +415,9 @@ impl Reverse<'_> {
         let tape = tape_name(id);
         let code = if self.straight {
             quote!(#tape = (#(#residuals,)*);)
+        } else if self.counted {
+            let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
+            quote!(#push)
         } else {
             let ctrl = hygienic("ctrl");
             let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
@@ -403,6 +427,7 @@ impl Reverse<'_> {
             id,
             residuals: open.residuals,
             backward: open.backward,
+            repeated: false,
         });
         code
     }
@@ -435,9 +460,8 @@ impl Reverse<'_> {
                 quote!(#label loop { #body })
             }
             Stmt::While { label, cond, body } => {
-                let body = self.block(body);
                 let label = label.as_ref().map(|l| quote!(#l:));
-                quote!(#label while #cond { #body })
+                self.counted_loop(body, |body| quote!(#label while #cond { #body }))
             }
             Stmt::For {
                 label,
@@ -445,9 +469,8 @@ impl Reverse<'_> {
                 iter,
                 body,
             } => {
-                let body = self.block(body);
                 let label = label.as_ref().map(|l| quote!(#l:));
-                quote!(#label for #pat in #iter { #body })
+                self.counted_loop(body, |body| quote!(#label for #pat in #iter { #body }))
             }
             Stmt::Block(b) => {
                 let b = self.block(b);
@@ -466,6 +489,44 @@ impl Reverse<'_> {
             Stmt::Verbatim(tokens) => tokens.clone(),
             _ => unreachable!("not a control statement"),
         }
+    }
+
+    /// A `for` or `while` loop, `wrap` building it around its recorded body. A body without
+    /// control flow of its own is one segment: the loop counts its trips and records the segment
+    /// once with the count, and the pullback runs the segment's reverse that many times; the
+    /// control tape then costs nothing per iteration.
+    fn counted_loop(
+        &mut self,
+        body: &Block,
+        wrap: impl FnOnce(TokenStream) -> TokenStream,
+    ) -> TokenStream {
+        let flat = body.iter().all(|s| !s.is_control() && !s.may_exit());
+        if !flat {
+            let body = self.block(body);
+            return wrap(body);
+        }
+        let first = self.segments.len();
+        let outer = std::mem::replace(&mut self.counted, true);
+        let body = self.block(body);
+        self.counted = outer;
+        debug_assert!(
+            self.segments.len() <= first + 1,
+            "a flat body is one segment"
+        );
+        let Some(segment) = self.segments.get_mut(first) else {
+            // nothing to differentiate in the body
+            return wrap(body);
+        };
+        segment.repeated = true;
+        let id = segment.id;
+        let (trips, count, ctrl) = (hygienic("trips"), hygienic("count"), hygienic("ctrl"));
+        let looped = wrap(quote!(#body #count += 1;));
+        quote!({
+            let mut #count: usize = 0;
+            #looped
+            #ctrl.push(#id);
+            #trips.push(#count);
+        })
     }
 
     /// Keeps a value for the backward sweep; returns the name it has there (a reference).
@@ -785,24 +846,48 @@ impl Reverse<'_> {
                 quote!(#first #second)
             }
             Op::Binary(bin @ (BinOp::Mul | BinOp::Div | BinOp::Dot), a, b) => {
-                let (pa, pb) = (m.pref(a), m.pref(b));
-                let ra = self.residual(quote!(#rt::save(#pa)), open, code);
-                let rb = self.residual(quote!(#rt::save(#pb)), open, code);
-                if *bin != BinOp::Div {
+                // The adjoint of one factor needs the other's value and only the type of its
+                // own: a factor whose value no adjoint reads is kept as its type, of size zero.
+                // A quotient's adjoints never read the numerator.
+                let is_div = *bin == BinOp::Div;
+                let value_of_a = !is_div && b.var().is_some();
+                let value_of_b = is_div || a.var().is_some();
+                let mut keep = |o: &Operand, value: bool, code: &mut Vec<TokenStream>| {
+                    let p = m.pref(o);
+                    let literal = match o {
+                        Operand::Const(c) => m.literals.get(&c.to_string()),
+                        _ => None,
+                    };
+                    if let (true, Some(literal)) = (value, literal) {
+                        // a literal is written again, typed like the forward sweep's
+                        let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                        (quote!(&#rt::literal(#r, || #literal)), quote!(#r))
+                    } else if value {
+                        let r = self.residual(quote!(#rt::save(#p)), open, code);
+                        (quote!(#r), quote!(&#rt::type_of(#r)))
+                    } else {
+                        let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                        (quote!(#r), quote!(#r))
+                    }
+                };
+                let (ra, ta) = keep(a, value_of_a, code);
+                let (rb, tb) = keep(b, value_of_b, code);
+                if !is_div {
                     let (module, rule) = crate::emit::bilinear_rule(*bin);
                     let lhs = quote::format_ident!("{}_pullback_lhs", rule);
                     let rhs = quote::format_ident!("{}_pullback_rhs", rule);
-                    let first = a.var().map(|_| acc(a, quote!(#module::#lhs(#ra, #rb, &g))));
-                    let second = b.var().map(|_| acc(b, quote!(#module::#rhs(#ra, #rb, &g))));
+                    let first = a.var().map(|_| acc(a, quote!(#module::#lhs(#ta, #rb, &g))));
+                    let second = b.var().map(|_| acc(b, quote!(#module::#rhs(#ra, #tb, &g))));
                     quote!(#first #second)
                 } else {
-                    let ry = self.residual(quote!(#rt::save(&#y)), open, code);
+                    let ry = b
+                        .var()
+                        .map(|_| self.residual(quote!(#rt::save(&#y)), open, code));
                     let first = a
                         .var()
-                        .map(|_| acc(a, quote!(#arith::div_pullback_lhs(#ra, #rb, &g))));
-                    let second = b
-                        .var()
-                        .map(|_| acc(b, quote!(#arith::div_pullback_rhs(#ra, #rb, #ry, &g))));
+                        .map(|_| acc(a, quote!(#arith::div_pullback_lhs(#ta, #rb, &g))));
+                    let second =
+                        ry.map(|ry| acc(b, quote!(#arith::div_pullback_rhs(#ta, #rb, #ry, &g))));
                     quote!(#first #second)
                 }
             }

@@ -60,6 +60,7 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         stmts,
         param_vars,
         ref_consts: model.ref_consts.clone(),
+        literals: model.literals.clone(),
     }
 }
 

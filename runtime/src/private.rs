@@ -8,6 +8,7 @@ use crate::value::{Active, IndexAdjoint, Tangent};
 use num_traits::{NumCast, One};
 
 pub use crate::rules;
+pub use crate::rules::arith::{literal, type_of};
 pub use crate::rules::scalar;
 
 /// A zero of the same shape as `x`, owned: the tangent of a value that does not depend on the

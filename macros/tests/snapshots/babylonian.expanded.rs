@@ -90,24 +90,22 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
         let t2 = c1 + x;
         let c3 = 2.0;
         let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
-        let r1 = ::matcalc::__private::save(&t2);
-        let r2 = ::matcalc::__private::save(&c3);
-        let r3 = ::matcalc::__private::save(&t);
+        let r1 = ::matcalc::__private::type_of(&t2);
+        let r2 = ::matcalc::__private::type_of(&c3);
         ctrl.push(0u32);
-        tape0.push((r1, r2, r3));
+        tape0.push((r1, r2));
         loop {
             let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
-            let r4 = ::matcalc::__private::save(&x);
-            let r5 = ::matcalc::__private::save(&t);
-            let r6 = ::matcalc::__private::save(&t4);
+            let r3 = ::matcalc::__private::type_of(&x);
+            let r4 = ::matcalc::__private::save(&t);
+            let r5 = ::matcalc::__private::save(&t4);
             let t5 = t + t4;
             let c6 = 2.0;
             let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
-            let r7 = ::matcalc::__private::save(&t5);
-            let r8 = ::matcalc::__private::save(&c6);
-            let r9 = ::matcalc::__private::save(&next);
+            let r6 = ::matcalc::__private::type_of(&t5);
+            let r7 = ::matcalc::__private::type_of(&c6);
             ctrl.push(1u32);
-            tape1.push((r4, r5, r6, r7, r8, r9));
+            tape1.push((r3, r4, r5, r6, r7));
             if (next - t).abs() < tol {
                 ctrl.push(2u32);
                 break 'body next;
@@ -126,14 +124,14 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             match *segment {
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2, r3) = &tape0[cursor0];
+                    let (r1, r2) = &tape0[cursor0];
                     let mut t2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
                                 r1,
-                                r2,
+                                &::matcalc::__private::literal(r2, || 2.0),
                                 &g,
                             ),
                         );
@@ -144,15 +142,15 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r4, r5, r6, r7, r8, r9) = &tape1[cursor1];
+                    let (r3, r4, r5, r6, r7) = &tape1[cursor1];
                     let mut t4_bar = ::core::option::Option::None;
                     let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r7,
-                                r8,
+                                r6,
+                                &::matcalc::__private::literal(r7, || 2.0),
                                 &g,
                             ),
                         );
@@ -168,17 +166,17 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                         ::matcalc::__private::acc(
                             &mut x_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r3,
                                 r4,
-                                r5,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r3,
                                 r4,
                                 r5,
-                                r6,
                                 &g,
                             ),
                         );
@@ -286,38 +284,34 @@ fn babylonian_jvp_vjp(
         let t2_dot = x_dot;
         let c3 = 2.0;
         let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
-        let r1 = ::matcalc::__private::save(&t2);
-        let r2 = ::matcalc::__private::save(&c3);
-        let r3 = ::matcalc::__private::save(&t);
+        let r1 = ::matcalc::__private::type_of(&t2);
+        let r2 = ::matcalc::__private::type_of(&c3);
         let mut t_dot = ::matcalc::__private::rules::arith::div(&t2_dot, &c3);
-        let r4 = ::matcalc::__private::save(&t2_dot);
-        let r5 = ::matcalc::__private::save(&t_dot);
+        let r3 = ::matcalc::__private::type_of(&t2_dot);
         ctrl.push(0u32);
-        tape0.push((r1, r2, r3, r4, r5));
+        tape0.push((r1, r2, r3));
         loop {
             let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
-            let r6 = ::matcalc::__private::save(&x);
-            let r7 = ::matcalc::__private::save(&t);
-            let r8 = ::matcalc::__private::save(&t4);
+            let r4 = ::matcalc::__private::type_of(&x);
+            let r5 = ::matcalc::__private::save(&t);
+            let r6 = ::matcalc::__private::save(&t4);
             let tt1 = ::matcalc::__private::rules::arith::mul(&t4, &t_dot);
-            let r9 = ::matcalc::__private::save(&t4);
-            let r10 = ::matcalc::__private::save(&t_dot);
+            let r7 = ::matcalc::__private::save(&t4);
+            let r8 = ::matcalc::__private::save(&t_dot);
             let tt2 = x_dot - tt1;
             let t4_dot = ::matcalc::__private::rules::arith::div(&tt2, &t);
-            let r11 = ::matcalc::__private::save(&tt2);
-            let r12 = ::matcalc::__private::save(&t4_dot);
+            let r9 = ::matcalc::__private::type_of(&tt2);
+            let r10 = ::matcalc::__private::save(&t4_dot);
             let t5 = t + t4;
             let t5_dot = t_dot + t4_dot;
             let c6 = 2.0;
             let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
-            let r13 = ::matcalc::__private::save(&t5);
-            let r14 = ::matcalc::__private::save(&c6);
-            let r15 = ::matcalc::__private::save(&next);
+            let r11 = ::matcalc::__private::type_of(&t5);
+            let r12 = ::matcalc::__private::type_of(&c6);
             let next_dot = ::matcalc::__private::rules::arith::div(&t5_dot, &c6);
-            let r16 = ::matcalc::__private::save(&t5_dot);
-            let r17 = ::matcalc::__private::save(&next_dot);
+            let r13 = ::matcalc::__private::type_of(&t5_dot);
             ctrl.push(1u32);
-            tape1.push((r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17));
+            tape1.push((r4, r5, r6, r7, r8, r9, r10, r11, r12, r13));
             if (next - t).abs() < tol {
                 ctrl.push(2u32);
                 break 'body (next, next_dot);
@@ -340,15 +334,15 @@ fn babylonian_jvp_vjp(
             match *segment {
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2, r3, r4, r5) = &tape0[cursor0];
+                    let (r1, r2, r3) = &tape0[cursor0];
                     let mut t2_bar = ::core::option::Option::None;
                     let mut t2_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_dot_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r4,
-                                r2,
+                                r3,
+                                &::matcalc::__private::literal(r2, || 2.0),
                                 &g,
                             ),
                         );
@@ -358,7 +352,7 @@ fn babylonian_jvp_vjp(
                             &mut t2_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
                                 r1,
-                                r2,
+                                &::matcalc::__private::literal(r2, || 2.0),
                                 &g,
                             ),
                         );
@@ -372,7 +366,7 @@ fn babylonian_jvp_vjp(
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17) = &tape1[cursor1];
+                    let (r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape1[cursor1];
                     let mut t4_bar = ::core::option::Option::None;
                     let mut t5_bar = ::core::option::Option::None;
                     let mut tt1_bar = ::core::option::Option::None;
@@ -383,8 +377,8 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r16,
-                                r14,
+                                r13,
+                                &::matcalc::__private::literal(r12, || 2.0),
                                 &g,
                             ),
                         );
@@ -393,8 +387,8 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r13,
-                                r14,
+                                r11,
+                                &::matcalc::__private::literal(r12, || 2.0),
                                 &g,
                             ),
                         );
@@ -417,17 +411,17 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r11,
-                                r7,
+                                r9,
+                                r5,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
-                                r11,
-                                r7,
-                                r12,
+                                r9,
+                                r5,
+                                r10,
                                 &g,
                             ),
                         );
@@ -443,16 +437,16 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t4_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r9,
-                                r10,
+                                &::matcalc::__private::type_of(r7),
+                                r8,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r9,
-                                r10,
+                                r7,
+                                &::matcalc::__private::type_of(r8),
                                 &g,
                             ),
                         );
@@ -461,17 +455,17 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut x_bar,
                             ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r6,
-                                r7,
+                                r4,
+                                r5,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r4,
+                                r5,
                                 r6,
-                                r7,
-                                r8,
                                 &g,
                             ),
                         );

@@ -88,18 +88,24 @@ fn cumulative_vjp(
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
+    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
     let value: Vec<f64> = 'body: {
         let mut out = Vec::with_capacity(x.len());
         let mut total = 0.0;
         ctrl.push(0u32);
-        for i1 in 0..x.len() {
-            let v = &x[i1];
-            let r1 = i1;
-            let t2 = total + v;
-            total = t2;
-            out.push(total);
+        {
+            let mut count: usize = 0;
+            for i1 in 0..x.len() {
+                let v = &x[i1];
+                let r1 = i1;
+                let t2 = total + v;
+                total = t2;
+                out.push(total);
+                tape1.push((r1,));
+                count += 1;
+            }
             ctrl.push(1u32);
-            tape1.push((r1,));
+            trips.push(count);
         }
         let c3 = 0;
         let c4 = 0;
@@ -108,8 +114,8 @@ fn cumulative_vjp(
         let r3 = ::matcalc::__private::zeros_of(&out);
         let c6 = 2.0;
         let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
-        let r4 = ::matcalc::__private::save(&t5);
-        let r5 = ::matcalc::__private::save(&c6);
+        let r4 = ::matcalc::__private::type_of(&t5);
+        let r5 = ::matcalc::__private::type_of(&c6);
         out[c3] = t7;
         let r6 = c3;
         ctrl.push(2u32);
@@ -122,6 +128,7 @@ fn cumulative_vjp(
         let mut total_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
+        let mut trip = trips.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
@@ -129,27 +136,35 @@ fn cumulative_vjp(
                     out_bar = ::core::option::Option::None;
                 }
                 1u32 => {
-                    cursor1 -= 1;
-                    let (r1,) = &tape1[cursor1];
-                    let mut v_bar = ::core::option::Option::None;
-                    let mut t2_bar = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
-                        &mut out_bar,
-                    ) {
-                        ::matcalc::__private::acc(&mut total_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = total_bar.take() {
-                        ::matcalc::__private::acc(&mut t2_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut total_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
-                        ::matcalc::__private::acc(&mut v_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = v_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    trip -= 1;
+                    for _ in 0..trips[trip] {
+                        cursor1 -= 1;
+                        let (r1,) = &tape1[cursor1];
+                        let mut v_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
+                            &mut out_bar,
+                        ) {
+                            ::matcalc::__private::acc(&mut total_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = total_bar.take() {
+                            ::matcalc::__private::acc(&mut t2_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut total_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut v_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = v_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_bar,
+                                &x_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
                     }
                 }
                 2u32 => {
@@ -172,7 +187,7 @@ fn cumulative_vjp(
                             &mut t5_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
                                 r4,
-                                r5,
+                                &::matcalc::__private::literal(r5, || 2.0),
                                 &g,
                             ),
                         );
@@ -243,6 +258,7 @@ fn cumulative_jvp_vjp(
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
+    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
     let value: (Vec<f64>, Vec<f64>) = 'body: {
         let mut out = Vec::with_capacity(x.len());
         let zero1 = ::matcalc::__private::zero_like(&out);
@@ -251,18 +267,23 @@ fn cumulative_jvp_vjp(
         let zero2 = ::matcalc::__private::zero_like(&total);
         let mut total_dot = zero2;
         ctrl.push(0u32);
-        for i1 in 0..x.len() {
-            let v = &x[i1];
-            let r1 = i1;
-            let v_dot = &x_dot[i1];
-            let t2 = total + v;
-            let t2_dot = total_dot + v_dot;
-            total = t2;
-            total_dot = t2_dot;
-            out.push(total);
-            out_dot.push(total_dot);
+        {
+            let mut count: usize = 0;
+            for i1 in 0..x.len() {
+                let v = &x[i1];
+                let r1 = i1;
+                let v_dot = &x_dot[i1];
+                let t2 = total + v;
+                let t2_dot = total_dot + v_dot;
+                total = t2;
+                total_dot = t2_dot;
+                out.push(total);
+                out_dot.push(total_dot);
+                tape1.push((r1,));
+                count += 1;
+            }
             ctrl.push(1u32);
-            tape1.push((r1,));
+            trips.push(count);
         }
         let c3 = 0;
         let c4 = 0;
@@ -273,10 +294,10 @@ fn cumulative_jvp_vjp(
         let r4 = ::matcalc::__private::zeros_of(&out_dot);
         let c6 = 2.0;
         let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
-        let r5 = ::matcalc::__private::save(&t5);
-        let r6 = ::matcalc::__private::save(&c6);
+        let r5 = ::matcalc::__private::type_of(&t5);
+        let r6 = ::matcalc::__private::type_of(&c6);
         let t7_dot = ::matcalc::__private::rules::arith::mul(&t5_dot, &c6);
-        let r7 = ::matcalc::__private::save(&t5_dot);
+        let r7 = ::matcalc::__private::type_of(&t5_dot);
         out[c3] = t7;
         let r8 = c3;
         out_dot[c3] = t7_dot;
@@ -295,6 +316,7 @@ fn cumulative_jvp_vjp(
         let mut total_dot_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
+        let mut trip = trips.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
@@ -304,52 +326,60 @@ fn cumulative_jvp_vjp(
                     out_bar = ::core::option::Option::None;
                 }
                 1u32 => {
-                    cursor1 -= 1;
-                    let (r1,) = &tape1[cursor1];
-                    let mut v_bar = ::core::option::Option::None;
-                    let mut t2_bar = ::core::option::Option::None;
-                    let mut v_dot_bar = ::core::option::Option::None;
-                    let mut t2_dot_bar = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
-                        &mut out_dot_bar,
-                    ) {
-                        ::matcalc::__private::acc(&mut total_dot_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
-                        &mut out_bar,
-                    ) {
-                        ::matcalc::__private::acc(&mut total_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = total_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut t2_dot_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = total_bar.take() {
-                        ::matcalc::__private::acc(&mut t2_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut total_dot_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
-                        ::matcalc::__private::acc(&mut v_dot_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut total_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
-                        ::matcalc::__private::acc(&mut v_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = v_dot_bar.take() {
-                        ::matcalc::__private::acc_index(
-                            &mut x_dot_bar,
-                            &x_dot_zeros,
-                            *r1,
-                            g,
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = v_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    trip -= 1;
+                    for _ in 0..trips[trip] {
+                        cursor1 -= 1;
+                        let (r1,) = &tape1[cursor1];
+                        let mut v_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut v_dot_bar = ::core::option::Option::None;
+                        let mut t2_dot_bar = ::core::option::Option::None;
+                        if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
+                            &mut out_dot_bar,
+                        ) {
+                            ::matcalc::__private::acc(&mut total_dot_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
+                            &mut out_bar,
+                        ) {
+                            ::matcalc::__private::acc(&mut total_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = total_dot_bar.take() {
+                            ::matcalc::__private::acc(&mut t2_dot_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = total_bar.take() {
+                            ::matcalc::__private::acc(&mut t2_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut total_dot_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut v_dot_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut total_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut v_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = v_dot_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_dot_bar,
+                                &x_dot_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = v_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_bar,
+                                &x_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
                     }
                 }
                 2u32 => {
@@ -384,7 +414,7 @@ fn cumulative_jvp_vjp(
                             &mut t5_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
                                 r7,
-                                r6,
+                                &::matcalc::__private::literal(r6, || 2.0),
                                 &g,
                             ),
                         );
@@ -394,7 +424,7 @@ fn cumulative_jvp_vjp(
                             &mut t5_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
                                 r5,
-                                r6,
+                                &::matcalc::__private::literal(r6, || 2.0),
                                 &g,
                             ),
                         );

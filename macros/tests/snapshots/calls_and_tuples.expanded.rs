@@ -106,11 +106,19 @@ fn polar_vjp(
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r3, r4, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r3),
+                    r4,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut c_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r3, r4, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r3,
+                    &::matcalc::__private::type_of(r4),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = s_bar.take() {
@@ -295,31 +303,55 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt6_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r10, r13, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r10),
+                    r13,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut c_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r13, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r10,
+                    &::matcalc::__private::type_of(r13),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = tt5_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r12, r11, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r12),
+                    r11,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut c_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r12, r11, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r12,
+                    &::matcalc::__private::type_of(r11),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r10, r11, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r10),
+                    r11,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut c_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r11, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r10,
+                    &::matcalc::__private::type_of(r11),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = s_dot_bar.take() {
@@ -340,11 +372,19 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt3_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r9, r5, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r9),
+                    r5,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut t_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r9, r5, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r9,
+                    &::matcalc::__private::type_of(r5),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = tt3_bar.take() {
@@ -361,11 +401,19 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt2_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r4, r5, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r4),
+                    r5,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut t_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r4, r5, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r4,
+                    &::matcalc::__private::type_of(r5),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = tt1_bar.take() {

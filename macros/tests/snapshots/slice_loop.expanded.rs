@@ -76,20 +76,26 @@ fn g_vjp(
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
     let value: f64 = 'body: {
         let mut s = 0.0;
         ctrl.push(0u32);
-        for i in 0..n {
-            let t1 = x[i];
-            let r1 = i;
-            let t2 = x[i];
-            let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
-            let r2 = ::matcalc::__private::save(&t1);
-            let r3 = ::matcalc::__private::save(&t2);
-            let t4 = s + t3;
-            s = t4;
+        {
+            let mut count: usize = 0;
+            for i in 0..n {
+                let t1 = x[i];
+                let r1 = i;
+                let t2 = x[i];
+                let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+                let r2 = ::matcalc::__private::save(&t1);
+                let r3 = ::matcalc::__private::save(&t2);
+                let t4 = s + t3;
+                s = t4;
+                tape1.push((r1, r2, r3));
+                count += 1;
+            }
             ctrl.push(1u32);
-            tape1.push((r1, r2, r3));
+            trips.push(count);
         }
         ctrl.push(2u32);
         break 'body s;
@@ -98,51 +104,65 @@ fn g_vjp(
         let mut x_bar = ::core::option::Option::None;
         let mut s_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
+        let mut trip = trips.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
                     s_bar = ::core::option::Option::None;
                 }
                 1u32 => {
-                    cursor1 -= 1;
-                    let (r1, r2, r3) = &tape1[cursor1];
-                    let mut t1_bar = ::core::option::Option::None;
-                    let mut t2_bar = ::core::option::Option::None;
-                    let mut t3_bar = ::core::option::Option::None;
-                    let mut t4_bar = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = s_bar.take() {
-                        ::matcalc::__private::acc(&mut t4_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t4_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut s_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
-                        ::matcalc::__private::acc(&mut t3_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t1_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r2,
-                                r3,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut t2_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r2,
-                                r3,
-                                &g,
-                            ),
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    trip -= 1;
+                    for _ in 0..trips[trip] {
+                        cursor1 -= 1;
+                        let (r1, r2, r3) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
+                        let mut t4_bar = ::core::option::Option::None;
+                        if let ::core::option::Option::Some(g) = s_bar.take() {
+                            ::matcalc::__private::acc(&mut t4_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t4_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut s_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut t3_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t3_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r2),
+                                    r3,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r2,
+                                    &::matcalc::__private::type_of(r3),
+                                    &g,
+                                ),
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_bar,
+                                &x_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t1_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_bar,
+                                &x_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
                     }
                 }
                 2u32 => {
@@ -237,31 +257,37 @@ fn g_jvp_vjp(
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
     let value: (f64, f64) = 'body: {
         let mut s = 0.0;
         let zero1 = ::matcalc::__private::zero_like(&s);
         let mut s_dot = zero1;
         ctrl.push(0u32);
-        for i in 0..n {
-            let t1 = x[i];
-            let r1 = i;
-            let t1_dot = x_dot[i];
-            let t2 = x[i];
-            let t2_dot = x_dot[i];
-            let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
-            let r2 = ::matcalc::__private::save(&t1);
-            let r3 = ::matcalc::__private::save(&t2);
-            let tt2 = ::matcalc::__private::rules::arith::mul(&t1_dot, &t2);
-            let r4 = ::matcalc::__private::save(&t1_dot);
-            let tt3 = ::matcalc::__private::rules::arith::mul(&t1, &t2_dot);
-            let r5 = ::matcalc::__private::save(&t2_dot);
-            let t3_dot = tt2 + tt3;
-            let t4 = s + t3;
-            let t4_dot = s_dot + t3_dot;
-            s = t4;
-            s_dot = t4_dot;
+        {
+            let mut count: usize = 0;
+            for i in 0..n {
+                let t1 = x[i];
+                let r1 = i;
+                let t1_dot = x_dot[i];
+                let t2 = x[i];
+                let t2_dot = x_dot[i];
+                let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+                let r2 = ::matcalc::__private::save(&t1);
+                let r3 = ::matcalc::__private::save(&t2);
+                let tt2 = ::matcalc::__private::rules::arith::mul(&t1_dot, &t2);
+                let r4 = ::matcalc::__private::save(&t1_dot);
+                let tt3 = ::matcalc::__private::rules::arith::mul(&t1, &t2_dot);
+                let r5 = ::matcalc::__private::save(&t2_dot);
+                let t3_dot = tt2 + tt3;
+                let t4 = s + t3;
+                let t4_dot = s_dot + t3_dot;
+                s = t4;
+                s_dot = t4_dot;
+                tape1.push((r1, r2, r3, r4, r5));
+                count += 1;
+            }
             ctrl.push(1u32);
-            tape1.push((r1, r2, r3, r4, r5));
+            trips.push(count);
         }
         ctrl.push(2u32);
         break 'body (s, s_dot);
@@ -274,6 +300,7 @@ fn g_jvp_vjp(
         let mut x_dot_bar = ::core::option::Option::None;
         let mut s_dot_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
+        let mut trip = trips.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
@@ -281,120 +308,133 @@ fn g_jvp_vjp(
                     s_bar = ::core::option::Option::None;
                 }
                 1u32 => {
-                    cursor1 -= 1;
-                    let (r1, r2, r3, r4, r5) = &tape1[cursor1];
-                    let mut t1_bar = ::core::option::Option::None;
-                    let mut t2_bar = ::core::option::Option::None;
-                    let mut t3_bar = ::core::option::Option::None;
-                    let mut t4_bar = ::core::option::Option::None;
-                    let mut t1_dot_bar = ::core::option::Option::None;
-                    let mut t2_dot_bar = ::core::option::Option::None;
-                    let mut tt2_bar = ::core::option::Option::None;
-                    let mut tt3_bar = ::core::option::Option::None;
-                    let mut t3_dot_bar = ::core::option::Option::None;
-                    let mut t4_dot_bar = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = s_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut t4_dot_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = s_bar.take() {
-                        ::matcalc::__private::acc(&mut t4_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut s_dot_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
-                        ::matcalc::__private::acc(&mut t3_dot_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t4_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut s_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
-                        ::matcalc::__private::acc(&mut t3_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut tt2_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
-                        ::matcalc::__private::acc(&mut tt3_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = tt3_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t1_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r2,
-                                r5,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut t2_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r2,
-                                r5,
-                                &g,
-                            ),
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = tt2_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t1_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r4,
-                                r3,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut t2_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r4,
-                                r3,
-                                &g,
-                            ),
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t1_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r2,
-                                r3,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut t2_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r2,
-                                r3,
-                                &g,
-                            ),
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
-                        ::matcalc::__private::acc_index(
-                            &mut x_dot_bar,
-                            &x_dot_zeros,
-                            *r1,
-                            g,
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        ::matcalc::__private::acc_index(
-                            &mut x_dot_bar,
-                            &x_dot_zeros,
-                            *r1,
-                            g,
-                        );
-                    }
-                    if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                    trip -= 1;
+                    for _ in 0..trips[trip] {
+                        cursor1 -= 1;
+                        let (r1, r2, r3, r4, r5) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
+                        let mut t4_bar = ::core::option::Option::None;
+                        let mut t1_dot_bar = ::core::option::Option::None;
+                        let mut t2_dot_bar = ::core::option::Option::None;
+                        let mut tt2_bar = ::core::option::Option::None;
+                        let mut tt3_bar = ::core::option::Option::None;
+                        let mut t3_dot_bar = ::core::option::Option::None;
+                        let mut t4_dot_bar = ::core::option::Option::None;
+                        if let ::core::option::Option::Some(g) = s_dot_bar.take() {
+                            ::matcalc::__private::acc(&mut t4_dot_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = s_bar.take() {
+                            ::matcalc::__private::acc(&mut t4_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut s_dot_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut t3_dot_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t4_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut s_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut t3_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut tt2_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut tt3_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = tt3_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r2),
+                                    r5,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_dot_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r2,
+                                    &::matcalc::__private::type_of(r5),
+                                    &g,
+                                ),
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = tt2_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_dot_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r4),
+                                    r3,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r4,
+                                    &::matcalc::__private::type_of(r3),
+                                    &g,
+                                ),
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t3_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r2),
+                                    r3,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r2,
+                                    &::matcalc::__private::type_of(r3),
+                                    &g,
+                                ),
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_dot_bar,
+                                &x_dot_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_bar,
+                                &x_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_dot_bar,
+                                &x_dot_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t1_bar.take() {
+                            ::matcalc::__private::acc_index(
+                                &mut x_bar,
+                                &x_zeros,
+                                *r1,
+                                g,
+                            );
+                        }
                     }
                 }
                 2u32 => {

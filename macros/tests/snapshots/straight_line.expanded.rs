@@ -72,11 +72,19 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r2, r3, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r2),
+                    r3,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut t1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r2, r3, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r2,
+                    &::matcalc::__private::type_of(r3),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
@@ -210,31 +218,55 @@ fn f_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r6, r9, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r6),
+                    r9,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut t1_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r9, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r6,
+                    &::matcalc::__private::type_of(r9),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = tt3_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r8, r7, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r8),
+                    r7,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut t1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r8, r7, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r8,
+                    &::matcalc::__private::type_of(r7),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r6, r7, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r6),
+                    r7,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut t1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r7, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r6,
+                    &::matcalc::__private::type_of(r7),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
@@ -243,11 +275,19 @@ fn f_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt2_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(r4, r5, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r4),
+                    r5,
+                    &g,
+                ),
             );
             ::matcalc::__private::acc(
                 &mut y_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(r4, r5, &g),
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    r4,
+                    &::matcalc::__private::type_of(r5),
+                    &g,
+                ),
             );
         }
         if let ::core::option::Option::Some(g) = tt1_bar.take() {

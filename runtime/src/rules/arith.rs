@@ -4,7 +4,7 @@
 //! rule for the operand types: today scalars; the matrix rules add matrix, vector and
 //! scalar-times-matrix products as further impls of the same traits.
 
-use crate::value::Real;
+use crate::value::{Active, Real};
 
 /// The derivative rules of a product `c = a * b`, implemented on the type of `a`.
 ///
@@ -101,15 +101,56 @@ pub fn mul<A: MulRule<B>, B>(a: &A, b: &B) -> A::Output {
     A::product(a, b)
 }
 
-/// `c̄·bᵀ`, the adjoint of the left factor. `a` fixes the types; only `b` enters the value.
+/// The type of an operand without its value: what the backward sweep keeps of a factor whose
+/// value the adjoint it computes does not need (the right factor, for the adjoint of the left
+/// one). It has size zero, so a tape of residuals does not grow by it.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::{TypeOf, type_of};
+/// let witness: TypeOf<f64> = type_of(&2.5_f64);
+/// assert_eq!(std::mem::size_of_val(&witness), 0);
+/// ```
+pub struct TypeOf<T>(core::marker::PhantomData<fn() -> T>);
+
+/// The [`TypeOf`] an operand (of its owned type).
 #[inline]
-pub fn mul_pullback_lhs<A: MulRule<B>, B>(_a: &A, b: &B, c_bar: &A::Output) -> A {
+pub fn type_of<A: Active + ?Sized>(_: &A) -> TypeOf<A::Owned> {
+    TypeOf(core::marker::PhantomData)
+}
+
+/// A literal factor written again in the backward sweep instead of kept on a tape: `value`
+/// returns the literal, and `TypeOf` gives it the type the forward sweep inferred for it.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::{literal, type_of};
+/// let witness = type_of(&0.0_f32);
+/// let x = literal(&witness, || 0.1);
+/// assert_eq!(x, 0.1_f32);
+/// ```
+#[inline]
+pub fn literal<T>(_type: &TypeOf<T>, value: impl FnOnce() -> T) -> T {
+    value()
+}
+
+/// `c̄·bᵀ`, the adjoint of the left factor. Only the type of `a` enters.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::{mul_pullback_lhs, type_of};
+/// assert_eq!(mul_pullback_lhs(&type_of(&2.0), &3.0, &0.5), 1.5);
+/// ```
+#[inline]
+pub fn mul_pullback_lhs<A: MulRule<B>, B>(_a: &TypeOf<A>, b: &B, c_bar: &A::Output) -> A {
     A::pullback_lhs(b, c_bar)
 }
 
-/// `aᵀ·c̄`, the adjoint of the right factor.
+/// `aᵀ·c̄`, the adjoint of the right factor. Only the type of `b` enters.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::{mul_pullback_rhs, type_of};
+/// assert_eq!(mul_pullback_rhs(&2.0, &type_of(&3.0), &0.5), 1.0);
+/// ```
 #[inline]
-pub fn mul_pullback_rhs<A: MulRule<B>, B>(a: &A, _b: &B, c_bar: &A::Output) -> B {
+pub fn mul_pullback_rhs<A: MulRule<B>, B>(a: &A, _b: &TypeOf<B>, c_bar: &A::Output) -> B {
     A::pullback_rhs(a, c_bar)
 }
 
@@ -125,15 +166,31 @@ pub fn div_tangent_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, b_dot: &B
     A::tangent_rhs(b, c, b_dot)
 }
 
-/// `c̄/b`, the adjoint of the numerator. `a` fixes the types.
+/// `c̄/b`, the adjoint of the numerator. Only the type of `a` enters.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::{div_pullback_lhs, type_of};
+/// assert_eq!(div_pullback_lhs(&type_of(&3.0), &2.0, &1.0), 0.5);
+/// ```
 #[inline]
-pub fn div_pullback_lhs<A: DivRule<B>, B>(_a: &A, b: &B, c_bar: &A::Output) -> A {
+pub fn div_pullback_lhs<A: DivRule<B>, B>(_a: &TypeOf<A>, b: &B, c_bar: &A::Output) -> A {
     A::pullback_lhs(b, c_bar)
 }
 
-/// `−⟨c̄, c⟩/b`, the adjoint of the denominator. `a` fixes the types.
+/// `−⟨c̄, c⟩/b`, the adjoint of the denominator (`c = a/b`). Only the type of `a` enters.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::{div_pullback_rhs, type_of};
+/// // c = 3/2: dc/db = −c/b = −0.75
+/// assert_eq!(div_pullback_rhs(&type_of(&3.0), &2.0, &1.5, &1.0), -0.75);
+/// ```
 #[inline]
-pub fn div_pullback_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, c_bar: &A::Output) -> B {
+pub fn div_pullback_rhs<A: DivRule<B>, B>(
+    _a: &TypeOf<A>,
+    b: &B,
+    c: &A::Output,
+    c_bar: &A::Output,
+) -> B {
     A::pullback_rhs(b, c, c_bar)
 }
 

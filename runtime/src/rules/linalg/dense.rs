@@ -17,7 +17,7 @@
 #![allow(clippy::type_complexity)]
 
 use super::both;
-use crate::rules::arith::{DivRule, MulRule};
+use crate::rules::arith::{DivRule, MulRule, TypeOf};
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
 use nalgebra::{
@@ -181,26 +181,28 @@ pub fn dot<A: DotRule<B>, B>(a: &A, b: &B) -> A::Output {
 /// `s̄·b`, the adjoint of `a`.
 ///
 /// ```
+/// use matcalc_runtime::rules::arith::type_of;
 /// use matcalc_runtime::rules::linalg::dense::dot_pullback_lhs;
 /// use nalgebra::Vector2;
 /// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
-/// assert_eq!(dot_pullback_lhs(&a, &b, &2.0), Vector2::new(6.0, 8.0));
+/// assert_eq!(dot_pullback_lhs(&type_of(&a), &b, &2.0), Vector2::new(6.0, 8.0));
 /// ```
 #[inline]
-pub fn dot_pullback_lhs<A: DotRule<B>, B>(_a: &A, b: &B, s_bar: &A::Output) -> A {
+pub fn dot_pullback_lhs<A: DotRule<B>, B>(_a: &TypeOf<A>, b: &B, s_bar: &A::Output) -> A {
     A::pullback_lhs(b, s_bar)
 }
 
 /// `s̄·a`, the adjoint of `b`.
 ///
 /// ```
+/// use matcalc_runtime::rules::arith::type_of;
 /// use matcalc_runtime::rules::linalg::dense::dot_pullback_rhs;
 /// use nalgebra::Vector2;
 /// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
-/// assert_eq!(dot_pullback_rhs(&a, &b, &2.0), Vector2::new(2.0, 4.0));
+/// assert_eq!(dot_pullback_rhs(&a, &type_of(&b), &2.0), Vector2::new(2.0, 4.0));
 /// ```
 #[inline]
-pub fn dot_pullback_rhs<A: DotRule<B>, B>(a: &A, _b: &B, s_bar: &A::Output) -> B {
+pub fn dot_pullback_rhs<A: DotRule<B>, B>(a: &A, _b: &TypeOf<B>, s_bar: &A::Output) -> B {
     A::pullback_rhs(a, s_bar)
 }
 
