@@ -461,7 +461,7 @@ impl Reverse<'_> {
             }
             Stmt::While { label, cond, body } => {
                 let label = label.as_ref().map(|l| quote!(#l:));
-                self.counted_loop(body, |body| quote!(#label while #cond { #body }))
+                self.counted_loop(body, None, |body, _| quote!(#label while #cond { #body }))
             }
             Stmt::For {
                 label,
@@ -470,7 +470,11 @@ impl Reverse<'_> {
                 body,
             } => {
                 let label = label.as_ref().map(|l| quote!(#l:));
-                self.counted_loop(body, |body| quote!(#label for #pat in #iter { #body }))
+                self.counted_loop(
+                    body,
+                    Some(iter),
+                    |body, iter| quote!(#label for #pat in #iter { #body }),
+                )
             }
             Stmt::Block(b) => {
                 let b = self.block(b);
@@ -495,15 +499,20 @@ impl Reverse<'_> {
     /// control flow of its own is one segment: the loop counts its trips and records the segment
     /// once with the count, and the pullback runs the segment's reverse that many times; the
     /// control tape then costs nothing per iteration.
+    ///
+    /// A `for` over a range (`iter`) knows its trip count before it starts: the body's tape
+    /// reserves room for it, and grows no more in the loop.
     fn counted_loop(
         &mut self,
         body: &Block,
-        wrap: impl FnOnce(TokenStream) -> TokenStream,
+        iter: Option<&TokenStream>,
+        wrap: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
     ) -> TokenStream {
+        let iter = iter.cloned().unwrap_or_default();
         let flat = body.iter().all(|s| !s.is_control() && !s.may_exit());
         if !flat {
             let body = self.block(body);
-            return wrap(body);
+            return wrap(body, iter);
         }
         let first = self.segments.len();
         let outer = std::mem::replace(&mut self.counted, true);
@@ -515,14 +524,32 @@ impl Reverse<'_> {
         );
         let Some(segment) = self.segments.get_mut(first) else {
             // nothing to differentiate in the body
-            return wrap(body);
+            return wrap(body, iter);
         };
         segment.repeated = true;
         let id = segment.id;
         let (trips, count, ctrl) = (hygienic("trips"), hygienic("count"), hygienic("ctrl"));
-        let looped = wrap(quote!(#body #count += 1;));
+        // A range holds no borrow of a temporary, so it can be bound before the loop.
+        let range = matches!(
+            syn::parse2::<syn::Expr>(iter.clone()),
+            Ok(syn::Expr::Range(_))
+        ) && !segment.residuals.is_empty();
+        let (reserve, iter) = if range {
+            let (range, tape) = (hygienic("range"), tape_name(id));
+            (
+                quote! {
+                    let #range = #iter;
+                    #tape.reserve(::core::iter::Iterator::size_hint(&#range).0);
+                },
+                quote!(#range),
+            )
+        } else {
+            (quote!(), iter)
+        };
+        let looped = wrap(quote!(#body #count += 1;), iter);
         quote!({
             let mut #count: usize = 0;
+            #reserve
             #looped
             #ctrl.push(#id);
             #trips.push(#count);

@@ -95,7 +95,9 @@ fn cumulative_vjp(
         ctrl.push(0u32);
         {
             let mut count: usize = 0;
-            for i1 in 0..x.len() {
+            let range = 0..x.len();
+            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            for i1 in range {
                 let v = &x[i1];
                 let r1 = i1;
                 let t2 = total + v;
@@ -269,7 +271,9 @@ fn cumulative_jvp_vjp(
         ctrl.push(0u32);
         {
             let mut count: usize = 0;
-            for i1 in 0..x.len() {
+            let range = 0..x.len();
+            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            for i1 in range {
                 let v = &x[i1];
                 let r1 = i1;
                 let v_dot = &x_dot[i1];

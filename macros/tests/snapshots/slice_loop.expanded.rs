@@ -82,7 +82,9 @@ fn g_vjp(
         ctrl.push(0u32);
         {
             let mut count: usize = 0;
-            for i in 0..n {
+            let range = 0..n;
+            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            for i in range {
                 let t1 = x[i];
                 let r1 = i;
                 let t2 = x[i];
@@ -265,7 +267,9 @@ fn g_jvp_vjp(
         ctrl.push(0u32);
         {
             let mut count: usize = 0;
-            for i in 0..n {
+            let range = 0..n;
+            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            for i in range {
                 let t1 = x[i];
                 let r1 = i;
                 let t1_dot = x_dot[i];
