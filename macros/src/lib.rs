@@ -38,4 +38,6 @@ pub fn derive_differentiable(input: TokenStream) -> TokenStream {
 }
 
 #[cfg(test)]
+mod expanded_examples;
+#[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 /// Expands and pretty-prints; panics with the raw tokens if the output does not parse.
-fn expand_pretty(args: &str, item: &str) -> String {
+pub(crate) fn expand_pretty(args: &str, item: &str) -> String {
     let args = TokenStream::from_str(args).expect("attribute tokens");
     let item = TokenStream::from_str(item).expect("item tokens");
     let out = differentiate(args, item);

@@ -1,0 +1,521 @@
+//! What `#[differentiate]` writes for a function of matrices.
+//!
+//! Below the marker line is the expansion of `#[differentiate]` on `gaussian_nll`, exactly as
+//! the macro writes it today, formatted by rustfmt, with comments added by hand. The test
+//! `expanded_examples_match_the_macro` of matcalc-macros checks it against the macro;
+//! `MATCALC_BLESS=1 cargo test -p matcalc-macros` rewrites it when the macro changes.
+//!
+//! `cargo run --example gaussian_nll-expanded` runs the generated functions.
+
+use nalgebra::{DMatrix, DVector};
+
+fn main() {
+    let s = DMatrix::from_row_slice(2, 2, &[2.0, 0.0, 0.0, 4.0]);
+    let x = DVector::from_vec(vec![2.0, 4.0]);
+    // ½(xᵀS⁻¹x + ln det S) = ½(2 + 4 + ln 8)
+    let (value, (s_bar, x_bar)) = gaussian_nll_grad(&s, &x);
+    assert!((value - 0.5 * (6.0 + 8f64.ln())).abs() < 1e-14);
+    // ∂/∂x = S⁻¹x, ∂/∂S = ½(S⁻¹ − S⁻¹xxᵀS⁻¹) (S symmetric)
+    let z = DVector::from_vec(vec![1.0, 1.0]);
+    let s_inv = DMatrix::from_row_slice(2, 2, &[0.5, 0.0, 0.0, 0.25]);
+    assert!((x_bar - &z).norm() < 1e-14);
+    assert!((s_bar - 0.5 * (s_inv - &z * z.transpose())).norm() < 1e-14);
+    println!("gaussian_nll: value and gradient as expected");
+}
+
+// ---- expansion of #[differentiate] ----
+// The user's function, unchanged: a linear solve and a log-determinant from
+// `matcalc::linalg`, whose rules work on whole matrices rather than on the steps of an LU.
+/// The negative log-likelihood of `x` under a centred Gaussian of covariance `s`, up to a
+/// constant: ½(xᵀS⁻¹x + ln det S).
+fn gaussian_nll(s: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
+    let z = matcalc::linalg::solve(s, x);
+    0.5 * (x.dot(&z) + matcalc::linalg::logdet(s))
+}
+
+// FORWARD MODE. One tangent per active parameter, of the parameter's type: `s_dot` a matrix,
+// `x_dot` a vector.
+/// Forward mode of [`gaussian_nll`]: its value and its directional derivative along the tangents (one per active parameter, in order).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn gaussian_nll_jvp(
+    s: &DMatrix<f64>,
+    x: &DVector<f64>,
+    s_dot: &DMatrix<f64>,
+    x_dot: &DVector<f64>,
+) -> (f64, f64) {
+    let _ = gaussian_nll;
+
+    // A call with companions goes through `_jvp` by the same path: `solve_jvp` gives z = S⁻¹x and
+    // ż = S⁻¹(ẋ − Ṡz), from one LU factorization.
+    let (z, z_dot) = { matcalc::linalg::solve_jvp(s, x, s_dot, x_dot) };
+    let c1 = 0.5;
+
+    // The rule of `dot`: d⟨x, z⟩ = ⟨ẋ, z⟩ + ⟨x, ż⟩.
+    let t2 = ::matcalc::__private::rules::linalg::dense::dot(x, &z);
+    let t2_dot = ::matcalc::__private::tangent_add(
+        &::matcalc::__private::rules::linalg::dense::dot(x_dot, &z),
+        &::matcalc::__private::rules::linalg::dense::dot(x, &z_dot),
+    );
+
+    // `logdet_jvp`: d log|det S| = tr(S⁻¹Ṡ).
+    let (t3, t3_dot) = { matcalc::linalg::logdet_jvp(s, s_dot) };
+    let t4 = t2 + t3;
+    let t4_dot = ::matcalc::__private::tangent_add(&t2_dot, &t3_dot);
+    let t5 = ::matcalc::__private::rules::arith::mul(&c1, &t4);
+    let t5_dot = ::matcalc::__private::rules::arith::mul(&c1, &t4_dot);
+    return (t5, ::matcalc::__private::owned(&t5_dot));
+}
+
+// REVERSE MODE. No loop and no branch: one segment, so its residuals are one tuple `tape0`
+// and there is no control tape.
+/// Reverse mode of [`gaussian_nll`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn gaussian_nll_vjp(
+    s: &DMatrix<f64>,
+    x: &DVector<f64>,
+) -> (
+    f64,
+    impl ::core::ops::Fn(f64) -> (DMatrix<f64>, DVector<f64>) + use<>,
+) {
+    let _ = gaussian_nll;
+    let s_zeros = ::matcalc::__private::zeros_of(s);
+    let x_zeros = ::matcalc::__private::zeros_of(x);
+    let tape0;
+    let value: f64 = 'body: {
+        // `solve_vjp` returns z and its pullback, which owns the LU factors; the residual is the
+        // pullback itself, a closure of a concrete type (nothing boxed).
+        let (out1, pullback1) = matcalc::linalg::solve_vjp(s, x);
+        let z = out1;
+        let r2 = pullback1;
+        let c1 = 0.5;
+        let t2 = ::matcalc::__private::rules::linalg::dense::dot(x, &z);
+
+        // The rule of `dot` needs both factors.
+        let r3 = ::matcalc::__private::save(x);
+        let r4 = ::matcalc::__private::save(&z);
+        let (out5, pullback5) = matcalc::linalg::logdet_vjp(s);
+        let t3 = out5;
+        let r6 = pullback5;
+        let t4 = t2 + t3;
+        let t5 = ::matcalc::__private::rules::arith::mul(&c1, &t4);
+        let r7 = ::matcalc::__private::type_of(&c1);
+        let r8 = ::matcalc::__private::type_of(&t4);
+        tape0 = (r2, r3, r4, r6, r7, r8);
+        break 'body t5;
+    };
+    let pullback = move |seed: f64| -> (DMatrix<f64>, DVector<f64>) {
+        let mut s_bar = ::core::option::Option::None;
+        let mut x_bar = ::core::option::Option::None;
+        let mut z_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut t3_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
+        let mut t5_bar = ::core::option::Option::None;
+
+        // The backward sweep: the statements in reverse order, each adjoint through its rule.
+        let (r2, r3, r4, r6, r7, r8) = &tape0;
+        ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed));
+        if let ::core::option::Option::Some(g) = t5_bar.take() {
+            ::matcalc::__private::acc(
+                &mut t4_bar,
+                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                    &::matcalc::__private::literal(r7, || 0.5),
+                    r8,
+                    &g,
+                ),
+            );
+        }
+        if let ::core::option::Option::Some(g) = t4_bar.take() {
+            ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&g));
+            ::matcalc::__private::acc(&mut t3_bar, g);
+        }
+
+        // The pullback of logdet: S̄ += t̄₃·S⁻ᵀ.
+        if let ::core::option::Option::Some(g) = t3_bar.take() {
+            ::matcalc::__private::acc(&mut s_bar, r6(g));
+        }
+        if let ::core::option::Option::Some(g) = t2_bar.take() {
+            ::matcalc::__private::acc(
+                &mut x_bar,
+                ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                    &::matcalc::__private::type_of(r3),
+                    r4,
+                    &g,
+                ),
+            );
+            ::matcalc::__private::acc(
+                &mut z_bar,
+                ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
+                    r3,
+                    &::matcalc::__private::type_of(r4),
+                    &g,
+                ),
+            );
+        }
+
+        // The pullback of solve: x̄ += S⁻ᵀz̄ and S̄ += −(S⁻ᵀz̄)·zᵀ, one solve with the stored factors.
+        // S̄ now holds the contributions of both uses of `s`.
+        if let ::core::option::Option::Some(g) = z_bar.take() {
+            let (g0, g1) = r2(g);
+            ::matcalc::__private::acc(&mut s_bar, g0);
+            ::matcalc::__private::acc(&mut x_bar, g1);
+        }
+        (
+            ::matcalc::__private::finish(s_bar, &s_zeros),
+            ::matcalc::__private::finish(x_bar, &x_zeros),
+        )
+    };
+    (value, pullback)
+}
+
+// The gradient: a tuple of adjoints, one per active parameter, each of the parameter's owned
+// type (`&DMatrix<f64>` gives `DMatrix<f64>`).
+/// The gradient of [`gaussian_nll`]: its value and the adjoints of the active parameters (a tuple when there are several).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn gaussian_nll_grad(s: &DMatrix<f64>, x: &DVector<f64>) -> (f64, (DMatrix<f64>, DVector<f64>)) {
+    let (value, pullback) = gaussian_nll_vjp(s, x);
+    (value, pullback(1.0))
+}
+/// The Jacobian of [`gaussian_nll`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn gaussian_nll_jacobian(
+    s: &DMatrix<f64>,
+    x: &DVector<f64>,
+) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: (DMatrix<f64>, DVector<f64>) =
+        (::matcalc::__private::save(s), ::matcalc::__private::save(x));
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &(DMatrix<f64>, DVector<f64>)| {
+            gaussian_nll_jvp(s, x, &direction.0, &direction.1)
+        },
+        || gaussian_nll_vjp(s, x),
+    )
+}
+
+// SECOND ORDER: the reverse mode of the forward mode, through the rules' own second-order
+// companions (`solve_jvp_vjp`, `logdet_jvp_vjp`), whose formulas are derived by hand.
+/// Reverse mode of [`gaussian_nll_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn gaussian_nll_jvp_vjp(
+    s: &DMatrix<f64>,
+    x: &DVector<f64>,
+    s_dot: &DMatrix<f64>,
+    x_dot: &DVector<f64>,
+) -> (
+    (f64, f64),
+    impl ::core::ops::Fn((f64, f64)) -> (DMatrix<f64>, DVector<f64>, DMatrix<f64>, DVector<f64>) + use<>,
+) {
+    let _ = gaussian_nll;
+    let s_zeros = ::matcalc::__private::zeros_of(s);
+    let x_zeros = ::matcalc::__private::zeros_of(x);
+    let s_dot_zeros = ::matcalc::__private::zeros_of(s_dot);
+    let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
+    let tape0;
+    let value: (f64, f64) = 'body: {
+        let ((tt1, tt2), pullback1) = matcalc::linalg::solve_jvp_vjp(s, x, s_dot, x_dot);
+        let r1 = pullback1;
+        let r2 = ::matcalc::__private::zeros_of(&tt1);
+        let r3 = ::matcalc::__private::zeros_of(&tt2);
+        let z = tt1;
+        let z_dot = tt2;
+        let c1 = 0.5;
+        let t2 = ::matcalc::__private::rules::linalg::dense::dot(x, &z);
+        let r4 = ::matcalc::__private::save(x);
+        let r5 = ::matcalc::__private::save(&z);
+        let tt3 = ::matcalc::__private::rules::linalg::dense::dot(x_dot, &z);
+        let r6 = ::matcalc::__private::save(x_dot);
+        let tt4 = ::matcalc::__private::rules::linalg::dense::dot(x, &z_dot);
+        let r7 = ::matcalc::__private::save(&z_dot);
+        let t2_dot = tt3 + tt4;
+        let ((tt5, tt6), pullback8) = matcalc::linalg::logdet_jvp_vjp(s, s_dot);
+        let r8 = pullback8;
+        let r9 = ::matcalc::__private::zeros_of(&tt5);
+        let r10 = ::matcalc::__private::zeros_of(&tt6);
+        let t3 = tt5;
+        let t3_dot = tt6;
+        let t4 = t2 + t3;
+        let t4_dot = t2_dot + t3_dot;
+        let t5 = ::matcalc::__private::rules::arith::mul(&c1, &t4);
+        let r11 = ::matcalc::__private::type_of(&c1);
+        let r12 = ::matcalc::__private::type_of(&t4);
+        let t5_dot = ::matcalc::__private::rules::arith::mul(&c1, &t4_dot);
+        let r13 = ::matcalc::__private::type_of(&t4_dot);
+        tape0 = (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13);
+        break 'body (t5, t5_dot);
+    };
+    let pullback =
+        move |seed: (f64, f64)| -> (DMatrix<f64>, DVector<f64>, DMatrix<f64>, DVector<f64>) {
+            let mut s_bar = ::core::option::Option::None;
+            let mut x_bar = ::core::option::Option::None;
+            let mut z_bar = ::core::option::Option::None;
+            let mut t2_bar = ::core::option::Option::None;
+            let mut t3_bar = ::core::option::Option::None;
+            let mut t4_bar = ::core::option::Option::None;
+            let mut t5_bar = ::core::option::Option::None;
+            let mut s_dot_bar = ::core::option::Option::None;
+            let mut x_dot_bar = ::core::option::Option::None;
+            let mut tt1_bar = ::core::option::Option::None;
+            let mut tt2_bar = ::core::option::Option::None;
+            let mut z_dot_bar = ::core::option::Option::None;
+            let mut tt3_bar = ::core::option::Option::None;
+            let mut tt4_bar = ::core::option::Option::None;
+            let mut t2_dot_bar = ::core::option::Option::None;
+            let mut tt5_bar = ::core::option::Option::None;
+            let mut tt6_bar = ::core::option::Option::None;
+            let mut t3_dot_bar = ::core::option::Option::None;
+            let mut t4_dot_bar = ::core::option::Option::None;
+            let mut t5_dot_bar = ::core::option::Option::None;
+            let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape0;
+            ::matcalc::__private::acc(&mut t5_dot_bar, ::core::clone::Clone::clone(&seed.1));
+            ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed.0));
+            if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
+                ::matcalc::__private::acc(
+                    &mut t4_dot_bar,
+                    ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                        &::matcalc::__private::literal(r11, || 0.5),
+                        r13,
+                        &g,
+                    ),
+                );
+            }
+            if let ::core::option::Option::Some(g) = t5_bar.take() {
+                ::matcalc::__private::acc(
+                    &mut t4_bar,
+                    ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                        &::matcalc::__private::literal(r11, || 0.5),
+                        r12,
+                        &g,
+                    ),
+                );
+            }
+            if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
+                ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&g));
+                ::matcalc::__private::acc(&mut t3_dot_bar, g);
+            }
+            if let ::core::option::Option::Some(g) = t4_bar.take() {
+                ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&g));
+                ::matcalc::__private::acc(&mut t3_bar, g);
+            }
+            if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
+                ::matcalc::__private::acc(&mut tt6_bar, g);
+            }
+            if let ::core::option::Option::Some(g) = t3_bar.take() {
+                ::matcalc::__private::acc(&mut tt5_bar, g);
+            }
+            if tt5_bar.is_some() || tt6_bar.is_some() {
+                let adjoints = r8((
+                    ::matcalc::__private::finish(tt5_bar.take(), r9),
+                    ::matcalc::__private::finish(tt6_bar.take(), r10),
+                ));
+                let (g0, g1) = adjoints;
+                ::matcalc::__private::acc(&mut s_bar, g0);
+                ::matcalc::__private::acc(&mut s_dot_bar, g1);
+            }
+            if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+                ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
+                ::matcalc::__private::acc(&mut tt4_bar, g);
+            }
+            if let ::core::option::Option::Some(g) = tt4_bar.take() {
+                ::matcalc::__private::acc(
+                    &mut x_bar,
+                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                        &::matcalc::__private::type_of(r4),
+                        r7,
+                        &g,
+                    ),
+                );
+                ::matcalc::__private::acc(
+                    &mut z_dot_bar,
+                    ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
+                        r4,
+                        &::matcalc::__private::type_of(r7),
+                        &g,
+                    ),
+                );
+            }
+            if let ::core::option::Option::Some(g) = tt3_bar.take() {
+                ::matcalc::__private::acc(
+                    &mut x_dot_bar,
+                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                        &::matcalc::__private::type_of(r6),
+                        r5,
+                        &g,
+                    ),
+                );
+                ::matcalc::__private::acc(
+                    &mut z_bar,
+                    ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
+                        r6,
+                        &::matcalc::__private::type_of(r5),
+                        &g,
+                    ),
+                );
+            }
+            if let ::core::option::Option::Some(g) = t2_bar.take() {
+                ::matcalc::__private::acc(
+                    &mut x_bar,
+                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                        &::matcalc::__private::type_of(r4),
+                        r5,
+                        &g,
+                    ),
+                );
+                ::matcalc::__private::acc(
+                    &mut z_bar,
+                    ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
+                        r4,
+                        &::matcalc::__private::type_of(r5),
+                        &g,
+                    ),
+                );
+            }
+            if let ::core::option::Option::Some(g) = z_dot_bar.take() {
+                ::matcalc::__private::acc(&mut tt2_bar, g);
+            }
+            if let ::core::option::Option::Some(g) = z_bar.take() {
+                ::matcalc::__private::acc(&mut tt1_bar, g);
+            }
+            if tt1_bar.is_some() || tt2_bar.is_some() {
+                let adjoints = r1((
+                    ::matcalc::__private::finish(tt1_bar.take(), r2),
+                    ::matcalc::__private::finish(tt2_bar.take(), r3),
+                ));
+                let (g0, g1, g2, g3) = adjoints;
+                ::matcalc::__private::acc(&mut s_bar, g0);
+                ::matcalc::__private::acc(&mut x_bar, g1);
+                ::matcalc::__private::acc(&mut s_dot_bar, g2);
+                ::matcalc::__private::acc(&mut x_dot_bar, g3);
+            }
+            (
+                ::matcalc::__private::finish(s_bar, &s_zeros),
+                ::matcalc::__private::finish(x_bar, &x_zeros),
+                ::matcalc::__private::finish(s_dot_bar, &s_dot_zeros),
+                ::matcalc::__private::finish(x_dot_bar, &x_dot_zeros),
+            )
+        };
+    (value, pullback)
+}
+/// The Hessian-vector product of [`gaussian_nll`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `gaussian_nll_jvp_vjp`, the cost of a few gradients.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn gaussian_nll_hvp(
+    s: &DMatrix<f64>,
+    x: &DVector<f64>,
+    s_dot: &DMatrix<f64>,
+    x_dot: &DVector<f64>,
+) -> (
+    f64,
+    (DMatrix<f64>, DVector<f64>),
+    (DMatrix<f64>, DVector<f64>),
+) {
+    let ((value, _), pullback) = gaussian_nll_jvp_vjp(s, x, s_dot, x_dot);
+    let (h0, h1, g0, g1) = pullback((0.0, 1.0));
+    (value, (g0, g1), (h0, h1))
+}
+/// The Hessian of [`gaussian_nll`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn gaussian_nll_hessian(
+    s: &DMatrix<f64>,
+    x: &DVector<f64>,
+) -> (
+    f64,
+    (DMatrix<f64>, DVector<f64>),
+    ::matcalc::__private::nalgebra::DMatrix<f64>,
+) {
+    let point: (DMatrix<f64>, DVector<f64>) =
+        (::matcalc::__private::save(s), ::matcalc::__private::save(x));
+    ::matcalc::__private::hessian(&point, |direction: &(DMatrix<f64>, DVector<f64>)| {
+        gaussian_nll_hvp(s, x, &direction.0, &direction.1)
+    })
+}

@@ -1,0 +1,561 @@
+//! What `#[differentiate]` writes for a branch on an active value.
+//!
+//! Below the marker line is the expansion of `#[differentiate(wrt(r))]` on `huber`, exactly as
+//! the macro writes it today, formatted by rustfmt, with comments added by hand. The test
+//! `expanded_examples_match_the_macro` of matcalc-macros checks it against the macro;
+//! `MATCALC_BLESS=1 cargo test -p matcalc-macros` rewrites it when the macro changes.
+//!
+//! `cargo run --example huber-expanded` runs the generated functions.
+
+fn main() {
+    // Inside the band the loss is r²/2, its derivative r; outside, δ·(|r| − δ/2), derivative ±δ.
+    assert_eq!(huber_grad(0.5, 1.0), (0.125, 0.5));
+    assert_eq!(huber_grad(-3.0, 1.0), (2.5, -1.0));
+    assert_eq!(huber_jvp(-3.0, 1.0, 2.0), (2.5, -2.0));
+    // The second derivative is 1 inside the band and 0 outside.
+    assert_eq!(huber_hvp(0.5, 1.0, 1.0), (0.125, 0.5, 1.0));
+    assert_eq!(huber_hvp(-3.0, 1.0, 1.0), (2.5, -1.0, 0.0));
+    println!("huber: values, derivatives and second derivatives as expected");
+}
+
+// ---- expansion of #[differentiate(wrt(r))] ----
+// The user's function, unchanged. `wrt(r)` makes `r` the one active parameter; `delta` is
+// inactive, so it gets no tangent and no adjoint, and is copied into the derivatives as is.
+/// The Huber loss of a residual `r`: quadratic within `delta` of zero, linear beyond.
+fn huber(r: f64, delta: f64) -> f64 {
+    if r.abs() <= delta {
+        0.5 * r * r
+    } else {
+        delta * (r.abs() - 0.5 * delta)
+    }
+}
+
+// FORWARD MODE. The `if` stays an `if`, each arm computing the value `t1` and its tangent
+// `t1_dot`. The condition compares active values, but it only chooses an arm: a comparison has
+// no derivative.
+/// Forward mode of [`huber`]: its value and its directional derivative along the tangents (one per active parameter, in order).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
+    let _ = huber;
+    let mut t1;
+    let mut t1_dot;
+    if r.abs() <= delta {
+        // Constants (`0.5`, `delta`) are inactive values `cN`: no tangent, and a product with one
+        // takes the tangent of the other factor only.
+        let c2 = 0.5;
+        let t3 = ::matcalc::__private::rules::arith::mul(&c2, &r);
+        let t3_dot = ::matcalc::__private::rules::arith::mul(&c2, &r_dot);
+        t1 = ::matcalc::__private::rules::arith::mul(&t3, &r);
+        t1_dot = ::matcalc::__private::tangent_add(
+            &::matcalc::__private::rules::arith::mul(&t3_dot, &r),
+            &::matcalc::__private::rules::arith::mul(&t3, &r_dot),
+        );
+    } else {
+        let c4 = delta;
+        let t5 = (r).abs();
+
+        // The rule of `abs` from the scalar table: ∂|r|/∂r = sign r (+1 at r = 0).
+        let t5_dot = ::matcalc::__private::scalar::abs(r, t5) * r_dot;
+        let c6 = 0.5 * delta;
+        let t7 = t5 - c6;
+        let t7_dot = ::matcalc::__private::owned(&t5_dot);
+        t1 = ::matcalc::__private::rules::arith::mul(&c4, &t7);
+        t1_dot = ::matcalc::__private::rules::arith::mul(&c4, &t7_dot);
+    }
+    return (t1, ::matcalc::__private::owned(&t1_dot));
+}
+
+// REVERSE MODE. Each arm is a straight-line segment with a residual tape of its own (`tape0`,
+// `tape1`); the control tape records which arm ran, so the pullback replays that one.
+/// Reverse mode of [`huber`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
+    let _ = huber;
+    let r_zeros = ::matcalc::__private::zeros_of(&r);
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape0 = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let value: f64 = 'body: {
+        let mut t1;
+        if r.abs() <= delta {
+            let c2 = 0.5;
+            let t3 = ::matcalc::__private::rules::arith::mul(&c2, &r);
+
+            // What the backward sweep of this arm needs. The literal `0.5` is not stored: `type_of`
+            // keeps only its type (zero bytes), and the pullback writes the literal again.
+            let r1 = ::matcalc::__private::type_of(&c2);
+            let r2 = ::matcalc::__private::type_of(&r);
+            t1 = ::matcalc::__private::rules::arith::mul(&t3, &r);
+            let r3 = ::matcalc::__private::save(&t3);
+            let r4 = ::matcalc::__private::save(&r);
+
+            // Arm 0 ran: its number goes on the control tape, its residuals on its tape.
+            ctrl.push(0u32);
+            tape0.push((r1, r2, r3, r4));
+        } else {
+            let c4 = delta;
+            let t5 = (r).abs();
+
+            // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
+            let r5 = ::matcalc::__private::scalar::abs(r, t5);
+            let c6 = 0.5 * delta;
+            let t7 = t5 - c6;
+            t1 = ::matcalc::__private::rules::arith::mul(&c4, &t7);
+            let r6 = ::matcalc::__private::save(&c4);
+            let r7 = ::matcalc::__private::type_of(&t7);
+            ctrl.push(1u32);
+            tape1.push((r5, r6, r7));
+        }
+        ctrl.push(2u32);
+        break 'body t1;
+    };
+
+    // The pullback: the control tape backwards, here the return and then the arm that ran.
+    let pullback = move |seed: f64| -> f64 {
+        let mut r_bar = ::core::option::Option::None;
+        let mut t1_bar = ::core::option::Option::None;
+        let mut cursor0 = tape0.len();
+        let mut cursor1 = tape1.len();
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
+                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5.
+                0u32 => {
+                    cursor0 -= 1;
+                    let (r1, r2, r3, r4) = &tape0[cursor0];
+                    let mut t3_bar = ::core::option::Option::None;
+                    if let ::core::option::Option::Some(g) = t1_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t3_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r3),
+                                r4,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r3,
+                                &::matcalc::__private::type_of(r4),
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t3_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                &::matcalc::__private::literal(r1, || 0.5),
+                                r2,
+                                &g,
+                            ),
+                        );
+                    }
+                }
+
+                // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
+                // r̄ = t̄₁·delta·sign r.
+                1u32 => {
+                    cursor1 -= 1;
+                    let (r5, r6, r7) = &tape1[cursor1];
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut t7_bar = ::core::option::Option::None;
+                    if let ::core::option::Option::Some(g) = t1_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t7_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r7, &g),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t7_bar.take() {
+                        ::matcalc::__private::acc(&mut t5_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                        ::matcalc::__private::acc(&mut r_bar, *r5 * g);
+                    }
+                }
+
+                // The return ran last and is replayed first: the seed becomes the adjoint of t1.
+                2u32 => {
+                    ::matcalc::__private::acc(&mut t1_bar, ::core::clone::Clone::clone(&seed));
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+        ::matcalc::__private::finish(r_bar, &r_zeros)
+    };
+    (value, pullback)
+}
+
+// The gradient, the Jacobian (one pass of either mode here) and the second-order functions
+// follow the same pattern as in `sum_of_squares-expanded.rs`.
+/// The gradient of [`huber`]: its value and the adjoints of the active parameters (a tuple when there are several).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn huber_grad(r: f64, delta: f64) -> (f64, f64) {
+    let (value, pullback) = huber_vjp(r, delta);
+    (value, pullback(1.0))
+}
+/// The Jacobian of [`huber`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn huber_jacobian(r: f64, delta: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: f64 = ::matcalc::__private::save(&r);
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &f64| {
+            huber_jvp(
+                ::core::clone::Clone::clone(&r),
+                ::core::clone::Clone::clone(&delta),
+                ::core::clone::Clone::clone(&(*direction)),
+            )
+        },
+        || {
+            huber_vjp(
+                ::core::clone::Clone::clone(&r),
+                ::core::clone::Clone::clone(&delta),
+            )
+        },
+    )
+}
+/// Reverse mode of [`huber_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn huber_jvp_vjp(
+    r: f64,
+    delta: f64,
+    r_dot: f64,
+) -> (
+    (f64, f64),
+    impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>,
+) {
+    let _ = huber;
+    let r_zeros = ::matcalc::__private::zeros_of(&r);
+    let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape0 = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let value: (f64, f64) = 'body: {
+        let mut t1;
+        let mut t1_dot;
+        if r.abs() <= delta {
+            let c2 = 0.5;
+            let t3 = ::matcalc::__private::rules::arith::mul(&c2, &r);
+            let r1 = ::matcalc::__private::type_of(&c2);
+            let r2 = ::matcalc::__private::type_of(&r);
+            let t3_dot = ::matcalc::__private::rules::arith::mul(&c2, &r_dot);
+            let r3 = ::matcalc::__private::type_of(&r_dot);
+            t1 = ::matcalc::__private::rules::arith::mul(&t3, &r);
+            let r4 = ::matcalc::__private::save(&t3);
+            let r5 = ::matcalc::__private::save(&r);
+            let tt1 = ::matcalc::__private::rules::arith::mul(&t3_dot, &r);
+            let r6 = ::matcalc::__private::save(&t3_dot);
+            let tt2 = ::matcalc::__private::rules::arith::mul(&t3, &r_dot);
+            let r7 = ::matcalc::__private::save(&r_dot);
+            t1_dot = tt1 + tt2;
+            ctrl.push(0u32);
+            tape0.push((r1, r2, r3, r4, r5, r6, r7));
+        } else {
+            let c4 = delta;
+            let t5 = (r).abs();
+            let r8 = ::matcalc::__private::scalar::abs(r, t5);
+            let (out9, pullback9) = ::matcalc::__private::scalar::abs_vjp(r, t5);
+            let tt3 = out9;
+            let r10 = pullback9;
+            let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &r_dot);
+            let r11 = ::matcalc::__private::save(&tt3);
+            let r12 = ::matcalc::__private::save(&r_dot);
+            let t5_dot = tt4;
+            let c6 = 0.5 * delta;
+            let t7 = t5 - c6;
+            let t7_dot = t5_dot;
+            t1 = ::matcalc::__private::rules::arith::mul(&c4, &t7);
+            let r13 = ::matcalc::__private::save(&c4);
+            let r14 = ::matcalc::__private::type_of(&t7);
+            t1_dot = ::matcalc::__private::rules::arith::mul(&c4, &t7_dot);
+            let r15 = ::matcalc::__private::type_of(&t7_dot);
+            ctrl.push(1u32);
+            tape1.push((r8, r10, r11, r12, r13, r14, r15));
+        }
+        ctrl.push(2u32);
+        break 'body (t1, t1_dot);
+    };
+    let pullback = move |seed: (f64, f64)| -> (f64, f64) {
+        let mut r_bar = ::core::option::Option::None;
+        let mut t1_bar = ::core::option::Option::None;
+        let mut r_dot_bar = ::core::option::Option::None;
+        let mut t1_dot_bar = ::core::option::Option::None;
+        let mut cursor0 = tape0.len();
+        let mut cursor1 = tape1.len();
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                0u32 => {
+                    cursor0 -= 1;
+                    let (r1, r2, r3, r4, r5, r6, r7) = &tape0[cursor0];
+                    let mut t3_bar = ::core::option::Option::None;
+                    let mut t3_dot_bar = ::core::option::Option::None;
+                    let mut tt1_bar = ::core::option::Option::None;
+                    let mut tt2_bar = ::core::option::Option::None;
+                    if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
+                        ::matcalc::__private::acc(&mut tt1_bar, ::core::clone::Clone::clone(&g));
+                        ::matcalc::__private::acc(&mut tt2_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = tt2_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t3_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r4),
+                                r7,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut r_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r4,
+                                &::matcalc::__private::type_of(r7),
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = tt1_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t3_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r6),
+                                r5,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r6,
+                                &::matcalc::__private::type_of(r5),
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t1_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t3_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r4),
+                                r5,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r4,
+                                &::matcalc::__private::type_of(r5),
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut r_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                &::matcalc::__private::literal(r1, || 0.5),
+                                r3,
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t3_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                &::matcalc::__private::literal(r1, || 0.5),
+                                r2,
+                                &g,
+                            ),
+                        );
+                    }
+                }
+                1u32 => {
+                    cursor1 -= 1;
+                    let (r8, r10, r11, r12, r13, r14, r15) = &tape1[cursor1];
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut t7_bar = ::core::option::Option::None;
+                    let mut tt3_bar = ::core::option::Option::None;
+                    let mut tt4_bar = ::core::option::Option::None;
+                    let mut t5_dot_bar = ::core::option::Option::None;
+                    let mut t7_dot_bar = ::core::option::Option::None;
+                    if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t7_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r15, &g),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t1_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t7_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r14, &g),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
+                        ::matcalc::__private::acc(&mut t5_dot_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t7_bar.take() {
+                        ::matcalc::__private::acc(&mut t5_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
+                        ::matcalc::__private::acc(&mut tt4_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = tt4_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut tt3_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r11),
+                                r12,
+                                &g,
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut r_dot_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                r11,
+                                &::matcalc::__private::type_of(r12),
+                                &g,
+                            ),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = tt3_bar.take() {
+                        let (g0, g1) = r10(g);
+                        ::matcalc::__private::acc(&mut r_bar, g0);
+                        ::matcalc::__private::acc(&mut t5_bar, g1);
+                    }
+                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                        ::matcalc::__private::acc(&mut r_bar, *r8 * g);
+                    }
+                }
+                2u32 => {
+                    ::matcalc::__private::acc(
+                        &mut t1_dot_bar,
+                        ::core::clone::Clone::clone(&seed.1),
+                    );
+                    ::matcalc::__private::acc(&mut t1_bar, ::core::clone::Clone::clone(&seed.0));
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+        (
+            ::matcalc::__private::finish(r_bar, &r_zeros),
+            ::matcalc::__private::finish(r_dot_bar, &r_dot_zeros),
+        )
+    };
+    (value, pullback)
+}
+
+// Second order is reverse mode over forward mode: the second derivative is 1 in the first arm
+// and 0 in the second; at |r| = delta it is the first arm's, which the `<=` chooses.
+/// The Hessian-vector product of [`huber`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `huber_jvp_vjp`, the cost of a few gradients.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn huber_hvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64, f64) {
+    let ((value, _), pullback) = huber_jvp_vjp(r, delta, r_dot);
+    let (h0, g0) = pullback((0.0, 1.0));
+    (value, g0, h0)
+}
+/// The Hessian of [`huber`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn huber_hessian(r: f64, delta: f64) -> (f64, f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: f64 = ::matcalc::__private::save(&r);
+    ::matcalc::__private::hessian(&point, |direction: &f64| {
+        huber_hvp(
+            ::core::clone::Clone::clone(&r),
+            ::core::clone::Clone::clone(&delta),
+            ::core::clone::Clone::clone(&(*direction)),
+        )
+    })
+}

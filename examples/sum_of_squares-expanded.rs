@@ -1,0 +1,545 @@
+//! What `#[differentiate]` writes for a loop over a slice.
+//!
+//! Below the marker line is the expansion of `#[differentiate]` on `sum_of_squares`, exactly as
+//! the macro writes it today, formatted by rustfmt, with comments added by hand. The test
+//! `expanded_examples_match_the_macro` of matcalc-macros checks it against the macro;
+//! `MATCALC_BLESS=1 cargo test -p matcalc-macros` rewrites it when the macro changes.
+//!
+//! `cargo run --example sum_of_squares-expanded` runs the generated functions.
+
+fn main() {
+    let x = [1.0, 2.0, 3.0];
+    assert_eq!(sum_of_squares(&x, 3), 14.0);
+    // Forward mode: the derivative along x_dot = e₀ is ∂s/∂x₀ = 2·x₀.
+    assert_eq!(sum_of_squares_jvp(&x, 3, &[1.0, 0.0, 0.0]), (14.0, 2.0));
+    // Reverse mode: the pullback maps a cotangent of s to the adjoint of x, 2·x·s̄.
+    let (_, pullback) = sum_of_squares_vjp(&x, 3);
+    assert_eq!(pullback(0.5), vec![1.0, 2.0, 3.0]);
+    assert_eq!(sum_of_squares_grad(&x, 3), (14.0, vec![2.0, 4.0, 6.0]));
+    // Second order: the Hessian is 2·I; only the first n = 2 entries count.
+    let (_, gradient, hessian) = sum_of_squares_hessian(&x, 2);
+    assert_eq!(gradient, vec![2.0, 4.0, 0.0]);
+    let two_i = nalgebra::DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![2.0, 2.0, 0.0]));
+    assert_eq!(hessian, two_i);
+    println!("sum_of_squares: value, gradient and Hessian as expected");
+}
+
+// ---- expansion of #[differentiate] ----
+// The user's function comes first, unchanged. Everything after it is generated.
+/// Σᵢ xᵢ² over the first `n` entries of `x`.
+fn sum_of_squares(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+// FORWARD MODE. Each active value `v` is followed by its tangent `v_dot`; inactive values
+// (`n`, the counter `i`) are copied unchanged and get no tangent. The lints are allowed because
+// generated code binds values it may not use and must pass the user's `clippy -D warnings`.
+/// Forward mode of [`sum_of_squares`]: its value and its directional derivative along the tangents (one per active parameter, in order).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
+    // The derivative stands for the function: a crate that calls only the derivative uses it.
+    let _ = sum_of_squares;
+    let mut s = 0.0;
+
+    // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
+    // primal's type: the same code works for f32.
+    let mut s_dot = ::matcalc::__private::zero_like(&s);
+    for i in 0..n {
+        // `s += x[i] * x[i]` in A-normal form: one operation per temporary `tN`, each followed by
+        // its tangent. A read of an active buffer reads the tangent buffer at the same index.
+        let t1 = x[i];
+        let t1_dot = ::matcalc::__private::owned(&x_dot[i]);
+        let t2 = x[i];
+        let t2_dot = ::matcalc::__private::owned(&x_dot[i]);
+
+        // The primal product and its tangent by the product rule d(ab) = da·b + a·db. `mul` and
+        // `tangent_add` are runtime rules chosen by trait, so the same expansion serves floats,
+        // vectors and matrices (the macro has no type information).
+        let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+        let t3_dot = ::matcalc::__private::tangent_add(
+            &::matcalc::__private::rules::arith::mul(&t1_dot, &t2),
+            &::matcalc::__private::rules::arith::mul(&t1, &t2_dot),
+        );
+        let t4 = s + t3;
+        let t4_dot = ::matcalc::__private::tangent_add(&s_dot, &t3_dot);
+        s = t4;
+        s_dot = t4_dot;
+    }
+    return (s, ::matcalc::__private::owned(&s_dot));
+}
+
+// REVERSE MODE: a forward sweep that records, and a pullback that replays backwards.
+/// Reverse mode of [`sum_of_squares`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn sum_of_squares_vjp(
+    x: &[f64],
+    n: usize,
+) -> (
+    f64,
+    impl ::core::ops::Fn(f64) -> ::std::vec::Vec<f64> + use<>,
+) {
+    let _ = sum_of_squares;
+
+    // The shape of `x`, to make a zero adjoint when nothing reaches it.
+    let x_zeros = ::matcalc::__private::zeros_of(x);
+
+    // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
+    // per run, its trip count in `trips`); `tape1` holds the residuals of segment 1, the loop
+    // body, one tuple per iteration. Branches, breaks and early returns need nothing else: the
+    // pullback replays whatever path was taken.
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
+
+    // The forward sweep: the body as written, in A-normal form, with a `return` turned into
+    // `break 'body`.
+    let value: f64 = 'body: {
+        let mut s = 0.0;
+        ctrl.push(0u32);
+        {
+            let mut count: usize = 0;
+            let range = 0..n;
+            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            for i in range {
+                let t1 = x[i];
+
+                // Residuals, what the backward sweep needs: the index and both factors.
+                let r1 = i;
+                let t2 = x[i];
+                let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+                let r2 = ::matcalc::__private::save(&t1);
+                let r3 = ::matcalc::__private::save(&t2);
+                let t4 = s + t3;
+                s = t4;
+                tape1.push((r1, r2, r3));
+                count += 1;
+            }
+            ctrl.push(1u32);
+            trips.push(count);
+        }
+        ctrl.push(2u32);
+        break 'body s;
+    };
+
+    // The pullback owns its tapes and borrows nothing from the arguments, so it outlives them;
+    // it only reads the tapes, so it can be called many times (with any cotangent `seed`).
+    let pullback = move |seed: f64| -> ::std::vec::Vec<f64> {
+        // Adjoints are lazy: `None` until a first contribution arrives; `acc` adds one.
+        let mut x_bar = ::core::option::Option::None;
+        let mut s_bar = ::core::option::Option::None;
+        let mut cursor1 = tape1.len();
+        let mut trip = trips.len();
+
+        // The backward sweep: the segments in reverse order, each statement's rule backwards.
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                // Segment 0 set `s = 0.0`: the adjoint of `s` goes no further.
+                0u32 => {
+                    s_bar = ::core::option::Option::None;
+                }
+                1u32 => {
+                    trip -= 1;
+                    // Segment 1, the loop: as many iterations backwards as it ran forwards.
+                    for _ in 0..trips[trip] {
+                        // One iteration: its residuals; the adjoint of `s = s + t3` flows to `s`
+                        // and `t3`, that of `t3 = t1 * t2` to both factors (t̄₁ = t̄₃·t₂, where
+                        // `type_of` stands for a factor whose value is not needed).
+                        cursor1 -= 1;
+                        let (r1, r2, r3) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
+                        let mut t4_bar = ::core::option::Option::None;
+                        if let ::core::option::Option::Some(g) = s_bar.take() {
+                            ::matcalc::__private::acc(&mut t4_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t4_bar.take() {
+                            ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&g));
+                            ::matcalc::__private::acc(&mut t3_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t3_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r2),
+                                    r3,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r2,
+                                    &::matcalc::__private::type_of(r3),
+                                    &g,
+                                ),
+                            );
+                        }
+
+                        // The adjoint of a read `x[i]` is added to element i of `x_bar`.
+                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                            ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t1_bar.take() {
+                            ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                        }
+                    }
+                }
+
+                // Segment 2 returned `s`. It ran last, so the backward sweep meets it first:
+                // the seed becomes the adjoint of `s`.
+                2u32 => {
+                    ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&seed));
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+
+        // The adjoint of `x`, zeros if nothing reached it.
+        ::matcalc::__private::finish(x_bar, &x_zeros)
+    };
+    (value, pullback)
+}
+
+// The gradient: the pullback seeded with 1 (only for a float result).
+/// The gradient of [`sum_of_squares`]: its value and the adjoints of the active parameters (a tuple when there are several).
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn sum_of_squares_grad(x: &[f64], n: usize) -> (f64, ::std::vec::Vec<f64>) {
+    let (value, pullback) = sum_of_squares_vjp(x, n);
+    (value, pullback(1.0))
+}
+
+// The Jacobian: `__private::jacobian` runs the forward sweep once, then builds the matrix by
+// forward mode (a JVP per input entry) or by the pullback (one call per output entry), whichever
+// needs fewer passes.
+/// The Jacobian of [`sum_of_squares`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn sum_of_squares_jacobian(
+    x: &[f64],
+    n: usize,
+) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
+    let point: ::std::vec::Vec<f64> = ::matcalc::__private::save(x);
+    ::matcalc::__private::jacobian(
+        &point,
+        |direction: &::std::vec::Vec<f64>| {
+            sum_of_squares_jvp(x, ::core::clone::Clone::clone(&n), &(*direction))
+        },
+        || sum_of_squares_vjp(x, ::core::clone::Clone::clone(&n)),
+    )
+}
+
+// SECOND ORDER. The reverse mode of the forward mode: the same transformation applied to
+// `sum_of_squares_jvp`, whose value is the pair (s, s_dot). Callers' second-order companions call
+// it, and so do `_hvp` and `_hessian` below.
+/// Reverse mode of [`sum_of_squares_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn sum_of_squares_jvp_vjp(
+    x: &[f64],
+    n: usize,
+    x_dot: &[f64],
+) -> (
+    (f64, f64),
+    impl ::core::ops::Fn((f64, f64)) -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) + use<>,
+) {
+    let _ = sum_of_squares;
+    let x_zeros = ::matcalc::__private::zeros_of(x);
+    let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
+    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
+    let mut tape1 = ::std::vec::Vec::new();
+    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
+    let value: (f64, f64) = 'body: {
+        let mut s = 0.0;
+        let zero1 = ::matcalc::__private::zero_like(&s);
+        let mut s_dot = zero1;
+        ctrl.push(0u32);
+        {
+            let mut count: usize = 0;
+            let range = 0..n;
+            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            for i in range {
+                let t1 = x[i];
+                let r1 = i;
+                let t1_dot = x_dot[i];
+                let t2 = x[i];
+                let t2_dot = x_dot[i];
+                let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+                let r2 = ::matcalc::__private::save(&t1);
+                let r3 = ::matcalc::__private::save(&t2);
+                let tt2 = ::matcalc::__private::rules::arith::mul(&t1_dot, &t2);
+                let r4 = ::matcalc::__private::save(&t1_dot);
+                let tt3 = ::matcalc::__private::rules::arith::mul(&t1, &t2_dot);
+                let r5 = ::matcalc::__private::save(&t2_dot);
+                let t3_dot = tt2 + tt3;
+                let t4 = s + t3;
+                let t4_dot = s_dot + t3_dot;
+                s = t4;
+                s_dot = t4_dot;
+                tape1.push((r1, r2, r3, r4, r5));
+                count += 1;
+            }
+            ctrl.push(1u32);
+            trips.push(count);
+        }
+        ctrl.push(2u32);
+        break 'body (s, s_dot);
+    };
+    let pullback = move |seed: (f64, f64)| -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
+        let mut x_bar = ::core::option::Option::None;
+        let mut s_bar = ::core::option::Option::None;
+        let mut x_dot_bar = ::core::option::Option::None;
+        let mut s_dot_bar = ::core::option::Option::None;
+        let mut cursor1 = tape1.len();
+        let mut trip = trips.len();
+        for segment in ctrl.iter().rev() {
+            match *segment {
+                0u32 => {
+                    s_dot_bar = ::core::option::Option::None;
+                    s_bar = ::core::option::Option::None;
+                }
+                1u32 => {
+                    trip -= 1;
+                    for _ in 0..trips[trip] {
+                        cursor1 -= 1;
+                        let (r1, r2, r3, r4, r5) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
+                        let mut t4_bar = ::core::option::Option::None;
+                        let mut t1_dot_bar = ::core::option::Option::None;
+                        let mut t2_dot_bar = ::core::option::Option::None;
+                        let mut tt2_bar = ::core::option::Option::None;
+                        let mut tt3_bar = ::core::option::Option::None;
+                        let mut t3_dot_bar = ::core::option::Option::None;
+                        let mut t4_dot_bar = ::core::option::Option::None;
+                        if let ::core::option::Option::Some(g) = s_dot_bar.take() {
+                            ::matcalc::__private::acc(&mut t4_dot_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = s_bar.take() {
+                            ::matcalc::__private::acc(&mut t4_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut s_dot_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut t3_dot_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t4_bar.take() {
+                            ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&g));
+                            ::matcalc::__private::acc(&mut t3_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut tt2_bar,
+                                ::core::clone::Clone::clone(&g),
+                            );
+                            ::matcalc::__private::acc(&mut tt3_bar, g);
+                        }
+                        if let ::core::option::Option::Some(g) = tt3_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r2),
+                                    r5,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_dot_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r2,
+                                    &::matcalc::__private::type_of(r5),
+                                    &g,
+                                ),
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = tt2_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_dot_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r4),
+                                    r3,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r4,
+                                    &::matcalc::__private::type_of(r3),
+                                    &g,
+                                ),
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t3_bar.take() {
+                            ::matcalc::__private::acc(
+                                &mut t1_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r2),
+                                    r3,
+                                    &g,
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t2_bar,
+                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                    r2,
+                                    &::matcalc::__private::type_of(r3),
+                                    &g,
+                                ),
+                            );
+                        }
+                        if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
+                            ::matcalc::__private::acc_index(&mut x_dot_bar, &x_dot_zeros, *r1, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                            ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
+                            ::matcalc::__private::acc_index(&mut x_dot_bar, &x_dot_zeros, *r1, g);
+                        }
+                        if let ::core::option::Option::Some(g) = t1_bar.take() {
+                            ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                        }
+                    }
+                }
+                2u32 => {
+                    ::matcalc::__private::acc(&mut s_dot_bar, ::core::clone::Clone::clone(&seed.1));
+                    ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&seed.0));
+                }
+                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+            }
+        }
+        (
+            ::matcalc::__private::finish(x_bar, &x_zeros),
+            ::matcalc::__private::finish(x_dot_bar, &x_dot_zeros),
+        )
+    };
+    (value, pullback)
+}
+
+// One pass of `_jvp_vjp`, its pullback seeded with (0, 1): the adjoint of `x` is then H·x_dot
+// and the adjoint of `x_dot` is the gradient.
+/// The Hessian-vector product of [`sum_of_squares`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `sum_of_squares_jvp_vjp`, the cost of a few gradients.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn sum_of_squares_hvp(
+    x: &[f64],
+    n: usize,
+    x_dot: &[f64],
+) -> (f64, ::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
+    let ((value, _), pullback) = sum_of_squares_jvp_vjp(x, n, x_dot);
+    let (h0, g0) = pullback((0.0, 1.0));
+    (value, g0, h0)
+}
+
+// The Hessian, one Hessian-vector product per column.
+/// The Hessian of [`sum_of_squares`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    unused_labels,
+    non_snake_case,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn sum_of_squares_hessian(
+    x: &[f64],
+    n: usize,
+) -> (
+    f64,
+    ::std::vec::Vec<f64>,
+    ::matcalc::__private::nalgebra::DMatrix<f64>,
+) {
+    let point: ::std::vec::Vec<f64> = ::matcalc::__private::save(x);
+    ::matcalc::__private::hessian(&point, |direction: &::std::vec::Vec<f64>| {
+        sum_of_squares_hvp(x, ::core::clone::Clone::clone(&n), &(*direction))
+    })
+}
