@@ -95,6 +95,25 @@ use std::marker::PhantomData;
 /// [`Hessian`]. See the [module documentation](self).
 ///
 /// `S` is the [`Signature`] of the functions' parameter, inferred from their types.
+///
+/// ```
+/// use argmin::core::{CostFunction, Gradient, Hessian};
+/// use matcalc::argmin::Problem;
+/// use matcalc::differentiate;
+///
+/// #[differentiate]
+/// fn f(x: &[f64]) -> f64 {
+///     x[0] * x[0] * x[1]
+/// }
+///
+/// // argmin calls the problem with its own parameter type, `Vec<f64>`.
+/// let problem = Problem::new(f, f_grad, f_hessian);
+/// let x = vec![3.0, 2.0];
+/// assert_eq!(problem.cost(&x).unwrap(), 18.0);
+/// assert_eq!(problem.gradient(&x).unwrap(), vec![12.0, 9.0]);
+/// let h = problem.hessian(&x).unwrap().0;
+/// assert_eq!(h, nalgebra::DMatrix::from_row_slice(2, 2, &[4.0, 6.0, 6.0, 0.0]));
+/// ```
 pub struct Problem<C, G, H, S> {
     cost: C,
     gradient: G,
@@ -103,6 +122,13 @@ pub struct Problem<C, G, H, S> {
 }
 
 /// The missing Hessian of a problem made by [`Problem::first_order`].
+///
+/// ```
+/// use matcalc::argmin::{NoHessian, Problem, Slice};
+/// let cost = |x: &[f64]| x[0] * x[0];
+/// let gradient = |x: &[f64]| (x[0] * x[0], vec![2.0 * x[0]]);
+/// let _: Problem<_, _, NoHessian, Slice<f64>> = Problem::first_order(cost, gradient);
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoHessian;
 
@@ -115,6 +141,27 @@ where
 {
     /// The problem of minimizing `cost` (`f`), with its gradient `gradient` (`f_grad`: value
     /// and gradient) and Hessian `hessian` (`f_hessian`: value, gradient and Hessian).
+    ///
+    /// ```
+    /// use argmin::core::{Executor, State};
+    /// use argmin::solver::newton::Newton;
+    /// use matcalc::argmin::Problem;
+    /// use matcalc::differentiate;
+    ///
+    /// #[differentiate]
+    /// fn bowl(x: &[f64; 2]) -> f64 {
+    ///     (x[0] - 3.0).powi(2) + 10.0 * (x[1] + 1.0).powi(2)
+    /// }
+    ///
+    /// // A quadratic: one Newton step finds the minimum.
+    /// let problem = Problem::new(bowl, bowl_grad, bowl_hessian);
+    /// let result = Executor::new(problem, Newton::<f64>::new())
+    ///     .configure(|state| state.param(vec![0.0, 0.0]).max_iters(1))
+    ///     .run()
+    ///     .unwrap();
+    /// let x = result.state().get_param().unwrap();
+    /// assert!((x[0] - 3.0).abs() < 1e-12 && (x[1] + 1.0).abs() < 1e-12);
+    /// ```
     pub fn new(cost: C, gradient: G, hessian: H) -> Self {
         Problem {
             cost,
@@ -206,6 +253,16 @@ where
 /// A dense Hessian for argmin: its inverse and its products with `Vec<F>` parameters (and so,
 /// through argmin-math, the form uᵀHv), what Newton, Newton-CG and the trust-region
 /// subproblems (Cauchy point, dogleg, Steihaug) need.
+///
+/// ```
+/// use argmin_math::{ArgminDot, ArgminInv};
+/// use matcalc::argmin::HessianMatrix;
+/// use nalgebra::DMatrix;
+///
+/// let h = HessianMatrix(DMatrix::from_row_slice(2, 2, &[2.0, 0.0, 0.0, 4.0]));
+/// assert_eq!(h.dot(&vec![1.0, 1.0]), vec![2.0, 4.0]);
+/// assert_eq!(h.inv().unwrap().dot(&vec![2.0, 4.0]), vec![1.0, 1.0]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct HessianMatrix<F: RealField + Copy>(pub DMatrix<F>);
 
@@ -230,26 +287,81 @@ impl<F: RealField + Copy> ArgminDot<Vec<F>, Vec<F>> for HessianMatrix<F> {
 /// How an annotated function takes its parameter: a marker type, one per supported form
 /// (`&[F]`, `Vec<F>`, `&Vec<F>`, `[F; N]`, `&[F; N]`, `DVector<F>`, `&DVector<F>`), inferred by
 /// [`Problem`] from the functions' types.
+///
+/// ```
+/// use matcalc::argmin::{OwnedDVector, Signature};
+/// fn float_size<S: Signature>() -> usize {
+///     size_of::<S::Float>()
+/// }
+/// assert_eq!(float_size::<OwnedDVector<f32>>(), 4);
+/// ```
 pub trait Signature: sealed::Sealed {
     /// The float type of the parameter and the result.
     type Float: RealField + Copy;
 }
 
 /// A function `f` of the parameter form `S`, as argmin's cost.
+///
+/// ```
+/// use matcalc::argmin::{CostFn, Slice};
+/// let f = |x: &[f64]| x[0] + x[1];
+/// assert_eq!(CostFn::<Slice<f64>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+/// ```
 pub trait CostFn<S: Signature> {
     /// f(x), with argmin's parameter converted to the function's.
+    ///
+    /// ```
+    /// use matcalc::argmin::{Array, CostFn};
+    /// let f = |x: [f64; 2]| x[0] * x[1];
+    /// assert_eq!(CostFn::<Array<f64, 2>>::cost_at(&f, &[3.0, 4.0]).unwrap(), 12.0);
+    /// // argmin's parameter of the wrong length is an error, not a panic
+    /// assert!(CostFn::<Array<f64, 2>>::cost_at(&f, &[3.0]).is_err());
+    /// ```
     fn cost_at(&self, x: &[S::Float]) -> Result<S::Float, Error>;
 }
 
 /// A generated `f_grad` of the parameter form `S`, as argmin's gradient.
+///
+/// ```
+/// use matcalc::argmin::{GradientFn, VecRef};
+/// let f_grad = |x: &Vec<f64>| (x[0] * x[0], vec![2.0 * x[0]]);
+/// assert_eq!(GradientFn::<VecRef<f64>>::gradient_at(&f_grad, &[3.0]).unwrap(), vec![6.0]);
+/// ```
 pub trait GradientFn<S: Signature> {
     /// ∇f(x) as argmin's `Vec`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{DVectorRef, GradientFn};
+    /// use nalgebra::DVector;
+    /// let f_grad = |x: &DVector<f64>| (x.norm_squared(), 2.0 * x);
+    /// let g = GradientFn::<DVectorRef<f64>>::gradient_at(&f_grad, &[1.0, -1.0]).unwrap();
+    /// assert_eq!(g, vec![2.0, -2.0]);
+    /// ```
     fn gradient_at(&self, x: &[S::Float]) -> Result<Vec<S::Float>, Error>;
 }
 
 /// A generated `f_hessian` of the parameter form `S`, as argmin's Hessian.
+///
+/// ```
+/// use matcalc::argmin::{HessianFn, OwnedVec};
+/// use nalgebra::DMatrix;
+/// let f_hessian = |x: Vec<f64>| (x[0] * x[0], vec![2.0 * x[0]], DMatrix::from_element(1, 1, 2.0));
+/// let h = HessianFn::<OwnedVec<f64>>::hessian_at(&f_hessian, &[3.0]).unwrap();
+/// assert_eq!(h[(0, 0)], 2.0);
+/// ```
 pub trait HessianFn<S: Signature> {
     /// The Hessian of f at x, over the flat (column-major) view of the parameter.
+    ///
+    /// ```
+    /// use matcalc::argmin::{ArrayRef, HessianFn};
+    /// use nalgebra::DMatrix;
+    /// // f(x) = x₀·x₁
+    /// let f_hessian = |x: &[f64; 2]| {
+    ///     (x[0] * x[1], [x[1], x[0]], DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 1.0, 0.0]))
+    /// };
+    /// let h = HessianFn::<ArrayRef<f64, 2>>::hessian_at(&f_hessian, &[1.0, 2.0]).unwrap();
+    /// assert_eq!(h[(0, 1)], 1.0);
+    /// ```
     fn hessian_at(&self, x: &[S::Float]) -> Result<DMatrix<S::Float>, Error>;
 }
 
@@ -321,6 +433,12 @@ macro_rules! signature {
 
 signature! {
     /// The parameter is `&[F]`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{CostFn, Slice};
+    /// let f = |x: &[f64]| x[0] + x[1];
+    /// assert_eq!(CostFn::<Slice<f64>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+    /// ```
     Slice: &[F] => Vec<F>,
     |x| x,
     |g| g
@@ -328,6 +446,12 @@ signature! {
 
 signature! {
     /// The parameter is `Vec<F>`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{CostFn, OwnedVec};
+    /// let f = |x: Vec<f64>| x[0] + x[1];
+    /// assert_eq!(CostFn::<OwnedVec<f64>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+    /// ```
     OwnedVec: Vec<F> => Vec<F>,
     |x| x.to_vec(),
     |g| g
@@ -335,6 +459,12 @@ signature! {
 
 signature! {
     /// The parameter is `&Vec<F>`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{CostFn, VecRef};
+    /// let f = |x: &Vec<f64>| x[0] + x[1];
+    /// assert_eq!(CostFn::<VecRef<f64>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+    /// ```
     VecRef: &Vec<F> => Vec<F>,
     |x| &x.to_vec(),
     |g| g
@@ -342,6 +472,12 @@ signature! {
 
 signature! {
     /// The parameter is `[F; N]`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{CostFn, Array};
+    /// let f = |x: [f64; 2]| x[0] + x[1];
+    /// assert_eq!(CostFn::<Array<f64, 2>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+    /// ```
     Array<const N>: [F; N] => [F; N],
     |x| array(x)?,
     |g| g.to_vec()
@@ -349,6 +485,12 @@ signature! {
 
 signature! {
     /// The parameter is `&[F; N]`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{CostFn, ArrayRef};
+    /// let f = |x: &[f64; 2]| x[0] + x[1];
+    /// assert_eq!(CostFn::<ArrayRef<f64, 2>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+    /// ```
     ArrayRef<const N>: &[F; N] => [F; N],
     |x| &array(x)?,
     |g| g.to_vec()
@@ -356,6 +498,13 @@ signature! {
 
 signature! {
     /// The parameter is `DVector<F>`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{CostFn, OwnedDVector};
+    /// use nalgebra::DVector;
+    /// let f = |x: DVector<f64>| x.sum();
+    /// assert_eq!(CostFn::<OwnedDVector<f64>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+    /// ```
     OwnedDVector: DVector<F> => DVector<F>,
     |x| DVector::from_column_slice(x),
     |g| g.data.into()
@@ -363,6 +512,13 @@ signature! {
 
 signature! {
     /// The parameter is `&DVector<F>`.
+    ///
+    /// ```
+    /// use matcalc::argmin::{CostFn, DVectorRef};
+    /// use nalgebra::DVector;
+    /// let f = |x: &DVector<f64>| x.sum();
+    /// assert_eq!(CostFn::<DVectorRef<f64>>::cost_at(&f, &[1.0, 2.0]).unwrap(), 3.0);
+    /// ```
     DVectorRef: &DVector<F> => DVector<F>,
     |x| &DVector::from_column_slice(x),
     |g| g.data.into()

@@ -163,6 +163,13 @@ pub struct Tolerances {
 
 impl Tolerances {
     /// `rtol` and `atol`, at most 100 000 steps, an automatic first step.
+    ///
+    /// ```
+    /// use matcalc_runtime::ode::Tolerances;
+    /// let tolerances = Tolerances { max_steps: 1_000, ..Tolerances::new(1e-8, 1e-10) };
+    /// assert_eq!((tolerances.rtol, tolerances.atol), (1e-8, 1e-10));
+    /// assert_eq!(tolerances.initial_step, None);
+    /// ```
     pub fn new(rtol: f64, atol: f64) -> Self {
         Tolerances {
             rtol,
@@ -197,11 +204,21 @@ pub enum Method {
 
 impl Method {
     /// [`Method::Rk4`] with `steps` equal steps.
+    ///
+    /// ```
+    /// use matcalc_runtime::ode::Method;
+    /// assert_eq!(Method::rk4(100), Method::Rk4 { steps: 100 });
+    /// ```
     pub fn rk4(steps: usize) -> Self {
         Method::Rk4 { steps }
     }
 
     /// [`Method::Dp5`] with [`Tolerances::new`]`(rtol, atol)`.
+    ///
+    /// ```
+    /// use matcalc_runtime::ode::{Method, Tolerances};
+    /// assert_eq!(Method::dp5(1e-8, 1e-10), Method::Dp5(Tolerances::new(1e-8, 1e-10)));
+    /// ```
     pub fn dp5(rtol: f64, atol: f64) -> Self {
         Method::Dp5(Tolerances::new(rtol, atol))
     }

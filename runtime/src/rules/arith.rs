@@ -24,10 +24,35 @@ pub trait MulRule<Rhs: ?Sized> {
     /// The type of the product.
     type Output;
     /// The product `a * b`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::arith::MulRule;
+    /// use nalgebra::{Matrix2, Vector2};
+    /// let (a, x) = (Matrix2::new(1.0, 2.0, 3.0, 4.0), Vector2::new(1.0, -1.0));
+    /// assert_eq!(MulRule::product(&a, &x), Vector2::new(-1.0, -1.0));
+    /// ```
     fn product(a: &Self, b: &Rhs) -> Self::Output;
     /// The adjoint of `a` given the adjoint of the product: `c̄·bᵀ`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::arith::MulRule;
+    /// use nalgebra::{Matrix2, Vector2};
+    /// // c = A·x: Ā = c̄·xᵀ, an outer product
+    /// let (x, c_bar) = (Vector2::new(1.0, -1.0), Vector2::new(2.0, 0.0));
+    /// let a_bar = <Matrix2<f64> as MulRule<Vector2<f64>>>::pullback_lhs(&x, &c_bar);
+    /// assert_eq!(a_bar, Matrix2::new(2.0, -2.0, 0.0, 0.0));
+    /// ```
     fn pullback_lhs(b: &Rhs, c_bar: &Self::Output) -> Self;
     /// The adjoint of `b` given the adjoint of the product: `aᵀ·c̄`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::arith::MulRule;
+    /// use nalgebra::{Matrix2, Vector2};
+    /// // c = A·x: x̄ = Aᵀ·c̄
+    /// let (a, c_bar) = (Matrix2::new(1.0, 2.0, 3.0, 4.0), Vector2::new(1.0, 0.0));
+    /// let x_bar = <Matrix2<f64> as MulRule<Vector2<f64>>>::pullback_rhs(&a, &c_bar);
+    /// assert_eq!(x_bar, Vector2::new(1.0, 2.0));
+    /// ```
     fn pullback_rhs(a: &Self, c_bar: &Self::Output) -> Rhs
     where
         Rhs: Sized;
@@ -50,12 +75,39 @@ pub trait DivRule<Rhs> {
     /// The type of the quotient.
     type Output;
     /// The tangent of the quotient from the tangent of the numerator: `ȧ/b`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::arith::DivRule;
+    /// assert_eq!(<f64 as DivRule<f64>>::tangent_lhs(&1.0, &4.0), 0.25);
+    /// ```
     fn tangent_lhs(a_dot: &Self, b: &Rhs) -> Self::Output;
     /// The tangent of the quotient from the tangent of the denominator: `−c·ḃ/b`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::arith::DivRule;
+    /// // c = 6/3 = 2, ḃ = 1: ċ = −2/3
+    /// assert_eq!(<f64 as DivRule<f64>>::tangent_rhs(&3.0, &2.0, &1.0), -2.0 / 3.0);
+    /// ```
     fn tangent_rhs(b: &Rhs, c: &Self::Output, b_dot: &Rhs) -> Self::Output;
     /// The adjoint of the numerator: `c̄/b`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::arith::DivRule;
+    /// use nalgebra::Vector2;
+    /// // c = a/s for a vector a and a scalar s: ā = c̄/s
+    /// let a_bar = <Vector2<f64> as DivRule<f64>>::pullback_lhs(&2.0, &Vector2::new(1.0, 4.0));
+    /// assert_eq!(a_bar, Vector2::new(0.5, 2.0));
+    /// ```
     fn pullback_lhs(b: &Rhs, c_bar: &Self::Output) -> Self;
     /// The adjoint of the denominator: `−⟨c̄, c⟩/b`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::arith::DivRule;
+    /// use nalgebra::Vector2;
+    /// // c = a/s = (1, 2) at s = 2: s̄ = −⟨c̄, c⟩/s
+    /// let (c, c_bar) = (Vector2::new(1.0, 2.0), Vector2::new(1.0, 1.0));
+    /// assert_eq!(<Vector2<f64> as DivRule<f64>>::pullback_rhs(&2.0, &c, &c_bar), -1.5);
+    /// ```
     fn pullback_rhs(b: &Rhs, c: &Self::Output, c_bar: &Self::Output) -> Rhs;
 }
 
@@ -96,6 +148,15 @@ impl<F: Real> DivRule<F> for F {
 }
 
 /// `a * b` through [`MulRule`] (the forward rule of a product uses the product itself).
+///
+/// ```
+/// use matcalc_runtime::rules::arith::mul;
+/// use nalgebra::Matrix2;
+/// let a = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// assert_eq!(mul(&2.0, &3.0), 6.0);
+/// assert_eq!(mul(&a, &a), a * a);
+/// assert_eq!(mul(&0.5, &a), a * 0.5);
+/// ```
 #[inline]
 pub fn mul<A: MulRule<B>, B>(a: &A, b: &B) -> A::Output {
     A::product(a, b)
@@ -155,12 +216,23 @@ pub fn mul_pullback_rhs<A: MulRule<B>, B>(a: &A, _b: &TypeOf<B>, c_bar: &A::Outp
 }
 
 /// `ȧ/b`, the tangent of a quotient from its numerator.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::div_tangent_lhs;
+/// assert_eq!(div_tangent_lhs(&1.0, &4.0), 0.25);
+/// ```
 #[inline]
 pub fn div_tangent_lhs<A: DivRule<B>, B>(a_dot: &A, b: &B) -> A::Output {
     A::tangent_lhs(a_dot, b)
 }
 
 /// `−c·ḃ/b`, the tangent of a quotient `c` from its denominator. `a` fixes the types.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::div_tangent_rhs;
+/// // c = 6/3 = 2: along ḃ = 1, ċ = −c/b = −2/3
+/// assert_eq!(div_tangent_rhs(&6.0, &3.0, &2.0, &1.0), -2.0 / 3.0);
+/// ```
 #[inline]
 pub fn div_tangent_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, b_dot: &B) -> A::Output {
     A::tangent_rhs(b, c, b_dot)
@@ -196,6 +268,13 @@ pub fn div_pullback_rhs<A: DivRule<B>, B>(
 
 /// `a / b` through [`DivRule`]: the quotient is linear in `a`, so it is the numerator's tangent
 /// rule applied to `a` itself.
+///
+/// ```
+/// use matcalc_runtime::rules::arith::div;
+/// use nalgebra::Vector2;
+/// assert_eq!(div(&6.0, &3.0), 2.0);
+/// assert_eq!(div(&Vector2::new(2.0, 4.0), &2.0), Vector2::new(1.0, 2.0));
+/// ```
 #[inline]
 pub fn div<A: DivRule<B>, B>(a: &A, b: &B) -> A::Output {
     A::tangent_lhs(a, b)

@@ -183,6 +183,37 @@ macro_rules! scalar_rules {
     // The second partials as rows, one per partial.
     (@rows [$x:ident] $second:expr) => { [$second] };
     (@rows [$($x:ident)+] $second:expr) => { $second };
+    // A point of each method's domain for the examples of the companions, and a unit tangent.
+    (@at acosh $x:ident) => { "1.5" };
+    (@at $name:ident $x:ident) => { "0.5" };
+    (@unit $x:ident) => { "1.0" };
+    // The example of `NAME_jvp` and `NAME_vjp`: both at a point, checked against each other.
+    (@example $name:ident [$($x:ident)+] [$($n:ident)?] $y:ident $jvp:ident $vjp:ident
+        [$($dot:ident)+]) => {
+        concat!(
+            "# Example\n\n",
+            "Both companions at a point, checked against each other by the dot-product test ",
+            "⟨p̄, ṗ⟩ = ⟨pullback(p̄), tangents⟩ (with unit tangents and p̄ = p):\n\n",
+            "```\n",
+            "use matcalc_runtime::Tangent;\n",
+            "use matcalc_runtime::rules::scalar;\n\n",
+            "let (", $(stringify!($x), ", ",)+ ") = (", $(scalar_rules!(@at $name $x), ", ",)+ ");\n",
+            $("let ", stringify!($n), " = 3;\n",)?
+            "let ", stringify!($y), " = f64::", stringify!($name), "(",
+            $(stringify!($x), ", ",)+ $(stringify!($n),)? ");\n",
+            "let (", $(stringify!($dot), ", ",)+ ") = (", $(scalar_rules!(@unit $dot), ", ",)+ ");\n",
+            "let (p, p_dot) = scalar::", stringify!($jvp), "(",
+            $(stringify!($x), ", ",)+ $(stringify!($n), ", ",)? stringify!($y), ", ",
+            $(stringify!($dot), ", ",)+ ");\n",
+            "assert_eq!(p, scalar::", stringify!($name), "(",
+            $(stringify!($x), ", ",)+ $(stringify!($n), ", ",)? stringify!($y), "));\n",
+            "let (_, pullback) = scalar::", stringify!($vjp), "(",
+            $(stringify!($x), ", ",)+ $(stringify!($n), ", ",)? stringify!($y), ");\n",
+            "let reverse: f64 = pullback(p).to_flat().iter().sum();\n",
+            "assert!((p.inner(&p_dot) - reverse).abs() <= 1e-12 * (1.0 + reverse.abs()));\n",
+            "```",
+        )
+    };
     ($(
         $(#[$attr:meta])*
         $name:ident($($x:ident),+ $(; $n:ident: $n_ty:ty)?) -> $y:ident => $partials:expr;
@@ -215,7 +246,9 @@ macro_rules! scalar_rules {
             ///
             $(#[$second_attr])*
             ///
-            /// The [module documentation](self) has an example and the conventions.
+            /// The [module documentation](self) has the conventions.
+            ///
+            #[doc = scalar_rules!(@example $name [$($x)+] [$($n)?] $y $jvp $vjp [$($dot)+])]
             #[inline]
             #[allow(unused_variables)]
             // The calling convention fixes the parameters: inputs, output, their tangents.
@@ -248,7 +281,9 @@ macro_rules! scalar_rules {
             ///
             $(#[$second_attr])*
             ///
-            /// The [module documentation](self) has an example and the conventions.
+            /// The [module documentation](self) has the conventions.
+            ///
+            #[doc = scalar_rules!(@example $name [$($x)+] [$($n)?] $y $jvp $vjp [$($dot)+])]
             #[inline]
             #[allow(unused_variables)]
             pub fn $vjp<F: Real>(

@@ -140,10 +140,32 @@ pub trait DotRule<Rhs = Self> {
     /// The scalar type.
     type Output;
     /// `a·b`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::linalg::dense::DotRule;
+    /// use nalgebra::Matrix2;
+    /// // for matrices, the Frobenius inner product tr(AᵀB)
+    /// let a = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+    /// assert_eq!(DotRule::product(&a, &Matrix2::identity()), 5.0);
+    /// ```
     fn product(a: &Self, b: &Rhs) -> Self::Output;
     /// `s̄·b`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::linalg::dense::DotRule;
+    /// use nalgebra::Vector2;
+    /// let a_bar = <Vector2<f64> as DotRule>::pullback_lhs(&Vector2::new(3.0, 4.0), &0.5);
+    /// assert_eq!(a_bar, Vector2::new(1.5, 2.0));
+    /// ```
     fn pullback_lhs(b: &Rhs, s_bar: &Self::Output) -> Self;
     /// `s̄·a`.
+    ///
+    /// ```
+    /// use matcalc_runtime::rules::linalg::dense::DotRule;
+    /// use nalgebra::Vector2;
+    /// let b_bar = <Vector2<f64> as DotRule>::pullback_rhs(&Vector2::new(1.0, 2.0), &2.0);
+    /// assert_eq!(b_bar, Vector2::new(2.0, 4.0));
+    /// ```
     fn pullback_rhs(a: &Self, s_bar: &Self::Output) -> Rhs;
 }
 

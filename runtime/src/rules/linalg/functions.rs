@@ -519,12 +519,39 @@ where
 )]
 pub trait ExpRule: Sized {
     /// `exp(x)`.
+    ///
+    /// ```
+    /// use matcalc_runtime::linalg::ExpRule;
+    /// use nalgebra::Matrix2;
+    /// // a diagonal matrix exponentiates entrywise on its diagonal
+    /// let y = ExpRule::exp(&Matrix2::new(1.0, 0.0, 0.0, 0.0));
+    /// assert!((y - Matrix2::new(1f64.exp(), 0.0, 0.0, 1.0)).norm() < 1e-14);
+    /// ```
     fn exp(x: &Self) -> Self;
     /// `(exp(x), d exp(x)[x_dot])`.
+    ///
+    /// ```
+    /// use matcalc_runtime::linalg::ExpRule;
+    /// assert_eq!(<f64 as ExpRule>::exp_jvp(&0.0, &2.0), (1.0, 2.0));
+    /// ```
     fn exp_jvp(x: &Self, x_dot: &Self) -> (Self, Self);
     /// `(exp(x), ȳ ↦ x̄)`.
+    ///
+    /// ```
+    /// use matcalc_runtime::linalg::ExpRule;
+    /// let (y, pullback) = <f64 as ExpRule>::exp_vjp(&0.0);
+    /// assert_eq!((y, pullback(3.0)), (1.0, 3.0));
+    /// ```
     fn exp_vjp(x: &Self) -> (Self, impl Fn(Self) -> Self + use<Self>);
     /// `((exp(x), d exp(x)[x_dot]), (ȳ, ẏ̄) ↦ (x̄, ẋ̄))`, the reverse mode of `exp_jvp`.
+    ///
+    /// ```
+    /// use matcalc_runtime::linalg::ExpRule;
+    /// // ẏ = eˣ·ẋ: ∂ẏ/∂x = eˣ·ẋ, ∂ẏ/∂ẋ = eˣ (at x = 0, ẋ = 2)
+    /// let ((y, y_dot), pullback) = <f64 as ExpRule>::exp_jvp_vjp(&0.0, &2.0);
+    /// assert_eq!((y, y_dot), (1.0, 2.0));
+    /// assert_eq!(pullback((0.0, 1.0)), (2.0, 1.0));
+    /// ```
     fn exp_jvp_vjp(
         x: &Self,
         x_dot: &Self,
