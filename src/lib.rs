@@ -407,3 +407,8 @@ pub mod argmin;
 
 #[doc(hidden)]
 pub use matcalc_runtime::__private;
+
+/// The README's code blocks, run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
