@@ -843,7 +843,8 @@ fn det_gradient_at_a_singular_matrix_is_the_cofactor_matrix() {
 
 #[test]
 fn det_gradient_is_the_cofactor_matrix_near_singularity() {
-    // The LU and the SVD branches agree where they meet: det(A)·A⁻ᵀ is the cofactor matrix.
+    // det(A)·A⁻ᵀ is the cofactor matrix near singularity: at 3×3 by the closed form, below at
+    // 4×4 by the LU and the SVD branches, which must agree where they meet.
     let mut rng = rng(15);
     for epsilon in [1e-3, 1e-6, 1e-9, 1e-12] {
         let a = DMatrix::from_row_slice(

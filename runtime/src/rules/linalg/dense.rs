@@ -1638,6 +1638,9 @@ where
     D: Dim + DimMin<D, Output = D>,
     DefaultAllocator: Allocator<D, D> + Allocator<D>,
 {
+    if let Some(cof) = small_cofactor(a) {
+        return (a.determinant(), cof.dot(a_dot));
+    }
     let lu = Lu::new(a);
     (det_value(a, &lu), cofactor(a, &lu).dot(a_dot))
 }
@@ -1659,9 +1662,14 @@ where
     D: Dim + DimMin<D, Output = D>,
     DefaultAllocator: Allocator<D, D> + Allocator<D>,
 {
-    let lu = Lu::new(a);
-    let cof = cofactor(a, &lu);
-    (det_value(a, &lu), move |y_bar: T| &cof * y_bar)
+    let (value, cof) = match small_cofactor(a) {
+        Some(cof) => (a.determinant(), cof),
+        None => {
+            let lu = Lu::new(a);
+            (det_value(a, &lu), cofactor(a, &lu))
+        }
+    };
+    (value, move |y_bar: T| &cof * y_bar)
 }
 
 // Second order: ẏ = ⟨cof A, Ȧ⟩, whose gradient with respect to A is H = D cof(A)[Ȧ], the
@@ -1725,6 +1733,39 @@ where
     } else {
         lu.determinant()
     }
+}
+
+/// The cofactor matrix of a matrix of size 1 to 3 by its closed form, as nalgebra's
+/// `determinant` computes the value there: products of entries, exact at singular matrices and
+/// without a factorization. For 3×3, with columns a₀, a₁, a₂ and det A = a₀·(a₁×a₂), the
+/// columns of cof A are a₁×a₂, a₂×a₀ and a₀×a₁. `None` for larger matrices.
+fn small_cofactor<T, D>(a: &OMatrix<T, D, D>) -> Option<OMatrix<T, D, D>>
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    let mut cof = a.clone_owned();
+    match a.nrows() {
+        1 => cof[(0, 0)] = T::one(),
+        2 => {
+            cof[(0, 0)] = a[(1, 1)];
+            cof[(0, 1)] = -a[(1, 0)];
+            cof[(1, 0)] = -a[(0, 1)];
+            cof[(1, 1)] = a[(0, 0)];
+        }
+        3 => {
+            for (j, (p, q)) in [(1, 2), (2, 0), (0, 1)].into_iter().enumerate() {
+                // column j of cof A: a_p × a_q
+                for i in 0..3 {
+                    let (r, s) = ((i + 1) % 3, (i + 2) % 3);
+                    cof[(i, j)] = a[(r, p)] * a[(s, q)] - a[(s, p)] * a[(r, q)];
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(cof)
 }
 
 /// The cofactor matrix cof(A) = adj(A)ᵀ, from the LU when its pivots are safely nonzero and
