@@ -2,6 +2,31 @@
 //!
 //! Users depend on the facade crate `matcalc`, which re-exports this crate's public modules;
 //! generated code calls [`__private`] through absolute paths.
+//!
+//! - [`rules`]: the derivative rules, by domain: the scalar table, products and quotients, and
+//!   the linear algebra, each with its forward, reverse and second-order companions;
+//! - [`linalg`]: the matrix functions annotated code calls (`det`, `logdet`, `inv`, `solve`,
+//!   `cholesky`, `eigh`, `eigvalsh`, `svdvals`, `expm`, ...), each with `_jvp`, `_vjp` and
+//!   `_jvp_vjp`, the shapes of a custom rule;
+//! - [`check`]: derivatives against finite differences and the dot-product test;
+//! - [`higher`]: Jacobians and Hessians from forward and reverse passes;
+//! - [`ode`]: Runge–Kutta solvers with forward and adjoint sensitivities;
+//! - [`Tangent`], [`Active`], [`Real`], [`IndexAdjoint`]: the values tangents and adjoints live in.
+//!
+//! The rules can be called by hand, and checked the same way matcalc checks them:
+//!
+//! ```
+//! use matcalc_runtime::check::{self, Config};
+//! use matcalc_runtime::linalg::{logdet, logdet_jvp, logdet_vjp};
+//! use nalgebra::Matrix2;
+//!
+//! let a = Matrix2::new(4.0, 1.0, 2.0, 3.0);
+//! // forward: d log|det A| = tr(A⁻¹dA); reverse: Ā = ȳ·A⁻ᵀ
+//! let jvp = |a: &Matrix2<f64>, a_dot: &Matrix2<f64>| logdet_jvp(a, a_dot);
+//! let vjp = |a: &Matrix2<f64>, y_bar: &f64| logdet_vjp(a).1(*y_bar);
+//! check::jvp(logdet, jvp, &a, &Config::for_jvp::<f64>()).unwrap();
+//! check::dot_product(jvp, vjp, &a, &Config::for_dot_product::<f64>()).unwrap();
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -174,6 +174,12 @@ pub fn mul<A: MulRule<B>, B>(a: &A, b: &B) -> A::Output {
 pub struct TypeOf<T>(core::marker::PhantomData<fn() -> T>);
 
 /// The [`TypeOf`] an operand (of its owned type).
+///
+/// ```
+/// use matcalc_runtime::rules::arith::{TypeOf, type_of};
+/// // a slice's owned type is a `Vec`
+/// let _: TypeOf<Vec<f64>> = type_of(&[1.0, 2.0][..]);
+/// ```
 #[inline]
 pub fn type_of<A: Active + ?Sized>(_: &A) -> TypeOf<A::Owned> {
     TypeOf(core::marker::PhantomData)

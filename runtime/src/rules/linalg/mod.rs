@@ -27,6 +27,19 @@
 //!   H·Ȧ and Ǡ the gradient.
 //!
 //! Each rule derives its second-order term by hand, the formula beside it.
+//!
+//! ```
+//! use matcalc_runtime::rules::linalg::dense::{inv_jvp, inv_jvp_vjp};
+//! use nalgebra::Matrix2;
+//!
+//! // Y = A⁻¹: the value and tangent of `inv_jvp`, and the adjoints (Ā, Ǡ) of (Ȳ, Ẏ̄)
+//! let (a, a_dot) = (Matrix2::new(2.0, 1.0, 1.0, 3.0), Matrix2::new(1.0, 0.0, 0.0, 0.0));
+//! let ((y, y_dot), pullback) = inv_jvp_vjp(&a, &a_dot);
+//! assert_eq!((y, y_dot), inv_jvp(&a, &a_dot));
+//! let (_, a_dot_bar) = pullback((Matrix2::zeros(), Matrix2::identity()));
+//! // Ǡ is the first-order pullback of Ẏ̄ = I: −YᵀYᵀ
+//! assert!((a_dot_bar + y.transpose() * y.transpose()).norm() < 1e-14);
+//! ```
 
 /// The pullback of the tangent map (A, Ȧ) ↦ (f(A), f(Ȧ)) of a linear `f`: its own pullback
 /// applied to both halves.
