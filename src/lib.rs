@@ -313,7 +313,10 @@
 //!
 //! A call `g(x)` with an active argument is differentiated through `g_jvp` and `g_vjp`. Any
 //! function with companions of those names and shapes can be called, so a hand-written rule is
-//! a pair of functions:
+//! a pair of functions. `g_jvp` takes `g`'s arguments, then a tangent for each argument that is
+//! a float, a buffer of floats or a matrix (a zero for one the caller does not differentiate,
+//! such as a float literal; integers get none); `g_vjp`'s pullback returns the adjoints of those
+//! arguments, a tuple when there are several:
 //!
 //! ```
 //! use matcalc::differentiate;

@@ -283,6 +283,12 @@ fn tape_name(id: u32) -> Ident {
     hygienic(&format!("tape{id}"))
 }
 
+/// The names in the text of an expression.
+fn words(key: &str) -> impl Iterator<Item = &str> {
+    key.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+}
+
 fn cursor_name(id: u32) -> Ident {
     hygienic(&format!("cursor{id}"))
 }
@@ -296,11 +302,17 @@ fn is_straight(stmts: &Block) -> bool {
 
 /// The variables whose adjoints the pullback needs: those the returned values depend on.
 fn liveness(m: &Model) -> HashSet<VarId> {
+    // Adjoints flow backwards: visiting the statements from the last, a pass carries liveness
+    // through straight-line code at once, and only loops need another pass.
+    let mut statements = Vec::new();
+    for s in &m.stmts {
+        s.walk(&mut |s| statements.push(s));
+    }
     let mut live = HashSet::new();
     loop {
         let before = live.len();
-        for s in &m.stmts {
-            s.walk(&mut |s| match s {
+        for s in statements.iter().rev() {
+            match s {
                 Stmt::Return(values) => live.extend(values.iter().filter_map(Operand::var)),
                 Stmt::Let {
                     var, op: Some(op), ..
@@ -322,7 +334,7 @@ fn liveness(m: &Model) -> HashSet<VarId> {
                     live.extend(value.var());
                 }
                 _ => {}
-            });
+            }
         }
         if live.len() == before {
             return live;
@@ -352,7 +364,9 @@ struct Open {
     residuals: Vec<Ident>,
     /// Residuals already kept in this segment, by the expression they keep: a value read twice
     /// with nothing written in between is kept once.
-    kept: Vec<(String, Ident)>,
+    kept: std::collections::HashMap<String, Ident>,
+    /// The expressions of `kept` by the names they mention, so that a write forgets them.
+    kept_by_name: std::collections::HashMap<String, Vec<String>>,
     /// The reverse of each statement, in forward order.
     backward: Vec<TokenStream>,
 }
@@ -564,14 +578,20 @@ impl Reverse<'_> {
         code: &mut Vec<TokenStream>,
     ) -> Ident {
         let key = value.to_string();
-        if let Some((_, r)) = open.kept.iter().find(|(k, _)| *k == key) {
+        if let Some(r) = open.kept.get(&key) {
             return r.clone();
         }
         self.next_residual += 1;
         let r = hygienic(&format!("r{}", self.next_residual));
         code.push(quote!(let #r = #value;));
         open.residuals.push(r.clone());
-        open.kept.push((key, r.clone()));
+        for name in words(&key) {
+            open.kept_by_name
+                .entry(name.to_string())
+                .or_default()
+                .push(key.clone());
+        }
+        open.kept.insert(key, r.clone());
         r
     }
 
@@ -599,6 +619,7 @@ impl Reverse<'_> {
             Stmt::Verbatim(_) => {
                 // Inactive code may change any inactive value an index reads.
                 open.kept.clear();
+                open.kept_by_name.clear();
                 Vec::new()
             }
             Stmt::Let { var, .. } | Stmt::Assign { var, .. } => vec![m.primal(*var).to_string()],
@@ -752,10 +773,11 @@ impl Reverse<'_> {
             }
             other => unreachable!("control statement {}", other.is_control()),
         }
-        open.kept.retain(|(key, _)| {
-            !key.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .any(|word| written.iter().any(|w| w == word))
-        });
+        for name in &written {
+            for key in open.kept_by_name.remove(name).unwrap_or_default() {
+                open.kept.remove(&key);
+            }
+        }
         quote!(#(#code)*)
     }
 
