@@ -974,6 +974,34 @@ fn calls_to_annotated_functions() {
     }
 }
 
+/// Arrays where slices are expected: passed to a `&[f64]` parameter and copied with
+/// `to_vec()`. The callee's and the copy's adjoints are `Vec`s, converted back to arrays.
+#[differentiate]
+fn arrays_as_slices(x: [f64; 3], y: &[f64; 2]) -> f64 {
+    let v = x.to_vec();
+    let w = y.to_vec();
+    let local = [x[0] * y[1], x[2]];
+    let u = local.to_vec();
+    norm2(&x) * norm2(y) + v[0] * w[1] + norm2(&local) * local[1] + u[0]
+}
+
+#[test]
+fn arrays_passed_as_slices_and_copied_to_vecs() {
+    let mut sampler = Sampler::seeded();
+    for _ in 0..3 {
+        let v = sampler.vec(&Domain::any(), 5);
+        let p: ([f64; 3], [f64; 2]) = ([v[0], v[1], v[2]], [v[3], v[4]]);
+        check_both(
+            |p: &([f64; 3], [f64; 2])| arrays_as_slices(p.0, &p.1),
+            |p: &([f64; 3], [f64; 2]), d: &([f64; 3], [f64; 2])| {
+                arrays_as_slices_jvp(p.0, &p.1, d.0, &d.1)
+            },
+            |p: &([f64; 3], [f64; 2]), y: &f64| arrays_as_slices_vjp(p.0, &p.1).1(*y),
+            &p,
+        );
+    }
+}
+
 // ===== parameters =====
 
 #[differentiate]

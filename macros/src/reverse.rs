@@ -696,7 +696,7 @@ impl Reverse<'_> {
                             .map(|(b, z)| quote!(#rt::finish(#b.take(), #z)))
                             .collect(),
                     );
-                    let spread = self.spread(args, quote!(adjoints));
+                    let spread = self.spread(func, args, quote!(adjoints), open, &mut code);
                     open.backward.push(quote! {
                         if #(#bars.is_some())||* {
                             let adjoints = #pb(#seed);
@@ -782,19 +782,39 @@ impl Reverse<'_> {
     }
 
     /// Distributes the adjoints a called function's pullback returned over its active arguments.
-    fn spread(&self, args: &[CallArg], adjoints: TokenStream) -> TokenStream {
+    fn spread(
+        &mut self,
+        func: &syn::Path,
+        args: &[CallArg],
+        adjoints: TokenStream,
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+    ) -> TokenStream {
         let rt = rt();
-        // One adjoint per argument that got a tangent; those of constants are dropped.
-        let targets: Vec<Option<Ident>> = args
+        // One adjoint per argument that got a tangent; those of constants are dropped. An
+        // argument passed by reference may have been coerced (an array `&[f64; N]` to a slice
+        // `&[f64]`): its adjoint comes back in the callee's type and is converted to the
+        // argument's own, whose type the forward sweep keeps (zero-sized). The runtime's
+        // matrix functions take what they are given.
+        let runtime = crate::rules::is_runtime_linalg(func);
+        let targets: Vec<Option<(Ident, Option<Ident>)>> = args
             .iter()
             .filter_map(|a| match a {
-                CallArg::Active { id, .. } => Some(Some(self.m.bar(*id))),
+                CallArg::Active { id, borrowed } => {
+                    let coerced = !runtime && (*borrowed || self.m.vars[*id].is_ref);
+                    let ty = coerced.then(|| self.adjoint_type(*id, open, code));
+                    Some(Some((self.m.bar(*id), ty)))
+                }
                 CallArg::Constant { .. } => Some(None),
                 CallArg::Inactive(_) => None,
             })
             .collect();
+        let acc = |(bar, ty): &(Ident, Option<Ident>), g: TokenStream| match ty {
+            Some(ty) => quote!(#rt::acc_into(&mut #bar, #ty, #g);),
+            None => quote!(#rt::acc(&mut #bar, #g);),
+        };
         match targets.as_slice() {
-            [Some(one)] => quote!(#rt::acc(&mut #one, #adjoints);),
+            [Some(one)] => acc(one, adjoints),
             many => {
                 let parts: Vec<TokenStream> = many
                     .iter()
@@ -810,13 +830,24 @@ impl Reverse<'_> {
                 let accs = many
                     .iter()
                     .zip(&parts)
-                    .filter_map(|(t, g)| t.as_ref().map(|bar| quote!(#rt::acc(&mut #bar, #g);)));
+                    .filter_map(|(t, g)| t.as_ref().map(|t| acc(t, g.clone())));
                 quote! {
                     let (#(#parts),*) = #adjoints;
                     #(#accs)*
                 }
             }
         }
+    }
+
+    /// Keeps the adjoint type of a variable (the runtime's `adjoint_type`, zero-sized)
+    /// for an adjoint that arrives in another type.
+    fn adjoint_type(&mut self, id: VarId, open: &mut Open, code: &mut Vec<TokenStream>) -> Ident {
+        let rt = rt();
+        let x = self.m.pref(&Operand::Var {
+            id,
+            borrowed: false,
+        });
+        self.residual(quote!(#rt::adjoint_type(#x)), open, code)
     }
 
     /// The forward sweep of `x = op` (through `assign`) and the reverse of it.
@@ -847,7 +878,7 @@ impl Reverse<'_> {
             code.push(quote!(let (#out, #pb) = #path(#(#primals),*);));
             code.push(assign(quote!(#out)));
             let pb = self.residual(quote!(#pb), open, code);
-            let spread = self.spread(args, quote!(#pb(g)));
+            let spread = self.spread(func, args, quote!(#pb(g)), open, code);
             open.backward.push(quote! {
                 if let ::core::option::Option::Some(g) = #bar.take() { #spread }
             });
@@ -870,6 +901,12 @@ impl Reverse<'_> {
         };
         let arith = quote!(#rt::rules::arith);
         let steps: TokenStream = match op {
+            // `x.to_vec()` of an array: the `Vec` adjoint goes back as an array.
+            Op::Linear(method, a) if method == "to_vec" => {
+                let ty = self.adjoint_type(a.var().expect("active"), open, code);
+                let b = m.bar(a.var().expect("active"));
+                quote!(#rt::acc_into(&mut #b, #ty, g);)
+            }
             Op::Copy(a) | Op::Linear(_, a) => acc(a, g),
             Op::Neg(a) => {
                 let b = m.bar(a.var().expect("active"));

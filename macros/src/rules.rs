@@ -183,6 +183,18 @@ pub(crate) fn linalg_method(name: &str) -> Option<(&'static str, &'static str)> 
         .map(|&(_, f, args)| (f, args))
 }
 
+/// Whether a called path names a function of `matcalc::linalg` (as the user writes it, or as
+/// the macro calls it through the hidden runtime path), or its `_jvp` companion (called by the
+/// tangent program).
+pub(crate) fn is_runtime_linalg(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let n = segments.len();
+    n >= 2 && segments[n - 2] == "linalg" && {
+        let last = &segments[n - 1];
+        LINALG_FUNCTIONS.contains(&last.strip_suffix("_jvp").unwrap_or(last))
+    }
+}
+
 /// The functions of `matcalc::linalg`: every argument passed by reference is a matrix and gets
 /// a tangent, a zero one when it is inactive.
 pub(crate) const LINALG_FUNCTIONS: &[&str] = &[

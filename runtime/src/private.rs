@@ -61,6 +61,52 @@ pub fn acc<T: Tangent>(slot: &mut Option<T>, g: T) {
     }
 }
 
+/// The owned type of a value's adjoint, as a zero-sized token: kept by the forward sweep where
+/// an adjoint arrives in another type than the value's own (see [`acc_into`]), so that the
+/// backward sweep knows the type to convert it to without keeping the value.
+pub struct AdjointType<T>(core::marker::PhantomData<fn() -> T>);
+
+/// The [`AdjointType`] of `x`.
+#[inline]
+pub fn adjoint_type<A: Active + ?Sized>(_: &A) -> AdjointType<A::Owned> {
+    AdjointType(core::marker::PhantomData)
+}
+
+/// An adjoint that converts to the adjoint type of another value: itself, or a `Vec` to an
+/// array. An array `x: [f64; N]` passed where a slice `&[f64]` is expected (an annotated
+/// callee's parameter, the receiver of `to_vec`) gets back the slice's adjoint, a `Vec`.
+#[diagnostic::on_unimplemented(
+    message = "no derivative rule for passing an adjoint `{Self}` back to a value of adjoint type `{T}`",
+    label = "matcalc converts an adjoint to its own type, or a `Vec` to an array"
+)]
+pub trait IntoAdjoint<T> {
+    /// The adjoint, as a `T`.
+    fn into_adjoint(self) -> T;
+}
+
+impl<T: Tangent> IntoAdjoint<T> for T {
+    #[inline]
+    fn into_adjoint(self) -> T {
+        self
+    }
+}
+
+impl<E: Tangent, const N: usize> IntoAdjoint<[E; N]> for Vec<E> {
+    #[inline]
+    fn into_adjoint(self) -> [E; N] {
+        // The slice was borrowed from the array: the lengths agree.
+        self.try_into().unwrap_or_else(|v: Vec<E>| {
+            panic!("an adjoint of length {} for an array of {N}", v.len())
+        })
+    }
+}
+
+/// Adds a contribution of another type ([`IntoAdjoint`]) to a lazy adjoint of type `T`.
+#[inline]
+pub fn acc_into<T: Tangent, G: IntoAdjoint<T>>(slot: &mut Option<T>, _: &AdjointType<T>, g: G) {
+    acc(slot, g.into_adjoint());
+}
+
 /// Subtracts a contribution from a lazy adjoint.
 #[inline]
 pub fn acc_neg<T: Tangent>(slot: &mut Option<T>, mut g: T) {

@@ -28,10 +28,6 @@ const DEFAULT_SEED: u64 = 0x6d61_7463_616c_6321;
 /// symptom; minimal reproducers are in the report that added them): the generator does not
 /// write them unless `MATCALC_KNOWN_BUGS` is set.
 const KNOWN_BUGS: &[&str] = &[
-    // An array `x: [f64; N]` or `x: &[f64; N]` passed to a `&[f64]` parameter of an annotated
-    // function: the caller's reverse mode accumulates the callee's `Vec<f64>` adjoint into
-    // `Option<[f64; N]>` and does not compile.
-    "call_array_arg",
     // An inactive float argument of a call to an annotated function that is not a literal, a
     // cast or a local (an element of an inactive buffer `b[1]`, `f64::log10(c)` of a constant):
     // the companion is called with one tangent too few (E0061).
@@ -44,9 +40,6 @@ const KNOWN_BUGS: &[&str] = &[
     // (`h(*xi, a) * 0.5`): E0308/E0277 in the generated code, whose tangent or adjoint of the
     // item is a `&f64`. The generator reads items as `*xi * 0.875`, which compiles everywhere.
     "bare_item",
-    // `x.to_vec()` of an array parameter (`[f64; N]` or `&[f64; N]`): the `Vec<f64>` adjoint of
-    // the copy is accumulated into `Option<[f64; N]>` (E0308).
-    "array_to_vec",
     // A block, `if` or `loop` value that is inactive while its body assigns an active variable:
     // rejected with "an active value is assigned inside an expression".
     "inactive_block_value",
