@@ -2,7 +2,8 @@
 //!
 //! `#[differentiate]` on an ordinary function makes the compiler emit its forward-mode
 //! (tangent) and reverse-mode (adjoint) derivatives beside it, as plain Rust: no runtime graph,
-//! no tape of operations, no nightly compiler.
+//! no tape of operations (reverse mode records only values and the path taken), no nightly
+//! compiler.
 //!
 //! ```
 //! use matcalc::differentiate;
@@ -53,7 +54,8 @@
 //! `G` is the adjoint of the active parameter, or a tuple of them in parameter order; an adjoint
 //! has the owned type of its parameter (`&[f64]` gives `Vec<f64>`). Parameters are active when
 //! their type is differentiable (`f32`, `f64`, `[F; N]`, `&[F]`, `Vec<F>`, references to them,
-//! nalgebra matrices and vectors, and structs that derive [`Differentiable`]);
+//! nalgebra matrices and vectors, and structs that derive [`Differentiable`] when named in
+//! `wrt`);
 //! `#[differentiate(wrt(a))]` restricts them to those named. The Jacobian and the Hessian are
 //! over the concatenated vec of the active parameters. The generated items have the visibility
 //! of `f`, a doc comment each, and compile without warnings under `clippy -D warnings`.
