@@ -274,7 +274,7 @@
 //! | y = Σᵢⱼ Aᵢⱼ | `a.sum()` | Σ dAᵢⱼ | Ā = ȳ·𝟙 |
 //! | y = ‖A‖ (2-norm of a vector, Frobenius of a matrix) | `a.norm()` | ⟨A, dA⟩/y | Ā = ȳ·A/y; 0 at A = 0 |
 //! | y = ‖A‖² | `a.norm_squared()` | 2⟨A, dA⟩ | Ā = 2ȳ·A |
-//! | y = det A | `a.determinant()`, `det(&a)` | ⟨cof A, dA⟩ = det A·tr(A⁻¹dA) | Ā = ȳ·cof A = ȳ·det A·A⁻ᵀ, finite at singular A |
+//! | y = det A | `a.determinant()`, `det(&a)` | ⟨cof A, dA⟩ = det A·tr(A⁻¹dA) | Ā = ȳ·cof A (= ȳ·det A·A⁻ᵀ for an invertible A; finite at a singular one) |
 //! | y = log\|det A\| | `logdet(&a)` | tr(A⁻¹dA) | Ā = ȳ·A⁻ᵀ |
 //! | Y = A⁻¹ | `a.try_inverse().unwrap()`, `inv(&a)` | dY = −Y·dA·Y | Ā = −Yᵀ·Ȳ·Yᵀ |
 //! | X = A⁻¹B | `solve(&a, &b)` | dX = A⁻¹(dB − dA·X) | B̄ = A⁻ᵀX̄, Ā = −B̄·Xᵀ (one LU for all) |
@@ -394,6 +394,12 @@
 //!   order, `g_jvp_vjp(..)` by the same path, so a function imported by `use` needs its
 //!   companions imported too (a path call `module::g(x)` works as is).
 //! - **Second order through custom rules** needs `g_jvp_vjp`, or `first_order` on the caller.
+//! - **Known issues with inactive arguments of calls**, both compile errors, never wrong
+//!   derivatives: a parameter that the caller leaves out of `wrt`, passed by reference (`&[F]`,
+//!   `&DMatrix<F>`) where the callee's parameter is active, gets its zero tangent by value
+//!   (E0308); and an inactive float passed where the callee's `wrt` leaves the parameter out
+//!   gets a tangent the callee does not take (E0061). Keep the `wrt` lists of caller and callee
+//!   consistent.
 //! - **Eigenvectors at repeated eigenvalues** are not differentiable; the dropped terms are
 //!   exact only for losses that weigh the eigenvalues of a cluster equally.
 //! - **Error repetition**: a type error in the user's own code inside an annotated function is
