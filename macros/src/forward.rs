@@ -12,6 +12,9 @@
 //!                                        return (t2, owned(&t2_dot));
 //!                                    }
 //! ```
+//!
+//! The exact code the macro writes today, with comments, is in the workspace's
+//! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
 
 use crate::emit::{Model, allow_lints, companion, rt};
 use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId};

@@ -31,6 +31,9 @@
 //!                                        finish(x_bar, &x_zeros)
 //!                                    };
 //! ```
+//!
+//! The exact code the macro writes today, with comments, is in the workspace's
+//! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
 
 use crate::emit::{Model, allow_lints, companion, rt};
 use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId, call_inputs};
