@@ -56,7 +56,12 @@ pub fn zeros_of<A: Active + ?Sized>(x: &A) -> Zeros<A::Owned> {
 #[inline]
 pub fn acc<T: Tangent>(slot: &mut Option<T>, g: T) {
     match slot {
-        Some(s) => s.axpy(T::Scalar::one(), &g),
+        Some(s) => {
+            s.axpy(T::Scalar::one(), &g);
+            // a buffer made for this contribution (the adjoint a called function returned)
+            // serves the next one
+            g.recycle();
+        }
         None => *slot = Some(g),
     }
 }

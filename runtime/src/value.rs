@@ -121,6 +121,35 @@ pub trait Tangent: Clone {
             .zip(&b)
             .fold(Self::Scalar::zero(), |s, (x, y)| s + *x * *y)
     }
+    /// Gives up a value no longer needed, whose storage may serve a later zero (see
+    /// [`Tangent::buffer`]). The default drops it.
+    #[doc(hidden)]
+    #[inline]
+    fn recycle(self)
+    where
+        Self: Sized,
+    {
+    }
+    /// An empty buffer of elements of this type from the storage that [`Tangent::recycle`] gave
+    /// up, if any. Only the scalars keep one (a pool per thread): the adjoint of a slice that a
+    /// call between annotated functions makes and drops is then not allocated on every call.
+    #[doc(hidden)]
+    #[inline]
+    fn buffer() -> Option<Vec<Self>>
+    where
+        Self: Sized,
+    {
+        None
+    }
+    /// Keeps an emptied buffer for [`Tangent::buffer`]; the default drops it.
+    #[doc(hidden)]
+    #[inline]
+    fn keep_buffer(buffer: Vec<Self>)
+    where
+        Self: Sized,
+    {
+        drop(buffer);
+    }
     /// The flat view as a new vector.
     fn to_flat(&self) -> Vec<Self::Scalar> {
         let mut out = Vec::with_capacity(self.dim());
@@ -131,11 +160,36 @@ pub trait Tangent: Clone {
 
 use num_traits::Zero;
 
+/// The buffers a thread keeps for [`Tangent::buffer`]: at most this many…
+const POOLED_BUFFERS: usize = 16;
+/// …of at most this many elements, so that a pool holds a few kilobytes.
+const POOLED_LENGTH: usize = 512;
+
 macro_rules! impl_real_tangent {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $pool:ident),*) => {$(
+        thread_local! {
+            static $pool: core::cell::RefCell<Vec<Vec<$t>>> = const {
+                core::cell::RefCell::new(Vec::new())
+            };
+        }
         impl Tangent for $t {
             type Scalar = $t;
             type Shape = ();
+            #[inline]
+            fn buffer() -> Option<Vec<$t>> {
+                $pool.with_borrow_mut(Vec::pop)
+            }
+            #[inline]
+            fn keep_buffer(mut buffer: Vec<$t>) {
+                if (1..=POOLED_LENGTH).contains(&buffer.capacity()) {
+                    $pool.with_borrow_mut(|pool| {
+                        if pool.len() < POOLED_BUFFERS {
+                            buffer.clear();
+                            pool.push(buffer);
+                        }
+                    });
+                }
+            }
             #[inline]
             fn shape(&self) {}
             #[inline]
@@ -165,7 +219,7 @@ macro_rules! impl_real_tangent {
         }
     )*};
 }
-impl_real_tangent!(f32, f64);
+impl_real_tangent!(f32 => POOL_F32, f64 => POOL_F64);
 
 impl<T: Tangent> Tangent for Vec<T> {
     type Scalar = T::Scalar;
@@ -176,9 +230,19 @@ impl<T: Tangent> Tangent for Vec<T> {
     }
     fn zeros(shape: &Self::Shape) -> Self {
         match &shape.1 {
-            Some(element) => vec![T::zeros(element); shape.0],
+            Some(element) => match T::buffer() {
+                Some(mut buffer) => {
+                    buffer.resize(shape.0, T::zeros(element));
+                    buffer
+                }
+                None => vec![T::zeros(element); shape.0],
+            },
             None => Vec::new(),
         }
+    }
+    #[inline]
+    fn recycle(self) {
+        T::keep_buffer(self);
     }
     fn zero_like(&self) -> Self {
         let mut zero = Vec::with_capacity(self.capacity());
