@@ -7,26 +7,37 @@
 //! control tape and its residuals (values its derivative needs) on a tape of its own; the
 //! pullback pops the control tape from the end and runs the reversed segment. So branches, loops,
 //! `break`, `continue` and early `return` need nothing of their own: the tape holds the path the
-//! program took, and memory is the trip count times the residuals of a segment. A function
-//! without control flow keeps its residuals in locals instead.
+//! program took, and memory is the trip count times the residuals of a segment. A `for` or
+//! `while` loop whose body has no control flow of its own is one segment run many times: it
+//! pushes its number once, after the loop, with its trip count on a trip tape, and the pullback
+//! runs the reversed body that many times (a loop over a range also reserves its tape before
+//! it starts). A function without control flow keeps its residuals in locals instead.
+//!
+//! What a residual keeps is the least the adjoints need: of a product whose one factor is
+//! inactive, the other factor's type only (zero-sized); of a literal, nothing (the pullback
+//! writes it again); of a value read twice with nothing written in between, one copy.
 //!
 //! ```text
 //! // Before                          // After (f_vjp, abridged)
 //! fn g(x: &[f64], n: usize) -> f64 { let x_zeros = zeros_of(x);
 //!     let mut s = 0.0;               let value = 'body: {
-//!     for i in 0..n {                    let mut s = 0.0;
-//!         s += x[i] * x[i];              for i in 0..n {
-//!     }                                      let c1 = i; let t1 = x[c1];
-//!     s                                      let c2 = i; let t2 = x[c2];
-//! }                                          let t3 = t1 * t2; let r1 = save(&t1); let r2 = save(&t2);
-//!                                            s = s + t3;
-//!                                            ctrl.push(0); tape0.push((c1, c2, r1, r2));
+//!     for i in 0..n {                    let mut s = 0.0; ctrl.push(0);
+//!         s += x[i] * x[i];              let mut count = 0; let range = 0..n;
+//!     }                                  tape1.reserve(range.size_hint().0);
+//!     s                                  for i in range {
+//! }                                          let t1 = x[i]; let r1 = i;
+//!                                            let t2 = mul(&t1, &t1); let r2 = save(&t1);
+//!                                            s = s + t2;
+//!                                            tape1.push((r1, r2)); count += 1;
 //!                                        }
+//!                                        ctrl.push(1); trips.push(count);
 //!                                        ...; break 'body s;
 //!                                    };
 //!                                    let pullback = move |seed: f64| -> Vec<f64> {
 //!                                        for segment in ctrl.iter().rev() { match segment {
-//!                                            0 => { let (c1, c2, r1, r2) = &tape0[..]; /* reversed */ }
+//!                                            1 => for _ in 0..trips[..] {
+//!                                                let (r1, r2) = &tape1[..]; /* reversed */
+//!                                            },
 //!                                        ... } }
 //!                                        finish(x_bar, &x_zeros)
 //!                                    };
