@@ -201,3 +201,145 @@ fn never_panics_on_mutated_input() {
         "too few mutations parsed ({expanded}) to test anything"
     );
 }
+
+/// Every function of the workspace's tests, examples and benches that carries
+/// `#[differentiate(..)]` (compile-fail cases of `tests/ui` included): its attribute's arguments
+/// and the function without the attribute.
+fn workspace_functions() -> Vec<(String, TokenStream, TokenStream)> {
+    fn files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    fn is_differentiate(attr: &syn::Attribute) -> bool {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "differentiate")
+    }
+    fn args(attr: &syn::Attribute) -> TokenStream {
+        match &attr.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => TokenStream::new(),
+        }
+    }
+    struct Collect<'a>(&'a std::path::Path, Vec<(String, TokenStream, TokenStream)>);
+    impl Collect<'_> {
+        fn found(&mut self, attrs: &[syn::Attribute], mut item: syn::ItemFn) {
+            if let Some(attr) = attrs.iter().find(|a| is_differentiate(a)) {
+                item.attrs.retain(|a| !is_differentiate(a));
+                let name = format!("{}::{}", self.0.display(), item.sig.ident);
+                self.1
+                    .push((name, args(attr), quote::ToTokens::to_token_stream(&item)));
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Collect<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.found(&f.attrs, f.clone());
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            let item = syn::ItemFn {
+                attrs: f.attrs.clone(),
+                vis: f.vis.clone(),
+                sig: f.sig.clone(),
+                block: Box::new(f.block.clone()),
+            };
+            self.found(&f.attrs, item);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut paths = Vec::new();
+    for dir in ["tests", "examples", "benches"] {
+        files(&root.join(dir), &mut paths);
+    }
+    paths.sort();
+    let mut found = Vec::new();
+    for path in &paths {
+        let Ok(file) = syn::parse_file(&std::fs::read_to_string(path).unwrap_or_default()) else {
+            continue;
+        };
+        let mut collect = Collect(path.strip_prefix(&root).unwrap_or(path), Vec::new());
+        syn::visit::Visit::visit_file(&mut collect, &file);
+        found.extend(collect.1);
+    }
+    found
+}
+
+/// The expansion core on every annotated function of the workspace: no panic, output that
+/// parses as a file (derivatives, or the function and spanned errors), the same output twice;
+/// and on a few mutations of each, no panic and parsing output whenever the input parses.
+#[test]
+fn every_function_of_the_workspace_and_its_mutations() {
+    let functions = workspace_functions();
+    assert!(
+        functions.len() > 200,
+        "only {} annotated functions found",
+        functions.len()
+    );
+    println!("{} annotated functions", functions.len());
+    let mut mix = Mix(3);
+    for (name, args, item) in &functions {
+        let expand = || {
+            catch_unwind(AssertUnwindSafe(|| {
+                differentiate(args.clone(), item.clone())
+            }))
+            .unwrap_or_else(|_| panic!("the macro panicked on {name}"))
+        };
+        let out = expand();
+        assert!(
+            syn::parse2::<syn::File>(out.clone()).is_ok(),
+            "the expansion of {name} does not parse"
+        );
+        assert_eq!(
+            out.to_string(),
+            expand().to_string(),
+            "two expansions of {name} differ"
+        );
+        let words: Vec<String> = item
+            .to_string()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        for _ in 0..3 {
+            let mut mutated = words.clone();
+            let (i, j) = (mix.below(mutated.len()), mix.below(mutated.len()));
+            match mix.below(3) {
+                0 => {
+                    mutated.remove(i);
+                }
+                1 => mutated.swap(i, j),
+                _ => {
+                    let word = mutated[j].clone();
+                    mutated.insert(i, word);
+                }
+            }
+            let Ok(item) = TokenStream::from_str(&mutated.join(" ")) else {
+                continue;
+            };
+            let parses = syn::parse2::<syn::ItemFn>(item.clone()).is_ok();
+            let out = catch_unwind(AssertUnwindSafe(|| differentiate(args.clone(), item)))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "the macro panicked on a mutation of {name}:\n{}",
+                        mutated.join(" ")
+                    )
+                });
+            assert!(
+                !parses || syn::parse2::<syn::File>(out).is_ok(),
+                "the expansion of a mutation of {name} does not parse:\n{}",
+                mutated.join(" ")
+            );
+        }
+    }
+}
