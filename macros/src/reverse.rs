@@ -853,7 +853,7 @@ impl Reverse<'_> {
         }
     }
 
-    /// Keeps the adjoint type of a variable (the runtime's `adjoint_type`, zero-sized)
+    /// Keeps the adjoint type of a variable (the runtime's `type_of`, zero-sized)
     /// for an adjoint that arrives in another type.
     fn adjoint_type(&mut self, id: VarId, open: &mut Open, code: &mut Vec<TokenStream>) -> Ident {
         let rt = rt();
@@ -861,7 +861,7 @@ impl Reverse<'_> {
             id,
             borrowed: false,
         });
-        self.residual(quote!(#rt::adjoint_type(#x)), open, code)
+        self.residual(quote!(#rt::type_of(#x)), open, code)
     }
 
     /// The forward sweep of `x = op` (through `assign`) and the reverse of it.

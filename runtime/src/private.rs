@@ -4,6 +4,7 @@
 //! receives a contribution costs nothing in the backward sweep, and the type of every adjoint is
 //! inferred from the contributions it receives, so the macro never has to name a type.
 
+use crate::rules::arith::TypeOf;
 use crate::value::{Active, IndexAdjoint, Tangent};
 use num_traits::{NumCast, One};
 
@@ -66,17 +67,6 @@ pub fn acc<T: Tangent>(slot: &mut Option<T>, g: T) {
     }
 }
 
-/// The owned type of a value's adjoint, as a zero-sized token: kept by the forward sweep where
-/// an adjoint arrives in another type than the value's own (see [`acc_into`]), so that the
-/// backward sweep knows the type to convert it to without keeping the value.
-pub struct AdjointType<T>(core::marker::PhantomData<fn() -> T>);
-
-/// The [`AdjointType`] of `x`.
-#[inline]
-pub fn adjoint_type<A: Active + ?Sized>(_: &A) -> AdjointType<A::Owned> {
-    AdjointType(core::marker::PhantomData)
-}
-
 /// An adjoint that converts to the adjoint type of another value: itself, or a `Vec` to an
 /// array. An array `x: [f64; N]` passed where a slice `&[f64]` is expected (an annotated
 /// callee's parameter, the receiver of `to_vec`) gets back the slice's adjoint, a `Vec`.
@@ -106,9 +96,10 @@ impl<E: Tangent, const N: usize> IntoAdjoint<[E; N]> for Vec<E> {
     }
 }
 
-/// Adds a contribution of another type ([`IntoAdjoint`]) to a lazy adjoint of type `T`.
+/// Adds a contribution of another type ([`IntoAdjoint`]) to a lazy adjoint of type `T`, whose
+/// type the forward sweep kept (zero-sized) for the backward sweep to convert to.
 #[inline]
-pub fn acc_into<T: Tangent, G: IntoAdjoint<T>>(slot: &mut Option<T>, _: &AdjointType<T>, g: G) {
+pub fn acc_into<T: Tangent, G: IntoAdjoint<T>>(slot: &mut Option<T>, _: &TypeOf<T>, g: G) {
     acc(slot, g.into_adjoint());
 }
 
