@@ -166,33 +166,9 @@ fn never_panics_on_mutated_input() {
             .map(str::to_string)
             .collect();
         for _ in 0..400 {
-            let mut mutated = words.clone();
-            for _ in 0..1 + mix.below(3) {
-                let (i, j) = (mix.below(mutated.len()), mix.below(mutated.len()));
-                match mix.below(3) {
-                    0 => {
-                        mutated.remove(i);
-                    }
-                    1 => mutated.swap(i, j),
-                    _ => {
-                        let word = mutated[j].clone();
-                        mutated.insert(i, word);
-                    }
-                }
-            }
-            let Ok(item) = TokenStream::from_str(&mutated.join(" ")) else {
-                continue;
-            };
-            let parses = syn::parse2::<syn::ItemFn>(item.clone()).is_ok();
-            let out = catch_unwind(AssertUnwindSafe(|| differentiate(TokenStream::new(), item)))
-                .unwrap_or_else(|_| panic!("the macro panicked on:\n{}", mutated.join(" ")));
-            if parses {
+            let edits = 1 + mix.below(3);
+            if expand_mutation(&TokenStream::new(), &words, edits, &mut mix) {
                 expanded += 1;
-                assert!(
-                    syn::parse2::<syn::File>(out).is_ok(),
-                    "the expansion does not parse for:\n{}",
-                    mutated.join(" ")
-                );
             }
         }
     }
@@ -200,6 +176,38 @@ fn never_panics_on_mutated_input() {
         expanded > 100,
         "too few mutations parsed ({expanded}) to test anything"
     );
+}
+
+/// Expands `words` after `edits` random token deletions, swaps or repetitions: the macro must not
+/// panic, and must give output that parses whenever the mutated function parses. Returns whether
+/// it did parse.
+fn expand_mutation(args: &TokenStream, words: &[String], edits: usize, mix: &mut Mix) -> bool {
+    let mut mutated = words.to_vec();
+    for _ in 0..edits {
+        let (i, j) = (mix.below(mutated.len()), mix.below(mutated.len()));
+        match mix.below(3) {
+            0 => {
+                mutated.remove(i);
+            }
+            1 => mutated.swap(i, j),
+            _ => {
+                let word = mutated[j].clone();
+                mutated.insert(i, word);
+            }
+        }
+    }
+    let source = mutated.join(" ");
+    let Ok(item) = TokenStream::from_str(&source) else {
+        return false;
+    };
+    let parses = syn::parse2::<syn::ItemFn>(item.clone()).is_ok();
+    let out = catch_unwind(AssertUnwindSafe(|| differentiate(args.clone(), item)))
+        .unwrap_or_else(|_| panic!("the macro panicked on:\n{source}"));
+    assert!(
+        !parses || syn::parse2::<syn::File>(out).is_ok(),
+        "the expansion does not parse for:\n{source}"
+    );
+    parses
 }
 
 /// Every function of the workspace's tests, examples and benches that carries
@@ -312,34 +320,7 @@ fn every_function_of_the_workspace_and_its_mutations() {
             .map(str::to_string)
             .collect();
         for _ in 0..3 {
-            let mut mutated = words.clone();
-            let (i, j) = (mix.below(mutated.len()), mix.below(mutated.len()));
-            match mix.below(3) {
-                0 => {
-                    mutated.remove(i);
-                }
-                1 => mutated.swap(i, j),
-                _ => {
-                    let word = mutated[j].clone();
-                    mutated.insert(i, word);
-                }
-            }
-            let Ok(item) = TokenStream::from_str(&mutated.join(" ")) else {
-                continue;
-            };
-            let parses = syn::parse2::<syn::ItemFn>(item.clone()).is_ok();
-            let out = catch_unwind(AssertUnwindSafe(|| differentiate(args.clone(), item)))
-                .unwrap_or_else(|_| {
-                    panic!(
-                        "the macro panicked on a mutation of {name}:\n{}",
-                        mutated.join(" ")
-                    )
-                });
-            assert!(
-                !parses || syn::parse2::<syn::File>(out).is_ok(),
-                "the expansion of a mutation of {name} does not parse:\n{}",
-                mutated.join(" ")
-            );
+            expand_mutation(args, &words, 1, &mut mix);
         }
     }
 }
