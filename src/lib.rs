@@ -206,7 +206,7 @@
 //! | loops | `for` over ranges, `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`; `while`; `loop`; `break`/`continue` with labels and values; early `return` | other iterator adaptors (`map`, `sum`, `rev`, ...); `return` inside an expression |
 //! | buffers | `vec![x; n]`, `vec![a, b]`, `Vec::with_capacity` + `push`, arrays `[x; N]`, `DMatrix::zeros` and other constructors, `*v` on items of `.iter()` | slicing `&x[a..b]`; `pop` inside an expression |
 //! | float methods | the 37 methods of the scalar table below, as `x.sin()` or `f64::sin(x)` | other methods (`to_degrees`, ...): write a custom rule |
-//! | nalgebra | `transpose`, `trace`, `dot`, `norm`, `norm_squared`, `sum`, `component_mul`, `component_div`, `kronecker`, `column`, `row`, `map(\|x\| ..)`, `from_fn(.., \|i, j\| ..)`, `determinant`, `try_inverse().unwrap()`, `cholesky().unwrap().l()`, `symmetric_eigenvalues`, `symmetric_eigen` (`.eigenvalues`, `.eigenvectors`), `exp`, `pow`, `Vector3::new(..)`, `DVector::from_vec(..)` | other methods (`normalize`, `abs`, ...) |
+//! | nalgebra | `transpose`, `trace`, `dot`, `norm`, `norm_squared`, `sum`, `component_mul`, `component_div`, `kronecker`, `column`, `row`, `map(\|x\| ..)`, `from_fn(.., \|i, j\| ..)`, `determinant`, `try_inverse().unwrap()`, `cholesky().unwrap().l()`, `symmetric_eigenvalues`, `symmetric_eigen` (`.eigenvalues`, `.eigenvectors`), `singular_values`, `exp`, `pow`, `Vector3::new(..)`, `DVector::from_vec(..)` | other methods (`normalize`, `abs`, ...) |
 //! | calls | other annotated functions (also methods with `&self`), custom rules, [`linalg`]'s `det`, `logdet`, `inv`, `solve`, `cholesky`, `eigh`, `eigvalsh`, `svdvals`, `expm`; calls on inactive values only, unchanged | recursion; closures using active values (other than `map`/`from_fn`) |
 //! | other | `clone()`, `to_owned()`, `to_vec()`, `into_owned()`; `assert!`, `debug_assert!`, the `println!` family | `unsafe`, `async`, `const fn`, `?`, other macros |
 //!
@@ -281,7 +281,7 @@
 //! | A = LLᵀ | `a.cholesky().unwrap().l()`, `cholesky(&a)` | dL = L·Φ(L⁻¹·dA·L⁻ᵀ) | Ā = sym(L⁻ᵀ·Φ(Lᵀ·L̄)·L⁻¹) |
 //! | S = QΛQᵀ | `s.symmetric_eigen()`, `eigh(&s)` | dλᵢ = qᵢᵀ·dS·qᵢ, dQ = Q·(F ∘ QᵀdSQ) | S̄ = sym(Q·(diag λ̄ + F ∘ QᵀQ̄)·Qᵀ) |
 //! | λ(S) | `s.symmetric_eigenvalues()`, `eigvalsh(&s)` | dλᵢ = qᵢᵀ·dS·qᵢ | S̄ = Q·diag(λ̄)·Qᵀ |
-//! | σ(A) | `svdvals(&a)` | dσᵢ = uᵢᵀ·dA·vᵢ | Ā = U·diag(σ̄)·Vᵀ |
+//! | σ(A) | `a.singular_values()`, `svdvals(&a)` | dσᵢ = uᵢᵀ·dA·vᵢ | Ā = U·diag(σ̄)·Vᵀ |
 //! | Y = exp A | `a.exp()`, `expm(&a)` | dY = L(A, dA) | Ā = L(Aᵀ, Ȳ) |
 //! | Y = Aⁿ | `a.pow(n)` | Σₖ Aᵏ·dA·Aⁿ⁻¹⁻ᵏ, by squaring | the products, backwards |
 //!
@@ -375,7 +375,7 @@
 //!   method by its name; the trait impls of the runtime then check each call. Hence one float
 //!   type per function, no generic functions or `impl Trait` parameters, struct parameters
 //!   active only when named in `wrt(..)`, and "no derivative rule" for a method outside the
-//!   tables above (write a custom rule). `a.svd(..)` is not mapped: call `linalg::svdvals(&a)`.
+//!   tables above (write a custom rule). `a.svd(..)` is not mapped: write `a.singular_values()` or `linalg::svdvals(&a)`.
 //! - **No mutation through references.** `&mut` parameters and `&mut` borrows of active values
 //!   are rejected: reverse mode must see every write to save the overwritten value, and an
 //!   in-out parameter would need its own calling convention for the adjoint. Take `&T` or the

@@ -1066,6 +1066,13 @@ mod linalg_functions {
         => { linalg::svdvals(a) }
     }
 
+    // nalgebra's own spelling of the same
+    same_body! {
+        fn singular_values_dynamic(a: &DMatrix<f64>) -> DVector<f64>;
+        fn singular_values_fixed(a: &Matrix3x4<f64>) -> Vector3<f64>;
+        => { (a * 2.0).singular_values() }
+    }
+
     same_body! {
         fn expm_dynamic(a: &DMatrix<f64>) -> DMatrix<f64>;
         fn expm_fixed(a: &Matrix3<f64>) -> Matrix3<f64>;
@@ -1196,6 +1203,18 @@ mod linalg_functions {
             svdvals_fixed,
             svdvals_fixed_jvp,
             svdvals_fixed_vjp,
+            &fixed(s, &ANY),
+        );
+        check_ref_unary(
+            singular_values_dynamic,
+            singular_values_dynamic_jvp,
+            singular_values_dynamic_vjp,
+            &m,
+        );
+        check_ref_unary(
+            singular_values_fixed,
+            singular_values_fixed_jvp,
+            singular_values_fixed_vjp,
             &fixed(s, &ANY),
         );
     }

@@ -168,6 +168,7 @@ pub(crate) const LINALG_METHODS: &[(&str, &str, &str)] = &[
     ("sum", "sum", ""),
     ("determinant", "det", ""),
     ("symmetric_eigenvalues", "eigvalsh", ""),
+    ("singular_values", "svdvals", ""),
     ("kronecker", "kronecker", "m"),
     ("component_mul", "component_mul", "m"),
     ("component_div", "component_div", "m"),
