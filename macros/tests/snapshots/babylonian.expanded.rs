@@ -143,7 +143,6 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 1u32 => {
                     cursor1 -= 1;
                     let (r3, r4, r5, r6, r7) = &tape1[cursor1];
-                    let mut t4_bar = ::core::option::Option::None;
                     let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
@@ -155,6 +154,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                             ),
                         );
                     }
+                    let mut t4_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
@@ -335,7 +335,6 @@ fn babylonian_jvp_vjp(
                 0u32 => {
                     cursor0 -= 1;
                     let (r1, r2, r3) = &tape0[cursor0];
-                    let mut t2_bar = ::core::option::Option::None;
                     let mut t2_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_dot_bar.take() {
                         ::matcalc::__private::acc(
@@ -347,6 +346,7 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
+                    let mut t2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
@@ -367,11 +367,6 @@ fn babylonian_jvp_vjp(
                 1u32 => {
                     cursor1 -= 1;
                     let (r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape1[cursor1];
-                    let mut t4_bar = ::core::option::Option::None;
-                    let mut t5_bar = ::core::option::Option::None;
-                    let mut tt1_bar = ::core::option::Option::None;
-                    let mut tt2_bar = ::core::option::Option::None;
-                    let mut t4_dot_bar = ::core::option::Option::None;
                     let mut t5_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_dot_bar.take() {
                         ::matcalc::__private::acc(
@@ -383,6 +378,7 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
+                    let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
@@ -393,6 +389,7 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
+                    let mut t4_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
@@ -400,6 +397,7 @@ fn babylonian_jvp_vjp(
                         );
                         ::matcalc::__private::acc(&mut t4_dot_bar, g);
                     }
+                    let mut t4_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
@@ -407,6 +405,7 @@ fn babylonian_jvp_vjp(
                         );
                         ::matcalc::__private::acc(&mut t4_bar, g);
                     }
+                    let mut tt2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
@@ -426,6 +425,7 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
+                    let mut tt1_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_dot_bar,
