@@ -195,6 +195,110 @@ fn if_else_statement_expression_and_chain() {
     );
 }
 
+/// Blocks, branches, loops and matches whose value is inactive (an integer, a constant) while
+/// they change active variables.
+#[differentiate]
+#[allow(clippy::never_loop)]
+fn inactive_values_with_active_effects(x: f64, y: f64, k: usize) -> f64 {
+    let mut s = x;
+    let a = {
+        s *= y;
+        2.0
+    };
+    let n: usize = if k > 0 {
+        s += x * y;
+        1
+    } else if k == 0 {
+        s = s.sin();
+        0
+    } else {
+        2
+    };
+    let m = loop {
+        s += 0.5 * x;
+        if n == 0 {
+            break 3.0;
+        }
+        break 1.5;
+    };
+    let mut count = 0;
+    count += match n {
+        0 => {
+            s *= 1.5;
+            1
+        }
+        _ => {
+            s -= y;
+            2
+        }
+    };
+    let mut t = x;
+    t = {
+        s += t * y;
+        0.25
+    };
+    s * a + m * x + t * y + count as f64
+}
+
+#[test]
+fn inactive_block_values_that_change_active_variables() {
+    for k in 0..2 {
+        check_at(
+            |p: &(f64, f64)| inactive_values_with_active_effects(p.0, p.1, k),
+            |p: &(f64, f64), d: &(f64, f64)| {
+                inactive_values_with_active_effects_jvp(p.0, p.1, k, d.0, d.1)
+            },
+            |p: &(f64, f64), y: &f64| inactive_values_with_active_effects_vjp(p.0, p.1, k).1(*y),
+            &pairs(&Domain::any(), 3),
+        );
+    }
+}
+
+/// Tuples of active (and inactive) values from branches, matches, blocks and loops, destructured.
+#[differentiate]
+#[allow(clippy::never_loop)]
+fn tuples_from_branches(x: f64, y: f64, k: usize) -> f64 {
+    let (a, b, n) = if k > 0 {
+        (x * y, y.sin(), 1)
+    } else {
+        (y, 2.0, 0)
+    };
+    let (c, d) = match n {
+        0 => (a, b * x),
+        _ => {
+            let t = a + b;
+            (t * t, 0.5)
+        }
+    };
+    let (mut e, f) = {
+        let u = c - d;
+        (u, x)
+    };
+    e *= f;
+    let (g, h) = loop {
+        if e > 100.0 {
+            break (1.0, e);
+        }
+        break (e * y, c);
+    };
+    let (p, q) = if k > 1 { (g, h) } else { (h, g) };
+    let (_, r) = if k > 0 { (p, q) } else { (q, p) };
+    let (u, v) = if k > 1 { polar(x, y) } else { (y, r) };
+    a + b * c + d * e + g * h + p * r + n as f64 + u * v
+}
+
+#[test]
+fn tuples_destructured_from_branches() {
+    for k in 0..3 {
+        check_at(
+            |p: &(f64, f64)| tuples_from_branches(p.0, p.1, k),
+            |p: &(f64, f64), d: &(f64, f64)| tuples_from_branches_jvp(p.0, p.1, k, d.0, d.1),
+            |p: &(f64, f64), y: &f64| tuples_from_branches_vjp(p.0, p.1, k).1(*y),
+            &pairs(&Domain::any(), 3),
+        );
+    }
+}
+
 #[differentiate]
 fn matched(x: f64, k: usize) -> f64 {
     let y = match k {
@@ -295,6 +399,59 @@ fn for_over_iterators() {
             |p: &(Vec<f64>, Vec<f64>), y: &f64| iterators_vjp(&p.0, &p.1).1(*y),
             &p,
         );
+    }
+}
+
+#[differentiate]
+fn weigh(x: f64, a: f64) -> f64 {
+    x * a.sin()
+}
+
+/// The items of `.iter()` are references: read as values everywhere the user reads them so.
+#[differentiate]
+#[allow(clippy::let_and_return, clippy::clone_on_copy)]
+fn bare_items(x: &[f64], a: f64, k: usize) -> f64 {
+    let mut s = 0.0;
+    for (i, xi) in x.iter().enumerate() {
+        let p = xi.tanh();
+        let q = (*xi).tanh() + f64::tanh(*xi) + xi.max(*xi * a);
+        let r = *xi - 1.875;
+        let t = if i % 2 == k % 2 { *xi } else { a };
+        let m = match i {
+            0 => *xi,
+            _ => a * 0.5,
+        };
+        let y: f64 = *xi;
+        let (u, w) = (*xi, a);
+        let mut z = a;
+        if i > 0 {
+            z = *xi;
+        }
+        let b = {
+            let c = *xi;
+            c
+        };
+        s += p + q + r + t + m + y + u * w + z + b + weigh(*xi, a) * 0.5;
+    }
+    s
+}
+
+#[test]
+fn items_of_iter_read_as_values() {
+    let mut sampler = Sampler::seeded();
+    for _ in 0..3 {
+        let p: (Vec<f64>, f64) = (
+            sampler.vec(&Domain::any(), 3),
+            sampler.scalar(&Domain::any()),
+        );
+        for k in 0..2 {
+            check_both(
+                |p: &(Vec<f64>, f64)| bare_items(&p.0, p.1, k),
+                |p: &(Vec<f64>, f64), d: &(Vec<f64>, f64)| bare_items_jvp(&p.0, p.1, k, &d.0, d.1),
+                |p: &(Vec<f64>, f64), y: &f64| bare_items_vjp(&p.0, p.1, k).1(*y),
+                &p,
+            );
+        }
     }
 }
 

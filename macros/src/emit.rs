@@ -149,10 +149,11 @@ impl Model<'_> {
                     }
                 }
             }
+            // Floats by value: an item of `.iter()` is a reference, `f64::tanh` takes a value.
             Op::Scalar(m) => {
-                let receiver = self.native(&m.inputs[0]);
+                let receiver = self.pval(&m.inputs[0]);
                 let name = &m.name;
-                let floats = m.inputs[1..].iter().map(|o| self.native(o));
+                let floats = m.inputs[1..].iter().map(|o| self.pval(o));
                 let ints = &m.int_inputs;
                 match &m.through {
                     Some(ty) => quote!(#ty::#name(#receiver, #(#floats,)* #(#ints),*)),

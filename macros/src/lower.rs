@@ -69,20 +69,37 @@ struct Binding {
 }
 
 /// How the tail expression of a block is used.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Tail {
     /// The function's body: the tail is returned.
     Return,
-    /// A block used as a value: the tail is assigned to this variable.
-    Into(VarId),
+    /// A block used as a value: the tail is assigned to this place.
+    Into(Target),
+    /// A block whose value is a tuple, destructured: each element is assigned to its place.
+    Tuple(Vec<Target>),
     /// A block in statement position: the tail is evaluated for its effects.
     Discard,
 }
 
+/// A place a block's value is assigned to.
+#[derive(Clone)]
+enum Target {
+    /// An active variable.
+    Active(VarId),
+    /// An inactive local, declared `let c;` before the block, so that a block whose value is
+    /// inactive may still change active variables (`let n = { s += x; 2 };`). `binding` is the
+    /// user's binding the value goes to: given an active value, it is found active and the next
+    /// pass lowers it as one. Without a binding, an active value is an error.
+    Inactive {
+        ident: Ident,
+        binding: Option<usize>,
+    },
+}
+
 struct LoopFrame {
     label: Option<String>,
-    /// The variable a `break value` assigns (for `loop` used as a value).
-    out: Option<VarId>,
+    /// Where a `break value` goes (for `loop` used as a value); `Tail::Discard` otherwise.
+    out: Tail,
 }
 
 struct Lowerer<'a> {
@@ -105,6 +122,8 @@ struct Lowerer<'a> {
     ref_consts: HashSet<String>,
     /// The inactive temporaries bound to a literal, with the literal.
     literals: std::collections::HashMap<String, TokenStream>,
+    /// How many values went to an inactive [`Target`]: code that does so is not kept as written.
+    inactive_deliveries: usize,
 }
 
 /// A hygienic identifier: generated locals never collide with the user's names.
@@ -175,6 +194,7 @@ impl<'a> Lowerer<'a> {
             records: Vec::new(),
             ref_consts: HashSet::new(),
             literals: std::collections::HashMap::new(),
+            inactive_deliveries: 0,
         }
     }
 
@@ -672,11 +692,11 @@ impl<'a> Lowerer<'a> {
             );
         }
         let stmts = &func.block.stmts;
-        self.stmts(stmts, &mut out, Tail::Return);
+        self.stmts(stmts, &mut out, &Tail::Return);
         out
     }
 
-    fn stmts(&mut self, stmts: &[syn::Stmt], out: &mut Block, tail: Tail) {
+    fn stmts(&mut self, stmts: &[syn::Stmt], out: &mut Block, tail: &Tail) {
         for (i, stmt) in stmts.iter().enumerate() {
             match stmt {
                 syn::Stmt::Expr(e, None) if i + 1 == stmts.len() => self.tail(e, out, tail),
@@ -685,19 +705,186 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn tail(&mut self, e: &Expr, out: &mut Block, tail: Tail) {
+    fn tail(&mut self, e: &Expr, out: &mut Block, tail: &Tail) {
         match tail {
             Tail::Return => self.return_value(Some(e), e, out),
-            Tail::Into(var) => {
-                if is_diverging(e) {
-                    self.expr_stmt(e, out);
-                } else {
-                    let op = self.op(e, out);
-                    out.push(Stmt::Assign { var, op });
+            Tail::Discard => self.expr_stmt(e, out),
+            _ if is_diverging(e) => self.expr_stmt(e, out),
+            Tail::Into(target) => self.deliver(e, target, out),
+            Tail::Tuple(targets) => self.deliver_tuple(e, targets, out),
+        }
+    }
+
+    /// Assigns a block's value to its place.
+    fn deliver(&mut self, e: &Expr, target: &Target, out: &mut Block) {
+        match target {
+            Target::Active(var) => {
+                let op = self.whole_op(e, out);
+                let op = self.owned(op);
+                out.push(Stmt::Assign { var: *var, op });
+            }
+            Target::Inactive { .. } if self.needs_lowering(e) => {
+                self.control(strip_parens(e), out, &Tail::Into(target.clone()))
+            }
+            Target::Inactive { ident, binding } => {
+                if self.expr_active(e) {
+                    match binding {
+                        Some(id) => {
+                            self.found.insert(*id);
+                        }
+                        None => self.errors.push(
+                            e,
+                            "this block's value depends on the inputs where its other values do not; bind it with `let` first",
+                        ),
+                    }
+                }
+                self.inactive(e);
+                self.inactive_deliveries += 1;
+                out.push(Stmt::Verbatim(quote!(#ident = #e;)));
+            }
+        }
+    }
+
+    /// Assigns the elements of a block's tuple value to their places.
+    fn deliver_tuple(&mut self, e: &Expr, targets: &[Target], out: &mut Block) {
+        match strip_parens(e) {
+            Expr::Tuple(t) if t.elems.len() == targets.len() => {
+                for (elem, target) in t.elems.iter().zip(targets) {
+                    self.deliver(elem, target, out);
                 }
             }
-            Tail::Discard => self.expr_stmt(e, out),
+            nested @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
+                self.control(nested, out, &Tail::Tuple(targets.to_vec()))
+            }
+            p if self
+                .record_of(p)
+                .is_some_and(|r| r.len() == targets.len()) =>
+            {
+                let fields = self.record_of(p).expect("checked");
+                for ((_, field), target) in fields.into_iter().zip(targets) {
+                    match target {
+                        Target::Active(var) => out.push(Stmt::Assign {
+                            var: *var,
+                            op: Op::Copy(var_operand(field)),
+                        }),
+                        Target::Inactive { binding, .. } => {
+                            self.found.extend(*binding);
+                        }
+                    }
+                }
+            }
+            Expr::Call(call) if self.expr_active(e) && !is_scalar_function(call) => {
+                // A differentiated function's tuple: every element is a float.
+                let Some(func) = self.callee(call) else { return };
+                let args = self.call_args(call, out);
+                let vars: Vec<VarId> = targets.iter().map(|_| self.temp(false)).collect();
+                out.push(Stmt::LetTuple {
+                    vars: vars.clone(),
+                    func,
+                    args,
+                    pairs: false,
+                });
+                for (var, target) in vars.into_iter().zip(targets) {
+                    match target {
+                        Target::Active(t) => out.push(Stmt::Assign {
+                            var: *t,
+                            op: Op::Copy(var_operand(var)),
+                        }),
+                        Target::Inactive { binding, .. } => self.found.extend(*binding),
+                    }
+                }
+            }
+            other if !self.expr_active(other) => {
+                self.inactive(other);
+                let c = self.const_temp(other, out);
+                for (i, target) in targets.iter().enumerate() {
+                    let i = syn::Index::from(i);
+                    let element: Expr = syn::parse_quote!(#c.#i);
+                    self.deliver(&element, target, out);
+                }
+            }
+            other => self.errors.push(
+                other,
+                format!(
+                    "a tuple of active values from a block is written out `(a, b)` in each branch, or named by a `let` of a tuple of {} values",
+                    targets.len()
+                ),
+            ),
         }
+    }
+
+    /// Whether an inactive `if`, `match`, block or `loop` changes active variables: it is then
+    /// lowered like a statement, its value going to an inactive local ([`Target::Inactive`]).
+    fn needs_lowering(&self, e: &Expr) -> bool {
+        struct Changes<'l, 'a> {
+            lowerer: &'l Lowerer<'a>,
+            found: bool,
+        }
+        impl Changes<'_, '_> {
+            fn place(&mut self, e: &Expr) {
+                let root = match strip_parens(e) {
+                    Expr::Index(ix) => &*ix.expr,
+                    Expr::Field(f) => &*f.base,
+                    other => other,
+                };
+                if self
+                    .lowerer
+                    .path_binding(root)
+                    .is_some_and(|b| b.var.is_some() || b.record.is_some())
+                {
+                    self.found = true;
+                }
+            }
+        }
+        impl<'ast> Visit<'ast> for Changes<'_, '_> {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                match e {
+                    Expr::Assign(a) => self.place(&a.left),
+                    Expr::Binary(b) if compound_op(&b.op).is_some() => self.place(&b.left),
+                    Expr::MethodCall(m)
+                        if rules::MUTATING_METHODS.contains(&m.method.to_string().as_str()) =>
+                    {
+                        self.place(&m.receiver)
+                    }
+                    _ => {}
+                }
+                syn::visit::visit_expr(self, e);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        let control = match strip_parens(e) {
+            Expr::Block(b) => b.label.is_none(),
+            Expr::If(_) | Expr::Match(_) | Expr::Loop(_) => true,
+            _ => false,
+        };
+        if !control {
+            return false;
+        }
+        let mut changes = Changes {
+            lowerer: self,
+            found: false,
+        };
+        changes.visit_expr(e);
+        changes.found
+    }
+
+    /// Lowers an inactive block value that changes active variables into a new inactive local
+    /// (see [`Target::Inactive`]), declared with the type `ty` if given.
+    fn inactive_value(
+        &mut self,
+        e: &Expr,
+        ty: Option<&syn::Type>,
+        binding: Option<usize>,
+        out: &mut Block,
+    ) -> Ident {
+        let ident = self.deferred_const(ty, out);
+        let target = Target::Inactive {
+            ident: ident.clone(),
+            binding,
+        };
+        self.control(strip_parens(e), out, &Tail::Into(target));
+        ident
     }
 
     fn stmt(&mut self, stmt: &syn::Stmt, out: &mut Block) {
@@ -731,7 +918,7 @@ impl<'a> Lowerer<'a> {
             let otherwise = self.scoped(|l| {
                 let mut block = Vec::new();
                 match &**diverge {
-                    Expr::Block(b) => l.stmts(&b.block.stmts, &mut block, Tail::Discard),
+                    Expr::Block(b) => l.stmts(&b.block.stmts, &mut block, &Tail::Discard),
                     other => l.expr_stmt(other, &mut block),
                 }
                 block
@@ -804,6 +991,15 @@ impl<'a> Lowerer<'a> {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let id = self.new_binding();
                 if !init_active && !self.assumed.contains(&id) {
+                    if let Some(init) = init
+                        && self.needs_lowering(&init.expr)
+                    {
+                        let value = self.inactive_value(&init.expr, ty.as_ref(), Some(id), out);
+                        self.bind_user(&p.ident, id, false, false);
+                        let pat = &local.pat;
+                        out.push(Stmt::Verbatim(quote!(let #pat = #value;)));
+                        return;
+                    }
                     if let Some(init) = init {
                         self.check_verbatim(&|v| v.visit_expr(&init.expr));
                     }
@@ -815,7 +1011,7 @@ impl<'a> Lowerer<'a> {
                     return;
                 }
                 let errors_before = self.errors.len();
-                let op = init.map(|i| self.op(&i.expr, out));
+                let op = init.map(|i| self.whole_op(&i.expr, out));
                 if self.errors.len() > errors_before {
                     // Bound inactive, so that later uses do not repeat the error.
                     self.bind_user(&p.ident, id, false, false);
@@ -829,6 +1025,11 @@ impl<'a> Lowerer<'a> {
                     Some(Op::Read { by_ref, .. }) => *by_ref,
                     Some(Op::Field { .. }) => true,
                     _ => false,
+                };
+                // A type written on the binding is the value's own: a reference read is copied.
+                let (op, is_ref) = match op {
+                    Some(op) if ty.is_some() => (Some(self.owned(op)), false),
+                    op => (op, is_ref),
                 };
                 let op = op.map(|op| self.isolate(op, &p.ident, out));
                 let var = self
@@ -852,6 +1053,17 @@ impl<'a> Lowerer<'a> {
                         other,
                         "this pattern cannot bind an active value; bind a name or a tuple of names",
                     );
+                }
+                if let Some(init) = init
+                    && !init_active
+                    && init.diverge.is_none()
+                    && self.needs_lowering(&init.expr)
+                {
+                    let value = self.inactive_value(&init.expr, None, None, out);
+                    self.bind_inactive_pattern(&local.pat);
+                    let pat = &local.pat;
+                    out.push(Stmt::Verbatim(quote!(let #pat = #value;)));
+                    return;
                 }
                 if let Some(init) = init {
                     self.check_verbatim(&|v| v.visit_expr(&init.expr));
@@ -949,6 +1161,46 @@ impl<'a> Lowerer<'a> {
                     pairs: false,
                 });
             }
+            e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
+                // Each element goes to a place of its own, active when some branch gives it an
+                // active value (found by the passes, like any binding's activity).
+                let ids: Vec<usize> = names.iter().map(|_| self.new_binding()).collect();
+                let targets: Vec<Target> = ids
+                    .iter()
+                    .map(|id| {
+                        if self.assumed.contains(id) {
+                            Target::Active(self.deferred_temp(out))
+                        } else {
+                            Target::Inactive {
+                                ident: self.deferred_const(None, out),
+                                binding: Some(*id),
+                            }
+                        }
+                    })
+                    .collect();
+                self.control(e, out, &Tail::Tuple(targets.clone()));
+                for (((name, mutable), target), id) in names.iter().zip(targets).zip(ids) {
+                    if name == "_" {
+                        continue;
+                    }
+                    match target {
+                        Target::Active(t) => {
+                            let var = self.bind_user(name, id, true, false).expect("active");
+                            out.push(Stmt::Let {
+                                var,
+                                mutable: *mutable,
+                                ty: None,
+                                op: Some(Op::Copy(var_operand(t))),
+                            });
+                        }
+                        Target::Inactive { ident, .. } => {
+                            self.bind_user(name, id, false, false);
+                            let m = mutable.then(|| quote!(mut));
+                            out.push(Stmt::Verbatim(quote!(let #m #name = #ident;)));
+                        }
+                    }
+                }
+            }
             other => self.errors.push(
                 other,
                 "an active tuple must be written out `(a, b)` or come from a call; fields of active tuples are not supported",
@@ -1016,12 +1268,25 @@ impl<'a> Lowerer<'a> {
                 let target = self.path_binding(left).expect("checked");
                 self.mark_assigned(target, right_active);
                 let Some(var) = target.var else {
+                    if !right_active && self.needs_lowering(right) {
+                        let value = self.inactive_value(right, None, None, out);
+                        let op = match whole {
+                            Expr::Binary(b) => b.op.to_token_stream(),
+                            _ => quote!(=),
+                        };
+                        out.push(Stmt::Verbatim(quote!(#left #op #value;)));
+                        return;
+                    }
                     self.check_verbatim(&|v| v.visit_expr(right));
                     out.push(Stmt::Verbatim(quote!(#whole;)));
                     return;
                 };
                 let op = match compound {
-                    None => self.op(right, out),
+                    None if self.vars[var].is_ref => self.whole_op(right, out),
+                    None => {
+                        let op = self.whole_op(right, out);
+                        self.owned(op)
+                    }
                     Some(bin) => {
                         let rhs = self.operand(right, out);
                         Op::Binary(bin, var_operand(var), rhs)
@@ -1100,6 +1365,7 @@ impl<'a> Lowerer<'a> {
 
     /// `let t = op;` into a new temporary (a reference when the operation reads one in place).
     fn bind_temp(&mut self, op: Op, out: &mut Block) -> VarId {
+        let op = self.owned(op);
         let is_ref = matches!(op, Op::Read { by_ref: true, .. } | Op::Field { .. });
         let t = self.temp(is_ref);
         out.push(Stmt::Let {
@@ -1216,14 +1482,11 @@ impl<'a> Lowerer<'a> {
             }
             None => self.loops.last(),
         };
-        let out_var = frame.and_then(|f| f.out);
+        let out_tail = frame.map_or(Tail::Discard, |f| f.out.clone());
         if let Some(value) = &b.expr {
-            match out_var {
-                Some(var) => {
-                    let op = self.op(value, out);
-                    out.push(Stmt::Assign { var, op });
-                }
-                None => {
+            match out_tail {
+                Tail::Into(_) | Tail::Tuple(_) => self.tail(value, out, &out_tail),
+                Tail::Return | Tail::Discard => {
                     if self.expr_active(value) {
                         self.errors.push(
                             value,
@@ -1242,8 +1505,9 @@ impl<'a> Lowerer<'a> {
     /// A control-flow statement: lowered, or kept verbatim when nothing active happens in it.
     fn control_stmt(&mut self, e: &Expr, out: &mut Block) {
         let mut lowered = Vec::new();
-        self.control(e, &mut lowered, None);
-        let mut trivial = true;
+        let deliveries = self.inactive_deliveries;
+        self.control(e, &mut lowered, &Tail::Discard);
+        let mut trivial = self.inactive_deliveries == deliveries;
         for s in &lowered {
             s.walk(&mut |s| {
                 if matches!(
@@ -1266,9 +1530,8 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Lowers `if`, `match`, loops and blocks; a value, if any, goes to `into`.
-    fn control(&mut self, e: &Expr, out: &mut Block, into: Option<VarId>) {
-        let tail = into.map_or(Tail::Discard, Tail::Into);
+    /// Lowers `if`, `match`, loops and blocks; a value, if any, goes where `tail` says.
+    fn control(&mut self, e: &Expr, out: &mut Block, tail: &Tail) {
         match e {
             Expr::If(i) => {
                 self.check_verbatim(&|v| v.visit_expr(&i.cond));
@@ -1286,7 +1549,7 @@ impl<'a> Lowerer<'a> {
                         let mut b = Vec::new();
                         match &**e {
                             Expr::Block(blk) => l.stmts(&blk.block.stmts, &mut b, tail),
-                            nested => l.control(nested, &mut b, into),
+                            nested => l.control(nested, &mut b, tail),
                         }
                         b
                     })
@@ -1345,7 +1608,7 @@ impl<'a> Lowerer<'a> {
             Expr::While(w) => {
                 self.check_verbatim(&|v| v.visit_expr(&w.cond));
                 let label = w.label.as_ref().map(|l| l.name.clone());
-                let body = self.loop_body(&label, None, &w.body, |l, _| {
+                let body = self.loop_body(&label, Tail::Discard, &w.body, |l, _| {
                     if let Expr::Let(let_expr) = &*w.cond {
                         l.bind_inactive_pattern(&let_expr.pat);
                     }
@@ -1358,7 +1621,7 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Loop(l) => {
                 let label = l.label.as_ref().map(|l| l.name.clone());
-                let body = self.loop_body(&label, into, &l.body, |_, _| {});
+                let body = self.loop_body(&label, tail.clone(), &l.body, |_, _| {});
                 out.push(Stmt::Loop { label, body });
             }
             Expr::ForLoop(f) => self.for_loop(f, out),
@@ -1369,18 +1632,18 @@ impl<'a> Lowerer<'a> {
     fn loop_body(
         &mut self,
         label: &Option<Lifetime>,
-        out_var: Option<VarId>,
+        out_tail: Tail,
         body: &syn::Block,
         prelude: impl FnOnce(&mut Self, &mut Block),
     ) -> Block {
         self.loops.push(LoopFrame {
             label: label.as_ref().map(|l| l.ident.to_string()),
-            out: out_var,
+            out: out_tail,
         });
         let lowered = self.scoped(|l| {
             let mut b = Vec::new();
             prelude(l, &mut b);
-            l.stmts(&body.stmts, &mut b, Tail::Discard);
+            l.stmts(&body.stmts, &mut b, &Tail::Discard);
             b
         });
         self.loops.pop();
@@ -1391,7 +1654,7 @@ impl<'a> Lowerer<'a> {
         let label = f.label.as_ref().map(|l| l.name.clone());
         if !self.iterates_active(&f.expr) {
             self.check_verbatim(&|v| v.visit_expr(&f.expr));
-            let body = self.loop_body(&label, None, &f.body, |l, _| {
+            let body = self.loop_body(&label, Tail::Discard, &f.body, |l, _| {
                 l.bind_inactive_pattern(&f.pat)
             });
             out.push(Stmt::For {
@@ -1419,7 +1682,7 @@ impl<'a> Lowerer<'a> {
             .iter()
             .skip(1)
             .fold(lens[0].clone(), |acc, l| quote!(#acc.min(#l)));
-        let body = self.loop_body(&label, None, &f.body, |l, prelude| {
+        let body = self.loop_body(&label, Tail::Discard, &f.body, |l, prelude| {
             if let Some(pat) = &shape.index {
                 prelude.push(Stmt::Verbatim(quote!(let #pat = #index;)));
                 l.bind_inactive_pattern(pat);
@@ -1484,7 +1747,8 @@ impl<'a> Lowerer<'a> {
             Expr::Group(g) => self.op(&g.expr, out),
             Expr::Path(_) => Op::Copy(self.operand(e, out)),
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
-                Op::Copy(self.operand(&u.expr, out))
+                let op = Op::Copy(self.operand(&u.expr, out));
+                self.owned(op)
             }
             Expr::Unary(u) => Op::Neg(self.operand(&u.expr, out)),
             Expr::Reference(r) => {
@@ -1664,6 +1928,16 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// [`Self::op`] of a whole assigned value. An inactive block value that changes active
+    /// variables (`s = { t += x; 2.0 };`, `s` active) is lowered like an active one; only here,
+    /// where nothing else of the statement is evaluated around it.
+    fn whole_op(&mut self, e: &Expr, out: &mut Block) -> Op {
+        if !self.expr_active(e) && self.needs_lowering(e) {
+            return Op::Copy(self.control_value(strip_parens(e), out));
+        }
+        self.op(e, out)
+    }
+
     /// Lowers an expression to an operand: an active variable or an inactive temporary.
     fn operand(&mut self, e: &Expr, out: &mut Block) -> Operand {
         if self.active_var(e).is_none() && self.record_of(e).is_some() {
@@ -1709,6 +1983,13 @@ impl<'a> Lowerer<'a> {
 
     /// A value computed by `if`, `match`, a block or `loop`, into a new variable.
     fn control_value(&mut self, e: &Expr, out: &mut Block) -> Operand {
+        let t = self.deferred_temp(out);
+        self.control(e, out, &Tail::Into(Target::Active(t)));
+        var_operand(t)
+    }
+
+    /// A new active temporary declared without a value, `let mut t;`, assigned later.
+    fn deferred_temp(&mut self, out: &mut Block) -> VarId {
         let t = self.temp(false);
         out.push(Stmt::Let {
             var: t,
@@ -1716,8 +1997,17 @@ impl<'a> Lowerer<'a> {
             ty: None,
             op: None,
         });
-        self.control(e, out, Some(t));
-        var_operand(t)
+        t
+    }
+
+    /// A new inactive temporary declared without a value, `let c;` (of type `ty` if given),
+    /// assigned later.
+    fn deferred_const(&mut self, ty: Option<&syn::Type>, out: &mut Block) -> Ident {
+        self.next_temp += 1;
+        let ident = hygienic(&format!("c{}", self.next_temp));
+        let ty = ty.map(|t| quote!(: #t));
+        out.push(Stmt::Verbatim(quote!(let #ident #ty;)));
+        ident
     }
 
     fn method(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Op {
@@ -1952,9 +2242,7 @@ impl<'a> Lowerer<'a> {
                 args: vec![arg],
             };
         }
-        let runtime_linalg = segments.len() >= 2
-            && segments[segments.len() - 2] == "linalg"
-            && rules::LINALG_FUNCTIONS.contains(&last);
+        let runtime_linalg = rules::is_runtime_linalg(&func);
         let args = if runtime_linalg {
             c.args
                 .iter()
@@ -2223,12 +2511,36 @@ impl<'a> Lowerer<'a> {
                     let value = self.const_temp(a, out);
                     return CallArg::Constant { value, by_ref };
                 }
-                match self.operand(a, out) {
+                let operand = match strip_parens(a) {
+                    // `g(*xi)` passes the value an item of `.iter()` refers to.
+                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                        let op = self.op(a, out);
+                        var_operand(self.bind_temp(op, out))
+                    }
+                    _ => self.operand(a, out),
+                };
+                match operand {
                     Operand::Var { id, borrowed } => CallArg::Active { id, borrowed },
                     Operand::Const(c) => CallArg::Inactive(c.to_token_stream()),
                 }
             })
             .collect()
+    }
+
+    /// An operation whose result is a value of its own, not a reference: a copy of a variable
+    /// that holds a reference (an item of `.iter()`, `*xi`) becomes a `clone()` of it, which
+    /// for a float item is the float. Used where the user's value is owned: `*xi`, a branch
+    /// or block value, a tuple element, a typed binding, an assignment to an owned variable.
+    fn owned(&self, op: Op) -> Op {
+        match op {
+            Op::Copy(Operand::Var {
+                id,
+                borrowed: false,
+            }) if self.vars[id].is_ref && !self.vars[id].param => {
+                Op::Linear(Ident::new("clone", Span::call_site()), var_operand(id))
+            }
+            op => op,
+        }
     }
 
     // ----- checks of code kept as written -----

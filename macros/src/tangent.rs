@@ -127,6 +127,17 @@ impl Tangents {
         }
     }
 
+    /// `y = o` for a tangent `o`: a copy, or a `clone()` when `o` is a reference and `y` is not
+    /// (`y = *xi - 1.0` has the tangent of the item `xi` of `.iter()`, a reference).
+    fn copy(&self, o: Operand, y: VarId) -> Op {
+        match o {
+            Operand::Var { id, .. } if self.vars[id].is_ref && !self.vars[y].is_ref => {
+                Op::Linear(clone_ident(), o)
+            }
+            o => Op::Copy(o),
+        }
+    }
+
     /// `let t = op;` into a new temporary.
     fn bind(&mut self, op: Op, out: &mut Block) -> Operand {
         let t = self.temp();
@@ -423,13 +434,22 @@ impl Tangents {
         };
         let active = |o: &Operand| o.var().is_some();
         match op {
-            Op::Copy(o) if active(o) => Op::Copy(self.of(o, out)),
+            Op::Copy(o) if active(o) => {
+                let d = self.of(o, out);
+                self.copy(d, y)
+            }
             Op::Copy(_) | Op::Const(_) => zero(self, out),
             Op::Neg(o) => Op::Neg(self.of(o, out)),
             Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b) => match (active(a), active(b)) {
                 (true, true) => Op::Binary(*bin, self.of(a, out), self.of(b, out)),
-                (true, false) => Op::Copy(self.of(a, out)),
-                (false, true) if *bin == BinOp::Add => Op::Copy(self.of(b, out)),
+                (true, false) => {
+                    let d = self.of(a, out);
+                    self.copy(d, y)
+                }
+                (false, true) if *bin == BinOp::Add => {
+                    let d = self.of(b, out);
+                    self.copy(d, y)
+                }
                 (false, true) => Op::Neg(self.of(b, out)),
                 (false, false) => zero(self, out),
             },
@@ -475,6 +495,18 @@ impl Tangents {
                     .inputs
                     .iter()
                     .map(|o| match o {
+                        // The rules take floats by value: a reference (an item of `.iter()`)
+                        // is copied first.
+                        Operand::Var { id, .. } if self.vars[*id].is_ref => {
+                            let clone = Op::Linear(clone_ident(), o.clone());
+                            let Operand::Var { id, .. } = self.bind(clone, out) else {
+                                unreachable!("a bound temporary")
+                            };
+                            CallArg::Active {
+                                id,
+                                borrowed: false,
+                            }
+                        }
                         Operand::Var { id, .. } => CallArg::Active {
                             id: *id,
                             borrowed: false,
@@ -564,4 +596,9 @@ impl Tangents {
             Op::Call { .. } => unreachable!("calls are handled by `define`"),
         }
     }
+}
+
+/// The method `clone`, which copies the float an item of `.iter()` refers to.
+fn clone_ident() -> proc_macro2::Ident {
+    proc_macro2::Ident::new("clone", proc_macro2::Span::call_site())
 }

@@ -32,17 +32,6 @@ const KNOWN_BUGS: &[&str] = &[
     // cast or a local (an element of an inactive buffer `b[1]`, `f64::log10(c)` of a constant):
     // the companion is called with one tangent too few (E0061).
     "call_inactive_arg",
-    // An item `*xi` of `.iter()` anywhere but as a binding `let y = *xi;` or an operand of an
-    // arithmetic operation with an active value: as a method receiver (`xi.tanh()`,
-    // `(*xi).tanh()`, `f64::tanh(*xi)`), plus or minus an inactive value (`*xi - 1.875`), a
-    // branch value (`if c { *xi } else { .. }`, a `match` arm), a tuple element, a typed
-    // binding (`let y: f64 = *xi;`), or an argument of a call inside a larger expression
-    // (`h(*xi, a) * 0.5`): E0308/E0277 in the generated code, whose tangent or adjoint of the
-    // item is a `&f64`. The generator reads items as `*xi * 0.875`, which compiles everywhere.
-    "bare_item",
-    // A block, `if` or `loop` value that is inactive while its body assigns an active variable:
-    // rejected with "an active value is assigned inside an expression".
-    "inactive_block_value",
 ];
 
 fn main() {

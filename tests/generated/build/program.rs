@@ -1743,6 +1743,17 @@ impl<'c> Gen<'c> {
         } else {
             self.ensure_active(e, "inactive_block_value")
         };
+        // `let t = ..; t` is clippy's `let_and_return`
+        let returns_its_let = out.len() == 1
+            && [format!("let {} ", e.code), format!("let mut {} ", e.code)]
+                .iter()
+                .any(|p| out[0].starts_with(p.as_str()));
+        let e = if returns_its_let {
+            let active = e.active;
+            Ex::compound(format!("{} * 0.875", e.code), e.iv.scale(0.875), false).active(active)
+        } else {
+            e
+        };
         self.pop_scope(&mut out);
         out.push(e.code.clone());
         (out, e)
