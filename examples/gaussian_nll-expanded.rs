@@ -132,12 +132,15 @@ fn gaussian_nll_vjp(
     let pullback = move |seed: f64| -> (DMatrix<f64>, DVector<f64>) {
         let mut s_bar = ::core::option::Option::None;
         let mut x_bar = ::core::option::Option::None;
+        let mut z_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut t3_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
+        let mut t5_bar = ::core::option::Option::None;
 
         // The backward sweep: the statements in reverse order, each adjoint through its rule.
         let (r2, r3, r4, r6, r7, r8) = &tape0;
-        let mut t5_bar = ::core::option::Option::None;
         ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed));
-        let mut t4_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t5_bar.take() {
             ::matcalc::__private::acc(
                 &mut t4_bar,
@@ -148,8 +151,6 @@ fn gaussian_nll_vjp(
                 ),
             );
         }
-        let mut t2_bar = ::core::option::Option::None;
-        let mut t3_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t4_bar.take() {
             ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&g));
             ::matcalc::__private::acc(&mut t3_bar, g);
@@ -159,7 +160,6 @@ fn gaussian_nll_vjp(
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(&mut s_bar, r6(g));
         }
-        let mut z_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
@@ -313,14 +313,27 @@ fn gaussian_nll_jvp_vjp(
         move |seed: (f64, f64)| -> (DMatrix<f64>, DVector<f64>, DMatrix<f64>, DVector<f64>) {
             let mut s_bar = ::core::option::Option::None;
             let mut x_bar = ::core::option::Option::None;
+            let mut z_bar = ::core::option::Option::None;
+            let mut t2_bar = ::core::option::Option::None;
+            let mut t3_bar = ::core::option::Option::None;
+            let mut t4_bar = ::core::option::Option::None;
+            let mut t5_bar = ::core::option::Option::None;
             let mut s_dot_bar = ::core::option::Option::None;
             let mut x_dot_bar = ::core::option::Option::None;
-            let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape0;
-            let mut t5_dot_bar = ::core::option::Option::None;
-            ::matcalc::__private::acc(&mut t5_dot_bar, ::core::clone::Clone::clone(&seed.1));
-            let mut t5_bar = ::core::option::Option::None;
-            ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed.0));
+            let mut tt1_bar = ::core::option::Option::None;
+            let mut tt2_bar = ::core::option::Option::None;
+            let mut z_dot_bar = ::core::option::Option::None;
+            let mut tt3_bar = ::core::option::Option::None;
+            let mut tt4_bar = ::core::option::Option::None;
+            let mut t2_dot_bar = ::core::option::Option::None;
+            let mut tt5_bar = ::core::option::Option::None;
+            let mut tt6_bar = ::core::option::Option::None;
+            let mut t3_dot_bar = ::core::option::Option::None;
             let mut t4_dot_bar = ::core::option::Option::None;
+            let mut t5_dot_bar = ::core::option::Option::None;
+            let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape0;
+            ::matcalc::__private::acc(&mut t5_dot_bar, ::core::clone::Clone::clone(&seed.1));
+            ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed.0));
             if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                 ::matcalc::__private::acc(
                     &mut t4_dot_bar,
@@ -331,7 +344,6 @@ fn gaussian_nll_jvp_vjp(
                     ),
                 );
             }
-            let mut t4_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = t5_bar.take() {
                 ::matcalc::__private::acc(
                     &mut t4_bar,
@@ -342,23 +354,17 @@ fn gaussian_nll_jvp_vjp(
                     ),
                 );
             }
-            let mut t2_dot_bar = ::core::option::Option::None;
-            let mut t3_dot_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                 ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&g));
                 ::matcalc::__private::acc(&mut t3_dot_bar, g);
             }
-            let mut t2_bar = ::core::option::Option::None;
-            let mut t3_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = t4_bar.take() {
                 ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&g));
                 ::matcalc::__private::acc(&mut t3_bar, g);
             }
-            let mut tt6_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                 ::matcalc::__private::acc(&mut tt6_bar, g);
             }
-            let mut tt5_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = t3_bar.take() {
                 ::matcalc::__private::acc(&mut tt5_bar, g);
             }
@@ -371,13 +377,10 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(&mut s_bar, g0);
                 ::matcalc::__private::acc(&mut s_dot_bar, g1);
             }
-            let mut tt3_bar = ::core::option::Option::None;
-            let mut tt4_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
                 ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
                 ::matcalc::__private::acc(&mut tt4_bar, g);
             }
-            let mut z_dot_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = tt4_bar.take() {
                 ::matcalc::__private::acc(
                     &mut x_bar,
@@ -396,7 +399,6 @@ fn gaussian_nll_jvp_vjp(
                     ),
                 );
             }
-            let mut z_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = tt3_bar.take() {
                 ::matcalc::__private::acc(
                     &mut x_dot_bar,
@@ -433,11 +435,9 @@ fn gaussian_nll_jvp_vjp(
                     ),
                 );
             }
-            let mut tt2_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = z_dot_bar.take() {
                 ::matcalc::__private::acc(&mut tt2_bar, g);
             }
-            let mut tt1_bar = ::core::option::Option::None;
             if let ::core::option::Option::Some(g) = z_bar.take() {
                 ::matcalc::__private::acc(&mut tt1_bar, g);
             }

@@ -185,6 +185,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 1u32 => {
                     cursor1 -= 1;
                     let (r5, r6, r7) = &tape1[cursor1];
+                    let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
@@ -192,7 +193,6 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r7, &g),
                         );
                     }
-                    let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(&mut t5_bar, g);
                     }
@@ -354,13 +354,14 @@ fn huber_jvp_vjp(
                 0u32 => {
                     cursor0 -= 1;
                     let (r1, r2, r3, r4, r5, r6, r7) = &tape0[cursor0];
+                    let mut t3_bar = ::core::option::Option::None;
+                    let mut t3_dot_bar = ::core::option::Option::None;
                     let mut tt1_bar = ::core::option::Option::None;
                     let mut tt2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(&mut tt1_bar, ::core::clone::Clone::clone(&g));
                         ::matcalc::__private::acc(&mut tt2_bar, g);
                     }
-                    let mut t3_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
@@ -379,7 +380,6 @@ fn huber_jvp_vjp(
                             ),
                         );
                     }
-                    let mut t3_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = tt1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_dot_bar,
@@ -440,6 +440,11 @@ fn huber_jvp_vjp(
                 1u32 => {
                     cursor1 -= 1;
                     let (r8, r10, r11, r12, r13, r14, r15) = &tape1[cursor1];
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut t7_bar = ::core::option::Option::None;
+                    let mut tt3_bar = ::core::option::Option::None;
+                    let mut tt4_bar = ::core::option::Option::None;
+                    let mut t5_dot_bar = ::core::option::Option::None;
                     let mut t7_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(
@@ -447,26 +452,21 @@ fn huber_jvp_vjp(
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r15, &g),
                         );
                     }
-                    let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r14, &g),
                         );
                     }
-                    let mut t5_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
                         ::matcalc::__private::acc(&mut t5_dot_bar, g);
                     }
-                    let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(&mut t5_bar, g);
                     }
-                    let mut tt4_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                         ::matcalc::__private::acc(&mut tt4_bar, g);
                     }
-                    let mut tt3_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = tt4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt3_bar,

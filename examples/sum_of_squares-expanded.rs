@@ -169,7 +169,6 @@ fn sum_of_squares_vjp(
                 }
                 1u32 => {
                     trip -= 1;
-
                     // Segment 1, the loop: as many iterations backwards as it ran forwards.
                     for _ in 0..trips[trip] {
                         // One iteration: its residuals; the adjoint of `s = s + t3` flows to `s`
@@ -177,17 +176,17 @@ fn sum_of_squares_vjp(
                         // `type_of` stands for a factor whose value is not needed).
                         cursor1 -= 1;
                         let (r1, r2, r3) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
                         let mut t4_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = s_bar.take() {
                             ::matcalc::__private::acc(&mut t4_bar, g);
                         }
-                        let mut t3_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t4_bar.take() {
                             ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&g));
                             ::matcalc::__private::acc(&mut t3_bar, g);
                         }
-                        let mut t1_bar = ::core::option::Option::None;
-                        let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
@@ -371,15 +370,22 @@ fn sum_of_squares_jvp_vjp(
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
                         let (r1, r2, r3, r4, r5) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
+                        let mut t4_bar = ::core::option::Option::None;
+                        let mut t1_dot_bar = ::core::option::Option::None;
+                        let mut t2_dot_bar = ::core::option::Option::None;
+                        let mut tt2_bar = ::core::option::Option::None;
+                        let mut tt3_bar = ::core::option::Option::None;
+                        let mut t3_dot_bar = ::core::option::Option::None;
                         let mut t4_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = s_dot_bar.take() {
                             ::matcalc::__private::acc(&mut t4_dot_bar, g);
                         }
-                        let mut t4_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = s_bar.take() {
                             ::matcalc::__private::acc(&mut t4_bar, g);
                         }
-                        let mut t3_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut s_dot_bar,
@@ -387,13 +393,10 @@ fn sum_of_squares_jvp_vjp(
                             );
                             ::matcalc::__private::acc(&mut t3_dot_bar, g);
                         }
-                        let mut t3_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t4_bar.take() {
                             ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&g));
                             ::matcalc::__private::acc(&mut t3_bar, g);
                         }
-                        let mut tt2_bar = ::core::option::Option::None;
-                        let mut tt3_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut tt2_bar,
@@ -401,8 +404,6 @@ fn sum_of_squares_jvp_vjp(
                             );
                             ::matcalc::__private::acc(&mut tt3_bar, g);
                         }
-                        let mut t1_bar = ::core::option::Option::None;
-                        let mut t2_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = tt3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
@@ -421,8 +422,6 @@ fn sum_of_squares_jvp_vjp(
                                 ),
                             );
                         }
-                        let mut t1_dot_bar = ::core::option::Option::None;
-                        let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = tt2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_dot_bar,

@@ -130,8 +130,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let backward = segment.map(|s| {
             let residuals = &s.residuals;
             let tape = tape_name(0);
-            let steps = declare_late(model, s.backward.iter().rev(), &local[0]);
-            quote!(let (#(#residuals,)*) = &#tape; #steps)
+            let steps = s.backward.iter().rev();
+            quote!(let (#(#residuals,)*) = &#tape; #(#steps)*)
         });
         let declare = backward.is_some().then(|| {
             let tape = tape_name(0);
@@ -162,15 +162,18 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 let (tape, cursor, residuals) = (tape_name(id), cursor_name(id), &s.residuals);
                 quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
             });
-            let steps = declare_late(model, steps, local);
+            let bars = local.iter().map(|v| {
+                let b = model.bar(*v);
+                quote!(let mut #b = ::core::option::Option::None;)
+            });
             if s.repeated {
                 let (trips, trip) = (hygienic("trips"), hygienic("trip"));
                 quote!(#id => {
                     #trip -= 1;
-                    for _ in 0..#trips[#trip] { #fetch #steps }
+                    for _ in 0..#trips[#trip] { #fetch #(#bars)* #(#steps)* }
                 })
             } else {
-                quote!(#id => { #fetch #steps })
+                quote!(#id => { #fetch #(#bars)* #(#steps)* })
             }
         });
         let segment = hygienic("segment");
@@ -241,23 +244,28 @@ fn segment_locals(
     straight: bool,
 ) -> Vec<Vec<VarId>> {
     if straight {
-        // one segment: every adjoint but the parameters' is its own
-        let own: Vec<VarId> = declared
-            .iter()
-            .copied()
-            .filter(|v| !model.vars[*v].param)
-            .collect();
-        return vec![own; segments.len()];
+        return vec![Vec::new(); segments.len()];
     }
     let by_name: std::collections::HashMap<String, VarId> = declared
         .iter()
         .filter(|v| !model.vars[**v].param)
         .map(|v| (model.bar(*v).to_string(), *v))
         .collect();
+    fn names(tokens: TokenStream, out: &mut HashSet<String>) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
     let touched: Vec<HashSet<VarId>> = segments
         .iter()
         .map(|s| {
-            let mut seen = Vec::new();
+            let mut seen = HashSet::new();
             s.backward.iter().for_each(|b| names(b.clone(), &mut seen));
             seen.iter()
                 .filter_map(|n| by_name.get(n).copied())
@@ -276,50 +284,6 @@ fn segment_locals(
             local
         })
         .collect()
-}
-
-/// The identifiers in `tokens`, in order.
-fn names(tokens: TokenStream, out: &mut Vec<String>) {
-    for t in tokens {
-        match t {
-            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-            proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
-            _ => {}
-        }
-    }
-}
-
-/// The reversed statements of a segment, each of its own adjoints (`locals`) declared just
-/// before the first statement that names it. rustc then infers an adjoint's type where it is
-/// declared, instead of carrying thousands of unknown `Option`s through a long pullback: the
-/// check of a 500-statement function's pullback takes a third less time.
-fn declare_late<'s>(
-    model: &Model,
-    steps: impl Iterator<Item = &'s TokenStream>,
-    locals: &[VarId],
-) -> TokenStream {
-    let by_name: std::collections::HashMap<String, Ident> = locals
-        .iter()
-        .map(|v| {
-            let b = model.bar(*v);
-            (b.to_string(), b)
-        })
-        .collect();
-    let mut declared = HashSet::new();
-    let mut out = TokenStream::new();
-    for step in steps {
-        let mut mentioned = Vec::new();
-        names(step.clone(), &mut mentioned);
-        for name in mentioned {
-            if let Some(bar) = by_name.get(&name)
-                && declared.insert(name)
-            {
-                out.extend(quote!(let mut #bar = ::core::option::Option::None;));
-            }
-        }
-        out.extend(step.clone());
-    }
-    out
 }
 
 fn body_label() -> syn::Lifetime {

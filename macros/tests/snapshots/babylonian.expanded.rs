@@ -143,6 +143,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 1u32 => {
                     cursor1 -= 1;
                     let (r3, r4, r5, r6, r7) = &tape1[cursor1];
+                    let mut t4_bar = ::core::option::Option::None;
                     let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
@@ -154,7 +155,6 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                             ),
                         );
                     }
-                    let mut t4_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
@@ -335,6 +335,7 @@ fn babylonian_jvp_vjp(
                 0u32 => {
                     cursor0 -= 1;
                     let (r1, r2, r3) = &tape0[cursor0];
+                    let mut t2_bar = ::core::option::Option::None;
                     let mut t2_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_dot_bar.take() {
                         ::matcalc::__private::acc(
@@ -346,7 +347,6 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
-                    let mut t2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
@@ -367,6 +367,11 @@ fn babylonian_jvp_vjp(
                 1u32 => {
                     cursor1 -= 1;
                     let (r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape1[cursor1];
+                    let mut t4_bar = ::core::option::Option::None;
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut tt1_bar = ::core::option::Option::None;
+                    let mut tt2_bar = ::core::option::Option::None;
+                    let mut t4_dot_bar = ::core::option::Option::None;
                     let mut t5_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_dot_bar.take() {
                         ::matcalc::__private::acc(
@@ -378,7 +383,6 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
-                    let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
@@ -389,7 +393,6 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
-                    let mut t4_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
@@ -397,7 +400,6 @@ fn babylonian_jvp_vjp(
                         );
                         ::matcalc::__private::acc(&mut t4_dot_bar, g);
                     }
-                    let mut t4_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
@@ -405,7 +407,6 @@ fn babylonian_jvp_vjp(
                         );
                         ::matcalc::__private::acc(&mut t4_bar, g);
                     }
-                    let mut tt2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
@@ -425,7 +426,6 @@ fn babylonian_jvp_vjp(
                             ),
                         );
                     }
-                    let mut tt1_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_dot_bar,

@@ -142,16 +142,16 @@ fn cumulative_vjp(
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
                         let (r1,) = &tape1[cursor1];
+                        let mut v_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
                             &mut out_bar,
                         ) {
                             ::matcalc::__private::acc(&mut total_bar, g);
                         }
-                        let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = total_bar.take() {
                             ::matcalc::__private::acc(&mut t2_bar, g);
                         }
-                        let mut v_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_bar,
@@ -172,18 +172,18 @@ fn cumulative_vjp(
                 2u32 => {
                     cursor2 -= 1;
                     let (r2, r3, r4, r5, r6) = &tape2[cursor2];
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut t7_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
                         &mut out_bar,
                         ::core::clone::Clone::clone(&seed),
                     );
-                    let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_bar,
                         *r6,
                     ) {
                         ::matcalc::__private::acc(&mut t7_bar, g);
                     }
-                    let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
@@ -334,6 +334,10 @@ fn cumulative_jvp_vjp(
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
                         let (r1,) = &tape1[cursor1];
+                        let mut v_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut v_dot_bar = ::core::option::Option::None;
+                        let mut t2_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
                             &mut out_dot_bar,
                         ) {
@@ -344,15 +348,12 @@ fn cumulative_jvp_vjp(
                         ) {
                             ::matcalc::__private::acc(&mut total_bar, g);
                         }
-                        let mut t2_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = total_dot_bar.take() {
                             ::matcalc::__private::acc(&mut t2_dot_bar, g);
                         }
-                        let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = total_bar.take() {
                             ::matcalc::__private::acc(&mut t2_bar, g);
                         }
-                        let mut v_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_dot_bar,
@@ -360,7 +361,6 @@ fn cumulative_jvp_vjp(
                             );
                             ::matcalc::__private::acc(&mut v_dot_bar, g);
                         }
-                        let mut v_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_bar,
@@ -389,6 +389,10 @@ fn cumulative_jvp_vjp(
                 2u32 => {
                     cursor2 -= 1;
                     let (r2, r3, r4, r5, r6, r7, r8) = &tape2[cursor2];
+                    let mut t5_bar = ::core::option::Option::None;
+                    let mut t7_bar = ::core::option::Option::None;
+                    let mut t5_dot_bar = ::core::option::Option::None;
+                    let mut t7_dot_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
                         &mut out_dot_bar,
                         ::core::clone::Clone::clone(&seed.1),
@@ -397,21 +401,18 @@ fn cumulative_jvp_vjp(
                         &mut out_bar,
                         ::core::clone::Clone::clone(&seed.0),
                     );
-                    let mut t7_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_dot_bar,
                         *r8,
                     ) {
                         ::matcalc::__private::acc(&mut t7_dot_bar, g);
                     }
-                    let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_bar,
                         *r8,
                     ) {
                         ::matcalc::__private::acc(&mut t7_bar, g);
                     }
-                    let mut t5_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
@@ -422,7 +423,6 @@ fn cumulative_jvp_vjp(
                             ),
                         );
                     }
-                    let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,

@@ -89,18 +89,20 @@ fn polar_vjp(
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
         let mut r_bar = ::core::option::Option::None;
         let mut t_bar = ::core::option::Option::None;
-        let (r1, r2, r3, r4, r6) = &tape0;
-        let mut t4_bar = ::core::option::Option::None;
-        ::matcalc::__private::acc(&mut t4_bar, ::core::clone::Clone::clone(&seed.1));
-        let mut t3_bar = ::core::option::Option::None;
-        ::matcalc::__private::acc(&mut t3_bar, ::core::clone::Clone::clone(&seed.0));
+        let mut t1_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut c_bar = ::core::option::Option::None;
         let mut s_bar = ::core::option::Option::None;
+        let mut t3_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
+        let (r1, r2, r3, r4, r6) = &tape0;
+        ::matcalc::__private::acc(&mut t4_bar, ::core::clone::Clone::clone(&seed.1));
+        ::matcalc::__private::acc(&mut t3_bar, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t4_bar.take() {
             let (g0, g1) = r6(g);
             ::matcalc::__private::acc(&mut r_bar, g0);
             ::matcalc::__private::acc(&mut s_bar, g1);
         }
-        let mut c_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
@@ -119,11 +121,9 @@ fn polar_vjp(
                 ),
             );
         }
-        let mut t2_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = s_bar.take() {
             ::matcalc::__private::acc(&mut t2_bar, g);
         }
-        let mut t1_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = c_bar.take() {
             ::matcalc::__private::acc(&mut t1_bar, g);
         }
@@ -246,33 +246,45 @@ fn polar_jvp_vjp(
     let pullback = move |seed: ((f64, f64), (f64, f64))| -> (f64, f64, f64, f64) {
         let mut r_bar = ::core::option::Option::None;
         let mut t_bar = ::core::option::Option::None;
+        let mut t1_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let mut c_bar = ::core::option::Option::None;
+        let mut s_bar = ::core::option::Option::None;
+        let mut t3_bar = ::core::option::Option::None;
+        let mut t4_bar = ::core::option::Option::None;
         let mut r_dot_bar = ::core::option::Option::None;
         let mut t_dot_bar = ::core::option::Option::None;
-        let (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16) = &tape0;
+        let mut tt1_bar = ::core::option::Option::None;
+        let mut tt2_bar = ::core::option::Option::None;
+        let mut t1_dot_bar = ::core::option::Option::None;
+        let mut tt3_bar = ::core::option::Option::None;
+        let mut tt4_bar = ::core::option::Option::None;
+        let mut t2_dot_bar = ::core::option::Option::None;
+        let mut c_dot_bar = ::core::option::Option::None;
+        let mut s_dot_bar = ::core::option::Option::None;
+        let mut tt5_bar = ::core::option::Option::None;
+        let mut tt6_bar = ::core::option::Option::None;
+        let mut t3_dot_bar = ::core::option::Option::None;
+        let mut tt7_bar = ::core::option::Option::None;
+        let mut tt8_bar = ::core::option::Option::None;
         let mut t4_dot_bar = ::core::option::Option::None;
+        let (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16) = &tape0;
         ::matcalc::__private::acc(
             &mut t4_dot_bar,
             ::core::clone::Clone::clone(&seed.1.1),
         );
-        let mut t3_dot_bar = ::core::option::Option::None;
         ::matcalc::__private::acc(
             &mut t3_dot_bar,
             ::core::clone::Clone::clone(&seed.1.0),
         );
-        let mut t4_bar = ::core::option::Option::None;
         ::matcalc::__private::acc(&mut t4_bar, ::core::clone::Clone::clone(&seed.0.1));
-        let mut t3_bar = ::core::option::Option::None;
         ::matcalc::__private::acc(&mut t3_bar, ::core::clone::Clone::clone(&seed.0.0));
-        let mut tt8_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt8_bar, g);
         }
-        let mut tt7_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t4_bar.take() {
             ::matcalc::__private::acc(&mut tt7_bar, g);
         }
-        let mut s_bar = ::core::option::Option::None;
-        let mut s_dot_bar = ::core::option::Option::None;
         if tt7_bar.is_some() || tt8_bar.is_some() {
             let adjoints = r14((
                 ::matcalc::__private::finish(tt7_bar.take(), r15),
@@ -284,13 +296,10 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(&mut r_dot_bar, g2);
             ::matcalc::__private::acc(&mut s_dot_bar, g3);
         }
-        let mut tt5_bar = ::core::option::Option::None;
-        let mut tt6_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt5_bar, ::core::clone::Clone::clone(&g));
             ::matcalc::__private::acc(&mut tt6_bar, g);
         }
-        let mut c_dot_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = tt6_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
@@ -309,7 +318,6 @@ fn polar_jvp_vjp(
                 ),
             );
         }
-        let mut c_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = tt5_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_dot_bar,
@@ -346,27 +354,21 @@ fn polar_jvp_vjp(
                 ),
             );
         }
-        let mut t2_dot_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = s_dot_bar.take() {
             ::matcalc::__private::acc(&mut t2_dot_bar, g);
         }
-        let mut t2_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = s_bar.take() {
             ::matcalc::__private::acc(&mut t2_bar, g);
         }
-        let mut t1_dot_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = c_dot_bar.take() {
             ::matcalc::__private::acc(&mut t1_dot_bar, g);
         }
-        let mut t1_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = c_bar.take() {
             ::matcalc::__private::acc(&mut t1_bar, g);
         }
-        let mut tt4_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt4_bar, g);
         }
-        let mut tt3_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt3_bar,
@@ -393,11 +395,9 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(&mut t_bar, *r6 * g);
         }
-        let mut tt2_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt2_bar, g);
         }
-        let mut tt1_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = tt2_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt1_bar,

@@ -117,11 +117,13 @@ fn g_vjp(
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
                         let (r1, r2, r3) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
                         let mut t4_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = s_bar.take() {
                             ::matcalc::__private::acc(&mut t4_bar, g);
                         }
-                        let mut t3_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t4_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut s_bar,
@@ -129,8 +131,6 @@ fn g_vjp(
                             );
                             ::matcalc::__private::acc(&mut t3_bar, g);
                         }
-                        let mut t1_bar = ::core::option::Option::None;
-                        let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
@@ -316,15 +316,22 @@ fn g_jvp_vjp(
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
                         let (r1, r2, r3, r4, r5) = &tape1[cursor1];
+                        let mut t1_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
+                        let mut t4_bar = ::core::option::Option::None;
+                        let mut t1_dot_bar = ::core::option::Option::None;
+                        let mut t2_dot_bar = ::core::option::Option::None;
+                        let mut tt2_bar = ::core::option::Option::None;
+                        let mut tt3_bar = ::core::option::Option::None;
+                        let mut t3_dot_bar = ::core::option::Option::None;
                         let mut t4_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = s_dot_bar.take() {
                             ::matcalc::__private::acc(&mut t4_dot_bar, g);
                         }
-                        let mut t4_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = s_bar.take() {
                             ::matcalc::__private::acc(&mut t4_bar, g);
                         }
-                        let mut t3_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut s_dot_bar,
@@ -332,7 +339,6 @@ fn g_jvp_vjp(
                             );
                             ::matcalc::__private::acc(&mut t3_dot_bar, g);
                         }
-                        let mut t3_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t4_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut s_bar,
@@ -340,8 +346,6 @@ fn g_jvp_vjp(
                             );
                             ::matcalc::__private::acc(&mut t3_bar, g);
                         }
-                        let mut tt2_bar = ::core::option::Option::None;
-                        let mut tt3_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut tt2_bar,
@@ -349,8 +353,6 @@ fn g_jvp_vjp(
                             );
                             ::matcalc::__private::acc(&mut tt3_bar, g);
                         }
-                        let mut t1_bar = ::core::option::Option::None;
-                        let mut t2_dot_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = tt3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
@@ -369,8 +371,6 @@ fn g_jvp_vjp(
                                 ),
                             );
                         }
-                        let mut t1_dot_bar = ::core::option::Option::None;
-                        let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = tt2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_dot_bar,

@@ -65,10 +65,10 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let pullback = move |seed: f64| -> (f64, f64) {
         let mut x_bar = ::core::option::Option::None;
         let mut y_bar = ::core::option::Option::None;
-        let (r1, r2, r3) = &tape0;
-        let mut t2_bar = ::core::option::Option::None;
-        ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed));
         let mut t1_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
+        let (r1, r2, r3) = &tape0;
+        ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed));
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
@@ -198,20 +198,23 @@ fn f_jvp_vjp(
     let pullback = move |seed: (f64, f64)| -> (f64, f64, f64, f64) {
         let mut x_bar = ::core::option::Option::None;
         let mut y_bar = ::core::option::Option::None;
+        let mut t1_bar = ::core::option::Option::None;
+        let mut t2_bar = ::core::option::Option::None;
         let mut x_dot_bar = ::core::option::Option::None;
         let mut y_dot_bar = ::core::option::Option::None;
-        let (r1, r3, r4, r5, r6, r7, r8, r9) = &tape0;
-        let mut t2_dot_bar = ::core::option::Option::None;
-        ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
-        let mut t2_bar = ::core::option::Option::None;
-        ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
+        let mut tt1_bar = ::core::option::Option::None;
+        let mut tt2_bar = ::core::option::Option::None;
+        let mut t1_dot_bar = ::core::option::Option::None;
         let mut tt3_bar = ::core::option::Option::None;
         let mut tt4_bar = ::core::option::Option::None;
+        let mut t2_dot_bar = ::core::option::Option::None;
+        let (r1, r3, r4, r5, r6, r7, r8, r9) = &tape0;
+        ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
+        ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
             ::matcalc::__private::acc(&mut tt4_bar, g);
         }
-        let mut t1_dot_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
@@ -230,7 +233,6 @@ fn f_jvp_vjp(
                 ),
             );
         }
-        let mut t1_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = tt3_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_dot_bar,
@@ -267,11 +269,9 @@ fn f_jvp_vjp(
                 ),
             );
         }
-        let mut tt2_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt2_bar, g);
         }
-        let mut tt1_bar = ::core::option::Option::None;
         if let ::core::option::Option::Some(g) = tt2_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt1_bar,
