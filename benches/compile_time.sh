@@ -26,6 +26,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$root/target/compile-time"
 export CARGO_TARGET_DIR="$work/target"
+# Every build compiles from scratch: an incremental build of unchanged source would reuse the
+# previous one's results.
+export CARGO_INCREMENTAL=0
 mkdir -p "$work"
 
 # -------------------------------------------------------------------------- generators
