@@ -394,12 +394,13 @@
 //!   order, `g_jvp_vjp(..)` by the same path, so a function imported by `use` needs its
 //!   companions imported too (a path call `module::g(x)` works as is).
 //! - **Second order through custom rules** needs `g_jvp_vjp`, or `first_order` on the caller.
-//! - **Known issues with inactive arguments of calls**, both compile errors, never wrong
-//!   derivatives: a parameter that the caller leaves out of `wrt`, passed by reference (`&[F]`,
-//!   `&DMatrix<F>`) where the callee's parameter is active, gets its zero tangent by value
-//!   (E0308); and an inactive float passed where the callee's `wrt` leaves the parameter out
-//!   gets a tangent the callee does not take (E0061). Keep the `wrt` lists of caller and callee
-//!   consistent.
+//! - **Inactive arguments of calls** get a zero tangent when they are floats (or buffers of
+//!   floats), which the macro reads from how they are written: literals, casts, float
+//!   parameters and locals, their elements, `f64::` functions and float methods of those. A
+//!   float written otherwise (`g(offset(n), x)` with `offset` a plain function) is a compile
+//!   error that asks to bind it first, `let c: f64 = offset(n);`. An inactive float passed where
+//!   the callee's `wrt` leaves the parameter out gets a tangent the callee does not take
+//!   (E0061): keep the `wrt` lists of caller and callee consistent.
 //! - **Eigenvectors at repeated eigenvalues** are not differentiable; the dropped terms are
 //!   exact only for losses that weigh the eigenvalues of a cluster equally.
 //! - **Error repetition**: a type error in the user's own code inside an annotated function is

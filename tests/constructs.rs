@@ -1131,6 +1131,37 @@ fn calls_to_annotated_functions() {
     }
 }
 
+/// Inactive floats passed to annotated functions, however they are written (an element of a
+/// buffer left out of `wrt`, `f64::log10(c)`, a method of one, an item of `.iter()`, a branch):
+/// each gets a zero tangent, as the callee takes one; a slice left out of `wrt` gets a
+/// reference to its zero tangent.
+#[differentiate(wrt(x))]
+fn inactive_float_arguments(x: f64, b: &[f64], c: f64, m: &[f64]) -> f64 {
+    let local = [0.5, 1.5];
+    let mut s = weigh(x, b[1]) + weigh(f64::log10(c), x) + weigh(x, c.ln()) + weigh(local[0], x);
+    for &v in b.iter() {
+        s += weigh(x, v);
+    }
+    for v in m {
+        s += weigh(*v, x);
+    }
+    s += weigh(x, if c > 1.0 { c } else { 2.0 });
+    s + norm2(b) * x + norm2(m)
+}
+
+#[test]
+fn inactive_float_arguments_get_zero_tangents() {
+    let (b, m) = ([0.3, -0.7], [1.1, 0.4, -0.2]);
+    for c in [0.5, 2.5] {
+        check_at(
+            |x: &f64| inactive_float_arguments(*x, &b, c, &m),
+            |x: &f64, d: &f64| inactive_float_arguments_jvp(*x, &b, c, &m, *d),
+            |x: &f64, y: &f64| inactive_float_arguments_vjp(*x, &b, c, &m).1(*y),
+            &[0.4, -1.3],
+        );
+    }
+}
+
 /// Arrays where slices are expected: passed to a `&[f64]` parameter and copied with
 /// `to_vec()`. The callee's and the copy's adjoints are `Vec`s, converted back to arrays.
 #[differentiate]

@@ -231,7 +231,47 @@ fn jvp_call(m: &Model, func: &syn::Path, args: &[CallArg]) -> TokenStream {
             CallArg::Inactive(_) => None,
         })
         .collect();
-    quote!({ #(#zeros)* #path(#(#primals,)* #(#tangents),*) })
+    // Which arguments get tangents is decided by how they are written (see
+    // `CallArg::Constant`); an argument passed without one must not be a float the lowering did
+    // not recognise, or the callee would read the tangents after it at the wrong parameters.
+    // Checked by the type checker, in code that never runs (`TangentProbe` in the runtime). The
+    // runtime's matrix functions take their non-matrix arguments without tangents.
+    let probes: Vec<TokenStream> = args
+        .iter()
+        .filter_map(|a| match a {
+            CallArg::Inactive(arg)
+                if !crate::rules::is_runtime_linalg(func) && !obviously_not_float(arg) =>
+            {
+                let span = syn::spanned::Spanned::span(arg);
+                Some(quote::quote_spanned!(span=> (&#rt::TangentProbe(&(#arg))).without_tangent();))
+            }
+            _ => None,
+        })
+        .collect();
+    let probes = (!probes.is_empty()).then(|| {
+        quote! {
+            if false {
+                use #rt::{ActiveArgument as _, OtherArgument as _};
+                #(#probes)*
+            }
+        }
+    });
+    quote!({ #probes #(#zeros)* #path(#(#primals,)* #(#tangents),*) })
+}
+
+/// An argument that cannot be a float: a literal other than a float, a cast to an integer,
+/// `.len()`.
+fn obviously_not_float(arg: &TokenStream) -> bool {
+    match syn::parse2::<syn::Expr>(arg.clone()) {
+        Ok(syn::Expr::Lit(l)) => match &l.lit {
+            syn::Lit::Float(_) => false,
+            syn::Lit::Int(i) => !matches!(i.suffix(), "f32" | "f64"),
+            _ => true,
+        },
+        Ok(syn::Expr::Cast(c)) => crate::rules::is_integer_type(&c.ty),
+        Ok(syn::Expr::MethodCall(m)) => m.method == "len" && m.args.is_empty(),
+        _ => false,
+    }
 }
 
 /// The tangent of an operation's result `out`, computed after its primal.

@@ -80,6 +80,19 @@ pub(crate) enum CallArg {
     /// An inactive argument that the callee may differentiate (a float, or a matrix of the
     /// runtime's linear algebra): it gets a zero tangent, and its adjoint is dropped. `value` is
     /// bound by an earlier inactive `let`; `by_ref` when it holds a reference.
+    ///
+    /// How calls pass tangents: `g_jvp` takes one tangent per parameter that `g` differentiates,
+    /// and only `g` knows which those are (its `wrt`, or a custom rule's own choice). The caller
+    /// passes one for every active argument and for every inactive one that is a float or a
+    /// buffer of floats, as far as the lowering can tell from how it is written (`float_like`:
+    /// literals, casts, float parameters and locals, their elements, `f64::` functions and
+    /// float methods of those). An argument passed without one is checked by the type checker
+    /// not to be a float (`TangentProbe` of the runtime, in `f_jvp`): a float missed there
+    /// would otherwise shift the tangents after it onto the wrong parameters, a silently wrong
+    /// derivative. What remains is a compile error, never a wrong derivative: an inactive float
+    /// for a parameter the callee's `wrt` leaves out gets a tangent it does not take (E0061).
+    /// Callers cannot do better without knowing the callee's `wrt`, which a hidden companion
+    /// could publish, but custom rules have only `g_jvp` and `g_vjp`.
     Constant {
         value: Ident,
         by_ref: bool,

@@ -420,8 +420,29 @@ impl<'a> Lowerer<'a> {
                     && (self.float_like(&b.left) || self.float_like(&b.right))
             }
             Expr::MethodCall(m) => {
-                rules::scalar(&m.method.to_string()).is_some() && self.float_like(&m.receiver)
+                let name = m.method.to_string();
+                (rules::scalar(&name).is_some() || rules::LINEAR_METHODS.contains(&name.as_str()))
+                    && self.float_like(&m.receiver)
             }
+            // `f64::log10(c)`, `f64::from(k)`
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if p.path.segments.len() == 2 => {
+                    let (ty, name) = (&p.path.segments[0].ident, &p.path.segments[1].ident);
+                    (ty == "f64" || ty == "f32")
+                        && (name == "from" || rules::scalar(&name.to_string()).is_some())
+                }
+                _ => false,
+            },
+            // An element of a buffer of floats (an inactive parameter `b: &[f64]`, a local
+            // `vec![0.5; n]`), an entry of a matrix.
+            Expr::Index(i) => self.float_like(&i.expr),
+            Expr::If(i) => {
+                block_tail(&i.then_branch).is_some_and(|t| self.float_like(t))
+                    || i.else_branch
+                        .as_ref()
+                        .is_some_and(|(_, e)| self.float_like(e))
+            }
+            Expr::Block(b) => block_tail(&b.block).is_some_and(|t| self.float_like(t)),
             Expr::Macro(m) if macro_name(&m.mac) == "vec" => match parse_vec_macro(m) {
                 Some(VecMacro::Repeat(e, _)) => self.float_like(&e),
                 Some(VecMacro::List(items)) => items.iter().any(|e| self.float_like(e)),
@@ -1004,7 +1025,10 @@ impl<'a> Lowerer<'a> {
                         self.check_verbatim(&|v| v.visit_expr(&init.expr));
                     }
                     self.bind_user(&p.ident, id, false, false);
-                    if init.is_some_and(|i| self.float_like(&i.expr)) {
+                    // A float by its value or by the type written on it (`let c: f64 = h(n);`).
+                    if init.is_some_and(|i| self.float_like(&i.expr))
+                        || ty.as_ref().is_some_and(rules::is_float_type)
+                    {
                         self.mark_float(&p.ident);
                     }
                     out.push(Stmt::Verbatim(local.to_token_stream()));
@@ -1655,7 +1679,22 @@ impl<'a> Lowerer<'a> {
         if !self.iterates_active(&f.expr) {
             self.check_verbatim(&|v| v.visit_expr(&f.expr));
             let body = self.loop_body(&label, Tail::Discard, &f.body, |l, _| {
-                l.bind_inactive_pattern(&f.pat)
+                l.bind_inactive_pattern(&f.pat);
+                // `for v in b.iter()` over floats: `v` is a float, passed to a call with a zero
+                // tangent.
+                let item = match &*f.pat {
+                    Pat::Ident(p) => Some(&p.ident),
+                    Pat::Reference(r) => match &*r.pat {
+                        Pat::Ident(p) => Some(&p.ident),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(item) = item
+                    && iterated_buffer(&f.expr).is_some_and(|b| l.float_like(b))
+                {
+                    l.mark_float(item);
+                }
             });
             out.push(Stmt::For {
                 label,
@@ -2507,7 +2546,10 @@ impl<'a> Lowerer<'a> {
                     if !self.float_like(a) {
                         return CallArg::Inactive(a.to_token_stream());
                     }
-                    let by_ref = matches!(strip_parens(a), Expr::Reference(_));
+                    // A reference gets a reference to its zero tangent: `&x`, or a parameter
+                    // `b: &[f64]` left out of `wrt` passed on as `b`.
+                    let by_ref = matches!(strip_parens(a), Expr::Reference(_))
+                        || self.path_binding(a).is_some_and(|b| b.reference);
                     let value = self.const_temp(a, out);
                     return CallArg::Constant { value, by_ref };
                 }
@@ -2798,6 +2840,21 @@ fn strip_parens(e: &Expr) -> &Expr {
 fn block_tail(b: &syn::Block) -> Option<&Expr> {
     match b.stmts.last()? {
         syn::Stmt::Expr(e, None) => Some(e),
+        _ => None,
+    }
+}
+
+/// The buffer a `for` loop walks item by item: `b` in `b.iter()`, `&b`, `b`, `b.iter().rev()`.
+fn iterated_buffer(e: &Expr) -> Option<&Expr> {
+    match strip_parens(e) {
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(m.method.to_string().as_str(), "iter" | "into_iter" | "rev") =>
+        {
+            iterated_buffer(&m.receiver)
+        }
+        Expr::Reference(r) => iterated_buffer(&r.expr),
+        p @ Expr::Path(_) => Some(p),
         _ => None,
     }
 }

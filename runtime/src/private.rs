@@ -103,6 +103,44 @@ pub fn acc_into<T: Tangent, G: IntoAdjoint<T>>(slot: &mut Option<T>, _: &TypeOf<
     acc(slot, g.into_adjoint());
 }
 
+/// A compile-time check on an argument of a call to a differentiated function that the caller
+/// passes without a tangent (`(&TangentProbe(&arg)).without_tangent()`, never run): the macro
+/// decides by how the argument is written whether it is a float (which gets a zero tangent) or
+/// not, and a float it did not recognise would shift the tangents of the arguments after it onto
+/// the wrong parameters. The call resolves to [`ActiveArgument`] for a float, whose bound fails
+/// with the message below, and to [`OtherArgument`] for any other type.
+pub struct TangentProbe<'a, T: ?Sized>(pub &'a T);
+
+/// See [`TangentProbe`]: the argument is a float.
+pub trait ActiveArgument {
+    /// Fails to compile.
+    #[inline]
+    fn without_tangent(&self)
+    where
+        Self: FloatArgumentWritten,
+    {
+    }
+}
+
+impl<T: crate::Real> ActiveArgument for TangentProbe<'_, T> {}
+
+/// See [`TangentProbe`]: the argument is not a float.
+pub trait OtherArgument {
+    /// Does nothing.
+    #[inline]
+    fn without_tangent(&self) {}
+}
+
+impl<T: ?Sized> OtherArgument for &TangentProbe<'_, T> {}
+
+/// Implemented by nothing: see [`TangentProbe`].
+#[diagnostic::on_unimplemented(
+    message = "matcalc cannot tell that this argument of a differentiated call is a float, so it passes no tangent for it",
+    label = "a float written in a way the macro does not read as one",
+    note = "bind it to a local with its type first (`let c: f64 = ...;`) and pass the local: it then gets a zero tangent"
+)]
+pub trait FloatArgumentWritten {}
+
 /// Subtracts a contribution from a lazy adjoint.
 #[inline]
 pub fn acc_neg<T: Tangent>(slot: &mut Option<T>, mut g: T) {

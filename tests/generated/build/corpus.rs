@@ -153,7 +153,7 @@ fn function(index: usize, seed: u64, corpus: &[Function], features: &Features) -
             let kind = g.rng.below(6);
             let mut written = false;
             let mut active = true;
-            // `x.to_vec()` of an array does not compile (see `KNOWN_BUGS`)
+            // `x.to_vec()` of an array: feature `array_to_vec`
             let to_vec = x != XTy::VecMut
                 && (!matches!(x, XTy::Array | XTy::ArrayRef) || features.on("array_to_vec"));
             match kind {

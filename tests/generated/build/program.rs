@@ -508,8 +508,8 @@ impl<'c> Gen<'c> {
         r.active(e.active)
     }
 
-    /// `e`, made to depend on a parameter if it may not (an inactive argument of a call does
-    /// not compile, see `KNOWN_BUGS`).
+    /// `e`, made to depend on a parameter if it may not, unless `feature` (an inactive
+    /// argument of a call, an inactive block value) is on.
     pub fn ensure_active(&mut self, e: Ex, feature: &str) -> Ex {
         if e.active || self.on(feature) {
             return e;
@@ -667,8 +667,8 @@ impl<'c> Gen<'c> {
                 } else if bare {
                     Ex::compound(format!("*{}", l.name), iv, false).active(active)
                 } else {
-                    // an item `*xi` of `.iter()` compiles in few places (see `KNOWN_BUGS`): as
-                    // an operand of a product with a constant it does everywhere
+                    // without feature `bare_item`, an item `*xi` of `.iter()` is read only as
+                    // an operand of a product with a constant
                     Ex::compound(format!("*{} * 0.875", l.name), iv.scale(0.875), false)
                         .active(active)
                 }
@@ -1736,8 +1736,8 @@ impl<'c> Gen<'c> {
             }
         }
         let e = self.active_expr(2);
-        // a block value that is inactive while the block assigns an active value does not
-        // compile (see `KNOWN_BUGS`)
+        // a block value that is inactive while the block assigns an active value: feature
+        // `inactive_block_value`
         let e = if out.is_empty() {
             e
         } else {
@@ -2007,8 +2007,8 @@ impl<'c> Gen<'c> {
         if valued {
             out.push(format!("let {name} = loop {{"));
             let e = self.active_expr(2);
-            // an inactive loop value while the loop assigns active values does not compile
-            // (see `KNOWN_BUGS`)
+            // an inactive loop value while the loop assigns active values: feature
+            // `inactive_block_value`
             let e = self.ensure_active(e, "inactive_block_value");
             iv = Some(e.iv);
             self.valued_breaks.push(e.iv);
