@@ -4,6 +4,10 @@
 
 use matcalc::differentiate;
 
+#[path = "common/logistic.rs"]
+mod logistic;
+use logistic::{logistic, logistic_grad, logistic_gradient_by_hand, logistic_jvp};
+
 #[differentiate]
 fn rosenbrock(x: &[f64]) -> f64 {
     let mut f = 0.0;
@@ -25,34 +29,6 @@ fn rosenbrock_gradient_by_hand(x: &[f64]) -> Vec<f64> {
         g[i + 1] = 200.0 * a;
     }
     g
-}
-
-/// Logistic growth u' = r·u·(1 − u) by 10^6 explicit Euler steps: the final state.
-#[differentiate]
-fn logistic(u0: f64, r: f64, steps: usize) -> f64 {
-    let h = 1.0 / steps as f64;
-    let mut u = u0;
-    for _ in 0..steps {
-        u = u + h * r * u * (1.0 - u);
-    }
-    u
-}
-
-/// The adjoint recurrence of `logistic`, written by hand.
-fn logistic_gradient_by_hand(u0: f64, r: f64, steps: usize) -> (f64, f64) {
-    let h = 1.0 / steps as f64;
-    let mut states = Vec::with_capacity(steps);
-    let mut u = u0;
-    for _ in 0..steps {
-        states.push(u);
-        u = u + h * r * u * (1.0 - u);
-    }
-    let (mut u_bar, mut r_bar) = (1.0, 0.0);
-    for &u in states.iter().rev() {
-        r_bar += u_bar * h * u * (1.0 - u);
-        u_bar *= 1.0 + h * r * (1.0 - 2.0 * u);
-    }
-    (u_bar, r_bar)
 }
 
 fn relative_error(a: &[f64], b: &[f64]) -> f64 {

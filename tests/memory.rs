@@ -20,7 +20,9 @@
 //! `unsafe impl`. The crates forbid `unsafe_code`; this test binary is a crate of its own, which
 //! does not inherit that attribute.
 
-use matcalc::differentiate;
+#[path = "common/logistic.rs"]
+mod logistic;
+use logistic::{logistic_grad, logistic_gradient_by_hand, logistic_hvp, logistic_vjp};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -124,36 +126,6 @@ fn peak() -> usize {
 }
 
 // ============================================================================ the programs
-
-/// Logistic growth u′ = r·u·(1 − u) by `steps` explicit Euler steps: scalar state through a
-/// long loop.
-#[differentiate]
-fn logistic(u0: f64, r: f64, steps: usize) -> f64 {
-    let h = 1.0 / steps as f64;
-    let mut u = u0;
-    for _ in 0..steps {
-        u = u + h * r * u * (1.0 - u);
-    }
-    u
-}
-
-/// The adjoint recurrence of `logistic`, by hand, with no tape: recomputes the states backwards
-/// from a stored trajectory (for checking the values only).
-fn logistic_gradient_by_hand(u0: f64, r: f64, steps: usize) -> (f64, f64) {
-    let h = 1.0 / steps as f64;
-    let mut states = Vec::with_capacity(steps);
-    let mut u = u0;
-    for _ in 0..steps {
-        states.push(u);
-        u = u + h * r * u * (1.0 - u);
-    }
-    let (mut u_bar, mut r_bar) = (1.0, 0.0);
-    for &u in states.iter().rev() {
-        r_bar += u_bar * h * u * (1.0 - u);
-        u_bar *= 1.0 + h * r * (1.0 - 2.0 * u);
-    }
-    (u_bar, r_bar)
-}
 
 /// What one reverse pass through `steps` iterations holds: the bytes the pullback keeps (its
 /// tapes) and the peak during the forward sweep, both per iteration.
