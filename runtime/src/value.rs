@@ -162,7 +162,7 @@ use num_traits::Zero;
 
 /// The buffers a thread keeps for [`Tangent::buffer`]: at most this many…
 const POOLED_BUFFERS: usize = 16;
-/// …of at most this many elements, so that a pool holds a few kilobytes.
+/// …of at most this many elements, so that a thread's pool holds at most 64 KiB of `f64`.
 const POOLED_LENGTH: usize = 512;
 
 macro_rules! impl_real_tangent {
