@@ -57,25 +57,56 @@ fn gaussian_nll_jvp(
     x_dot: &DVector<f64>,
 ) -> (f64, f64) {
     let _ = gaussian_nll;
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
 
     // A call with companions goes through `_jvp` by the same path: `solve_jvp` gives z = S⁻¹x and
     // ż = S⁻¹(ẋ − Ṡz), from one LU factorization.
     let (z, z_dot) = { matcalc::linalg::solve_jvp(s, x, s_dot, x_dot) };
     let c1 = 0.5;
 
+    // The user's `x.dot(&z)`, type-checked but never run (see sum_of_squares-expanded.rs).
+    if false {
+        check1 = ::matcalc::__private::witness(&(x.dot(::core::convert::identity(&z))));
+        loop {}
+    }
+
     // The rule of `dot`: d⟨x, z⟩ = ⟨ẋ, z⟩ + ⟨x, ż⟩.
-    let t2 = ::matcalc::__private::rules::linalg::dense::dot(x, &z);
+    let t2 = ::matcalc::__private::rules::linalg::dense::dot(
+        ::matcalc::__private::guard(&check1, x),
+        &z,
+    );
     let t2_dot = ::matcalc::__private::tangent_add(
-        &::matcalc::__private::rules::linalg::dense::dot(x_dot, &z),
-        &::matcalc::__private::rules::linalg::dense::dot(x, &z_dot),
+        &::matcalc::__private::rules::linalg::dense::dot(
+            ::matcalc::__private::guard(&check1, x_dot),
+            &z,
+        ),
+        &::matcalc::__private::rules::linalg::dense::dot(
+            ::matcalc::__private::guard(&check1, x),
+            &z_dot,
+        ),
     );
 
     // `logdet_jvp`: d log|det S| = tr(S⁻¹Ṡ).
     let (t3, t3_dot) = { matcalc::linalg::logdet_jvp(s, s_dot) };
-    let t4 = t2 + t3;
-    let t4_dot = ::matcalc::__private::tangent_add(&t2_dot, &t3_dot);
-    let t5 = ::matcalc::__private::rules::arith::mul(&c1, &t4);
-    let t5_dot = ::matcalc::__private::rules::arith::mul(&c1, &t4_dot);
+    if false {
+        check2 = ::matcalc::__private::witness(
+            &(::core::convert::identity(t2) + ::core::convert::identity(t3)),
+        );
+        loop {}
+    }
+    let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
+    let t4_dot =
+        ::matcalc::__private::tangent_add(::matcalc::__private::guard(&check2, &t2_dot), &t3_dot);
+    if false {
+        check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
+        loop {}
+    }
+    let t5 =
+        ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
+    let t5_dot =
+        ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4_dot);
     return (t5, ::matcalc::__private::owned(&t5_dot));
 }
 
@@ -106,6 +137,9 @@ fn gaussian_nll_vjp(
     let _ = gaussian_nll;
     let s_zeros = ::matcalc::__private::zeros_of(s);
     let x_zeros = ::matcalc::__private::zeros_of(x);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
     let tape0;
     let value: f64 = 'body: {
         // `solve_vjp` returns z and its pullback, which owns the LU factors; the residual is the
@@ -114,17 +148,35 @@ fn gaussian_nll_vjp(
         let z = out1;
         let r2 = pullback1;
         let c1 = 0.5;
-        let t2 = ::matcalc::__private::rules::linalg::dense::dot(x, &z);
+        if false {
+            check1 = ::matcalc::__private::witness(&(x.dot(::core::convert::identity(&z))));
+            loop {}
+        }
+        let t2 = ::matcalc::__private::rules::linalg::dense::dot(
+            ::matcalc::__private::guard(&check1, x),
+            &z,
+        );
 
         // The rule of `dot` needs both factors.
-        let r3 = ::matcalc::__private::save(x);
+        let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x));
         let r4 = ::matcalc::__private::save(&z);
         let (out5, pullback5) = matcalc::linalg::logdet_vjp(s);
         let t3 = out5;
         let r6 = pullback5;
-        let t4 = t2 + t3;
-        let t5 = ::matcalc::__private::rules::arith::mul(&c1, &t4);
-        let r7 = ::matcalc::__private::type_of(&c1);
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t2) + ::core::convert::identity(t3)),
+            );
+            loop {}
+        }
+        let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
+        if false {
+            check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
+            loop {}
+        }
+        let t5 =
+            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
+        let r7 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
         let r8 = ::matcalc::__private::type_of(&t4);
         tape0 = (r2, r3, r4, r6, r7, r8);
         break 'body t5;
@@ -152,8 +204,11 @@ fn gaussian_nll_vjp(
             );
         }
         if let ::core::option::Option::Some(g) = t4_bar.take() {
-            ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&g));
-            ::matcalc::__private::acc(&mut t3_bar, g);
+            ::matcalc::__private::acc(
+                &mut t2_bar,
+                ::matcalc::__private::guard_value(&check2, ::core::clone::Clone::clone(&g)),
+            );
+            ::matcalc::__private::acc(&mut t3_bar, ::matcalc::__private::guard_value(&check2, g));
         }
 
         // The pullback of logdet: S̄ += t̄₃·S⁻ᵀ.
@@ -163,10 +218,13 @@ fn gaussian_nll_vjp(
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                    &::matcalc::__private::type_of(r3),
-                    r4,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                        &::matcalc::__private::type_of(r3),
+                        r4,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
@@ -276,6 +334,9 @@ fn gaussian_nll_jvp_vjp(
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let s_dot_zeros = ::matcalc::__private::zeros_of(s_dot);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
     let tape0;
     let value: (f64, f64) = 'body: {
         let ((tt1, tt2), pullback1) = matcalc::linalg::solve_jvp_vjp(s, x, s_dot, x_dot);
@@ -285,26 +346,53 @@ fn gaussian_nll_jvp_vjp(
         let z = tt1;
         let z_dot = tt2;
         let c1 = 0.5;
-        let t2 = ::matcalc::__private::rules::linalg::dense::dot(x, &z);
-        let r4 = ::matcalc::__private::save(x);
+        if false {
+            check1 = ::matcalc::__private::witness(&(x.dot(::core::convert::identity(&z))));
+            loop {}
+        }
+        let t2 = ::matcalc::__private::rules::linalg::dense::dot(
+            ::matcalc::__private::guard(&check1, x),
+            &z,
+        );
+        let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x));
         let r5 = ::matcalc::__private::save(&z);
-        let tt3 = ::matcalc::__private::rules::linalg::dense::dot(x_dot, &z);
-        let r6 = ::matcalc::__private::save(x_dot);
-        let tt4 = ::matcalc::__private::rules::linalg::dense::dot(x, &z_dot);
+        let tt3 = ::matcalc::__private::rules::linalg::dense::dot(
+            ::matcalc::__private::guard(&check1, x_dot),
+            &z,
+        );
+        let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x_dot));
+        let tt4 = ::matcalc::__private::rules::linalg::dense::dot(
+            ::matcalc::__private::guard(&check1, x),
+            &z_dot,
+        );
         let r7 = ::matcalc::__private::save(&z_dot);
-        let t2_dot = tt3 + tt4;
+        let t2_dot = ::matcalc::__private::guard_value(&check1, tt3) + tt4;
         let ((tt5, tt6), pullback8) = matcalc::linalg::logdet_jvp_vjp(s, s_dot);
         let r8 = pullback8;
         let r9 = ::matcalc::__private::zeros_of(&tt5);
         let r10 = ::matcalc::__private::zeros_of(&tt6);
         let t3 = tt5;
         let t3_dot = tt6;
-        let t4 = t2 + t3;
-        let t4_dot = t2_dot + t3_dot;
-        let t5 = ::matcalc::__private::rules::arith::mul(&c1, &t4);
-        let r11 = ::matcalc::__private::type_of(&c1);
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t2) + ::core::convert::identity(t3)),
+            );
+            loop {}
+        }
+        let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
+        let t4_dot = ::matcalc::__private::guard_value(&check2, t2_dot) + t3_dot;
+        if false {
+            check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
+            loop {}
+        }
+        let t5 =
+            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
+        let r11 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
         let r12 = ::matcalc::__private::type_of(&t4);
-        let t5_dot = ::matcalc::__private::rules::arith::mul(&c1, &t4_dot);
+        let t5_dot = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check3, &c1),
+            &t4_dot,
+        );
         let r13 = ::matcalc::__private::type_of(&t4_dot);
         tape0 = (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13);
         break 'body (t5, t5_dot);
@@ -355,12 +443,24 @@ fn gaussian_nll_jvp_vjp(
                 );
             }
             if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
-                ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&g));
-                ::matcalc::__private::acc(&mut t3_dot_bar, g);
+                ::matcalc::__private::acc(
+                    &mut t2_dot_bar,
+                    ::matcalc::__private::guard_value(&check2, ::core::clone::Clone::clone(&g)),
+                );
+                ::matcalc::__private::acc(
+                    &mut t3_dot_bar,
+                    ::matcalc::__private::guard_value(&check2, g),
+                );
             }
             if let ::core::option::Option::Some(g) = t4_bar.take() {
-                ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&g));
-                ::matcalc::__private::acc(&mut t3_bar, g);
+                ::matcalc::__private::acc(
+                    &mut t2_bar,
+                    ::matcalc::__private::guard_value(&check2, ::core::clone::Clone::clone(&g)),
+                );
+                ::matcalc::__private::acc(
+                    &mut t3_bar,
+                    ::matcalc::__private::guard_value(&check2, g),
+                );
             }
             if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                 ::matcalc::__private::acc(&mut tt6_bar, g);
@@ -378,16 +478,25 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(&mut s_dot_bar, g1);
             }
             if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
-                ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
-                ::matcalc::__private::acc(&mut tt4_bar, g);
+                ::matcalc::__private::acc(
+                    &mut tt3_bar,
+                    ::matcalc::__private::guard_value(&check1, ::core::clone::Clone::clone(&g)),
+                );
+                ::matcalc::__private::acc(
+                    &mut tt4_bar,
+                    ::matcalc::__private::guard_value(&check1, g),
+                );
             }
             if let ::core::option::Option::Some(g) = tt4_bar.take() {
                 ::matcalc::__private::acc(
                     &mut x_bar,
-                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                        &::matcalc::__private::type_of(r4),
-                        r7,
-                        &g,
+                    ::matcalc::__private::guard_value(
+                        &check1,
+                        ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                            &::matcalc::__private::type_of(r4),
+                            r7,
+                            &g,
+                        ),
                     ),
                 );
                 ::matcalc::__private::acc(
@@ -402,10 +511,13 @@ fn gaussian_nll_jvp_vjp(
             if let ::core::option::Option::Some(g) = tt3_bar.take() {
                 ::matcalc::__private::acc(
                     &mut x_dot_bar,
-                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                        &::matcalc::__private::type_of(r6),
-                        r5,
-                        &g,
+                    ::matcalc::__private::guard_value(
+                        &check1,
+                        ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                            &::matcalc::__private::type_of(r6),
+                            r5,
+                            &g,
+                        ),
                     ),
                 );
                 ::matcalc::__private::acc(
@@ -420,10 +532,13 @@ fn gaussian_nll_jvp_vjp(
             if let ::core::option::Option::Some(g) = t2_bar.take() {
                 ::matcalc::__private::acc(
                     &mut x_bar,
-                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                        &::matcalc::__private::type_of(r4),
-                        r5,
-                        &g,
+                    ::matcalc::__private::guard_value(
+                        &check1,
+                        ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
+                            &::matcalc::__private::type_of(r4),
+                            r5,
+                            &g,
+                        ),
                     ),
                 );
                 ::matcalc::__private::acc(

@@ -50,18 +50,42 @@ fn huber(r: f64, delta: f64) -> f64 {
 )]
 fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let _ = huber;
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
+    let mut check4 = ::core::option::Option::None;
     let mut t1;
     let mut t1_dot;
     if r.abs() <= delta {
         // Constants (`0.5`, `delta`) are inactive values `cN`: no tangent, and a product with one
         // takes the tangent of the other factor only.
         let c2 = 0.5;
-        let t3 = ::matcalc::__private::rules::arith::mul(&c2, &r);
-        let t3_dot = ::matcalc::__private::rules::arith::mul(&c2, &r_dot);
-        t1 = ::matcalc::__private::rules::arith::mul(&t3, &r);
+        if false {
+            check1 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(r)));
+            loop {}
+        }
+        let t3 =
+            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check1, &c2), &r);
+        let t3_dot = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &c2),
+            &r_dot,
+        );
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t3) * ::core::convert::identity(r)),
+            );
+            loop {}
+        }
+        t1 = ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check2, &t3), &r);
         t1_dot = ::matcalc::__private::tangent_add(
-            &::matcalc::__private::rules::arith::mul(&t3_dot, &r),
-            &::matcalc::__private::rules::arith::mul(&t3, &r_dot),
+            &::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check2, &t3_dot),
+                &r,
+            ),
+            &::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check2, &t3),
+                &r_dot,
+            ),
         );
     } else {
         let c4 = delta;
@@ -70,10 +94,26 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
         // The rule of `abs` from the scalar table: ∂|r|/∂r = sign r (+1 at r = 0).
         let t5_dot = ::matcalc::__private::scalar::abs(r, t5) * r_dot;
         let c6 = 0.5 * delta;
-        let t7 = t5 - c6;
-        let t7_dot = ::matcalc::__private::owned(&t5_dot);
-        t1 = ::matcalc::__private::rules::arith::mul(&c4, &t7);
-        t1_dot = ::matcalc::__private::rules::arith::mul(&c4, &t7_dot);
+        if false {
+            check3 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
+            );
+            loop {}
+        }
+        let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
+        let t7_dot = ::matcalc::__private::owned(::matcalc::__private::guard(&check3, &t5_dot));
+        if false {
+            check4 = ::matcalc::__private::witness(
+                &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
+            );
+            loop {}
+        }
+        t1 =
+            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check4, &c4), &t7);
+        t1_dot = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check4, &c4),
+            &t7_dot,
+        );
     }
     return (t1, ::matcalc::__private::owned(&t1_dot));
 }
@@ -98,6 +138,10 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = huber;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
+    let mut check4 = ::core::option::Option::None;
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -105,14 +149,30 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
         let mut t1;
         if r.abs() <= delta {
             let c2 = 0.5;
-            let t3 = ::matcalc::__private::rules::arith::mul(&c2, &r);
+            if false {
+                check1 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(r)));
+                loop {}
+            }
+            let t3 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check1, &c2),
+                &r,
+            );
 
             // What the backward sweep of this arm needs. The literal `0.5` is not stored: `type_of`
             // keeps only its type (zero bytes), and the pullback writes the literal again.
-            let r1 = ::matcalc::__private::type_of(&c2);
+            let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
             let r2 = ::matcalc::__private::type_of(&r);
-            t1 = ::matcalc::__private::rules::arith::mul(&t3, &r);
-            let r3 = ::matcalc::__private::save(&t3);
+            if false {
+                check2 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t3) * ::core::convert::identity(r)),
+                );
+                loop {}
+            }
+            t1 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check2, &t3),
+                &r,
+            );
+            let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
             let r4 = ::matcalc::__private::save(&r);
 
             // Arm 0 ran: its number goes on the control tape, its residuals on its tape.
@@ -125,9 +185,24 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
             let r5 = ::matcalc::__private::scalar::abs(r, t5);
             let c6 = 0.5 * delta;
-            let t7 = t5 - c6;
-            t1 = ::matcalc::__private::rules::arith::mul(&c4, &t7);
-            let r6 = ::matcalc::__private::save(&c4);
+            if false {
+                check3 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
+                );
+                loop {}
+            }
+            let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
+            if false {
+                check4 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
+                );
+                loop {}
+            }
+            t1 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check4, &c4),
+                &t7,
+            );
+            let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
             let r7 = ::matcalc::__private::type_of(&t7);
             ctrl.push(1u32);
             tape1.push((r5, r6, r7));
@@ -153,10 +228,13 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r3),
-                                r4,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r3),
+                                    r4,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
@@ -194,7 +272,10 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        ::matcalc::__private::acc(&mut t5_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut t5_bar,
+                            ::matcalc::__private::guard_value(&check3, g),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(&mut r_bar, *r5 * g);
@@ -294,6 +375,10 @@ fn huber_jvp_vjp(
     let _ = huber;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
+    let mut check4 = ::core::option::Option::None;
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -302,19 +387,44 @@ fn huber_jvp_vjp(
         let mut t1_dot;
         if r.abs() <= delta {
             let c2 = 0.5;
-            let t3 = ::matcalc::__private::rules::arith::mul(&c2, &r);
-            let r1 = ::matcalc::__private::type_of(&c2);
+            if false {
+                check1 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(r)));
+                loop {}
+            }
+            let t3 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check1, &c2),
+                &r,
+            );
+            let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
             let r2 = ::matcalc::__private::type_of(&r);
-            let t3_dot = ::matcalc::__private::rules::arith::mul(&c2, &r_dot);
+            let t3_dot = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check1, &c2),
+                &r_dot,
+            );
             let r3 = ::matcalc::__private::type_of(&r_dot);
-            t1 = ::matcalc::__private::rules::arith::mul(&t3, &r);
-            let r4 = ::matcalc::__private::save(&t3);
+            if false {
+                check2 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t3) * ::core::convert::identity(r)),
+                );
+                loop {}
+            }
+            t1 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check2, &t3),
+                &r,
+            );
+            let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
             let r5 = ::matcalc::__private::save(&r);
-            let tt1 = ::matcalc::__private::rules::arith::mul(&t3_dot, &r);
-            let r6 = ::matcalc::__private::save(&t3_dot);
-            let tt2 = ::matcalc::__private::rules::arith::mul(&t3, &r_dot);
+            let tt1 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check2, &t3_dot),
+                &r,
+            );
+            let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3_dot));
+            let tt2 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check2, &t3),
+                &r_dot,
+            );
             let r7 = ::matcalc::__private::save(&r_dot);
-            t1_dot = tt1 + tt2;
+            t1_dot = ::matcalc::__private::guard_value(&check2, tt1) + tt2;
             ctrl.push(0u32);
             tape0.push((r1, r2, r3, r4, r5, r6, r7));
         } else {
@@ -329,12 +439,30 @@ fn huber_jvp_vjp(
             let r12 = ::matcalc::__private::save(&r_dot);
             let t5_dot = tt4;
             let c6 = 0.5 * delta;
-            let t7 = t5 - c6;
+            if false {
+                check3 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
+                );
+                loop {}
+            }
+            let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
             let t7_dot = t5_dot;
-            t1 = ::matcalc::__private::rules::arith::mul(&c4, &t7);
-            let r13 = ::matcalc::__private::save(&c4);
+            if false {
+                check4 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
+                );
+                loop {}
+            }
+            t1 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check4, &c4),
+                &t7,
+            );
+            let r13 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
             let r14 = ::matcalc::__private::type_of(&t7);
-            t1_dot = ::matcalc::__private::rules::arith::mul(&c4, &t7_dot);
+            t1_dot = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check4, &c4),
+                &t7_dot,
+            );
             let r15 = ::matcalc::__private::type_of(&t7_dot);
             ctrl.push(1u32);
             tape1.push((r8, r10, r11, r12, r13, r14, r15));
@@ -359,16 +487,28 @@ fn huber_jvp_vjp(
                     let mut tt1_bar = ::core::option::Option::None;
                     let mut tt2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut tt1_bar, ::core::clone::Clone::clone(&g));
-                        ::matcalc::__private::acc(&mut tt2_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut tt1_bar,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::core::clone::Clone::clone(&g),
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut tt2_bar,
+                            ::matcalc::__private::guard_value(&check2, g),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r4),
-                                r7,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r4),
+                                    r7,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
@@ -383,10 +523,13 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = tt1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r6),
-                                r5,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r6),
+                                    r5,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
@@ -401,10 +544,13 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r4),
-                                r5,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r4),
+                                    r5,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
@@ -462,7 +608,10 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(&mut t5_dot_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        ::matcalc::__private::acc(&mut t5_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut t5_bar,
+                            ::matcalc::__private::guard_value(&check3, g),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                         ::matcalc::__private::acc(&mut tt4_bar, g);

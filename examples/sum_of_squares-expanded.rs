@@ -56,6 +56,10 @@ fn sum_of_squares(x: &[f64], n: usize) -> f64 {
 fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // The derivative stands for the function: a crate that calls only the derivative uses it.
     let _ = sum_of_squares;
+
+    // The witnesses of the checks below, one for each operator the user wrote.
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
     let mut s = 0.0;
 
     // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
@@ -69,16 +73,43 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
         let t2 = x[i];
         let t2_dot = ::matcalc::__private::owned(&x_dot[i]);
 
+        // The user's own `x[i] * x[i]`, type-checked but never run, at the user's tokens: a type
+        // error in it is the error of `sum_of_squares`, which rustc prints once. `check1` has its
+        // type, and the rule calls below take their first operand through `guard(&check1, ..)`:
+        // its type is then one rustc cannot know, and the calls add no error of their own.
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
+            );
+            loop {}
+        }
+
         // The primal product and its tangent by the product rule d(ab) = da·b + a·db. `mul` and
         // `tangent_add` are runtime rules chosen by trait, so the same expansion serves floats,
         // vectors and matrices (the macro has no type information).
-        let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
+        let t3 =
+            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check1, &t1), &t2);
         let t3_dot = ::matcalc::__private::tangent_add(
-            &::matcalc::__private::rules::arith::mul(&t1_dot, &t2),
-            &::matcalc::__private::rules::arith::mul(&t1, &t2_dot),
+            &::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check1, &t1_dot),
+                &t2,
+            ),
+            &::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check1, &t1),
+                &t2_dot,
+            ),
         );
-        let t4 = s + t3;
-        let t4_dot = ::matcalc::__private::tangent_add(&s_dot, &t3_dot);
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(s) + ::core::convert::identity(t3)),
+            );
+            loop {}
+        }
+        let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
+        let t4_dot = ::matcalc::__private::tangent_add(
+            ::matcalc::__private::guard(&check2, &s_dot),
+            &t3_dot,
+        );
         s = t4;
         s_dot = t4_dot;
     }
@@ -112,6 +143,8 @@ fn sum_of_squares_vjp(
 
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
     let x_zeros = ::matcalc::__private::zeros_of(x);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
 
     // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
     // per run, its trip count in `trips`); `tape1` holds the residuals of segment 1, the loop
@@ -136,10 +169,25 @@ fn sum_of_squares_vjp(
                 // Residuals, what the backward sweep needs: the index and both factors.
                 let r1 = i;
                 let t2 = x[i];
-                let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
-                let r2 = ::matcalc::__private::save(&t1);
+                if false {
+                    check1 = ::matcalc::__private::witness(
+                        &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
+                    );
+                    loop {}
+                }
+                let t3 = ::matcalc::__private::rules::arith::mul(
+                    ::matcalc::__private::guard(&check1, &t1),
+                    &t2,
+                );
+                let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
                 let r3 = ::matcalc::__private::save(&t2);
-                let t4 = s + t3;
+                if false {
+                    check2 = ::matcalc::__private::witness(
+                        &(::core::convert::identity(s) + ::core::convert::identity(t3)),
+                    );
+                    loop {}
+                }
+                let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
                 s = t4;
                 tape1.push((r1, r2, r3));
                 count += 1;
@@ -169,6 +217,7 @@ fn sum_of_squares_vjp(
                 }
                 1u32 => {
                     trip -= 1;
+
                     // Segment 1, the loop: as many iterations backwards as it ran forwards.
                     for _ in 0..trips[trip] {
                         // One iteration: its residuals; the adjoint of `s = s + t3` flows to `s`
@@ -184,16 +233,28 @@ fn sum_of_squares_vjp(
                             ::matcalc::__private::acc(&mut t4_bar, g);
                         }
                         if let ::core::option::Option::Some(g) = t4_bar.take() {
-                            ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&g));
-                            ::matcalc::__private::acc(&mut t3_bar, g);
+                            ::matcalc::__private::acc(
+                                &mut s_bar,
+                                ::matcalc::__private::guard_value(
+                                    &check2,
+                                    ::core::clone::Clone::clone(&g),
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t3_bar,
+                                ::matcalc::__private::guard_value(&check2, g),
+                            );
                         }
                         if let ::core::option::Option::Some(g) = t3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r2),
-                                    r3,
-                                    &g,
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                        &::matcalc::__private::type_of(r2),
+                                        r3,
+                                        &g,
+                                    ),
                                 ),
                             );
                             ::matcalc::__private::acc(
@@ -313,6 +374,8 @@ fn sum_of_squares_jvp_vjp(
     let _ = sum_of_squares;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
@@ -331,16 +394,37 @@ fn sum_of_squares_jvp_vjp(
                 let t1_dot = x_dot[i];
                 let t2 = x[i];
                 let t2_dot = x_dot[i];
-                let t3 = ::matcalc::__private::rules::arith::mul(&t1, &t2);
-                let r2 = ::matcalc::__private::save(&t1);
+                if false {
+                    check1 = ::matcalc::__private::witness(
+                        &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
+                    );
+                    loop {}
+                }
+                let t3 = ::matcalc::__private::rules::arith::mul(
+                    ::matcalc::__private::guard(&check1, &t1),
+                    &t2,
+                );
+                let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
                 let r3 = ::matcalc::__private::save(&t2);
-                let tt2 = ::matcalc::__private::rules::arith::mul(&t1_dot, &t2);
-                let r4 = ::matcalc::__private::save(&t1_dot);
-                let tt3 = ::matcalc::__private::rules::arith::mul(&t1, &t2_dot);
+                let tt2 = ::matcalc::__private::rules::arith::mul(
+                    ::matcalc::__private::guard(&check1, &t1_dot),
+                    &t2,
+                );
+                let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1_dot));
+                let tt3 = ::matcalc::__private::rules::arith::mul(
+                    ::matcalc::__private::guard(&check1, &t1),
+                    &t2_dot,
+                );
                 let r5 = ::matcalc::__private::save(&t2_dot);
-                let t3_dot = tt2 + tt3;
-                let t4 = s + t3;
-                let t4_dot = s_dot + t3_dot;
+                let t3_dot = ::matcalc::__private::guard_value(&check1, tt2) + tt3;
+                if false {
+                    check2 = ::matcalc::__private::witness(
+                        &(::core::convert::identity(s) + ::core::convert::identity(t3)),
+                    );
+                    loop {}
+                }
+                let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
+                let t4_dot = ::matcalc::__private::guard_value(&check2, s_dot) + t3_dot;
                 s = t4;
                 s_dot = t4_dot;
                 tape1.push((r1, r2, r3, r4, r5));
@@ -389,28 +473,52 @@ fn sum_of_squares_jvp_vjp(
                         if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut s_dot_bar,
-                                ::core::clone::Clone::clone(&g),
+                                ::matcalc::__private::guard_value(
+                                    &check2,
+                                    ::core::clone::Clone::clone(&g),
+                                ),
                             );
-                            ::matcalc::__private::acc(&mut t3_dot_bar, g);
+                            ::matcalc::__private::acc(
+                                &mut t3_dot_bar,
+                                ::matcalc::__private::guard_value(&check2, g),
+                            );
                         }
                         if let ::core::option::Option::Some(g) = t4_bar.take() {
-                            ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&g));
-                            ::matcalc::__private::acc(&mut t3_bar, g);
+                            ::matcalc::__private::acc(
+                                &mut s_bar,
+                                ::matcalc::__private::guard_value(
+                                    &check2,
+                                    ::core::clone::Clone::clone(&g),
+                                ),
+                            );
+                            ::matcalc::__private::acc(
+                                &mut t3_bar,
+                                ::matcalc::__private::guard_value(&check2, g),
+                            );
                         }
                         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut tt2_bar,
-                                ::core::clone::Clone::clone(&g),
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::core::clone::Clone::clone(&g),
+                                ),
                             );
-                            ::matcalc::__private::acc(&mut tt3_bar, g);
+                            ::matcalc::__private::acc(
+                                &mut tt3_bar,
+                                ::matcalc::__private::guard_value(&check1, g),
+                            );
                         }
                         if let ::core::option::Option::Some(g) = tt3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r2),
-                                    r5,
-                                    &g,
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                        &::matcalc::__private::type_of(r2),
+                                        r5,
+                                        &g,
+                                    ),
                                 ),
                             );
                             ::matcalc::__private::acc(
@@ -425,10 +533,13 @@ fn sum_of_squares_jvp_vjp(
                         if let ::core::option::Option::Some(g) = tt2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_dot_bar,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r4),
-                                    r3,
-                                    &g,
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                        &::matcalc::__private::type_of(r4),
+                                        r3,
+                                        &g,
+                                    ),
                                 ),
                             );
                             ::matcalc::__private::acc(
@@ -443,10 +554,13 @@ fn sum_of_squares_jvp_vjp(
                         if let ::core::option::Option::Some(g) = t3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r2),
-                                    r3,
-                                    &g,
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                        &::matcalc::__private::type_of(r2),
+                                        r3,
+                                        &g,
+                                    ),
                                 ),
                             );
                             ::matcalc::__private::acc(

@@ -1,10 +1,10 @@
 //! What both emitters share: names of tangents and adjoints, operand expressions, the primal
 //! form of each operation, and the generated items' attributes.
 
-use crate::ir::{BinOp, Op, Operand, Var, VarId};
+use crate::ir::{BinOp, CheckForm, Guard, Op, Operand, Stmt, Var, VarId};
 use crate::lower::{hygienic, item_ident};
 use crate::signature::Signature;
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 /// The hidden runtime path generated code calls.
@@ -130,16 +130,18 @@ impl Model<'_> {
             // Sums are written as the user wrote them. Products and quotients go through their
             // rules, which take references: the backward sweep keeps their operands, so the
             // primal must not move them (and the rules also cover scalar × matrix).
-            Op::Binary(BinOp::Add, a, b) => {
-                let (a, b) = (self.native(a), self.native(b));
+            // A guard on the first operand is enough: an operation whose first operand has a
+            // type rustc cannot know is undecided, and reports nothing.
+            Op::Binary(BinOp::Add, a, b, guard) => {
+                let (a, b) = (guarded_value(guard, self.native(a)), self.native(b));
                 quote!(#a + #b)
             }
-            Op::Binary(BinOp::Sub, a, b) => {
-                let (a, b) = (self.native(a), self.native(b));
+            Op::Binary(BinOp::Sub, a, b, guard) => {
+                let (a, b) = (guarded_value(guard, self.native(a)), self.native(b));
                 quote!(#a - #b)
             }
-            Op::Binary(bin, a, b) => {
-                let (a, b) = (self.pref(a), self.pref(b));
+            Op::Binary(bin, a, b, guard) => {
+                let (a, b) = (guarded(guard, self.pref(a)), self.pref(b));
                 let rt = rt();
                 match bin {
                     BinOp::Div => quote!(#rt::rules::arith::div(#a, #b)),
@@ -212,6 +214,72 @@ impl Model<'_> {
         }
     }
 
+    /// The witnesses of the guarded operations of the body (see [`Guard`]), declared where a
+    /// generated function starts: the backward sweep reads them too.
+    pub fn witnesses(&self) -> TokenStream {
+        let mut ids = std::collections::BTreeSet::new();
+        for s in &self.stmts {
+            s.walk(&mut |s| {
+                if let Stmt::Let { op: Some(op), .. } | Stmt::Assign { op, .. } = s
+                    && let Op::Binary(.., Some(guard)) = op
+                {
+                    ids.insert(guard.id);
+                }
+            });
+        }
+        let names = ids.into_iter().map(witness);
+        quote!(#(let mut #names = ::core::option::Option::None;)*)
+    }
+
+    /// The user's expression of a guarded operation, type-checked where the generated code
+    /// computes it (see [`Guard`]); written before the operation's primal.
+    pub fn check(&self, op: &Op) -> TokenStream {
+        let Op::Binary(
+            _,
+            a,
+            b,
+            Some(Guard {
+                id,
+                check: Some(check),
+            }),
+        ) = op
+        else {
+            return TokenStream::new();
+        };
+        let b = self.spelled(b, check.rhs);
+        let expr = match &check.form {
+            CheckForm::Infix(op) => {
+                let a = self.spelled(a, check.lhs);
+                quote!(#a #op #b)
+            }
+            // The receiver as it is: a call around it would move what the method borrows.
+            CheckForm::Method(name) => {
+                let a = self.native(a);
+                quote!(#a.#name(#b))
+            }
+        };
+        let (rt, w) = (rt(), witness(*id));
+        // The branch never runs and never ends (`loop {}`), so that what the expression moves
+        // is still there after it.
+        quote!(if false { #w = #rt::witness(&(#expr)); loop {} })
+    }
+
+    /// An operand of a check, with the span of the user's operand, which rustc's error labels:
+    /// a literal as the user wrote it, anything else as a call of `identity` that spans the
+    /// user's first token to the last (the spans of the user's tokens themselves, so that the
+    /// label is the one the user's error has).
+    fn spelled(&self, o: &Operand, (first, last): (Span, Option<Span>)) -> TokenStream {
+        if let Operand::Const(c) = o
+            && let Some(literal) = self.literals.get(&c.to_string())
+        {
+            return respanned(literal.clone(), first);
+        }
+        let identity = respanned(quote!(::core::convert::identity), first);
+        let mut args = Group::new(Delimiter::Parenthesis, self.native(o));
+        args.set_span(last.unwrap_or(first));
+        quote!(#identity #args)
+    }
+
     /// The arguments of a primal call.
     pub fn call_args(&self, args: &[crate::ir::CallArg]) -> Vec<TokenStream> {
         args.iter()
@@ -281,6 +349,43 @@ impl Model<'_> {
             .zip(&self.param_vars)
             .filter_map(|(p, v)| v.map(|v| (p, v)))
     }
+}
+
+/// The witness of the guarded operations numbered `id`.
+fn witness(id: usize) -> Ident {
+    hygienic(&format!("check{id}"))
+}
+
+/// `value`, a reference, through the witness of `guard`: itself, of a type rustc cannot know
+/// when the user's expression does not type-check (see [`Guard`]).
+pub(crate) fn guarded(guard: &Option<Guard>, value: TokenStream) -> TokenStream {
+    guard_with(guard, value, "guard")
+}
+
+/// [`guarded`] for an operand taken by value.
+pub(crate) fn guarded_value(guard: &Option<Guard>, value: TokenStream) -> TokenStream {
+    guard_with(guard, value, "guard_value")
+}
+
+fn guard_with(guard: &Option<Guard>, value: TokenStream, function: &str) -> TokenStream {
+    match guard {
+        Some(guard) => {
+            let (rt, w, function) = (rt(), witness(guard.id), item_ident(function));
+            quote!(#rt::#function(&#w, #value))
+        }
+        None => value,
+    }
+}
+
+/// `tokens` with the span `at`: for paths that resolve the same anywhere, and literals.
+fn respanned(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(at);
+            token
+        })
+        .collect()
 }
 
 /// The runtime module holding the rules of a bilinear operation, and the rule's name.

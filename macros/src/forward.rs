@@ -16,7 +16,7 @@
 //! The exact code the macro writes today, with comments, is in the workspace's
 //! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
 
-use crate::emit::{Model, allow_lints, companion, rt};
+use crate::emit::{Model, allow_lints, companion, guarded, rt};
 use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -35,6 +35,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     });
     let ret = &model.sig.ret.ty;
     let body = block(model, &model.stmts);
+    let witnesses = model.witnesses();
     let doc = format!(
         " Forward mode of [`{original}`]: its value and its directional derivative along the tangents (one per active parameter, in order)."
     );
@@ -46,6 +47,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #vis fn #name(#(#params,)* #(#tangents),*) -> (#ret, #ret) {
             // The derivative stands for the function: using one uses the other.
             let _ = #this;
+            #witnesses
             #body
         }
     }
@@ -79,9 +81,9 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
                     quote!(let (#mt #x, #mt #dot) #ty_pair = #call;)
                 }
                 Some(op) => {
-                    let primal = m.primal_op(op);
+                    let (check, primal) = (m.check(op), m.primal_op(op));
                     let tangent = tangent(m, op, *var);
-                    quote!(let #mt #x #ty_p = #primal; let #mt #dot #ty_p = #tangent;)
+                    quote!(#check let #mt #x #ty_p = #primal; let #mt #dot #ty_p = #tangent;)
                 }
             }
         }
@@ -101,9 +103,9 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
                     quote!((#x, #dot) = #call;)
                 }
                 op => {
-                    let primal = m.primal_op(op);
+                    let (check, primal) = (m.check(op), m.primal_op(op));
                     let tangent = tangent(m, op, *var);
-                    quote!(#x = #primal; #dot = #tangent;)
+                    quote!(#check #x = #primal; #dot = #tangent;)
                 }
             }
         }
@@ -292,35 +294,59 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
             }
             None => quote!(#rt::zero_like(&#y)),
         },
-        Op::Binary(bin, a, b) => {
+        Op::Binary(bin, a, b, guard) => {
             let (da, db) = (active(a).map(|v| m.dref(v)), active(b).map(|v| m.dref(v)));
             let (pa, pb) = (m.pref(a), m.pref(b));
+            // Each rule call takes its first argument through the guard (see `emit::guarded`).
+            let g = |first: TokenStream| guarded(guard, first);
             let r = quote!(#rt::rules::arith);
             match (bin, da, db) {
                 (_, None, None) => quote!(#rt::zero_like(&#y)),
-                (BinOp::Add, Some(da), Some(db)) => quote!(#rt::tangent_add(#da, #db)),
-                (BinOp::Sub, Some(da), Some(db)) => quote!(#rt::tangent_sub(#da, #db)),
-                (BinOp::Add | BinOp::Sub, Some(da), None) => quote!(#rt::owned(#da)),
-                (BinOp::Add, None, Some(db)) => quote!(#rt::owned(#db)),
-                (BinOp::Sub, None, Some(db)) => quote!(#rt::tangent_neg(#db)),
+                (BinOp::Add, Some(da), Some(db)) => {
+                    let da = g(da);
+                    quote!(#rt::tangent_add(#da, #db))
+                }
+                (BinOp::Sub, Some(da), Some(db)) => {
+                    let da = g(da);
+                    quote!(#rt::tangent_sub(#da, #db))
+                }
+                (BinOp::Add | BinOp::Sub, Some(da), None) => {
+                    let da = g(da);
+                    quote!(#rt::owned(#da))
+                }
+                (BinOp::Add, None, Some(db)) => {
+                    let db = g(db);
+                    quote!(#rt::owned(#db))
+                }
+                (BinOp::Sub, None, Some(db)) => {
+                    let db = g(db);
+                    quote!(#rt::tangent_neg(#db))
+                }
                 (BinOp::Mul | BinOp::Dot, da, db) => {
                     let (module, rule) = crate::emit::bilinear_rule(*bin);
+                    let (da, ga) = (da.map(g), g(pa));
                     match (da, db) {
                         (Some(da), Some(db)) => quote!(#rt::tangent_add(
                             &#module::#rule(#da, #pb),
-                            &#module::#rule(#pa, #db)
+                            &#module::#rule(#ga, #db)
                         )),
                         (Some(da), None) => quote!(#module::#rule(#da, #pb)),
-                        (None, Some(db)) => quote!(#module::#rule(#pa, #db)),
+                        (None, Some(db)) => quote!(#module::#rule(#ga, #db)),
                         (None, None) => unreachable!("handled above"),
                     }
                 }
-                (BinOp::Div, Some(da), Some(db)) => quote!(#rt::tangent_add(
-                    &#r::div_tangent_lhs(#da, #pb),
-                    &#r::div_tangent_rhs(#pa, #pb, &#y, #db)
-                )),
-                (BinOp::Div, Some(da), None) => quote!(#r::div_tangent_lhs(#da, #pb)),
-                (BinOp::Div, None, Some(db)) => quote!(#r::div_tangent_rhs(#pa, #pb, &#y, #db)),
+                (BinOp::Div, da, db) => {
+                    let (da, ga) = (da.map(g), g(pa));
+                    match (da, db) {
+                        (Some(da), Some(db)) => quote!(#rt::tangent_add(
+                            &#r::div_tangent_lhs(#da, #pb),
+                            &#r::div_tangent_rhs(#ga, #pb, &#y, #db)
+                        )),
+                        (Some(da), None) => quote!(#r::div_tangent_lhs(#da, #pb)),
+                        (None, Some(db)) => quote!(#r::div_tangent_rhs(#ga, #pb, &#y, #db)),
+                        (None, None) => unreachable!("handled above"),
+                    }
+                }
             }
         }
         Op::Scalar(s) => {

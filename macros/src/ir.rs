@@ -5,7 +5,7 @@
 //! conditions are copied verbatim: they are discrete and carry no derivative). Inactive
 //! statements are kept as the user's tokens.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use syn::{Lifetime, Type};
 
 /// Index of a [`Var`] in [`Body::vars`].
@@ -68,6 +68,43 @@ pub(crate) struct ScalarMethod {
     pub through: Option<syn::Path>,
 }
 
+/// How a binary operation defers to the type checker's verdict on the expression the user wrote.
+///
+/// A type error in the user's `x * v` is reported on the user's tokens, in the annotated
+/// function. Each generated function evaluates the same expression again, in code that never
+/// runs (`if false { check1 = witness(&(x * v)); loop {} }`), spelled with the user's tokens:
+/// rustc reports an identical error there and prints it once. The witness `check<id>` has the
+/// expression's type, and the rule calls the operation leads to take their first operand through
+/// it (`guard(&check1, &x)`): that operand has its own type when the expression type-checks, and
+/// a type rustc cannot know when it does not. Each rule's obligations are then undecided, and
+/// rustc reports none of them in a function that already has an error: the user reads the error
+/// that the function without the macro gives, and nothing else.
+#[derive(Clone)]
+pub(crate) struct Guard {
+    /// The witness, shared by the user's operation and those derived from it (its tangent).
+    pub id: usize,
+    /// The user's expression: on the operation the user wrote, not on those derived from it.
+    pub check: Option<Check>,
+}
+
+/// The expression of a [`Guard`], as the user wrote it.
+#[derive(Clone)]
+pub(crate) struct Check {
+    pub form: CheckForm,
+    /// The first token of each operand, and its last when it has more than one: where a type
+    /// error labels it.
+    pub lhs: (Span, Option<Span>),
+    pub rhs: (Span, Option<Span>),
+}
+
+#[derive(Clone)]
+pub(crate) enum CheckForm {
+    /// `a * b`, or `a *= b` (the operator's tokens, with their spans).
+    Infix(TokenStream),
+    /// `a.dot(b)`.
+    Method(Ident),
+}
+
 /// One argument of a call to a differentiable function.
 #[derive(Clone)]
 pub(crate) enum CallArg {
@@ -106,8 +143,9 @@ pub(crate) enum Op {
     Copy(Operand),
     /// `y = -x`.
     Neg(Operand),
-    /// `y = a ∘ b`.
-    Binary(BinOp, Operand, Operand),
+    /// `y = a ∘ b`, with the guard that keeps a type error in the user's expression the only
+    /// error reported (`None` for the products of a rule's partials, which cannot fail).
+    Binary(BinOp, Operand, Operand, Option<Guard>),
     /// `y = x.sin()`, `y = a.atan2(b)`, ...
     Scalar(ScalarMethod),
     /// `y = x as F` with `F` a float type.
@@ -308,7 +346,7 @@ impl Op {
         let from = |ops: &[&Operand]| ops.iter().filter_map(|o| o.var()).collect::<Vec<_>>();
         match self {
             Op::Copy(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Linear(_, a) => from(&[a]),
-            Op::Binary(_, a, b) => from(&[a, b]),
+            Op::Binary(_, a, b, _) => from(&[a, b]),
             Op::Scalar(m) => m.inputs.iter().filter_map(Operand::var).collect(),
             Op::Read { buf, .. } => vec![*buf],
             Op::Repeat { elem, .. } => from(&[elem]),

@@ -10,7 +10,10 @@
 //! Every user-facing error about the body is found here, on the user's tokens.
 
 use crate::errors::Errors;
-use crate::ir::{Arm, BinOp, Block, CallArg, Op, Operand, ScalarMethod, Stmt, Var, VarId};
+use crate::ir::{
+    Arm, BinOp, Block, CallArg, Check, CheckForm, Guard, Op, Operand, ScalarMethod, Stmt, Var,
+    VarId,
+};
 use crate::rules::{self, ScalarArity};
 use crate::signature::Signature;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -111,6 +114,8 @@ struct Lowerer<'a> {
     scopes: Vec<Vec<(String, Binding)>>,
     taken_names: HashSet<String>,
     next_temp: usize,
+    /// The number of guarded operations so far (see [`Guard`]).
+    next_check: usize,
     loops: Vec<LoopFrame>,
     param_vars: Vec<Option<VarId>>,
     errors: Errors,
@@ -187,6 +192,7 @@ impl<'a> Lowerer<'a> {
             scopes: vec![Vec::new()],
             taken_names: HashSet::new(),
             next_temp: 0,
+            next_check: 0,
             loops: Vec::new(),
             param_vars: Vec::new(),
             errors: Errors::default(),
@@ -219,6 +225,28 @@ impl<'a> Lowerer<'a> {
             param,
         });
         self.vars.len() - 1
+    }
+
+    /// The guard of an operation the user wrote as `left op right` or `left.op(right)`.
+    fn guard(
+        &mut self,
+        form: CheckForm,
+        left: &dyn ToTokens,
+        right: &dyn ToTokens,
+    ) -> Option<Guard> {
+        fn ends(tokens: &dyn ToTokens) -> (Span, Option<Span>) {
+            let mut spans = tokens.to_token_stream().into_iter().map(|t| t.span());
+            (spans.next().unwrap_or_else(Span::call_site), spans.last())
+        }
+        self.next_check += 1;
+        Some(Guard {
+            id: self.next_check,
+            check: Some(Check {
+                form,
+                lhs: ends(left),
+                rhs: ends(right),
+            }),
+        })
     }
 
     fn temp(&mut self, is_ref: bool) -> VarId {
@@ -1313,7 +1341,20 @@ impl<'a> Lowerer<'a> {
                     }
                     Some(bin) => {
                         let rhs = self.operand(right, out);
-                        Op::Binary(bin, var_operand(var), rhs)
+                        // `s += v` has the type `()` even when it fails: the check is the
+                        // binary form, whose type is the error then, at the user's operator.
+                        let at = match whole {
+                            Expr::Binary(b) => syn::spanned::Spanned::span(&b.op),
+                            _ => syn::spanned::Spanned::span(whole),
+                        };
+                        let op = match bin {
+                            BinOp::Add => quote::quote_spanned!(at=> +),
+                            BinOp::Sub => quote::quote_spanned!(at=> -),
+                            BinOp::Mul => quote::quote_spanned!(at=> *),
+                            BinOp::Div | BinOp::Dot => quote::quote_spanned!(at=> /),
+                        };
+                        let guard = self.guard(CheckForm::Infix(op), left, right);
+                        Op::Binary(bin, var_operand(var), rhs, guard)
                     }
                 };
                 let ident = self.vars[var].ident.clone();
@@ -1383,7 +1424,8 @@ impl<'a> Lowerer<'a> {
         };
         let old = self.bind_temp(read, out);
         let rhs = self.operand(right, out);
-        let new = self.bind_temp(Op::Binary(bin, var_operand(old), rhs), out);
+        // The user's place is not a variable of the generated code: no check is written.
+        let new = self.bind_temp(Op::Binary(bin, var_operand(old), rhs, None), out);
         var_operand(new)
     }
 
@@ -1825,7 +1867,8 @@ impl<'a> Lowerer<'a> {
                 };
                 let left = self.operand(&b.left, out);
                 let right = self.operand(&b.right, out);
-                Op::Binary(op, left, right)
+                let guard = self.guard(CheckForm::Infix(b.op.to_token_stream()), &b.left, &b.right);
+                Op::Binary(op, left, right, guard)
             }
             Expr::MethodCall(m) => self.method(m, out),
             Expr::Call(c) => self.call(c, out),
@@ -2139,7 +2182,8 @@ impl<'a> Lowerer<'a> {
         if name == "dot" && args.len() == 1 {
             let left = self.operand(&m.receiver, out);
             let right = self.operand(args[0], out);
-            return Op::Binary(BinOp::Dot, left, right);
+            let guard = self.guard(CheckForm::Method(m.method.clone()), &m.receiver, args[0]);
+            return Op::Binary(BinOp::Dot, left, right, guard);
         }
         if rules::LINEAR_METHODS.contains(&name.as_str()) && args.is_empty() {
             return match self.operand(&m.receiver, out) {

@@ -46,7 +46,7 @@
 //! The exact code the macro writes today, with comments, is in the workspace's
 //! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
 
-use crate::emit::{Model, allow_lints, companion, rt};
+use crate::emit::{Model, allow_lints, companion, guarded, guarded_value, rt};
 use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId, call_inputs};
 use crate::lower::hygienic;
 use proc_macro2::{Ident, TokenStream};
@@ -85,6 +85,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     };
     let forward = sweep.block(&model.stmts);
 
+    let witnesses = model.witnesses();
     let body_label = body_label();
     let seed = hygienic("seed");
     let ctrl = hygienic("ctrl");
@@ -208,6 +209,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) {
             let _ = #this;
             #(#zeros)*
+            #witnesses
             #tapes
             let #value: #ret = #body_label: { #forward };
             let #pullback = move |#seed: #ret| -> #gradient {
@@ -898,6 +900,7 @@ impl Reverse<'_> {
             });
             return;
         }
+        code.push(m.check(op));
         code.push(assign(m.primal_op(op)));
         if !live {
             return;
@@ -926,66 +929,83 @@ impl Reverse<'_> {
                 let b = m.bar(a.var().expect("active"));
                 quote!(#rt::acc_neg(&mut #b, g);)
             }
-            Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b) => {
+            Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
                 let both = a.var().is_some() && b.var().is_some();
+                let g_once = guarded_value(guard, quote!(g));
                 let first = a.var().map(|_| {
                     if both {
-                        acc(a, quote!(::core::clone::Clone::clone(&g)))
+                        acc(
+                            a,
+                            guarded_value(guard, quote!(::core::clone::Clone::clone(&g))),
+                        )
                     } else {
-                        acc(a, quote!(g))
+                        acc(a, g_once.clone())
                     }
                 });
                 let second = b.var().map(|v| {
                     let bb = m.bar(v);
                     if *bin == BinOp::Add {
-                        quote!(#rt::acc(&mut #bb, g);)
+                        quote!(#rt::acc(&mut #bb, #g_once);)
                     } else {
-                        quote!(#rt::acc_neg(&mut #bb, g);)
+                        quote!(#rt::acc_neg(&mut #bb, #g_once);)
                     }
                 });
                 quote!(#first #second)
             }
-            Op::Binary(bin @ (BinOp::Mul | BinOp::Div | BinOp::Dot), a, b) => {
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Div | BinOp::Dot), a, b, guard) => {
                 // The adjoint of one factor needs the other's value and only the type of its
                 // own: a factor whose value no adjoint reads is kept as its type, of size zero.
                 // A quotient's adjoints never read the numerator.
                 let is_div = *bin == BinOp::Div;
                 let value_of_a = !is_div && b.var().is_some();
                 let value_of_b = is_div || a.var().is_some();
-                let mut keep = |o: &Operand, value: bool, code: &mut Vec<TokenStream>| {
-                    let p = m.pref(o);
-                    let literal = match o {
-                        Operand::Const(c) => m.literals.get(&c.to_string()),
-                        _ => None,
+                // Every pullback rule takes the first factor (or its type) first: its residual
+                // goes through the guard, and so does the adjoint of the first factor, which
+                // would otherwise fix the rule's type from the adjoint it is added to.
+                let mut keep =
+                    |o: &Operand, value: bool, first: bool, code: &mut Vec<TokenStream>| {
+                        let p = if first {
+                            guarded(guard, m.pref(o))
+                        } else {
+                            m.pref(o)
+                        };
+                        let literal = match o {
+                            Operand::Const(c) => m.literals.get(&c.to_string()),
+                            _ => None,
+                        };
+                        if let (true, Some(literal)) = (value, literal) {
+                            // a literal is written again, typed like the forward sweep's
+                            let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                            (quote!(&#rt::literal(#r, || #literal)), quote!(#r))
+                        } else if value {
+                            let r = self.residual(quote!(#rt::save(#p)), open, code);
+                            (quote!(#r), quote!(&#rt::type_of(#r)))
+                        } else {
+                            let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                            (quote!(#r), quote!(#r))
+                        }
                     };
-                    if let (true, Some(literal)) = (value, literal) {
-                        // a literal is written again, typed like the forward sweep's
-                        let r = self.residual(quote!(#rt::type_of(#p)), open, code);
-                        (quote!(&#rt::literal(#r, || #literal)), quote!(#r))
-                    } else if value {
-                        let r = self.residual(quote!(#rt::save(#p)), open, code);
-                        (quote!(#r), quote!(&#rt::type_of(#r)))
-                    } else {
-                        let r = self.residual(quote!(#rt::type_of(#p)), open, code);
-                        (quote!(#r), quote!(#r))
-                    }
-                };
-                let (ra, ta) = keep(a, value_of_a, code);
-                let (rb, tb) = keep(b, value_of_b, code);
+                let (ra, ta) = keep(a, value_of_a, true, code);
+                let (rb, tb) = keep(b, value_of_b, false, code);
                 if !is_div {
                     let (module, rule) = crate::emit::bilinear_rule(*bin);
                     let lhs = quote::format_ident!("{}_pullback_lhs", rule);
                     let rhs = quote::format_ident!("{}_pullback_rhs", rule);
-                    let first = a.var().map(|_| acc(a, quote!(#module::#lhs(#ta, #rb, &g))));
+                    let first = a
+                        .var()
+                        .map(|_| acc(a, guarded_value(guard, quote!(#module::#lhs(#ta, #rb, &g)))));
                     let second = b.var().map(|_| acc(b, quote!(#module::#rhs(#ra, #tb, &g))));
                     quote!(#first #second)
                 } else {
                     let ry = b
                         .var()
                         .map(|_| self.residual(quote!(#rt::save(&#y)), open, code));
-                    let first = a
-                        .var()
-                        .map(|_| acc(a, quote!(#arith::div_pullback_lhs(#ta, #rb, &g))));
+                    let first = a.var().map(|_| {
+                        acc(
+                            a,
+                            guarded_value(guard, quote!(#arith::div_pullback_lhs(#ta, #rb, &g))),
+                        )
+                    });
                     let second =
                         ry.map(|ry| acc(b, quote!(#arith::div_pullback_rhs(#ta, #rb, #ry, &g))));
                     quote!(#first #second)

@@ -16,7 +16,7 @@
 //! `g_jvp_vjp`.
 
 use crate::emit::{Model, companion};
-use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, Var, VarId};
+use crate::ir::{BinOp, Block, CallArg, Guard, Op, Operand, Stmt, Var, VarId};
 use crate::lower::hygienic;
 use crate::signature::{Layout, Param};
 use proc_macro2::TokenStream;
@@ -440,35 +440,44 @@ impl Tangents {
             }
             Op::Copy(_) | Op::Const(_) => zero(self, out),
             Op::Neg(o) => Op::Neg(self.of(o, out)),
-            Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b) => match (active(a), active(b)) {
-                (true, true) => Op::Binary(*bin, self.of(a, out), self.of(b, out)),
-                (true, false) => {
-                    let d = self.of(a, out);
-                    self.copy(d, y)
+            Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
+                match (active(a), active(b)) {
+                    (true, true) => {
+                        Op::Binary(*bin, self.of(a, out), self.of(b, out), derived(guard))
+                    }
+                    (true, false) => {
+                        let d = self.of(a, out);
+                        self.copy(d, y)
+                    }
+                    (false, true) if *bin == BinOp::Add => {
+                        let d = self.of(b, out);
+                        self.copy(d, y)
+                    }
+                    (false, true) => Op::Neg(self.of(b, out)),
+                    (false, false) => zero(self, out),
                 }
-                (false, true) if *bin == BinOp::Add => {
-                    let d = self.of(b, out);
-                    self.copy(d, y)
-                }
-                (false, true) => Op::Neg(self.of(b, out)),
-                (false, false) => zero(self, out),
-            },
-            Op::Binary(bin @ (BinOp::Mul | BinOp::Dot), a, b) => {
-                let left = active(a).then(|| Op::Binary(*bin, self.of(a, out), b.clone()));
-                let right = active(b).then(|| Op::Binary(*bin, a.clone(), self.of(b, out)));
+            }
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Dot), a, b, guard) => {
+                let left =
+                    active(a).then(|| Op::Binary(*bin, self.of(a, out), b.clone(), derived(guard)));
+                let right =
+                    active(b).then(|| Op::Binary(*bin, a.clone(), self.of(b, out), derived(guard)));
                 match (left, right) {
                     (Some(l), Some(r)) => {
                         let (l, r) = (self.bind(l, out), self.bind(r, out));
-                        Op::Binary(BinOp::Add, l, r)
+                        Op::Binary(BinOp::Add, l, r, derived(guard))
                     }
                     (Some(one), None) | (None, Some(one)) => one,
                     (None, None) => zero(self, out),
                 }
             }
             // y = a / b: ẏ = (ȧ − y·ḃ) / b.
-            Op::Binary(BinOp::Div, a, b) => {
+            Op::Binary(BinOp::Div, a, b, guard) => {
                 let numerator = match (active(a), active(b)) {
-                    (true, false) => return Op::Binary(BinOp::Div, self.of(a, out), b.clone()),
+                    (true, false) => {
+                        let a_dot = self.of(a, out);
+                        return Op::Binary(BinOp::Div, a_dot, b.clone(), derived(guard));
+                    }
                     (false, false) => return zero(self, out),
                     (a_active, _) => {
                         let y_operand = Operand::Var {
@@ -476,16 +485,17 @@ impl Tangents {
                             borrowed: false,
                         };
                         let b_dot = self.of(b, out);
-                        let scaled = self.bind(Op::Binary(BinOp::Mul, y_operand, b_dot), out);
+                        let scaled = Op::Binary(BinOp::Mul, y_operand, b_dot, derived(guard));
+                        let scaled = self.bind(scaled, out);
                         if a_active {
                             let a_dot = self.of(a, out);
-                            self.bind(Op::Binary(BinOp::Sub, a_dot, scaled), out)
+                            self.bind(Op::Binary(BinOp::Sub, a_dot, scaled, derived(guard)), out)
                         } else {
                             self.bind(Op::Neg(scaled), out)
                         }
                     }
                 };
-                Op::Binary(BinOp::Div, numerator, b.clone())
+                Op::Binary(BinOp::Div, numerator, b.clone(), derived(guard))
             }
             // ẏ = Σ ∂y/∂xᵢ · ẋᵢ, the partials from the rule called as a function.
             Op::Scalar(m) => {
@@ -549,7 +559,7 @@ impl Tangents {
                             id: *p,
                             borrowed: false,
                         };
-                        self.bind(Op::Binary(BinOp::Mul, p, d), out)
+                        self.bind(Op::Binary(BinOp::Mul, p, d, None), out)
                     })
                     .collect();
                 let mut terms = terms.into_iter();
@@ -557,7 +567,7 @@ impl Tangents {
                     .next()
                     .expect("a scalar operation has an active input");
                 let sum = terms.fold(first, |acc, t| {
-                    self.bind(Op::Binary(BinOp::Add, acc, t), out)
+                    self.bind(Op::Binary(BinOp::Add, acc, t, None), out)
                 });
                 Op::Copy(sum)
             }
@@ -599,6 +609,14 @@ impl Tangents {
 }
 
 /// The method `clone`, which copies the float an item of `.iter()` refers to.
+/// The guard of an operation derived from a guarded one: its witness, and no check of its own.
+fn derived(guard: &Option<Guard>) -> Option<Guard> {
+    guard.as_ref().map(|g| Guard {
+        id: g.id,
+        check: None,
+    })
+}
+
 fn clone_ident() -> proc_macro2::Ident {
     proc_macro2::Ident::new("clone", proc_macro2::Span::call_site())
 }

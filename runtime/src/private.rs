@@ -273,3 +273,43 @@ pub struct SymmetricEigenView<'a, V, Q> {
     /// The eigenvectors, as columns.
     pub eigenvectors: &'a Q,
 }
+
+/// The type of the user's own expression, evaluated again in a branch that never runs
+/// (`if false { check1 = witness(&(x * v)); loop {} }`): rustc's error type when the expression
+/// does not type-check, after rustc has reported the error on the user's tokens.
+#[inline]
+pub fn witness<O>(_: &O) -> Option<core::marker::PhantomData<O>> {
+    None
+}
+
+/// `value` itself, typed through a [`witness`]: as its own type when the witnessed expression
+/// type-checks, and as a type rustc cannot know when it does not. A rule call that takes its
+/// first operand through it then has undecided obligations, which rustc does not report in a
+/// function that already has an error: the user reads the error the function without the macro
+/// gives, and nothing else.
+#[inline]
+pub fn guard<'a, O, T: ?Sized>(
+    _: &Option<core::marker::PhantomData<O>>,
+    value: &'a T,
+) -> &'a <O as Witnessed<T>>::Is {
+    value
+}
+
+/// [`guard`] of a value, for an operator that takes its operands by value.
+#[inline]
+pub fn guard_value<O, T>(
+    _: &Option<core::marker::PhantomData<O>>,
+    value: T,
+) -> <O as Witnessed<T>>::Is {
+    value
+}
+
+/// What makes [`guard`] the identity on every type but the error type.
+pub trait Witnessed<T: ?Sized> {
+    /// Always `T`; unknown to rustc when `Self` is its error type.
+    type Is: ?Sized;
+}
+
+impl<O, T: ?Sized> Witnessed<T> for O {
+    type Is = T;
+}

@@ -40,23 +40,82 @@ fn babylonian(x: f64, tol: f64) -> f64 {
 )]
 fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
     let _ = babylonian;
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
+    let mut check4 = ::core::option::Option::None;
+    let mut check5 = ::core::option::Option::None;
     let c1 = 1.0;
-    let t2 = c1 + x;
-    let t2_dot = ::matcalc::__private::owned(&x_dot);
+    if false {
+        check1 = ::matcalc::__private::witness(&(1.0 + ::core::convert::identity(x)));
+        loop {}
+    }
+    let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
+    let t2_dot = ::matcalc::__private::owned(
+        ::matcalc::__private::guard(&check1, &x_dot),
+    );
     let c3 = 2.0;
-    let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
-    let mut t_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(&t2_dot, &c3);
+    if false {
+        check2 = ::matcalc::__private::witness(&(::core::convert::identity(t2) / 2.0));
+        loop {}
+    }
+    let mut t = ::matcalc::__private::rules::arith::div(
+        ::matcalc::__private::guard(&check2, &t2),
+        &c3,
+    );
+    let mut t_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(
+        ::matcalc::__private::guard(&check2, &t2_dot),
+        &c3,
+    );
     loop {
-        let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
-        let t4_dot = ::matcalc::__private::tangent_add(
-            &::matcalc::__private::rules::arith::div_tangent_lhs(&x_dot, &t),
-            &::matcalc::__private::rules::arith::div_tangent_rhs(&x, &t, &t4, &t_dot),
+        if false {
+            check3 = ::matcalc::__private::witness(
+                &(::core::convert::identity(x) / ::core::convert::identity(t)),
+            );
+            loop {}
+        }
+        let t4 = ::matcalc::__private::rules::arith::div(
+            ::matcalc::__private::guard(&check3, &x),
+            &t,
         );
-        let t5 = t + t4;
-        let t5_dot = ::matcalc::__private::tangent_add(&t_dot, &t4_dot);
+        let t4_dot = ::matcalc::__private::tangent_add(
+            &::matcalc::__private::rules::arith::div_tangent_lhs(
+                ::matcalc::__private::guard(&check3, &x_dot),
+                &t,
+            ),
+            &::matcalc::__private::rules::arith::div_tangent_rhs(
+                ::matcalc::__private::guard(&check3, &x),
+                &t,
+                &t4,
+                &t_dot,
+            ),
+        );
+        if false {
+            check4 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t) + ::core::convert::identity(t4)),
+            );
+            loop {}
+        }
+        let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
+        let t5_dot = ::matcalc::__private::tangent_add(
+            ::matcalc::__private::guard(&check4, &t_dot),
+            &t4_dot,
+        );
         let c6 = 2.0;
-        let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
-        let next_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(&t5_dot, &c6);
+        if false {
+            check5 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t5) / 2.0),
+            );
+            loop {}
+        }
+        let next = ::matcalc::__private::rules::arith::div(
+            ::matcalc::__private::guard(&check5, &t5),
+            &c6,
+        );
+        let next_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(
+            ::matcalc::__private::guard(&check5, &t5_dot),
+            &c6,
+        );
         if (next - t).abs() < tol {
             return (next, ::matcalc::__private::owned(&next_dot));
         }
@@ -82,27 +141,77 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
 fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = babylonian;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
+    let mut check4 = ::core::option::Option::None;
+    let mut check5 = ::core::option::Option::None;
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let value: f64 = 'body: {
         let c1 = 1.0;
-        let t2 = c1 + x;
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(1.0 + ::core::convert::identity(x)),
+            );
+            loop {}
+        }
+        let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
         let c3 = 2.0;
-        let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
-        let r1 = ::matcalc::__private::type_of(&t2);
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t2) / 2.0),
+            );
+            loop {}
+        }
+        let mut t = ::matcalc::__private::rules::arith::div(
+            ::matcalc::__private::guard(&check2, &t2),
+            &c3,
+        );
+        let r1 = ::matcalc::__private::type_of(
+            ::matcalc::__private::guard(&check2, &t2),
+        );
         let r2 = ::matcalc::__private::type_of(&c3);
         ctrl.push(0u32);
         tape0.push((r1, r2));
         loop {
-            let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
-            let r3 = ::matcalc::__private::type_of(&x);
+            if false {
+                check3 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(x) / ::core::convert::identity(t)),
+                );
+                loop {}
+            }
+            let t4 = ::matcalc::__private::rules::arith::div(
+                ::matcalc::__private::guard(&check3, &x),
+                &t,
+            );
+            let r3 = ::matcalc::__private::type_of(
+                ::matcalc::__private::guard(&check3, &x),
+            );
             let r4 = ::matcalc::__private::save(&t);
             let r5 = ::matcalc::__private::save(&t4);
-            let t5 = t + t4;
+            if false {
+                check4 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t) + ::core::convert::identity(t4)),
+                );
+                loop {}
+            }
+            let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
             let c6 = 2.0;
-            let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
-            let r6 = ::matcalc::__private::type_of(&t5);
+            if false {
+                check5 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t5) / 2.0),
+                );
+                loop {}
+            }
+            let next = ::matcalc::__private::rules::arith::div(
+                ::matcalc::__private::guard(&check5, &t5),
+                &c6,
+            );
+            let r6 = ::matcalc::__private::type_of(
+                ::matcalc::__private::guard(&check5, &t5),
+            );
             let r7 = ::matcalc::__private::type_of(&c6);
             ctrl.push(1u32);
             tape1.push((r3, r4, r5, r6, r7));
@@ -129,15 +238,21 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r1,
-                                &::matcalc::__private::literal(r2, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r1,
+                                    &::matcalc::__private::literal(r2, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(&mut x_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut x_bar,
+                            ::matcalc::__private::guard_value(&check1, g),
+                        );
                     }
                 }
                 1u32 => {
@@ -148,27 +263,39 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r6,
-                                &::matcalc::__private::literal(r7, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check5,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r6,
+                                    &::matcalc::__private::literal(r7, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
-                            ::core::clone::Clone::clone(&g),
+                            ::matcalc::__private::guard_value(
+                                &check4,
+                                ::core::clone::Clone::clone(&g),
+                            ),
                         );
-                        ::matcalc::__private::acc(&mut t4_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut t4_bar,
+                            ::matcalc::__private::guard_value(&check4, g),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = t4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r3,
-                                r4,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check3,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r3,
+                                    r4,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
@@ -275,41 +402,111 @@ fn babylonian_jvp_vjp(
     let _ = babylonian;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
+    let mut check3 = ::core::option::Option::None;
+    let mut check4 = ::core::option::Option::None;
+    let mut check5 = ::core::option::Option::None;
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let value: (f64, f64) = 'body: {
         let c1 = 1.0;
-        let t2 = c1 + x;
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(1.0 + ::core::convert::identity(x)),
+            );
+            loop {}
+        }
+        let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
         let t2_dot = x_dot;
         let c3 = 2.0;
-        let mut t = ::matcalc::__private::rules::arith::div(&t2, &c3);
-        let r1 = ::matcalc::__private::type_of(&t2);
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t2) / 2.0),
+            );
+            loop {}
+        }
+        let mut t = ::matcalc::__private::rules::arith::div(
+            ::matcalc::__private::guard(&check2, &t2),
+            &c3,
+        );
+        let r1 = ::matcalc::__private::type_of(
+            ::matcalc::__private::guard(&check2, &t2),
+        );
         let r2 = ::matcalc::__private::type_of(&c3);
-        let mut t_dot = ::matcalc::__private::rules::arith::div(&t2_dot, &c3);
-        let r3 = ::matcalc::__private::type_of(&t2_dot);
+        let mut t_dot = ::matcalc::__private::rules::arith::div(
+            ::matcalc::__private::guard(&check2, &t2_dot),
+            &c3,
+        );
+        let r3 = ::matcalc::__private::type_of(
+            ::matcalc::__private::guard(&check2, &t2_dot),
+        );
         ctrl.push(0u32);
         tape0.push((r1, r2, r3));
         loop {
-            let t4 = ::matcalc::__private::rules::arith::div(&x, &t);
-            let r4 = ::matcalc::__private::type_of(&x);
+            if false {
+                check3 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(x) / ::core::convert::identity(t)),
+                );
+                loop {}
+            }
+            let t4 = ::matcalc::__private::rules::arith::div(
+                ::matcalc::__private::guard(&check3, &x),
+                &t,
+            );
+            let r4 = ::matcalc::__private::type_of(
+                ::matcalc::__private::guard(&check3, &x),
+            );
             let r5 = ::matcalc::__private::save(&t);
             let r6 = ::matcalc::__private::save(&t4);
-            let tt1 = ::matcalc::__private::rules::arith::mul(&t4, &t_dot);
-            let r7 = ::matcalc::__private::save(&t4);
+            let tt1 = ::matcalc::__private::rules::arith::mul(
+                ::matcalc::__private::guard(&check3, &t4),
+                &t_dot,
+            );
+            let r7 = ::matcalc::__private::save(
+                ::matcalc::__private::guard(&check3, &t4),
+            );
             let r8 = ::matcalc::__private::save(&t_dot);
-            let tt2 = x_dot - tt1;
-            let t4_dot = ::matcalc::__private::rules::arith::div(&tt2, &t);
-            let r9 = ::matcalc::__private::type_of(&tt2);
+            let tt2 = ::matcalc::__private::guard_value(&check3, x_dot) - tt1;
+            let t4_dot = ::matcalc::__private::rules::arith::div(
+                ::matcalc::__private::guard(&check3, &tt2),
+                &t,
+            );
+            let r9 = ::matcalc::__private::type_of(
+                ::matcalc::__private::guard(&check3, &tt2),
+            );
             let r10 = ::matcalc::__private::save(&t4_dot);
-            let t5 = t + t4;
-            let t5_dot = t_dot + t4_dot;
+            if false {
+                check4 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t) + ::core::convert::identity(t4)),
+                );
+                loop {}
+            }
+            let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
+            let t5_dot = ::matcalc::__private::guard_value(&check4, t_dot) + t4_dot;
             let c6 = 2.0;
-            let next = ::matcalc::__private::rules::arith::div(&t5, &c6);
-            let r11 = ::matcalc::__private::type_of(&t5);
+            if false {
+                check5 = ::matcalc::__private::witness(
+                    &(::core::convert::identity(t5) / 2.0),
+                );
+                loop {}
+            }
+            let next = ::matcalc::__private::rules::arith::div(
+                ::matcalc::__private::guard(&check5, &t5),
+                &c6,
+            );
+            let r11 = ::matcalc::__private::type_of(
+                ::matcalc::__private::guard(&check5, &t5),
+            );
             let r12 = ::matcalc::__private::type_of(&c6);
-            let next_dot = ::matcalc::__private::rules::arith::div(&t5_dot, &c6);
-            let r13 = ::matcalc::__private::type_of(&t5_dot);
+            let next_dot = ::matcalc::__private::rules::arith::div(
+                ::matcalc::__private::guard(&check5, &t5_dot),
+                &c6,
+            );
+            let r13 = ::matcalc::__private::type_of(
+                ::matcalc::__private::guard(&check5, &t5_dot),
+            );
             ctrl.push(1u32);
             tape1.push((r4, r5, r6, r7, r8, r9, r10, r11, r12, r13));
             if (next - t).abs() < tol {
@@ -340,20 +537,26 @@ fn babylonian_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_dot_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r3,
-                                &::matcalc::__private::literal(r2, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r3,
+                                    &::matcalc::__private::literal(r2, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r1,
-                                &::matcalc::__private::literal(r2, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r1,
+                                    &::matcalc::__private::literal(r2, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
@@ -361,7 +564,10 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(&mut x_dot_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(&mut x_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut x_bar,
+                            ::matcalc::__private::guard_value(&check1, g),
+                        );
                     }
                 }
                 1u32 => {
@@ -376,44 +582,65 @@ fn babylonian_jvp_vjp(
                     if let ::core::option::Option::Some(g) = next_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r13,
-                                &::matcalc::__private::literal(r12, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check5,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r13,
+                                    &::matcalc::__private::literal(r12, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r11,
-                                &::matcalc::__private::literal(r12, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check5,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r11,
+                                    &::matcalc::__private::literal(r12, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
-                            ::core::clone::Clone::clone(&g),
+                            ::matcalc::__private::guard_value(
+                                &check4,
+                                ::core::clone::Clone::clone(&g),
+                            ),
                         );
-                        ::matcalc::__private::acc(&mut t4_dot_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut t4_dot_bar,
+                            ::matcalc::__private::guard_value(&check4, g),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
-                            ::core::clone::Clone::clone(&g),
+                            ::matcalc::__private::guard_value(
+                                &check4,
+                                ::core::clone::Clone::clone(&g),
+                            ),
                         );
-                        ::matcalc::__private::acc(&mut t4_bar, g);
+                        ::matcalc::__private::acc(
+                            &mut t4_bar,
+                            ::matcalc::__private::guard_value(&check4, g),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r9,
-                                r5,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check3,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r9,
+                                    r5,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
@@ -429,17 +656,26 @@ fn babylonian_jvp_vjp(
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_dot_bar,
-                            ::core::clone::Clone::clone(&g),
+                            ::matcalc::__private::guard_value(
+                                &check3,
+                                ::core::clone::Clone::clone(&g),
+                            ),
                         );
-                        ::matcalc::__private::acc_neg(&mut tt1_bar, g);
+                        ::matcalc::__private::acc_neg(
+                            &mut tt1_bar,
+                            ::matcalc::__private::guard_value(&check3, g),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = tt1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t4_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r7),
-                                r8,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check3,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    &::matcalc::__private::type_of(r7),
+                                    r8,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
@@ -454,10 +690,13 @@ fn babylonian_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r4,
-                                r5,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check3,
+                                ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                    r4,
+                                    r5,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(

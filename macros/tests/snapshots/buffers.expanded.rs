@@ -40,6 +40,8 @@ fn cumulative(x: &[f64]) -> Vec<f64> {
 )]
 fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let _ = cumulative;
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
     let mut out = Vec::with_capacity(x.len());
     let mut out_dot = ::matcalc::__private::zero_like(&out);
     let mut total = 0.0;
@@ -47,8 +49,17 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     for i1 in 0..x.len() {
         let v = &x[i1];
         let v_dot = &x_dot[i1];
-        let t2 = total + v;
-        let t2_dot = ::matcalc::__private::tangent_add(&total_dot, v_dot);
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(::core::convert::identity(total) + ::core::convert::identity(v)),
+            );
+            loop {}
+        }
+        let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
+        let t2_dot = ::matcalc::__private::tangent_add(
+            ::matcalc::__private::guard(&check1, &total_dot),
+            v_dot,
+        );
         total = t2;
         total_dot = t2_dot;
         out.push(total);
@@ -59,8 +70,18 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let t5 = out[c4];
     let t5_dot = ::matcalc::__private::owned(&out_dot[c4]);
     let c6 = 2.0;
-    let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
-    let t7_dot = ::matcalc::__private::rules::arith::mul(&t5_dot, &c6);
+    if false {
+        check2 = ::matcalc::__private::witness(&(::core::convert::identity(t5) * 2.0));
+        loop {}
+    }
+    let t7 = ::matcalc::__private::rules::arith::mul(
+        ::matcalc::__private::guard(&check2, &t5),
+        &c6,
+    );
+    let t7_dot = ::matcalc::__private::rules::arith::mul(
+        ::matcalc::__private::guard(&check2, &t5_dot),
+        &c6,
+    );
     out[c3] = t7;
     out_dot[c3] = ::matcalc::__private::owned(&t7_dot);
     return (out, ::matcalc::__private::owned(&out_dot));
@@ -85,6 +106,8 @@ fn cumulative_vjp(
 ) -> (Vec<f64>, impl ::core::ops::Fn(Vec<f64>) -> ::std::vec::Vec<f64> + use<>) {
     let _ = cumulative;
     let x_zeros = ::matcalc::__private::zeros_of(x);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
@@ -100,7 +123,14 @@ fn cumulative_vjp(
             for i1 in range {
                 let v = &x[i1];
                 let r1 = i1;
-                let t2 = total + v;
+                if false {
+                    check1 = ::matcalc::__private::witness(
+                        &(::core::convert::identity(total)
+                            + ::core::convert::identity(v)),
+                    );
+                    loop {}
+                }
+                let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
                 total = t2;
                 out.push(total);
                 tape1.push((r1,));
@@ -115,8 +145,19 @@ fn cumulative_vjp(
         let r2 = c4;
         let r3 = ::matcalc::__private::zeros_of(&out);
         let c6 = 2.0;
-        let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
-        let r4 = ::matcalc::__private::type_of(&t5);
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t5) * 2.0),
+            );
+            loop {}
+        }
+        let t7 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check2, &t5),
+            &c6,
+        );
+        let r4 = ::matcalc::__private::type_of(
+            ::matcalc::__private::guard(&check2, &t5),
+        );
         let r5 = ::matcalc::__private::type_of(&c6);
         out[c3] = t7;
         let r6 = c3;
@@ -155,9 +196,15 @@ fn cumulative_vjp(
                         if let ::core::option::Option::Some(g) = t2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_bar,
-                                ::core::clone::Clone::clone(&g),
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::core::clone::Clone::clone(&g),
+                                ),
                             );
-                            ::matcalc::__private::acc(&mut v_bar, g);
+                            ::matcalc::__private::acc(
+                                &mut v_bar,
+                                ::matcalc::__private::guard_value(&check1, g),
+                            );
                         }
                         if let ::core::option::Option::Some(g) = v_bar.take() {
                             ::matcalc::__private::acc_index(
@@ -187,10 +234,13 @@ fn cumulative_vjp(
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r4,
-                                &::matcalc::__private::literal(r5, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    r4,
+                                    &::matcalc::__private::literal(r5, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
@@ -257,6 +307,8 @@ fn cumulative_jvp_vjp(
     let _ = cumulative;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
+    let mut check1 = ::core::option::Option::None;
+    let mut check2 = ::core::option::Option::None;
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
@@ -277,8 +329,16 @@ fn cumulative_jvp_vjp(
                 let v = &x[i1];
                 let r1 = i1;
                 let v_dot = &x_dot[i1];
-                let t2 = total + v;
-                let t2_dot = total_dot + v_dot;
+                if false {
+                    check1 = ::matcalc::__private::witness(
+                        &(::core::convert::identity(total)
+                            + ::core::convert::identity(v)),
+                    );
+                    loop {}
+                }
+                let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
+                let t2_dot = ::matcalc::__private::guard_value(&check1, total_dot)
+                    + v_dot;
                 total = t2;
                 total_dot = t2_dot;
                 out.push(total);
@@ -297,11 +357,27 @@ fn cumulative_jvp_vjp(
         let t5_dot = out_dot[c4];
         let r4 = ::matcalc::__private::zeros_of(&out_dot);
         let c6 = 2.0;
-        let t7 = ::matcalc::__private::rules::arith::mul(&t5, &c6);
-        let r5 = ::matcalc::__private::type_of(&t5);
+        if false {
+            check2 = ::matcalc::__private::witness(
+                &(::core::convert::identity(t5) * 2.0),
+            );
+            loop {}
+        }
+        let t7 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check2, &t5),
+            &c6,
+        );
+        let r5 = ::matcalc::__private::type_of(
+            ::matcalc::__private::guard(&check2, &t5),
+        );
         let r6 = ::matcalc::__private::type_of(&c6);
-        let t7_dot = ::matcalc::__private::rules::arith::mul(&t5_dot, &c6);
-        let r7 = ::matcalc::__private::type_of(&t5_dot);
+        let t7_dot = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check2, &t5_dot),
+            &c6,
+        );
+        let r7 = ::matcalc::__private::type_of(
+            ::matcalc::__private::guard(&check2, &t5_dot),
+        );
         out[c3] = t7;
         let r8 = c3;
         out_dot[c3] = t7_dot;
@@ -357,16 +433,28 @@ fn cumulative_jvp_vjp(
                         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_dot_bar,
-                                ::core::clone::Clone::clone(&g),
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::core::clone::Clone::clone(&g),
+                                ),
                             );
-                            ::matcalc::__private::acc(&mut v_dot_bar, g);
+                            ::matcalc::__private::acc(
+                                &mut v_dot_bar,
+                                ::matcalc::__private::guard_value(&check1, g),
+                            );
                         }
                         if let ::core::option::Option::Some(g) = t2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_bar,
-                                ::core::clone::Clone::clone(&g),
+                                ::matcalc::__private::guard_value(
+                                    &check1,
+                                    ::core::clone::Clone::clone(&g),
+                                ),
                             );
-                            ::matcalc::__private::acc(&mut v_bar, g);
+                            ::matcalc::__private::acc(
+                                &mut v_bar,
+                                ::matcalc::__private::guard_value(&check1, g),
+                            );
                         }
                         if let ::core::option::Option::Some(g) = v_dot_bar.take() {
                             ::matcalc::__private::acc_index(
@@ -416,20 +504,26 @@ fn cumulative_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r7,
-                                &::matcalc::__private::literal(r6, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    r7,
+                                    &::matcalc::__private::literal(r6, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                r5,
-                                &::matcalc::__private::literal(r6, || 2.0),
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                &check2,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    r5,
+                                    &::matcalc::__private::literal(r6, || 2.0),
+                                    &g,
+                                ),
                             ),
                         );
                     }

@@ -28,6 +28,7 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 )]
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
+    let mut check1 = ::core::option::Option::None;
     let t1 = (t).cos();
     let t1_dot = ::matcalc::__private::scalar::cos(t, t1) * t_dot;
     let t2 = (t).sin();
@@ -36,10 +37,25 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
     let c_dot = t1_dot;
     let s = t2;
     let s_dot = t2_dot;
-    let t3 = ::matcalc::__private::rules::arith::mul(&r, &c);
+    if false {
+        check1 = ::matcalc::__private::witness(
+            &(::core::convert::identity(r) * ::core::convert::identity(c)),
+        );
+        loop {}
+    }
+    let t3 = ::matcalc::__private::rules::arith::mul(
+        ::matcalc::__private::guard(&check1, &r),
+        &c,
+    );
     let t3_dot = ::matcalc::__private::tangent_add(
-        &::matcalc::__private::rules::arith::mul(&r_dot, &c),
-        &::matcalc::__private::rules::arith::mul(&r, &c_dot),
+        &::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &r_dot),
+            &c,
+        ),
+        &::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &r),
+            &c_dot,
+        ),
     );
     let (t4, t4_dot) = { scale_jvp(r, s, r_dot, s_dot) };
     return (
@@ -69,6 +85,7 @@ fn polar_vjp(
     let _ = polar;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let t_zeros = ::matcalc::__private::zeros_of(&t);
+    let mut check1 = ::core::option::Option::None;
     let tape0;
     let value: (f64, f64) = 'body: {
         let t1 = (t).cos();
@@ -77,8 +94,17 @@ fn polar_vjp(
         let r2 = ::matcalc::__private::scalar::sin(t, t2);
         let c = t1;
         let s = t2;
-        let t3 = ::matcalc::__private::rules::arith::mul(&r, &c);
-        let r3 = ::matcalc::__private::save(&r);
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(::core::convert::identity(r) * ::core::convert::identity(c)),
+            );
+            loop {}
+        }
+        let t3 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &r),
+            &c,
+        );
+        let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &r));
         let r4 = ::matcalc::__private::save(&c);
         let (out5, pullback5) = scale_vjp(r, s);
         let t4 = out5;
@@ -106,10 +132,13 @@ fn polar_vjp(
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r3),
-                    r4,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r3),
+                        r4,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
@@ -203,6 +232,7 @@ fn polar_jvp_vjp(
     let t_zeros = ::matcalc::__private::zeros_of(&t);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
     let t_dot_zeros = ::matcalc::__private::zeros_of(&t_dot);
+    let mut check1 = ::core::option::Option::None;
     let tape0;
     let value: ((f64, f64), (f64, f64)) = 'body: {
         let t1 = (t).cos();
@@ -226,14 +256,31 @@ fn polar_jvp_vjp(
         let c_dot = t1_dot;
         let s = t2;
         let s_dot = t2_dot;
-        let t3 = ::matcalc::__private::rules::arith::mul(&r, &c);
-        let r10 = ::matcalc::__private::save(&r);
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(::core::convert::identity(r) * ::core::convert::identity(c)),
+            );
+            loop {}
+        }
+        let t3 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &r),
+            &c,
+        );
+        let r10 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &r));
         let r11 = ::matcalc::__private::save(&c);
-        let tt5 = ::matcalc::__private::rules::arith::mul(&r_dot, &c);
-        let r12 = ::matcalc::__private::save(&r_dot);
-        let tt6 = ::matcalc::__private::rules::arith::mul(&r, &c_dot);
+        let tt5 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &r_dot),
+            &c,
+        );
+        let r12 = ::matcalc::__private::save(
+            ::matcalc::__private::guard(&check1, &r_dot),
+        );
+        let tt6 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &r),
+            &c_dot,
+        );
         let r13 = ::matcalc::__private::save(&c_dot);
-        let t3_dot = tt5 + tt6;
+        let t3_dot = ::matcalc::__private::guard_value(&check1, tt5) + tt6;
         let ((tt7, tt8), pullback14) = scale_jvp_vjp(r, s, r_dot, s_dot);
         let r14 = pullback14;
         let r15 = ::matcalc::__private::zeros_of(&tt7);
@@ -297,16 +344,28 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(&mut s_dot_bar, g3);
         }
         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
-            ::matcalc::__private::acc(&mut tt5_bar, ::core::clone::Clone::clone(&g));
-            ::matcalc::__private::acc(&mut tt6_bar, g);
+            ::matcalc::__private::acc(
+                &mut tt5_bar,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::core::clone::Clone::clone(&g),
+                ),
+            );
+            ::matcalc::__private::acc(
+                &mut tt6_bar,
+                ::matcalc::__private::guard_value(&check1, g),
+            );
         }
         if let ::core::option::Option::Some(g) = tt6_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r10),
-                    r13,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r10),
+                        r13,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
@@ -321,10 +380,13 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt5_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r12),
-                    r11,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r12),
+                        r11,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
@@ -339,10 +401,13 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r10),
-                    r11,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r10),
+                        r11,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(

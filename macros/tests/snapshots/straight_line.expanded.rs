@@ -24,12 +24,28 @@ fn f(x: f64, y: f64) -> f64 {
 )]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
+    let mut check1 = ::core::option::Option::None;
     let t1 = (y).sin();
     let t1_dot = ::matcalc::__private::scalar::sin(y, t1) * y_dot;
-    let t2 = ::matcalc::__private::rules::arith::mul(&x, &t1);
+    if false {
+        check1 = ::matcalc::__private::witness(
+            &(::core::convert::identity(x) * ::core::convert::identity(t1)),
+        );
+        loop {}
+    }
+    let t2 = ::matcalc::__private::rules::arith::mul(
+        ::matcalc::__private::guard(&check1, &x),
+        &t1,
+    );
     let t2_dot = ::matcalc::__private::tangent_add(
-        &::matcalc::__private::rules::arith::mul(&x_dot, &t1),
-        &::matcalc::__private::rules::arith::mul(&x, &t1_dot),
+        &::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &x_dot),
+            &t1,
+        ),
+        &::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &x),
+            &t1_dot,
+        ),
     );
     return (t2, ::matcalc::__private::owned(&t2_dot));
 }
@@ -52,12 +68,22 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let _ = f;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let y_zeros = ::matcalc::__private::zeros_of(&y);
+    let mut check1 = ::core::option::Option::None;
     let tape0;
     let value: f64 = 'body: {
         let t1 = (y).sin();
         let r1 = ::matcalc::__private::scalar::sin(y, t1);
-        let t2 = ::matcalc::__private::rules::arith::mul(&x, &t1);
-        let r2 = ::matcalc::__private::save(&x);
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(::core::convert::identity(x) * ::core::convert::identity(t1)),
+            );
+            loop {}
+        }
+        let t2 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &x),
+            &t1,
+        );
+        let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &x));
         let r3 = ::matcalc::__private::save(&t1);
         tape0 = (r1, r2, r3);
         break 'body t2;
@@ -72,10 +98,13 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r2),
-                    r3,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r2),
+                        r3,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
@@ -173,6 +202,7 @@ fn f_jvp_vjp(
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
     let y_dot_zeros = ::matcalc::__private::zeros_of(&y_dot);
+    let mut check1 = ::core::option::Option::None;
     let tape0;
     let value: (f64, f64) = 'body: {
         let t1 = (y).sin();
@@ -184,14 +214,31 @@ fn f_jvp_vjp(
         let r4 = ::matcalc::__private::save(&tt1);
         let r5 = ::matcalc::__private::save(&y_dot);
         let t1_dot = tt2;
-        let t2 = ::matcalc::__private::rules::arith::mul(&x, &t1);
-        let r6 = ::matcalc::__private::save(&x);
+        if false {
+            check1 = ::matcalc::__private::witness(
+                &(::core::convert::identity(x) * ::core::convert::identity(t1)),
+            );
+            loop {}
+        }
+        let t2 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &x),
+            &t1,
+        );
+        let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &x));
         let r7 = ::matcalc::__private::save(&t1);
-        let tt3 = ::matcalc::__private::rules::arith::mul(&x_dot, &t1);
-        let r8 = ::matcalc::__private::save(&x_dot);
-        let tt4 = ::matcalc::__private::rules::arith::mul(&x, &t1_dot);
+        let tt3 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &x_dot),
+            &t1,
+        );
+        let r8 = ::matcalc::__private::save(
+            ::matcalc::__private::guard(&check1, &x_dot),
+        );
+        let tt4 = ::matcalc::__private::rules::arith::mul(
+            ::matcalc::__private::guard(&check1, &x),
+            &t1_dot,
+        );
         let r9 = ::matcalc::__private::save(&t1_dot);
-        let t2_dot = tt3 + tt4;
+        let t2_dot = ::matcalc::__private::guard_value(&check1, tt3) + tt4;
         tape0 = (r1, r3, r4, r5, r6, r7, r8, r9);
         break 'body (t2, t2_dot);
     };
@@ -212,16 +259,28 @@ fn f_jvp_vjp(
         ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
         ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
-            ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
-            ::matcalc::__private::acc(&mut tt4_bar, g);
+            ::matcalc::__private::acc(
+                &mut tt3_bar,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::core::clone::Clone::clone(&g),
+                ),
+            );
+            ::matcalc::__private::acc(
+                &mut tt4_bar,
+                ::matcalc::__private::guard_value(&check1, g),
+            );
         }
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r6),
-                    r9,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r6),
+                        r9,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
@@ -236,10 +295,13 @@ fn f_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt3_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_dot_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r8),
-                    r7,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r8),
+                        r7,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
@@ -254,10 +316,13 @@ fn f_jvp_vjp(
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r6),
-                    r7,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    &check1,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        &::matcalc::__private::type_of(r6),
+                        r7,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(

@@ -71,7 +71,7 @@ pub trait MulRule<Rhs: ?Sized> {
     message = "no derivative rule for `{Self} / {Rhs}`",
     label = "matcalc has no quotient rule for these operand types"
 )]
-pub trait DivRule<Rhs> {
+pub trait DivRule<Rhs: ?Sized> {
     /// The type of the quotient.
     type Output;
     /// The tangent of the quotient from the tangent of the numerator: `ȧ/b`.
@@ -158,7 +158,7 @@ impl<F: Real> DivRule<F> for F {
 /// assert_eq!(mul(&0.5, &a), a * 0.5);
 /// ```
 #[inline]
-pub fn mul<A: MulRule<B>, B>(a: &A, b: &B) -> A::Output {
+pub fn mul<A: MulRule<B>, B: ?Sized>(a: &A, b: &B) -> A::Output {
     A::product(a, b)
 }
 
@@ -206,7 +206,7 @@ pub fn literal<T>(_type: &TypeOf<T>, value: impl FnOnce() -> T) -> T {
 /// assert_eq!(mul_pullback_lhs(&type_of(&2.0), &3.0, &0.5), 1.5);
 /// ```
 #[inline]
-pub fn mul_pullback_lhs<A: MulRule<B>, B>(_a: &TypeOf<A>, b: &B, c_bar: &A::Output) -> A {
+pub fn mul_pullback_lhs<A: MulRule<B>, B: ?Sized>(_a: &TypeOf<A>, b: &B, c_bar: &A::Output) -> A {
     A::pullback_lhs(b, c_bar)
 }
 
@@ -228,7 +228,7 @@ pub fn mul_pullback_rhs<A: MulRule<B>, B>(a: &A, _b: &TypeOf<B>, c_bar: &A::Outp
 /// assert_eq!(div_tangent_lhs(&1.0, &4.0), 0.25);
 /// ```
 #[inline]
-pub fn div_tangent_lhs<A: DivRule<B>, B>(a_dot: &A, b: &B) -> A::Output {
+pub fn div_tangent_lhs<A: DivRule<B>, B: ?Sized>(a_dot: &A, b: &B) -> A::Output {
     A::tangent_lhs(a_dot, b)
 }
 
@@ -240,7 +240,12 @@ pub fn div_tangent_lhs<A: DivRule<B>, B>(a_dot: &A, b: &B) -> A::Output {
 /// assert_eq!(div_tangent_rhs(&6.0, &3.0, &2.0, &1.0), -2.0 / 3.0);
 /// ```
 #[inline]
-pub fn div_tangent_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, b_dot: &B) -> A::Output {
+pub fn div_tangent_rhs<A: DivRule<B>, B: ?Sized>(
+    _a: &A,
+    b: &B,
+    c: &A::Output,
+    b_dot: &B,
+) -> A::Output {
     A::tangent_rhs(b, c, b_dot)
 }
 
@@ -251,7 +256,7 @@ pub fn div_tangent_rhs<A: DivRule<B>, B>(_a: &A, b: &B, c: &A::Output, b_dot: &B
 /// assert_eq!(div_pullback_lhs(&type_of(&3.0), &2.0, &1.0), 0.5);
 /// ```
 #[inline]
-pub fn div_pullback_lhs<A: DivRule<B>, B>(_a: &TypeOf<A>, b: &B, c_bar: &A::Output) -> A {
+pub fn div_pullback_lhs<A: DivRule<B>, B: ?Sized>(_a: &TypeOf<A>, b: &B, c_bar: &A::Output) -> A {
     A::pullback_lhs(b, c_bar)
 }
 
@@ -282,6 +287,6 @@ pub fn div_pullback_rhs<A: DivRule<B>, B>(
 /// assert_eq!(div(&Vector2::new(2.0, 4.0), &2.0), Vector2::new(1.0, 2.0));
 /// ```
 #[inline]
-pub fn div<A: DivRule<B>, B>(a: &A, b: &B) -> A::Output {
+pub fn div<A: DivRule<B>, B: ?Sized>(a: &A, b: &B) -> A::Output {
     A::tangent_lhs(a, b)
 }

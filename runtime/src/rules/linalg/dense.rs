@@ -136,7 +136,7 @@ where
     message = "no derivative rule for `{Self}.dot({Rhs})`",
     label = "matcalc has a `dot` rule for nalgebra vectors and matrices of the same type"
 )]
-pub trait DotRule<Rhs = Self> {
+pub trait DotRule<Rhs: ?Sized = Self> {
     /// The scalar type.
     type Output;
     /// `a·b`.
@@ -196,7 +196,7 @@ where
 /// assert_eq!(dot(&Vector2::new(1.0, 2.0), &Vector2::new(3.0, 4.0)), 11.0);
 /// ```
 #[inline]
-pub fn dot<A: DotRule<B>, B>(a: &A, b: &B) -> A::Output {
+pub fn dot<A: DotRule<B>, B: ?Sized>(a: &A, b: &B) -> A::Output {
     A::product(a, b)
 }
 
@@ -210,7 +210,7 @@ pub fn dot<A: DotRule<B>, B>(a: &A, b: &B) -> A::Output {
 /// assert_eq!(dot_pullback_lhs(&type_of(&a), &b, &2.0), Vector2::new(6.0, 8.0));
 /// ```
 #[inline]
-pub fn dot_pullback_lhs<A: DotRule<B>, B>(_a: &TypeOf<A>, b: &B, s_bar: &A::Output) -> A {
+pub fn dot_pullback_lhs<A: DotRule<B>, B: ?Sized>(_a: &TypeOf<A>, b: &B, s_bar: &A::Output) -> A {
     A::pullback_lhs(b, s_bar)
 }
 

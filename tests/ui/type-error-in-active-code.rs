@@ -1,0 +1,61 @@
+//! A type error in an operation on active values reads the same as without the macro: each
+//! `annotated_*` function gives the error of its `plain_*` twin, on the same tokens, and the
+//! derivative functions the macro writes beside it add none of their own (see `ir::Guard` in
+//! the macro).
+
+use matcalc::differentiate;
+
+// A float times a slice: rustc labels the operator.
+#[differentiate]
+fn annotated_product(x: f64, v: &[f64]) -> f64 {
+    let y = x * v;
+    y.sin()
+}
+
+fn plain_product(x: f64, v: &[f64]) -> f64 {
+    let y = x * v;
+    y.sin()
+}
+
+// A sum of vectors, which `Vec` does not implement: rustc labels both operands, the first of
+// them an expression of several tokens.
+#[differentiate]
+fn annotated_sum(a: Vec<f64>, b: Vec<f64>) -> f64 {
+    let s = a.clone() + b;
+    s[0]
+}
+
+fn plain_sum(a: Vec<f64>, b: Vec<f64>) -> f64 {
+    let s = a.clone() + b;
+    s[0]
+}
+
+// A quotient inside a loop, its result carried to the next iteration.
+#[differentiate]
+fn annotated_quotient(x: f64, v: &[f64], n: usize) -> f64 {
+    let mut s = x;
+    for _ in 0..n {
+        s = s / v + 1.0;
+    }
+    s
+}
+
+fn plain_quotient(x: f64, v: &[f64], n: usize) -> f64 {
+    let mut s = x;
+    for _ in 0..n {
+        s = s / v + 1.0;
+    }
+    s
+}
+
+// `dot` of a float, which has no such method.
+#[differentiate]
+fn annotated_dot(x: f64, y: f64) -> f64 {
+    x.dot(&y)
+}
+
+fn plain_dot(x: f64, y: f64) -> f64 {
+    x.dot(&y)
+}
+
+fn main() {}
