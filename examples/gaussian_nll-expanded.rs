@@ -57,9 +57,9 @@ fn gaussian_nll_jvp(
     x_dot: &DVector<f64>,
 ) -> (f64, f64) {
     let _ = gaussian_nll;
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
 
     // A call with companions goes through `_jvp` by the same path: `solve_jvp` gives z = S⁻¹x and
     // ż = S⁻¹(ẋ − Ṡz), from one LU factorization.
@@ -137,9 +137,9 @@ fn gaussian_nll_vjp(
     let _ = gaussian_nll;
     let s_zeros = ::matcalc::__private::zeros_of(s);
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: f64 = 'body: {
         // `solve_vjp` returns z and its pullback, which owns the LU factors; the residual is the
@@ -160,9 +160,10 @@ fn gaussian_nll_vjp(
         // The rule of `dot` needs both factors.
         let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x));
         let r4 = ::matcalc::__private::save(&z);
-        let (out5, pullback5) = matcalc::linalg::logdet_vjp(s);
-        let t3 = out5;
-        let r6 = pullback5;
+        let r5 = check1;
+        let (out6, pullback6) = matcalc::linalg::logdet_vjp(s);
+        let t3 = out6;
+        let r7 = pullback6;
         if false {
             check2 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t2) + ::core::convert::identity(t3)),
@@ -170,15 +171,17 @@ fn gaussian_nll_vjp(
             loop {}
         }
         let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
+        let r8 = check2;
         if false {
             check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
             loop {}
         }
         let t5 =
             ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
-        let r7 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
-        let r8 = ::matcalc::__private::type_of(&t4);
-        tape0 = (r2, r3, r4, r6, r7, r8);
+        let r9 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
+        let r10 = ::matcalc::__private::type_of(&t4);
+        let r11 = check3;
+        tape0 = (r2, r3, r4, r5, r7, r8, r9, r10, r11);
         break 'body t5;
     };
     let pullback = move |seed: f64| -> (DMatrix<f64>, DVector<f64>) {
@@ -191,14 +194,14 @@ fn gaussian_nll_vjp(
         let mut t5_bar = ::core::option::Option::None;
 
         // The backward sweep: the statements in reverse order, each adjoint through its rule.
-        let (r2, r3, r4, r6, r7, r8) = &tape0;
+        let (r2, r3, r4, r5, r7, r8, r9, r10, r11) = &tape0;
         ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed));
         if let ::core::option::Option::Some(g) = t5_bar.take() {
             ::matcalc::__private::acc(
                 &mut t4_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    &::matcalc::__private::literal(r7, || 0.5),
-                    r8,
+                    &::matcalc::__private::literal(r9, || 0.5),
+                    r10,
                     &g,
                 ),
             );
@@ -206,20 +209,20 @@ fn gaussian_nll_vjp(
         if let ::core::option::Option::Some(g) = t4_bar.take() {
             ::matcalc::__private::acc(
                 &mut t2_bar,
-                ::matcalc::__private::guard_value(&check2, ::core::clone::Clone::clone(&g)),
+                ::matcalc::__private::guard_value(r8, ::core::clone::Clone::clone(&g)),
             );
-            ::matcalc::__private::acc(&mut t3_bar, ::matcalc::__private::guard_value(&check2, g));
+            ::matcalc::__private::acc(&mut t3_bar, ::matcalc::__private::guard_value(r8, g));
         }
 
         // The pullback of logdet: S̄ += t̄₃·S⁻ᵀ.
         if let ::core::option::Option::Some(g) = t3_bar.take() {
-            ::matcalc::__private::acc(&mut s_bar, r6(g));
+            ::matcalc::__private::acc(&mut s_bar, r7(g));
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r5,
                     ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
                         &::matcalc::__private::type_of(r3),
                         r4,
@@ -334,9 +337,9 @@ fn gaussian_nll_jvp_vjp(
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let s_dot_zeros = ::matcalc::__private::zeros_of(s_dot);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: (f64, f64) = 'body: {
         let ((tt1, tt2), pullback1) = matcalc::linalg::solve_jvp_vjp(s, x, s_dot, x_dot);
@@ -356,21 +359,22 @@ fn gaussian_nll_jvp_vjp(
         );
         let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x));
         let r5 = ::matcalc::__private::save(&z);
+        let r6 = check1;
         let tt3 = ::matcalc::__private::rules::linalg::dense::dot(
             ::matcalc::__private::guard(&check1, x_dot),
             &z,
         );
-        let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x_dot));
+        let r7 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x_dot));
         let tt4 = ::matcalc::__private::rules::linalg::dense::dot(
             ::matcalc::__private::guard(&check1, x),
             &z_dot,
         );
-        let r7 = ::matcalc::__private::save(&z_dot);
+        let r8 = ::matcalc::__private::save(&z_dot);
         let t2_dot = ::matcalc::__private::guard_value(&check1, tt3) + tt4;
-        let ((tt5, tt6), pullback8) = matcalc::linalg::logdet_jvp_vjp(s, s_dot);
-        let r8 = pullback8;
-        let r9 = ::matcalc::__private::zeros_of(&tt5);
-        let r10 = ::matcalc::__private::zeros_of(&tt6);
+        let ((tt5, tt6), pullback9) = matcalc::linalg::logdet_jvp_vjp(s, s_dot);
+        let r9 = pullback9;
+        let r10 = ::matcalc::__private::zeros_of(&tt5);
+        let r11 = ::matcalc::__private::zeros_of(&tt6);
         let t3 = tt5;
         let t3_dot = tt6;
         if false {
@@ -380,6 +384,7 @@ fn gaussian_nll_jvp_vjp(
             loop {}
         }
         let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
+        let r12 = check2;
         let t4_dot = ::matcalc::__private::guard_value(&check2, t2_dot) + t3_dot;
         if false {
             check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
@@ -387,14 +392,17 @@ fn gaussian_nll_jvp_vjp(
         }
         let t5 =
             ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
-        let r11 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
-        let r12 = ::matcalc::__private::type_of(&t4);
+        let r13 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
+        let r14 = ::matcalc::__private::type_of(&t4);
+        let r15 = check3;
         let t5_dot = ::matcalc::__private::rules::arith::mul(
             ::matcalc::__private::guard(&check3, &c1),
             &t4_dot,
         );
-        let r13 = ::matcalc::__private::type_of(&t4_dot);
-        tape0 = (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13);
+        let r16 = ::matcalc::__private::type_of(&t4_dot);
+        tape0 = (
+            r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16,
+        );
         break 'body (t5, t5_dot);
     };
     let pullback =
@@ -419,15 +427,15 @@ fn gaussian_nll_jvp_vjp(
             let mut t3_dot_bar = ::core::option::Option::None;
             let mut t4_dot_bar = ::core::option::Option::None;
             let mut t5_dot_bar = ::core::option::Option::None;
-            let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape0;
+            let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16) = &tape0;
             ::matcalc::__private::acc(&mut t5_dot_bar, ::core::clone::Clone::clone(&seed.1));
             ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed.0));
             if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                 ::matcalc::__private::acc(
                     &mut t4_dot_bar,
                     ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                        &::matcalc::__private::literal(r11, || 0.5),
-                        r13,
+                        &::matcalc::__private::literal(r13, || 0.5),
+                        r16,
                         &g,
                     ),
                 );
@@ -436,8 +444,8 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut t4_bar,
                     ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                        &::matcalc::__private::literal(r11, || 0.5),
-                        r12,
+                        &::matcalc::__private::literal(r13, || 0.5),
+                        r14,
                         &g,
                     ),
                 );
@@ -445,22 +453,19 @@ fn gaussian_nll_jvp_vjp(
             if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                 ::matcalc::__private::acc(
                     &mut t2_dot_bar,
-                    ::matcalc::__private::guard_value(&check2, ::core::clone::Clone::clone(&g)),
+                    ::matcalc::__private::guard_value(r12, ::core::clone::Clone::clone(&g)),
                 );
                 ::matcalc::__private::acc(
                     &mut t3_dot_bar,
-                    ::matcalc::__private::guard_value(&check2, g),
+                    ::matcalc::__private::guard_value(r12, g),
                 );
             }
             if let ::core::option::Option::Some(g) = t4_bar.take() {
                 ::matcalc::__private::acc(
                     &mut t2_bar,
-                    ::matcalc::__private::guard_value(&check2, ::core::clone::Clone::clone(&g)),
+                    ::matcalc::__private::guard_value(r12, ::core::clone::Clone::clone(&g)),
                 );
-                ::matcalc::__private::acc(
-                    &mut t3_bar,
-                    ::matcalc::__private::guard_value(&check2, g),
-                );
+                ::matcalc::__private::acc(&mut t3_bar, ::matcalc::__private::guard_value(r12, g));
             }
             if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                 ::matcalc::__private::acc(&mut tt6_bar, g);
@@ -469,9 +474,9 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(&mut tt5_bar, g);
             }
             if tt5_bar.is_some() || tt6_bar.is_some() {
-                let adjoints = r8((
-                    ::matcalc::__private::finish(tt5_bar.take(), r9),
-                    ::matcalc::__private::finish(tt6_bar.take(), r10),
+                let adjoints = r9((
+                    ::matcalc::__private::finish(tt5_bar.take(), r10),
+                    ::matcalc::__private::finish(tt6_bar.take(), r11),
                 ));
                 let (g0, g1) = adjoints;
                 ::matcalc::__private::acc(&mut s_bar, g0);
@@ -480,21 +485,18 @@ fn gaussian_nll_jvp_vjp(
             if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
                 ::matcalc::__private::acc(
                     &mut tt3_bar,
-                    ::matcalc::__private::guard_value(&check1, ::core::clone::Clone::clone(&g)),
+                    ::matcalc::__private::guard_value(r6, ::core::clone::Clone::clone(&g)),
                 );
-                ::matcalc::__private::acc(
-                    &mut tt4_bar,
-                    ::matcalc::__private::guard_value(&check1, g),
-                );
+                ::matcalc::__private::acc(&mut tt4_bar, ::matcalc::__private::guard_value(r6, g));
             }
             if let ::core::option::Option::Some(g) = tt4_bar.take() {
                 ::matcalc::__private::acc(
                     &mut x_bar,
                     ::matcalc::__private::guard_value(
-                        &check1,
+                        r6,
                         ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
                             &::matcalc::__private::type_of(r4),
-                            r7,
+                            r8,
                             &g,
                         ),
                     ),
@@ -503,7 +505,7 @@ fn gaussian_nll_jvp_vjp(
                     &mut z_dot_bar,
                     ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
                         r4,
-                        &::matcalc::__private::type_of(r7),
+                        &::matcalc::__private::type_of(r8),
                         &g,
                     ),
                 );
@@ -512,9 +514,9 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut x_dot_bar,
                     ::matcalc::__private::guard_value(
-                        &check1,
+                        r6,
                         ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                            &::matcalc::__private::type_of(r6),
+                            &::matcalc::__private::type_of(r7),
                             r5,
                             &g,
                         ),
@@ -523,7 +525,7 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut z_bar,
                     ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
-                        r6,
+                        r7,
                         &::matcalc::__private::type_of(r5),
                         &g,
                     ),
@@ -533,7 +535,7 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut x_bar,
                     ::matcalc::__private::guard_value(
-                        &check1,
+                        r6,
                         ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
                             &::matcalc::__private::type_of(r4),
                             r5,

@@ -50,10 +50,10 @@ fn huber(r: f64, delta: f64) -> f64 {
 )]
 fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let _ = huber;
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
-    let mut check4 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
+    let mut check4 = ::matcalc::__private::Witness::new();
     let mut t1;
     let mut t1_dot;
     if r.abs() <= delta {
@@ -138,10 +138,10 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = huber;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
-    let mut check4 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
+    let mut check4 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -162,6 +162,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             // keeps only its type (zero bytes), and the pullback writes the literal again.
             let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
             let r2 = ::matcalc::__private::type_of(&r);
+            let r3 = check1;
             if false {
                 check2 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t3) * ::core::convert::identity(r)),
@@ -172,18 +173,19 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 ::matcalc::__private::guard(&check2, &t3),
                 &r,
             );
-            let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
-            let r4 = ::matcalc::__private::save(&r);
+            let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
+            let r5 = ::matcalc::__private::save(&r);
+            let r6 = check2;
 
             // Arm 0 ran: its number goes on the control tape, its residuals on its tape.
             ctrl.push(0u32);
-            tape0.push((r1, r2, r3, r4));
+            tape0.push((r1, r2, r3, r4, r5, r6));
         } else {
             let c4 = delta;
             let t5 = (r).abs();
 
             // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
-            let r5 = ::matcalc::__private::scalar::abs(r, t5);
+            let r7 = ::matcalc::__private::scalar::abs(r, t5);
             let c6 = 0.5 * delta;
             if false {
                 check3 = ::matcalc::__private::witness(
@@ -192,6 +194,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 loop {}
             }
             let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
+            let r8 = check3;
             if false {
                 check4 = ::matcalc::__private::witness(
                     &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
@@ -202,10 +205,11 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 ::matcalc::__private::guard(&check4, &c4),
                 &t7,
             );
-            let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
-            let r7 = ::matcalc::__private::type_of(&t7);
+            let r9 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
+            let r10 = ::matcalc::__private::type_of(&t7);
+            let r11 = check4;
             ctrl.push(1u32);
-            tape1.push((r5, r6, r7));
+            tape1.push((r7, r8, r9, r10, r11));
         }
         ctrl.push(2u32);
         break 'body t1;
@@ -223,16 +227,16 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 // r̄ = t̄₁·t3 + (t̄₁·r)·0.5.
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2, r3, r4) = &tape0[cursor0];
+                    let (r1, r2, r3, r4, r5, r6) = &tape0[cursor0];
                     let mut t3_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r6,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r3),
-                                    r4,
+                                    &::matcalc::__private::type_of(r4),
+                                    r5,
                                     &g,
                                 ),
                             ),
@@ -240,8 +244,8 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r3,
-                                &::matcalc::__private::type_of(r4),
+                                r4,
+                                &::matcalc::__private::type_of(r5),
                                 &g,
                             ),
                         );
@@ -262,23 +266,23 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 // r̄ = t̄₁·delta·sign r.
                 1u32 => {
                     cursor1 -= 1;
-                    let (r5, r6, r7) = &tape1[cursor1];
+                    let (r7, r8, r9, r10, r11) = &tape1[cursor1];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r7, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r9, r10, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::guard_value(&check3, g),
+                            ::matcalc::__private::guard_value(r8, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r5 * g);
+                        ::matcalc::__private::acc(&mut r_bar, *r7 * g);
                     }
                 }
 
@@ -375,10 +379,10 @@ fn huber_jvp_vjp(
     let _ = huber;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
-    let mut check4 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
+    let mut check4 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -397,11 +401,12 @@ fn huber_jvp_vjp(
             );
             let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
             let r2 = ::matcalc::__private::type_of(&r);
+            let r3 = check1;
             let t3_dot = ::matcalc::__private::rules::arith::mul(
                 ::matcalc::__private::guard(&check1, &c2),
                 &r_dot,
             );
-            let r3 = ::matcalc::__private::type_of(&r_dot);
+            let r4 = ::matcalc::__private::type_of(&r_dot);
             if false {
                 check2 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t3) * ::core::convert::identity(r)),
@@ -412,31 +417,32 @@ fn huber_jvp_vjp(
                 ::matcalc::__private::guard(&check2, &t3),
                 &r,
             );
-            let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
-            let r5 = ::matcalc::__private::save(&r);
+            let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
+            let r6 = ::matcalc::__private::save(&r);
+            let r7 = check2;
             let tt1 = ::matcalc::__private::rules::arith::mul(
                 ::matcalc::__private::guard(&check2, &t3_dot),
                 &r,
             );
-            let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3_dot));
+            let r8 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3_dot));
             let tt2 = ::matcalc::__private::rules::arith::mul(
                 ::matcalc::__private::guard(&check2, &t3),
                 &r_dot,
             );
-            let r7 = ::matcalc::__private::save(&r_dot);
+            let r9 = ::matcalc::__private::save(&r_dot);
             t1_dot = ::matcalc::__private::guard_value(&check2, tt1) + tt2;
             ctrl.push(0u32);
-            tape0.push((r1, r2, r3, r4, r5, r6, r7));
+            tape0.push((r1, r2, r3, r4, r5, r6, r7, r8, r9));
         } else {
             let c4 = delta;
             let t5 = (r).abs();
-            let r8 = ::matcalc::__private::scalar::abs(r, t5);
-            let (out9, pullback9) = ::matcalc::__private::scalar::abs_vjp(r, t5);
-            let tt3 = out9;
-            let r10 = pullback9;
+            let r10 = ::matcalc::__private::scalar::abs(r, t5);
+            let (out11, pullback11) = ::matcalc::__private::scalar::abs_vjp(r, t5);
+            let tt3 = out11;
+            let r12 = pullback11;
             let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &r_dot);
-            let r11 = ::matcalc::__private::save(&tt3);
-            let r12 = ::matcalc::__private::save(&r_dot);
+            let r13 = ::matcalc::__private::save(&tt3);
+            let r14 = ::matcalc::__private::save(&r_dot);
             let t5_dot = tt4;
             let c6 = 0.5 * delta;
             if false {
@@ -446,6 +452,7 @@ fn huber_jvp_vjp(
                 loop {}
             }
             let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
+            let r15 = check3;
             let t7_dot = t5_dot;
             if false {
                 check4 = ::matcalc::__private::witness(
@@ -457,15 +464,16 @@ fn huber_jvp_vjp(
                 ::matcalc::__private::guard(&check4, &c4),
                 &t7,
             );
-            let r13 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
-            let r14 = ::matcalc::__private::type_of(&t7);
+            let r16 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
+            let r17 = ::matcalc::__private::type_of(&t7);
+            let r18 = check4;
             t1_dot = ::matcalc::__private::rules::arith::mul(
                 ::matcalc::__private::guard(&check4, &c4),
                 &t7_dot,
             );
-            let r15 = ::matcalc::__private::type_of(&t7_dot);
+            let r19 = ::matcalc::__private::type_of(&t7_dot);
             ctrl.push(1u32);
-            tape1.push((r8, r10, r11, r12, r13, r14, r15));
+            tape1.push((r10, r12, r13, r14, r15, r16, r17, r18, r19));
         }
         ctrl.push(2u32);
         break 'body (t1, t1_dot);
@@ -481,7 +489,7 @@ fn huber_jvp_vjp(
             match *segment {
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2, r3, r4, r5, r6, r7) = &tape0[cursor0];
+                    let (r1, r2, r3, r4, r5, r6, r7, r8, r9) = &tape0[cursor0];
                     let mut t3_bar = ::core::option::Option::None;
                     let mut t3_dot_bar = ::core::option::Option::None;
                     let mut tt1_bar = ::core::option::Option::None;
@@ -489,24 +497,21 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt1_bar,
-                            ::matcalc::__private::guard_value(
-                                &check2,
-                                ::core::clone::Clone::clone(&g),
-                            ),
+                            ::matcalc::__private::guard_value(r7, ::core::clone::Clone::clone(&g)),
                         );
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
-                            ::matcalc::__private::guard_value(&check2, g),
+                            ::matcalc::__private::guard_value(r7, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r4),
-                                    r7,
+                                    &::matcalc::__private::type_of(r5),
+                                    r9,
                                     &g,
                                 ),
                             ),
@@ -514,8 +519,8 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r4,
-                                &::matcalc::__private::type_of(r7),
+                                r5,
+                                &::matcalc::__private::type_of(r9),
                                 &g,
                             ),
                         );
@@ -524,10 +529,10 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t3_dot_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r6),
-                                    r5,
+                                    &::matcalc::__private::type_of(r8),
+                                    r6,
                                     &g,
                                 ),
                             ),
@@ -535,8 +540,8 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r6,
-                                &::matcalc::__private::type_of(r5),
+                                r8,
+                                &::matcalc::__private::type_of(r6),
                                 &g,
                             ),
                         );
@@ -545,10 +550,10 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t3_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r4),
-                                    r5,
+                                    &::matcalc::__private::type_of(r5),
+                                    r6,
                                     &g,
                                 ),
                             ),
@@ -556,8 +561,8 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r4,
-                                &::matcalc::__private::type_of(r5),
+                                r5,
+                                &::matcalc::__private::type_of(r6),
                                 &g,
                             ),
                         );
@@ -567,7 +572,7 @@ fn huber_jvp_vjp(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
                                 &::matcalc::__private::literal(r1, || 0.5),
-                                r3,
+                                r4,
                                 &g,
                             ),
                         );
@@ -585,7 +590,7 @@ fn huber_jvp_vjp(
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r8, r10, r11, r12, r13, r14, r15) = &tape1[cursor1];
+                    let (r10, r12, r13, r14, r15, r16, r17, r18, r19) = &tape1[cursor1];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     let mut tt3_bar = ::core::option::Option::None;
@@ -595,13 +600,13 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r15, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r16, r19, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r14, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r16, r17, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
@@ -610,7 +615,7 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::guard_value(&check3, g),
+                            ::matcalc::__private::guard_value(r15, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
@@ -620,27 +625,27 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut tt3_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r11),
-                                r12,
+                                &::matcalc::__private::type_of(r13),
+                                r14,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r11,
-                                &::matcalc::__private::type_of(r12),
+                                r13,
+                                &::matcalc::__private::type_of(r14),
                                 &g,
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = tt3_bar.take() {
-                        let (g0, g1) = r10(g);
+                        let (g0, g1) = r12(g);
                         ::matcalc::__private::acc(&mut r_bar, g0);
                         ::matcalc::__private::acc(&mut t5_bar, g1);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r8 * g);
+                        ::matcalc::__private::acc(&mut r_bar, *r10 * g);
                     }
                 }
                 2u32 => {

@@ -58,8 +58,8 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     let _ = sum_of_squares;
 
     // The witnesses of the checks below, one for each operator the user wrote.
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
     let mut s = 0.0;
 
     // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
@@ -143,8 +143,8 @@ fn sum_of_squares_vjp(
 
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
 
     // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
     // per run, its trip count in `trips`); `tape1` holds the residuals of segment 1, the loop
@@ -166,7 +166,8 @@ fn sum_of_squares_vjp(
             for i in range {
                 let t1 = x[i];
 
-                // Residuals, what the backward sweep needs: the index and both factors.
+                // Residuals, what the backward sweep needs: the index, both factors, and the
+                // witnesses of the checks (`r4`, `r5`), which have no size.
                 let r1 = i;
                 let t2 = x[i];
                 if false {
@@ -181,6 +182,7 @@ fn sum_of_squares_vjp(
                 );
                 let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
                 let r3 = ::matcalc::__private::save(&t2);
+                let r4 = check1;
                 if false {
                     check2 = ::matcalc::__private::witness(
                         &(::core::convert::identity(s) + ::core::convert::identity(t3)),
@@ -188,8 +190,9 @@ fn sum_of_squares_vjp(
                     loop {}
                 }
                 let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
+                let r5 = check2;
                 s = t4;
-                tape1.push((r1, r2, r3));
+                tape1.push((r1, r2, r3, r4, r5));
                 count += 1;
             }
             ctrl.push(1u32);
@@ -224,7 +227,7 @@ fn sum_of_squares_vjp(
                         // and `t3`, that of `t3 = t1 * t2` to both factors (t̄₁ = t̄₃·t₂, where
                         // `type_of` stands for a factor whose value is not needed).
                         cursor1 -= 1;
-                        let (r1, r2, r3) = &tape1[cursor1];
+                        let (r1, r2, r3, r4, r5) = &tape1[cursor1];
                         let mut t1_bar = ::core::option::Option::None;
                         let mut t2_bar = ::core::option::Option::None;
                         let mut t3_bar = ::core::option::Option::None;
@@ -236,20 +239,20 @@ fn sum_of_squares_vjp(
                             ::matcalc::__private::acc(
                                 &mut s_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check2,
+                                    r5,
                                     ::core::clone::Clone::clone(&g),
                                 ),
                             );
                             ::matcalc::__private::acc(
                                 &mut t3_bar,
-                                ::matcalc::__private::guard_value(&check2, g),
+                                ::matcalc::__private::guard_value(r5, g),
                             );
                         }
                         if let ::core::option::Option::Some(g) = t3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                                         &::matcalc::__private::type_of(r2),
                                         r3,
@@ -374,8 +377,8 @@ fn sum_of_squares_jvp_vjp(
     let _ = sum_of_squares;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
@@ -406,16 +409,17 @@ fn sum_of_squares_jvp_vjp(
                 );
                 let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
                 let r3 = ::matcalc::__private::save(&t2);
+                let r4 = check1;
                 let tt2 = ::matcalc::__private::rules::arith::mul(
                     ::matcalc::__private::guard(&check1, &t1_dot),
                     &t2,
                 );
-                let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1_dot));
+                let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1_dot));
                 let tt3 = ::matcalc::__private::rules::arith::mul(
                     ::matcalc::__private::guard(&check1, &t1),
                     &t2_dot,
                 );
-                let r5 = ::matcalc::__private::save(&t2_dot);
+                let r6 = ::matcalc::__private::save(&t2_dot);
                 let t3_dot = ::matcalc::__private::guard_value(&check1, tt2) + tt3;
                 if false {
                     check2 = ::matcalc::__private::witness(
@@ -424,10 +428,11 @@ fn sum_of_squares_jvp_vjp(
                     loop {}
                 }
                 let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
+                let r7 = check2;
                 let t4_dot = ::matcalc::__private::guard_value(&check2, s_dot) + t3_dot;
                 s = t4;
                 s_dot = t4_dot;
-                tape1.push((r1, r2, r3, r4, r5));
+                tape1.push((r1, r2, r3, r4, r5, r6, r7));
                 count += 1;
             }
             ctrl.push(1u32);
@@ -453,7 +458,7 @@ fn sum_of_squares_jvp_vjp(
                     trip -= 1;
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
-                        let (r1, r2, r3, r4, r5) = &tape1[cursor1];
+                        let (r1, r2, r3, r4, r5, r6, r7) = &tape1[cursor1];
                         let mut t1_bar = ::core::option::Option::None;
                         let mut t2_bar = ::core::option::Option::None;
                         let mut t3_bar = ::core::option::Option::None;
@@ -474,49 +479,49 @@ fn sum_of_squares_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut s_dot_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check2,
+                                    r7,
                                     ::core::clone::Clone::clone(&g),
                                 ),
                             );
                             ::matcalc::__private::acc(
                                 &mut t3_dot_bar,
-                                ::matcalc::__private::guard_value(&check2, g),
+                                ::matcalc::__private::guard_value(r7, g),
                             );
                         }
                         if let ::core::option::Option::Some(g) = t4_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut s_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check2,
+                                    r7,
                                     ::core::clone::Clone::clone(&g),
                                 ),
                             );
                             ::matcalc::__private::acc(
                                 &mut t3_bar,
-                                ::matcalc::__private::guard_value(&check2, g),
+                                ::matcalc::__private::guard_value(r7, g),
                             );
                         }
                         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut tt2_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r4,
                                     ::core::clone::Clone::clone(&g),
                                 ),
                             );
                             ::matcalc::__private::acc(
                                 &mut tt3_bar,
-                                ::matcalc::__private::guard_value(&check1, g),
+                                ::matcalc::__private::guard_value(r4, g),
                             );
                         }
                         if let ::core::option::Option::Some(g) = tt3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                                         &::matcalc::__private::type_of(r2),
-                                        r5,
+                                        r6,
                                         &g,
                                     ),
                                 ),
@@ -525,7 +530,7 @@ fn sum_of_squares_jvp_vjp(
                                 &mut t2_dot_bar,
                                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
                                     r2,
-                                    &::matcalc::__private::type_of(r5),
+                                    &::matcalc::__private::type_of(r6),
                                     &g,
                                 ),
                             );
@@ -534,9 +539,9 @@ fn sum_of_squares_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut t1_dot_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                        &::matcalc::__private::type_of(r4),
+                                        &::matcalc::__private::type_of(r5),
                                         r3,
                                         &g,
                                     ),
@@ -545,7 +550,7 @@ fn sum_of_squares_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut t2_bar,
                                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                    r4,
+                                    r5,
                                     &::matcalc::__private::type_of(r3),
                                     &g,
                                 ),
@@ -555,7 +560,7 @@ fn sum_of_squares_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut t1_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                                         &::matcalc::__private::type_of(r2),
                                         r3,

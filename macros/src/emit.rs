@@ -228,7 +228,8 @@ impl Model<'_> {
             });
         }
         let names = ids.into_iter().map(witness);
-        quote!(#(let mut #names = ::core::option::Option::None;)*)
+        let rt = rt();
+        quote!(#(let mut #names = #rt::Witness::new();)*)
     }
 
     /// The user's expression of a guarded operation, type-checked where the generated code
@@ -352,7 +353,7 @@ impl Model<'_> {
 }
 
 /// The witness of the guarded operations numbered `id`.
-fn witness(id: usize) -> Ident {
+pub(crate) fn witness(id: usize) -> Ident {
     hygienic(&format!("check{id}"))
 }
 

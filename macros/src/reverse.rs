@@ -46,7 +46,7 @@
 //! The exact code the macro writes today, with comments, is in the workspace's
 //! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
 
-use crate::emit::{Model, allow_lints, companion, guarded, guarded_value, rt};
+use crate::emit::{Model, allow_lints, companion, guarded, rt};
 use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId, call_inputs};
 use crate::lower::hygienic;
 use proc_macro2::{Ident, TokenStream};
@@ -866,6 +866,26 @@ impl Reverse<'_> {
         self.residual(quote!(#rt::type_of(#x)), open, code)
     }
 
+    /// What takes an adjoint of the pullback through the witness of `guard` (see
+    /// `ir::Guard`): the witness, which has no size, is kept as a residual, so that the
+    /// pullback captures none.
+    fn through(
+        &mut self,
+        guard: &Option<crate::ir::Guard>,
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+    ) -> impl Fn(TokenStream) -> TokenStream + use<> {
+        let rt = rt();
+        let kept = guard.as_ref().map(|g| {
+            let w = crate::emit::witness(g.id);
+            self.residual(quote!(#w), open, code)
+        });
+        move |value| match &kept {
+            Some(w) => quote!(#rt::guard_value(#w, #value)),
+            None => value,
+        }
+    }
+
     /// The forward sweep of `x = op` (through `assign`) and the reverse of it.
     fn define(
         &mut self,
@@ -931,13 +951,11 @@ impl Reverse<'_> {
             }
             Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
                 let both = a.var().is_some() && b.var().is_some();
-                let g_once = guarded_value(guard, quote!(g));
+                let through = self.through(guard, open, code);
+                let g_once = through(quote!(g));
                 let first = a.var().map(|_| {
                     if both {
-                        acc(
-                            a,
-                            guarded_value(guard, quote!(::core::clone::Clone::clone(&g))),
-                        )
+                        acc(a, through(quote!(::core::clone::Clone::clone(&g))))
                     } else {
                         acc(a, g_once.clone())
                     }
@@ -987,25 +1005,23 @@ impl Reverse<'_> {
                     };
                 let (ra, ta) = keep(a, value_of_a, true, code);
                 let (rb, tb) = keep(b, value_of_b, false, code);
+                let through = self.through(guard, open, code);
                 if !is_div {
                     let (module, rule) = crate::emit::bilinear_rule(*bin);
                     let lhs = quote::format_ident!("{}_pullback_lhs", rule);
                     let rhs = quote::format_ident!("{}_pullback_rhs", rule);
                     let first = a
                         .var()
-                        .map(|_| acc(a, guarded_value(guard, quote!(#module::#lhs(#ta, #rb, &g)))));
+                        .map(|_| acc(a, through(quote!(#module::#lhs(#ta, #rb, &g)))));
                     let second = b.var().map(|_| acc(b, quote!(#module::#rhs(#ra, #tb, &g))));
                     quote!(#first #second)
                 } else {
                     let ry = b
                         .var()
                         .map(|_| self.residual(quote!(#rt::save(&#y)), open, code));
-                    let first = a.var().map(|_| {
-                        acc(
-                            a,
-                            guarded_value(guard, quote!(#arith::div_pullback_lhs(#ta, #rb, &g))),
-                        )
-                    });
+                    let first = a
+                        .var()
+                        .map(|_| acc(a, through(quote!(#arith::div_pullback_lhs(#ta, #rb, &g)))));
                     let second =
                         ry.map(|ry| acc(b, quote!(#arith::div_pullback_rhs(#ta, #rb, #ry, &g))));
                     quote!(#first #second)

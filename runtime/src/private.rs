@@ -274,33 +274,54 @@ pub struct SymmetricEigenView<'a, V, Q> {
     pub eigenvectors: &'a Q,
 }
 
-/// The type of the user's own expression, evaluated again in a branch that never runs
-/// (`if false { check1 = witness(&(x * v)); loop {} }`): rustc's error type when the expression
-/// does not type-check, after rustc has reported the error on the user's tokens.
-#[inline]
-pub fn witness<O>(_: &O) -> Option<core::marker::PhantomData<O>> {
-    None
+/// The type `O` of the user's own expression, evaluated again in a branch that never runs
+/// (`if false { check1 = witness(&(x * v)); loop {} }`): rustc's error type when the
+/// expression does not type-check, after rustc has reported the error on the user's tokens.
+/// It has no size, so that the forward sweep can keep it for the pullback at no cost.
+pub struct Witness<O>(core::marker::PhantomData<fn() -> O>);
+
+impl<O> Witness<O> {
+    /// A witness whose type the assignment in the check decides.
+    #[inline]
+    pub fn new() -> Self {
+        Witness(core::marker::PhantomData)
+    }
 }
 
-/// `value` itself, typed through a [`witness`]: as its own type when the witnessed expression
+impl<O> Default for Witness<O> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<O> Clone for Witness<O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<O> Copy for Witness<O> {}
+
+/// The [`Witness`] of an expression's type.
+#[inline]
+pub fn witness<O>(_: &O) -> Witness<O> {
+    Witness::new()
+}
+
+/// `value` itself, typed through a [`Witness`]: as its own type when the witnessed expression
 /// type-checks, and as a type rustc cannot know when it does not. A rule call that takes its
 /// first operand through it then has undecided obligations, which rustc does not report in a
 /// function that already has an error: the user reads the error the function without the macro
 /// gives, and nothing else.
 #[inline]
-pub fn guard<'a, O, T: ?Sized>(
-    _: &Option<core::marker::PhantomData<O>>,
-    value: &'a T,
-) -> &'a <O as Witnessed<T>>::Is {
+pub fn guard<'a, O, T: ?Sized>(_: &Witness<O>, value: &'a T) -> &'a <O as Witnessed<T>>::Is {
     value
 }
 
-/// [`guard`] of a value, for an operator that takes its operands by value.
+/// [`guard`] of a value, for an operator that takes its operands by value, and for the
+/// adjoints of the pullback.
 #[inline]
-pub fn guard_value<O, T>(
-    _: &Option<core::marker::PhantomData<O>>,
-    value: T,
-) -> <O as Witnessed<T>>::Is {
+pub fn guard_value<O, T>(_: &Witness<O>, value: T) -> <O as Witnessed<T>>::Is {
     value
 }
 
@@ -310,6 +331,6 @@ pub trait Witnessed<T: ?Sized> {
     type Is: ?Sized;
 }
 
-impl<O, T: ?Sized> Witnessed<T> for O {
+impl<O: ?Sized, T: ?Sized> Witnessed<T> for O {
     type Is = T;
 }

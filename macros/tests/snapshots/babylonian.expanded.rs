@@ -40,11 +40,11 @@ fn babylonian(x: f64, tol: f64) -> f64 {
 )]
 fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
     let _ = babylonian;
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
-    let mut check4 = ::core::option::Option::None;
-    let mut check5 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
+    let mut check4 = ::matcalc::__private::Witness::new();
+    let mut check5 = ::matcalc::__private::Witness::new();
     let c1 = 1.0;
     if false {
         check1 = ::matcalc::__private::witness(&(1.0 + ::core::convert::identity(x)));
@@ -141,11 +141,11 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
 fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = babylonian;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
-    let mut check4 = ::core::option::Option::None;
-    let mut check5 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
+    let mut check4 = ::matcalc::__private::Witness::new();
+    let mut check5 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -158,6 +158,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             loop {}
         }
         let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
+        let r1 = check1;
         let c3 = 2.0;
         if false {
             check2 = ::matcalc::__private::witness(
@@ -169,12 +170,13 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             ::matcalc::__private::guard(&check2, &t2),
             &c3,
         );
-        let r1 = ::matcalc::__private::type_of(
+        let r2 = ::matcalc::__private::type_of(
             ::matcalc::__private::guard(&check2, &t2),
         );
-        let r2 = ::matcalc::__private::type_of(&c3);
+        let r3 = ::matcalc::__private::type_of(&c3);
+        let r4 = check2;
         ctrl.push(0u32);
-        tape0.push((r1, r2));
+        tape0.push((r1, r2, r3, r4));
         loop {
             if false {
                 check3 = ::matcalc::__private::witness(
@@ -186,11 +188,12 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 ::matcalc::__private::guard(&check3, &x),
                 &t,
             );
-            let r3 = ::matcalc::__private::type_of(
+            let r5 = ::matcalc::__private::type_of(
                 ::matcalc::__private::guard(&check3, &x),
             );
-            let r4 = ::matcalc::__private::save(&t);
-            let r5 = ::matcalc::__private::save(&t4);
+            let r6 = ::matcalc::__private::save(&t);
+            let r7 = check3;
+            let r8 = ::matcalc::__private::save(&t4);
             if false {
                 check4 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t) + ::core::convert::identity(t4)),
@@ -198,6 +201,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 loop {}
             }
             let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
+            let r9 = check4;
             let c6 = 2.0;
             if false {
                 check5 = ::matcalc::__private::witness(
@@ -209,12 +213,13 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 ::matcalc::__private::guard(&check5, &t5),
                 &c6,
             );
-            let r6 = ::matcalc::__private::type_of(
+            let r10 = ::matcalc::__private::type_of(
                 ::matcalc::__private::guard(&check5, &t5),
             );
-            let r7 = ::matcalc::__private::type_of(&c6);
+            let r11 = ::matcalc::__private::type_of(&c6);
+            let r12 = check5;
             ctrl.push(1u32);
-            tape1.push((r3, r4, r5, r6, r7));
+            tape1.push((r5, r6, r7, r8, r9, r10, r11, r12));
             if (next - t).abs() < tol {
                 ctrl.push(2u32);
                 break 'body next;
@@ -233,16 +238,16 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             match *segment {
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2) = &tape0[cursor0];
+                    let (r1, r2, r3, r4) = &tape0[cursor0];
                     let mut t2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r4,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r1,
-                                    &::matcalc::__private::literal(r2, || 2.0),
+                                    r2,
+                                    &::matcalc::__private::literal(r3, || 2.0),
                                     &g,
                                 ),
                             ),
@@ -251,23 +256,23 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_bar,
-                            ::matcalc::__private::guard_value(&check1, g),
+                            ::matcalc::__private::guard_value(r1, g),
                         );
                     }
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r3, r4, r5, r6, r7) = &tape1[cursor1];
+                    let (r5, r6, r7, r8, r9, r10, r11, r12) = &tape1[cursor1];
                     let mut t4_bar = ::core::option::Option::None;
                     let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::guard_value(
-                                &check5,
+                                r12,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r6,
-                                    &::matcalc::__private::literal(r7, || 2.0),
+                                    r10,
+                                    &::matcalc::__private::literal(r11, || 2.0),
                                     &g,
                                 ),
                             ),
@@ -277,23 +282,23 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::guard_value(
-                                &check4,
+                                r9,
                                 ::core::clone::Clone::clone(&g),
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t4_bar,
-                            ::matcalc::__private::guard_value(&check4, g),
+                            ::matcalc::__private::guard_value(r9, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_bar,
                             ::matcalc::__private::guard_value(
-                                &check3,
+                                r7,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r3,
-                                    r4,
+                                    r5,
+                                    r6,
                                     &g,
                                 ),
                             ),
@@ -301,9 +306,9 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
-                                r3,
-                                r4,
                                 r5,
+                                r6,
+                                r8,
                                 &g,
                             ),
                         );
@@ -402,11 +407,11 @@ fn babylonian_jvp_vjp(
     let _ = babylonian;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
-    let mut check3 = ::core::option::Option::None;
-    let mut check4 = ::core::option::Option::None;
-    let mut check5 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
+    let mut check4 = ::matcalc::__private::Witness::new();
+    let mut check5 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -419,6 +424,7 @@ fn babylonian_jvp_vjp(
             loop {}
         }
         let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
+        let r1 = check1;
         let t2_dot = x_dot;
         let c3 = 2.0;
         if false {
@@ -431,19 +437,20 @@ fn babylonian_jvp_vjp(
             ::matcalc::__private::guard(&check2, &t2),
             &c3,
         );
-        let r1 = ::matcalc::__private::type_of(
+        let r2 = ::matcalc::__private::type_of(
             ::matcalc::__private::guard(&check2, &t2),
         );
-        let r2 = ::matcalc::__private::type_of(&c3);
+        let r3 = ::matcalc::__private::type_of(&c3);
+        let r4 = check2;
         let mut t_dot = ::matcalc::__private::rules::arith::div(
             ::matcalc::__private::guard(&check2, &t2_dot),
             &c3,
         );
-        let r3 = ::matcalc::__private::type_of(
+        let r5 = ::matcalc::__private::type_of(
             ::matcalc::__private::guard(&check2, &t2_dot),
         );
         ctrl.push(0u32);
-        tape0.push((r1, r2, r3));
+        tape0.push((r1, r2, r3, r4, r5));
         loop {
             if false {
                 check3 = ::matcalc::__private::witness(
@@ -455,28 +462,29 @@ fn babylonian_jvp_vjp(
                 ::matcalc::__private::guard(&check3, &x),
                 &t,
             );
-            let r4 = ::matcalc::__private::type_of(
+            let r6 = ::matcalc::__private::type_of(
                 ::matcalc::__private::guard(&check3, &x),
             );
-            let r5 = ::matcalc::__private::save(&t);
-            let r6 = ::matcalc::__private::save(&t4);
+            let r7 = ::matcalc::__private::save(&t);
+            let r8 = check3;
+            let r9 = ::matcalc::__private::save(&t4);
             let tt1 = ::matcalc::__private::rules::arith::mul(
                 ::matcalc::__private::guard(&check3, &t4),
                 &t_dot,
             );
-            let r7 = ::matcalc::__private::save(
+            let r10 = ::matcalc::__private::save(
                 ::matcalc::__private::guard(&check3, &t4),
             );
-            let r8 = ::matcalc::__private::save(&t_dot);
+            let r11 = ::matcalc::__private::save(&t_dot);
             let tt2 = ::matcalc::__private::guard_value(&check3, x_dot) - tt1;
             let t4_dot = ::matcalc::__private::rules::arith::div(
                 ::matcalc::__private::guard(&check3, &tt2),
                 &t,
             );
-            let r9 = ::matcalc::__private::type_of(
+            let r12 = ::matcalc::__private::type_of(
                 ::matcalc::__private::guard(&check3, &tt2),
             );
-            let r10 = ::matcalc::__private::save(&t4_dot);
+            let r13 = ::matcalc::__private::save(&t4_dot);
             if false {
                 check4 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t) + ::core::convert::identity(t4)),
@@ -484,6 +492,7 @@ fn babylonian_jvp_vjp(
                 loop {}
             }
             let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
+            let r14 = check4;
             let t5_dot = ::matcalc::__private::guard_value(&check4, t_dot) + t4_dot;
             let c6 = 2.0;
             if false {
@@ -496,19 +505,20 @@ fn babylonian_jvp_vjp(
                 ::matcalc::__private::guard(&check5, &t5),
                 &c6,
             );
-            let r11 = ::matcalc::__private::type_of(
+            let r15 = ::matcalc::__private::type_of(
                 ::matcalc::__private::guard(&check5, &t5),
             );
-            let r12 = ::matcalc::__private::type_of(&c6);
+            let r16 = ::matcalc::__private::type_of(&c6);
+            let r17 = check5;
             let next_dot = ::matcalc::__private::rules::arith::div(
                 ::matcalc::__private::guard(&check5, &t5_dot),
                 &c6,
             );
-            let r13 = ::matcalc::__private::type_of(
+            let r18 = ::matcalc::__private::type_of(
                 ::matcalc::__private::guard(&check5, &t5_dot),
             );
             ctrl.push(1u32);
-            tape1.push((r4, r5, r6, r7, r8, r9, r10, r11, r12, r13));
+            tape1.push((r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18));
             if (next - t).abs() < tol {
                 ctrl.push(2u32);
                 break 'body (next, next_dot);
@@ -531,17 +541,17 @@ fn babylonian_jvp_vjp(
             match *segment {
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2, r3) = &tape0[cursor0];
+                    let (r1, r2, r3, r4, r5) = &tape0[cursor0];
                     let mut t2_bar = ::core::option::Option::None;
                     let mut t2_dot_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_dot_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r4,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r3,
-                                    &::matcalc::__private::literal(r2, || 2.0),
+                                    r5,
+                                    &::matcalc::__private::literal(r3, || 2.0),
                                     &g,
                                 ),
                             ),
@@ -551,10 +561,10 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t2_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r4,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r1,
-                                    &::matcalc::__private::literal(r2, || 2.0),
+                                    r2,
+                                    &::matcalc::__private::literal(r3, || 2.0),
                                     &g,
                                 ),
                             ),
@@ -566,13 +576,13 @@ fn babylonian_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_bar,
-                            ::matcalc::__private::guard_value(&check1, g),
+                            ::matcalc::__private::guard_value(r1, g),
                         );
                     }
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape1[cursor1];
+                    let (r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18) = &tape1[cursor1];
                     let mut t4_bar = ::core::option::Option::None;
                     let mut t5_bar = ::core::option::Option::None;
                     let mut tt1_bar = ::core::option::Option::None;
@@ -583,10 +593,10 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
                             ::matcalc::__private::guard_value(
-                                &check5,
+                                r17,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r13,
-                                    &::matcalc::__private::literal(r12, || 2.0),
+                                    r18,
+                                    &::matcalc::__private::literal(r16, || 2.0),
                                     &g,
                                 ),
                             ),
@@ -596,10 +606,10 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::guard_value(
-                                &check5,
+                                r17,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r11,
-                                    &::matcalc::__private::literal(r12, || 2.0),
+                                    r15,
+                                    &::matcalc::__private::literal(r16, || 2.0),
                                     &g,
                                 ),
                             ),
@@ -609,36 +619,36 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
                             ::matcalc::__private::guard_value(
-                                &check4,
+                                r14,
                                 ::core::clone::Clone::clone(&g),
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t4_dot_bar,
-                            ::matcalc::__private::guard_value(&check4, g),
+                            ::matcalc::__private::guard_value(r14, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::guard_value(
-                                &check4,
+                                r14,
                                 ::core::clone::Clone::clone(&g),
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t4_bar,
-                            ::matcalc::__private::guard_value(&check4, g),
+                            ::matcalc::__private::guard_value(r14, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt2_bar,
                             ::matcalc::__private::guard_value(
-                                &check3,
+                                r8,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r9,
-                                    r5,
+                                    r12,
+                                    r7,
                                     &g,
                                 ),
                             ),
@@ -646,9 +656,9 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
-                                r9,
-                                r5,
-                                r10,
+                                r12,
+                                r7,
+                                r13,
                                 &g,
                             ),
                         );
@@ -657,23 +667,23 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut x_dot_bar,
                             ::matcalc::__private::guard_value(
-                                &check3,
+                                r8,
                                 ::core::clone::Clone::clone(&g),
                             ),
                         );
                         ::matcalc::__private::acc_neg(
                             &mut tt1_bar,
-                            ::matcalc::__private::guard_value(&check3, g),
+                            ::matcalc::__private::guard_value(r8, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = tt1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t4_bar,
                             ::matcalc::__private::guard_value(
-                                &check3,
+                                r8,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r7),
-                                    r8,
+                                    &::matcalc::__private::type_of(r10),
+                                    r11,
                                     &g,
                                 ),
                             ),
@@ -681,8 +691,8 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r7,
-                                &::matcalc::__private::type_of(r8),
+                                r10,
+                                &::matcalc::__private::type_of(r11),
                                 &g,
                             ),
                         );
@@ -691,10 +701,10 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut x_bar,
                             ::matcalc::__private::guard_value(
-                                &check3,
+                                r8,
                                 ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r4,
-                                    r5,
+                                    r6,
+                                    r7,
                                     &g,
                                 ),
                             ),
@@ -702,9 +712,9 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
-                                r4,
-                                r5,
                                 r6,
+                                r7,
+                                r9,
                                 &g,
                             ),
                         );

@@ -40,8 +40,8 @@ fn cumulative(x: &[f64]) -> Vec<f64> {
 )]
 fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let _ = cumulative;
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
     let mut out = Vec::with_capacity(x.len());
     let mut out_dot = ::matcalc::__private::zero_like(&out);
     let mut total = 0.0;
@@ -106,8 +106,8 @@ fn cumulative_vjp(
 ) -> (Vec<f64>, impl ::core::ops::Fn(Vec<f64>) -> ::std::vec::Vec<f64> + use<>) {
     let _ = cumulative;
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
@@ -131,9 +131,10 @@ fn cumulative_vjp(
                     loop {}
                 }
                 let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
+                let r2 = check1;
                 total = t2;
                 out.push(total);
-                tape1.push((r1,));
+                tape1.push((r1, r2));
                 count += 1;
             }
             ctrl.push(1u32);
@@ -142,8 +143,8 @@ fn cumulative_vjp(
         let c3 = 0;
         let c4 = 0;
         let t5 = out[c4];
-        let r2 = c4;
-        let r3 = ::matcalc::__private::zeros_of(&out);
+        let r3 = c4;
+        let r4 = ::matcalc::__private::zeros_of(&out);
         let c6 = 2.0;
         if false {
             check2 = ::matcalc::__private::witness(
@@ -155,14 +156,15 @@ fn cumulative_vjp(
             ::matcalc::__private::guard(&check2, &t5),
             &c6,
         );
-        let r4 = ::matcalc::__private::type_of(
+        let r5 = ::matcalc::__private::type_of(
             ::matcalc::__private::guard(&check2, &t5),
         );
-        let r5 = ::matcalc::__private::type_of(&c6);
+        let r6 = ::matcalc::__private::type_of(&c6);
+        let r7 = check2;
         out[c3] = t7;
-        let r6 = c3;
+        let r8 = c3;
         ctrl.push(2u32);
-        tape2.push((r2, r3, r4, r5, r6));
+        tape2.push((r3, r4, r5, r6, r7, r8));
         break 'body out;
     };
     let pullback = move |seed: Vec<f64>| -> ::std::vec::Vec<f64> {
@@ -182,7 +184,7 @@ fn cumulative_vjp(
                     trip -= 1;
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
-                        let (r1,) = &tape1[cursor1];
+                        let (r1, r2) = &tape1[cursor1];
                         let mut v_bar = ::core::option::Option::None;
                         let mut t2_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
@@ -197,13 +199,13 @@ fn cumulative_vjp(
                             ::matcalc::__private::acc(
                                 &mut total_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r2,
                                     ::core::clone::Clone::clone(&g),
                                 ),
                             );
                             ::matcalc::__private::acc(
                                 &mut v_bar,
-                                ::matcalc::__private::guard_value(&check1, g),
+                                ::matcalc::__private::guard_value(r2, g),
                             );
                         }
                         if let ::core::option::Option::Some(g) = v_bar.take() {
@@ -218,7 +220,7 @@ fn cumulative_vjp(
                 }
                 2u32 => {
                     cursor2 -= 1;
-                    let (r2, r3, r4, r5, r6) = &tape2[cursor2];
+                    let (r3, r4, r5, r6, r7, r8) = &tape2[cursor2];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
@@ -227,7 +229,7 @@ fn cumulative_vjp(
                     );
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_bar,
-                        *r6,
+                        *r8,
                     ) {
                         ::matcalc::__private::acc(&mut t7_bar, g);
                     }
@@ -235,17 +237,17 @@ fn cumulative_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    r4,
-                                    &::matcalc::__private::literal(r5, || 2.0),
+                                    r5,
+                                    &::matcalc::__private::literal(r6, || 2.0),
                                     &g,
                                 ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc_index(&mut out_bar, r3, *r2, g);
+                        ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
                     }
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
@@ -307,8 +309,8 @@ fn cumulative_jvp_vjp(
     let _ = cumulative;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
-    let mut check1 = ::core::option::Option::None;
-    let mut check2 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check2 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
@@ -337,13 +339,14 @@ fn cumulative_jvp_vjp(
                     loop {}
                 }
                 let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
+                let r2 = check1;
                 let t2_dot = ::matcalc::__private::guard_value(&check1, total_dot)
                     + v_dot;
                 total = t2;
                 total_dot = t2_dot;
                 out.push(total);
                 out_dot.push(total_dot);
-                tape1.push((r1,));
+                tape1.push((r1, r2));
                 count += 1;
             }
             ctrl.push(1u32);
@@ -352,10 +355,10 @@ fn cumulative_jvp_vjp(
         let c3 = 0;
         let c4 = 0;
         let t5 = out[c4];
-        let r2 = c4;
-        let r3 = ::matcalc::__private::zeros_of(&out);
+        let r3 = c4;
+        let r4 = ::matcalc::__private::zeros_of(&out);
         let t5_dot = out_dot[c4];
-        let r4 = ::matcalc::__private::zeros_of(&out_dot);
+        let r5 = ::matcalc::__private::zeros_of(&out_dot);
         let c6 = 2.0;
         if false {
             check2 = ::matcalc::__private::witness(
@@ -367,22 +370,23 @@ fn cumulative_jvp_vjp(
             ::matcalc::__private::guard(&check2, &t5),
             &c6,
         );
-        let r5 = ::matcalc::__private::type_of(
+        let r6 = ::matcalc::__private::type_of(
             ::matcalc::__private::guard(&check2, &t5),
         );
-        let r6 = ::matcalc::__private::type_of(&c6);
+        let r7 = ::matcalc::__private::type_of(&c6);
+        let r8 = check2;
         let t7_dot = ::matcalc::__private::rules::arith::mul(
             ::matcalc::__private::guard(&check2, &t5_dot),
             &c6,
         );
-        let r7 = ::matcalc::__private::type_of(
+        let r9 = ::matcalc::__private::type_of(
             ::matcalc::__private::guard(&check2, &t5_dot),
         );
         out[c3] = t7;
-        let r8 = c3;
+        let r10 = c3;
         out_dot[c3] = t7_dot;
         ctrl.push(2u32);
-        tape2.push((r2, r3, r4, r5, r6, r7, r8));
+        tape2.push((r3, r4, r5, r6, r7, r8, r9, r10));
         break 'body (out, out_dot);
     };
     let pullback = move |
@@ -409,7 +413,7 @@ fn cumulative_jvp_vjp(
                     trip -= 1;
                     for _ in 0..trips[trip] {
                         cursor1 -= 1;
-                        let (r1,) = &tape1[cursor1];
+                        let (r1, r2) = &tape1[cursor1];
                         let mut v_bar = ::core::option::Option::None;
                         let mut t2_bar = ::core::option::Option::None;
                         let mut v_dot_bar = ::core::option::Option::None;
@@ -434,26 +438,26 @@ fn cumulative_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut total_dot_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r2,
                                     ::core::clone::Clone::clone(&g),
                                 ),
                             );
                             ::matcalc::__private::acc(
                                 &mut v_dot_bar,
-                                ::matcalc::__private::guard_value(&check1, g),
+                                ::matcalc::__private::guard_value(r2, g),
                             );
                         }
                         if let ::core::option::Option::Some(g) = t2_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_bar,
                                 ::matcalc::__private::guard_value(
-                                    &check1,
+                                    r2,
                                     ::core::clone::Clone::clone(&g),
                                 ),
                             );
                             ::matcalc::__private::acc(
                                 &mut v_bar,
-                                ::matcalc::__private::guard_value(&check1, g),
+                                ::matcalc::__private::guard_value(r2, g),
                             );
                         }
                         if let ::core::option::Option::Some(g) = v_dot_bar.take() {
@@ -476,7 +480,7 @@ fn cumulative_jvp_vjp(
                 }
                 2u32 => {
                     cursor2 -= 1;
-                    let (r2, r3, r4, r5, r6, r7, r8) = &tape2[cursor2];
+                    let (r3, r4, r5, r6, r7, r8, r9, r10) = &tape2[cursor2];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     let mut t5_dot_bar = ::core::option::Option::None;
@@ -491,13 +495,13 @@ fn cumulative_jvp_vjp(
                     );
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_dot_bar,
-                        *r8,
+                        *r10,
                     ) {
                         ::matcalc::__private::acc(&mut t7_dot_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_bar,
-                        *r8,
+                        *r10,
                     ) {
                         ::matcalc::__private::acc(&mut t7_bar, g);
                     }
@@ -505,10 +509,10 @@ fn cumulative_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_dot_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r8,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    r7,
-                                    &::matcalc::__private::literal(r6, || 2.0),
+                                    r9,
+                                    &::matcalc::__private::literal(r7, || 2.0),
                                     &g,
                                 ),
                             ),
@@ -518,20 +522,20 @@ fn cumulative_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t5_bar,
                             ::matcalc::__private::guard_value(
-                                &check2,
+                                r8,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    r5,
-                                    &::matcalc::__private::literal(r6, || 2.0),
+                                    r6,
+                                    &::matcalc::__private::literal(r7, || 2.0),
                                     &g,
                                 ),
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
-                        ::matcalc::__private::acc_index(&mut out_dot_bar, r4, *r2, g);
+                        ::matcalc::__private::acc_index(&mut out_dot_bar, r5, *r3, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc_index(&mut out_bar, r3, *r2, g);
+                        ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
                     }
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),

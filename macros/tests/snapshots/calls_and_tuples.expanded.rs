@@ -28,7 +28,7 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 )]
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
-    let mut check1 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = (t).cos();
     let t1_dot = ::matcalc::__private::scalar::cos(t, t1) * t_dot;
     let t2 = (t).sin();
@@ -85,7 +85,7 @@ fn polar_vjp(
     let _ = polar;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let t_zeros = ::matcalc::__private::zeros_of(&t);
-    let mut check1 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: (f64, f64) = 'body: {
         let t1 = (t).cos();
@@ -106,10 +106,11 @@ fn polar_vjp(
         );
         let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &r));
         let r4 = ::matcalc::__private::save(&c);
-        let (out5, pullback5) = scale_vjp(r, s);
-        let t4 = out5;
-        let r6 = pullback5;
-        tape0 = (r1, r2, r3, r4, r6);
+        let r5 = check1;
+        let (out6, pullback6) = scale_vjp(r, s);
+        let t4 = out6;
+        let r7 = pullback6;
+        tape0 = (r1, r2, r3, r4, r5, r7);
         break 'body (t3, t4);
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
@@ -121,11 +122,11 @@ fn polar_vjp(
         let mut s_bar = ::core::option::Option::None;
         let mut t3_bar = ::core::option::Option::None;
         let mut t4_bar = ::core::option::Option::None;
-        let (r1, r2, r3, r4, r6) = &tape0;
+        let (r1, r2, r3, r4, r5, r7) = &tape0;
         ::matcalc::__private::acc(&mut t4_bar, ::core::clone::Clone::clone(&seed.1));
         ::matcalc::__private::acc(&mut t3_bar, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t4_bar.take() {
-            let (g0, g1) = r6(g);
+            let (g0, g1) = r7(g);
             ::matcalc::__private::acc(&mut r_bar, g0);
             ::matcalc::__private::acc(&mut s_bar, g1);
         }
@@ -133,7 +134,7 @@ fn polar_vjp(
             ::matcalc::__private::acc(
                 &mut r_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r5,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                         &::matcalc::__private::type_of(r3),
                         r4,
@@ -232,7 +233,7 @@ fn polar_jvp_vjp(
     let t_zeros = ::matcalc::__private::zeros_of(&t);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
     let t_dot_zeros = ::matcalc::__private::zeros_of(&t_dot);
-    let mut check1 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: ((f64, f64), (f64, f64)) = 'body: {
         let t1 = (t).cos();
@@ -268,26 +269,27 @@ fn polar_jvp_vjp(
         );
         let r10 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &r));
         let r11 = ::matcalc::__private::save(&c);
+        let r12 = check1;
         let tt5 = ::matcalc::__private::rules::arith::mul(
             ::matcalc::__private::guard(&check1, &r_dot),
             &c,
         );
-        let r12 = ::matcalc::__private::save(
+        let r13 = ::matcalc::__private::save(
             ::matcalc::__private::guard(&check1, &r_dot),
         );
         let tt6 = ::matcalc::__private::rules::arith::mul(
             ::matcalc::__private::guard(&check1, &r),
             &c_dot,
         );
-        let r13 = ::matcalc::__private::save(&c_dot);
+        let r14 = ::matcalc::__private::save(&c_dot);
         let t3_dot = ::matcalc::__private::guard_value(&check1, tt5) + tt6;
-        let ((tt7, tt8), pullback14) = scale_jvp_vjp(r, s, r_dot, s_dot);
-        let r14 = pullback14;
-        let r15 = ::matcalc::__private::zeros_of(&tt7);
-        let r16 = ::matcalc::__private::zeros_of(&tt8);
+        let ((tt7, tt8), pullback15) = scale_jvp_vjp(r, s, r_dot, s_dot);
+        let r15 = pullback15;
+        let r16 = ::matcalc::__private::zeros_of(&tt7);
+        let r17 = ::matcalc::__private::zeros_of(&tt8);
         let t4 = tt7;
         let t4_dot = tt8;
-        tape0 = (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16);
+        tape0 = (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17);
         break 'body ((t3, t4), (t3_dot, t4_dot));
     };
     let pullback = move |seed: ((f64, f64), (f64, f64))| -> (f64, f64, f64, f64) {
@@ -315,7 +317,7 @@ fn polar_jvp_vjp(
         let mut tt7_bar = ::core::option::Option::None;
         let mut tt8_bar = ::core::option::Option::None;
         let mut t4_dot_bar = ::core::option::Option::None;
-        let (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16) = &tape0;
+        let (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17) = &tape0;
         ::matcalc::__private::acc(
             &mut t4_dot_bar,
             ::core::clone::Clone::clone(&seed.1.1),
@@ -333,9 +335,9 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(&mut tt7_bar, g);
         }
         if tt7_bar.is_some() || tt8_bar.is_some() {
-            let adjoints = r14((
-                ::matcalc::__private::finish(tt7_bar.take(), r15),
-                ::matcalc::__private::finish(tt8_bar.take(), r16),
+            let adjoints = r15((
+                ::matcalc::__private::finish(tt7_bar.take(), r16),
+                ::matcalc::__private::finish(tt8_bar.take(), r17),
             ));
             let (g0, g1, g2, g3) = adjoints;
             ::matcalc::__private::acc(&mut r_bar, g0);
@@ -346,24 +348,21 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt5_bar,
-                ::matcalc::__private::guard_value(
-                    &check1,
-                    ::core::clone::Clone::clone(&g),
-                ),
+                ::matcalc::__private::guard_value(r12, ::core::clone::Clone::clone(&g)),
             );
             ::matcalc::__private::acc(
                 &mut tt6_bar,
-                ::matcalc::__private::guard_value(&check1, g),
+                ::matcalc::__private::guard_value(r12, g),
             );
         }
         if let ::core::option::Option::Some(g) = tt6_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r12,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                         &::matcalc::__private::type_of(r10),
-                        r13,
+                        r14,
                         &g,
                     ),
                 ),
@@ -372,7 +371,7 @@ fn polar_jvp_vjp(
                 &mut c_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
                     r10,
-                    &::matcalc::__private::type_of(r13),
+                    &::matcalc::__private::type_of(r14),
                     &g,
                 ),
             );
@@ -381,9 +380,9 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut r_dot_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r12,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r12),
+                        &::matcalc::__private::type_of(r13),
                         r11,
                         &g,
                     ),
@@ -392,7 +391,7 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r12,
+                    r13,
                     &::matcalc::__private::type_of(r11),
                     &g,
                 ),
@@ -402,7 +401,7 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut r_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r12,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                         &::matcalc::__private::type_of(r10),
                         r11,

@@ -24,7 +24,7 @@ fn f(x: f64, y: f64) -> f64 {
 )]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
-    let mut check1 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = (y).sin();
     let t1_dot = ::matcalc::__private::scalar::sin(y, t1) * y_dot;
     if false {
@@ -68,7 +68,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let _ = f;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let y_zeros = ::matcalc::__private::zeros_of(&y);
-    let mut check1 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: f64 = 'body: {
         let t1 = (y).sin();
@@ -85,7 +85,8 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         );
         let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &x));
         let r3 = ::matcalc::__private::save(&t1);
-        tape0 = (r1, r2, r3);
+        let r4 = check1;
+        tape0 = (r1, r2, r3, r4);
         break 'body t2;
     };
     let pullback = move |seed: f64| -> (f64, f64) {
@@ -93,13 +94,13 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         let mut y_bar = ::core::option::Option::None;
         let mut t1_bar = ::core::option::Option::None;
         let mut t2_bar = ::core::option::Option::None;
-        let (r1, r2, r3) = &tape0;
+        let (r1, r2, r3, r4) = &tape0;
         ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed));
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r4,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                         &::matcalc::__private::type_of(r2),
                         r3,
@@ -202,7 +203,7 @@ fn f_jvp_vjp(
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
     let y_dot_zeros = ::matcalc::__private::zeros_of(&y_dot);
-    let mut check1 = ::core::option::Option::None;
+    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: (f64, f64) = 'body: {
         let t1 = (y).sin();
@@ -226,20 +227,21 @@ fn f_jvp_vjp(
         );
         let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &x));
         let r7 = ::matcalc::__private::save(&t1);
+        let r8 = check1;
         let tt3 = ::matcalc::__private::rules::arith::mul(
             ::matcalc::__private::guard(&check1, &x_dot),
             &t1,
         );
-        let r8 = ::matcalc::__private::save(
+        let r9 = ::matcalc::__private::save(
             ::matcalc::__private::guard(&check1, &x_dot),
         );
         let tt4 = ::matcalc::__private::rules::arith::mul(
             ::matcalc::__private::guard(&check1, &x),
             &t1_dot,
         );
-        let r9 = ::matcalc::__private::save(&t1_dot);
+        let r10 = ::matcalc::__private::save(&t1_dot);
         let t2_dot = ::matcalc::__private::guard_value(&check1, tt3) + tt4;
-        tape0 = (r1, r3, r4, r5, r6, r7, r8, r9);
+        tape0 = (r1, r3, r4, r5, r6, r7, r8, r9, r10);
         break 'body (t2, t2_dot);
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64, f64, f64) {
@@ -255,30 +257,27 @@ fn f_jvp_vjp(
         let mut tt3_bar = ::core::option::Option::None;
         let mut tt4_bar = ::core::option::Option::None;
         let mut t2_dot_bar = ::core::option::Option::None;
-        let (r1, r3, r4, r5, r6, r7, r8, r9) = &tape0;
+        let (r1, r3, r4, r5, r6, r7, r8, r9, r10) = &tape0;
         ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
         ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt3_bar,
-                ::matcalc::__private::guard_value(
-                    &check1,
-                    ::core::clone::Clone::clone(&g),
-                ),
+                ::matcalc::__private::guard_value(r8, ::core::clone::Clone::clone(&g)),
             );
             ::matcalc::__private::acc(
                 &mut tt4_bar,
-                ::matcalc::__private::guard_value(&check1, g),
+                ::matcalc::__private::guard_value(r8, g),
             );
         }
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r8,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                         &::matcalc::__private::type_of(r6),
-                        r9,
+                        r10,
                         &g,
                     ),
                 ),
@@ -287,7 +286,7 @@ fn f_jvp_vjp(
                 &mut t1_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
                     r6,
-                    &::matcalc::__private::type_of(r9),
+                    &::matcalc::__private::type_of(r10),
                     &g,
                 ),
             );
@@ -296,9 +295,9 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut x_dot_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r8,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r8),
+                        &::matcalc::__private::type_of(r9),
                         r7,
                         &g,
                     ),
@@ -307,7 +306,7 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r8,
+                    r9,
                     &::matcalc::__private::type_of(r7),
                     &g,
                 ),
@@ -317,7 +316,7 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut x_bar,
                 ::matcalc::__private::guard_value(
-                    &check1,
+                    r8,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
                         &::matcalc::__private::type_of(r6),
                         r7,
