@@ -50,18 +50,15 @@ fn huber(r: f64, delta: f64) -> f64 {
 )]
 fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let _ = huber;
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
-    let mut check3 = ::matcalc::__private::Witness::new();
-    let mut check4 = ::matcalc::__private::Witness::new();
     let mut t1;
     let mut t1_dot;
     if r.abs() <= delta {
         // Constants (`0.5`, `delta`) are inactive values `cN`: no tangent, and a product with one
         // takes the tangent of the other factor only.
         let c2 = 0.5;
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(r)));
+            check1 = ::matcalc::__private::witness(&(0.5 * r));
             loop {}
         }
         let t3 =
@@ -70,10 +67,9 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
             ::matcalc::__private::guard(&check1, &c2),
             &r_dot,
         );
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
-            check2 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t3) * ::core::convert::identity(r)),
-            );
+            check2 = ::matcalc::__private::witness(&(::core::convert::identity(t3) * r));
             loop {}
         }
         t1 = ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check2, &t3), &r);
@@ -94,6 +90,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
         // The rule of `abs` from the scalar table: ∂|r|/∂r = sign r (+1 at r = 0).
         let t5_dot = ::matcalc::__private::scalar::abs(r, t5) * r_dot;
         let c6 = 0.5 * delta;
+        let mut check3 = ::matcalc::__private::Witness::new();
         if false {
             check3 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
@@ -102,6 +99,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
         }
         let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
         let t7_dot = ::matcalc::__private::owned(::matcalc::__private::guard(&check3, &t5_dot));
+        let mut check4 = ::matcalc::__private::Witness::new();
         if false {
             check4 = ::matcalc::__private::witness(
                 &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
@@ -138,10 +136,6 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = huber;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
-    let mut check3 = ::matcalc::__private::Witness::new();
-    let mut check4 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -149,8 +143,9 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
         let mut t1;
         if r.abs() <= delta {
             let c2 = 0.5;
+            let mut check1 = ::matcalc::__private::Witness::new();
             if false {
-                check1 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(r)));
+                check1 = ::matcalc::__private::witness(&(0.5 * r));
                 loop {}
             }
             let t3 = ::matcalc::__private::rules::arith::mul(
@@ -163,10 +158,9 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
             let r2 = ::matcalc::__private::type_of(&r);
             let r3 = check1;
+            let mut check2 = ::matcalc::__private::Witness::new();
             if false {
-                check2 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(t3) * ::core::convert::identity(r)),
-                );
+                check2 = ::matcalc::__private::witness(&(::core::convert::identity(t3) * r));
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
@@ -187,6 +181,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
             let r7 = ::matcalc::__private::scalar::abs(r, t5);
             let c6 = 0.5 * delta;
+            let mut check3 = ::matcalc::__private::Witness::new();
             if false {
                 check3 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
@@ -195,6 +190,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             }
             let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
             let r8 = check3;
+            let mut check4 = ::matcalc::__private::Witness::new();
             if false {
                 check4 = ::matcalc::__private::witness(
                     &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
@@ -379,10 +375,6 @@ fn huber_jvp_vjp(
     let _ = huber;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
-    let mut check3 = ::matcalc::__private::Witness::new();
-    let mut check4 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -391,8 +383,9 @@ fn huber_jvp_vjp(
         let mut t1_dot;
         if r.abs() <= delta {
             let c2 = 0.5;
+            let mut check1 = ::matcalc::__private::Witness::new();
             if false {
-                check1 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(r)));
+                check1 = ::matcalc::__private::witness(&(0.5 * r));
                 loop {}
             }
             let t3 = ::matcalc::__private::rules::arith::mul(
@@ -407,10 +400,9 @@ fn huber_jvp_vjp(
                 &r_dot,
             );
             let r4 = ::matcalc::__private::type_of(&r_dot);
+            let mut check2 = ::matcalc::__private::Witness::new();
             if false {
-                check2 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(t3) * ::core::convert::identity(r)),
-                );
+                check2 = ::matcalc::__private::witness(&(::core::convert::identity(t3) * r));
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
@@ -430,7 +422,7 @@ fn huber_jvp_vjp(
                 &r_dot,
             );
             let r9 = ::matcalc::__private::save(&r_dot);
-            t1_dot = ::matcalc::__private::guard_value(&check2, tt1) + tt2;
+            t1_dot = tt1 + tt2;
             ctrl.push(0u32);
             tape0.push((r1, r2, r3, r4, r5, r6, r7, r8, r9));
         } else {
@@ -445,6 +437,7 @@ fn huber_jvp_vjp(
             let r14 = ::matcalc::__private::save(&r_dot);
             let t5_dot = tt4;
             let c6 = 0.5 * delta;
+            let mut check3 = ::matcalc::__private::Witness::new();
             if false {
                 check3 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
@@ -454,6 +447,7 @@ fn huber_jvp_vjp(
             let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
             let r15 = check3;
             let t7_dot = t5_dot;
+            let mut check4 = ::matcalc::__private::Witness::new();
             if false {
                 check4 = ::matcalc::__private::witness(
                     &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
@@ -495,14 +489,8 @@ fn huber_jvp_vjp(
                     let mut tt1_bar = ::core::option::Option::None;
                     let mut tt2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut tt1_bar,
-                            ::matcalc::__private::guard_value(r7, ::core::clone::Clone::clone(&g)),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut tt2_bar,
-                            ::matcalc::__private::guard_value(r7, g),
-                        );
+                        ::matcalc::__private::acc(&mut tt1_bar, ::core::clone::Clone::clone(&g));
+                        ::matcalc::__private::acc(&mut tt2_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(

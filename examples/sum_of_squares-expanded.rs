@@ -56,10 +56,6 @@ fn sum_of_squares(x: &[f64], n: usize) -> f64 {
 fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // The derivative stands for the function: a crate that calls only the derivative uses it.
     let _ = sum_of_squares;
-
-    // The witnesses of the checks below, one for each operator the user wrote.
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
     let mut s = 0.0;
 
     // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
@@ -77,6 +73,7 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
         // error in it is the error of `sum_of_squares`, which rustc prints once. `check1` has its
         // type, and the rule calls below take their first operand through `guard(&check1, ..)`:
         // its type is then one rustc cannot know, and the calls add no error of their own.
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
             check1 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
@@ -99,10 +96,9 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
                 &t2_dot,
             ),
         );
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
-            check2 = ::matcalc::__private::witness(
-                &(::core::convert::identity(s) + ::core::convert::identity(t3)),
-            );
+            check2 = ::matcalc::__private::witness(&(s + ::core::convert::identity(t3)));
             loop {}
         }
         let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
@@ -143,8 +139,6 @@ fn sum_of_squares_vjp(
 
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
 
     // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
     // per run, its trip count in `trips`); `tape1` holds the residuals of segment 1, the loop
@@ -170,6 +164,7 @@ fn sum_of_squares_vjp(
                 // witnesses of the checks (`r4`, `r5`), which have no size.
                 let r1 = i;
                 let t2 = x[i];
+                let mut check1 = ::matcalc::__private::Witness::new();
                 if false {
                     check1 = ::matcalc::__private::witness(
                         &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
@@ -183,10 +178,9 @@ fn sum_of_squares_vjp(
                 let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
                 let r3 = ::matcalc::__private::save(&t2);
                 let r4 = check1;
+                let mut check2 = ::matcalc::__private::Witness::new();
                 if false {
-                    check2 = ::matcalc::__private::witness(
-                        &(::core::convert::identity(s) + ::core::convert::identity(t3)),
-                    );
+                    check2 = ::matcalc::__private::witness(&(s + ::core::convert::identity(t3)));
                     loop {}
                 }
                 let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
@@ -377,8 +371,6 @@ fn sum_of_squares_jvp_vjp(
     let _ = sum_of_squares;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
@@ -397,6 +389,7 @@ fn sum_of_squares_jvp_vjp(
                 let t1_dot = x_dot[i];
                 let t2 = x[i];
                 let t2_dot = x_dot[i];
+                let mut check1 = ::matcalc::__private::Witness::new();
                 if false {
                     check1 = ::matcalc::__private::witness(
                         &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
@@ -420,11 +413,10 @@ fn sum_of_squares_jvp_vjp(
                     &t2_dot,
                 );
                 let r6 = ::matcalc::__private::save(&t2_dot);
-                let t3_dot = ::matcalc::__private::guard_value(&check1, tt2) + tt3;
+                let t3_dot = tt2 + tt3;
+                let mut check2 = ::matcalc::__private::Witness::new();
                 if false {
-                    check2 = ::matcalc::__private::witness(
-                        &(::core::convert::identity(s) + ::core::convert::identity(t3)),
-                    );
+                    check2 = ::matcalc::__private::witness(&(s + ::core::convert::identity(t3)));
                     loop {}
                 }
                 let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
@@ -504,15 +496,9 @@ fn sum_of_squares_jvp_vjp(
                         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut tt2_bar,
-                                ::matcalc::__private::guard_value(
-                                    r4,
-                                    ::core::clone::Clone::clone(&g),
-                                ),
+                                ::core::clone::Clone::clone(&g),
                             );
-                            ::matcalc::__private::acc(
-                                &mut tt3_bar,
-                                ::matcalc::__private::guard_value(r4, g),
-                            );
+                            ::matcalc::__private::acc(&mut tt3_bar, g);
                         }
                         if let ::core::option::Option::Some(g) = tt3_bar.take() {
                             ::matcalc::__private::acc(

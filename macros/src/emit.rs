@@ -1,7 +1,7 @@
 //! What both emitters share: names of tangents and adjoints, operand expressions, the primal
 //! form of each operation, and the generated items' attributes.
 
-use crate::ir::{BinOp, CheckForm, Guard, Op, Operand, Stmt, Var, VarId};
+use crate::ir::{BinOp, CheckForm, Guard, Op, Operand, Spelling, Var, VarId};
 use crate::lower::{hygienic, item_ident};
 use crate::signature::Signature;
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
@@ -214,24 +214,6 @@ impl Model<'_> {
         }
     }
 
-    /// The witnesses of the guarded operations of the body (see [`Guard`]), declared where a
-    /// generated function starts: the backward sweep reads them too.
-    pub fn witnesses(&self) -> TokenStream {
-        let mut ids = std::collections::BTreeSet::new();
-        for s in &self.stmts {
-            s.walk(&mut |s| {
-                if let Stmt::Let { op: Some(op), .. } | Stmt::Assign { op, .. } = s
-                    && let Op::Binary(.., Some(guard)) = op
-                {
-                    ids.insert(guard.id);
-                }
-            });
-        }
-        let names = ids.into_iter().map(witness);
-        let rt = rt();
-        quote!(#(let mut #names = #rt::Witness::new();)*)
-    }
-
     /// The user's expression of a guarded operation, type-checked where the generated code
     /// computes it (see [`Guard`]); written before the operation's primal.
     pub fn check(&self, op: &Op) -> TokenStream {
@@ -247,10 +229,10 @@ impl Model<'_> {
         else {
             return TokenStream::new();
         };
-        let b = self.spelled(b, check.rhs);
+        let b = self.spelled(b, &check.rhs);
         let expr = match &check.form {
             CheckForm::Infix(op) => {
-                let a = self.spelled(a, check.lhs);
+                let a = self.spelled(a, &check.lhs);
                 quote!(#a #op #b)
             }
             // The receiver as it is: a call around it would move what the method borrows.
@@ -261,15 +243,32 @@ impl Model<'_> {
         };
         let (rt, w) = (rt(), witness(*id));
         // The branch never runs and never ends (`loop {}`), so that what the expression moves
-        // is still there after it.
-        quote!(if false { #w = #rt::witness(&(#expr)); loop {} })
+        // is still there after it. The witness is declared here, not where the function starts:
+        // rustc keeps an undecided type on its list of pending work until the check decides it,
+        // and a long list makes every later statement slower to check.
+        quote!(let mut #w = #rt::Witness::new(); if false { #w = #rt::witness(&(#expr)); loop {} })
     }
 
     /// An operand of a check, with the span of the user's operand, which rustc's error labels:
-    /// a literal as the user wrote it, anything else as a call of `identity` that spans the
-    /// user's first token to the last (the spans of the user's tokens themselves, so that the
-    /// label is the one the user's error has).
-    fn spelled(&self, o: &Operand, (first, last): (Span, Option<Span>)) -> TokenStream {
+    /// the user's own identifier where the operand is that variable, a literal as the user wrote
+    /// it, anything else as a call of `identity` that spans the user's first token to the last
+    /// (the spans of the user's tokens themselves, so that the label is the one the user's
+    /// error has).
+    fn spelled(&self, o: &Operand, spelling: &Spelling) -> TokenStream {
+        let (first, last) = match spelling {
+            Spelling::Word(word) => {
+                if let Operand::Var {
+                    id,
+                    borrowed: false,
+                } = o
+                    && self.primal(*id) == word
+                {
+                    return quote!(#word);
+                }
+                (word.span(), None)
+            }
+            Spelling::Tokens(first, last) => (*first, *last),
+        };
         if let Operand::Const(c) = o
             && let Some(literal) = self.literals.get(&c.to_string())
         {

@@ -35,7 +35,6 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     });
     let ret = &model.sig.ret.ty;
     let body = block(model, &model.stmts);
-    let witnesses = model.witnesses();
     let doc = format!(
         " Forward mode of [`{original}`]: its value and its directional derivative along the tangents (one per active parameter, in order)."
     );
@@ -47,7 +46,6 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #vis fn #name(#(#params,)* #(#tangents),*) -> (#ret, #ret) {
             // The derivative stands for the function: using one uses the other.
             let _ = #this;
-            #witnesses
             #body
         }
     }

@@ -91,10 +91,17 @@ pub(crate) struct Guard {
 #[derive(Clone)]
 pub(crate) struct Check {
     pub form: CheckForm,
-    /// The first token of each operand, and its last when it has more than one: where a type
-    /// error labels it.
-    pub lhs: (Span, Option<Span>),
-    pub rhs: (Span, Option<Span>),
+    pub lhs: Spelling,
+    pub rhs: Spelling,
+}
+
+/// Where an operand of a [`Check`] stands in the user's code, which a type error labels.
+#[derive(Clone)]
+pub(crate) enum Spelling {
+    /// One identifier.
+    Word(Ident),
+    /// Anything else: the first token, and the last when there are several.
+    Tokens(Span, Option<Span>),
 }
 
 #[derive(Clone)]

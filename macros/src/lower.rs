@@ -11,8 +11,8 @@
 
 use crate::errors::Errors;
 use crate::ir::{
-    Arm, BinOp, Block, CallArg, Check, CheckForm, Guard, Op, Operand, ScalarMethod, Stmt, Var,
-    VarId,
+    Arm, BinOp, Block, CallArg, Check, CheckForm, Guard, Op, Operand, ScalarMethod, Spelling, Stmt,
+    Var, VarId,
 };
 use crate::rules::{self, ScalarArity};
 use crate::signature::Signature;
@@ -234,9 +234,17 @@ impl<'a> Lowerer<'a> {
         left: &dyn ToTokens,
         right: &dyn ToTokens,
     ) -> Option<Guard> {
-        fn ends(tokens: &dyn ToTokens) -> (Span, Option<Span>) {
-            let mut spans = tokens.to_token_stream().into_iter().map(|t| t.span());
-            (spans.next().unwrap_or_else(Span::call_site), spans.last())
+        fn ends(tokens: &dyn ToTokens) -> Spelling {
+            let mut trees = tokens.to_token_stream().into_iter();
+            let first = trees.next();
+            let last = trees.last().map(|t| t.span());
+            match (first, last) {
+                (Some(proc_macro2::TokenTree::Ident(word)), None) => Spelling::Word(word),
+                (first, last) => {
+                    let first = first.map_or_else(Span::call_site, |t| t.span());
+                    Spelling::Tokens(first, last)
+                }
+            }
         }
         self.next_check += 1;
         Some(Guard {

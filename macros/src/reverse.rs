@@ -85,7 +85,6 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     };
     let forward = sweep.block(&model.stmts);
 
-    let witnesses = model.witnesses();
     let body_label = body_label();
     let seed = hygienic("seed");
     let ctrl = hygienic("ctrl");
@@ -209,7 +208,6 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) {
             let _ = #this;
             #(#zeros)*
-            #witnesses
             #tapes
             let #value: #ret = #body_label: { #forward };
             let #pullback = move |#seed: #ret| -> #gradient {

@@ -40,14 +40,10 @@ fn babylonian(x: f64, tol: f64) -> f64 {
 )]
 fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
     let _ = babylonian;
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
-    let mut check3 = ::matcalc::__private::Witness::new();
-    let mut check4 = ::matcalc::__private::Witness::new();
-    let mut check5 = ::matcalc::__private::Witness::new();
     let c1 = 1.0;
+    let mut check1 = ::matcalc::__private::Witness::new();
     if false {
-        check1 = ::matcalc::__private::witness(&(1.0 + ::core::convert::identity(x)));
+        check1 = ::matcalc::__private::witness(&(1.0 + x));
         loop {}
     }
     let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
@@ -55,6 +51,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
         ::matcalc::__private::guard(&check1, &x_dot),
     );
     let c3 = 2.0;
+    let mut check2 = ::matcalc::__private::Witness::new();
     if false {
         check2 = ::matcalc::__private::witness(&(::core::convert::identity(t2) / 2.0));
         loop {}
@@ -68,10 +65,9 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
         &c3,
     );
     loop {
+        let mut check3 = ::matcalc::__private::Witness::new();
         if false {
-            check3 = ::matcalc::__private::witness(
-                &(::core::convert::identity(x) / ::core::convert::identity(t)),
-            );
+            check3 = ::matcalc::__private::witness(&(x / t));
             loop {}
         }
         let t4 = ::matcalc::__private::rules::arith::div(
@@ -90,10 +86,9 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
                 &t_dot,
             ),
         );
+        let mut check4 = ::matcalc::__private::Witness::new();
         if false {
-            check4 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t) + ::core::convert::identity(t4)),
-            );
+            check4 = ::matcalc::__private::witness(&(t + ::core::convert::identity(t4)));
             loop {}
         }
         let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
@@ -102,6 +97,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
             &t4_dot,
         );
         let c6 = 2.0;
+        let mut check5 = ::matcalc::__private::Witness::new();
         if false {
             check5 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t5) / 2.0),
@@ -141,25 +137,20 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
 fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = babylonian;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
-    let mut check3 = ::matcalc::__private::Witness::new();
-    let mut check4 = ::matcalc::__private::Witness::new();
-    let mut check5 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let value: f64 = 'body: {
         let c1 = 1.0;
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(
-                &(1.0 + ::core::convert::identity(x)),
-            );
+            check1 = ::matcalc::__private::witness(&(1.0 + x));
             loop {}
         }
         let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
         let r1 = check1;
         let c3 = 2.0;
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
             check2 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t2) / 2.0),
@@ -178,10 +169,9 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
         ctrl.push(0u32);
         tape0.push((r1, r2, r3, r4));
         loop {
+            let mut check3 = ::matcalc::__private::Witness::new();
             if false {
-                check3 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(x) / ::core::convert::identity(t)),
-                );
+                check3 = ::matcalc::__private::witness(&(x / t));
                 loop {}
             }
             let t4 = ::matcalc::__private::rules::arith::div(
@@ -194,15 +184,17 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             let r6 = ::matcalc::__private::save(&t);
             let r7 = check3;
             let r8 = ::matcalc::__private::save(&t4);
+            let mut check4 = ::matcalc::__private::Witness::new();
             if false {
                 check4 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(t) + ::core::convert::identity(t4)),
+                    &(t + ::core::convert::identity(t4)),
                 );
                 loop {}
             }
             let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
             let r9 = check4;
             let c6 = 2.0;
+            let mut check5 = ::matcalc::__private::Witness::new();
             if false {
                 check5 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t5) / 2.0),
@@ -407,26 +399,21 @@ fn babylonian_jvp_vjp(
     let _ = babylonian;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
-    let mut check3 = ::matcalc::__private::Witness::new();
-    let mut check4 = ::matcalc::__private::Witness::new();
-    let mut check5 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let value: (f64, f64) = 'body: {
         let c1 = 1.0;
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(
-                &(1.0 + ::core::convert::identity(x)),
-            );
+            check1 = ::matcalc::__private::witness(&(1.0 + x));
             loop {}
         }
         let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
         let r1 = check1;
         let t2_dot = x_dot;
         let c3 = 2.0;
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
             check2 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t2) / 2.0),
@@ -452,10 +439,9 @@ fn babylonian_jvp_vjp(
         ctrl.push(0u32);
         tape0.push((r1, r2, r3, r4, r5));
         loop {
+            let mut check3 = ::matcalc::__private::Witness::new();
             if false {
-                check3 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(x) / ::core::convert::identity(t)),
-                );
+                check3 = ::matcalc::__private::witness(&(x / t));
                 loop {}
             }
             let t4 = ::matcalc::__private::rules::arith::div(
@@ -485,9 +471,10 @@ fn babylonian_jvp_vjp(
                 ::matcalc::__private::guard(&check3, &tt2),
             );
             let r13 = ::matcalc::__private::save(&t4_dot);
+            let mut check4 = ::matcalc::__private::Witness::new();
             if false {
                 check4 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(t) + ::core::convert::identity(t4)),
+                    &(t + ::core::convert::identity(t4)),
                 );
                 loop {}
             }
@@ -495,6 +482,7 @@ fn babylonian_jvp_vjp(
             let r14 = check4;
             let t5_dot = ::matcalc::__private::guard_value(&check4, t_dot) + t4_dot;
             let c6 = 2.0;
+            let mut check5 = ::matcalc::__private::Witness::new();
             if false {
                 check5 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t5) / 2.0),

@@ -40,8 +40,6 @@ fn cumulative(x: &[f64]) -> Vec<f64> {
 )]
 fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let _ = cumulative;
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
     let mut out = Vec::with_capacity(x.len());
     let mut out_dot = ::matcalc::__private::zero_like(&out);
     let mut total = 0.0;
@@ -49,9 +47,10 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     for i1 in 0..x.len() {
         let v = &x[i1];
         let v_dot = &x_dot[i1];
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
             check1 = ::matcalc::__private::witness(
-                &(::core::convert::identity(total) + ::core::convert::identity(v)),
+                &(total + ::core::convert::identity(v)),
             );
             loop {}
         }
@@ -70,6 +69,7 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let t5 = out[c4];
     let t5_dot = ::matcalc::__private::owned(&out_dot[c4]);
     let c6 = 2.0;
+    let mut check2 = ::matcalc::__private::Witness::new();
     if false {
         check2 = ::matcalc::__private::witness(&(::core::convert::identity(t5) * 2.0));
         loop {}
@@ -106,8 +106,6 @@ fn cumulative_vjp(
 ) -> (Vec<f64>, impl ::core::ops::Fn(Vec<f64>) -> ::std::vec::Vec<f64> + use<>) {
     let _ = cumulative;
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
@@ -123,10 +121,10 @@ fn cumulative_vjp(
             for i1 in range {
                 let v = &x[i1];
                 let r1 = i1;
+                let mut check1 = ::matcalc::__private::Witness::new();
                 if false {
                     check1 = ::matcalc::__private::witness(
-                        &(::core::convert::identity(total)
-                            + ::core::convert::identity(v)),
+                        &(total + ::core::convert::identity(v)),
                     );
                     loop {}
                 }
@@ -146,6 +144,7 @@ fn cumulative_vjp(
         let r3 = c4;
         let r4 = ::matcalc::__private::zeros_of(&out);
         let c6 = 2.0;
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
             check2 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t5) * 2.0),
@@ -309,8 +308,6 @@ fn cumulative_jvp_vjp(
     let _ = cumulative;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let mut check2 = ::matcalc::__private::Witness::new();
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
     let mut tape2 = ::std::vec::Vec::new();
@@ -331,10 +328,10 @@ fn cumulative_jvp_vjp(
                 let v = &x[i1];
                 let r1 = i1;
                 let v_dot = &x_dot[i1];
+                let mut check1 = ::matcalc::__private::Witness::new();
                 if false {
                     check1 = ::matcalc::__private::witness(
-                        &(::core::convert::identity(total)
-                            + ::core::convert::identity(v)),
+                        &(total + ::core::convert::identity(v)),
                     );
                     loop {}
                 }
@@ -360,6 +357,7 @@ fn cumulative_jvp_vjp(
         let t5_dot = out_dot[c4];
         let r5 = ::matcalc::__private::zeros_of(&out_dot);
         let c6 = 2.0;
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
             check2 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t5) * 2.0),

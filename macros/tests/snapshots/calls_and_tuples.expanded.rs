@@ -28,7 +28,6 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 )]
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
-    let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = (t).cos();
     let t1_dot = ::matcalc::__private::scalar::cos(t, t1) * t_dot;
     let t2 = (t).sin();
@@ -37,10 +36,9 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
     let c_dot = t1_dot;
     let s = t2;
     let s_dot = t2_dot;
+    let mut check1 = ::matcalc::__private::Witness::new();
     if false {
-        check1 = ::matcalc::__private::witness(
-            &(::core::convert::identity(r) * ::core::convert::identity(c)),
-        );
+        check1 = ::matcalc::__private::witness(&(r * c));
         loop {}
     }
     let t3 = ::matcalc::__private::rules::arith::mul(
@@ -85,7 +83,6 @@ fn polar_vjp(
     let _ = polar;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let t_zeros = ::matcalc::__private::zeros_of(&t);
-    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: (f64, f64) = 'body: {
         let t1 = (t).cos();
@@ -94,10 +91,9 @@ fn polar_vjp(
         let r2 = ::matcalc::__private::scalar::sin(t, t2);
         let c = t1;
         let s = t2;
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(
-                &(::core::convert::identity(r) * ::core::convert::identity(c)),
-            );
+            check1 = ::matcalc::__private::witness(&(r * c));
             loop {}
         }
         let t3 = ::matcalc::__private::rules::arith::mul(
@@ -233,7 +229,6 @@ fn polar_jvp_vjp(
     let t_zeros = ::matcalc::__private::zeros_of(&t);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
     let t_dot_zeros = ::matcalc::__private::zeros_of(&t_dot);
-    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: ((f64, f64), (f64, f64)) = 'body: {
         let t1 = (t).cos();
@@ -257,10 +252,9 @@ fn polar_jvp_vjp(
         let c_dot = t1_dot;
         let s = t2;
         let s_dot = t2_dot;
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(
-                &(::core::convert::identity(r) * ::core::convert::identity(c)),
-            );
+            check1 = ::matcalc::__private::witness(&(r * c));
             loop {}
         }
         let t3 = ::matcalc::__private::rules::arith::mul(
@@ -282,7 +276,7 @@ fn polar_jvp_vjp(
             &c_dot,
         );
         let r14 = ::matcalc::__private::save(&c_dot);
-        let t3_dot = ::matcalc::__private::guard_value(&check1, tt5) + tt6;
+        let t3_dot = tt5 + tt6;
         let ((tt7, tt8), pullback15) = scale_jvp_vjp(r, s, r_dot, s_dot);
         let r15 = pullback15;
         let r16 = ::matcalc::__private::zeros_of(&tt7);
@@ -346,14 +340,8 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(&mut s_dot_bar, g3);
         }
         if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
-            ::matcalc::__private::acc(
-                &mut tt5_bar,
-                ::matcalc::__private::guard_value(r12, ::core::clone::Clone::clone(&g)),
-            );
-            ::matcalc::__private::acc(
-                &mut tt6_bar,
-                ::matcalc::__private::guard_value(r12, g),
-            );
+            ::matcalc::__private::acc(&mut tt5_bar, ::core::clone::Clone::clone(&g));
+            ::matcalc::__private::acc(&mut tt6_bar, g);
         }
         if let ::core::option::Option::Some(g) = tt6_bar.take() {
             ::matcalc::__private::acc(

@@ -24,13 +24,11 @@ fn f(x: f64, y: f64) -> f64 {
 )]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
-    let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = (y).sin();
     let t1_dot = ::matcalc::__private::scalar::sin(y, t1) * y_dot;
+    let mut check1 = ::matcalc::__private::Witness::new();
     if false {
-        check1 = ::matcalc::__private::witness(
-            &(::core::convert::identity(x) * ::core::convert::identity(t1)),
-        );
+        check1 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
         loop {}
     }
     let t2 = ::matcalc::__private::rules::arith::mul(
@@ -68,15 +66,13 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let _ = f;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let y_zeros = ::matcalc::__private::zeros_of(&y);
-    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: f64 = 'body: {
         let t1 = (y).sin();
         let r1 = ::matcalc::__private::scalar::sin(y, t1);
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(
-                &(::core::convert::identity(x) * ::core::convert::identity(t1)),
-            );
+            check1 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
             loop {}
         }
         let t2 = ::matcalc::__private::rules::arith::mul(
@@ -203,7 +199,6 @@ fn f_jvp_vjp(
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
     let y_dot_zeros = ::matcalc::__private::zeros_of(&y_dot);
-    let mut check1 = ::matcalc::__private::Witness::new();
     let tape0;
     let value: (f64, f64) = 'body: {
         let t1 = (y).sin();
@@ -215,10 +210,9 @@ fn f_jvp_vjp(
         let r4 = ::matcalc::__private::save(&tt1);
         let r5 = ::matcalc::__private::save(&y_dot);
         let t1_dot = tt2;
+        let mut check1 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(
-                &(::core::convert::identity(x) * ::core::convert::identity(t1)),
-            );
+            check1 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
             loop {}
         }
         let t2 = ::matcalc::__private::rules::arith::mul(
@@ -240,7 +234,7 @@ fn f_jvp_vjp(
             &t1_dot,
         );
         let r10 = ::matcalc::__private::save(&t1_dot);
-        let t2_dot = ::matcalc::__private::guard_value(&check1, tt3) + tt4;
+        let t2_dot = tt3 + tt4;
         tape0 = (r1, r3, r4, r5, r6, r7, r8, r9, r10);
         break 'body (t2, t2_dot);
     };
@@ -261,14 +255,8 @@ fn f_jvp_vjp(
         ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
         ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
-            ::matcalc::__private::acc(
-                &mut tt3_bar,
-                ::matcalc::__private::guard_value(r8, ::core::clone::Clone::clone(&g)),
-            );
-            ::matcalc::__private::acc(
-                &mut tt4_bar,
-                ::matcalc::__private::guard_value(r8, g),
-            );
+            ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
+            ::matcalc::__private::acc(&mut tt4_bar, g);
         }
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
