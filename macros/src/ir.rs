@@ -106,7 +106,8 @@ pub(crate) enum Spelling {
 
 #[derive(Clone)]
 pub(crate) enum CheckForm {
-    /// `a * b`, or `a *= b` (the operator's tokens, with their spans).
+    /// `a * b` (the operator's tokens, with their spans). For `a *= b` it is `a * b` at the
+    /// user's `*=`: a compound assignment has the type `()` even when it fails.
     Infix(TokenStream),
     /// `a.dot(b)`.
     Method(Ident),
@@ -151,7 +152,9 @@ pub(crate) enum Op {
     /// `y = -x`.
     Neg(Operand),
     /// `y = a ∘ b`, with the guard that keeps a type error in the user's expression the only
-    /// error reported (`None` for the products of a rule's partials, which cannot fail).
+    /// error reported. `None` where nothing can fail on its own: the products of a rule's
+    /// partials, the sum of the product rule's terms; and where the user's place is not a
+    /// variable of the generated code (`buf[i] += v`), which has no check.
     Binary(BinOp, Operand, Operand, Option<Guard>),
     /// `y = x.sin()`, `y = a.atan2(b)`, ...
     Scalar(ScalarMethod),

@@ -1359,6 +1359,7 @@ impl<'a> Lowerer<'a> {
                             BinOp::Add => quote::quote_spanned!(at=> +),
                             BinOp::Sub => quote::quote_spanned!(at=> -),
                             BinOp::Mul => quote::quote_spanned!(at=> *),
+                            // (`dot` has no compound form)
                             BinOp::Div | BinOp::Dot => quote::quote_spanned!(at=> /),
                         };
                         let guard = self.guard(CheckForm::Infix(op), left, right);
