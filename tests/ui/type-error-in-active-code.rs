@@ -58,4 +58,40 @@ fn plain_dot(x: f64, y: f64) -> f64 {
     x.dot(&y)
 }
 
+// An item of `.iter()`, a reference, times a slice.
+#[differentiate]
+fn annotated_items(v: &[f64], w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for vi in v.iter() {
+        s = s + vi * w;
+    }
+    s
+}
+
+fn plain_items(v: &[f64], w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for vi in v.iter() {
+        s = s + vi * w;
+    }
+    s
+}
+
+// A parenthesized difference of elements times the whole slice.
+#[differentiate]
+fn annotated_parenthesized(v: &[f64], n: usize) -> f64 {
+    let mut s = v[0];
+    for i in 1..n {
+        s = (s - v[i]) * v;
+    }
+    s
+}
+
+fn plain_parenthesized(v: &[f64], n: usize) -> f64 {
+    let mut s = v[0];
+    for i in 1..n {
+        s = (s - v[i]) * v;
+    }
+    s
+}
+
 fn main() {}
