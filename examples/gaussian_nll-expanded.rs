@@ -107,7 +107,16 @@ fn gaussian_nll_jvp(
         ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
     let t5_dot =
         ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4_dot);
-    return (t5, ::matcalc::__private::owned(&t5_dot));
+    return (
+        (move || -> f64 {
+            use ::matcalc::__private::Spelled as _;
+            (t5).spelled()
+        })(),
+        (move || -> f64 {
+            use ::matcalc::__private::Spelled as _;
+            (::matcalc::__private::owned(&t5_dot)).spelled()
+        })(),
+    );
 }
 
 // REVERSE MODE. No loop and no branch: one segment, so its residuals are one tuple `tape0`
@@ -181,8 +190,12 @@ fn gaussian_nll_vjp(
         let r9 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
         let r10 = ::matcalc::__private::type_of(&t4);
         let r11 = check3;
-        tape0 = (r2, r3, r4, r5, r7, r8, r9, r10, r11);
-        break 'body t5;
+        let r12 = ::matcalc::__private::type_of(&t5);
+        tape0 = (r2, r3, r4, r5, r7, r8, r9, r10, r11, r12);
+        break 'body (move || -> f64 {
+            use ::matcalc::__private::Spelled as _;
+            (t5).spelled()
+        })();
     };
     let pullback = move |seed: f64| -> (DMatrix<f64>, DVector<f64>) {
         let mut s_bar = ::core::option::Option::None;
@@ -194,8 +207,11 @@ fn gaussian_nll_vjp(
         let mut t5_bar = ::core::option::Option::None;
 
         // The backward sweep: the statements in reverse order, each adjoint through its rule.
-        let (r2, r3, r4, r5, r7, r8, r9, r10, r11) = &tape0;
-        ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed));
+        let (r2, r3, r4, r5, r7, r8, r9, r10, r11, r12) = &tape0;
+        ::matcalc::__private::acc(
+            &mut t5_bar,
+            ::matcalc::__private::seed_as(r12, ::core::clone::Clone::clone(&seed)),
+        );
         if let ::core::option::Option::Some(g) = t5_bar.take() {
             ::matcalc::__private::acc(
                 &mut t4_bar,
@@ -400,10 +416,21 @@ fn gaussian_nll_jvp_vjp(
             &t4_dot,
         );
         let r16 = ::matcalc::__private::type_of(&t4_dot);
+        let r17 = ::matcalc::__private::type_of(&t5);
+        let r18 = ::matcalc::__private::type_of(&t5_dot);
         tape0 = (
-            r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16,
+            r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18,
         );
-        break 'body (t5, t5_dot);
+        break 'body (
+            (move || -> f64 {
+                use ::matcalc::__private::Spelled as _;
+                (t5).spelled()
+            })(),
+            (move || -> f64 {
+                use ::matcalc::__private::Spelled as _;
+                (t5_dot).spelled()
+            })(),
+        );
     };
     let pullback =
         move |seed: (f64, f64)| -> (DMatrix<f64>, DVector<f64>, DMatrix<f64>, DVector<f64>) {
@@ -427,9 +454,16 @@ fn gaussian_nll_jvp_vjp(
             let mut t3_dot_bar = ::core::option::Option::None;
             let mut t4_dot_bar = ::core::option::Option::None;
             let mut t5_dot_bar = ::core::option::Option::None;
-            let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16) = &tape0;
-            ::matcalc::__private::acc(&mut t5_dot_bar, ::core::clone::Clone::clone(&seed.1));
-            ::matcalc::__private::acc(&mut t5_bar, ::core::clone::Clone::clone(&seed.0));
+            let (r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18) =
+                &tape0;
+            ::matcalc::__private::acc(
+                &mut t5_dot_bar,
+                ::matcalc::__private::seed_as(r18, ::core::clone::Clone::clone(&seed.1)),
+            );
+            ::matcalc::__private::acc(
+                &mut t5_bar,
+                ::matcalc::__private::seed_as(r17, ::core::clone::Clone::clone(&seed.0)),
+            );
             if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                 ::matcalc::__private::acc(
                     &mut t4_dot_bar,

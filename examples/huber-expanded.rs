@@ -85,31 +85,38 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
         );
     } else {
         let c4 = delta;
-        let t5 = (r).abs();
+
+        // The user's `r.abs()` is its own check: `witnessed` gives `check3` its type as it computes
+        // it, and the rule's inputs and tangents go through `guard(&check3, ..)`. Were `abs` not a
+        // method of `r`, the user would read rustc's error on `abs` once, and no other.
+        let mut check3 = ::matcalc::__private::Witness::new();
+        let t5 = ::matcalc::__private::witnessed(&mut check3, (r).abs());
 
         // The rule of `abs` from the scalar table: ∂|r|/∂r = sign r (+1 at r = 0).
-        let t5_dot = ::matcalc::__private::scalar::abs(r, t5) * r_dot;
+        let t5_dot =
+            ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &r)), t5)
+                * (*::matcalc::__private::guard(&check3, &r_dot));
         let c6 = 0.5 * delta;
-        let mut check3 = ::matcalc::__private::Witness::new();
+        let mut check4 = ::matcalc::__private::Witness::new();
         if false {
-            check3 = ::matcalc::__private::witness(
+            check4 = ::matcalc::__private::witness(
                 &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
             );
             loop {}
         }
-        let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
-        let t7_dot = ::matcalc::__private::owned(::matcalc::__private::guard(&check3, &t5_dot));
-        let mut check4 = ::matcalc::__private::Witness::new();
+        let t7 = ::matcalc::__private::guard_value(&check4, t5) - c6;
+        let t7_dot = ::matcalc::__private::owned(::matcalc::__private::guard(&check4, &t5_dot));
+        let mut check5 = ::matcalc::__private::Witness::new();
         if false {
-            check4 = ::matcalc::__private::witness(
+            check5 = ::matcalc::__private::witness(
                 &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
             );
             loop {}
         }
         t1 =
-            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check4, &c4), &t7);
+            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check5, &c4), &t7);
         t1_dot = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check4, &c4),
+            ::matcalc::__private::guard(&check5, &c4),
             &t7_dot,
         );
     }
@@ -139,6 +146,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut tape2 = ::std::vec::Vec::new();
     let value: f64 = 'body: {
         let mut t1;
         if r.abs() <= delta {
@@ -176,38 +184,43 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             tape0.push((r1, r2, r3, r4, r5, r6));
         } else {
             let c4 = delta;
-            let t5 = (r).abs();
+            let mut check3 = ::matcalc::__private::Witness::new();
+            let t5 = ::matcalc::__private::witnessed(&mut check3, (r).abs());
 
             // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
-            let r7 = ::matcalc::__private::scalar::abs(r, t5);
+            let r7 =
+                ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &r)), t5);
+            let r8 = check3;
             let c6 = 0.5 * delta;
-            let mut check3 = ::matcalc::__private::Witness::new();
+            let mut check4 = ::matcalc::__private::Witness::new();
             if false {
-                check3 = ::matcalc::__private::witness(
+                check4 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
                 );
                 loop {}
             }
-            let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
-            let r8 = check3;
-            let mut check4 = ::matcalc::__private::Witness::new();
+            let t7 = ::matcalc::__private::guard_value(&check4, t5) - c6;
+            let r9 = check4;
+            let mut check5 = ::matcalc::__private::Witness::new();
             if false {
-                check4 = ::matcalc::__private::witness(
+                check5 = ::matcalc::__private::witness(
                     &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
                 );
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check4, &c4),
+                ::matcalc::__private::guard(&check5, &c4),
                 &t7,
             );
-            let r9 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
-            let r10 = ::matcalc::__private::type_of(&t7);
-            let r11 = check4;
+            let r10 = ::matcalc::__private::save(::matcalc::__private::guard(&check5, &c4));
+            let r11 = ::matcalc::__private::type_of(&t7);
+            let r12 = check5;
             ctrl.push(1u32);
-            tape1.push((r7, r8, r9, r10, r11));
+            tape1.push((r7, r8, r9, r10, r11, r12));
         }
+        let r13 = ::matcalc::__private::type_of(&t1);
         ctrl.push(2u32);
+        tape2.push((r13,));
         break 'body t1;
     };
 
@@ -217,6 +230,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
         let mut t1_bar = ::core::option::Option::None;
         let mut cursor0 = tape0.len();
         let mut cursor1 = tape1.len();
+        let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
@@ -262,29 +276,37 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 // r̄ = t̄₁·delta·sign r.
                 1u32 => {
                     cursor1 -= 1;
-                    let (r7, r8, r9, r10, r11) = &tape1[cursor1];
+                    let (r7, r8, r9, r10, r11, r12) = &tape1[cursor1];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r9, r10, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r11, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::guard_value(r8, g),
+                            ::matcalc::__private::guard_value(r9, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r7 * g);
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::guard_value(r8, *r7 * g),
+                        );
                     }
                 }
 
                 // The return ran last and is replayed first: the seed becomes the adjoint of t1.
                 2u32 => {
-                    ::matcalc::__private::acc(&mut t1_bar, ::core::clone::Clone::clone(&seed));
+                    cursor2 -= 1;
+                    let (r13,) = &tape2[cursor2];
+                    ::matcalc::__private::acc(
+                        &mut t1_bar,
+                        ::matcalc::__private::seed_as(r13, ::core::clone::Clone::clone(&seed)),
+                    );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
             }
@@ -378,6 +400,7 @@ fn huber_jvp_vjp(
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut tape2 = ::std::vec::Vec::new();
     let value: (f64, f64) = 'body: {
         let mut t1;
         let mut t1_dot;
@@ -427,49 +450,58 @@ fn huber_jvp_vjp(
             tape0.push((r1, r2, r3, r4, r5, r6, r7, r8, r9));
         } else {
             let c4 = delta;
-            let t5 = (r).abs();
-            let r10 = ::matcalc::__private::scalar::abs(r, t5);
-            let (out11, pullback11) = ::matcalc::__private::scalar::abs_vjp(r, t5);
-            let tt3 = out11;
-            let r12 = pullback11;
+            let mut check3 = ::matcalc::__private::Witness::new();
+            let t5 = ::matcalc::__private::witnessed(&mut check3, (r).abs());
+            let r10 =
+                ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &r)), t5);
+            let r11 = check3;
+            let (out12, pullback12) = ::matcalc::__private::scalar::abs_vjp(
+                (*::matcalc::__private::guard(&check3, &(r))),
+                (*::matcalc::__private::guard(&check3, &(t5))),
+            );
+            let tt3 = out12;
+            let r13 = pullback12;
             let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &r_dot);
-            let r13 = ::matcalc::__private::save(&tt3);
-            let r14 = ::matcalc::__private::save(&r_dot);
+            let r14 = ::matcalc::__private::save(&tt3);
+            let r15 = ::matcalc::__private::save(&r_dot);
             let t5_dot = tt4;
             let c6 = 0.5 * delta;
-            let mut check3 = ::matcalc::__private::Witness::new();
+            let mut check4 = ::matcalc::__private::Witness::new();
             if false {
-                check3 = ::matcalc::__private::witness(
+                check4 = ::matcalc::__private::witness(
                     &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
                 );
                 loop {}
             }
-            let t7 = ::matcalc::__private::guard_value(&check3, t5) - c6;
-            let r15 = check3;
+            let t7 = ::matcalc::__private::guard_value(&check4, t5) - c6;
+            let r16 = check4;
             let t7_dot = t5_dot;
-            let mut check4 = ::matcalc::__private::Witness::new();
+            let mut check5 = ::matcalc::__private::Witness::new();
             if false {
-                check4 = ::matcalc::__private::witness(
+                check5 = ::matcalc::__private::witness(
                     &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
                 );
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check4, &c4),
+                ::matcalc::__private::guard(&check5, &c4),
                 &t7,
             );
-            let r16 = ::matcalc::__private::save(::matcalc::__private::guard(&check4, &c4));
-            let r17 = ::matcalc::__private::type_of(&t7);
-            let r18 = check4;
+            let r17 = ::matcalc::__private::save(::matcalc::__private::guard(&check5, &c4));
+            let r18 = ::matcalc::__private::type_of(&t7);
+            let r19 = check5;
             t1_dot = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check4, &c4),
+                ::matcalc::__private::guard(&check5, &c4),
                 &t7_dot,
             );
-            let r19 = ::matcalc::__private::type_of(&t7_dot);
+            let r20 = ::matcalc::__private::type_of(&t7_dot);
             ctrl.push(1u32);
-            tape1.push((r10, r12, r13, r14, r15, r16, r17, r18, r19));
+            tape1.push((r10, r11, r13, r14, r15, r16, r17, r18, r19, r20));
         }
+        let r21 = ::matcalc::__private::type_of(&t1);
+        let r22 = ::matcalc::__private::type_of(&t1_dot);
         ctrl.push(2u32);
+        tape2.push((r21, r22));
         break 'body (t1, t1_dot);
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
@@ -479,6 +511,7 @@ fn huber_jvp_vjp(
         let mut t1_dot_bar = ::core::option::Option::None;
         let mut cursor0 = tape0.len();
         let mut cursor1 = tape1.len();
+        let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
@@ -578,7 +611,7 @@ fn huber_jvp_vjp(
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r10, r12, r13, r14, r15, r16, r17, r18, r19) = &tape1[cursor1];
+                    let (r10, r11, r13, r14, r15, r16, r17, r18, r19, r20) = &tape1[cursor1];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     let mut tt3_bar = ::core::option::Option::None;
@@ -588,13 +621,13 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r16, r19, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r17, r20, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r16, r17, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r17, r18, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
@@ -603,7 +636,7 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::guard_value(r15, g),
+                            ::matcalc::__private::guard_value(r16, g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
@@ -613,35 +646,49 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut tt3_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r13),
-                                r14,
+                                &::matcalc::__private::type_of(r14),
+                                r15,
                                 &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r13,
-                                &::matcalc::__private::type_of(r14),
+                                r14,
+                                &::matcalc::__private::type_of(r15),
                                 &g,
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = tt3_bar.take() {
-                        let (g0, g1) = r12(g);
-                        ::matcalc::__private::acc(&mut r_bar, g0);
-                        ::matcalc::__private::acc(&mut t5_bar, g1);
+                        let (g0, g1) = r13(g);
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::guard_value(r11, g0),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t5_bar,
+                            ::matcalc::__private::guard_value(r11, g1),
+                        );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r10 * g);
+                        ::matcalc::__private::acc(
+                            &mut r_bar,
+                            ::matcalc::__private::guard_value(r11, *r10 * g),
+                        );
                     }
                 }
                 2u32 => {
+                    cursor2 -= 1;
+                    let (r21, r22) = &tape2[cursor2];
                     ::matcalc::__private::acc(
                         &mut t1_dot_bar,
-                        ::core::clone::Clone::clone(&seed.1),
+                        ::matcalc::__private::seed_as(r22, ::core::clone::Clone::clone(&seed.1)),
                     );
-                    ::matcalc::__private::acc(&mut t1_bar, ::core::clone::Clone::clone(&seed.0));
+                    ::matcalc::__private::acc(
+                        &mut t1_bar,
+                        ::matcalc::__private::seed_as(r21, ::core::clone::Clone::clone(&seed.0)),
+                    );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
             }

@@ -109,7 +109,17 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
         s = t4;
         s_dot = t4_dot;
     }
-    return (s, ::matcalc::__private::owned(&s_dot));
+
+    // The value and its tangent leave through closures of the declared return type, written with
+    // the user's tokens: a value of the wrong type is reported as in `sum_of_squares`, once. `s` is
+    // the user's own word; the tangent goes through the identity method `spelled`, spanned as it.
+    return (
+        (move || -> f64 { s })(),
+        (move || -> f64 {
+            use ::matcalc::__private::Spelled as _;
+            (::matcalc::__private::owned(&s_dot)).spelled()
+        })(),
+    );
 }
 
 // REVERSE MODE: a forward sweep that records, and a pullback that replays backwards.
@@ -146,6 +156,7 @@ fn sum_of_squares_vjp(
     // pullback replays whatever path was taken.
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut tape2 = ::std::vec::Vec::new();
     let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
 
     // The forward sweep: the body as written, in A-normal form, with a `return` turned into
@@ -192,8 +203,13 @@ fn sum_of_squares_vjp(
             ctrl.push(1u32);
             trips.push(count);
         }
+
+        // The returned value's type, kept (zero-sized): the pullback seeds its adjoint as that type
+        // (`seed_as`, the identity in code that compiles).
+        let r6 = ::matcalc::__private::type_of(&s);
         ctrl.push(2u32);
-        break 'body s;
+        tape2.push((r6,));
+        break 'body (move || -> f64 { s })();
     };
 
     // The pullback owns its tapes and borrows nothing from the arguments, so it outlives them;
@@ -203,6 +219,7 @@ fn sum_of_squares_vjp(
         let mut x_bar = ::core::option::Option::None;
         let mut s_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
+        let mut cursor2 = tape2.len();
         let mut trip = trips.len();
 
         // The backward sweep: the segments in reverse order, each statement's rule backwards.
@@ -277,7 +294,12 @@ fn sum_of_squares_vjp(
                 // Segment 2 returned `s`. It ran last, so the backward sweep meets it first:
                 // the seed becomes the adjoint of `s`.
                 2u32 => {
-                    ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&seed));
+                    cursor2 -= 1;
+                    let (r6,) = &tape2[cursor2];
+                    ::matcalc::__private::acc(
+                        &mut s_bar,
+                        ::matcalc::__private::seed_as(r6, ::core::clone::Clone::clone(&seed)),
+                    );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
             }
@@ -373,6 +395,7 @@ fn sum_of_squares_jvp_vjp(
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut tape2 = ::std::vec::Vec::new();
     let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
     let value: (f64, f64) = 'body: {
         let mut s = 0.0;
@@ -430,8 +453,17 @@ fn sum_of_squares_jvp_vjp(
             ctrl.push(1u32);
             trips.push(count);
         }
+        let r8 = ::matcalc::__private::type_of(&s);
+        let r9 = ::matcalc::__private::type_of(&s_dot);
         ctrl.push(2u32);
-        break 'body (s, s_dot);
+        tape2.push((r8, r9));
+        break 'body (
+            (move || -> f64 { s })(),
+            (move || -> f64 {
+                use ::matcalc::__private::Spelled as _;
+                (s_dot).spelled()
+            })(),
+        );
     };
     let pullback = move |seed: (f64, f64)| -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
         let mut x_bar = ::core::option::Option::None;
@@ -439,6 +471,7 @@ fn sum_of_squares_jvp_vjp(
         let mut x_dot_bar = ::core::option::Option::None;
         let mut s_dot_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
+        let mut cursor2 = tape2.len();
         let mut trip = trips.len();
         for segment in ctrl.iter().rev() {
             match *segment {
@@ -578,8 +611,16 @@ fn sum_of_squares_jvp_vjp(
                     }
                 }
                 2u32 => {
-                    ::matcalc::__private::acc(&mut s_dot_bar, ::core::clone::Clone::clone(&seed.1));
-                    ::matcalc::__private::acc(&mut s_bar, ::core::clone::Clone::clone(&seed.0));
+                    cursor2 -= 1;
+                    let (r8, r9) = &tape2[cursor2];
+                    ::matcalc::__private::acc(
+                        &mut s_dot_bar,
+                        ::matcalc::__private::seed_as(r9, ::core::clone::Clone::clone(&seed.1)),
+                    );
+                    ::matcalc::__private::acc(
+                        &mut s_bar,
+                        ::matcalc::__private::seed_as(r8, ::core::clone::Clone::clone(&seed.0)),
+                    );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
             }

@@ -151,16 +151,27 @@ impl Model<'_> {
                     }
                 }
             }
-            // Floats by value: an item of `.iter()` is a reference, `f64::tanh` takes a value.
+            // The user's expression, which is its own check (see `ScalarMethod::witness`).
+            // Arguments are floats by value: an item of `.iter()` is a reference, `f64::tanh`
+            // takes a value. A receiver is as the user wrote it, which the method call
+            // dereferences, so that a method the receiver lacks is reported for the type the
+            // user gave it.
             Op::Scalar(m) => {
-                let receiver = self.pval(&m.inputs[0]);
                 let name = &m.name;
                 let floats = m.inputs[1..].iter().map(|o| self.pval(o));
                 let ints = &m.int_inputs;
-                match &m.through {
-                    Some(ty) => quote!(#ty::#name(#receiver, #(#floats,)* #(#ints),*)),
-                    None => quote!((#receiver).#name(#(#floats,)* #(#ints),*)),
-                }
+                let expr = match &m.through {
+                    Some(ty) => {
+                        let receiver = self.pval(&m.inputs[0]);
+                        quote!(#ty::#name(#receiver, #(#floats,)* #(#ints),*))
+                    }
+                    None => {
+                        let receiver = self.native(&m.inputs[0]);
+                        quote!((#receiver).#name(#(#floats,)* #(#ints),*))
+                    }
+                };
+                let (rt, w) = (rt(), witness(m.witness));
+                quote!(#rt::witnessed(&mut #w, #expr))
             }
             Op::Cast(o, ty) => {
                 let x = self.pval(o);
@@ -214,9 +225,28 @@ impl Model<'_> {
         }
     }
 
+    /// The float inputs of a scalar rule's partials, by value, each through the witness of the
+    /// user's method (see [`crate::ir::ScalarMethod::witness`]): a rule has one float type for
+    /// all its inputs, which any input left unguarded would decide. By reference into the
+    /// guard, since a receiver whose method failed may have no size.
+    pub fn scalar_inputs(&self, s: &crate::ir::ScalarMethod) -> Vec<TokenStream> {
+        let guard = s.guard();
+        s.inputs
+            .iter()
+            .map(|o| {
+                let input = guarded(&guard, self.pref(o));
+                quote!((*#input))
+            })
+            .collect()
+    }
+
     /// The user's expression of a guarded operation, type-checked where the generated code
     /// computes it (see [`Guard`]); written before the operation's primal.
     pub fn check(&self, op: &Op) -> TokenStream {
+        if let Op::Scalar(m) = op {
+            let (rt, w) = (rt(), witness(m.witness));
+            return quote!(let mut #w = #rt::Witness::new(););
+        }
         let Op::Binary(
             _,
             a,
@@ -255,34 +285,105 @@ impl Model<'_> {
     /// (the spans of the user's tokens themselves, so that the label is the one the user's
     /// error has).
     fn spelled(&self, o: &Operand, spelling: &Spelling) -> TokenStream {
+        self.spelled_value(self.native(o), spelling, false)
+    }
+
+    /// [`Self::spelled`] of a value's expression: the user's word where the value is the
+    /// variable the user named. `returned`, where the expression has an expected type (a value
+    /// a function returns): it is then a method call, `(value).spelled()` (a method's receiver
+    /// has no expected type, so rustc reports a mismatch on the whole call, spanned as the
+    /// user's expression; in a call of `identity`, the expected type would make the mismatch its
+    /// argument's). Otherwise a literal is the user's literal, where the value is the temporary
+    /// bound to it; a returned literal keeps its temporary, whose type the function's return
+    /// type then decides, as a zero tangent like it needs.
+    fn spelled_value(
+        &self,
+        value: TokenStream,
+        spelling: &Spelling,
+        returned: bool,
+    ) -> TokenStream {
+        if let Some(word) = users_word(&value, spelling) {
+            return quote!(#word);
+        }
         let (first, last) = match spelling {
-            Spelling::Word(word) => {
-                if let Operand::Var {
-                    id,
-                    borrowed: false,
-                } = o
-                    && self.primal(*id) == word
-                {
-                    return quote!(#word);
-                }
-                (word.span(), None)
-            }
-            Spelling::Tokens(first, last) => (*first, *last),
+            Spelling::Word(word) => (word.span(), word.span()),
+            Spelling::Tokens(first, last) => (*first, last.unwrap_or(*first)),
         };
-        if let Operand::Const(c) = o
-            && let Some(literal) = self.literals.get(&c.to_string())
-        {
+        if returned {
+            let mut receiver = Group::new(Delimiter::Parenthesis, value);
+            receiver.set_span(first);
+            let method = respanned(quote!(.spelled()), last);
+            return quote!(#receiver #method);
+        }
+        let name = syn::parse2::<Ident>(value.clone()).ok();
+        if let Some(literal) = name.and_then(|name| self.literals.get(&name.to_string())) {
             return respanned(literal.clone(), first);
         }
         let identity = respanned(quote!(::core::convert::identity), first);
-        let mut args = Group::new(Delimiter::Parenthesis, self.native(o));
-        args.set_span(last.unwrap_or(first));
+        let mut args = Group::new(Delimiter::Parenthesis, value);
+        args.set_span(last);
         quote!(#identity #args)
     }
 
-    /// The arguments of a primal call.
-    pub fn call_args(&self, args: &[crate::ir::CallArg]) -> Vec<TokenStream> {
-        args.iter()
+    /// The value a generated function returns, from one expression per returned component
+    /// (in the tangent program, the values and then their tangents), assembled as its
+    /// signature's layout. Where the annotated function declares its return type, each
+    /// returned value of that type (in the tangent program, the value and its tangent) goes
+    /// through a closure that returns it as that type, `(move || -> T { .. })()`, with the
+    /// user's type and the user's expressions (see `Stmt::Return`): a component of the wrong
+    /// type is reported exactly as in the user's function, and rustc prints it once.
+    pub fn returned(
+        &self,
+        values: Vec<TokenStream>,
+        spellings: &Option<Vec<Spelling>>,
+    ) -> TokenStream {
+        let (Some(spellings), syn::ReturnType::Type(_, user_type)) =
+            (spellings, &self.func.sig.output)
+        else {
+            return self.sig.ret.layout.assemble(&mut values.into_iter());
+        };
+        // In the tangent program, the value and its tangent, each of the user's layout.
+        let user_layout = match &self.sig.ret.layout {
+            crate::signature::Layout::Tuple(pair) if values.len() == 2 * spellings.len() => {
+                &pair[0]
+            }
+            whole => whole,
+        };
+        let coerced: Vec<TokenStream> = values
+            .chunks(spellings.len())
+            .map(|chunk| {
+                let spelled: Vec<TokenStream> = chunk
+                    .iter()
+                    .zip(spellings)
+                    .map(|(value, spelling)| self.spelled_value(value.clone(), spelling, true))
+                    .collect();
+                // The method `spelled` is in scope where a component calls it.
+                let import = chunk
+                    .iter()
+                    .zip(spellings)
+                    .any(|(value, spelling)| users_word(value, spelling).is_none())
+                    .then(|| {
+                        let rt = rt();
+                        quote!(use #rt::Spelled as _;)
+                    });
+                let body = user_layout.assemble(&mut spelled.into_iter());
+                quote!((move || -> #user_type { #import #body })())
+            })
+            .collect();
+        match coerced.as_slice() {
+            [one] => one.clone(),
+            halves => quote!((#(#halves),*)),
+        }
+    }
+
+    /// The arguments of a primal call, through `guard` if any (see [`crate::ir::Op::Call`]).
+    pub fn call_args(
+        &self,
+        args: &[crate::ir::CallArg],
+        guard: &Option<Guard>,
+    ) -> Vec<TokenStream> {
+        let mut primals: Vec<TokenStream> = args
+            .iter()
             .map(|a| match a {
                 crate::ir::CallArg::Active { id, borrowed } => self.native(&Operand::Var {
                     id: *id,
@@ -291,7 +392,16 @@ impl Model<'_> {
                 crate::ir::CallArg::Inactive(tokens) => tokens.clone(),
                 crate::ir::CallArg::Constant { value, .. } => quote!(#value),
             })
-            .collect()
+            .collect();
+        // A guarded call takes floats (the partials of a scalar rule), copied out of the guard's
+        // reference: an argument may be of a type without a size when the check failed.
+        if guard.is_some() {
+            for primal in &mut primals {
+                let guarded = guarded(guard, quote!(&(#primal)));
+                *primal = quote!((*#guarded));
+            }
+        }
+        primals
     }
 
     /// How generated code calls a generated companion: `f_vjp`, or `Self::f_vjp` for a method.
@@ -348,6 +458,16 @@ impl Model<'_> {
             .iter()
             .zip(&self.param_vars)
             .filter_map(|(p, v)| v.map(|v| (p, v)))
+    }
+}
+
+/// The user's word, where `value` is the variable it names.
+fn users_word<'s>(value: &TokenStream, spelling: &'s Spelling) -> Option<&'s Ident> {
+    match spelling {
+        Spelling::Word(word) if syn::parse2::<Ident>(value.clone()).is_ok_and(|v| v == *word) => {
+            Some(word)
+        }
+        _ => None,
     }
 }
 

@@ -74,8 +74,8 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
             };
             match op {
                 None => quote!(let mut #x #ty_p; let mut #dot #ty_p;),
-                Some(Op::Call { func, args }) => {
-                    let call = jvp_call(m, func, args);
+                Some(Op::Call { func, args, guard }) => {
+                    let call = jvp_call(m, func, args, guard);
                     quote!(let (#mt #x, #mt #dot) #ty_pair = #call;)
                 }
                 Some(op) => {
@@ -86,18 +86,22 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
             }
         }
         Stmt::LetTuple {
-            vars, func, args, ..
+            vars,
+            func,
+            args,
+            guard,
+            ..
         } => {
             let xs = vars.iter().map(|v| m.primal(*v));
             let dots = vars.iter().map(|v| m.dot(*v));
-            let call = jvp_call(m, func, args);
+            let call = jvp_call(m, func, args, guard);
             quote!(let ((#(#xs),*), (#(#dots),*)) = #call;)
         }
         Stmt::Assign { var, op } => {
             let (x, dot) = (m.primal(*var), m.dot(*var));
             match op {
-                Op::Call { func, args } => {
-                    let call = jvp_call(m, func, args);
+                Op::Call { func, args, guard } => {
+                    let call = jvp_call(m, func, args, guard);
                     quote!((#x, #dot) = #call;)
                 }
                 op => {
@@ -179,13 +183,12 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
         }
         Stmt::Break(label) => quote!(break #label;),
         Stmt::Continue(label) => quote!(continue #label;),
-        Stmt::Return(values) => {
+        Stmt::Return { values, spellings } => {
             let primals: Vec<_> = values.iter().map(|v| m.pval(v)).collect();
             let tangents: Vec<_> = values.iter().map(|v| tangent_of(m, v)).collect();
             let _ = &rt;
-            let layout = &m.sig.ret.layout;
-            let primal = layout.assemble(&mut primals.into_iter());
-            let tangent = layout.assemble(&mut tangents.into_iter());
+            let primal = m.returned(primals, spellings);
+            let tangent = m.returned(tangents, spellings);
             quote!(return (#primal, #tangent);)
         }
     }
@@ -205,14 +208,24 @@ fn tangent_of(m: &Model, o: &Operand) -> TokenStream {
 
 /// `g_jvp(args..., tangents of the active args...)`; constants get zero tangents, made before
 /// the call moves them.
-fn jvp_call(m: &Model, func: &syn::Path, args: &[CallArg]) -> TokenStream {
+fn jvp_call(
+    m: &Model,
+    func: &syn::Path,
+    args: &[CallArg],
+    guard: &Option<crate::ir::Guard>,
+) -> TokenStream {
     let rt = rt();
     let path = companion(func, "jvp");
-    let primals = m.call_args(args);
+    let primals = m.call_args(args, guard);
     let mut zeros = Vec::new();
     let tangents: Vec<TokenStream> = args
         .iter()
         .filter_map(|a| match a {
+            // through the guard, as the primal arguments (see `Model::call_args`)
+            CallArg::Active { id, .. } if guard.is_some() => {
+                let d = guarded(guard, m.dref(*id));
+                Some(quote!((*#d)))
+            }
             CallArg::Active { id, borrowed } => Some(if *borrowed {
                 m.dref(*id)
             } else {
@@ -349,13 +362,20 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
         }
         Op::Scalar(s) => {
             let name = &s.name;
-            let inputs = s.inputs.iter().map(|o| m.pval(o));
+            let inputs = m.scalar_inputs(s);
             let ints = &s.int_inputs;
             // Spanned at the method, so that a missing rule (`m.abs()` on a matrix) is reported there.
             let partials =
                 quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #(#ints,)* #y));
+            // Each tangent through the witness too: a tangent without a size, of a receiver
+            // whose method failed, would be reported as an operand of `*`.
+            let guard = s.guard();
+            let tangent = |v: VarId| {
+                let d = guarded(&guard, m.dref(v));
+                quote!((*#d))
+            };
             if s.inputs.len() == 1 {
-                let d = m.dval(active(&s.inputs[0]).expect("an active scalar operation"));
+                let d = tangent(active(&s.inputs[0]).expect("an active scalar operation"));
                 quote!(#partials * #d)
             } else {
                 let p = crate::lower::hygienic("partials");
@@ -366,7 +386,7 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
                     .filter_map(|(i, o)| {
                         let i = syn::Index::from(i);
                         active(o).map(|v| {
-                            let d = m.dval(v);
+                            let d = tangent(v);
                             quote!(#p.#i * #d)
                         })
                     })

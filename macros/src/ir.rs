@@ -66,6 +66,21 @@ pub(crate) struct ScalarMethod {
     /// The float type when the user wrote `f64::max(a, b)`: the primal is written the same way,
     /// so that a literal receiver keeps its type.
     pub through: Option<syn::Path>,
+    /// The witness of the user's expression (see [`Guard`]). The primal is that expression, at
+    /// the user's tokens, so it is its own check: the witness takes its type as it is computed
+    /// (`witnessed`), and every input, tangent and adjoint of the rule goes through it, since
+    /// the rule has one float type that any of them would decide.
+    pub witness: usize,
+}
+
+impl ScalarMethod {
+    /// The guard of the rule calls the method leads to, whose check is the primal itself.
+    pub fn guard(&self) -> Option<Guard> {
+        Some(Guard {
+            id: self.witness,
+            check: None,
+        })
+    }
 }
 
 /// How a binary operation defers to the type checker's verdict on the expression the user wrote.
@@ -189,8 +204,15 @@ pub(crate) enum Op {
         ctor: syn::Path,
         elems: Vec<Operand>,
     },
-    /// `y = g(args)`: an annotated function or a custom rule, through `g_jvp` / `g_vjp`.
-    Call { func: syn::Path, args: Vec<CallArg> },
+    /// `y = g(args)`: an annotated function or a custom rule, through `g_jvp` / `g_vjp`. With a
+    /// guard, every argument, tangent and adjoint goes through its witness: the call of a scalar
+    /// rule's partials in the tangent program, derived from the user's method, whose float type
+    /// any one of them would otherwise decide.
+    Call {
+        func: syn::Path,
+        args: Vec<CallArg>,
+        guard: Option<Guard>,
+    },
     /// A value that does not depend on the inputs, assigned to a variable that is active
     /// elsewhere: `let mut s = 0.0;`, `Vec::with_capacity(n)`.
     Const(TokenStream),
@@ -217,6 +239,8 @@ pub(crate) enum Stmt {
         func: syn::Path,
         args: Vec<CallArg>,
         pairs: bool,
+        /// As in [`Op::Call`].
+        guard: Option<Guard>,
     },
     /// `x = op;`
     Assign {
@@ -273,8 +297,16 @@ pub(crate) enum Stmt {
     Block(Block),
     Break(Option<Lifetime>),
     Continue(Option<Lifetime>),
-    /// Leave the function with these values (one per component of a tuple return).
-    Return(Vec<Operand>),
+    /// Leave the function with these values (one per component of a tuple return; in the
+    /// tangent program, the values and then their tangents).
+    Return {
+        values: Vec<Operand>,
+        /// The user's expression of each component, where the function has a declared return
+        /// type: each generated function returns its value through a closure of that type,
+        /// written with the user's tokens (`Model::returned`), so that a value of the wrong
+        /// type is reported as the user's function reports it, and once.
+        spellings: Option<Vec<Spelling>>,
+    },
 }
 
 pub(crate) type Block = Vec<Stmt>;
@@ -345,7 +377,7 @@ impl Stmt {
                 | Stmt::LetElse { .. }
                 | Stmt::Break(_)
                 | Stmt::Continue(_)
-                | Stmt::Return(_)
+                | Stmt::Return { .. }
         )
     }
 }

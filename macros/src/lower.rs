@@ -234,18 +234,6 @@ impl<'a> Lowerer<'a> {
         left: &dyn ToTokens,
         right: &dyn ToTokens,
     ) -> Option<Guard> {
-        fn ends(tokens: &dyn ToTokens) -> Spelling {
-            let mut trees = tokens.to_token_stream().into_iter();
-            let first = trees.next();
-            let last = trees.last().map(|t| t.span());
-            match (first, last) {
-                (Some(proc_macro2::TokenTree::Ident(word)), None) => Spelling::Word(word),
-                (first, last) => {
-                    let first = first.map_or_else(Span::call_site, |t| t.span());
-                    Spelling::Tokens(first, last)
-                }
-            }
-        }
         self.next_check += 1;
         Some(Guard {
             id: self.next_check,
@@ -840,6 +828,7 @@ impl<'a> Lowerer<'a> {
                     func,
                     args,
                     pairs: false,
+                    guard: None,
                 });
                 for (var, target) in vars.into_iter().zip(targets) {
                     match target {
@@ -1219,6 +1208,7 @@ impl<'a> Lowerer<'a> {
                     func,
                     args,
                     pairs: false,
+                    guard: None,
                 });
             }
             e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
@@ -1504,6 +1494,9 @@ impl<'a> Lowerer<'a> {
             crate::signature::Layout::Leaf => None,
             crate::signature::Layout::Tuple(items) => Some(items.len()),
         };
+        // A control expression's value is reported where its branches end, not as a whole:
+        // it has no spelling, and neither has a tuple the lowering takes apart otherwise.
+        let mut spellings = None;
         let operands = match tuple {
             // A control expression in return position is lowered even when its value looks
             // inactive: it may return from inside, and its value is the function's, a float.
@@ -1514,9 +1507,13 @@ impl<'a> Lowerer<'a> {
             {
                 vec![self.control_value(strip_parens(value), out)]
             }
-            None => vec![self.operand(value, out)],
+            None => {
+                spellings = Some(vec![ends(value)]);
+                vec![self.operand(value, out)]
+            }
             Some(n) => match strip_parens(value) {
                 Expr::Tuple(t) if t.elems.len() == n => {
+                    spellings = Some(t.elems.iter().map(|e| ends(e)).collect());
                     t.elems.iter().map(|e| self.operand(e, out)).collect()
                 }
                 p if self.record_of(p).is_some_and(|r| r.len() == n) => self
@@ -1543,7 +1540,10 @@ impl<'a> Lowerer<'a> {
                 }
             },
         };
-        out.push(Stmt::Return(operands));
+        out.push(Stmt::Return {
+            values: operands,
+            spellings,
+        });
     }
 
     fn brk(&mut self, b: &syn::ExprBreak, out: &mut Block) {
@@ -1592,7 +1592,7 @@ impl<'a> Lowerer<'a> {
                         | Stmt::Assign { .. }
                         | Stmt::Write { .. }
                         | Stmt::Push { .. }
-                        | Stmt::Return(_)
+                        | Stmt::Return { .. }
                 ) {
                     trivial = false;
                 }
@@ -2124,6 +2124,7 @@ impl<'a> Lowerer<'a> {
             return Op::Call {
                 func: linalg_path("exp"),
                 args: vec![arg],
+                guard: None,
             };
         }
         if rules::scalar(&name).is_some() {
@@ -2154,6 +2155,7 @@ impl<'a> Lowerer<'a> {
             return Op::Call {
                 func: linalg_path(function),
                 args: call_args,
+                guard: None,
             };
         }
         if name == "map" && args.len() == 1 && matches!(args[0], Expr::Closure(_)) {
@@ -2186,6 +2188,7 @@ impl<'a> Lowerer<'a> {
             return Op::Call {
                 func: syn::parse_quote!(Self::#method),
                 args: call_args,
+                guard: None,
             };
         }
         if name == "dot" && args.len() == 1 {
@@ -2259,11 +2262,13 @@ impl<'a> Lowerer<'a> {
             // Only an inactive value reached the rule (`x.len().sqrt()` mentions `x`).
             return Op::Const(whole);
         }
+        self.next_check += 1;
         Op::Scalar(ScalarMethod {
             name: name.clone(),
             inputs,
             int_inputs,
             through,
+            witness: self.next_check,
         })
     }
 
@@ -2332,6 +2337,7 @@ impl<'a> Lowerer<'a> {
             return Op::Call {
                 func: linalg_path("from_vec"),
                 args: vec![arg],
+                guard: None,
             };
         }
         let runtime_linalg = rules::is_runtime_linalg(&func);
@@ -2353,7 +2359,11 @@ impl<'a> Lowerer<'a> {
         } else {
             self.call_args(c, out)
         };
-        Op::Call { func, args }
+        Op::Call {
+            func,
+            args,
+            guard: None,
+        }
     }
 
     /// An argument of a `linalg` function: a reference to a matrix, with a tangent even when it
@@ -2420,6 +2430,7 @@ impl<'a> Lowerer<'a> {
         Some(Op::Call {
             func: linalg_path(function),
             args: vec![arg],
+            guard: None,
         })
     }
 
@@ -2432,6 +2443,7 @@ impl<'a> Lowerer<'a> {
             func: linalg_path("eigh"),
             args: vec![arg],
             pairs: false,
+            guard: None,
         });
         (values, vectors)
     }
@@ -3226,4 +3238,18 @@ impl<'a> Visit<'a> for BreakValues<'a> {
     }
     fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// Where an expression stands in the user's code (see [`Spelling`]).
+fn ends(tokens: &dyn ToTokens) -> Spelling {
+    let mut trees = tokens.to_token_stream().into_iter();
+    let first = trees.next();
+    let last = trees.last().map(|t| t.span());
+    match (first, last) {
+        (Some(proc_macro2::TokenTree::Ident(word)), None) => Spelling::Word(word),
+        (first, last) => {
+            let first = first.map_or_else(Span::call_site, |t| t.span());
+            Spelling::Tokens(first, last)
+        }
+    }
 }

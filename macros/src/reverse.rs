@@ -310,7 +310,8 @@ fn cursor_name(id: u32) -> Ident {
 /// A function whose only control flow is its final return: one segment, run once.
 fn is_straight(stmts: &Block) -> bool {
     stmts.iter().enumerate().all(|(i, s)| {
-        (!s.is_control() && !s.may_exit()) || (matches!(s, Stmt::Return(_)) && i + 1 == stmts.len())
+        (!s.is_control() && !s.may_exit())
+            || (matches!(s, Stmt::Return { .. }) && i + 1 == stmts.len())
     })
 }
 
@@ -327,7 +328,7 @@ fn liveness(m: &Model) -> HashSet<VarId> {
         let before = live.len();
         for s in statements.iter().rev() {
             match s {
-                Stmt::Return(values) => live.extend(values.iter().filter_map(Operand::var)),
+                Stmt::Return { values, .. } => live.extend(values.iter().filter_map(Operand::var)),
                 Stmt::Let {
                     var, op: Some(op), ..
                 }
@@ -414,12 +415,12 @@ impl Reverse<'_> {
         let mut open = Open::default();
         for s in stmts {
             match s {
-                Stmt::Return(values) => {
-                    self.seed(values, &mut open);
+                Stmt::Return { values, spellings } => {
+                    self.seed(values, &mut open, &mut code);
                     code.push(self.close(std::mem::take(&mut open)));
                     let label = body_label();
                     let primals: Vec<_> = values.iter().map(|v| self.m.pval(v)).collect();
-                    let value = self.m.sig.ret.layout.assemble(&mut primals.into_iter());
+                    let value = self.m.returned(primals, spellings);
                     code.push(quote!(break #label #value;));
                 }
                 s if s.is_control() || s.may_exit() => {
@@ -609,16 +610,20 @@ impl Reverse<'_> {
         r
     }
 
-    /// The reverse of `return values`: the seed flows into the returned values.
-    fn seed(&mut self, values: &[Operand], open: &mut Open) {
+    /// The reverse of `return values`: the seed flows into the returned values, each seed as
+    /// its value's type (the runtime's `seed_as`, which the forward sweep keeps, zero-sized).
+    fn seed(&mut self, values: &[Operand], open: &mut Open, code: &mut Vec<TokenStream>) {
         let rt = rt();
         let seed = hygienic("seed");
         for (v, path) in values.iter().zip(self.m.sig.ret.layout.paths()) {
             let Some(id) = v.var() else { continue };
             let bar = self.m.bar(id);
+            let ty = self.adjoint_type(id, open, code);
             let component = quote!(#seed #path);
-            open.backward
-                .push(quote!(#rt::acc(&mut #bar, ::core::clone::Clone::clone(&#component));));
+            open.backward.push(quote!(#rt::acc(
+                &mut #bar,
+                #rt::seed_as(#ty, ::core::clone::Clone::clone(&#component))
+            );));
         }
     }
 
@@ -677,6 +682,7 @@ impl Reverse<'_> {
                 func,
                 args,
                 pairs,
+                guard,
             } => {
                 let xs: Vec<&Ident> = vars.iter().map(|v| m.primal(*v)).collect();
                 let group = |items: Vec<TokenStream>| -> TokenStream {
@@ -692,7 +698,7 @@ impl Reverse<'_> {
                         quote!((#(#items),*))
                     }
                 };
-                let primals = m.call_args(args);
+                let primals = m.call_args(args, guard);
                 if vars.iter().any(|v| self.live.contains(v)) {
                     let path = companion(func, "vjp");
                     let pb = hygienic(&format!("pullback{}", self.next_residual + 1));
@@ -710,7 +716,8 @@ impl Reverse<'_> {
                             .map(|(b, z)| quote!(#rt::finish(#b.take(), #z)))
                             .collect(),
                     );
-                    let spread = self.spread(func, args, quote!(adjoints), open, &mut code);
+                    let spread =
+                        self.spread(func, (args, guard), quote!(adjoints), open, &mut code);
                     open.backward.push(quote! {
                         if #(#bars.is_some())||* {
                             let adjoints = #pb(#seed);
@@ -799,12 +806,15 @@ impl Reverse<'_> {
     fn spread(
         &mut self,
         func: &syn::Path,
-        args: &[CallArg],
+        (args, guard): (&[CallArg], &Option<crate::ir::Guard>),
         adjoints: TokenStream,
         open: &mut Open,
         code: &mut Vec<TokenStream>,
     ) -> TokenStream {
         let rt = rt();
+        // The adjoints of a guarded call through the witness, as its arguments (see
+        // `Model::call_args`).
+        let through = self.through(guard, open, code);
         // One adjoint per argument that got a tangent; those of constants are dropped. An
         // argument passed by reference may have been coerced (an array `&[f64; N]` to a slice
         // `&[f64]`): its adjoint comes back in the callee's type and is converted to the
@@ -823,9 +833,12 @@ impl Reverse<'_> {
                 CallArg::Inactive(_) => None,
             })
             .collect();
-        let acc = |(bar, ty): &(Ident, Option<Ident>), g: TokenStream| match ty {
-            Some(ty) => quote!(#rt::acc_into(&mut #bar, #ty, #g);),
-            None => quote!(#rt::acc(&mut #bar, #g);),
+        let acc = |(bar, ty): &(Ident, Option<Ident>), g: TokenStream| {
+            let g = through(g);
+            match ty {
+                Some(ty) => quote!(#rt::acc_into(&mut #bar, #ty, #g);),
+                None => quote!(#rt::acc(&mut #bar, #g);),
+            }
         };
         match targets.as_slice() {
             [Some(one)] => acc(one, adjoints),
@@ -897,8 +910,8 @@ impl Reverse<'_> {
         let m = self.m;
         let live = self.live.contains(&var);
         let bar = m.bar(var);
-        if let Op::Call { func, args } = op {
-            let primals = m.call_args(args);
+        if let Op::Call { func, args, guard } = op {
+            let primals = m.call_args(args, guard);
             if !live {
                 code.push(assign(quote!(#func(#(#primals),*))));
                 return;
@@ -912,7 +925,7 @@ impl Reverse<'_> {
             code.push(quote!(let (#out, #pb) = #path(#(#primals),*);));
             code.push(assign(quote!(#out)));
             let pb = self.residual(quote!(#pb), open, code);
-            let spread = self.spread(func, args, quote!(#pb(g)), open, code);
+            let spread = self.spread(func, (args, guard), quote!(#pb(g)), open, code);
             open.backward.push(quote! {
                 if let ::core::option::Option::Some(g) = #bar.take() { #spread }
             });
@@ -1027,15 +1040,17 @@ impl Reverse<'_> {
             }
             Op::Scalar(s) => {
                 let name = &s.name;
-                let inputs = s.inputs.iter().map(|o| m.pval(o));
+                let inputs = m.scalar_inputs(s);
                 let ints = &s.int_inputs;
                 let partials = self.residual(
                     quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #(#ints,)* #y)),
                     open,
                     code,
                 );
+                // Each adjoint through the witness, as each input (see `Model::scalar_inputs`).
+                let through = self.through(&s.guard(), open, code);
                 if s.inputs.len() == 1 {
-                    acc(&s.inputs[0], quote!(*#partials * g))
+                    acc(&s.inputs[0], through(quote!(*#partials * g)))
                 } else {
                     s.inputs
                         .iter()
@@ -1043,7 +1058,7 @@ impl Reverse<'_> {
                         .filter(|(_, o)| o.var().is_some())
                         .map(|(i, o)| {
                             let i = syn::Index::from(i);
-                            acc(o, quote!(#partials.#i * g))
+                            acc(o, through(quote!(#partials.#i * g)))
                         })
                         .collect()
                 }

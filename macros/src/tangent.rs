@@ -255,6 +255,7 @@ impl Tangents {
                 func,
                 args,
                 pairs: false,
+                guard,
             } => {
                 let args = self.call_args(args, out);
                 let dots: Vec<VarId> = vars.iter().map(|v| self.dot(*v)).collect();
@@ -263,6 +264,7 @@ impl Tangents {
                     func: companion(func, "jvp"),
                     args,
                     pairs: true,
+                    guard: guard.clone(),
                 });
             }
             Stmt::LetTuple { pairs: true, .. } => {
@@ -382,11 +384,13 @@ impl Tangents {
             }
             Stmt::Break(label) => out.push(Stmt::Break(label.clone())),
             Stmt::Continue(label) => out.push(Stmt::Continue(label.clone())),
-            Stmt::Return(values) => {
+            Stmt::Return { values, spellings } => {
                 let tangents: Vec<Operand> = values.iter().map(|v| self.of(v, out)).collect();
-                out.push(Stmt::Return(
-                    values.iter().cloned().chain(tangents).collect(),
-                ));
+                out.push(Stmt::Return {
+                    values: values.iter().cloned().chain(tangents).collect(),
+                    // the tangents are spelled as their values (see `Model::returned`)
+                    spellings: spellings.clone(),
+                });
             }
         }
     }
@@ -401,7 +405,7 @@ impl Tangents {
         op: &Op,
         out: &mut Block,
     ) -> (Op, Box<dyn FnOnce(&mut Self, &mut Block) -> Op>) {
-        if let Op::Call { func, args } = op {
+        if let Op::Call { func, args, guard } = op {
             let (value, tangent) = (self.temp(), self.temp());
             let args = self.call_args(args, out);
             out.push(Stmt::LetTuple {
@@ -409,6 +413,7 @@ impl Tangents {
                 func: companion(func, "jvp"),
                 args,
                 pairs: true,
+                guard: guard.clone(),
             });
             let copy = |id| {
                 Op::Copy(Operand::Var {
@@ -533,12 +538,14 @@ impl Tangents {
                     borrowed: false,
                 });
                 let partials: Vec<VarId> = m.inputs.iter().map(|_| self.temp()).collect();
+                // The receiver goes through the witness of the user's method.
+                let guard = m.guard();
                 if let [one] = partials[..] {
                     out.push(Stmt::Let {
                         var: one,
                         mutable: false,
                         ty: None,
-                        op: Some(Op::Call { func, args }),
+                        op: Some(Op::Call { func, args, guard }),
                     });
                 } else {
                     out.push(Stmt::LetTuple {
@@ -546,6 +553,7 @@ impl Tangents {
                         func,
                         args,
                         pairs: false,
+                        guard,
                     });
                 }
                 let terms: Vec<Operand> = m

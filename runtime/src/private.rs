@@ -53,6 +53,35 @@ pub fn zeros_of<A: Active + ?Sized>(x: &A) -> Zeros<A::Owned> {
     Zeros { shape: x.shape() }
 }
 
+/// The seed of a returned value's adjoint, as the type of that value (`Y`), which the backward
+/// sweep keeps (zero-sized).
+///
+/// The seed has the declared return type (`S`). In a function that compiles, the returned value
+/// has that type too, so this is the identity, which the compiler folds. It is written as a
+/// conversion so that a generated function type-checks where the user's function does not (a
+/// value of the wrong type returned): rustc then reports the user's error alone, and once.
+#[inline]
+pub fn seed_as<Y: 'static, S: 'static>(_: &TypeOf<Y>, seed: S) -> Y {
+    let mut seed = Some(seed);
+    match (&mut seed as &mut dyn core::any::Any).downcast_mut::<Option<Y>>() {
+        Some(same) => same.take().expect("a seed is converted once"),
+        None => unreachable!("matcalc: a function that returns a value of the wrong type compiled"),
+    }
+}
+
+/// The identity as a method: generated code writes a value `(value).spelled()`, spanned as the
+/// user's expression, where rustc reports a value of the wrong type. A method's receiver has no
+/// expected type, so the mismatch is reported on the whole expression, as on the user's.
+pub trait Spelled: Sized {
+    /// `self`.
+    #[inline]
+    fn spelled(self) -> Self {
+        self
+    }
+}
+
+impl<T> Spelled for T {}
+
 /// Adds a contribution to a lazy adjoint.
 #[inline]
 pub fn acc<T: Tangent>(slot: &mut Option<T>, g: T) {
@@ -306,6 +335,13 @@ impl<O> Copy for Witness<O> {}
 #[inline]
 pub fn witness<O>(_: &O) -> Witness<O> {
     Witness::new()
+}
+
+/// `value` itself, its type taken by `witness`: the witness of an expression that generated code
+/// computes as the user wrote it (a float method).
+#[inline]
+pub fn witnessed<O>(_: &mut Witness<O>, value: O) -> O {
+    value
 }
 
 /// `value` itself, typed through a [`Witness`]: as its own type when the witnessed expression

@@ -1,7 +1,7 @@
-//! A type error in an operation on active values reads the same as without the macro: each
-//! `annotated_*` function gives the error of its `plain_*` twin, on the same tokens, and the
-//! derivative functions the macro writes beside it add none of their own (see `ir::Guard` in
-//! the macro).
+//! A type error in an operation on active values, or in what a function returns, reads the same
+//! as without the macro: each `annotated_*` function gives the error of its `plain_*` twin, on
+//! the same tokens, and the derivative functions the macro writes beside it add none of their
+//! own (see `ir::Guard`, `ir::ScalarMethod::witness` and `Stmt::Return` in the macro).
 
 use matcalc::differentiate;
 
@@ -90,6 +90,96 @@ fn plain_parenthesized(v: &[f64], n: usize) -> f64 {
     let mut s = v[0];
     for i in 1..n {
         s = (s - v[i]) * v;
+    }
+    s
+}
+
+// A float method called on a slice, which has no such method: rustc names the receiver's type.
+#[differentiate]
+fn annotated_method(x: f64, v: &[f64]) -> f64 {
+    x * v.sin()
+}
+
+fn plain_method(x: f64, v: &[f64]) -> f64 {
+    x * v.sin()
+}
+
+// A method of two floats on a slice, inside a loop, its result carried to the next iteration.
+#[differentiate]
+fn annotated_method_of_two(x: f64, v: &[f64], n: usize) -> f64 {
+    let mut s = x;
+    for _ in 0..n {
+        s = v.max(s) * s;
+    }
+    s
+}
+
+fn plain_method_of_two(x: f64, v: &[f64], n: usize) -> f64 {
+    let mut s = x;
+    for _ in 0..n {
+        s = v.max(s) * s;
+    }
+    s
+}
+
+// A vector returned where a float is declared.
+#[differentiate]
+fn annotated_returned_vector(v: &[f64]) -> f64 {
+    let w = v.to_vec();
+    w
+}
+
+fn plain_returned_vector(v: &[f64]) -> f64 {
+    let w = v.to_vec();
+    w
+}
+
+// An `f32` returned where an `f64` is declared (rustc suggests a conversion).
+#[differentiate]
+fn annotated_returned_precision(x: f64) -> f64 {
+    let y = x as f32 * 2.0;
+    y
+}
+
+fn plain_returned_precision(x: f64) -> f64 {
+    let y = x as f32 * 2.0;
+    y
+}
+
+// One component of a returned tuple of the wrong type.
+#[differentiate]
+fn annotated_returned_component(x: f64, y: f64) -> (f64, f64) {
+    let a = x * y;
+    let b = vec![x, y];
+    (a, b)
+}
+
+fn plain_returned_component(x: f64, y: f64) -> (f64, f64) {
+    let a = x * y;
+    let b = vec![x, y];
+    (a, b)
+}
+
+// An early return of the wrong type, from inside a loop.
+#[differentiate]
+fn annotated_early_return(x: f64, v: Vec<f64>) -> f64 {
+    let mut s = x;
+    for i in 0..v.len() {
+        if v[i] > 1.0 {
+            return v;
+        }
+        s = s * v[i];
+    }
+    s
+}
+
+fn plain_early_return(x: f64, v: Vec<f64>) -> f64 {
+    let mut s = x;
+    for i in 0..v.len() {
+        if v[i] > 1.0 {
+            return v;
+        }
+        s = s * v[i];
     }
     s
 }

@@ -113,7 +113,13 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
             &c6,
         );
         if (next - t).abs() < tol {
-            return (next, ::matcalc::__private::owned(&next_dot));
+            return (
+                (move || -> f64 { next })(),
+                (move || -> f64 {
+                    use ::matcalc::__private::Spelled as _;
+                    (::matcalc::__private::owned(&next_dot)).spelled()
+                })(),
+            );
         }
         t = next;
         t_dot = next_dot;
@@ -140,6 +146,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut tape2 = ::std::vec::Vec::new();
     let value: f64 = 'body: {
         let c1 = 1.0;
         let mut check1 = ::matcalc::__private::Witness::new();
@@ -213,8 +220,10 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             ctrl.push(1u32);
             tape1.push((r5, r6, r7, r8, r9, r10, r11, r12));
             if (next - t).abs() < tol {
+                let r13 = ::matcalc::__private::type_of(&next);
                 ctrl.push(2u32);
-                break 'body next;
+                tape2.push((r13,));
+                break 'body (move || -> f64 { next })();
             }
             t = next;
             ctrl.push(3u32);
@@ -226,6 +235,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
         let mut next_bar = ::core::option::Option::None;
         let mut cursor0 = tape0.len();
         let mut cursor1 = tape1.len();
+        let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
@@ -307,9 +317,14 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                     }
                 }
                 2u32 => {
+                    cursor2 -= 1;
+                    let (r13,) = &tape2[cursor2];
                     ::matcalc::__private::acc(
                         &mut next_bar,
-                        ::core::clone::Clone::clone(&seed),
+                        ::matcalc::__private::seed_as(
+                            r13,
+                            ::core::clone::Clone::clone(&seed),
+                        ),
                     );
                 }
                 3u32 => {
@@ -402,6 +417,7 @@ fn babylonian_jvp_vjp(
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
+    let mut tape2 = ::std::vec::Vec::new();
     let value: (f64, f64) = 'body: {
         let c1 = 1.0;
         let mut check1 = ::matcalc::__private::Witness::new();
@@ -508,8 +524,17 @@ fn babylonian_jvp_vjp(
             ctrl.push(1u32);
             tape1.push((r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18));
             if (next - t).abs() < tol {
+                let r19 = ::matcalc::__private::type_of(&next);
+                let r20 = ::matcalc::__private::type_of(&next_dot);
                 ctrl.push(2u32);
-                break 'body (next, next_dot);
+                tape2.push((r19, r20));
+                break 'body (
+                    (move || -> f64 { next })(),
+                    (move || -> f64 {
+                        use ::matcalc::__private::Spelled as _;
+                        (next_dot).spelled()
+                    })(),
+                );
             }
             t = next;
             t_dot = next_dot;
@@ -525,6 +550,7 @@ fn babylonian_jvp_vjp(
         let mut next_dot_bar = ::core::option::Option::None;
         let mut cursor0 = tape0.len();
         let mut cursor1 = tape1.len();
+        let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
@@ -709,13 +735,21 @@ fn babylonian_jvp_vjp(
                     }
                 }
                 2u32 => {
+                    cursor2 -= 1;
+                    let (r19, r20) = &tape2[cursor2];
                     ::matcalc::__private::acc(
                         &mut next_dot_bar,
-                        ::core::clone::Clone::clone(&seed.1),
+                        ::matcalc::__private::seed_as(
+                            r20,
+                            ::core::clone::Clone::clone(&seed.1),
+                        ),
                     );
                     ::matcalc::__private::acc(
                         &mut next_bar,
-                        ::core::clone::Clone::clone(&seed.0),
+                        ::matcalc::__private::seed_as(
+                            r19,
+                            ::core::clone::Clone::clone(&seed.0),
+                        ),
                     );
                 }
                 3u32 => {

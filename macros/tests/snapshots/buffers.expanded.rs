@@ -84,7 +84,13 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     );
     out[c3] = t7;
     out_dot[c3] = ::matcalc::__private::owned(&t7_dot);
-    return (out, ::matcalc::__private::owned(&out_dot));
+    return (
+        (move || -> Vec<f64> { out })(),
+        (move || -> Vec<f64> {
+            use ::matcalc::__private::Spelled as _;
+            (::matcalc::__private::owned(&out_dot)).spelled()
+        })(),
+    );
 }
 /// Reverse mode of [`cumulative`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
 #[allow(
@@ -162,9 +168,10 @@ fn cumulative_vjp(
         let r7 = check2;
         out[c3] = t7;
         let r8 = c3;
+        let r9 = ::matcalc::__private::type_of(&out);
         ctrl.push(2u32);
-        tape2.push((r3, r4, r5, r6, r7, r8));
-        break 'body out;
+        tape2.push((r3, r4, r5, r6, r7, r8, r9));
+        break 'body (move || -> Vec<f64> { out })();
     };
     let pullback = move |seed: Vec<f64>| -> ::std::vec::Vec<f64> {
         let mut x_bar = ::core::option::Option::None;
@@ -219,12 +226,15 @@ fn cumulative_vjp(
                 }
                 2u32 => {
                     cursor2 -= 1;
-                    let (r3, r4, r5, r6, r7, r8) = &tape2[cursor2];
+                    let (r3, r4, r5, r6, r7, r8, r9) = &tape2[cursor2];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
                         &mut out_bar,
-                        ::core::clone::Clone::clone(&seed),
+                        ::matcalc::__private::seed_as(
+                            r9,
+                            ::core::clone::Clone::clone(&seed),
+                        ),
                     );
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_bar,
@@ -383,9 +393,17 @@ fn cumulative_jvp_vjp(
         out[c3] = t7;
         let r10 = c3;
         out_dot[c3] = t7_dot;
+        let r11 = ::matcalc::__private::type_of(&out);
+        let r12 = ::matcalc::__private::type_of(&out_dot);
         ctrl.push(2u32);
-        tape2.push((r3, r4, r5, r6, r7, r8, r9, r10));
-        break 'body (out, out_dot);
+        tape2.push((r3, r4, r5, r6, r7, r8, r9, r10, r11, r12));
+        break 'body (
+            (move || -> Vec<f64> { out })(),
+            (move || -> Vec<f64> {
+                use ::matcalc::__private::Spelled as _;
+                (out_dot).spelled()
+            })(),
+        );
     };
     let pullback = move |
         seed: (Vec<f64>, Vec<f64>),
@@ -478,18 +496,24 @@ fn cumulative_jvp_vjp(
                 }
                 2u32 => {
                     cursor2 -= 1;
-                    let (r3, r4, r5, r6, r7, r8, r9, r10) = &tape2[cursor2];
+                    let (r3, r4, r5, r6, r7, r8, r9, r10, r11, r12) = &tape2[cursor2];
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     let mut t5_dot_bar = ::core::option::Option::None;
                     let mut t7_dot_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
                         &mut out_dot_bar,
-                        ::core::clone::Clone::clone(&seed.1),
+                        ::matcalc::__private::seed_as(
+                            r12,
+                            ::core::clone::Clone::clone(&seed.1),
+                        ),
                     );
                     ::matcalc::__private::acc(
                         &mut out_bar,
-                        ::core::clone::Clone::clone(&seed.0),
+                        ::matcalc::__private::seed_as(
+                            r11,
+                            ::core::clone::Clone::clone(&seed.0),
+                        ),
                     );
                     if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
                         &mut out_dot_bar,

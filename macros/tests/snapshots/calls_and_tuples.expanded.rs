@@ -28,37 +28,54 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 )]
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
-    let t1 = (t).cos();
-    let t1_dot = ::matcalc::__private::scalar::cos(t, t1) * t_dot;
-    let t2 = (t).sin();
-    let t2_dot = ::matcalc::__private::scalar::sin(t, t2) * t_dot;
+    let mut check1 = ::matcalc::__private::Witness::new();
+    let t1 = ::matcalc::__private::witnessed(&mut check1, (t).cos());
+    let t1_dot = ::matcalc::__private::scalar::cos(
+        (*::matcalc::__private::guard(&check1, &t)),
+        t1,
+    ) * (*::matcalc::__private::guard(&check1, &t_dot));
+    let mut check2 = ::matcalc::__private::Witness::new();
+    let t2 = ::matcalc::__private::witnessed(&mut check2, (t).sin());
+    let t2_dot = ::matcalc::__private::scalar::sin(
+        (*::matcalc::__private::guard(&check2, &t)),
+        t2,
+    ) * (*::matcalc::__private::guard(&check2, &t_dot));
     let c = t1;
     let c_dot = t1_dot;
     let s = t2;
     let s_dot = t2_dot;
-    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check3 = ::matcalc::__private::Witness::new();
     if false {
-        check1 = ::matcalc::__private::witness(&(r * c));
+        check3 = ::matcalc::__private::witness(&(r * c));
         loop {}
     }
     let t3 = ::matcalc::__private::rules::arith::mul(
-        ::matcalc::__private::guard(&check1, &r),
+        ::matcalc::__private::guard(&check3, &r),
         &c,
     );
     let t3_dot = ::matcalc::__private::tangent_add(
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &r_dot),
+            ::matcalc::__private::guard(&check3, &r_dot),
             &c,
         ),
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &r),
+            ::matcalc::__private::guard(&check3, &r),
             &c_dot,
         ),
     );
     let (t4, t4_dot) = { scale_jvp(r, s, r_dot, s_dot) };
     return (
-        (t3, t4),
-        (::matcalc::__private::owned(&t3_dot), ::matcalc::__private::owned(&t4_dot)),
+        (move || -> (f64, f64) {
+            use ::matcalc::__private::Spelled as _;
+            ((t3).spelled(), (t4).spelled())
+        })(),
+        (move || -> (f64, f64) {
+            use ::matcalc::__private::Spelled as _;
+            (
+                (::matcalc::__private::owned(&t3_dot)).spelled(),
+                (::matcalc::__private::owned(&t4_dot)).spelled(),
+            )
+        })(),
     );
 }
 /// Reverse mode of [`polar`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
@@ -85,29 +102,44 @@ fn polar_vjp(
     let t_zeros = ::matcalc::__private::zeros_of(&t);
     let tape0;
     let value: (f64, f64) = 'body: {
-        let t1 = (t).cos();
-        let r1 = ::matcalc::__private::scalar::cos(t, t1);
-        let t2 = (t).sin();
-        let r2 = ::matcalc::__private::scalar::sin(t, t2);
+        let mut check1 = ::matcalc::__private::Witness::new();
+        let t1 = ::matcalc::__private::witnessed(&mut check1, (t).cos());
+        let r1 = ::matcalc::__private::scalar::cos(
+            (*::matcalc::__private::guard(&check1, &t)),
+            t1,
+        );
+        let r2 = check1;
+        let mut check2 = ::matcalc::__private::Witness::new();
+        let t2 = ::matcalc::__private::witnessed(&mut check2, (t).sin());
+        let r3 = ::matcalc::__private::scalar::sin(
+            (*::matcalc::__private::guard(&check2, &t)),
+            t2,
+        );
+        let r4 = check2;
         let c = t1;
         let s = t2;
-        let mut check1 = ::matcalc::__private::Witness::new();
+        let mut check3 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(&(r * c));
+            check3 = ::matcalc::__private::witness(&(r * c));
             loop {}
         }
         let t3 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &r),
+            ::matcalc::__private::guard(&check3, &r),
             &c,
         );
-        let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &r));
-        let r4 = ::matcalc::__private::save(&c);
-        let r5 = check1;
-        let (out6, pullback6) = scale_vjp(r, s);
-        let t4 = out6;
-        let r7 = pullback6;
-        tape0 = (r1, r2, r3, r4, r5, r7);
-        break 'body (t3, t4);
+        let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check3, &r));
+        let r6 = ::matcalc::__private::save(&c);
+        let r7 = check3;
+        let (out8, pullback8) = scale_vjp(r, s);
+        let t4 = out8;
+        let r9 = pullback8;
+        let r10 = ::matcalc::__private::type_of(&t3);
+        let r11 = ::matcalc::__private::type_of(&t4);
+        tape0 = (r1, r2, r3, r4, r5, r6, r7, r9, r10, r11);
+        break 'body (move || -> (f64, f64) {
+            use ::matcalc::__private::Spelled as _;
+            ((t3).spelled(), (t4).spelled())
+        })();
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
         let mut r_bar = ::core::option::Option::None;
@@ -118,11 +150,17 @@ fn polar_vjp(
         let mut s_bar = ::core::option::Option::None;
         let mut t3_bar = ::core::option::Option::None;
         let mut t4_bar = ::core::option::Option::None;
-        let (r1, r2, r3, r4, r5, r7) = &tape0;
-        ::matcalc::__private::acc(&mut t4_bar, ::core::clone::Clone::clone(&seed.1));
-        ::matcalc::__private::acc(&mut t3_bar, ::core::clone::Clone::clone(&seed.0));
+        let (r1, r2, r3, r4, r5, r6, r7, r9, r10, r11) = &tape0;
+        ::matcalc::__private::acc(
+            &mut t4_bar,
+            ::matcalc::__private::seed_as(r11, ::core::clone::Clone::clone(&seed.1)),
+        );
+        ::matcalc::__private::acc(
+            &mut t3_bar,
+            ::matcalc::__private::seed_as(r10, ::core::clone::Clone::clone(&seed.0)),
+        );
         if let ::core::option::Option::Some(g) = t4_bar.take() {
-            let (g0, g1) = r7(g);
+            let (g0, g1) = r9(g);
             ::matcalc::__private::acc(&mut r_bar, g0);
             ::matcalc::__private::acc(&mut s_bar, g1);
         }
@@ -130,10 +168,10 @@ fn polar_vjp(
             ::matcalc::__private::acc(
                 &mut r_bar,
                 ::matcalc::__private::guard_value(
-                    r5,
+                    r7,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r3),
-                        r4,
+                        &::matcalc::__private::type_of(r5),
+                        r6,
                         &g,
                     ),
                 ),
@@ -141,8 +179,8 @@ fn polar_vjp(
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r3,
-                    &::matcalc::__private::type_of(r4),
+                    r5,
+                    &::matcalc::__private::type_of(r6),
                     &g,
                 ),
             );
@@ -154,10 +192,16 @@ fn polar_vjp(
             ::matcalc::__private::acc(&mut t1_bar, g);
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
-            ::matcalc::__private::acc(&mut t_bar, *r2 * g);
+            ::matcalc::__private::acc(
+                &mut t_bar,
+                ::matcalc::__private::guard_value(r4, *r3 * g),
+            );
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(&mut t_bar, *r1 * g);
+            ::matcalc::__private::acc(
+                &mut t_bar,
+                ::matcalc::__private::guard_value(r2, *r1 * g),
+            );
         }
         (
             ::matcalc::__private::finish(r_bar, &r_zeros),
@@ -231,60 +275,111 @@ fn polar_jvp_vjp(
     let t_dot_zeros = ::matcalc::__private::zeros_of(&t_dot);
     let tape0;
     let value: ((f64, f64), (f64, f64)) = 'body: {
-        let t1 = (t).cos();
-        let r1 = ::matcalc::__private::scalar::cos(t, t1);
-        let (out2, pullback2) = ::matcalc::__private::scalar::cos_vjp(t, t1);
-        let tt1 = out2;
-        let r3 = pullback2;
+        let mut check1 = ::matcalc::__private::Witness::new();
+        let t1 = ::matcalc::__private::witnessed(&mut check1, (t).cos());
+        let r1 = ::matcalc::__private::scalar::cos(
+            (*::matcalc::__private::guard(&check1, &t)),
+            t1,
+        );
+        let r2 = check1;
+        let (out3, pullback3) = ::matcalc::__private::scalar::cos_vjp(
+            (*::matcalc::__private::guard(&check1, &(t))),
+            (*::matcalc::__private::guard(&check1, &(t1))),
+        );
+        let tt1 = out3;
+        let r4 = pullback3;
         let tt2 = ::matcalc::__private::rules::arith::mul(&tt1, &t_dot);
-        let r4 = ::matcalc::__private::save(&tt1);
-        let r5 = ::matcalc::__private::save(&t_dot);
+        let r5 = ::matcalc::__private::save(&tt1);
+        let r6 = ::matcalc::__private::save(&t_dot);
         let t1_dot = tt2;
-        let t2 = (t).sin();
-        let r6 = ::matcalc::__private::scalar::sin(t, t2);
-        let (out7, pullback7) = ::matcalc::__private::scalar::sin_vjp(t, t2);
-        let tt3 = out7;
-        let r8 = pullback7;
+        let mut check2 = ::matcalc::__private::Witness::new();
+        let t2 = ::matcalc::__private::witnessed(&mut check2, (t).sin());
+        let r7 = ::matcalc::__private::scalar::sin(
+            (*::matcalc::__private::guard(&check2, &t)),
+            t2,
+        );
+        let r8 = check2;
+        let (out9, pullback9) = ::matcalc::__private::scalar::sin_vjp(
+            (*::matcalc::__private::guard(&check2, &(t))),
+            (*::matcalc::__private::guard(&check2, &(t2))),
+        );
+        let tt3 = out9;
+        let r10 = pullback9;
         let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &t_dot);
-        let r9 = ::matcalc::__private::save(&tt3);
+        let r11 = ::matcalc::__private::save(&tt3);
         let t2_dot = tt4;
         let c = t1;
         let c_dot = t1_dot;
         let s = t2;
         let s_dot = t2_dot;
-        let mut check1 = ::matcalc::__private::Witness::new();
+        let mut check3 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(&(r * c));
+            check3 = ::matcalc::__private::witness(&(r * c));
             loop {}
         }
         let t3 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &r),
+            ::matcalc::__private::guard(&check3, &r),
             &c,
         );
-        let r10 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &r));
-        let r11 = ::matcalc::__private::save(&c);
-        let r12 = check1;
+        let r12 = ::matcalc::__private::save(::matcalc::__private::guard(&check3, &r));
+        let r13 = ::matcalc::__private::save(&c);
+        let r14 = check3;
         let tt5 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &r_dot),
+            ::matcalc::__private::guard(&check3, &r_dot),
             &c,
         );
-        let r13 = ::matcalc::__private::save(
-            ::matcalc::__private::guard(&check1, &r_dot),
+        let r15 = ::matcalc::__private::save(
+            ::matcalc::__private::guard(&check3, &r_dot),
         );
         let tt6 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &r),
+            ::matcalc::__private::guard(&check3, &r),
             &c_dot,
         );
-        let r14 = ::matcalc::__private::save(&c_dot);
+        let r16 = ::matcalc::__private::save(&c_dot);
         let t3_dot = tt5 + tt6;
-        let ((tt7, tt8), pullback15) = scale_jvp_vjp(r, s, r_dot, s_dot);
-        let r15 = pullback15;
-        let r16 = ::matcalc::__private::zeros_of(&tt7);
-        let r17 = ::matcalc::__private::zeros_of(&tt8);
+        let ((tt7, tt8), pullback17) = scale_jvp_vjp(r, s, r_dot, s_dot);
+        let r17 = pullback17;
+        let r18 = ::matcalc::__private::zeros_of(&tt7);
+        let r19 = ::matcalc::__private::zeros_of(&tt8);
         let t4 = tt7;
         let t4_dot = tt8;
-        tape0 = (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17);
-        break 'body ((t3, t4), (t3_dot, t4_dot));
+        let r20 = ::matcalc::__private::type_of(&t3);
+        let r21 = ::matcalc::__private::type_of(&t4);
+        let r22 = ::matcalc::__private::type_of(&t3_dot);
+        let r23 = ::matcalc::__private::type_of(&t4_dot);
+        tape0 = (
+            r1,
+            r2,
+            r4,
+            r5,
+            r6,
+            r7,
+            r8,
+            r10,
+            r11,
+            r12,
+            r13,
+            r14,
+            r15,
+            r16,
+            r17,
+            r18,
+            r19,
+            r20,
+            r21,
+            r22,
+            r23,
+        );
+        break 'body (
+            (move || -> (f64, f64) {
+                use ::matcalc::__private::Spelled as _;
+                ((t3).spelled(), (t4).spelled())
+            })(),
+            (move || -> (f64, f64) {
+                use ::matcalc::__private::Spelled as _;
+                ((t3_dot).spelled(), (t4_dot).spelled())
+            })(),
+        );
     };
     let pullback = move |seed: ((f64, f64), (f64, f64))| -> (f64, f64, f64, f64) {
         let mut r_bar = ::core::option::Option::None;
@@ -311,17 +406,45 @@ fn polar_jvp_vjp(
         let mut tt7_bar = ::core::option::Option::None;
         let mut tt8_bar = ::core::option::Option::None;
         let mut t4_dot_bar = ::core::option::Option::None;
-        let (r1, r3, r4, r5, r6, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17) = &tape0;
+        let (
+            r1,
+            r2,
+            r4,
+            r5,
+            r6,
+            r7,
+            r8,
+            r10,
+            r11,
+            r12,
+            r13,
+            r14,
+            r15,
+            r16,
+            r17,
+            r18,
+            r19,
+            r20,
+            r21,
+            r22,
+            r23,
+        ) = &tape0;
         ::matcalc::__private::acc(
             &mut t4_dot_bar,
-            ::core::clone::Clone::clone(&seed.1.1),
+            ::matcalc::__private::seed_as(r23, ::core::clone::Clone::clone(&seed.1.1)),
         );
         ::matcalc::__private::acc(
             &mut t3_dot_bar,
-            ::core::clone::Clone::clone(&seed.1.0),
+            ::matcalc::__private::seed_as(r22, ::core::clone::Clone::clone(&seed.1.0)),
         );
-        ::matcalc::__private::acc(&mut t4_bar, ::core::clone::Clone::clone(&seed.0.1));
-        ::matcalc::__private::acc(&mut t3_bar, ::core::clone::Clone::clone(&seed.0.0));
+        ::matcalc::__private::acc(
+            &mut t4_bar,
+            ::matcalc::__private::seed_as(r21, ::core::clone::Clone::clone(&seed.0.1)),
+        );
+        ::matcalc::__private::acc(
+            &mut t3_bar,
+            ::matcalc::__private::seed_as(r20, ::core::clone::Clone::clone(&seed.0.0)),
+        );
         if let ::core::option::Option::Some(g) = t4_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt8_bar, g);
         }
@@ -329,9 +452,9 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(&mut tt7_bar, g);
         }
         if tt7_bar.is_some() || tt8_bar.is_some() {
-            let adjoints = r15((
-                ::matcalc::__private::finish(tt7_bar.take(), r16),
-                ::matcalc::__private::finish(tt8_bar.take(), r17),
+            let adjoints = r17((
+                ::matcalc::__private::finish(tt7_bar.take(), r18),
+                ::matcalc::__private::finish(tt8_bar.take(), r19),
             ));
             let (g0, g1, g2, g3) = adjoints;
             ::matcalc::__private::acc(&mut r_bar, g0);
@@ -347,10 +470,10 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut r_bar,
                 ::matcalc::__private::guard_value(
-                    r12,
+                    r14,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r10),
-                        r14,
+                        &::matcalc::__private::type_of(r12),
+                        r16,
                         &g,
                     ),
                 ),
@@ -358,8 +481,8 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut c_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r10,
-                    &::matcalc::__private::type_of(r14),
+                    r12,
+                    &::matcalc::__private::type_of(r16),
                     &g,
                 ),
             );
@@ -368,10 +491,10 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut r_dot_bar,
                 ::matcalc::__private::guard_value(
-                    r12,
+                    r14,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r13),
-                        r11,
+                        &::matcalc::__private::type_of(r15),
+                        r13,
                         &g,
                     ),
                 ),
@@ -379,8 +502,8 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r13,
-                    &::matcalc::__private::type_of(r11),
+                    r15,
+                    &::matcalc::__private::type_of(r13),
                     &g,
                 ),
             );
@@ -389,10 +512,10 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut r_bar,
                 ::matcalc::__private::guard_value(
-                    r12,
+                    r14,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r10),
-                        r11,
+                        &::matcalc::__private::type_of(r12),
+                        r13,
                         &g,
                     ),
                 ),
@@ -400,8 +523,8 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r10,
-                    &::matcalc::__private::type_of(r11),
+                    r12,
+                    &::matcalc::__private::type_of(r13),
                     &g,
                 ),
             );
@@ -425,27 +548,36 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut tt3_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r9),
-                    r5,
+                    &::matcalc::__private::type_of(r11),
+                    r6,
                     &g,
                 ),
             );
             ::matcalc::__private::acc(
                 &mut t_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r9,
-                    &::matcalc::__private::type_of(r5),
+                    r11,
+                    &::matcalc::__private::type_of(r6),
                     &g,
                 ),
             );
         }
         if let ::core::option::Option::Some(g) = tt3_bar.take() {
-            let (g0, g1) = r8(g);
-            ::matcalc::__private::acc(&mut t_bar, g0);
-            ::matcalc::__private::acc(&mut t2_bar, g1);
+            let (g0, g1) = r10(g);
+            ::matcalc::__private::acc(
+                &mut t_bar,
+                ::matcalc::__private::guard_value(r8, g0),
+            );
+            ::matcalc::__private::acc(
+                &mut t2_bar,
+                ::matcalc::__private::guard_value(r8, g1),
+            );
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
-            ::matcalc::__private::acc(&mut t_bar, *r6 * g);
+            ::matcalc::__private::acc(
+                &mut t_bar,
+                ::matcalc::__private::guard_value(r8, *r7 * g),
+            );
         }
         if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt2_bar, g);
@@ -454,27 +586,36 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut tt1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r4),
-                    r5,
+                    &::matcalc::__private::type_of(r5),
+                    r6,
                     &g,
                 ),
             );
             ::matcalc::__private::acc(
                 &mut t_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r4,
-                    &::matcalc::__private::type_of(r5),
+                    r5,
+                    &::matcalc::__private::type_of(r6),
                     &g,
                 ),
             );
         }
         if let ::core::option::Option::Some(g) = tt1_bar.take() {
-            let (g0, g1) = r3(g);
-            ::matcalc::__private::acc(&mut t_bar, g0);
-            ::matcalc::__private::acc(&mut t1_bar, g1);
+            let (g0, g1) = r4(g);
+            ::matcalc::__private::acc(
+                &mut t_bar,
+                ::matcalc::__private::guard_value(r2, g0),
+            );
+            ::matcalc::__private::acc(
+                &mut t1_bar,
+                ::matcalc::__private::guard_value(r2, g1),
+            );
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(&mut t_bar, *r1 * g);
+            ::matcalc::__private::acc(
+                &mut t_bar,
+                ::matcalc::__private::guard_value(r2, *r1 * g),
+            );
         }
         (
             ::matcalc::__private::finish(r_bar, &r_zeros),

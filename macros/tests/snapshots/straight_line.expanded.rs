@@ -24,28 +24,41 @@ fn f(x: f64, y: f64) -> f64 {
 )]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
-    let t1 = (y).sin();
-    let t1_dot = ::matcalc::__private::scalar::sin(y, t1) * y_dot;
     let mut check1 = ::matcalc::__private::Witness::new();
+    let t1 = ::matcalc::__private::witnessed(&mut check1, (y).sin());
+    let t1_dot = ::matcalc::__private::scalar::sin(
+        (*::matcalc::__private::guard(&check1, &y)),
+        t1,
+    ) * (*::matcalc::__private::guard(&check1, &y_dot));
+    let mut check2 = ::matcalc::__private::Witness::new();
     if false {
-        check1 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
+        check2 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
         loop {}
     }
     let t2 = ::matcalc::__private::rules::arith::mul(
-        ::matcalc::__private::guard(&check1, &x),
+        ::matcalc::__private::guard(&check2, &x),
         &t1,
     );
     let t2_dot = ::matcalc::__private::tangent_add(
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &x_dot),
+            ::matcalc::__private::guard(&check2, &x_dot),
             &t1,
         ),
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &x),
+            ::matcalc::__private::guard(&check2, &x),
             &t1_dot,
         ),
     );
-    return (t2, ::matcalc::__private::owned(&t2_dot));
+    return (
+        (move || -> f64 {
+            use ::matcalc::__private::Spelled as _;
+            (t2).spelled()
+        })(),
+        (move || -> f64 {
+            use ::matcalc::__private::Spelled as _;
+            (::matcalc::__private::owned(&t2_dot)).spelled()
+        })(),
+    );
 }
 /// Reverse mode of [`f`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
 #[allow(
@@ -68,38 +81,50 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let tape0;
     let value: f64 = 'body: {
-        let t1 = (y).sin();
-        let r1 = ::matcalc::__private::scalar::sin(y, t1);
         let mut check1 = ::matcalc::__private::Witness::new();
+        let t1 = ::matcalc::__private::witnessed(&mut check1, (y).sin());
+        let r1 = ::matcalc::__private::scalar::sin(
+            (*::matcalc::__private::guard(&check1, &y)),
+            t1,
+        );
+        let r2 = check1;
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
+            check2 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
             loop {}
         }
         let t2 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &x),
+            ::matcalc::__private::guard(&check2, &x),
             &t1,
         );
-        let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &x));
-        let r3 = ::matcalc::__private::save(&t1);
-        let r4 = check1;
-        tape0 = (r1, r2, r3, r4);
-        break 'body t2;
+        let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &x));
+        let r4 = ::matcalc::__private::save(&t1);
+        let r5 = check2;
+        let r6 = ::matcalc::__private::type_of(&t2);
+        tape0 = (r1, r2, r3, r4, r5, r6);
+        break 'body (move || -> f64 {
+            use ::matcalc::__private::Spelled as _;
+            (t2).spelled()
+        })();
     };
     let pullback = move |seed: f64| -> (f64, f64) {
         let mut x_bar = ::core::option::Option::None;
         let mut y_bar = ::core::option::Option::None;
         let mut t1_bar = ::core::option::Option::None;
         let mut t2_bar = ::core::option::Option::None;
-        let (r1, r2, r3, r4) = &tape0;
-        ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed));
+        let (r1, r2, r3, r4, r5, r6) = &tape0;
+        ::matcalc::__private::acc(
+            &mut t2_bar,
+            ::matcalc::__private::seed_as(r6, ::core::clone::Clone::clone(&seed)),
+        );
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
                 ::matcalc::__private::guard_value(
-                    r4,
+                    r5,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r2),
-                        r3,
+                        &::matcalc::__private::type_of(r3),
+                        r4,
                         &g,
                     ),
                 ),
@@ -107,14 +132,17 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r2,
-                    &::matcalc::__private::type_of(r3),
+                    r3,
+                    &::matcalc::__private::type_of(r4),
                     &g,
                 ),
             );
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(&mut y_bar, *r1 * g);
+            ::matcalc::__private::acc(
+                &mut y_bar,
+                ::matcalc::__private::guard_value(r2, *r1 * g),
+            );
         }
         (
             ::matcalc::__private::finish(x_bar, &x_zeros),
@@ -201,42 +229,61 @@ fn f_jvp_vjp(
     let y_dot_zeros = ::matcalc::__private::zeros_of(&y_dot);
     let tape0;
     let value: (f64, f64) = 'body: {
-        let t1 = (y).sin();
-        let r1 = ::matcalc::__private::scalar::sin(y, t1);
-        let (out2, pullback2) = ::matcalc::__private::scalar::sin_vjp(y, t1);
-        let tt1 = out2;
-        let r3 = pullback2;
-        let tt2 = ::matcalc::__private::rules::arith::mul(&tt1, &y_dot);
-        let r4 = ::matcalc::__private::save(&tt1);
-        let r5 = ::matcalc::__private::save(&y_dot);
-        let t1_dot = tt2;
         let mut check1 = ::matcalc::__private::Witness::new();
+        let t1 = ::matcalc::__private::witnessed(&mut check1, (y).sin());
+        let r1 = ::matcalc::__private::scalar::sin(
+            (*::matcalc::__private::guard(&check1, &y)),
+            t1,
+        );
+        let r2 = check1;
+        let (out3, pullback3) = ::matcalc::__private::scalar::sin_vjp(
+            (*::matcalc::__private::guard(&check1, &(y))),
+            (*::matcalc::__private::guard(&check1, &(t1))),
+        );
+        let tt1 = out3;
+        let r4 = pullback3;
+        let tt2 = ::matcalc::__private::rules::arith::mul(&tt1, &y_dot);
+        let r5 = ::matcalc::__private::save(&tt1);
+        let r6 = ::matcalc::__private::save(&y_dot);
+        let t1_dot = tt2;
+        let mut check2 = ::matcalc::__private::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
+            check2 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
             loop {}
         }
         let t2 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &x),
+            ::matcalc::__private::guard(&check2, &x),
             &t1,
         );
-        let r6 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &x));
-        let r7 = ::matcalc::__private::save(&t1);
-        let r8 = check1;
+        let r7 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &x));
+        let r8 = ::matcalc::__private::save(&t1);
+        let r9 = check2;
         let tt3 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &x_dot),
+            ::matcalc::__private::guard(&check2, &x_dot),
             &t1,
         );
-        let r9 = ::matcalc::__private::save(
-            ::matcalc::__private::guard(&check1, &x_dot),
+        let r10 = ::matcalc::__private::save(
+            ::matcalc::__private::guard(&check2, &x_dot),
         );
         let tt4 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &x),
+            ::matcalc::__private::guard(&check2, &x),
             &t1_dot,
         );
-        let r10 = ::matcalc::__private::save(&t1_dot);
+        let r11 = ::matcalc::__private::save(&t1_dot);
         let t2_dot = tt3 + tt4;
-        tape0 = (r1, r3, r4, r5, r6, r7, r8, r9, r10);
-        break 'body (t2, t2_dot);
+        let r12 = ::matcalc::__private::type_of(&t2);
+        let r13 = ::matcalc::__private::type_of(&t2_dot);
+        tape0 = (r1, r2, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13);
+        break 'body (
+            (move || -> f64 {
+                use ::matcalc::__private::Spelled as _;
+                (t2).spelled()
+            })(),
+            (move || -> f64 {
+                use ::matcalc::__private::Spelled as _;
+                (t2_dot).spelled()
+            })(),
+        );
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64, f64, f64) {
         let mut x_bar = ::core::option::Option::None;
@@ -251,9 +298,15 @@ fn f_jvp_vjp(
         let mut tt3_bar = ::core::option::Option::None;
         let mut tt4_bar = ::core::option::Option::None;
         let mut t2_dot_bar = ::core::option::Option::None;
-        let (r1, r3, r4, r5, r6, r7, r8, r9, r10) = &tape0;
-        ::matcalc::__private::acc(&mut t2_dot_bar, ::core::clone::Clone::clone(&seed.1));
-        ::matcalc::__private::acc(&mut t2_bar, ::core::clone::Clone::clone(&seed.0));
+        let (r1, r2, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13) = &tape0;
+        ::matcalc::__private::acc(
+            &mut t2_dot_bar,
+            ::matcalc::__private::seed_as(r13, ::core::clone::Clone::clone(&seed.1)),
+        );
+        ::matcalc::__private::acc(
+            &mut t2_bar,
+            ::matcalc::__private::seed_as(r12, ::core::clone::Clone::clone(&seed.0)),
+        );
         if let ::core::option::Option::Some(g) = t2_dot_bar.take() {
             ::matcalc::__private::acc(&mut tt3_bar, ::core::clone::Clone::clone(&g));
             ::matcalc::__private::acc(&mut tt4_bar, g);
@@ -262,10 +315,10 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut x_bar,
                 ::matcalc::__private::guard_value(
-                    r8,
+                    r9,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r6),
-                        r10,
+                        &::matcalc::__private::type_of(r7),
+                        r11,
                         &g,
                     ),
                 ),
@@ -273,8 +326,8 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut t1_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r6,
-                    &::matcalc::__private::type_of(r10),
+                    r7,
+                    &::matcalc::__private::type_of(r11),
                     &g,
                 ),
             );
@@ -283,10 +336,10 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut x_dot_bar,
                 ::matcalc::__private::guard_value(
-                    r8,
+                    r9,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r9),
-                        r7,
+                        &::matcalc::__private::type_of(r10),
+                        r8,
                         &g,
                     ),
                 ),
@@ -294,8 +347,8 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r9,
-                    &::matcalc::__private::type_of(r7),
+                    r10,
+                    &::matcalc::__private::type_of(r8),
                     &g,
                 ),
             );
@@ -304,10 +357,10 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut x_bar,
                 ::matcalc::__private::guard_value(
-                    r8,
+                    r9,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r6),
-                        r7,
+                        &::matcalc::__private::type_of(r7),
+                        r8,
                         &g,
                     ),
                 ),
@@ -315,8 +368,8 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r6,
-                    &::matcalc::__private::type_of(r7),
+                    r7,
+                    &::matcalc::__private::type_of(r8),
                     &g,
                 ),
             );
@@ -328,27 +381,36 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut tt1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r4),
-                    r5,
+                    &::matcalc::__private::type_of(r5),
+                    r6,
                     &g,
                 ),
             );
             ::matcalc::__private::acc(
                 &mut y_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r4,
-                    &::matcalc::__private::type_of(r5),
+                    r5,
+                    &::matcalc::__private::type_of(r6),
                     &g,
                 ),
             );
         }
         if let ::core::option::Option::Some(g) = tt1_bar.take() {
-            let (g0, g1) = r3(g);
-            ::matcalc::__private::acc(&mut y_bar, g0);
-            ::matcalc::__private::acc(&mut t1_bar, g1);
+            let (g0, g1) = r4(g);
+            ::matcalc::__private::acc(
+                &mut y_bar,
+                ::matcalc::__private::guard_value(r2, g0),
+            );
+            ::matcalc::__private::acc(
+                &mut t1_bar,
+                ::matcalc::__private::guard_value(r2, g1),
+            );
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(&mut y_bar, *r1 * g);
+            ::matcalc::__private::acc(
+                &mut y_bar,
+                ::matcalc::__private::guard_value(r2, *r1 * g),
+            );
         }
         (
             ::matcalc::__private::finish(x_bar, &x_zeros),
