@@ -96,8 +96,10 @@ fn gaussian_nll_jvp(
         loop {}
     }
     let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
-    let t4_dot =
-        ::matcalc::__private::tangent_add(::matcalc::__private::guard(&check2, &t2_dot), &t3_dot);
+    let t4_dot = ::matcalc::__private::tangent_add(
+        ::matcalc::__private::guard(&check2, &t2_dot),
+        ::matcalc::__private::guard(&check2, &t3_dot),
+    );
     let mut check3 = ::matcalc::__private::Witness::new();
     if false {
         check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));

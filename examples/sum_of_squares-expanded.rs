@@ -104,7 +104,7 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
         let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
         let t4_dot = ::matcalc::__private::tangent_add(
             ::matcalc::__private::guard(&check2, &s_dot),
-            &t3_dot,
+            ::matcalc::__private::guard(&check2, &t3_dot),
         );
         s = t4;
         s_dot = t4_dot;

@@ -313,12 +313,14 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
             let r = quote!(#rt::rules::arith);
             match (bin, da, db) {
                 (_, None, None) => quote!(#rt::zero_like(&#y)),
+                // Both tangents of a sum: `tangent_add` has one type for both, which the second
+                // would otherwise decide.
                 (BinOp::Add, Some(da), Some(db)) => {
-                    let da = g(da);
+                    let (da, db) = (g(da), g(db));
                     quote!(#rt::tangent_add(#da, #db))
                 }
                 (BinOp::Sub, Some(da), Some(db)) => {
-                    let da = g(da);
+                    let (da, db) = (g(da), g(db));
                     quote!(#rt::tangent_sub(#da, #db))
                 }
                 (BinOp::Add | BinOp::Sub, Some(da), None) => {

@@ -184,4 +184,16 @@ fn plain_early_return(x: f64, v: Vec<f64>) -> f64 {
     s
 }
 
+// A sum of a float and a slice, both active: the sum's tangent has one type for both terms.
+#[differentiate]
+fn annotated_sum_of_float_and_slice(x: f64, v: &[f64]) -> f64 {
+    let s = x + v;
+    s
+}
+
+fn plain_sum_of_float_and_slice(x: f64, v: &[f64]) -> f64 {
+    let s = x + v;
+    s
+}
+
 fn main() {}

@@ -94,7 +94,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
         let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
         let t5_dot = ::matcalc::__private::tangent_add(
             ::matcalc::__private::guard(&check4, &t_dot),
-            &t4_dot,
+            ::matcalc::__private::guard(&check4, &t4_dot),
         );
         let c6 = 2.0;
         let mut check5 = ::matcalc::__private::Witness::new();

@@ -57,7 +57,7 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
         let t2_dot = ::matcalc::__private::tangent_add(
             ::matcalc::__private::guard(&check1, &total_dot),
-            v_dot,
+            ::matcalc::__private::guard(&check1, v_dot),
         );
         total = t2;
         total_dot = t2_dot;
