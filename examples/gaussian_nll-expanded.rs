@@ -72,16 +72,16 @@ fn gaussian_nll_jvp(
 
     // The rule of `dot`: d⟨x, z⟩ = ⟨ẋ, z⟩ + ⟨x, ż⟩.
     let t2 = ::matcalc::__private::rules::linalg::dense::dot(
-        ::matcalc::__private::guard(&check1, x),
+        ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
         &z,
     );
     let t2_dot = ::matcalc::__private::tangent_add(
         &::matcalc::__private::rules::linalg::dense::dot(
-            ::matcalc::__private::guard(&check1, x_dot),
+            ::core::convert::identity(::matcalc::__private::guard(&check1, x_dot)),
             &z,
         ),
         &::matcalc::__private::rules::linalg::dense::dot(
-            ::matcalc::__private::guard(&check1, x),
+            ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
             &z_dot,
         ),
     );
@@ -105,10 +105,14 @@ fn gaussian_nll_jvp(
         check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
         loop {}
     }
-    let t5 =
-        ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
-    let t5_dot =
-        ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4_dot);
+    let t5 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
+        &t4,
+    );
+    let t5_dot = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
+        &t4_dot,
+    );
     return (
         (move || -> f64 {
             use ::matcalc::__private::Spelled as _;
@@ -162,7 +166,7 @@ fn gaussian_nll_vjp(
             loop {}
         }
         let t2 = ::matcalc::__private::rules::linalg::dense::dot(
-            ::matcalc::__private::guard(&check1, x),
+            ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
             &z,
         );
 
@@ -187,8 +191,10 @@ fn gaussian_nll_vjp(
             check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
             loop {}
         }
-        let t5 =
-            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
+        let t5 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
+            &t4,
+        );
         let r9 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
         let r10 = ::matcalc::__private::type_of(&t4);
         let r11 = check3;
@@ -218,7 +224,7 @@ fn gaussian_nll_vjp(
             ::matcalc::__private::acc(
                 &mut t4_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    &::matcalc::__private::literal(r9, || 0.5),
+                    ::core::convert::identity(&::matcalc::__private::literal(r9, || 0.5)),
                     r10,
                     &g,
                 ),
@@ -242,7 +248,7 @@ fn gaussian_nll_vjp(
                 ::matcalc::__private::guard_value(
                     r5,
                     ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                        &::matcalc::__private::type_of(r3),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r3)),
                         r4,
                         &g,
                     ),
@@ -251,7 +257,7 @@ fn gaussian_nll_vjp(
             ::matcalc::__private::acc(
                 &mut z_bar,
                 ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
-                    r3,
+                    ::core::convert::identity(r3),
                     &::matcalc::__private::type_of(r4),
                     &g,
                 ),
@@ -370,19 +376,19 @@ fn gaussian_nll_jvp_vjp(
             loop {}
         }
         let t2 = ::matcalc::__private::rules::linalg::dense::dot(
-            ::matcalc::__private::guard(&check1, x),
+            ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
             &z,
         );
         let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x));
         let r5 = ::matcalc::__private::save(&z);
         let r6 = check1;
         let tt3 = ::matcalc::__private::rules::linalg::dense::dot(
-            ::matcalc::__private::guard(&check1, x_dot),
+            ::core::convert::identity(::matcalc::__private::guard(&check1, x_dot)),
             &z,
         );
         let r7 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x_dot));
         let tt4 = ::matcalc::__private::rules::linalg::dense::dot(
-            ::matcalc::__private::guard(&check1, x),
+            ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
             &z_dot,
         );
         let r8 = ::matcalc::__private::save(&z_dot);
@@ -408,13 +414,15 @@ fn gaussian_nll_jvp_vjp(
             check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
             loop {}
         }
-        let t5 =
-            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check3, &c1), &t4);
+        let t5 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
+            &t4,
+        );
         let r13 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
         let r14 = ::matcalc::__private::type_of(&t4);
         let r15 = check3;
         let t5_dot = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check3, &c1),
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
             &t4_dot,
         );
         let r16 = ::matcalc::__private::type_of(&t4_dot);
@@ -470,7 +478,7 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut t4_dot_bar,
                     ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                        &::matcalc::__private::literal(r13, || 0.5),
+                        ::core::convert::identity(&::matcalc::__private::literal(r13, || 0.5)),
                         r16,
                         &g,
                     ),
@@ -480,7 +488,7 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut t4_bar,
                     ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                        &::matcalc::__private::literal(r13, || 0.5),
+                        ::core::convert::identity(&::matcalc::__private::literal(r13, || 0.5)),
                         r14,
                         &g,
                     ),
@@ -528,7 +536,7 @@ fn gaussian_nll_jvp_vjp(
                     ::matcalc::__private::guard_value(
                         r6,
                         ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                            &::matcalc::__private::type_of(r4),
+                            ::core::convert::identity(&::matcalc::__private::type_of(r4)),
                             r8,
                             &g,
                         ),
@@ -537,7 +545,7 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut z_dot_bar,
                     ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
-                        r4,
+                        ::core::convert::identity(r4),
                         &::matcalc::__private::type_of(r8),
                         &g,
                     ),
@@ -549,7 +557,7 @@ fn gaussian_nll_jvp_vjp(
                     ::matcalc::__private::guard_value(
                         r6,
                         ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                            &::matcalc::__private::type_of(r7),
+                            ::core::convert::identity(&::matcalc::__private::type_of(r7)),
                             r5,
                             &g,
                         ),
@@ -558,7 +566,7 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut z_bar,
                     ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
-                        r7,
+                        ::core::convert::identity(r7),
                         &::matcalc::__private::type_of(r5),
                         &g,
                     ),
@@ -570,7 +578,7 @@ fn gaussian_nll_jvp_vjp(
                     ::matcalc::__private::guard_value(
                         r6,
                         ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                            &::matcalc::__private::type_of(r4),
+                            ::core::convert::identity(&::matcalc::__private::type_of(r4)),
                             r5,
                             &g,
                         ),
@@ -579,7 +587,7 @@ fn gaussian_nll_jvp_vjp(
                 ::matcalc::__private::acc(
                     &mut z_bar,
                     ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
-                        r4,
+                        ::core::convert::identity(r4),
                         &::matcalc::__private::type_of(r5),
                         &g,
                     ),

@@ -61,10 +61,12 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
             check1 = ::matcalc::__private::witness(&(0.5 * r));
             loop {}
         }
-        let t3 =
-            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check1, &c2), &r);
+        let t3 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
+            &r,
+        );
         let t3_dot = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check1, &c2),
+            ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
             &r_dot,
         );
         let mut check2 = ::matcalc::__private::Witness::new();
@@ -72,14 +74,17 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
             check2 = ::matcalc::__private::witness(&(::core::convert::identity(t3) * r));
             loop {}
         }
-        t1 = ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check2, &t3), &r);
+        t1 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
+            &r,
+        );
         t1_dot = ::matcalc::__private::tangent_add(
             &::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check2, &t3_dot),
+                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3_dot)),
                 &r,
             ),
             &::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check2, &t3),
+                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
                 &r_dot,
             ),
         );
@@ -113,10 +118,12 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
             );
             loop {}
         }
-        t1 =
-            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check5, &c4), &t7);
+        t1 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
+            &t7,
+        );
         t1_dot = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check5, &c4),
+            ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
             &t7_dot,
         );
     }
@@ -157,7 +164,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 loop {}
             }
             let t3 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check1, &c2),
+                ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
                 &r,
             );
 
@@ -172,7 +179,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check2, &t3),
+                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
                 &r,
             );
             let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
@@ -209,7 +216,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check5, &c4),
+                ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
                 &t7,
             );
             let r10 = ::matcalc::__private::save(::matcalc::__private::guard(&check5, &c4));
@@ -245,7 +252,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                             ::matcalc::__private::guard_value(
                                 r6,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r4),
+                                    ::core::convert::identity(&::matcalc::__private::type_of(r4)),
                                     r5,
                                     &g,
                                 ),
@@ -254,7 +261,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r4,
+                                ::core::convert::identity(r4),
                                 &::matcalc::__private::type_of(r5),
                                 &g,
                             ),
@@ -264,7 +271,10 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                &::matcalc::__private::literal(r1, || 0.5),
+                                ::core::convert::identity(&::matcalc::__private::literal(
+                                    r1,
+                                    || 0.5,
+                                )),
                                 r2,
                                 &g,
                             ),
@@ -282,7 +292,11 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r10, r11, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                ::core::convert::identity(r10),
+                                r11,
+                                &g,
+                            ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
@@ -412,14 +426,14 @@ fn huber_jvp_vjp(
                 loop {}
             }
             let t3 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check1, &c2),
+                ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
                 &r,
             );
             let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
             let r2 = ::matcalc::__private::type_of(&r);
             let r3 = check1;
             let t3_dot = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check1, &c2),
+                ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
                 &r_dot,
             );
             let r4 = ::matcalc::__private::type_of(&r_dot);
@@ -429,19 +443,19 @@ fn huber_jvp_vjp(
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check2, &t3),
+                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
                 &r,
             );
             let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
             let r6 = ::matcalc::__private::save(&r);
             let r7 = check2;
             let tt1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check2, &t3_dot),
+                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3_dot)),
                 &r,
             );
             let r8 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3_dot));
             let tt2 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check2, &t3),
+                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
                 &r_dot,
             );
             let r9 = ::matcalc::__private::save(&r_dot);
@@ -484,14 +498,14 @@ fn huber_jvp_vjp(
                 loop {}
             }
             t1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check5, &c4),
+                ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
                 &t7,
             );
             let r17 = ::matcalc::__private::save(::matcalc::__private::guard(&check5, &c4));
             let r18 = ::matcalc::__private::type_of(&t7);
             let r19 = check5;
             t1_dot = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check5, &c4),
+                ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
                 &t7_dot,
             );
             let r20 = ::matcalc::__private::type_of(&t7_dot);
@@ -531,7 +545,7 @@ fn huber_jvp_vjp(
                             ::matcalc::__private::guard_value(
                                 r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r5),
+                                    ::core::convert::identity(&::matcalc::__private::type_of(r5)),
                                     r9,
                                     &g,
                                 ),
@@ -540,7 +554,7 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r5,
+                                ::core::convert::identity(r5),
                                 &::matcalc::__private::type_of(r9),
                                 &g,
                             ),
@@ -552,7 +566,7 @@ fn huber_jvp_vjp(
                             ::matcalc::__private::guard_value(
                                 r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r8),
+                                    ::core::convert::identity(&::matcalc::__private::type_of(r8)),
                                     r6,
                                     &g,
                                 ),
@@ -561,7 +575,7 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r8,
+                                ::core::convert::identity(r8),
                                 &::matcalc::__private::type_of(r6),
                                 &g,
                             ),
@@ -573,7 +587,7 @@ fn huber_jvp_vjp(
                             ::matcalc::__private::guard_value(
                                 r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r5),
+                                    ::core::convert::identity(&::matcalc::__private::type_of(r5)),
                                     r6,
                                     &g,
                                 ),
@@ -582,7 +596,7 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r5,
+                                ::core::convert::identity(r5),
                                 &::matcalc::__private::type_of(r6),
                                 &g,
                             ),
@@ -592,7 +606,10 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                &::matcalc::__private::literal(r1, || 0.5),
+                                ::core::convert::identity(&::matcalc::__private::literal(
+                                    r1,
+                                    || 0.5,
+                                )),
                                 r4,
                                 &g,
                             ),
@@ -602,7 +619,10 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                &::matcalc::__private::literal(r1, || 0.5),
+                                ::core::convert::identity(&::matcalc::__private::literal(
+                                    r1,
+                                    || 0.5,
+                                )),
                                 r2,
                                 &g,
                             ),
@@ -621,13 +641,21 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r17, r20, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                ::core::convert::identity(r17),
+                                r20,
+                                &g,
+                            ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r17, r18, &g),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                ::core::convert::identity(r17),
+                                r18,
+                                &g,
+                            ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {

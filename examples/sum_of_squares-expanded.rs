@@ -83,16 +83,20 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
 
         // The primal product and its tangent by the product rule d(ab) = da·b + a·db. `mul` and
         // `tangent_add` are runtime rules chosen by trait, so the same expansion serves floats,
-        // vectors and matrices (the macro has no type information).
-        let t3 =
-            ::matcalc::__private::rules::arith::mul(::matcalc::__private::guard(&check1, &t1), &t2);
+        // vectors and matrices (the macro has no type information). Each call is spanned at the
+        // user's `*`, its first argument too (the `identity` around it): a matrix product of the
+        // wrong shapes fails on nalgebra's bound there, as the user's does, and reads once.
+        let t3 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
+            &t2,
+        );
         let t3_dot = ::matcalc::__private::tangent_add(
             &::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check1, &t1_dot),
+                ::core::convert::identity(::matcalc::__private::guard(&check1, &t1_dot)),
                 &t2,
             ),
             &::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check1, &t1),
+                ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
                 &t2_dot,
             ),
         );
@@ -183,7 +187,7 @@ fn sum_of_squares_vjp(
                     loop {}
                 }
                 let t3 = ::matcalc::__private::rules::arith::mul(
-                    ::matcalc::__private::guard(&check1, &t1),
+                    ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
                     &t2,
                 );
                 let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
@@ -265,7 +269,9 @@ fn sum_of_squares_vjp(
                                 ::matcalc::__private::guard_value(
                                     r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                        &::matcalc::__private::type_of(r2),
+                                        ::core::convert::identity(&::matcalc::__private::type_of(
+                                            r2,
+                                        )),
                                         r3,
                                         &g,
                                     ),
@@ -274,7 +280,7 @@ fn sum_of_squares_vjp(
                             ::matcalc::__private::acc(
                                 &mut t2_bar,
                                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                    r2,
+                                    ::core::convert::identity(r2),
                                     &::matcalc::__private::type_of(r3),
                                     &g,
                                 ),
@@ -420,19 +426,19 @@ fn sum_of_squares_jvp_vjp(
                     loop {}
                 }
                 let t3 = ::matcalc::__private::rules::arith::mul(
-                    ::matcalc::__private::guard(&check1, &t1),
+                    ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
                     &t2,
                 );
                 let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
                 let r3 = ::matcalc::__private::save(&t2);
                 let r4 = check1;
                 let tt2 = ::matcalc::__private::rules::arith::mul(
-                    ::matcalc::__private::guard(&check1, &t1_dot),
+                    ::core::convert::identity(::matcalc::__private::guard(&check1, &t1_dot)),
                     &t2,
                 );
                 let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1_dot));
                 let tt3 = ::matcalc::__private::rules::arith::mul(
-                    ::matcalc::__private::guard(&check1, &t1),
+                    ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
                     &t2_dot,
                 );
                 let r6 = ::matcalc::__private::save(&t2_dot);
@@ -539,7 +545,9 @@ fn sum_of_squares_jvp_vjp(
                                 ::matcalc::__private::guard_value(
                                     r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                        &::matcalc::__private::type_of(r2),
+                                        ::core::convert::identity(&::matcalc::__private::type_of(
+                                            r2,
+                                        )),
                                         r6,
                                         &g,
                                     ),
@@ -548,7 +556,7 @@ fn sum_of_squares_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut t2_dot_bar,
                                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                    r2,
+                                    ::core::convert::identity(r2),
                                     &::matcalc::__private::type_of(r6),
                                     &g,
                                 ),
@@ -560,7 +568,9 @@ fn sum_of_squares_jvp_vjp(
                                 ::matcalc::__private::guard_value(
                                     r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                        &::matcalc::__private::type_of(r5),
+                                        ::core::convert::identity(&::matcalc::__private::type_of(
+                                            r5,
+                                        )),
                                         r3,
                                         &g,
                                     ),
@@ -569,7 +579,7 @@ fn sum_of_squares_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut t2_bar,
                                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                    r5,
+                                    ::core::convert::identity(r5),
                                     &::matcalc::__private::type_of(r3),
                                     &g,
                                 ),
@@ -581,7 +591,9 @@ fn sum_of_squares_jvp_vjp(
                                 ::matcalc::__private::guard_value(
                                     r4,
                                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                        &::matcalc::__private::type_of(r2),
+                                        ::core::convert::identity(&::matcalc::__private::type_of(
+                                            r2,
+                                        )),
                                         r3,
                                         &g,
                                     ),
@@ -590,7 +602,7 @@ fn sum_of_squares_jvp_vjp(
                             ::matcalc::__private::acc(
                                 &mut t2_bar,
                                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                    r2,
+                                    ::core::convert::identity(r2),
                                     &::matcalc::__private::type_of(r3),
                                     &g,
                                 ),

@@ -2,7 +2,7 @@
 //! logdet(A) + tr(A⁻¹B) + the largest eigenvalue of S, plus products, maps and `from_fn`.
 
 use matcalc::differentiate;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DVector, Matrix2x3, RowVector3, Vector3};
 
 #[differentiate]
 fn mats(x: &DVector<f64>, s: f64) -> f64 {
@@ -51,6 +51,52 @@ fn logdet_trace_inverse_and_top_eigenvalue() {
     let f = |p: &P| mixed(&p.0, &p.1, &p.2, p.3);
     let jvp = |p: &P, d: &P| mixed_jvp(&p.0, &p.1, &p.2, p.3, &d.0, &d.1, &d.2, d.3);
     let vjp = |p: &P, y: &f64| mixed_vjp(&p.0, &p.1, &p.2, p.3).1(*y);
+    check::jvp(f, jvp, &point, &check::Config::for_jvp::<f64>()).unwrap();
+    check::dot_product(jvp, vjp, &point, &check::Config::for_dot_product::<f64>()).unwrap();
+}
+
+/// Products and dot products whose inner dimensions are static in one factor and dynamic in the
+/// other, as nalgebra allows them: a `DMatrix` times a `Vector3`, a `RowVector3` times a
+/// `DMatrix`, a `Matrix2x3` times a `DVector`, and a `Vector3` dotted with a `DVector`.
+#[differentiate]
+fn static_and_dynamic_dimensions(
+    a: &DMatrix<f64>,
+    v: &Vector3<f64>,
+    r: &RowVector3<f64>,
+    m: &Matrix2x3<f64>,
+    x: &DVector<f64>,
+) -> f64 {
+    let w = a * v;
+    let row = r * a.transpose();
+    let y = m * x;
+    w.dot(&row.transpose()) + v.dot(x) + y.norm_squared()
+}
+
+#[test]
+fn products_of_static_and_dynamic_dimensions() {
+    use matcalc::check;
+    type P = (
+        DMatrix<f64>,
+        Vector3<f64>,
+        RowVector3<f64>,
+        Matrix2x3<f64>,
+        DVector<f64>,
+    );
+    let point: P = (
+        DMatrix::from_row_slice(2, 3, &[0.4, -1.0, 0.3, 0.9, 0.2, -0.6]),
+        Vector3::new(0.5, -0.2, 1.1),
+        RowVector3::new(-0.7, 0.4, 0.8),
+        Matrix2x3::new(1.0, 0.5, -0.3, 0.2, -0.9, 0.6),
+        DVector::from_vec(vec![0.3, 1.2, -0.4]),
+    );
+    let f = |p: &P| static_and_dynamic_dimensions(&p.0, &p.1, &p.2, &p.3, &p.4);
+    let jvp = |p: &P, d: &P| {
+        static_and_dynamic_dimensions_jvp(
+            &p.0, &p.1, &p.2, &p.3, &p.4, &d.0, &d.1, &d.2, &d.3, &d.4,
+        )
+    };
+    let vjp =
+        |p: &P, y: &f64| static_and_dynamic_dimensions_vjp(&p.0, &p.1, &p.2, &p.3, &p.4).1(*y);
     check::jvp(f, jvp, &point, &check::Config::for_jvp::<f64>()).unwrap();
     check::dot_product(jvp, vjp, &point, &check::Config::for_dot_product::<f64>()).unwrap();
 }

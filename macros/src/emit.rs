@@ -145,10 +145,7 @@ impl Model<'_> {
                 let rt = rt();
                 match bin {
                     BinOp::Div => quote!(#rt::rules::arith::div(#a, #b)),
-                    _ => {
-                        let (module, rule) = bilinear_rule(*bin);
-                        quote!(#module::#rule(#a, #b))
-                    }
+                    _ => bilinear_call(*bin, "", guard, &[a, b]),
                 }
             }
             // The user's expression, which is its own check (see `ScalarMethod::witness`).
@@ -254,6 +251,7 @@ impl Model<'_> {
             Some(Guard {
                 id,
                 check: Some(check),
+                ..
             }),
         ) = op
         else {
@@ -508,13 +506,46 @@ fn respanned(tokens: TokenStream, at: Span) -> TokenStream {
         .collect()
 }
 
-/// The runtime module holding the rules of a bilinear operation, and the rule's name.
-pub(crate) fn bilinear_rule(bin: BinOp) -> (TokenStream, Ident) {
+/// A call of a rule function of a bilinear operation (`mul`, `dot_pullback_lhs`, ...), spanned
+/// where the user wrote the operation.
+///
+/// The matrix rules carry nalgebra's own bound on the shapes (`DimEq`): a product of the wrong
+/// shapes fails on it in the user's expression and in each rule call. rustc reports a failed
+/// bound of a call on the call, or on the argument that brought it (the first here): with both
+/// spanned as the user's operator (or the argument of the user's method), the failure is at the same span, on the same bound, as the
+/// check's in the same function (see [`Guard`]), and rustc drops a failed bound it has already
+/// reported there. The user reads nalgebra's error once.
+pub(crate) fn bilinear_call(
+    bin: BinOp,
+    function: &str,
+    guard: &Option<Guard>,
+    args: &[TokenStream],
+) -> TokenStream {
     let rt = rt();
-    match bin {
-        BinOp::Dot => (quote!(#rt::rules::linalg::dense), item_ident("dot")),
-        _ => (quote!(#rt::rules::arith), item_ident("mul")),
-    }
+    let (module, stem) = match bin {
+        BinOp::Dot => (quote!(#rt::rules::linalg::dense), "dot"),
+        _ => (quote!(#rt::rules::arith), "mul"),
+    };
+    let name = item_ident(&format!("{stem}{function}"));
+    let path = quote!(#module::#name);
+    let Some(Guard { at: (from, to), .. }) = guard else {
+        return quote!(#path(#(#args),*));
+    };
+    // An expression spans from its first token to its last: the path or `identity` at the
+    // user's first token, the parentheses at the last.
+    let (first, rest) = args.split_first().expect("a rule takes arguments");
+    let identity = respanned(quote!(::core::convert::identity), *from);
+    let first = spanned_group(first.clone(), *to);
+    let args = spanned_group(quote!(#identity #first, #(#rest),*), *to);
+    let path = respanned(path, *from);
+    quote!(#path #args)
+}
+
+/// `tokens` in parentheses, spanned at `at`.
+fn spanned_group(tokens: TokenStream, at: Span) -> TokenStream {
+    let mut group = Group::new(Delimiter::Parenthesis, tokens);
+    group.set_span(at);
+    quote!(#group)
 }
 
 /// A path to the companion of a called function: `g` -> `g_jvp`, `m::g` -> `m::g_jvp`.

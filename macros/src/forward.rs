@@ -336,15 +336,15 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
                     quote!(#rt::tangent_neg(#db))
                 }
                 (BinOp::Mul | BinOp::Dot, da, db) => {
-                    let (module, rule) = crate::emit::bilinear_rule(*bin);
+                    let rule = |a, b| crate::emit::bilinear_call(*bin, "", guard, &[a, b]);
                     let (da, ga) = (da.map(g), g(pa));
                     match (da, db) {
-                        (Some(da), Some(db)) => quote!(#rt::tangent_add(
-                            &#module::#rule(#da, #pb),
-                            &#module::#rule(#ga, #db)
-                        )),
-                        (Some(da), None) => quote!(#module::#rule(#da, #pb)),
-                        (None, Some(db)) => quote!(#module::#rule(#ga, #db)),
+                        (Some(da), Some(db)) => {
+                            let (left, right) = (rule(da, pb), rule(ga, db));
+                            quote!(#rt::tangent_add(&#left, &#right))
+                        }
+                        (Some(da), None) => rule(da, pb),
+                        (None, Some(db)) => rule(ga, db),
                         (None, None) => unreachable!("handled above"),
                     }
                 }

@@ -78,6 +78,7 @@ impl ScalarMethod {
     pub fn guard(&self) -> Option<Guard> {
         Some(Guard {
             id: self.witness,
+            at: (self.name.span(), self.name.span()),
             check: None,
         })
     }
@@ -98,6 +99,10 @@ impl ScalarMethod {
 pub(crate) struct Guard {
     /// The witness, shared by the user's operation and those derived from it (its tangent).
     pub id: usize,
+    /// Where rustc reports a bound of the user's operation that fails: the operator, or the
+    /// argument of a method (its first token and its last). The rule calls of a product are
+    /// spanned there (see `emit::bilinear_call`).
+    pub at: (Span, Span),
     /// The user's expression: on the operation the user wrote, not on those derived from it.
     pub check: Option<Check>,
 }

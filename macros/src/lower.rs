@@ -235,12 +235,28 @@ impl<'a> Lowerer<'a> {
         right: &dyn ToTokens,
     ) -> Option<Guard> {
         self.next_check += 1;
+        let rhs = ends(right);
+        let at = match (&form, &rhs) {
+            (CheckForm::Infix(operator), _) => {
+                let operator = operator
+                    .clone()
+                    .into_iter()
+                    .next()
+                    .map_or_else(Span::call_site, |t| t.span());
+                (operator, operator)
+            }
+            (CheckForm::Method(_), Spelling::Word(word)) => (word.span(), word.span()),
+            (CheckForm::Method(_), Spelling::Tokens(first, last)) => {
+                (*first, last.unwrap_or(*first))
+            }
+        };
         Some(Guard {
             id: self.next_check,
+            at,
             check: Some(Check {
                 form,
                 lhs: ends(left),
-                rhs: ends(right),
+                rhs,
             }),
         })
     }

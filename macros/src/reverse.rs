@@ -1018,13 +1018,15 @@ impl Reverse<'_> {
                 let (rb, tb) = keep(b, value_of_b, false, code);
                 let through = self.through(guard, open, code);
                 if !is_div {
-                    let (module, rule) = crate::emit::bilinear_rule(*bin);
-                    let lhs = quote::format_ident!("{}_pullback_lhs", rule);
-                    let rhs = quote::format_ident!("{}_pullback_rhs", rule);
+                    let rule = |function, args: &[TokenStream]| {
+                        crate::emit::bilinear_call(*bin, function, guard, args)
+                    };
                     let first = a
                         .var()
-                        .map(|_| acc(a, through(quote!(#module::#lhs(#ta, #rb, &g)))));
-                    let second = b.var().map(|_| acc(b, quote!(#module::#rhs(#ra, #tb, &g))));
+                        .map(|_| acc(a, through(rule("_pullback_lhs", &[ta, rb, quote!(&g)]))));
+                    let second = b
+                        .var()
+                        .map(|_| acc(b, rule("_pullback_rhs", &[ra, tb, quote!(&g)])));
                     quote!(#first #second)
                 } else {
                     let ry = b

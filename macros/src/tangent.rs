@@ -623,6 +623,7 @@ impl Tangents {
 fn derived(guard: &Option<Guard>) -> Option<Guard> {
     guard.as_ref().map(|g| Guard {
         id: g.id,
+        at: g.at,
         check: None,
     })
 }

@@ -4,6 +4,7 @@
 //! own (see `ir::Guard`, `ir::ScalarMethod::witness` and `Stmt::Return` in the macro).
 
 use matcalc::differentiate;
+use nalgebra::{Matrix2, Vector2, Vector3};
 
 // A float times a slice: rustc labels the operator.
 #[differentiate]
@@ -194,6 +195,28 @@ fn annotated_sum_of_float_and_slice(x: f64, v: &[f64]) -> f64 {
 fn plain_sum_of_float_and_slice(x: f64, v: &[f64]) -> f64 {
     let s = x + v;
     s
+}
+
+// A product of matrices of the wrong shapes: nalgebra's own bound on the inner dimensions.
+#[differentiate]
+fn annotated_shapes(a: &Matrix2<f64>, v: &Vector3<f64>) -> f64 {
+    let w = a * v;
+    w.norm()
+}
+
+fn plain_shapes(a: &Matrix2<f64>, v: &Vector3<f64>) -> f64 {
+    let w = a * v;
+    w.norm()
+}
+
+// A dot product of vectors of different lengths, reported on the argument.
+#[differentiate]
+fn annotated_dot_of_shapes(a: Vector2<f64>, v: Vector3<f64>) -> f64 {
+    a.dot(&v)
+}
+
+fn plain_dot_of_shapes(a: Vector2<f64>, v: Vector3<f64>) -> f64 {
+    a.dot(&v)
 }
 
 fn main() {}

@@ -471,7 +471,7 @@ fn babylonian_jvp_vjp(
             let r8 = check3;
             let r9 = ::matcalc::__private::save(&t4);
             let tt1 = ::matcalc::__private::rules::arith::mul(
-                ::matcalc::__private::guard(&check3, &t4),
+                ::core::convert::identity(::matcalc::__private::guard(&check3, &t4)),
                 &t_dot,
             );
             let r10 = ::matcalc::__private::save(
@@ -696,7 +696,9 @@ fn babylonian_jvp_vjp(
                             ::matcalc::__private::guard_value(
                                 r8,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    &::matcalc::__private::type_of(r10),
+                                    ::core::convert::identity(
+                                        &::matcalc::__private::type_of(r10),
+                                    ),
                                     r11,
                                     &g,
                                 ),
@@ -705,7 +707,7 @@ fn babylonian_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut t_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r10,
+                                ::core::convert::identity(r10),
                                 &::matcalc::__private::type_of(r11),
                                 &g,
                             ),

@@ -75,11 +75,11 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
         loop {}
     }
     let t7 = ::matcalc::__private::rules::arith::mul(
-        ::matcalc::__private::guard(&check2, &t5),
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &t5)),
         &c6,
     );
     let t7_dot = ::matcalc::__private::rules::arith::mul(
-        ::matcalc::__private::guard(&check2, &t5_dot),
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &t5_dot)),
         &c6,
     );
     out[c3] = t7;
@@ -158,7 +158,7 @@ fn cumulative_vjp(
             loop {}
         }
         let t7 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &t5),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &t5)),
             &c6,
         );
         let r5 = ::matcalc::__private::type_of(
@@ -248,7 +248,7 @@ fn cumulative_vjp(
                             ::matcalc::__private::guard_value(
                                 r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    r5,
+                                    ::core::convert::identity(r5),
                                     &::matcalc::__private::literal(r6, || 2.0),
                                     &g,
                                 ),
@@ -375,7 +375,7 @@ fn cumulative_jvp_vjp(
             loop {}
         }
         let t7 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &t5),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &t5)),
             &c6,
         );
         let r6 = ::matcalc::__private::type_of(
@@ -384,7 +384,7 @@ fn cumulative_jvp_vjp(
         let r7 = ::matcalc::__private::type_of(&c6);
         let r8 = check2;
         let t7_dot = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &t5_dot),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &t5_dot)),
             &c6,
         );
         let r9 = ::matcalc::__private::type_of(
@@ -533,7 +533,7 @@ fn cumulative_jvp_vjp(
                             ::matcalc::__private::guard_value(
                                 r8,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    r9,
+                                    ::core::convert::identity(r9),
                                     &::matcalc::__private::literal(r7, || 2.0),
                                     &g,
                                 ),
@@ -546,7 +546,7 @@ fn cumulative_jvp_vjp(
                             ::matcalc::__private::guard_value(
                                 r8,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    r6,
+                                    ::core::convert::identity(r6),
                                     &::matcalc::__private::literal(r7, || 2.0),
                                     &g,
                                 ),

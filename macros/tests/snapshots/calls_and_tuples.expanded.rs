@@ -50,16 +50,16 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
         loop {}
     }
     let t3 = ::matcalc::__private::rules::arith::mul(
-        ::matcalc::__private::guard(&check3, &r),
+        ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
         &c,
     );
     let t3_dot = ::matcalc::__private::tangent_add(
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check3, &r_dot),
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &r_dot)),
             &c,
         ),
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check3, &r),
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
             &c_dot,
         ),
     );
@@ -124,7 +124,7 @@ fn polar_vjp(
             loop {}
         }
         let t3 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check3, &r),
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
             &c,
         );
         let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check3, &r));
@@ -170,7 +170,7 @@ fn polar_vjp(
                 ::matcalc::__private::guard_value(
                     r7,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r5),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r5)),
                         r6,
                         &g,
                     ),
@@ -179,7 +179,7 @@ fn polar_vjp(
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r5,
+                    ::core::convert::identity(r5),
                     &::matcalc::__private::type_of(r6),
                     &g,
                 ),
@@ -318,21 +318,21 @@ fn polar_jvp_vjp(
             loop {}
         }
         let t3 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check3, &r),
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
             &c,
         );
         let r12 = ::matcalc::__private::save(::matcalc::__private::guard(&check3, &r));
         let r13 = ::matcalc::__private::save(&c);
         let r14 = check3;
         let tt5 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check3, &r_dot),
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &r_dot)),
             &c,
         );
         let r15 = ::matcalc::__private::save(
             ::matcalc::__private::guard(&check3, &r_dot),
         );
         let tt6 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check3, &r),
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
             &c_dot,
         );
         let r16 = ::matcalc::__private::save(&c_dot);
@@ -472,7 +472,7 @@ fn polar_jvp_vjp(
                 ::matcalc::__private::guard_value(
                     r14,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r12),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r12)),
                         r16,
                         &g,
                     ),
@@ -481,7 +481,7 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut c_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r12,
+                    ::core::convert::identity(r12),
                     &::matcalc::__private::type_of(r16),
                     &g,
                 ),
@@ -493,7 +493,7 @@ fn polar_jvp_vjp(
                 ::matcalc::__private::guard_value(
                     r14,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r15),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r15)),
                         r13,
                         &g,
                     ),
@@ -502,7 +502,7 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r15,
+                    ::core::convert::identity(r15),
                     &::matcalc::__private::type_of(r13),
                     &g,
                 ),
@@ -514,7 +514,7 @@ fn polar_jvp_vjp(
                 ::matcalc::__private::guard_value(
                     r14,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r12),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r12)),
                         r13,
                         &g,
                     ),
@@ -523,7 +523,7 @@ fn polar_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r12,
+                    ::core::convert::identity(r12),
                     &::matcalc::__private::type_of(r13),
                     &g,
                 ),

@@ -36,16 +36,16 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
         loop {}
     }
     let t2 = ::matcalc::__private::rules::arith::mul(
-        ::matcalc::__private::guard(&check2, &x),
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
         &t1,
     );
     let t2_dot = ::matcalc::__private::tangent_add(
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &x_dot),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &x_dot)),
             &t1,
         ),
         &::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &x),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
             &t1_dot,
         ),
     );
@@ -94,7 +94,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
             loop {}
         }
         let t2 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &x),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
             &t1,
         );
         let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &x));
@@ -123,7 +123,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
                 ::matcalc::__private::guard_value(
                     r5,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r3),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r3)),
                         r4,
                         &g,
                     ),
@@ -132,7 +132,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r3,
+                    ::core::convert::identity(r3),
                     &::matcalc::__private::type_of(r4),
                     &g,
                 ),
@@ -252,21 +252,21 @@ fn f_jvp_vjp(
             loop {}
         }
         let t2 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &x),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
             &t1,
         );
         let r7 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &x));
         let r8 = ::matcalc::__private::save(&t1);
         let r9 = check2;
         let tt3 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &x_dot),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &x_dot)),
             &t1,
         );
         let r10 = ::matcalc::__private::save(
             ::matcalc::__private::guard(&check2, &x_dot),
         );
         let tt4 = ::matcalc::__private::rules::arith::mul(
-            ::matcalc::__private::guard(&check2, &x),
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
             &t1_dot,
         );
         let r11 = ::matcalc::__private::save(&t1_dot);
@@ -317,7 +317,7 @@ fn f_jvp_vjp(
                 ::matcalc::__private::guard_value(
                     r9,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r7),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r7)),
                         r11,
                         &g,
                     ),
@@ -326,7 +326,7 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut t1_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r7,
+                    ::core::convert::identity(r7),
                     &::matcalc::__private::type_of(r11),
                     &g,
                 ),
@@ -338,7 +338,7 @@ fn f_jvp_vjp(
                 ::matcalc::__private::guard_value(
                     r9,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r10),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r10)),
                         r8,
                         &g,
                     ),
@@ -347,7 +347,7 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r10,
+                    ::core::convert::identity(r10),
                     &::matcalc::__private::type_of(r8),
                     &g,
                 ),
@@ -359,7 +359,7 @@ fn f_jvp_vjp(
                 ::matcalc::__private::guard_value(
                     r9,
                     ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        &::matcalc::__private::type_of(r7),
+                        ::core::convert::identity(&::matcalc::__private::type_of(r7)),
                         r8,
                         &g,
                     ),
@@ -368,7 +368,7 @@ fn f_jvp_vjp(
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r7,
+                    ::core::convert::identity(r7),
                     &::matcalc::__private::type_of(r8),
                     &g,
                 ),

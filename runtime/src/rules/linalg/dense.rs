@@ -20,6 +20,7 @@ use super::both;
 use crate::rules::arith::{DivRule, MulRule, TypeOf};
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
+use nalgebra::constraint::{DimEq, ShapeConstraint};
 use nalgebra::{
     DMatrix, DVector, DefaultAllocator, Dim, DimMin, DimMul, DimProd, LU, OMatrix, OVector,
     RealField, U1,
@@ -28,26 +29,38 @@ use num_traits::Float;
 
 // ===================================================================================== products
 
-// C = A·B for nalgebra matrices and vectors of any sizes (static, dynamic; a vector is an n×1
-// matrix). Forward: dC = dA·B + A·dB (the product itself, in the macro). Reverse: Ā = C̄·Bᵀ,
-// B̄ = Aᵀ·C̄ (Giles §2.2.1; 18.S096 §2).
-// Not handled: products mixing a static and a dynamic inner dimension (`DMatrix * Vector3`).
-impl<T, R, K, C> MulRule<OMatrix<T, K, C>> for OMatrix<T, R, K>
+// C = A·B for nalgebra matrices and vectors of any sizes (static, dynamic, or a static inner
+// dimension against a dynamic one, as in `DMatrix * Vector3`; a vector is an n×1 matrix).
+// Forward: dC = dA·B + A·dB (the product itself, in the macro). Reverse: Ā = C̄·Bᵀ, B̄ = Aᵀ·C̄
+// (Giles §2.2.1; 18.S096 §2).
+//
+// The inner dimensions are two types, K1 of A's columns and K2 of B's rows, under nalgebra's own
+// bound `DimEq` (K1 and K2 equal, or one of them dynamic), which its `AreMultipliable` requires. A product of the wrong
+// shapes then fails on the very bound nalgebra's `*` fails on, which rustc reports once, as the
+// user's error. Each adjoint reads the other factor through a view with the inner dimension as
+// its own type: equal in value (the forward product checked it), so the view copies nothing.
+impl<T, R, K1, K2, C> MulRule<OMatrix<T, K2, C>> for OMatrix<T, R, K1>
 where
     T: Real + RealField,
     R: Dim,
-    K: Dim,
+    K1: Dim,
+    K2: Dim,
     C: Dim,
-    DefaultAllocator: Allocator<R, K> + Allocator<K, C> + Allocator<R, C> + Allocator<C, K>,
+    ShapeConstraint: DimEq<K1, K2>,
+    DefaultAllocator: Allocator<R, K1> + Allocator<K2, C> + Allocator<R, C> + Allocator<C, K1>,
 {
     type Output = OMatrix<T, R, C>;
-    fn product(a: &Self, b: &OMatrix<T, K, C>) -> OMatrix<T, R, C> {
+    fn product(a: &Self, b: &OMatrix<T, K2, C>) -> OMatrix<T, R, C> {
         a * b
     }
-    fn pullback_lhs(b: &OMatrix<T, K, C>, c_bar: &OMatrix<T, R, C>) -> Self {
+    fn pullback_lhs(b: &OMatrix<T, K2, C>, c_bar: &OMatrix<T, R, C>) -> Self {
+        let (inner, columns) = b.shape_generic();
+        let b = b.generic_view((0, 0), (K1::from_usize(inner.value()), columns));
         c_bar * b.transpose()
     }
-    fn pullback_rhs(a: &Self, c_bar: &OMatrix<T, R, C>) -> OMatrix<T, K, C> {
+    fn pullback_rhs(a: &Self, c_bar: &OMatrix<T, R, C>) -> OMatrix<T, K2, C> {
+        let (rows, inner) = a.shape_generic();
+        let a = a.generic_view((0, 0), (rows, K2::from_usize(inner.value())));
         a.tr_mul(c_bar)
     }
 }
@@ -169,22 +182,30 @@ pub trait DotRule<Rhs: ?Sized = Self> {
     fn pullback_rhs(a: &Self, s_bar: &Self::Output) -> Rhs;
 }
 
-impl<T, R, C> DotRule for OMatrix<T, R, C>
+// s = ⟨A, B⟩ of two matrices (or vectors) of one shape, whose dimensions may each be static in
+// one and dynamic in the other (`DVector · Vector3`), under nalgebra's own bounds `DimEq`: a dot
+// product of the wrong shapes fails on the bound nalgebra's `dot` fails on, as with `*` above.
+impl<T, R1, C1, R2, C2> DotRule<OMatrix<T, R2, C2>> for OMatrix<T, R1, C1>
 where
     T: Real + RealField,
-    R: Dim,
-    C: Dim,
-    DefaultAllocator: Allocator<R, C>,
+    R1: Dim,
+    C1: Dim,
+    R2: Dim,
+    C2: Dim,
+    ShapeConstraint: DimEq<R1, R2> + DimEq<C1, C2>,
+    DefaultAllocator: Allocator<R1, C1> + Allocator<R2, C2>,
 {
     type Output = T;
-    fn product(a: &Self, b: &Self) -> T {
+    fn product(a: &Self, b: &OMatrix<T, R2, C2>) -> T {
         a.dot(b)
     }
-    fn pullback_lhs(b: &Self, s_bar: &T) -> Self {
-        b * *s_bar
+    fn pullback_lhs(b: &OMatrix<T, R2, C2>, s_bar: &T) -> Self {
+        let (rows, columns) = b.shape();
+        b.generic_view((0, 0), (R1::from_usize(rows), C1::from_usize(columns))) * *s_bar
     }
-    fn pullback_rhs(a: &Self, s_bar: &T) -> Self {
-        a * *s_bar
+    fn pullback_rhs(a: &Self, s_bar: &T) -> OMatrix<T, R2, C2> {
+        let (rows, columns) = a.shape();
+        a.generic_view((0, 0), (R2::from_usize(rows), C2::from_usize(columns))) * *s_bar
     }
 }
 
