@@ -39,6 +39,7 @@ fn gaussian_nll(s: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -57,6 +58,7 @@ fn gaussian_nll_jvp(
     x_dot: &DVector<f64>,
 ) -> (f64, f64) {
     let _ = gaussian_nll;
+    use ::matcalc::__private::Spelled as _;
 
     // A call with companions goes through `_jvp` by the same path: `solve_jvp` gives z = S⁻¹x and
     // ż = S⁻¹(ẋ − Ṡz), from one LU factorization.
@@ -114,14 +116,8 @@ fn gaussian_nll_jvp(
         &t4_dot,
     );
     return (
-        (move || -> f64 {
-            use ::matcalc::__private::Spelled as _;
-            (t5).spelled()
-        })(),
-        (move || -> f64 {
-            use ::matcalc::__private::Spelled as _;
-            (::matcalc::__private::owned(&t5_dot)).spelled()
-        })(),
+        (move || -> f64 { (t5).spelled() })(),
+        (move || -> f64 { (::matcalc::__private::owned(&t5_dot)).spelled() })(),
     );
 }
 
@@ -131,6 +127,7 @@ fn gaussian_nll_jvp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -150,6 +147,7 @@ fn gaussian_nll_vjp(
     impl ::core::ops::Fn(f64) -> (DMatrix<f64>, DVector<f64>) + use<>,
 ) {
     let _ = gaussian_nll;
+    use ::matcalc::__private::Spelled as _;
     let s_zeros = ::matcalc::__private::zeros_of(s);
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let tape0;
@@ -200,10 +198,7 @@ fn gaussian_nll_vjp(
         let r11 = check3;
         let r12 = ::matcalc::__private::type_of(&t5);
         tape0 = (r2, r3, r4, r5, r7, r8, r9, r10, r11, r12);
-        break 'body (move || -> f64 {
-            use ::matcalc::__private::Spelled as _;
-            (t5).spelled()
-        })();
+        break 'body (move || -> f64 { (t5).spelled() })();
     };
     let pullback = move |seed: f64| -> (DMatrix<f64>, DVector<f64>) {
         let mut s_bar = ::core::option::Option::None;
@@ -285,6 +280,7 @@ fn gaussian_nll_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -304,6 +300,7 @@ fn gaussian_nll_grad(s: &DMatrix<f64>, x: &DVector<f64>) -> (f64, (DMatrix<f64>,
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -336,6 +333,7 @@ fn gaussian_nll_jacobian(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -357,6 +355,7 @@ fn gaussian_nll_jvp_vjp(
     impl ::core::ops::Fn((f64, f64)) -> (DMatrix<f64>, DVector<f64>, DMatrix<f64>, DVector<f64>) + use<>,
 ) {
     let _ = gaussian_nll;
+    use ::matcalc::__private::Spelled as _;
     let s_zeros = ::matcalc::__private::zeros_of(s);
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let s_dot_zeros = ::matcalc::__private::zeros_of(s_dot);
@@ -432,14 +431,8 @@ fn gaussian_nll_jvp_vjp(
             r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18,
         );
         break 'body (
-            (move || -> f64 {
-                use ::matcalc::__private::Spelled as _;
-                (t5).spelled()
-            })(),
-            (move || -> f64 {
-                use ::matcalc::__private::Spelled as _;
-                (t5_dot).spelled()
-            })(),
+            (move || -> f64 { (t5).spelled() })(),
+            (move || -> f64 { (t5_dot).spelled() })(),
         );
     };
     let pullback =
@@ -623,6 +616,7 @@ fn gaussian_nll_jvp_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -652,6 +646,7 @@ fn gaussian_nll_hvp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,

@@ -37,6 +37,7 @@ fn huber(r: f64, delta: f64) -> f64 {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -50,6 +51,7 @@ fn huber(r: f64, delta: f64) -> f64 {
 )]
 fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let _ = huber;
+    use ::matcalc::__private::Spelled as _;
     let mut t1;
     let mut t1_dot;
     if r.abs() <= delta {
@@ -136,6 +138,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -149,6 +152,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 )]
 fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = huber;
+    use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
@@ -336,6 +340,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -355,6 +360,7 @@ fn huber_grad(r: f64, delta: f64) -> (f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -389,6 +395,7 @@ fn huber_jacobian(r: f64, delta: f64) -> (f64, ::matcalc::__private::nalgebra::D
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -409,6 +416,7 @@ fn huber_jvp_vjp(
     impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>,
 ) {
     let _ = huber;
+    use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
@@ -471,12 +479,15 @@ fn huber_jvp_vjp(
             let r11 = check3;
             let (out12, pullback12) = ::matcalc::__private::scalar::abs_vjp(
                 (*::matcalc::__private::guard(&check3, &(r))),
-                (*::matcalc::__private::guard(&check3, &(t5))),
+                t5,
             );
             let tt3 = out12;
             let r13 = pullback12;
-            let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &r_dot);
-            let r14 = ::matcalc::__private::save(&tt3);
+            let tt4 = ::matcalc::__private::rules::arith::mul(
+                ::core::convert::identity(::matcalc::__private::guard(&check3, &tt3)),
+                &r_dot,
+            );
+            let r14 = ::matcalc::__private::save(::matcalc::__private::guard(&check3, &tt3));
             let r15 = ::matcalc::__private::save(&r_dot);
             let t5_dot = tt4;
             let c6 = 0.5 * delta;
@@ -673,16 +684,19 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = tt4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r14),
-                                r15,
-                                &g,
+                            ::matcalc::__private::guard_value(
+                                r11,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    ::core::convert::identity(&::matcalc::__private::type_of(r14)),
+                                    r15,
+                                    &g,
+                                ),
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r14,
+                                ::core::convert::identity(r14),
                                 &::matcalc::__private::type_of(r15),
                                 &g,
                             ),
@@ -694,10 +708,7 @@ fn huber_jvp_vjp(
                             &mut r_bar,
                             ::matcalc::__private::guard_value(r11, g0),
                         );
-                        ::matcalc::__private::acc(
-                            &mut t5_bar,
-                            ::matcalc::__private::guard_value(r11, g1),
-                        );
+                        ::matcalc::__private::acc(&mut t5_bar, g1);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
@@ -735,6 +746,7 @@ fn huber_jvp_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -755,6 +767,7 @@ fn huber_hvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,

@@ -42,6 +42,7 @@ fn sum_of_squares(x: &[f64], n: usize) -> f64 {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -56,6 +57,7 @@ fn sum_of_squares(x: &[f64], n: usize) -> f64 {
 fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // The derivative stands for the function: a crate that calls only the derivative uses it.
     let _ = sum_of_squares;
+    use ::matcalc::__private::Spelled as _;
     let mut s = 0.0;
 
     // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
@@ -119,10 +121,7 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // the user's own word; the tangent goes through the identity method `spelled`, spanned as it.
     return (
         (move || -> f64 { s })(),
-        (move || -> f64 {
-            use ::matcalc::__private::Spelled as _;
-            (::matcalc::__private::owned(&s_dot)).spelled()
-        })(),
+        (move || -> f64 { (::matcalc::__private::owned(&s_dot)).spelled() })(),
     );
 }
 
@@ -131,6 +130,7 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -150,6 +150,7 @@ fn sum_of_squares_vjp(
     impl ::core::ops::Fn(f64) -> ::std::vec::Vec<f64> + use<>,
 ) {
     let _ = sum_of_squares;
+    use ::matcalc::__private::Spelled as _;
 
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
     let x_zeros = ::matcalc::__private::zeros_of(x);
@@ -322,6 +323,7 @@ fn sum_of_squares_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -345,6 +347,7 @@ fn sum_of_squares_grad(x: &[f64], n: usize) -> (f64, ::std::vec::Vec<f64>) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -377,6 +380,7 @@ fn sum_of_squares_jacobian(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -397,6 +401,7 @@ fn sum_of_squares_jvp_vjp(
     impl ::core::ops::Fn((f64, f64)) -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) + use<>,
 ) {
     let _ = sum_of_squares;
+    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
@@ -465,10 +470,7 @@ fn sum_of_squares_jvp_vjp(
         tape2.push((r8, r9));
         break 'body (
             (move || -> f64 { s })(),
-            (move || -> f64 {
-                use ::matcalc::__private::Spelled as _;
-                (s_dot).spelled()
-            })(),
+            (move || -> f64 { (s_dot).spelled() })(),
         );
     };
     let pullback = move |seed: (f64, f64)| -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) {
@@ -651,6 +653,7 @@ fn sum_of_squares_jvp_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -677,6 +680,7 @@ fn sum_of_squares_hvp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,

@@ -403,14 +403,18 @@
 //!   (E0061): keep the `wrt` lists of caller and callee consistent.
 //! - **Eigenvectors at repeated eigenvalues** are not differentiable; the dropped terms are
 //!   exact only for losses that weigh the eigenvalues of a cluster equally.
-//! - **Type errors in annotated code** read as they do without the macro in inactive code and
-//!   in the operators `+ - * /` and `.dot` on active values: each generated function
-//!   type-checks the user's expression at the user's tokens, and its rule calls defer to it.
-//!   Other type errors in active code also show errors of the generated functions: a compound
-//!   assignment (`s += v`) adds the error of `s + v` at the same operator, and a matrix product
-//!   of mismatched dimensions (nalgebra's `DimEq` bound), a call with an argument of the wrong
-//!   type or a float method on another type add errors of the rules, at the attribute. The
-//!   user's own error is always among them, on the user's tokens.
+//! - **Type errors in annotated code** read as they do without the macro in inactive code, in
+//!   the operators `+ - * /` and `.dot` on active values (a matrix product of the wrong shapes
+//!   included), in float methods (`v.sin()` of a slice) and in what a function returns (a value
+//!   of the wrong type, early returns and tuple components included): each generated function
+//!   type-checks the user's expression at the user's tokens, its rule calls defer to it, and its
+//!   values leave through the declared return type written with the user's tokens. Other type
+//!   errors in active code also show an error of the generated functions: a compound assignment
+//!   (`s += v`) adds the error of `s + v` at the same operator; a call with an argument of the
+//!   wrong type, a float method with one (`x.atan2(v)`), a `let` whose declared type differs
+//!   from its value's, and a returned value that is not a float (`-> f64` returning a `usize`)
+//!   add an error of the generated functions at the attribute. The user's own error is always
+//!   among them, on the user's tokens.
 //! - Not in scope: GPUs, sparse matrices, complex numbers, mixed precision, differentiation
 //!   through code outside annotated functions without a custom rule.
 #![forbid(unsafe_code)]

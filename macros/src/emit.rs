@@ -174,6 +174,7 @@ impl Model<'_> {
                 let x = self.pval(o);
                 quote!(#x as #ty)
             }
+            Op::Declared(o, spelling) => self.declared(self.pval(o), spelling),
             Op::Linear(method, o) => {
                 let x = self.native(o);
                 quote!((#x).#method())
@@ -222,17 +223,22 @@ impl Model<'_> {
         }
     }
 
-    /// The float inputs of a scalar rule's partials, by value, each through the witness of the
-    /// user's method (see [`crate::ir::ScalarMethod::witness`]): a rule has one float type for
-    /// all its inputs, which any input left unguarded would decide. By reference into the
-    /// guard, since a receiver whose method failed may have no size.
+    /// The float inputs of a scalar rule's partials, by value, the receiver through the witness
+    /// of the user's method (see [`crate::ir::ScalarMethod::witness`]): a method the receiver
+    /// lacks leaves the witness unknown. By reference into the guard, since such a receiver may
+    /// have no size. The other inputs go as they are: one of the wrong type is a mismatch in the
+    /// user's call, which leaves the witness known and is reported there.
     pub fn scalar_inputs(&self, s: &crate::ir::ScalarMethod) -> Vec<TokenStream> {
         let guard = s.guard();
         s.inputs
             .iter()
-            .map(|o| {
-                let input = guarded(&guard, self.pref(o));
-                quote!((*#input))
+            .enumerate()
+            .map(|(i, o)| {
+                if i > 0 {
+                    return self.pval(o);
+                }
+                let receiver = guarded(&guard, self.pref(o));
+                quote!((*#receiver))
             })
             .collect()
     }
@@ -323,6 +329,12 @@ impl Model<'_> {
         quote!(#identity #args)
     }
 
+    /// A value bound with the type the user declared (see `Op::Declared`): spelled as the user's
+    /// expression.
+    pub fn declared(&self, value: TokenStream, spelling: &Spelling) -> TokenStream {
+        self.spelled_value(value, spelling, true)
+    }
+
     /// The value a generated function returns, from one expression per returned component
     /// (in the tangent program, the values and then their tangents), assembled as its
     /// signature's layout. Where the annotated function declares its return type, each
@@ -350,22 +362,12 @@ impl Model<'_> {
         let coerced: Vec<TokenStream> = values
             .chunks(spellings.len())
             .map(|chunk| {
-                let spelled: Vec<TokenStream> = chunk
+                let mut spelled = chunk
                     .iter()
                     .zip(spellings)
-                    .map(|(value, spelling)| self.spelled_value(value.clone(), spelling, true))
-                    .collect();
-                // The method `spelled` is in scope where a component calls it.
-                let import = chunk
-                    .iter()
-                    .zip(spellings)
-                    .any(|(value, spelling)| users_word(value, spelling).is_none())
-                    .then(|| {
-                        let rt = rt();
-                        quote!(use #rt::Spelled as _;)
-                    });
-                let body = user_layout.assemble(&mut spelled.into_iter());
-                quote!((move || -> #user_type { #import #body })())
+                    .map(|(value, spelling)| self.spelled_value(value.clone(), spelling, true));
+                let body = user_layout.assemble(&mut spelled);
+                quote!((move || -> #user_type { #body })())
             })
             .collect();
         match coerced.as_slice() {
@@ -374,7 +376,8 @@ impl Model<'_> {
         }
     }
 
-    /// The arguments of a primal call, through `guard` if any (see [`crate::ir::Op::Call`]).
+    /// The arguments of a primal call, the first through `guard` if any (see
+    /// [`crate::ir::Op::Call`]).
     pub fn call_args(
         &self,
         args: &[crate::ir::CallArg],
@@ -391,13 +394,11 @@ impl Model<'_> {
                 crate::ir::CallArg::Constant { value, .. } => quote!(#value),
             })
             .collect();
-        // A guarded call takes floats (the partials of a scalar rule), copied out of the guard's
-        // reference: an argument may be of a type without a size when the check failed.
-        if guard.is_some() {
-            for primal in &mut primals {
-                let guarded = guarded(guard, quote!(&(#primal)));
-                *primal = quote!((*#guarded));
-            }
+        // A guarded call takes floats (the partials of a scalar rule), the receiver copied out of
+        // the guard's reference: it may be of a type without a size when the check failed.
+        if let (Some(_), Some(receiver)) = (guard, primals.first_mut()) {
+            let guarded = guarded(guard, quote!(&(#receiver)));
+            *receiver = quote!((*#guarded));
         }
         primals
     }
@@ -457,6 +458,14 @@ impl Model<'_> {
             .zip(&self.param_vars)
             .filter_map(|(p, v)| v.map(|v| (p, v)))
     }
+}
+
+/// The method `spelled` of the runtime in scope (see [`Model::returned`]), at the start of each
+/// generated function. Not in a block around the value: a block would make a mismatch the
+/// block's, without the label on the declared type.
+pub(crate) fn spelled_in_scope() -> TokenStream {
+    let rt = rt();
+    quote!(use #rt::Spelled as _;)
 }
 
 /// The user's word, where `value` is the variable it names.
@@ -564,6 +573,7 @@ pub(crate) fn allow_lints() -> TokenStream {
         #[allow(
             unused_mut,
             unused_variables,
+            unused_imports,
             unused_assignments,
             unused_parens,
             unused_braces,

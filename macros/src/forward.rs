@@ -40,12 +40,14 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     );
     let _ = &rt;
     let lints = allow_lints();
+    let spelled = crate::emit::spelled_in_scope();
     quote! {
         #[doc = #doc]
         #lints
         #vis fn #name(#(#params,)* #(#tangents),*) -> (#ret, #ret) {
             // The derivative stands for the function: using one uses the other.
             let _ = #this;
+            #spelled
             #body
         }
     }
@@ -220,9 +222,10 @@ fn jvp_call(
     let mut zeros = Vec::new();
     let tangents: Vec<TokenStream> = args
         .iter()
-        .filter_map(|a| match a {
-            // through the guard, as the primal arguments (see `Model::call_args`)
-            CallArg::Active { id, .. } if guard.is_some() => {
+        .enumerate()
+        .filter_map(|(i, a)| match a {
+            // through the guard, as the primal argument (see `Model::call_args`)
+            CallArg::Active { id, .. } if i == 0 && guard.is_some() => {
                 let d = guarded(guard, m.dref(*id));
                 Some(quote!((*#d)))
             }
@@ -369,15 +372,18 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
             // Spanned at the method, so that a missing rule (`m.abs()` on a matrix) is reported there.
             let partials =
                 quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #(#ints,)* #y));
-            // Each tangent through the witness too: a tangent without a size, of a receiver
-            // whose method failed, would be reported as an operand of `*`.
+            // The receiver's tangent through the witness too: a tangent without a size, of a
+            // receiver whose method failed, would be reported as an operand of `*`.
             let guard = s.guard();
-            let tangent = |v: VarId| {
+            let tangent = |i: usize, v: VarId| {
+                if i > 0 {
+                    return m.dval(v);
+                }
                 let d = guarded(&guard, m.dref(v));
                 quote!((*#d))
             };
             if s.inputs.len() == 1 {
-                let d = tangent(active(&s.inputs[0]).expect("an active scalar operation"));
+                let d = tangent(0, active(&s.inputs[0]).expect("an active scalar operation"));
                 quote!(#partials * #d)
             } else {
                 let p = crate::lower::hygienic("partials");
@@ -386,9 +392,9 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
                     .iter()
                     .enumerate()
                     .filter_map(|(i, o)| {
-                        let i = syn::Index::from(i);
                         active(o).map(|v| {
-                            let d = tangent(v);
+                            let d = tangent(i, v);
+                            let i = syn::Index::from(i);
                             quote!(#p.#i * #d)
                         })
                     })
@@ -399,6 +405,11 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
         Op::Cast(o, ty) => {
             let d = m.dval(active(o).expect("an active cast"));
             quote!(#d as #ty)
+        }
+        // The tangent spelled as its value: a mismatch is the value's, reported once.
+        Op::Declared(o, spelling) => {
+            let d = m.dval(active(o).expect("an active value"));
+            m.declared(d, spelling)
         }
         Op::Linear(method, o) => {
             let d = m.dot(active(o).expect("an active copy"));

@@ -68,8 +68,7 @@ pub(crate) struct ScalarMethod {
     pub through: Option<syn::Path>,
     /// The witness of the user's expression (see [`Guard`]). The primal is that expression, at
     /// the user's tokens, so it is its own check: the witness takes its type as it is computed
-    /// (`witnessed`), and every input, tangent and adjoint of the rule goes through it, since
-    /// the rule has one float type that any of them would decide.
+    /// (`witnessed`), and the receiver's value, tangent and adjoint go through it into the rule.
     pub witness: usize,
 }
 
@@ -180,6 +179,12 @@ pub(crate) enum Op {
     Scalar(ScalarMethod),
     /// `y = x as F` with `F` a float type.
     Cast(Operand, Type),
+    /// `let y: T = x`, `x` the value of the user's expression and `T` the type the user declared
+    /// on the binding. The value goes through the method `spelled`, spanned as the user's
+    /// expression: a value of another type is reported as in the user's function, once (see
+    /// `Model::returned`), and its adjoint comes back as the value's own type (`seed_as`), so
+    /// the rest of the generated function type-checks.
+    Declared(Operand, Spelling),
     /// `y = x.clone()`, `x.to_vec()`, ...: linear and structural, so the tangent is the same
     /// method applied to the tangent and the adjoint passes through.
     Linear(Ident, Operand),
@@ -210,9 +215,9 @@ pub(crate) enum Op {
         elems: Vec<Operand>,
     },
     /// `y = g(args)`: an annotated function or a custom rule, through `g_jvp` / `g_vjp`. With a
-    /// guard, every argument, tangent and adjoint goes through its witness: the call of a scalar
-    /// rule's partials in the tangent program, derived from the user's method, whose float type
-    /// any one of them would otherwise decide.
+    /// guard, the first argument, its tangent and its adjoint go through its witness: the call
+    /// of a scalar rule's partials in the tangent program, derived from the user's method (see
+    /// `ScalarMethod::witness`).
     Call {
         func: syn::Path,
         args: Vec<CallArg>,
@@ -392,7 +397,9 @@ impl Op {
     pub fn inputs(&self) -> Vec<VarId> {
         let from = |ops: &[&Operand]| ops.iter().filter_map(|o| o.var()).collect::<Vec<_>>();
         match self {
-            Op::Copy(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Linear(_, a) => from(&[a]),
+            Op::Copy(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Linear(_, a) | Op::Declared(a, _) => {
+                from(&[a])
+            }
             Op::Binary(_, a, b, _) => from(&[a, b]),
             Op::Scalar(m) => m.inputs.iter().filter_map(Operand::var).collect(),
             Op::Read { buf, .. } => vec![*buf],

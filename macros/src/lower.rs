@@ -1097,6 +1097,20 @@ impl<'a> Lowerer<'a> {
                     op => (op, is_ref),
                 };
                 let op = op.map(|op| self.isolate(op, &p.ident, out));
+                // A value bound with a declared type goes through `Op::Declared`; a constant
+                // needs the declared type to be typed at all (`let s: f32 = 0.0;`).
+                let op = match (op, ty.is_some(), init) {
+                    (Some(op), true, Some(init))
+                        if !matches!(op, Op::Const(_) | Op::Copy(Operand::Const(_))) =>
+                    {
+                        let value = match op {
+                            Op::Copy(value @ Operand::Var { .. }) => value,
+                            op => var_operand(self.bind_temp(op, out)),
+                        };
+                        Some(Op::Declared(value, ends(&init.expr)))
+                    }
+                    (op, ..) => op,
+                };
                 let var = self
                     .bind_user(&p.ident, id, init_active, is_ref)
                     .expect("the binding was found active");

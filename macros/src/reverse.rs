@@ -202,11 +202,13 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let vjp_doc = format!(
         " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
     );
+    let spelled = crate::emit::spelled_in_scope();
     let vjp_fn = quote! {
         #[doc = #vjp_doc]
         #lints
         #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) {
             let _ = #this;
+            #spelled
             #(#zeros)*
             #tapes
             let #value: #ret = #body_label: { #forward };
@@ -812,7 +814,7 @@ impl Reverse<'_> {
         code: &mut Vec<TokenStream>,
     ) -> TokenStream {
         let rt = rt();
-        // The adjoints of a guarded call through the witness, as its arguments (see
+        // The first argument's adjoint of a guarded call through the witness, as its value (see
         // `Model::call_args`).
         let through = self.through(guard, open, code);
         // One adjoint per argument that got a tangent; those of constants are dropped. An
@@ -833,15 +835,15 @@ impl Reverse<'_> {
                 CallArg::Inactive(_) => None,
             })
             .collect();
-        let acc = |(bar, ty): &(Ident, Option<Ident>), g: TokenStream| {
-            let g = through(g);
+        let acc = |(bar, ty): &(Ident, Option<Ident>), g: TokenStream, first: bool| {
+            let g = if first { through(g) } else { g };
             match ty {
                 Some(ty) => quote!(#rt::acc_into(&mut #bar, #ty, #g);),
                 None => quote!(#rt::acc(&mut #bar, #g);),
             }
         };
         match targets.as_slice() {
-            [Some(one)] => acc(one, adjoints),
+            [Some(one)] => acc(one, adjoints, true),
             many => {
                 let parts: Vec<TokenStream> = many
                     .iter()
@@ -857,7 +859,8 @@ impl Reverse<'_> {
                 let accs = many
                     .iter()
                     .zip(&parts)
-                    .filter_map(|(t, g)| t.as_ref().map(|t| acc(t, g.clone())));
+                    .enumerate()
+                    .filter_map(|(i, (t, g))| t.as_ref().map(|t| acc(t, g.clone(), i == 0)));
                 quote! {
                     let (#(#parts),*) = #adjoints;
                     #(#accs)*
@@ -932,6 +935,13 @@ impl Reverse<'_> {
             return;
         }
         code.push(m.check(op));
+        // The type of a declared value's own value, kept before the binding moves it.
+        let declared = match op {
+            Op::Declared(a, _) if live => {
+                Some(self.adjoint_type(a.var().expect("active"), open, code))
+            }
+            _ => None,
+        };
         code.push(assign(m.primal_op(op)));
         if !live {
             return;
@@ -1049,7 +1059,8 @@ impl Reverse<'_> {
                     open,
                     code,
                 );
-                // Each adjoint through the witness, as each input (see `Model::scalar_inputs`).
+                // The receiver's adjoint through the witness, as its value (see
+                // `Model::scalar_inputs`).
                 let through = self.through(&s.guard(), open, code);
                 if s.inputs.len() == 1 {
                     acc(&s.inputs[0], through(quote!(*#partials * g)))
@@ -1059,13 +1070,20 @@ impl Reverse<'_> {
                         .enumerate()
                         .filter(|(_, o)| o.var().is_some())
                         .map(|(i, o)| {
-                            let i = syn::Index::from(i);
-                            acc(o, through(quote!(#partials.#i * g)))
+                            let adjoint = {
+                                let i = syn::Index::from(i);
+                                quote!(#partials.#i * g)
+                            };
+                            acc(o, if i == 0 { through(adjoint) } else { adjoint })
                         })
                         .collect()
                 }
             }
             Op::Cast(a, _) => acc(a, quote!(#rt::float_cast(g))),
+            Op::Declared(a, _) => {
+                let ty = declared.expect("kept above");
+                acc(a, quote!(#rt::seed_as(#ty, g)))
+            }
             Op::Read { buf, index, .. } => {
                 let i = self.residual(quote!(#index), open, code);
                 let zeros = if self.const_shape.contains(buf) {

@@ -556,18 +556,22 @@ impl Tangents {
                         guard,
                     });
                 }
+                // The receiver's term through the witness, as its tangent (see
+                // `Model::scalar_inputs`).
                 let terms: Vec<Operand> = m
                     .inputs
                     .iter()
                     .zip(&partials)
-                    .filter(|(o, _)| active(o))
-                    .map(|(o, p)| {
+                    .enumerate()
+                    .filter(|(_, (o, _))| active(o))
+                    .map(|(i, (o, p))| {
                         let d = self.of(o, out);
                         let p = Operand::Var {
                             id: *p,
                             borrowed: false,
                         };
-                        self.bind(Op::Binary(BinOp::Mul, p, d, None), out)
+                        let guard = if i == 0 { m.guard() } else { None };
+                        self.bind(Op::Binary(BinOp::Mul, p, d, guard), out)
                     })
                     .collect();
                 let mut terms = terms.into_iter();
@@ -580,6 +584,7 @@ impl Tangents {
                 Op::Copy(sum)
             }
             Op::Cast(o, ty) => Op::Cast(self.of(o, out), ty.clone()),
+            Op::Declared(o, spelling) => Op::Declared(self.of(o, out), spelling.clone()),
             Op::Linear(method, o) => Op::Linear(method.clone(), self.of(o, out)),
             Op::Read { buf, index, by_ref } => Op::Read {
                 buf: self.dot(*buf),

@@ -1,7 +1,8 @@
-//! A type error in an operation on active values, or in what a function returns, reads the same
-//! as without the macro: each `annotated_*` function gives the error of its `plain_*` twin, on
+//! A type error in an operation on active values, in a binding's declared type or in what a
+//! function returns reads the same as without the macro: each `annotated_*` function gives the error of its `plain_*` twin, on
 //! the same tokens, and the derivative functions the macro writes beside it add none of their
-//! own (see `ir::Guard`, `ir::ScalarMethod::witness` and `Stmt::Return` in the macro).
+//! own (see `ir::Guard`, `ir::ScalarMethod::witness`, `Op::Declared` and `Stmt::Return` in the
+//! macro).
 
 use matcalc::differentiate;
 use nalgebra::{Matrix2, Vector2, Vector3};
@@ -217,6 +218,32 @@ fn annotated_dot_of_shapes(a: Vector2<f64>, v: Vector3<f64>) -> f64 {
 
 fn plain_dot_of_shapes(a: Vector2<f64>, v: Vector3<f64>) -> f64 {
     a.dot(&v)
+}
+
+// A binding whose declared type differs from its value's.
+#[differentiate]
+fn annotated_declared(x: f64) -> f64 {
+    let y: f32 = x * 2.0;
+    y as f64
+}
+
+fn plain_declared(x: f64) -> f64 {
+    let y: f32 = x * 2.0;
+    y as f64
+}
+
+// The same of a variable, and of a float method.
+#[differentiate]
+fn annotated_declared_variable(x: f64, v: Vec<f64>) -> f64 {
+    let y: f64 = v;
+    let z: Vec<f64> = x.sin();
+    y * z[0]
+}
+
+fn plain_declared_variable(x: f64, v: Vec<f64>) -> f64 {
+    let y: f64 = v;
+    let z: Vec<f64> = x.sin();
+    y * z[0]
 }
 
 fn main() {}

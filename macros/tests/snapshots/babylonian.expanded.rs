@@ -27,6 +27,7 @@ fn babylonian(x: f64, tol: f64) -> f64 {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -40,6 +41,7 @@ fn babylonian(x: f64, tol: f64) -> f64 {
 )]
 fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
     let _ = babylonian;
+    use ::matcalc::__private::Spelled as _;
     let c1 = 1.0;
     let mut check1 = ::matcalc::__private::Witness::new();
     if false {
@@ -115,10 +117,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
         if (next - t).abs() < tol {
             return (
                 (move || -> f64 { next })(),
-                (move || -> f64 {
-                    use ::matcalc::__private::Spelled as _;
-                    (::matcalc::__private::owned(&next_dot)).spelled()
-                })(),
+                (move || -> f64 { (::matcalc::__private::owned(&next_dot)).spelled() })(),
             );
         }
         t = next;
@@ -129,6 +128,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -142,6 +142,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
 )]
 fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = babylonian;
+    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape0 = ::std::vec::Vec::new();
@@ -343,6 +344,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -362,6 +364,7 @@ fn babylonian_grad(x: f64, tol: f64) -> (f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -395,6 +398,7 @@ fn babylonian_jacobian(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -412,6 +416,7 @@ fn babylonian_jvp_vjp(
     x_dot: f64,
 ) -> ((f64, f64), impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>) {
     let _ = babylonian;
+    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
@@ -530,10 +535,7 @@ fn babylonian_jvp_vjp(
                 tape2.push((r19, r20));
                 break 'body (
                     (move || -> f64 { next })(),
-                    (move || -> f64 {
-                        use ::matcalc::__private::Spelled as _;
-                        (next_dot).spelled()
-                    })(),
+                    (move || -> f64 { (next_dot).spelled() })(),
                 );
             }
             t = next;
@@ -776,6 +778,7 @@ fn babylonian_jvp_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -796,6 +799,7 @@ fn babylonian_hvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,

@@ -27,6 +27,7 @@ fn cumulative(x: &[f64]) -> Vec<f64> {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -40,6 +41,7 @@ fn cumulative(x: &[f64]) -> Vec<f64> {
 )]
 fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let _ = cumulative;
+    use ::matcalc::__private::Spelled as _;
     let mut out = Vec::with_capacity(x.len());
     let mut out_dot = ::matcalc::__private::zero_like(&out);
     let mut total = 0.0;
@@ -86,16 +88,14 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     out_dot[c3] = ::matcalc::__private::owned(&t7_dot);
     return (
         (move || -> Vec<f64> { out })(),
-        (move || -> Vec<f64> {
-            use ::matcalc::__private::Spelled as _;
-            (::matcalc::__private::owned(&out_dot)).spelled()
-        })(),
+        (move || -> Vec<f64> { (::matcalc::__private::owned(&out_dot)).spelled() })(),
     );
 }
 /// Reverse mode of [`cumulative`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -111,6 +111,7 @@ fn cumulative_vjp(
     x: &[f64],
 ) -> (Vec<f64>, impl ::core::ops::Fn(Vec<f64>) -> ::std::vec::Vec<f64> + use<>) {
     let _ = cumulative;
+    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
     let mut tape1 = ::std::vec::Vec::new();
@@ -270,6 +271,7 @@ fn cumulative_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -295,6 +297,7 @@ fn cumulative_jacobian(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -316,6 +319,7 @@ fn cumulative_jvp_vjp(
     ) -> (::std::vec::Vec<f64>, ::std::vec::Vec<f64>) + use<>,
 ) {
     let _ = cumulative;
+    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let x_dot_zeros = ::matcalc::__private::zeros_of(x_dot);
     let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
@@ -399,10 +403,7 @@ fn cumulative_jvp_vjp(
         tape2.push((r3, r4, r5, r6, r7, r8, r9, r10, r11, r12));
         break 'body (
             (move || -> Vec<f64> { out })(),
-            (move || -> Vec<f64> {
-                use ::matcalc::__private::Spelled as _;
-                (out_dot).spelled()
-            })(),
+            (move || -> Vec<f64> { (out_dot).spelled() })(),
         );
     };
     let pullback = move |

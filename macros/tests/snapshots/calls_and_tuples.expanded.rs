@@ -15,6 +15,7 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -28,6 +29,7 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 )]
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
+    use ::matcalc::__private::Spelled as _;
     let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = ::matcalc::__private::witnessed(&mut check1, (t).cos());
     let t1_dot = ::matcalc::__private::scalar::cos(
@@ -65,12 +67,8 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
     );
     let (t4, t4_dot) = { scale_jvp(r, s, r_dot, s_dot) };
     return (
+        (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })(),
         (move || -> (f64, f64) {
-            use ::matcalc::__private::Spelled as _;
-            ((t3).spelled(), (t4).spelled())
-        })(),
-        (move || -> (f64, f64) {
-            use ::matcalc::__private::Spelled as _;
             (
                 (::matcalc::__private::owned(&t3_dot)).spelled(),
                 (::matcalc::__private::owned(&t4_dot)).spelled(),
@@ -82,6 +80,7 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -98,6 +97,7 @@ fn polar_vjp(
     t: f64,
 ) -> ((f64, f64), impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>) {
     let _ = polar;
+    use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let t_zeros = ::matcalc::__private::zeros_of(&t);
     let tape0;
@@ -136,10 +136,7 @@ fn polar_vjp(
         let r10 = ::matcalc::__private::type_of(&t3);
         let r11 = ::matcalc::__private::type_of(&t4);
         tape0 = (r1, r2, r3, r4, r5, r6, r7, r9, r10, r11);
-        break 'body (move || -> (f64, f64) {
-            use ::matcalc::__private::Spelled as _;
-            ((t3).spelled(), (t4).spelled())
-        })();
+        break 'body (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })();
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
         let mut r_bar = ::core::option::Option::None;
@@ -214,6 +211,7 @@ fn polar_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -248,6 +246,7 @@ fn polar_jacobian(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -269,6 +268,7 @@ fn polar_jvp_vjp(
     impl ::core::ops::Fn(((f64, f64), (f64, f64))) -> (f64, f64, f64, f64) + use<>,
 ) {
     let _ = polar;
+    use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let t_zeros = ::matcalc::__private::zeros_of(&t);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
@@ -284,12 +284,15 @@ fn polar_jvp_vjp(
         let r2 = check1;
         let (out3, pullback3) = ::matcalc::__private::scalar::cos_vjp(
             (*::matcalc::__private::guard(&check1, &(t))),
-            (*::matcalc::__private::guard(&check1, &(t1))),
+            t1,
         );
         let tt1 = out3;
         let r4 = pullback3;
-        let tt2 = ::matcalc::__private::rules::arith::mul(&tt1, &t_dot);
-        let r5 = ::matcalc::__private::save(&tt1);
+        let tt2 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check1, &tt1)),
+            &t_dot,
+        );
+        let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &tt1));
         let r6 = ::matcalc::__private::save(&t_dot);
         let t1_dot = tt2;
         let mut check2 = ::matcalc::__private::Witness::new();
@@ -301,12 +304,15 @@ fn polar_jvp_vjp(
         let r8 = check2;
         let (out9, pullback9) = ::matcalc::__private::scalar::sin_vjp(
             (*::matcalc::__private::guard(&check2, &(t))),
-            (*::matcalc::__private::guard(&check2, &(t2))),
+            t2,
         );
         let tt3 = out9;
         let r10 = pullback9;
-        let tt4 = ::matcalc::__private::rules::arith::mul(&tt3, &t_dot);
-        let r11 = ::matcalc::__private::save(&tt3);
+        let tt4 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &tt3)),
+            &t_dot,
+        );
+        let r11 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &tt3));
         let t2_dot = tt4;
         let c = t1;
         let c_dot = t1_dot;
@@ -371,14 +377,8 @@ fn polar_jvp_vjp(
             r23,
         );
         break 'body (
-            (move || -> (f64, f64) {
-                use ::matcalc::__private::Spelled as _;
-                ((t3).spelled(), (t4).spelled())
-            })(),
-            (move || -> (f64, f64) {
-                use ::matcalc::__private::Spelled as _;
-                ((t3_dot).spelled(), (t4_dot).spelled())
-            })(),
+            (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })(),
+            (move || -> (f64, f64) { ((t3_dot).spelled(), (t4_dot).spelled()) })(),
         );
     };
     let pullback = move |seed: ((f64, f64), (f64, f64))| -> (f64, f64, f64, f64) {
@@ -547,16 +547,19 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt4_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt3_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r11),
-                    r6,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    r8,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        ::core::convert::identity(&::matcalc::__private::type_of(r11)),
+                        r6,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
                 &mut t_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r11,
+                    ::core::convert::identity(r11),
                     &::matcalc::__private::type_of(r6),
                     &g,
                 ),
@@ -568,10 +571,7 @@ fn polar_jvp_vjp(
                 &mut t_bar,
                 ::matcalc::__private::guard_value(r8, g0),
             );
-            ::matcalc::__private::acc(
-                &mut t2_bar,
-                ::matcalc::__private::guard_value(r8, g1),
-            );
+            ::matcalc::__private::acc(&mut t2_bar, g1);
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
@@ -585,16 +585,19 @@ fn polar_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt2_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r5),
-                    r6,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    r2,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        ::core::convert::identity(&::matcalc::__private::type_of(r5)),
+                        r6,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
                 &mut t_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r5,
+                    ::core::convert::identity(r5),
                     &::matcalc::__private::type_of(r6),
                     &g,
                 ),
@@ -606,10 +609,7 @@ fn polar_jvp_vjp(
                 &mut t_bar,
                 ::matcalc::__private::guard_value(r2, g0),
             );
-            ::matcalc::__private::acc(
-                &mut t1_bar,
-                ::matcalc::__private::guard_value(r2, g1),
-            );
+            ::matcalc::__private::acc(&mut t1_bar, g1);
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
             ::matcalc::__private::acc(

@@ -11,6 +11,7 @@ fn f(x: f64, y: f64) -> f64 {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -24,6 +25,7 @@ fn f(x: f64, y: f64) -> f64 {
 )]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
+    use ::matcalc::__private::Spelled as _;
     let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = ::matcalc::__private::witnessed(&mut check1, (y).sin());
     let t1_dot = ::matcalc::__private::scalar::sin(
@@ -50,20 +52,15 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
         ),
     );
     return (
-        (move || -> f64 {
-            use ::matcalc::__private::Spelled as _;
-            (t2).spelled()
-        })(),
-        (move || -> f64 {
-            use ::matcalc::__private::Spelled as _;
-            (::matcalc::__private::owned(&t2_dot)).spelled()
-        })(),
+        (move || -> f64 { (t2).spelled() })(),
+        (move || -> f64 { (::matcalc::__private::owned(&t2_dot)).spelled() })(),
     );
 }
 /// Reverse mode of [`f`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -77,6 +74,7 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
 )]
 fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<>) {
     let _ = f;
+    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let tape0;
@@ -102,10 +100,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         let r5 = check2;
         let r6 = ::matcalc::__private::type_of(&t2);
         tape0 = (r1, r2, r3, r4, r5, r6);
-        break 'body (move || -> f64 {
-            use ::matcalc::__private::Spelled as _;
-            (t2).spelled()
-        })();
+        break 'body (move || -> f64 { (t2).spelled() })();
     };
     let pullback = move |seed: f64| -> (f64, f64) {
         let mut x_bar = ::core::option::Option::None;
@@ -155,6 +150,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -174,6 +170,7 @@ fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -205,6 +202,7 @@ fn f_jacobian(x: f64, y: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -223,6 +221,7 @@ fn f_jvp_vjp(
     y_dot: f64,
 ) -> ((f64, f64), impl ::core::ops::Fn((f64, f64)) -> (f64, f64, f64, f64) + use<>) {
     let _ = f;
+    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let x_dot_zeros = ::matcalc::__private::zeros_of(&x_dot);
@@ -238,12 +237,15 @@ fn f_jvp_vjp(
         let r2 = check1;
         let (out3, pullback3) = ::matcalc::__private::scalar::sin_vjp(
             (*::matcalc::__private::guard(&check1, &(y))),
-            (*::matcalc::__private::guard(&check1, &(t1))),
+            t1,
         );
         let tt1 = out3;
         let r4 = pullback3;
-        let tt2 = ::matcalc::__private::rules::arith::mul(&tt1, &y_dot);
-        let r5 = ::matcalc::__private::save(&tt1);
+        let tt2 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check1, &tt1)),
+            &y_dot,
+        );
+        let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &tt1));
         let r6 = ::matcalc::__private::save(&y_dot);
         let t1_dot = tt2;
         let mut check2 = ::matcalc::__private::Witness::new();
@@ -275,14 +277,8 @@ fn f_jvp_vjp(
         let r13 = ::matcalc::__private::type_of(&t2_dot);
         tape0 = (r1, r2, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13);
         break 'body (
-            (move || -> f64 {
-                use ::matcalc::__private::Spelled as _;
-                (t2).spelled()
-            })(),
-            (move || -> f64 {
-                use ::matcalc::__private::Spelled as _;
-                (t2_dot).spelled()
-            })(),
+            (move || -> f64 { (t2).spelled() })(),
+            (move || -> f64 { (t2_dot).spelled() })(),
         );
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64, f64, f64) {
@@ -380,16 +376,19 @@ fn f_jvp_vjp(
         if let ::core::option::Option::Some(g) = tt2_bar.take() {
             ::matcalc::__private::acc(
                 &mut tt1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r5),
-                    r6,
-                    &g,
+                ::matcalc::__private::guard_value(
+                    r2,
+                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        ::core::convert::identity(&::matcalc::__private::type_of(r5)),
+                        r6,
+                        &g,
+                    ),
                 ),
             );
             ::matcalc::__private::acc(
                 &mut y_dot_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r5,
+                    ::core::convert::identity(r5),
                     &::matcalc::__private::type_of(r6),
                     &g,
                 ),
@@ -401,10 +400,7 @@ fn f_jvp_vjp(
                 &mut y_bar,
                 ::matcalc::__private::guard_value(r2, g0),
             );
-            ::matcalc::__private::acc(
-                &mut t1_bar,
-                ::matcalc::__private::guard_value(r2, g1),
-            );
+            ::matcalc::__private::acc(&mut t1_bar, g1);
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
             ::matcalc::__private::acc(
@@ -425,6 +421,7 @@ fn f_jvp_vjp(
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
@@ -445,6 +442,7 @@ fn f_hvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, (f64, f64), (f64, f64)
 #[allow(
     unused_mut,
     unused_variables,
+    unused_imports,
     unused_assignments,
     unused_parens,
     unused_braces,
