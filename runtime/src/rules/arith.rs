@@ -15,6 +15,15 @@ use crate::value::{Active, Real};
 /// use matcalc_runtime::rules::arith::MulRule;
 /// assert_eq!(<f64 as MulRule<f64>>::product(&2.0, &3.0), 6.0);
 /// assert_eq!(<f64 as MulRule<f64>>::pullback_lhs(&3.0, &1.5), 4.5);
+///
+/// // matrices whose inner dimension is dynamic in one factor and static in the other
+/// use nalgebra::{DMatrix, DVector, Vector3};
+/// let a = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let v = Vector3::new(1.0, 0.0, -1.0);
+/// assert_eq!(MulRule::product(&a, &v), DVector::from_vec(vec![-2.0, -2.0]));
+/// // v̄ = aᵀ·c̄, a `Vector3` again
+/// let c_bar = DVector::from_vec(vec![1.0, 1.0]);
+/// assert_eq!(<DMatrix<f64> as MulRule<Vector3<f64>>>::pullback_rhs(&a, &c_bar), Vector3::new(5.0, 7.0, 9.0));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "no derivative rule for `{Self} * {Rhs}`",
