@@ -100,3 +100,27 @@ fn products_of_static_and_dynamic_dimensions() {
     check::jvp(f, jvp, &point, &check::Config::for_jvp::<f64>()).unwrap();
     check::dot_product(jvp, vjp, &point, &check::Config::for_dot_product::<f64>()).unwrap();
 }
+
+/// Bindings with declared types, references among them: a declared reference stays a reference
+/// to the active value, a declared value is the value's own type.
+#[differentiate]
+fn declared_types(x: &DVector<f64>, v: &[f64], s: f64) -> f64 {
+    let r: &DVector<f64> = x;
+    let w: &[f64] = v;
+    let e: f64 = w[0];
+    let t: f64 = v[1];
+    let u: DVector<f64> = r * s;
+    u.norm() + e * t
+}
+
+#[test]
+fn declared_types_and_references() {
+    use matcalc::check;
+    type P = (DVector<f64>, Vec<f64>, f64);
+    let point: P = (DVector::from_vec(vec![1.0, 2.0]), vec![3.0, 4.0], 0.5);
+    let f = |p: &P| declared_types(&p.0, &p.1, p.2);
+    let jvp = |p: &P, d: &P| declared_types_jvp(&p.0, &p.1, p.2, &d.0, &d.1, d.2);
+    let vjp = |p: &P, y: &f64| declared_types_vjp(&p.0, &p.1, p.2).1(*y);
+    check::jvp(f, jvp, &point, &check::Config::for_jvp::<f64>()).unwrap();
+    check::dot_product(jvp, vjp, &point, &check::Config::for_dot_product::<f64>()).unwrap();
+}

@@ -1075,6 +1075,9 @@ impl<'a> Lowerer<'a> {
                     out.push(Stmt::Verbatim(local.to_token_stream()));
                     return;
                 }
+                // A declared reference (`let r: &DVector<f64> = x;`) binds the reference, as
+                // without the type: the generated code keeps it a reference to the value.
+                let ty = ty.filter(|t| !matches!(t, syn::Type::Reference(_)));
                 let errors_before = self.errors.len();
                 let op = init.map(|i| self.whole_op(&i.expr, out));
                 if self.errors.len() > errors_before {
