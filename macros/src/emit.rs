@@ -309,10 +309,7 @@ impl Model<'_> {
         if let Some(word) = users_word(&value, spelling) {
             return quote!(#word);
         }
-        let (first, last) = match spelling {
-            Spelling::Word(word) => (word.span(), word.span()),
-            Spelling::Tokens(first, last) => (*first, last.unwrap_or(*first)),
-        };
+        let (first, last) = spelling.ends();
         if returned {
             let mut receiver = Group::new(Delimiter::Parenthesis, value);
             receiver.set_span(first);
@@ -520,10 +517,10 @@ fn respanned(tokens: TokenStream, at: Span) -> TokenStream {
 ///
 /// The matrix rules carry nalgebra's own bound on the shapes (`DimEq`): a product of the wrong
 /// shapes fails on it in the user's expression and in each rule call. rustc reports a failed
-/// bound of a call on the call, or on the argument that brought it (the first here): with both
-/// spanned as the user's operator (or the argument of the user's method), the failure is at the same span, on the same bound, as the
-/// check's in the same function (see [`Guard`]), and rustc drops a failed bound it has already
-/// reported there. The user reads nalgebra's error once.
+/// bound of a call on the call, or on the argument that brought it (the first here). With both
+/// spanned as the user's operator (or the argument of the user's method), the failure is at the
+/// same span, on the same bound, as the check's in the same function (see [`Guard`]), and rustc
+/// drops a failed bound it has already reported there: the user reads nalgebra's error once.
 pub(crate) fn bilinear_call(
     bin: BinOp,
     function: &str,

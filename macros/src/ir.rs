@@ -123,6 +123,16 @@ pub(crate) enum Spelling {
     Tokens(Span, Option<Span>),
 }
 
+impl Spelling {
+    /// The spans of the first token and of the last (the same for one token).
+    pub fn ends(&self) -> (Span, Span) {
+        match self {
+            Spelling::Word(word) => (word.span(), word.span()),
+            Spelling::Tokens(first, last) => (*first, last.unwrap_or(*first)),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub(crate) enum CheckForm {
     /// `a * b` (the operator's tokens, with their spans). For `a *= b` it is `a * b` at the

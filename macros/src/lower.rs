@@ -236,8 +236,8 @@ impl<'a> Lowerer<'a> {
     ) -> Option<Guard> {
         self.next_check += 1;
         let rhs = ends(right);
-        let at = match (&form, &rhs) {
-            (CheckForm::Infix(operator), _) => {
+        let at = match &form {
+            CheckForm::Infix(operator) => {
                 let operator = operator
                     .clone()
                     .into_iter()
@@ -245,10 +245,7 @@ impl<'a> Lowerer<'a> {
                     .map_or_else(Span::call_site, |t| t.span());
                 (operator, operator)
             }
-            (CheckForm::Method(_), Spelling::Word(word)) => (word.span(), word.span()),
-            (CheckForm::Method(_), Spelling::Tokens(first, last)) => {
-                (*first, last.unwrap_or(*first))
-            }
+            CheckForm::Method(_) => rhs.ends(),
         };
         Some(Guard {
             id: self.next_check,
