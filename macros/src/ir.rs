@@ -94,6 +94,11 @@ impl ScalarMethod {
 /// a type rustc cannot know when it does not. Each rule's obligations are then undecided, and
 /// rustc reports none of them in a function that already has an error: the user reads the error
 /// that the function without the macro gives, and nothing else.
+///
+/// Where the expression fails on a bound of an impl that applies (a matrix product of the wrong
+/// shapes: nalgebra's `Mul` applies and its `DimEq` bound fails), the witness keeps its type. The
+/// matrix rules then fail on the same bound, and their calls are spanned where the user's
+/// expression failed (`at`): rustc drops a failure it has already reported at that span.
 #[derive(Clone)]
 pub(crate) struct Guard {
     /// The witness, shared by the user's operation and those derived from it (its tangent).
