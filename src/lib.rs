@@ -407,14 +407,14 @@
 //!   the operators `+ - * /` and `.dot` on active values (a matrix product of the wrong shapes
 //!   included), in float methods (`v.sin()` of a slice), in a binding's declared type
 //!   (`let y: f32 = x * 2.0` with `x: f64`) and in what a function returns (a value of the wrong
-//!   type, early returns and tuple components included): each generated function type-checks
-//!   the user's expression at the user's tokens, its rule calls defer to it, and its values take
-//!   the declared types written with the user's tokens. Other type errors in active code also
-//!   show an error of the generated functions: a compound assignment (`s += v`) adds the error
-//!   of `s + v` at the same operator; a call with an argument of the wrong type, a float method
-//!   with one (`x.atan2(v)`) and a returned value that is not a float (`-> f64` returning a
-//!   `usize`) add an error of the generated functions at the attribute. The user's own error is
-//!   always among them, on the user's tokens.
+//!   type, a count where a float is declared, early returns and tuple components included):
+//!   each generated function type-checks the user's expression at the user's tokens, its rule
+//!   calls defer to it, and its values take the declared types written with the user's tokens.
+//!   Other type errors in active code also show an error of the generated functions: a
+//!   compound assignment (`s += v`) adds the error of `s + v` at the same operator; a call with
+//!   an argument of the wrong type and a float method with one (`x.atan2(v)`) add errors of the
+//!   generated functions at the attribute. The user's own error is always among them, on the
+//!   user's tokens.
 //! - Not in scope: GPUs, sparse matrices, complex numbers, mixed precision, differentiation
 //!   through code outside annotated functions without a custom rule.
 #![forbid(unsafe_code)]

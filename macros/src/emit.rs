@@ -289,33 +289,17 @@ impl Model<'_> {
     /// (the spans of the user's tokens themselves, so that the label is the one the user's
     /// error has).
     fn spelled(&self, o: &Operand, spelling: &Spelling) -> TokenStream {
-        self.spelled_value(self.native(o), spelling, false)
+        self.spelled_value(self.native(o), spelling)
     }
 
     /// [`Self::spelled`] of a value's expression: the user's word where the value is the
-    /// variable the user named. `returned`, where the expression has an expected type (a value
-    /// a function returns): it is then a method call, `(value).spelled()` (a method's receiver
-    /// has no expected type, so rustc reports a mismatch on the whole call, spanned as the
-    /// user's expression; in a call of `identity`, the expected type would make the mismatch its
-    /// argument's). Otherwise a literal is the user's literal, where the value is the temporary
-    /// bound to it; a returned literal keeps its temporary, whose type the function's return
-    /// type then decides, as a zero tangent like it needs.
-    fn spelled_value(
-        &self,
-        value: TokenStream,
-        spelling: &Spelling,
-        returned: bool,
-    ) -> TokenStream {
+    /// variable the user named, a literal as the user wrote it where the value is the temporary
+    /// bound to it, anything else as a call of `identity` spanned as the user's expression.
+    fn spelled_value(&self, value: TokenStream, spelling: &Spelling) -> TokenStream {
         if let Some(word) = users_word(&value, spelling) {
             return quote!(#word);
         }
         let (first, last) = spelling.ends();
-        if returned {
-            let mut receiver = Group::new(Delimiter::Parenthesis, value);
-            receiver.set_span(first);
-            let method = respanned(quote!(.spelled()), last);
-            return quote!(#receiver #method);
-        }
         let name = syn::parse2::<Ident>(value.clone()).ok();
         if let Some(literal) = name.and_then(|name| self.literals.get(&name.to_string())) {
             return respanned(literal.clone(), first);
@@ -329,48 +313,75 @@ impl Model<'_> {
     /// A value bound with the type the user declared (see `Op::Declared`): spelled as the user's
     /// expression.
     pub fn declared(&self, value: TokenStream, spelling: &Spelling) -> TokenStream {
-        self.spelled_value(value, spelling, true)
+        spelled_as_returned(value, spelling)
     }
 
-    /// The value a generated function returns, from one expression per returned component
-    /// (in the tangent program, the values and then their tangents), assembled as its
-    /// signature's layout. Where the annotated function declares its return type, each
-    /// returned value of that type (in the tangent program, the value and its tangent) goes
-    /// through a closure that returns it as that type, `(move || -> T { .. })()`, with the
-    /// user's type and the user's expressions (see `Stmt::Return`): a component of the wrong
-    /// type is reported exactly as in the user's function, and rustc prints it once.
+    /// The value a generated function returns: `values`, one expression per returned component,
+    /// assembled as the signature's layout; with `tangents`, the pair of that and the tangents
+    /// assembled the same way, a tangent `None` standing for the zero of a constant value.
+    ///
+    /// Where the annotated function declares its return type, the values, and then the
+    /// tangents, go through a closure that returns them as that type, `(move || -> T { .. })()`,
+    /// with the user's type and the user's expressions (see `Stmt::Return`): a component of the
+    /// wrong type is reported exactly as in the user's function, and rustc prints it once. A
+    /// constant's zero is made from the value as that closure returned it, so it has the
+    /// declared type even where the constant has not: returning a `usize` from `-> f64` is the
+    /// user's mismatch alone, not also a value without a tangent.
     pub fn returned(
         &self,
         values: Vec<TokenStream>,
+        tangents: Option<Vec<Option<TokenStream>>>,
         spellings: &Option<Vec<Spelling>>,
     ) -> TokenStream {
+        let rt = rt();
         let (Some(spellings), syn::ReturnType::Type(_, user_type)) =
             (spellings, &self.func.sig.output)
         else {
-            return self.sig.ret.layout.assemble(&mut values.into_iter());
+            let Some(tangents) = tangents else {
+                return self.sig.ret.layout.assemble(&mut values.into_iter());
+            };
+            let tangents: Vec<TokenStream> = tangents
+                .into_iter()
+                .zip(&values)
+                .map(|(t, v)| t.unwrap_or_else(|| quote!(#rt::zero_like(&#v))))
+                .collect();
+            let value = self.sig.ret.layout.assemble(&mut values.into_iter());
+            let tangent = self.sig.ret.layout.assemble(&mut tangents.into_iter());
+            return quote!((#value, #tangent));
         };
-        // In the tangent program, the value and its tangent, each of the user's layout.
-        let user_layout = match &self.sig.ret.layout {
-            crate::signature::Layout::Tuple(pair) if values.len() == 2 * spellings.len() => {
-                &pair[0]
-            }
-            whole => whole,
+        let user_layout = crate::signature::Layout::of_return(user_type);
+        let coerced = |values: Vec<TokenStream>| {
+            let mut spelled = values
+                .into_iter()
+                .zip(spellings)
+                .map(|(value, spelling)| spelled_as_returned(value, spelling));
+            let body = user_layout.assemble(&mut spelled);
+            quote!((move || -> #user_type { #body })())
         };
-        let coerced: Vec<TokenStream> = values
-            .chunks(spellings.len())
-            .map(|chunk| {
-                let mut spelled = chunk
-                    .iter()
-                    .zip(spellings)
-                    .map(|(value, spelling)| self.spelled_value(value.clone(), spelling, true));
-                let body = user_layout.assemble(&mut spelled);
-                quote!((move || -> #user_type { #body })())
+        let value = coerced(values);
+        let Some(tangents) = tangents else {
+            return value;
+        };
+        if tangents.iter().all(Option::is_some) {
+            let tangent = coerced(tangents.into_iter().flatten().collect());
+            return quote!((#value, #tangent));
+        }
+        let returned = hygienic("returned");
+        let mut zeros = Vec::new();
+        let tangents: Vec<TokenStream> = tangents
+            .into_iter()
+            .zip(user_layout.paths())
+            .enumerate()
+            .map(|(i, (tangent, path))| {
+                tangent.unwrap_or_else(|| {
+                    let zero = hygienic(&format!("returned_zero{i}"));
+                    zeros.push(quote!(let #zero = #rt::zero_like(&#returned #path);));
+                    quote!(#zero)
+                })
             })
             .collect();
-        match coerced.as_slice() {
-            [one] => one.clone(),
-            halves => quote!((#(#halves),*)),
-        }
+        let tangent = coerced(tangents);
+        quote!({ let #returned = #value; #(#zeros)* (#returned, #tangent) })
     }
 
     /// The arguments of a primal call, the first through `guard` if any (see
@@ -466,6 +477,24 @@ pub(crate) fn spelled_in_scope() -> TokenStream {
 }
 
 /// The user's word, where `value` is the variable it names.
+/// A value with an expected type (one a function returns, or a binding of a declared type),
+/// spelled as the user's expression: the user's word where the value is the variable the user
+/// named, otherwise a method call, `(value).spelled()`, spanned from the user's first token to
+/// the last. A method's receiver has no expected type, so rustc reports a mismatch on the whole
+/// call, spanned as the user's expression; in a call of `identity`, the expected type would
+/// make the mismatch its argument's. A returned literal keeps its temporary, whose type the
+/// function's return type then decides.
+pub(crate) fn spelled_as_returned(value: TokenStream, spelling: &Spelling) -> TokenStream {
+    if let Some(word) = users_word(&value, spelling) {
+        return quote!(#word);
+    }
+    let (first, last) = spelling.ends();
+    let mut receiver = Group::new(Delimiter::Parenthesis, value);
+    receiver.set_span(first);
+    let method = respanned(quote!(.spelled()), last);
+    quote!(#receiver #method)
+}
+
 fn users_word<'s>(value: &TokenStream, spelling: &'s Spelling) -> Option<&'s Ident> {
     match spelling {
         Spelling::Word(word) if syn::parse2::<Ident>(value.clone()).is_ok_and(|v| v == *word) => {

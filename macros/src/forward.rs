@@ -187,11 +187,14 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
         Stmt::Continue(label) => quote!(continue #label;),
         Stmt::Return { values, spellings } => {
             let primals: Vec<_> = values.iter().map(|v| m.pval(v)).collect();
-            let tangents: Vec<_> = values.iter().map(|v| tangent_of(m, v)).collect();
+            // a constant's zero is made by `returned`, of the type the function returns
+            let tangents: Vec<_> = values
+                .iter()
+                .map(|v| v.var().map(|_| tangent_of(m, v)))
+                .collect();
             let _ = &rt;
-            let primal = m.returned(primals, spellings);
-            let tangent = m.returned(tangents, spellings);
-            quote!(return (#primal, #tangent);)
+            let returned = m.returned(primals, Some(tangents), spellings);
+            quote!(return #returned;)
         }
     }
 }

@@ -323,7 +323,9 @@ pub(crate) enum Stmt {
     Break(Option<Lifetime>),
     Continue(Option<Lifetime>),
     /// Leave the function with these values (one per component of a tuple return; in the
-    /// tangent program, the values and then their tangents).
+    /// tangent program, the values and then their tangents, where the values are spelled a
+    /// constant's tangent being the constant itself, which stands for the zero of the value as
+    /// returned, of the declared type).
     Return {
         values: Vec<Operand>,
         /// The user's expression of each component, where the function has a declared return

@@ -47,7 +47,7 @@
 //! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
 
 use crate::emit::{Model, allow_lints, companion, guarded, rt};
-use crate::ir::{BinOp, Block, CallArg, Op, Operand, Stmt, VarId, call_inputs};
+use crate::ir::{BinOp, Block, CallArg, Op, Operand, Spelling, Stmt, VarId, call_inputs};
 use crate::lower::hygienic;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -421,8 +421,7 @@ impl Reverse<'_> {
                     self.seed(values, &mut open, &mut code);
                     code.push(self.close(std::mem::take(&mut open)));
                     let label = body_label();
-                    let primals: Vec<_> = values.iter().map(|v| self.m.pval(v)).collect();
-                    let value = self.m.returned(primals, spellings);
+                    let value = self.returned(values, spellings);
                     code.push(quote!(break #label #value;));
                 }
                 s if s.is_control() || s.may_exit() => {
@@ -434,6 +433,24 @@ impl Reverse<'_> {
         }
         code.push(self.close(open));
         quote!(#(#code)*)
+    }
+
+    /// The value the forward sweep returns (see `Model::returned`). In the tangent program, a
+    /// `Return` holds the values and then their tangents, a constant's tangent being the
+    /// constant itself (see `Stmt::Return`).
+    fn returned(&self, values: &[Operand], spellings: &Option<Vec<Spelling>>) -> TokenStream {
+        let pval = |v: &Operand| self.m.pval(v);
+        match spellings {
+            Some(s) if values.len() == 2 * s.len() => {
+                let (values, tangents) = values.split_at(s.len());
+                let tangents = tangents.iter().map(|t| t.var().map(|_| pval(t))).collect();
+                self.m
+                    .returned(values.iter().map(pval).collect(), Some(tangents), spellings)
+            }
+            _ => self
+                .m
+                .returned(values.iter().map(pval).collect(), None, spellings),
+        }
     }
 
     /// Records a segment: its number on the control tape and its residuals on its own tape.

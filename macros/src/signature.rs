@@ -27,6 +27,16 @@ pub(crate) enum Layout {
 }
 
 impl Layout {
+    /// The layout of a declared return type: a tuple of values, or one value.
+    pub fn of_return(ty: &Type) -> Layout {
+        match ty {
+            Type::Tuple(t) if !t.elems.is_empty() => {
+                Layout::Tuple(vec![Layout::Leaf; t.elems.len()])
+            }
+            _ => Layout::Leaf,
+        }
+    }
+
     /// The values, taken in order, nested as the layout says.
     pub fn assemble(&self, values: &mut impl Iterator<Item = TokenStream>) -> TokenStream {
         match self {
@@ -463,13 +473,13 @@ fn read_return(sig: &syn::Signature, errors: &mut Errors) -> Option<Return> {
                     .all(|e| ok(e) || nalgebra_float(e).is_some() || user_struct(e)) =>
         {
             Some(Return {
-                layout: Layout::Tuple(vec![Layout::Leaf; t.elems.len()]),
+                layout: Layout::of_return(&ty),
                 scalar: false,
                 ty: ty.clone(),
             })
         }
         t if ok(t) || nalgebra_float(t).is_some() || user_struct(t) => Some(Return {
-            layout: Layout::Leaf,
+            layout: Layout::of_return(t),
             scalar: float_name(t).is_some(),
             ty: ty.clone(),
         }),

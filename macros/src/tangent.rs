@@ -385,7 +385,16 @@ impl Tangents {
             Stmt::Break(label) => out.push(Stmt::Break(label.clone())),
             Stmt::Continue(label) => out.push(Stmt::Continue(label.clone())),
             Stmt::Return { values, spellings } => {
-                let tangents: Vec<Operand> = values.iter().map(|v| self.of(v, out)).collect();
+                // Where the values are spelled, a constant's zero is made from the value as
+                // returned, of the declared type (see `Model::returned`): the constant itself
+                // stands for it.
+                let tangents: Vec<Operand> = values
+                    .iter()
+                    .map(|v| match v {
+                        Operand::Const(_) if spellings.is_some() => v.clone(),
+                        v => self.of(v, out),
+                    })
+                    .collect();
                 out.push(Stmt::Return {
                     values: values.iter().cloned().chain(tangents).collect(),
                     // the tangents are spelled as their values (see `Model::returned`)

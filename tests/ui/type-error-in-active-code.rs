@@ -162,6 +162,33 @@ fn plain_returned_component(x: f64, y: f64) -> (f64, f64) {
     (a, b)
 }
 
+// A count returned where a float is declared: a value that is not active, whose zero tangent
+// is made from the value as returned.
+#[differentiate]
+fn annotated_returned_count(x: f64, n: usize) -> f64 {
+    if x > 0.0 {
+        return n;
+    }
+    x * 2.0
+}
+
+fn plain_returned_count(x: f64, n: usize) -> f64 {
+    if x > 0.0 {
+        return n;
+    }
+    x * 2.0
+}
+
+// The same, as a component of a returned tuple.
+#[differentiate]
+fn annotated_returned_count_component(x: f64, n: usize) -> (f64, f64) {
+    (x * 2.0, n)
+}
+
+fn plain_returned_count_component(x: f64, n: usize) -> (f64, f64) {
+    (x * 2.0, n)
+}
+
 // An early return of the wrong type, from inside a loop.
 #[differentiate]
 fn annotated_early_return(x: f64, v: Vec<f64>) -> f64 {
