@@ -1454,6 +1454,46 @@ fn f32_with_unsuffixed_literals() {
     );
 }
 
+/// Float methods whose other arguments are not active: parameters left out by `wrt` (a float
+/// and the `i32` exponent of `powi`), a local bound to a literal, literals, and the path form
+/// with an inactive first argument. The user's calls give each its type, which the rules'
+/// calls follow.
+#[differentiate(wrt(x))]
+fn inactive_method_arguments(x: f32, c: f32, k: i32) -> f32 {
+    let half = 0.5;
+    x.max(c)
+        + x.powi(k)
+        + x.powf(c)
+        + f32::min(c, x)
+        + x.hypot(half)
+        + x.mul_add(c, 1.5)
+        + x.powi(2)
+}
+
+#[test]
+fn f32_methods_with_inactive_arguments() {
+    for x in [0.75f32, 1.5] {
+        check_both(
+            |x: &f32| inactive_method_arguments(*x, 1.25, 3),
+            |x: &f32, d: &f32| inactive_method_arguments_jvp(*x, 1.25, 3, *d),
+            |x: &f32, y: &f32| inactive_method_arguments_vjp(*x, 1.25, 3).1(*y),
+            &x,
+        );
+        // The second derivative against central differences of the gradient (f32: h = 1e-2,
+        // an error of order h² times the third derivative).
+        let (_, _, hessian) = inactive_method_arguments_hessian(x, 1.25, 3);
+        let (_, _, second) = inactive_method_arguments_hvp(x, 1.25, 3, 1.0);
+        let gradient = |x: f32| inactive_method_arguments_grad(x, 1.25, 3).1;
+        let h = 1e-2;
+        let difference = (gradient(x + h) - gradient(x - h)) / (2.0 * h);
+        assert_eq!(hessian[(0, 0)], second);
+        assert!(
+            (second - difference).abs() <= 1e-2 * difference.abs(),
+            "at x = {x}: {second} against {difference}"
+        );
+    }
+}
+
 // ===== macros =====
 
 #[differentiate]

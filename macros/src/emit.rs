@@ -123,8 +123,8 @@ impl Model<'_> {
     pub fn primal_op(&self, op: &Op) -> TokenStream {
         match op {
             Op::Copy(o) => self.native(o),
-            Op::Neg(o) => {
-                let x = self.native(o);
+            Op::Neg(o, guard) => {
+                let x = guarded_value(guard, self.native(o));
                 quote!(-#x)
             }
             // Sums are written as the user wrote them. Products and quotients go through their
@@ -155,16 +155,25 @@ impl Model<'_> {
             // user gave it.
             Op::Scalar(m) => {
                 let name = &m.name;
-                let floats = m.inputs[1..].iter().map(|o| self.pval(o));
-                let ints = &m.int_inputs;
+                let ints = m.int_inputs.iter().cloned().map(Operand::Const);
+                let arguments: Vec<TokenStream> = m.inputs[1..]
+                    .iter()
+                    .cloned()
+                    .chain(ints)
+                    .zip(&m.args)
+                    .map(|(o, spelling)| match o {
+                        Operand::Const(c) => self.scalar_argument(&c, Some(spelling)),
+                        o => self.pval(&o),
+                    })
+                    .collect();
                 let expr = match &m.through {
                     Some(ty) => {
                         let receiver = self.pval(&m.inputs[0]);
-                        quote!(#ty::#name(#receiver, #(#floats,)* #(#ints),*))
+                        quote!(#ty::#name(#receiver, #(#arguments),*))
                     }
                     None => {
                         let receiver = self.native(&m.inputs[0]);
-                        quote!((#receiver).#name(#(#floats,)* #(#ints),*))
+                        quote!((#receiver).#name(#(#arguments),*))
                     }
                 };
                 let (rt, w) = (rt(), witness(m.witness));
@@ -223,24 +232,48 @@ impl Model<'_> {
         }
     }
 
-    /// The float inputs of a scalar rule's partials, by value, the receiver through the witness
-    /// of the user's method (see [`crate::ir::ScalarMethod::witness`]): a method the receiver
-    /// lacks leaves the witness unknown. By reference into the guard, since such a receiver may
-    /// have no size. The other inputs go as they are: one of the wrong type is a mismatch in the
-    /// user's call, which leaves the witness known and is reported there.
+    /// The inputs of a scalar rule's partials, by value: the float inputs, then the integer
+    /// ones. The receiver goes through the witness of the user's method (see
+    /// [`crate::ir::ScalarMethod::witness`]): a method the receiver lacks leaves the witness
+    /// unknown. By reference into the guard, since such a receiver may have no size. An active
+    /// input goes as it is: one of the wrong type is a mismatch in the user's call, which leaves
+    /// the witness known and is reported there, and again here. An input that is not active goes
+    /// through `Model::scalar_argument`.
     pub fn scalar_inputs(&self, s: &crate::ir::ScalarMethod) -> Vec<TokenStream> {
         let guard = s.guard();
+        let ints = s.int_inputs.iter().cloned().map(Operand::Const);
         s.inputs
             .iter()
+            .cloned()
+            .chain(ints)
             .enumerate()
-            .map(|(i, o)| {
-                if i > 0 {
-                    return self.pval(o);
+            .map(|(i, o)| match o {
+                _ if i == 0 => {
+                    let receiver = guarded(&guard, self.pref(&o));
+                    quote!((*#receiver))
                 }
-                let receiver = guarded(&guard, self.pref(o));
-                quote!((*#receiver))
+                Operand::Const(c) => self.scalar_argument(&c, None),
+                o => self.pval(&o),
             })
             .collect()
+    }
+
+    /// An argument of a float method that is not active, `c` (bound by an earlier `let`): in
+    /// the user's call, where the user wrote it as `spelling`, and in the calls of the method's
+    /// rule (`None`). The user's call writes it as the user did, the literal itself or `c`
+    /// spelled as the user's expression (`(c).spelled()`), so that one of the wrong type
+    /// (`x.powi(n)` with `n: usize`, `x.max(0)`) is reported as in the user's function; that
+    /// call also decides its type. The rule's calls convert it to the type the rule takes:
+    /// the identity in a function that compiles, and no second error in one that does not
+    /// (`argument_as`, or for a literal, whose type nothing else decides there,
+    /// `literal_argument`).
+    pub fn scalar_argument(&self, c: &Ident, spelling: Option<&Spelling>) -> TokenStream {
+        let literal = self.literals.get(&c.to_string());
+        match (spelling, literal) {
+            (Some(spelling), Some(literal)) => respanned(literal.clone(), spelling.ends().0),
+            (Some(spelling), None) => spelled_as_returned(quote!(#c), spelling),
+            (None, literal) => rule_argument(c, literal.is_some()),
+        }
     }
 
     /// The user's expression of a guarded operation, type-checked where the generated code
@@ -250,16 +283,16 @@ impl Model<'_> {
             let (rt, w) = (rt(), witness(m.witness));
             return quote!(let mut #w = #rt::Witness::new(););
         }
-        let Op::Binary(
-            _,
-            a,
-            b,
-            Some(Guard {
-                id,
-                check: Some(check),
-                ..
-            }),
-        ) = op
+        let (a, b, guard) = match op {
+            Op::Binary(_, a, b, guard) => (a, b, guard),
+            Op::Neg(a, guard) => (a, a, guard),
+            _ => return TokenStream::new(),
+        };
+        let Some(Guard {
+            id,
+            check: Some(check),
+            ..
+        }) = guard
         else {
             return TokenStream::new();
         };
@@ -269,6 +302,7 @@ impl Model<'_> {
                 let a = self.spelled(a, &check.lhs);
                 quote!(#a #op #b)
             }
+            CheckForm::Prefix(op) => quote!(#op #b),
             // The receiver as it is: a call around it would move what the method borrows.
             CheckForm::Method(name) => {
                 let a = self.native(a);
@@ -493,6 +527,17 @@ pub(crate) fn spelled_as_returned(value: TokenStream, spelling: &Spelling) -> To
     receiver.set_span(first);
     let method = respanned(quote!(.spelled()), last);
     quote!(#receiver #method)
+}
+
+/// An argument of a float method that is not active, `c`, in a call of the method's rule (see
+/// `Model::scalar_argument`); `literal` where `c` is bound to a literal.
+pub(crate) fn rule_argument(c: &Ident, literal: bool) -> TokenStream {
+    let rt = rt();
+    if literal {
+        quote!(#rt::literal_argument(#c))
+    } else {
+        quote!(#rt::argument_as(#c))
+    }
 }
 
 fn users_word<'s>(value: &TokenStream, spelling: &'s Spelling) -> Option<&'s Ident> {

@@ -304,9 +304,9 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
             quote!(#d)
         }
         Op::Copy(Operand::Const(_)) | Op::Const(_) => quote!(#rt::zero_like(&#y)),
-        Op::Neg(o) => match active(o) {
+        Op::Neg(o, guard) => match active(o) {
             Some(a) => {
-                let d = m.dref(a);
+                let d = guarded(guard, m.dref(a));
                 quote!(#rt::tangent_neg(#d))
             }
             None => quote!(#rt::zero_like(&#y)),
@@ -371,10 +371,8 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
         Op::Scalar(s) => {
             let name = &s.name;
             let inputs = m.scalar_inputs(s);
-            let ints = &s.int_inputs;
             // Spanned at the method, so that a missing rule (`m.abs()` on a matrix) is reported there.
-            let partials =
-                quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #(#ints,)* #y));
+            let partials = quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #y));
             // The receiver's tangent through the witness too: a tangent without a size, of a
             // receiver whose method failed, would be reported as an operand of `*`.
             let guard = s.guard();

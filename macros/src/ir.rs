@@ -63,6 +63,10 @@ pub(crate) struct ScalarMethod {
     pub inputs: Vec<Operand>,
     /// Integer inputs (the exponent of `powi`), passed through.
     pub int_inputs: Vec<Ident>,
+    /// The user's arguments after the receiver (the float inputs, then the integer ones): the
+    /// primal writes an argument that is not active as the user did (see
+    /// `Model::scalar_argument`).
+    pub args: Vec<Spelling>,
     /// The float type when the user wrote `f64::max(a, b)`: the primal is written the same way,
     /// so that a literal receiver keeps its type.
     pub through: Option<syn::Path>,
@@ -143,6 +147,8 @@ pub(crate) enum CheckForm {
     /// `a * b` (the operator's tokens, with their spans). For `a *= b` it is `a * b` at the
     /// user's `*=`: a compound assignment has the type `()` even when it fails.
     Infix(TokenStream),
+    /// `-a` (the operator's token, with its span); both spellings of the [`Check`] are `a`'s.
+    Prefix(TokenStream),
     /// `a.dot(b)`.
     Method(Ident),
 }
@@ -183,12 +189,13 @@ pub(crate) enum CallArg {
 pub(crate) enum Op {
     /// `y = x` (also `*x`, and a cast to the same float type).
     Copy(Operand),
-    /// `y = -x`.
-    Neg(Operand),
+    /// `y = -x`, with the guard of the user's `-x` (see [`Guard`]); a negation the
+    /// differentiation derives (the tangent of `c - x`) has the guard of the user's operation.
+    Neg(Operand, Option<Guard>),
     /// `y = a ∘ b`, with the guard that keeps a type error in the user's expression the only
     /// error reported. `None` where nothing can fail on its own: the products of a rule's
-    /// partials, the sum of the product rule's terms; and where the user's place is not a
-    /// variable of the generated code (`buf[i] += v`), which has no check.
+    /// partials, the sum of the product rule's terms. For `buf[i] += v` the check is `t + v`,
+    /// `t` the element read, spelled as the user's `buf[i]`.
     Binary(BinOp, Operand, Operand, Option<Guard>),
     /// `y = x.sin()`, `y = a.atan2(b)`, ...
     Scalar(ScalarMethod),
@@ -414,9 +421,11 @@ impl Op {
     pub fn inputs(&self) -> Vec<VarId> {
         let from = |ops: &[&Operand]| ops.iter().filter_map(|o| o.var()).collect::<Vec<_>>();
         match self {
-            Op::Copy(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Linear(_, a) | Op::Declared(a, _) => {
-                from(&[a])
-            }
+            Op::Copy(a)
+            | Op::Neg(a, _)
+            | Op::Cast(a, _)
+            | Op::Linear(_, a)
+            | Op::Declared(a, _) => from(&[a]),
             Op::Binary(_, a, b, _) => from(&[a, b]),
             Op::Scalar(m) => m.inputs.iter().filter_map(Operand::var).collect(),
             Op::Read { buf, .. } => vec![*buf],

@@ -237,7 +237,7 @@ impl<'a> Lowerer<'a> {
         self.next_check += 1;
         let rhs = ends(right);
         let at = match &form {
-            CheckForm::Infix(operator) => {
+            CheckForm::Infix(operator) | CheckForm::Prefix(operator) => {
                 let operator = operator
                     .clone()
                     .into_iter()
@@ -1369,20 +1369,7 @@ impl<'a> Lowerer<'a> {
                     }
                     Some(bin) => {
                         let rhs = self.operand(right, out);
-                        // `s += v` has the type `()` even when it fails: the check is the
-                        // binary form, whose type is the error then, at the user's operator.
-                        let at = match whole {
-                            Expr::Binary(b) => syn::spanned::Spanned::span(&b.op),
-                            _ => syn::spanned::Spanned::span(whole),
-                        };
-                        let op = match bin {
-                            BinOp::Add => quote::quote_spanned!(at=> +),
-                            BinOp::Sub => quote::quote_spanned!(at=> -),
-                            BinOp::Mul => quote::quote_spanned!(at=> *),
-                            // (`dot` has no compound form)
-                            BinOp::Div | BinOp::Dot => quote::quote_spanned!(at=> /),
-                        };
-                        let guard = self.guard(CheckForm::Infix(op), left, right);
+                        let guard = self.compound_guard(bin, whole, left, right);
                         Op::Binary(bin, var_operand(var), rhs, guard)
                     }
                 };
@@ -1405,7 +1392,7 @@ impl<'a> Lowerer<'a> {
                     index: index.clone(),
                     by_ref: false,
                 };
-                let value = self.stored_value(compound, read, right, out);
+                let value = self.stored_value(compound, read, (left, right, whole), out);
                 out.push(Stmt::Write { buf, index, value });
             }
             Expr::Field(f)
@@ -1418,7 +1405,7 @@ impl<'a> Lowerer<'a> {
                     base,
                     member: f.member.clone(),
                 };
-                let value = self.stored_value(compound, read, right, out);
+                let value = self.stored_value(compound, read, (left, right, whole), out);
                 out.push(Stmt::WriteField {
                     base,
                     member: f.member.clone(),
@@ -1439,13 +1426,13 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The value an assignment stores: `right`, or for `place op= right` the place's old value
-    /// (`read`) combined with `right`.
+    /// The value an assignment `whole` stores: `right`, or for `left op= right` the place's old
+    /// value (`read`) combined with `right`.
     fn stored_value(
         &mut self,
         compound: Option<BinOp>,
         read: Op,
-        right: &Expr,
+        (left, right, whole): (&Expr, &Expr, &Expr),
         out: &mut Block,
     ) -> Operand {
         let Some(bin) = compound else {
@@ -1453,9 +1440,33 @@ impl<'a> Lowerer<'a> {
         };
         let old = self.bind_temp(read, out);
         let rhs = self.operand(right, out);
-        // The user's place is not a variable of the generated code: no check is written.
-        let new = self.bind_temp(Op::Binary(bin, var_operand(old), rhs, None), out);
+        let guard = self.compound_guard(bin, whole, left, right);
+        let new = self.bind_temp(Op::Binary(bin, var_operand(old), rhs, guard), out);
         var_operand(new)
+    }
+
+    /// The guard of `left op= right` (`whole`). A compound assignment has the type `()` even
+    /// when it fails: the check is the binary form, whose type is the error then, at the user's
+    /// operator.
+    fn compound_guard(
+        &mut self,
+        bin: BinOp,
+        whole: &Expr,
+        left: &Expr,
+        right: &Expr,
+    ) -> Option<Guard> {
+        let at = match whole {
+            Expr::Binary(b) => syn::spanned::Spanned::span(&b.op),
+            _ => syn::spanned::Spanned::span(whole),
+        };
+        let op = match bin {
+            BinOp::Add => quote::quote_spanned!(at=> +),
+            BinOp::Sub => quote::quote_spanned!(at=> -),
+            BinOp::Mul => quote::quote_spanned!(at=> *),
+            // (`dot` has no compound form)
+            BinOp::Div | BinOp::Dot => quote::quote_spanned!(at=> /),
+        };
+        self.guard(CheckForm::Infix(op), left, right)
     }
 
     /// `let t = op;` into a new temporary (a reference when the operation reads one in place).
@@ -1870,7 +1881,11 @@ impl<'a> Lowerer<'a> {
                 let op = Op::Copy(self.operand(&u.expr, out));
                 self.owned(op)
             }
-            Expr::Unary(u) => Op::Neg(self.operand(&u.expr, out)),
+            Expr::Unary(u) => {
+                let operand = self.operand(&u.expr, out);
+                let guard = self.guard(CheckForm::Prefix(u.op.to_token_stream()), &u.expr, &u.expr);
+                Op::Neg(operand, guard)
+            }
             Expr::Reference(r) => {
                 let message = match strip_parens(&r.expr) {
                     _ if r.mutability.is_some() => {
@@ -2297,6 +2312,7 @@ impl<'a> Lowerer<'a> {
             name: name.clone(),
             inputs,
             int_inputs,
+            args: args.iter().map(|a| ends(a)).collect(),
             through,
             witness: self.next_check,
         })

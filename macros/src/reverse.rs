@@ -983,9 +983,10 @@ impl Reverse<'_> {
                 quote!(#rt::acc_into(&mut #b, #ty, g);)
             }
             Op::Copy(a) | Op::Linear(_, a) => acc(a, g),
-            Op::Neg(a) => {
+            Op::Neg(a, guard) => {
                 let b = m.bar(a.var().expect("active"));
-                quote!(#rt::acc_neg(&mut #b, g);)
+                let g = self.through(guard, open, code)(quote!(g));
+                quote!(#rt::acc_neg(&mut #b, #g);)
             }
             Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
                 let both = a.var().is_some() && b.var().is_some();
@@ -1070,9 +1071,8 @@ impl Reverse<'_> {
             Op::Scalar(s) => {
                 let name = &s.name;
                 let inputs = m.scalar_inputs(s);
-                let ints = &s.int_inputs;
                 let partials = self.residual(
-                    quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #(#ints,)* #y)),
+                    quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #y)),
                     open,
                     code,
                 );

@@ -31,6 +31,7 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         dots: vec![None; model.vars.len()],
         taken: model.vars.iter().map(|v| v.uniq.clone()).collect(),
         next: 0,
+        literals: model.literals.keys().cloned().collect(),
     };
     let mut sig = model.sig.clone();
     let mut param_vars = model.param_vars.clone();
@@ -70,6 +71,8 @@ struct Tangents {
     dots: Vec<Option<VarId>>,
     taken: HashSet<String>,
     next: usize,
+    /// The inactive temporaries bound to a literal.
+    literals: HashSet<String>,
 }
 
 impl Tangents {
@@ -104,6 +107,12 @@ impl Tangents {
         self.next += 1;
         let stem = format!("tt{}", self.next);
         self.fresh(&stem, false, false)
+    }
+
+    /// An argument of a float method that is not active, `c`, in a call of the method's rule
+    /// (see `Model::scalar_argument`).
+    fn rule_argument(&self, c: &proc_macro2::Ident) -> TokenStream {
+        crate::emit::rule_argument(c, self.literals.contains(&c.to_string()))
     }
 
     /// An inactive zero of the shape of `value`, bound to a hygienic name.
@@ -453,7 +462,7 @@ impl Tangents {
                 self.copy(d, y)
             }
             Op::Copy(_) | Op::Const(_) => zero(self, out),
-            Op::Neg(o) => Op::Neg(self.of(o, out)),
+            Op::Neg(o, guard) => Op::Neg(self.of(o, out), derived(guard)),
             Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
                 match (active(a), active(b)) {
                     (true, true) => {
@@ -467,7 +476,7 @@ impl Tangents {
                         let d = self.of(b, out);
                         self.copy(d, y)
                     }
-                    (false, true) => Op::Neg(self.of(b, out)),
+                    (false, true) => Op::Neg(self.of(b, out), derived(guard)),
                     (false, false) => zero(self, out),
                 }
             }
@@ -505,7 +514,7 @@ impl Tangents {
                             let a_dot = self.of(a, out);
                             self.bind(Op::Binary(BinOp::Sub, a_dot, scaled, derived(guard)), out)
                         } else {
-                            self.bind(Op::Neg(scaled), out)
+                            self.bind(Op::Neg(scaled, derived(guard)), out)
                         }
                     }
                 };
@@ -535,13 +544,25 @@ impl Tangents {
                             id: *id,
                             borrowed: false,
                         },
-                        Operand::Const(c) => CallArg::Constant {
-                            value: c.clone(),
-                            by_ref: false,
-                        },
+                        // converted to the type the rule takes (see `Model::scalar_argument`)
+                        Operand::Const(c) => {
+                            let argument = self.rule_argument(c);
+                            self.next += 1;
+                            let value = hygienic(&format!("argument{}", self.next));
+                            out.push(Stmt::Verbatim(quote!(let #value = #argument;)));
+                            CallArg::Constant {
+                                value,
+                                by_ref: false,
+                            }
+                        }
                     })
                     .collect();
-                args.extend(m.int_inputs.iter().map(|i| CallArg::Inactive(quote!(#i))));
+                let ints: Vec<CallArg> = m
+                    .int_inputs
+                    .iter()
+                    .map(|i| CallArg::Inactive(self.rule_argument(i)))
+                    .collect();
+                args.extend(ints);
                 args.push(CallArg::Active {
                     id: y,
                     borrowed: false,

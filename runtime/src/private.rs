@@ -69,6 +69,78 @@ pub fn seed_as<Y: 'static, S: 'static>(_: &TypeOf<Y>, seed: S) -> Y {
     }
 }
 
+/// An argument of a float method that does not depend on the inputs (`n` in `x.max(n)`), as
+/// the type the method's rule takes (`B`: the float, or `i32` for the exponent of `powi`).
+///
+/// The user's call itself, which the generated code writes with the argument, gives the
+/// argument that type in a function that compiles, so this is the identity, which the compiler
+/// folds. It is written as a conversion so that a generated function type-checks where the
+/// user's call does not (`x.powi(n)` with `n: usize`): rustc then reports the user's error
+/// alone, and once. A literal argument goes through [`LiteralArgument`] instead: its type is
+/// decided by how it is used, and here nothing would decide it.
+#[inline]
+pub fn argument_as<A: 'static, B: 'static>(argument: A) -> B {
+    let mut argument = Some(argument);
+    match (&mut argument as &mut dyn core::any::Any).downcast_mut::<Option<B>>() {
+        Some(same) => same.take().expect("an argument is converted once"),
+        None => unreachable!("matcalc: a float method with an argument of the wrong type compiled"),
+    }
+}
+
+/// A literal argument of a float method (`0.5` in `x.max(0.5)`), as the type `T` the method's
+/// rule takes. The literal's type is inferred from this trait: one impl per float type for its
+/// float literals (`{float}` can only be that one), and impls for the integer types, which let
+/// a function whose call has an integer literal where a float belongs (`x.max(0)`) type-check,
+/// so that rustc reports the user's error alone. Likewise an `i32` exponent of `powi` and the
+/// float types, for `x.powi(2.0)`. Only the identities run: the others are in functions that
+/// do not compile.
+pub trait LiteralArgument<T> {
+    /// `self` as `T`.
+    fn argument(self) -> T;
+}
+
+impl LiteralArgument<f64> for f64 {
+    #[inline]
+    fn argument(self) -> f64 {
+        self
+    }
+}
+
+impl LiteralArgument<f32> for f32 {
+    #[inline]
+    fn argument(self) -> f32 {
+        self
+    }
+}
+
+impl LiteralArgument<i32> for i32 {
+    #[inline]
+    fn argument(self) -> i32 {
+        self
+    }
+}
+
+/// The impls of literals of the wrong kind, which only functions that do not compile use.
+macro_rules! wrong_literals {
+    ($target:ty: $($literal:ty),*) => {$(
+        impl LiteralArgument<$target> for $literal {
+            fn argument(self) -> $target {
+                unreachable!("matcalc: a float method with a literal of the wrong kind compiled")
+            }
+        }
+    )*};
+}
+
+wrong_literals!(f64: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+wrong_literals!(f32: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+wrong_literals!(i32: f32, f64);
+
+/// [`LiteralArgument::argument`] as a function, whose target the rule's parameter decides.
+#[inline]
+pub fn literal_argument<A: LiteralArgument<T>, T>(literal: A) -> T {
+    literal.argument()
+}
+
 /// The identity as a method: generated code writes a value `(value).spelled()`, spanned as the
 /// user's expression, where rustc reports a value of the wrong type. A method's receiver has no
 /// expected type, so the mismatch is reported on the whole expression, as on the user's.

@@ -1,8 +1,8 @@
 //! A type error in an operation on active values, in a binding's declared type or in what a
-//! function returns reads the same as without the macro: each `annotated_*` function gives the error of its `plain_*` twin, on
-//! the same tokens, and the derivative functions the macro writes beside it add none of their
-//! own (see `ir::Guard`, `ir::ScalarMethod::witness`, `Op::Declared` and `Stmt::Return` in the
-//! macro).
+//! function returns reads the same as without the macro: each `annotated_*` function gives the
+//! error of its `plain_*` twin, on the same tokens, and the derivative functions the macro
+//! writes beside it add none of their own (see `ir::Guard`, `ir::ScalarMethod::witness`,
+//! `Model::scalar_argument`, `Op::Declared` and `Stmt::Return` in the macro).
 
 use matcalc::differentiate;
 use nalgebra::{Matrix2, Vector2, Vector3};
@@ -223,6 +223,32 @@ fn annotated_sum_of_float_and_slice(x: f64, v: &[f64]) -> f64 {
 fn plain_sum_of_float_and_slice(x: f64, v: &[f64]) -> f64 {
     let s = x + v;
     s
+}
+
+// The negation of a slice, and a constant minus a slice (whose tangent is a negation).
+#[differentiate]
+fn annotated_negation(x: f64, v: &[f64]) -> f64 {
+    let y = -v;
+    let z = 2.0 - v;
+    x * y * z
+}
+
+fn plain_negation(x: f64, v: &[f64]) -> f64 {
+    let y = -v;
+    let z = 2.0 - v;
+    x * y * z
+}
+
+// Arguments of float methods that are not active, of the wrong type: a count as the exponent
+// of `powi` (rustc suggests a conversion), a float literal there, a count and an integer
+// literal where a float belongs.
+#[differentiate]
+fn annotated_method_arguments(x: f64, n: usize) -> f64 {
+    x.powi(n) + x.powi(2.0) + x.max(n) + x.min(0)
+}
+
+fn plain_method_arguments(x: f64, n: usize) -> f64 {
+    x.powi(n) + x.powi(2.0) + x.max(n) + x.min(0)
 }
 
 // A product of matrices of the wrong shapes: nalgebra's own bound on the inner dimensions.
