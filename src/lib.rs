@@ -405,18 +405,17 @@
 //!   exact only for losses that weigh the eigenvalues of a cluster equally.
 //! - **Type errors in annotated code** read as they do without the macro in inactive code, in
 //!   the operators `+ - * /`, unary `-` and `.dot` on active values (a matrix product of the
-//!   wrong shapes included), in float methods (`v.sin()` of a slice, and arguments that are not
-//!   active: `x.powi(n)` with `n: usize`, `x.max(0)`), in a binding's declared type
+//!   wrong shapes included), in float methods (`v.sin()` of a slice, `x.atan2(v)`, `x.powi(n)`
+//!   with `n: usize`, `x.max(0)`), in a binding's declared type
 //!   (`let y: f32 = x * 2.0` with `x: f64`) and in what a function returns (a value of the wrong
 //!   type, a count where a float is declared, early returns and tuple components included):
 //!   each generated function type-checks the user's expression at the user's tokens, its rule
 //!   calls defer to it, and its values take the declared types written with the user's tokens.
 //!   Other type errors in active code also show an error of the generated functions: a
 //!   compound assignment (`s += v`, `buf[i] += v`) adds the error of `s + v` at the same
-//!   operator; a call with an argument of the wrong type or count, a float method with an
-//!   active argument of the wrong type (`x.atan2(v)`), a cast of an active value that is not a
-//!   number and an index into an active value that has none add errors of the generated
-//!   functions. The user's own error is always among them, on the user's tokens.
+//!   operator; a call with an argument of the wrong type or count, a cast of an active value
+//!   that is not a number and an index into an active value that has none add errors of the
+//!   generated functions. The user's own error is always among them, on the user's tokens.
 //! - Not in scope: GPUs, sparse matrices, complex numbers, mixed precision, differentiation
 //!   through code outside annotated functions without a custom rule.
 #![forbid(unsafe_code)]

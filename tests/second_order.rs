@@ -454,6 +454,50 @@ fn hvp_through_scalar_loops_is_the_derivative_of_the_gradient() {
     }
 }
 
+/// Float methods whose other arguments are active: items of `.iter()` (references), a local,
+/// an element, and the path form. Each such argument goes through `Op::Argument` in the macro,
+/// in both modes and in the tangent program.
+#[differentiate]
+fn with_active_method_arguments(x: f64, v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for vi in v.iter() {
+        s += x.atan2(*vi) + x.max(*vi) + vi.hypot(x);
+    }
+    let y = x * 0.5;
+    s + x.powf(y) + f64::min(y, v[1]) + x.mul_add(y, v[0])
+}
+
+#[test]
+fn hvp_through_float_methods_of_active_arguments_is_the_derivative_of_the_gradient() {
+    let point = (1.25, vec![0.5, -0.75, 2.0]);
+    common::check_both(
+        |p: &(f64, Vec<f64>)| with_active_method_arguments(p.0, &p.1),
+        |p: &(f64, Vec<f64>), d: &(f64, Vec<f64>)| {
+            with_active_method_arguments_jvp(p.0, &p.1, d.0, &d.1)
+        },
+        |p: &(f64, Vec<f64>), y: &f64| with_active_method_arguments_vjp(p.0, &p.1).1(*y),
+        &point,
+    );
+    check_hvp_by_gradient(
+        |p: &(f64, Vec<f64>)| {
+            let (_, (gx, gv)) = with_active_method_arguments_grad(p.0, &p.1);
+            (gx, gv)
+        },
+        |p: &(f64, Vec<f64>), d: &(f64, Vec<f64>)| {
+            let (_, g, hv) = with_active_method_arguments_hvp(p.0, &p.1, d.0, &d.1);
+            (g, hv)
+        },
+        &point,
+        1e-9,
+    );
+    let (_, _, h) = with_active_method_arguments_hessian(point.0, &point.1);
+    check_hessian_columns(
+        &h,
+        |d: &(f64, Vec<f64>)| with_active_method_arguments_hvp(point.0, &point.1, d.0, &d.1).2,
+        &point,
+    );
+}
+
 // ======================================================= f_jacobian against finite differences
 
 /// A nonlinear map R³ → R⁴ (forward mode: fewer inputs than outputs).

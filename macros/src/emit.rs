@@ -184,6 +184,16 @@ impl Model<'_> {
                 quote!(#x as #ty)
             }
             Op::Declared(o, spelling) => self.declared(self.pval(o), spelling),
+            Op::Argument { value, like } => {
+                let (rt, x) = (rt(), self.pref(value));
+                match like {
+                    None => quote!(#rt::argument_of(#x)),
+                    Some(like) => {
+                        let like = self.pref(like);
+                        quote!(#rt::argument_like(#like, #x))
+                    }
+                }
+            }
             Op::Linear(method, o) => {
                 let x = self.native(o);
                 quote!((#x).#method())
@@ -235,10 +245,9 @@ impl Model<'_> {
     /// The inputs of a scalar rule's partials, by value: the float inputs, then the integer
     /// ones. The receiver goes through the witness of the user's method (see
     /// [`crate::ir::ScalarMethod::witness`]): a method the receiver lacks leaves the witness
-    /// unknown. By reference into the guard, since such a receiver may have no size. An active
-    /// input goes as it is: one of the wrong type is a mismatch in the user's call, which leaves
-    /// the witness known and is reported there, and again here. An input that is not active goes
-    /// through `Model::scalar_argument`.
+    /// unknown. By reference into the guard, since such a receiver may have no size. The other
+    /// active inputs are already of the type the method takes (`Op::Argument`); an input that
+    /// is not active goes through `Model::scalar_argument`.
     pub fn scalar_inputs(&self, s: &crate::ir::ScalarMethod) -> Vec<TokenStream> {
         let guard = s.guard();
         let ints = s.int_inputs.iter().cloned().map(Operand::Const);

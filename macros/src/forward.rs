@@ -412,6 +412,11 @@ fn tangent(m: &Model, op: &Op, out: VarId) -> TokenStream {
             let d = m.dval(active(o).expect("an active value"));
             m.declared(d, spelling)
         }
+        // as the type of its value (see `Op::Argument`)
+        Op::Argument { value, .. } => {
+            let d = m.dref(active(value).expect("an active argument"));
+            quote!(#rt::argument_like(&#y, #d))
+        }
         Op::Linear(method, o) => {
             let d = m.dot(active(o).expect("an active copy"));
             quote!((#d).#method())

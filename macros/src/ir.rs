@@ -207,6 +207,16 @@ pub(crate) enum Op {
     /// `Model::returned`), and its adjoint comes back as the value's own type (`seed_as`), so
     /// the rest of the generated function type-checks.
     Declared(Operand, Spelling),
+    /// `y = x` for `x` an active argument of a float method (`b` in `a.atan2(b)`), as the type
+    /// the method takes, which the user's call, written with `y`, decides: the identity in a
+    /// function that compiles, and no error of its own in one that does not (`x.atan2(v)` with
+    /// `v` a slice reads as the user's error alone). Its tangent and adjoint convert the same
+    /// way (`argument_of`, `acc_as` of the runtime). `like`, in the tangent program: the value
+    /// whose type the tangent takes.
+    Argument {
+        value: Operand,
+        like: Option<Operand>,
+    },
     /// `y = x.clone()`, `x.to_vec()`, ...: linear and structural, so the tangent is the same
     /// method applied to the tangent and the adjoint passes through.
     Linear(Ident, Operand),
@@ -425,7 +435,8 @@ impl Op {
             | Op::Neg(a, _)
             | Op::Cast(a, _)
             | Op::Linear(_, a)
-            | Op::Declared(a, _) => from(&[a]),
+            | Op::Declared(a, _)
+            | Op::Argument { value: a, .. } => from(&[a]),
             Op::Binary(_, a, b, _) => from(&[a, b]),
             Op::Scalar(m) => m.inputs.iter().filter_map(Operand::var).collect(),
             Op::Read { buf, .. } => vec![*buf],

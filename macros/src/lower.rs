@@ -2294,7 +2294,14 @@ impl<'a> Lowerer<'a> {
         }
         let mut inputs = vec![self.operand(receiver, out)];
         for a in &args[..floats - 1] {
-            inputs.push(self.operand(a, out));
+            let input = match self.operand(a, out) {
+                value @ Operand::Var { .. } => {
+                    let argument = Op::Argument { value, like: None };
+                    var_operand(self.bind_temp(argument, out))
+                }
+                constant => constant,
+            };
+            inputs.push(input);
         }
         let int_inputs = args[floats - 1..]
             .iter()

@@ -952,9 +952,10 @@ impl Reverse<'_> {
             return;
         }
         code.push(m.check(op));
-        // The type of a declared value's own value, kept before the binding moves it.
+        // The type of a declared value's own value, kept before the binding moves it; and of
+        // an argument's (see `Op::Argument`).
         let declared = match op {
-            Op::Declared(a, _) if live => {
+            Op::Declared(a, _) | Op::Argument { value: a, .. } if live => {
                 Some(self.adjoint_type(a.var().expect("active"), open, code))
             }
             _ => None,
@@ -1100,6 +1101,11 @@ impl Reverse<'_> {
             Op::Declared(a, _) => {
                 let ty = declared.expect("kept above");
                 acc(a, quote!(#rt::seed_as(#ty, g)))
+            }
+            Op::Argument { value, .. } => {
+                let ty = declared.expect("kept above");
+                let b = m.bar(value.var().expect("active"));
+                quote!(#rt::acc_as(&mut #b, #ty, g);)
             }
             Op::Read { buf, index, .. } => {
                 let i = self.residual(quote!(#index), open, code);

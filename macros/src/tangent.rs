@@ -615,6 +615,13 @@ impl Tangents {
             }
             Op::Cast(o, ty) => Op::Cast(self.of(o, out), ty.clone()),
             Op::Declared(o, spelling) => Op::Declared(self.of(o, out), spelling.clone()),
+            Op::Argument { value, .. } => Op::Argument {
+                value: self.of(value, out),
+                like: Some(Operand::Var {
+                    id: y,
+                    borrowed: false,
+                }),
+            },
             Op::Linear(method, o) => Op::Linear(method.clone(), self.of(o, out)),
             Op::Read { buf, index, by_ref } => Op::Read {
                 buf: self.dot(*buf),

@@ -87,6 +87,60 @@ pub fn argument_as<A: 'static, B: 'static>(argument: A) -> B {
     }
 }
 
+/// An active argument of a float method (`b` in `a.atan2(b)`), by reference, as the float the
+/// method takes (`B`, which the user's call, written with the result, decides).
+///
+/// The argument has that type in a function that compiles, so this is a copy, which the
+/// compiler folds. It is written as a conversion so that a generated function type-checks
+/// where the user's call does not (`x.atan2(v)` with `v` a slice): rustc then reports the
+/// user's error alone, and once.
+#[inline]
+pub fn argument_of<A: MaybeAny + ?Sized, B: Copy + 'static>(argument: &A) -> B {
+    match argument.maybe_any().and_then(|any| any.downcast_ref::<B>()) {
+        Some(same) => *same,
+        None => unreachable!("matcalc: a float method with an argument of the wrong type compiled"),
+    }
+}
+
+/// [`argument_of`] for the tangent of an argument, as the type of the argument (`like`).
+#[inline]
+pub fn argument_like<A: MaybeAny + ?Sized, B: Copy + 'static>(_like: &B, argument: &A) -> B {
+    argument_of(argument)
+}
+
+/// What [`argument_of`] converts: a value of a type without lifetimes, seen as `dyn Any`. A
+/// slice has no impl of `Any` and is never a float: it has one that converts nothing, so that a
+/// slice passed where a float belongs is the user's error alone.
+pub trait MaybeAny {
+    /// `self` as `dyn Any`, when it can be.
+    fn maybe_any(&self) -> Option<&dyn core::any::Any>;
+}
+
+impl<T: 'static> MaybeAny for T {
+    #[inline]
+    fn maybe_any(&self) -> Option<&dyn core::any::Any> {
+        Some(self)
+    }
+}
+
+impl<T> MaybeAny for [T] {
+    fn maybe_any(&self) -> Option<&dyn core::any::Any> {
+        None
+    }
+}
+
+/// Adds the adjoint of an active argument of a float method ([`argument_of`]) to the
+/// argument's own adjoint, whose type `T` the backward sweep keeps (zero-sized): the identity
+/// in a function that compiles.
+#[inline]
+pub fn acc_as<T: Tangent + 'static, G: 'static>(slot: &mut Option<T>, _: &TypeOf<T>, g: G) {
+    let mut g = Some(g);
+    match (&mut g as &mut dyn core::any::Any).downcast_mut::<Option<T>>() {
+        Some(same) => acc(slot, same.take().expect("an adjoint is converted once")),
+        None => unreachable!("matcalc: a float method with an argument of the wrong type compiled"),
+    }
+}
+
 /// A literal argument of a float method (`0.5` in `x.max(0.5)`), as the type `T` the method's
 /// rule takes. The literal's type is inferred from this trait: one impl per float type for its
 /// float literals (`{float}` can only be that one), and impls for the integer types, which let

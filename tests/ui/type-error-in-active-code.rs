@@ -251,6 +251,16 @@ fn plain_method_arguments(x: f64, n: usize) -> f64 {
     x.powi(n) + x.powi(2.0) + x.max(n) + x.min(0)
 }
 
+// Active arguments of float methods of the wrong type: a slice, and a vector.
+#[differentiate]
+fn annotated_active_arguments(x: f64, v: &[f64], w: Vec<f64>) -> f64 {
+    x.atan2(v) + x.max(w)
+}
+
+fn plain_active_arguments(x: f64, v: &[f64], w: Vec<f64>) -> f64 {
+    x.atan2(v) + x.max(w)
+}
+
 // A product of matrices of the wrong shapes: nalgebra's own bound on the inner dimensions.
 #[differentiate]
 fn annotated_shapes(a: &Matrix2<f64>, v: &Vector3<f64>) -> f64 {
