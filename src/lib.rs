@@ -414,8 +414,9 @@
 //!   Other type errors in active code also show an error of the generated functions: a
 //!   compound assignment (`s += v`, `buf[i] += v`) adds the error of `s + v` at the same
 //!   operator; a call with an argument of the wrong type or count, a cast of an active value
-//!   that is not a number and an index into an active value that has none add errors of the
-//!   generated functions. The user's own error is always among them, on the user's tokens.
+//!   that is not a number, and an index that an active value does not take (`x[0]` with
+//!   `x: f64`, `v[k]` with `k: f64`) add errors of the generated functions. The user's own
+//!   error is always among them, on the user's tokens.
 //! - Not in scope: GPUs, sparse matrices, complex numbers, mixed precision, differentiation
 //!   through code outside annotated functions without a custom rule.
 #![forbid(unsafe_code)]
