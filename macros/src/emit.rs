@@ -155,11 +155,9 @@ impl Model<'_> {
             // user gave it.
             Op::Scalar(m) => {
                 let name = &m.name;
-                let ints = m.int_inputs.iter().cloned().map(Operand::Const);
-                let arguments: Vec<TokenStream> = m.inputs[1..]
-                    .iter()
-                    .cloned()
-                    .chain(ints)
+                let arguments: Vec<TokenStream> = m
+                    .operands()
+                    .skip(1)
                     .zip(&m.args)
                     .map(|(o, spelling)| match o {
                         Operand::Const(c) => self.scalar_argument(&c, Some(spelling)),
@@ -250,11 +248,7 @@ impl Model<'_> {
     /// is not active goes through `Model::scalar_argument`.
     pub fn scalar_inputs(&self, s: &crate::ir::ScalarMethod) -> Vec<TokenStream> {
         let guard = s.guard();
-        let ints = s.int_inputs.iter().cloned().map(Operand::Const);
-        s.inputs
-            .iter()
-            .cloned()
-            .chain(ints)
+        s.operands()
             .enumerate()
             .map(|(i, o)| match o {
                 _ if i == 0 => {

@@ -77,6 +77,13 @@ pub(crate) struct ScalarMethod {
 }
 
 impl ScalarMethod {
+    /// Every input of the method as an operand: the float inputs, the receiver first, then the
+    /// integer ones (constants).
+    pub fn operands(&self) -> impl Iterator<Item = Operand> + '_ {
+        let ints = self.int_inputs.iter().cloned().map(Operand::Const);
+        self.inputs.iter().cloned().chain(ints)
+    }
+
     /// The guard of the rule calls the method leads to, whose check is the primal itself.
     pub fn guard(&self) -> Option<Guard> {
         Some(Guard {
