@@ -62,10 +62,19 @@ pub fn zeros_of<A: Active + ?Sized>(x: &A) -> Zeros<A::Owned> {
 /// value of the wrong type returned): rustc then reports the user's error alone, and once.
 #[inline]
 pub fn seed_as<Y: 'static, S: 'static>(_: &TypeOf<Y>, seed: S) -> Y {
-    let mut seed = Some(seed);
-    match (&mut seed as &mut dyn core::any::Any).downcast_mut::<Option<Y>>() {
-        Some(same) => same.take().expect("a seed is converted once"),
-        None => unreachable!("matcalc: a function that returns a value of the wrong type compiled"),
+    same_type(seed, "a function that returns a value of the wrong type")
+}
+
+/// `value` as `B`, which in a function that compiles is its own type `A`: the identity, which
+/// the compiler folds. The conversions of generated code that let a function with the user's
+/// type error type-check without an error of its own go through here; `what` names that error
+/// for the message of the branch that code which compiles never takes.
+#[inline]
+fn same_type<A: 'static, B: 'static>(value: A, what: &str) -> B {
+    let mut value = Some(value);
+    match (&mut value as &mut dyn core::any::Any).downcast_mut::<Option<B>>() {
+        Some(same) => same.take().expect("a value is converted once"),
+        None => unreachable!("matcalc: {what} compiled"),
     }
 }
 
@@ -80,11 +89,10 @@ pub fn seed_as<Y: 'static, S: 'static>(_: &TypeOf<Y>, seed: S) -> Y {
 /// decided by how it is used, and here nothing would decide it.
 #[inline]
 pub fn argument_as<A: 'static, B: 'static>(argument: A) -> B {
-    let mut argument = Some(argument);
-    match (&mut argument as &mut dyn core::any::Any).downcast_mut::<Option<B>>() {
-        Some(same) => same.take().expect("an argument is converted once"),
-        None => unreachable!("matcalc: a float method with an argument of the wrong type compiled"),
-    }
+    same_type(
+        argument,
+        "a float method with an argument of the wrong type",
+    )
 }
 
 /// An active argument of a float method (`b` in `a.atan2(b)`), by reference, as the float the
@@ -134,11 +142,10 @@ impl<T> MaybeAny for [T] {
 /// in a function that compiles.
 #[inline]
 pub fn acc_as<T: Tangent + 'static, G: 'static>(slot: &mut Option<T>, _: &TypeOf<T>, g: G) {
-    let mut g = Some(g);
-    match (&mut g as &mut dyn core::any::Any).downcast_mut::<Option<T>>() {
-        Some(same) => acc(slot, same.take().expect("an adjoint is converted once")),
-        None => unreachable!("matcalc: a float method with an argument of the wrong type compiled"),
-    }
+    acc(
+        slot,
+        same_type(g, "a float method with an argument of the wrong type"),
+    );
 }
 
 /// A literal argument of a float method (`0.5` in `x.max(0.5)`), as the type `T` the method's
