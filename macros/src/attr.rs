@@ -12,6 +12,8 @@ pub(crate) struct Args {
     /// `first_order`: no second-order companions (`f_jvp_vjp`, `f_hvp`, `f_hessian`), for a
     /// function that calls a custom rule without a `g_jvp_vjp`.
     pub first_order: bool,
+    /// `hessian`: the second-order companions are asked for.
+    pub hessian: bool,
 }
 
 pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Args> {
@@ -32,15 +34,24 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Args> {
             }
             args.wrt = Some(names.into_iter().collect());
             Ok(())
+        } else if meta.path.is_ident("hessian") {
+            args.hessian = true;
+            Ok(())
         } else if meta.path.is_ident("first_order") {
             args.first_order = true;
             Ok(())
         } else {
             Err(meta.error(
-                "unknown argument; `#[differentiate]` takes `wrt(param, ...)` and `first_order`",
+                "unknown argument; `#[differentiate]` takes `wrt(param, ...)`, `hessian` and `first_order`",
             ))
         }
     });
-    parser.parse2(tokens)?;
+    parser.parse2(tokens.clone())?;
+    if args.hessian && args.first_order {
+        return Err(syn::Error::new_spanned(
+            tokens,
+            "`hessian` and `first_order` contradict each other; keep one of them",
+        ));
+    }
     Ok(args)
 }
