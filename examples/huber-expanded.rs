@@ -1,6 +1,6 @@
 //! What `#[differentiate]` writes for a branch on an active value.
 //!
-//! Below the marker line is the expansion of `#[differentiate(wrt(r))]` on `huber`, exactly as
+//! Below the marker line is the expansion of `#[differentiate(wrt(r), hessian)]` on `huber`, exactly as
 //! the macro writes it today, formatted by rustfmt, with comments added by hand. The test
 //! `expanded_examples_match_the_macro` of matcalc-macros checks it against the macro;
 //! `MATCALC_BLESS=1 cargo test -p matcalc-macros` rewrites it when the macro changes.
@@ -18,7 +18,7 @@ fn main() {
     println!("huber: values, derivatives and second derivatives as expected");
 }
 
-// ---- expansion of #[differentiate(wrt(r))] ----
+// ---- expansion of #[differentiate(wrt(r), hessian)] ----
 // The user's function, unchanged. `wrt(r)` makes `r` the one active parameter; `delta` is
 // inactive, so it gets no tangent and no adjoint, and is copied into the derivatives as is.
 /// The Huber loss of a residual `r`: quadratic within `delta` of zero, linear beyond.

@@ -79,7 +79,7 @@
 //!
 //! The Hessian is argmin's `Hessian` as a [`HessianMatrix`], a dense nalgebra matrix that
 //! implements what argmin's Newton, Newton-CG and trust-region solvers ask of it. A function
-//! annotated `#[differentiate(first_order)]` has no `f_hessian`: [`Problem::first_order`] takes
+//! annotated `#[differentiate]` without `hessian` has no `f_hessian`: [`Problem::first_order`] takes
 //! the cost and the gradient alone, for the solvers that need no more.
 //!
 //! Each argmin call evaluates its own function: `cost` calls `f`, `gradient` calls `f_grad`
@@ -188,7 +188,7 @@ where
     /// use matcalc::argmin::Problem;
     /// use matcalc::differentiate;
     ///
-    /// #[differentiate(first_order)]
+    /// #[differentiate]
     /// fn bowl(x: [f64; 2]) -> f64 {
     ///     (x[0] - 3.0).powi(2) + 10.0 * (x[1] + 1.0).powi(2)
     /// }

@@ -43,13 +43,15 @@
 //! | `f_vjp` | `(a, b, n) -> (R, impl Fn(R) -> G)` | the value and the pullback, callable many times |
 //! | `f_grad` | `(a, b, n) -> (R, G)` | for a float `R`: the pullback seeded with 1 |
 //! | `f_jacobian` | `(a, b, n) -> (R, DMatrix<F>)` | the Jacobian of vec(R) by the mode needing fewer passes |
-//! | `f_hvp` | `(a, b, n, a_dot, b_dot) -> (R, G, G)` | for a float `R`: value, gradient, Hessian-vector product |
-//! | `f_hessian` | `(a, b, n) -> (R, G, DMatrix<F>)` | for a float `R`: value, gradient, Hessian |
+//! | `f_hvp` | `(a, b, n, a_dot, b_dot) -> (R, G, G)` | with `hessian`, for a float `R`: value, gradient, Hessian-vector product |
+//! | `f_hessian` | `(a, b, n) -> (R, G, DMatrix<F>)` | with `hessian`, for a float `R`: value, gradient, Hessian |
 //!
-//! Second derivatives come from reverse mode over the forward mode: every annotated function
-//! also gets `f_jvp_vjp`, which callers' second-order companions use. A function that calls a
-//! custom rule `g` needs `g_jvp_vjp` for them, or `#[differentiate(first_order)]`, which
-//! leaves out `f_jvp_vjp`, `f_hvp` and `f_hessian`.
+//! Second order is on request: `#[differentiate(hessian)]` adds `f_hvp` and `f_hessian`, which
+//! come from reverse mode over the forward mode, and the companion `f_jvp_vjp` that `hessian`
+//! callers of `f` use. So a function called from a `hessian` function needs `hessian` too, and
+//! a custom rule `g` called from one needs `g_jvp_vjp`; a call that lacks it is a compile error
+//! at the call that says so. Plain `#[differentiate]` emits the first-order functions only,
+//! which keeps the expansion, and the build, small.
 //!
 //! `G` is the adjoint of the active parameter, or a tuple of them in parameter order; an adjoint
 //! has the owned type of its parameter (`&[f64]` gives `Vec<f64>`). Parameters are active when
@@ -336,9 +338,9 @@
 //!     (softplus(x), move |y_bar| y_bar * slope)
 //! }
 //!
-//! // `first_order`: no Hessians for `loss`, which would need second derivatives of the rule
+//! // No `hessian`: Hessians of `loss` would need second derivatives of the rule
 //! // (`softplus_jvp_vjp`; writing `#[differentiate]` on `softplus_jvp` generates it).
-//! #[differentiate(first_order)]
+//! #[differentiate]
 //! fn loss(w: f64, x: f64) -> f64 {
 //!     softplus(w * x) - w
 //! }
@@ -393,7 +395,10 @@
 //! - **Calls across modules**: a call `g(x)` becomes `g_jvp(..)`, `g_vjp(..)` and, for second
 //!   order, `g_jvp_vjp(..)` by the same path, so a function imported by `use` needs its
 //!   companions imported too (a path call `module::g(x)` works as is).
-//! - **Second order through custom rules** needs `g_jvp_vjp`, or `first_order` on the caller.
+//! - **Second order through custom rules** needs `g_jvp_vjp` beside `g_jvp` and `g_vjp`; a
+//!   `hessian` caller of a rule without it gets rustc's "cannot find function `g_jvp_vjp`"
+//!   (the macro cannot see whether a function it does not expand has it). An annotated
+//!   function without `hessian` gets, in its place, an error that names the fix.
 //! - **Inactive arguments of calls** get a zero tangent when they are floats (or buffers of
 //!   floats), which the macro reads from how they are written: literals, casts, float
 //!   parameters and locals, their elements, `f64::` functions and float methods of those. A

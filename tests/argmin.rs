@@ -12,7 +12,7 @@ use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
 
 /// The extended Rosenbrock function Σᵢ (1 − xᵢ)² + 100 (xᵢ₊₁ − xᵢ²)², minimal at (1, …, 1).
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -24,7 +24,7 @@ fn rosenbrock(x: &[f64]) -> f64 {
 }
 
 /// The same function of a `DVector`.
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock_dvector(x: &DVector<f64>) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -36,7 +36,7 @@ fn rosenbrock_dvector(x: &DVector<f64>) -> f64 {
 }
 
 /// The two-dimensional Rosenbrock function of an array, by value.
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock_array(x: [f64; 2]) -> f64 {
     let a = 1.0 - x[0];
     let b = x[1] - x[0] * x[0];
@@ -44,7 +44,7 @@ fn rosenbrock_array(x: [f64; 2]) -> f64 {
 }
 
 /// The two-dimensional Rosenbrock function of a `Vec`, by value, in single precision.
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock_f32(x: Vec<f32>) -> f32 {
     let a = 1.0 - x[0];
     let b = x[1] - x[0] * x[0];
@@ -101,7 +101,7 @@ fn newton_with_the_generated_hessian_minimizes_rosenbrock() {
 }
 
 /// Σᵢ cosh(xᵢ − i/2) + ½(Σᵢ (xᵢ − i/2))²: convex, minimal at xᵢ = i/2.
-#[differentiate]
+#[differentiate(hessian)]
 fn coupled_cosh(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut t = 0.0;

@@ -1086,7 +1086,7 @@ fn norm2(x: &[f64]) -> f64 {
     s
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn polar(r: f64, t: f64) -> (f64, f64) {
     (r * t.cos(), r * t.sin())
 }
@@ -1458,7 +1458,7 @@ fn f32_with_unsuffixed_literals() {
 /// and the `i32` exponent of `powi`), a local bound to a literal, literals, and the path form
 /// with an inactive first argument. The user's calls give each its type, which the rules'
 /// calls follow.
-#[differentiate(wrt(x))]
+#[differentiate(wrt(x), hessian)]
 fn inactive_method_arguments(x: f32, c: f32, k: i32) -> f32 {
     let half = 0.5;
     x.max(c)
@@ -1921,9 +1921,9 @@ mod custom {
 // `custom::softplus_jvp`), or imported together with its companions.
 use custom::{logsumexp, logsumexp_jvp, logsumexp_vjp, softplus};
 
-// `first_order`: the rules have no second-order companions (`softplus_jvp_vjp`), so this
+// No `hessian`: the rules have no second-order companions (`softplus_jvp_vjp`), so this
 // function has no Hessian.
-#[differentiate(first_order)]
+#[differentiate]
 #[allow(clippy::needless_range_loop)]
 fn uses_custom_rules(x: &[f64], y: f64) -> f64 {
     let mut s = custom::softplus(y * 2.0);

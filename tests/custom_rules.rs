@@ -138,7 +138,7 @@ fn solve_x_vjp(p: &[f64]) -> (Vec<f64>, impl Fn(Vec<f64>) -> Vec<f64> + use<>) {
 
 /// The same root by differentiating the iterations: `iterations` Newton steps from 0, all
 /// through the macro (each step's solve through `linalg::solve`'s rules).
-#[differentiate(wrt(p))]
+#[differentiate(wrt(p), hessian)]
 fn solve_x_by_iterations(p: &[f64], iterations: usize) -> Vec<f64> {
     let a = system_matrix();
     let b = DVector::from_vec(p.to_vec());
@@ -162,14 +162,14 @@ fn solve_x_by_iterations(p: &[f64], iterations: usize) -> Vec<f64> {
 }
 
 /// A loss of the solution (and of p directly): ‖x‖² + sin(x₀x₁) + x₂·p₀.
-#[differentiate]
+#[differentiate(hessian)]
 fn loss(p: &[f64]) -> f64 {
     let x = solve_x(p);
     x[0] * x[0] + x[1] * x[1] + x[2] * x[2] + (x[0] * x[1]).sin() + x[2] * p[0]
 }
 
 /// The same loss through `iterations` differentiated Newton steps.
-#[differentiate(wrt(p))]
+#[differentiate(wrt(p), hessian)]
 fn loss_by_iterations(p: &[f64], iterations: usize) -> f64 {
     let x = solve_x_by_iterations(p, iterations);
     x[0] * x[0] + x[1] * x[1] + x[2] * x[2] + (x[0] * x[1]).sin() + x[2] * p[0]
@@ -414,7 +414,7 @@ mod on_vectors {
         })
     }
 
-    #[differentiate]
+    #[differentiate(hessian)]
     fn loss_on_vectors(p: &DVector<f64>) -> f64 {
         let x = root(p);
         x.norm_squared() + (x[0] * x[1]).sin() + x[2] * p[0]

@@ -29,7 +29,7 @@ fn all_finite(m: &DMatrix<f64>) -> bool {
 
 // ======================================================================== determinants
 
-#[differentiate]
+#[differentiate(hessian)]
 fn det(a: &DMatrix<f64>) -> f64 {
     a.determinant()
 }
@@ -324,7 +324,7 @@ fn singular_values_at_repeated_values() {
 
 // ======================================================================== norms at zero
 
-#[differentiate]
+#[differentiate(hessian)]
 fn norm(v: &DVector<f64>) -> f64 {
     v.norm()
 }
@@ -345,7 +345,7 @@ fn distance(a: &DVector<f64>, b: &DVector<f64>) -> f64 {
     d.norm()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn hypot(x: f64, y: f64) -> f64 {
     x.hypot(y)
 }
@@ -408,14 +408,14 @@ fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> T {
     }
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn scalar_code(x: f64, y: f64) -> f64 {
     let t = x * y + x.sin();
     let u = if t > 0.0 { t.exp() } else { t * t };
     u - y.ln_1p() + x.tanh()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn saturating(x: f64, y: f64) -> f64 {
     x.tanh() * y + x.atan() + (-x).exp()
 }
@@ -429,7 +429,7 @@ fn sum_of_squares(x: &[f64]) -> f64 {
     s
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn matrix_code(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
     let c = a * b;
     let d = c.map(|e| e.tanh());
@@ -508,7 +508,7 @@ fn nan_and_infinite_entries_in_matrix_code() {
 
 /// log Σ exp(xᵢ), written with the max trick so that large values do not overflow:
 /// m + log Σ exp(xᵢ − m).
-#[differentiate]
+#[differentiate(hessian)]
 fn logsumexp(x: &[f64]) -> f64 {
     let mut m = x[0];
     for i in 1..x.len() {

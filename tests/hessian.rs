@@ -3,7 +3,7 @@
 use matcalc::differentiate;
 use nalgebra::DMatrix;
 
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock(x: f64, y: f64) -> f64 {
     let a = 1.0 - x;
     let b = y - x * x;
@@ -11,7 +11,7 @@ fn rosenbrock(x: f64, y: f64) -> f64 {
 }
 
 /// xᵀ A x with x active: the Hessian is A + Aᵀ.
-#[differentiate(wrt(x))]
+#[differentiate(wrt(x), hessian)]
 fn quadratic(x: &[f64], a: &[f64], n: usize) -> f64 {
     let mut s = 0.0;
     for i in 0..n {

@@ -2,7 +2,7 @@
 
 use matcalc::differentiate;
 
-#[differentiate]
+#[differentiate(hessian)]
 fn spread(point: f64, value: f64, pullback: f64, direction: f64) -> f64 {
     point * value + pullback * direction
 }

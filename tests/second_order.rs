@@ -102,13 +102,13 @@ fn shifted(sampler: &mut Sampler, n: usize, shift: f64) -> DMatrix<f64> {
 // ============================================================== the determinant: det″(A)[U, V]
 
 /// det A, by nalgebra's method.
-#[differentiate]
+#[differentiate(hessian)]
 fn det_method(a: &DMatrix<f64>) -> f64 {
     a.determinant()
 }
 
 /// det A, by the runtime's function.
-#[differentiate]
+#[differentiate(hessian)]
 fn det_function(a: &DMatrix<f64>) -> f64 {
     linalg::det(a)
 }
@@ -167,7 +167,7 @@ fn second_derivative_of_the_determinant_at_the_identity() {
 // ============================================== symmetric eigenvalues along S(t) = S₀ + tE
 
 /// The i-th eigenvalue (in nalgebra's order) of S₀ + tE, as a function of t.
-#[differentiate(wrt(t))]
+#[differentiate(wrt(t), hessian)]
 fn eigenvalue_along(t: f64, s0: &DMatrix<f64>, e: &DMatrix<f64>, i: usize) -> f64 {
     let s = s0.clone() + e * t;
     let lambda = s.symmetric_eigenvalues();
@@ -175,7 +175,7 @@ fn eigenvalue_along(t: f64, s0: &DMatrix<f64>, e: &DMatrix<f64>, i: usize) -> f6
 }
 
 /// The same through `matcalc::linalg::eigvalsh`.
-#[differentiate(wrt(t))]
+#[differentiate(wrt(t), hessian)]
 fn eigvalsh_along(t: f64, s0: &DMatrix<f64>, e: &DMatrix<f64>, i: usize) -> f64 {
     let s = e * t + s0.clone();
     let lambda = linalg::eigvalsh(&s);
@@ -254,14 +254,14 @@ fn eigenvalue_curvatures_sum_to_zero() {
 // ================================================ f_hvp against differences of the gradient
 
 /// logdet A · tr A + logdet(AᵀA)/4 (the second term is logdet A/2 again, by another path).
-#[differentiate]
+#[differentiate(hessian)]
 fn with_logdet(a: &DMatrix<f64>) -> f64 {
     let gram = a.transpose() * a;
     linalg::logdet(a) * a.trace() + linalg::logdet(&gram) * 0.25
 }
 
 /// ‖A⁻¹‖² + tr(A⁻¹) by the runtime's `inv` and by nalgebra's `try_inverse`.
-#[differentiate]
+#[differentiate(hessian)]
 fn with_inverse(a: &DMatrix<f64>) -> f64 {
     let y = linalg::inv(a);
     let z = a.clone().try_inverse().unwrap();
@@ -269,14 +269,14 @@ fn with_inverse(a: &DMatrix<f64>) -> f64 {
 }
 
 /// ‖A⁻¹b‖² + sin(b₀)·(A⁻¹b)₁, both A and b active.
-#[differentiate]
+#[differentiate(hessian)]
 fn with_solve(a: &DMatrix<f64>, b: &DVector<f64>) -> f64 {
     let x = linalg::solve(a, b);
     x.norm_squared() + b[0].sin() * x[1]
 }
 
 /// Σ sin λᵢ + λ_max² for the eigenvalues λ of the symmetric part of A.
-#[differentiate]
+#[differentiate(hessian)]
 fn with_eigvalsh(a: &DMatrix<f64>) -> f64 {
     let s = (a + a.transpose()) * 0.5;
     let lambda = linalg::eigvalsh(&s);
@@ -290,14 +290,14 @@ fn with_eigvalsh(a: &DMatrix<f64>) -> f64 {
 }
 
 /// sin(det A) + det(A)·‖A‖².
-#[differentiate]
+#[differentiate(hessian)]
 fn with_det(a: &DMatrix<f64>) -> f64 {
     let d = a.determinant();
     d.sin() + d * a.norm_squared()
 }
 
 /// Scalar code with loops, a branch and an accumulator: a Rosenbrock chain with a twist.
-#[differentiate]
+#[differentiate(hessian)]
 fn with_loops(x: &[f64], k: f64) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -457,7 +457,7 @@ fn hvp_through_scalar_loops_is_the_derivative_of_the_gradient() {
 /// Float methods whose other arguments are active: items of `.iter()` (references), a local,
 /// an element, and the path form. Each such argument goes through `Op::Argument` in the macro,
 /// in both modes and in the tangent program.
-#[differentiate]
+#[differentiate(hessian)]
 fn with_active_method_arguments(x: f64, v: &[f64]) -> f64 {
     let mut s = 0.0;
     for vi in v.iter() {
@@ -580,7 +580,7 @@ fn jacobian_of_the_gradient_is_the_hessian() {
 }
 
 // An inactive reference parameter as an operand of `+` next to an active matrix.
-#[differentiate(wrt(t))]
+#[differentiate(wrt(t), hessian)]
 fn eigenvalue_along_by_reference(t: f64, s0: &DMatrix<f64>, e: &DMatrix<f64>, i: usize) -> f64 {
     let s = s0 + e * t;
     let lambda = s.symmetric_eigenvalues();

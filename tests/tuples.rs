@@ -5,13 +5,13 @@ mod common;
 use matcalc::differentiate;
 use nalgebra::DVector;
 
-#[differentiate]
+#[differentiate(hessian)]
 fn polar(r: f64, t: f64) -> (f64, f64) {
     (r * t.cos(), r * t.sin())
 }
 
 /// The tuple a call returns, bound to a name and read by field.
-#[differentiate]
+#[differentiate(hessian)]
 fn named_result(x: f64, y: f64) -> f64 {
     let (a, b) = (x * 2.0, y * 3.0);
     let p = polar(a, b);
@@ -64,7 +64,7 @@ fn constant_components_of_a_returned_tuple() {
 
 /// A literal returned early from a function with a second-order companion: the tangent
 /// program returns its zero tangent too.
-#[differentiate]
+#[differentiate(hessian)]
 fn clipped_square(x: f64) -> f64 {
     if x < 0.0 {
         return 0.0;

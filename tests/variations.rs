@@ -12,7 +12,7 @@ const DEPTH: f64 = 2.0;
 
 /// J[u] = ∫₀¹ √(1 + u′²) dx with u(0) = 0, u(1) = 1 on N uniform intervals: the length of the
 /// polygon through the interior values u₁..u_{N−1}.
-#[differentiate]
+#[differentiate(hessian)]
 fn arc_length(u: &[f64]) -> f64 {
     let n = u.len() + 1;
     let h = 1.0 / n as f64;
@@ -35,7 +35,7 @@ fn grid(k: usize, n: usize) -> f64 {
 
 /// The time to slide from rest at (0, 0) to (W, D) along the polygon through the depths uₖ at
 /// the points of [`grid`]: 2·length/(v_left + v_right) per segment, v = √(2gu).
-#[differentiate]
+#[differentiate(hessian)]
 fn travel_time(u: &[f64]) -> f64 {
     let n = u.len() + 1;
     let mut time = 0.0;

@@ -12,13 +12,13 @@ use nalgebra::{DMatrix, DVector};
 use std::time::Instant;
 
 /// f(x) = x₀²x₁ + sin(x₁x₂) + e^(x₀ − x₂).
-#[differentiate]
+#[differentiate(hessian)]
 fn bumpy(x: [f64; 3]) -> f64 {
     x[0] * x[0] * x[1] + (x[1] * x[2]).sin() + (x[0] - x[2]).exp()
 }
 
 /// The Rosenbrock function (1 − x)² + 100(y − x²)².
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock(x: f64, y: f64) -> f64 {
     let a = 1.0 - x;
     let b = y - x * x;
@@ -26,7 +26,7 @@ fn rosenbrock(x: f64, y: f64) -> f64 {
 }
 
 /// The n-dimensional Rosenbrock chain Σ (1 − xᵢ)² + 100(xᵢ₊₁ − xᵢ²)².
-#[differentiate]
+#[differentiate(hessian)]
 fn rosenbrock_chain(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -38,7 +38,7 @@ fn rosenbrock_chain(x: &[f64]) -> f64 {
 }
 
 /// log det A.
-#[differentiate]
+#[differentiate(hessian)]
 fn log_det(a: &DMatrix<f64>) -> f64 {
     linalg::logdet(a)
 }

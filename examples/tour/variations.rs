@@ -21,7 +21,7 @@ const DEPTH: f64 = 2.0 * R;
 /// J[u] = ∫₀¹ √(1 + u′²) dx, the length of the graph of u, with u(0) = 0 and u(1) = 1, on the
 /// grid xₖ = k/N: the length of the polygon through (xₖ, uₖ), whose interior values u₁..u_{N−1}
 /// are the parameter.
-#[differentiate]
+#[differentiate(hessian)]
 fn arc_length(u: &[f64]) -> f64 {
     let n = u.len() + 1;
     let h = 1.0 / n as f64;
@@ -48,7 +48,7 @@ fn grid(k: usize, n: usize) -> f64 {
 /// (xₖ, uₖ) of [`grid`] with the interior depths u₁..u_{N−1} as the parameter. On a straight
 /// segment the speed √(2gu) changes at a constant rate, so the segment takes exactly
 /// 2·length/(v_left + v_right): this is the functional evaluated exactly on the polygon.
-#[differentiate]
+#[differentiate(hessian)]
 fn travel_time(u: &[f64]) -> f64 {
     let n = u.len() + 1;
     let mut time = 0.0;

@@ -1,4 +1,5 @@
-//! The arguments of the attribute: `#[differentiate]` or `#[differentiate(wrt(a, b))]`.
+//! The arguments of the attribute: `#[differentiate]`, `#[differentiate(wrt(a, b))]`,
+//! `#[differentiate(hessian)]` or both.
 
 use proc_macro2::{Ident, TokenStream};
 use syn::Token;
@@ -9,10 +10,8 @@ use syn::punctuated::Punctuated;
 pub(crate) struct Args {
     /// The parameters named in `wrt(...)`; `None` makes every differentiable parameter active.
     pub wrt: Option<Vec<Ident>>,
-    /// `first_order`: no second-order companions (`f_jvp_vjp`, `f_hvp`, `f_hessian`), for a
-    /// function that calls a custom rule without a `g_jvp_vjp`.
-    pub first_order: bool,
-    /// `hessian`: the second-order companions are asked for.
+    /// `hessian`: the second-order companions (`f_jvp_vjp`, and for a float result `f_hvp` and
+    /// `f_hessian`) are emitted too.
     pub hessian: bool,
 }
 
@@ -38,20 +37,15 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Args> {
             args.hessian = true;
             Ok(())
         } else if meta.path.is_ident("first_order") {
-            args.first_order = true;
-            Ok(())
+            Err(meta.error(
+                "`first_order` is the default; remove it (`hessian` asks for second derivatives)",
+            ))
         } else {
             Err(meta.error(
-                "unknown argument; `#[differentiate]` takes `wrt(param, ...)`, `hessian` and `first_order`",
+                "unknown argument; `#[differentiate]` takes `wrt(param, ...)` and `hessian`",
             ))
         }
     });
-    parser.parse2(tokens.clone())?;
-    if args.hessian && args.first_order {
-        return Err(syn::Error::new_spanned(
-            tokens,
-            "`hessian` and `first_order` contradict each other; keep one of them",
-        ));
-    }
+    parser.parse2(tokens)?;
     Ok(args)
 }

@@ -51,7 +51,7 @@ fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let model = Model {
         func: &func,
         stem: func.sig.ident.clone(),
-        second_order: !args.first_order,
+        second_order: args.hessian,
         sig,
         vars: lowered.body.vars,
         stmts: lowered.body.stmts,

@@ -6,16 +6,44 @@ use crate::emit::{Model, allow_lints, rt};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// `f_jacobian`, `f_jvp_vjp`, and for a float result `f_hvp` and `f_hessian`.
+/// `f_jacobian`; with `hessian`, `f_jvp_vjp` and for a float result `f_hvp` and `f_hessian`;
+/// without it, the stand-in for `f_jvp_vjp` that a caller asking for second derivatives meets.
 pub(crate) fn emit(model: &Model) -> TokenStream {
     let jacobian = jacobian(model);
     if !model.second_order {
-        return jacobian;
+        let stand_in = first_order_only(model);
+        return quote!(#jacobian #stand_in);
     }
     let tangent_program = crate::tangent::program(model);
     let jvp_vjp = crate::reverse::emit(&tangent_program);
     let second = model.sig.ret.scalar.then(|| second_order(model));
     quote!(#jacobian #jvp_vjp #second)
+}
+
+/// In place of `f_jvp_vjp` for a function annotated without `hessian`: a function of the same
+/// arity whose result no call can take (`SecondOrderAsked` of the runtime), so that a `hessian`
+/// caller gets one error on its call, saying what to write, rather than rustc's "cannot find
+/// function". Generic in every parameter and in its result, so that the error is the only one.
+fn first_order_only(model: &Model) -> TokenStream {
+    let rt = rt();
+    let vis = &model.func.vis;
+    let name = model.name("jvp_vjp");
+    let arity = model.sig.params.len() + model.active_params().count();
+    let types: Vec<_> = (0..arity)
+        .map(|i| quote::format_ident!("P{}", i, span = name.span()))
+        .collect();
+    let out = quote::format_ident!("Out", span = name.span());
+    let lints = allow_lints();
+    quote! {
+        #[doc(hidden)]
+        #lints
+        #vis fn #name<#(#types,)* #out>(#(_: #types),*) -> #out
+        where
+            #out: #rt::SecondOrderAsked,
+        {
+            ::core::unreachable!()
+        }
+    }
 }
 
 /// The arguments that pass every parameter on: references are `Copy`, by-value arguments are

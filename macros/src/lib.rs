@@ -38,18 +38,22 @@ use proc_macro::TokenStream;
 ///   may be called many times; `G` is the adjoint of the active parameter, or a tuple of them;
 /// - `f_jacobian(a, b, n) -> (R, DMatrix<F>)`: the Jacobian of vec(R) over the concatenated
 ///   vec of the active parameters;
-/// - for a float `R`: `f_grad(a, b, n) -> (R, G)`, `f_hvp(a, b, n, a_dot, b_dot) -> (R, G, G)`
-///   (a Hessian-vector product) and `f_hessian(a, b, n) -> (R, G, DMatrix<F>)`;
-/// - `f_jvp_vjp`, the reverse mode of `f_jvp`, through which callers get second derivatives.
+/// - for a float `R`: `f_grad(a, b, n) -> (R, G)`, the gradient.
 ///
-/// Arguments: `wrt(a, ..)` makes only the named parameters active; `first_order` leaves out
-/// `f_jvp_vjp`, `f_hvp` and `f_hessian` (for a function calling a custom rule that has no
-/// `g_jvp_vjp`).
+/// Second order is on request: `#[differentiate(hessian)]` adds, for a float `R`,
+/// `f_hvp(a, b, n, a_dot, b_dot) -> (R, G, G)` (a Hessian-vector product) and
+/// `f_hessian(a, b, n) -> (R, G, DMatrix<F>)`, and for any `R` the companion `f_jvp_vjp` (the
+/// reverse mode of `f_jvp`) through which `hessian` callers of `f` get their second derivatives.
+/// A function that a `hessian` function calls needs `hessian` too (a custom rule, its
+/// `g_jvp_vjp`): without it, the call is an error that says so.
+///
+/// Arguments: `wrt(a, ..)` makes only the named parameters active; `hessian` asks for the
+/// second-order functions.
 ///
 /// ```
 /// use matcalc::differentiate;
 ///
-/// #[differentiate(wrt(x))]
+/// #[differentiate(wrt(x), hessian)]
 /// fn scaled_square(x: f64, k: f64) -> f64 {
 ///     k * x * x
 /// }

@@ -303,6 +303,22 @@ impl<T: ?Sized> OtherArgument for &TangentProbe<'_, T> {}
 )]
 pub trait FloatArgumentWritten {}
 
+/// The bound of the companion that a function annotated without `hessian` has in place of its
+/// second-order one: met by nothing a caller can take from the call, so that a caller asking
+/// for second derivatives through it reads what to write instead of a missing function.
+#[diagnostic::on_unimplemented(
+    message = "second derivatives through this call need `#[differentiate(hessian)]` on the function called",
+    label = "the function called here is differentiated to first order only",
+    note = "write `#[differentiate(hessian)]` on the function called; a custom rule needs a `_jvp_vjp` companion beside its `_jvp` and `_vjp` (see `matcalc`'s docs, custom rules)"
+)]
+pub trait SecondOrderAsked {}
+
+/// The only type with [`SecondOrderAsked`], which no call returns.
+pub enum NeverAnArgument {}
+
+#[diagnostic::do_not_recommend]
+impl SecondOrderAsked for NeverAnArgument {}
+
 /// Subtracts a contribution from a lazy adjoint.
 #[inline]
 pub fn acc_neg<T: Tangent>(slot: &mut Option<T>, mut g: T) {

@@ -4,7 +4,7 @@
 use matcalc::differentiate;
 
 /// The final state after `steps` Euler steps of size 1/steps.
-#[differentiate]
+#[differentiate(hessian)]
 pub fn logistic(u0: f64, r: f64, steps: usize) -> f64 {
     let h = 1.0 / steps as f64;
     let mut u = u0;

@@ -307,7 +307,8 @@ fn function(index: usize, seed: u64, corpus: &[Function], features: &Features) -
     }
 
     let mut src = String::new();
-    writeln!(src, "#[differentiate]").unwrap();
+    // Every function is checked to second order, so each asks for it.
+    writeln!(src, "#[differentiate(hessian)]").unwrap();
     writeln!(src, "fn {name}({params}) -> {ret} {{").unwrap();
     let mut lines = prologue;
     lines.extend(body);
