@@ -19,6 +19,7 @@ mod forward;
 mod higher;
 mod ir;
 mod lower;
+mod names;
 mod reverse;
 mod rules;
 mod signature;

@@ -48,7 +48,7 @@
 
 use crate::emit::{Model, allow_lints, companion, guarded, rt};
 use crate::ir::{BinOp, Block, CallArg, Op, Operand, Spelling, Stmt, VarId, call_inputs};
-use crate::lower::hygienic;
+use crate::names::hygienic;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::HashSet;
