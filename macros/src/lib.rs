@@ -18,12 +18,15 @@ pub(crate) mod expand;
 mod forward;
 mod higher;
 mod ir;
+mod known;
 mod lower;
 mod names;
 mod reverse;
-mod rules;
 mod signature;
 mod tangent;
+
+// `forward` still names `known` by its former name.
+use known as rules;
 
 use proc_macro::TokenStream;
 

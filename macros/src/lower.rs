@@ -14,8 +14,8 @@ use crate::ir::{
     Arm, BinOp, Block, CallArg, Check, CheckForm, Guard, Op, Operand, ScalarMethod, Spelling, Stmt,
     Var, VarId,
 };
+use crate::known::{self, ScalarArity};
 use crate::names::{item_ident, unraw};
-use crate::rules::{self, ScalarArity};
 use crate::signature::Signature;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
@@ -394,7 +394,7 @@ impl<'a> Lowerer<'a> {
             },
             Expr::Unary(u) => !matches!(u.op, syn::UnOp::Not(_)) && self.float_like(&u.expr),
             Expr::Reference(r) => self.float_like(&r.expr),
-            Expr::Cast(c) => rules::is_float_type(&c.ty),
+            Expr::Cast(c) => known::is_float_type(&c.ty),
             Expr::Path(p) => match p.path.get_ident() {
                 Some(id) => self
                     .lookup(&unraw(id))
@@ -413,7 +413,7 @@ impl<'a> Lowerer<'a> {
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
-                (rules::scalar(&name).is_some() || rules::LINEAR_METHODS.contains(&name.as_str()))
+                (known::scalar(&name).is_some() || known::LINEAR_METHODS.contains(&name.as_str()))
                     && self.float_like(&m.receiver)
             }
             // `f64::log10(c)`, `f64::from(k)`
@@ -421,7 +421,7 @@ impl<'a> Lowerer<'a> {
                 Expr::Path(p) if p.path.segments.len() == 2 => {
                     let (ty, name) = (&p.path.segments[0].ident, &p.path.segments[1].ident);
                     (ty == "f64" || ty == "f32")
-                        && (name == "from" || rules::scalar(&name.to_string()).is_some())
+                        && (name == "from" || known::scalar(&name.to_string()).is_some())
                 }
                 _ => false,
             },
@@ -530,7 +530,7 @@ impl<'a> Lowerer<'a> {
             Expr::Reference(r) => self.value_active(&r.expr, overlay),
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
-                if rules::INACTIVE_METHODS.contains(&name.as_str()) {
+                if known::INACTIVE_METHODS.contains(&name.as_str()) {
                     return false;
                 }
                 self.value_active(&m.receiver, overlay)
@@ -540,7 +540,7 @@ impl<'a> Lowerer<'a> {
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func
                     && let Some(last) = p.path.segments.last()
-                    && rules::INACTIVE_METHODS.contains(&last.ident.to_string().as_str())
+                    && known::INACTIVE_METHODS.contains(&last.ident.to_string().as_str())
                 {
                     return false;
                 }
@@ -553,7 +553,7 @@ impl<'a> Lowerer<'a> {
             Expr::Field(f) => self.active_var(e).is_some() || self.value_active(&f.base, overlay),
             // A cast to an integer type drops the derivative; a cast to a type the macro cannot
             // read (an alias) is active, so that lowering rejects it rather than guess.
-            Expr::Cast(c) => !rules::is_integer_type(&c.ty) && self.value_active(&c.expr, overlay),
+            Expr::Cast(c) => !known::is_integer_type(&c.ty) && self.value_active(&c.expr, overlay),
             Expr::If(i) => {
                 let mark = overlay.len();
                 if let Expr::Let(l) = &*i.cond {
@@ -856,7 +856,7 @@ impl<'a> Lowerer<'a> {
                     Expr::Assign(a) => self.place(&a.left),
                     Expr::Binary(b) if compound_op(&b.op).is_some() => self.place(&b.left),
                     Expr::MethodCall(m)
-                        if rules::MUTATING_METHODS.contains(&m.method.to_string().as_str()) =>
+                        if known::MUTATING_METHODS.contains(&m.method.to_string().as_str()) =>
                     {
                         self.place(&m.receiver)
                     }
@@ -1020,7 +1020,7 @@ impl<'a> Lowerer<'a> {
                     self.bind_user(&p.ident, id, false, false);
                     // A float by its value or by the type written on it (`let c: f64 = h(n);`).
                     if init.is_some_and(|i| self.float_like(&i.expr))
-                        || ty.as_ref().is_some_and(rules::is_float_type)
+                        || ty.as_ref().is_some_and(known::is_float_type)
                     {
                         self.mark_float(&p.ident);
                     }
@@ -1905,7 +1905,7 @@ impl<'a> Lowerer<'a> {
                     by_ref: false,
                 }
             }
-            Expr::Cast(c) if rules::is_float_type(&c.ty) => {
+            Expr::Cast(c) if known::is_float_type(&c.ty) => {
                 Op::Cast(self.operand(&c.expr, out), (*c.ty).clone())
             }
             Expr::Cast(c) => {
@@ -2127,7 +2127,7 @@ impl<'a> Lowerer<'a> {
                 guard: None,
             };
         }
-        if rules::scalar(&name).is_some() {
+        if known::scalar(&name).is_some() {
             return self.scalar_op(
                 &m.method,
                 &m.receiver,
@@ -2140,7 +2140,7 @@ impl<'a> Lowerer<'a> {
         if let Some(op) = self.linalg_chain(m, out) {
             return op;
         }
-        if let Some((function, kinds)) = rules::linalg_method(&name)
+        if let Some((function, kinds)) = known::linalg_method(&name)
             && kinds.len() == args.len()
         {
             let mut call_args = vec![self.matrix_arg(&m.receiver, out)];
@@ -2197,7 +2197,7 @@ impl<'a> Lowerer<'a> {
             let guard = self.guard(CheckForm::Method(m.method.clone()), &m.receiver, args[0]);
             return Op::Binary(BinOp::Dot, left, right, guard);
         }
-        if rules::LINEAR_METHODS.contains(&name.as_str()) && args.is_empty() {
+        if known::LINEAR_METHODS.contains(&name.as_str()) && args.is_empty() {
             return match self.operand(&m.receiver, out) {
                 Operand::Const(_) => Op::Const(m.to_token_stream()),
                 receiver => Op::Linear(m.method.clone(), receiver),
@@ -2207,7 +2207,7 @@ impl<'a> Lowerer<'a> {
             "sin_cos" => "write `(x.sin(), x.cos())`".to_string(),
             _ => format!(
                 "the float methods with rules are {}; for another operation write a custom rule, a function `g` with companions `g_jvp` and `g_vjp`",
-                rules::scalar_names()
+                known::scalar_names()
             ),
         };
         self.errors.push(
@@ -2236,7 +2236,7 @@ impl<'a> Lowerer<'a> {
         whole: TokenStream,
         out: &mut Block,
     ) -> Op {
-        let ScalarArity { floats, ints } = rules::scalar(&name.to_string()).expect("a scalar rule");
+        let ScalarArity { floats, ints } = known::scalar(&name.to_string()).expect("a scalar rule");
         if args.len() + 1 != floats + ints {
             self.errors.push(
                 name,
@@ -2291,7 +2291,7 @@ impl<'a> Lowerer<'a> {
                 format!(
                     "no derivative rule for `{}`; the float methods with rules are {}; for another operation write a custom rule, a function `g` with companions `g_jvp` and `g_vjp`",
                     p.path.to_token_stream().to_string().replace(' ', ""),
-                    rules::scalar_names()
+                    known::scalar_names()
                 ),
             );
             return Op::Const(TokenStream::new());
@@ -2328,7 +2328,7 @@ impl<'a> Lowerer<'a> {
         let segments: Vec<String> = func.segments.iter().map(|s| s.ident.to_string()).collect();
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let on_nalgebra_type =
-            segments.len() >= 2 && rules::is_nalgebra_type(&segments[segments.len() - 2]);
+            segments.len() >= 2 && known::is_nalgebra_type(&segments[segments.len() - 2]);
         if on_nalgebra_type
             && last == "from_fn"
             && let Some(Expr::Closure(closure)) = c.args.last()
@@ -2348,7 +2348,7 @@ impl<'a> Lowerer<'a> {
                 guard: None,
             };
         }
-        let runtime_linalg = rules::is_runtime_linalg(&func);
+        let runtime_linalg = known::is_runtime_linalg(&func);
         let args = if runtime_linalg {
             c.args
                 .iter()
@@ -2842,7 +2842,7 @@ impl<'ast> Visit<'ast> for VerbatimCheck<'_, '_> {
                 self.assignment(&b.left, &b.right)
             }
             Expr::MethodCall(m)
-                if rules::MUTATING_METHODS.contains(&m.method.to_string().as_str()) =>
+                if known::MUTATING_METHODS.contains(&m.method.to_string().as_str()) =>
             {
                 if self.lowerer.active_var(&m.receiver).is_some() {
                     self.error(
@@ -3038,7 +3038,7 @@ fn macro_name(mac: &syn::Macro) -> String {
 
 fn macro_error(mac: &syn::Macro) -> Option<syn::Error> {
     let name = macro_name(mac);
-    if name == "vec" || rules::PASSTHROUGH_MACROS.contains(&name.as_str()) {
+    if name == "vec" || known::PASSTHROUGH_MACROS.contains(&name.as_str()) {
         return None;
     }
     Some(syn::Error::new_spanned(
@@ -3080,7 +3080,7 @@ fn is_scalar_function(c: &syn::ExprCall) -> bool {
     let segments = &p.path.segments;
     segments.len() == 2
         && matches!(segments[0].ident.to_string().as_str(), "f32" | "f64")
-        && rules::scalar(&segments[1].ident.to_string()).is_some()
+        && known::scalar(&segments[1].ident.to_string()).is_some()
         && !c.args.is_empty()
 }
 

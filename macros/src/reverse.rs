@@ -839,7 +839,7 @@ impl Reverse<'_> {
         // `&[f64]`): its adjoint comes back in the callee's type and is converted to the
         // argument's own, whose type the forward sweep keeps (zero-sized). The runtime's
         // matrix functions take what they are given.
-        let runtime = crate::rules::is_runtime_linalg(func);
+        let runtime = crate::known::is_runtime_linalg(func);
         let targets: Vec<Option<(Ident, Option<Ident>)>> = args
             .iter()
             .filter_map(|a| match a {
