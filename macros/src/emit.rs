@@ -2,7 +2,7 @@
 //! form of each operation, and the generated items' attributes.
 
 use crate::ir::{BinOp, CheckForm, Guard, Op, Operand, Spelling, Var, VarId};
-use crate::lower::{hygienic, item_ident};
+use crate::names::{hygienic, item_ident};
 use crate::signature::Signature;
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{format_ident, quote};

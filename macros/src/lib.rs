@@ -6,7 +6,8 @@
 //! The pipeline, one module per stage: `attr` reads the attribute's arguments, `signature`
 //! reads the function's signature, `lower` lowers the body to the model of `ir` (and finds every
 //! error), `forward` and `reverse` emit the derivative functions, `tangent` and `higher` the
-//! second-order ones, `expand` ties them together.
+//! second-order ones, `expand` ties them together. Beside them, `names` keeps the generated
+//! names apart from the user's, and `known` is what the macro knows of the runtime by name.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -18,11 +19,15 @@ pub(crate) mod expand;
 mod forward;
 mod higher;
 mod ir;
+mod known;
 mod lower;
+mod names;
 mod reverse;
-mod rules;
 mod signature;
 mod tangent;
+
+// `forward` still names `known` by its former name.
+use known as rules;
 
 use proc_macro::TokenStream;
 

@@ -17,7 +17,7 @@
 
 use crate::emit::{Model, companion};
 use crate::ir::{BinOp, Block, CallArg, Guard, Op, Operand, Stmt, Var, VarId};
-use crate::lower::hygienic;
+use crate::names::hygienic;
 use crate::signature::{Layout, Param};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};

@@ -1,0 +1,378 @@
+//! Calls: functions and their arguments, the runtime's linear algebra, and the closures of
+//! `m.map(..)` and `Matrix::from_fn(..)`.
+
+use super::Lowerer;
+use super::syntax::{is_scalar_function, linalg_path, strip_parens, var_operand};
+use crate::ir::{Block, CallArg, Op, Operand, Stmt, VarId};
+use crate::known;
+use proc_macro2::{Ident, TokenStream};
+use quote::{ToTokens, quote};
+use syn::{Expr, Pat};
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn call(&mut self, c: &syn::ExprCall, out: &mut Block) -> Op {
+        if let Expr::Path(p) = &*c.func
+            && p.path.segments.len() == 2
+            && matches!(p.path.segments[0].ident.to_string().as_str(), "f32" | "f64")
+            && !is_scalar_function(c)
+        {
+            self.errors.push(
+                &p.path,
+                format!(
+                    "no derivative rule for `{}`; the float methods with rules are {}; for another operation write a custom rule, a function `g` with companions `g_jvp` and `g_vjp`",
+                    p.path.to_token_stream().to_string().replace(' ', ""),
+                    known::scalar_names()
+                ),
+            );
+            return Op::Const(TokenStream::new());
+        }
+        if is_scalar_function(c) {
+            let Expr::Path(p) = &*c.func else {
+                unreachable!("checked")
+            };
+            let name = &p.path.segments.last().expect("checked").ident;
+            let args: Vec<&Expr> = c.args.iter().skip(1).collect();
+            let through: syn::Path = syn::Path {
+                leading_colon: None,
+                segments: std::iter::once(p.path.segments[0].clone()).collect(),
+            };
+            return self.scalar_op(
+                name,
+                &c.args[0],
+                &args,
+                Some(through),
+                c.to_token_stream(),
+                out,
+            );
+        }
+        let Some(func) = self.callee(c) else {
+            return Op::Const(TokenStream::new());
+        };
+        if func.get_ident().is_some() && func.get_ident() == self.name.as_ref() {
+            self.errors.push(
+                &c.func,
+                "a recursive call cannot be differentiated (its reverse mode would contain itself); write the recursion as a loop",
+            );
+            return Op::Const(TokenStream::new());
+        }
+        let segments: Vec<String> = func.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segments.last().map(String::as_str).unwrap_or_default();
+        let on_nalgebra_type =
+            segments.len() >= 2 && known::is_nalgebra_type(&segments[segments.len() - 2]);
+        if on_nalgebra_type
+            && last == "from_fn"
+            && let Some(Expr::Closure(closure)) = c.args.last()
+        {
+            let sizes: Vec<&Expr> = c.args.iter().take(c.args.len() - 1).collect();
+            return self.entries_from_fn(&func, &sizes, closure, out);
+        }
+        if on_nalgebra_type && last == "new" {
+            let elems = c.args.iter().map(|a| self.operand(a, out)).collect();
+            return Op::Construct { ctor: func, elems };
+        }
+        if on_nalgebra_type && last == "from_vec" && c.args.len() == 1 {
+            let arg = self.matrix_arg(&c.args[0], out);
+            return Op::Call {
+                func: linalg_path("from_vec"),
+                args: vec![arg],
+                guard: None,
+            };
+        }
+        let runtime_linalg = known::is_runtime_linalg(&func);
+        let args = if runtime_linalg {
+            c.args
+                .iter()
+                .map(|a| {
+                    let matrix = self.expr_active(a)
+                        || matches!(strip_parens(a), Expr::Reference(_))
+                        || self.float_like(a);
+                    if matrix {
+                        self.matrix_arg(a, out)
+                    } else {
+                        self.inactive(a);
+                        CallArg::Inactive(a.to_token_stream())
+                    }
+                })
+                .collect()
+        } else {
+            self.call_args(c, out)
+        };
+        Op::Call {
+            func,
+            args,
+            guard: None,
+        }
+    }
+
+    /// An argument of a `linalg` function: a reference to a matrix, with a tangent even when it
+    /// is inactive.
+    pub(super) fn matrix_arg(&mut self, e: &Expr, out: &mut Block) -> CallArg {
+        if !self.expr_active(e) {
+            self.inactive(e);
+            let inner = match strip_parens(e) {
+                Expr::Reference(r) => quote!(&#r),
+                other => quote!(&#other),
+            };
+            let value = self.const_temp(&inner, out);
+            return CallArg::Constant {
+                value,
+                by_ref: true,
+            };
+        }
+        let inner = match strip_parens(e) {
+            Expr::Reference(r) => &*r.expr,
+            other => other,
+        };
+        match self.operand(inner, out) {
+            Operand::Var { id, .. } => CallArg::Active {
+                id,
+                borrowed: !self.vars[id].is_ref,
+            },
+            Operand::Const(c) => CallArg::Constant {
+                value: self.const_temp(&quote!(&#c), out),
+                by_ref: true,
+            },
+        }
+    }
+
+    /// `a.try_inverse().unwrap()`, `a.cholesky().unwrap().l()` (or `expect`): one rule for the
+    /// whole chain.
+    pub(super) fn linalg_chain(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Option<Op> {
+        let unwrapped = |e: &Expr| -> Option<(String, Expr)> {
+            let Expr::MethodCall(u) = strip_parens(e) else {
+                return None;
+            };
+            if u.method != "unwrap" && u.method != "expect" {
+                return None;
+            }
+            let Expr::MethodCall(inner) = strip_parens(&u.receiver) else {
+                return None;
+            };
+            inner
+                .args
+                .is_empty()
+                .then(|| (inner.method.to_string(), (*inner.receiver).clone()))
+        };
+        let (function, receiver) = match m.method.to_string().as_str() {
+            "unwrap" | "expect" => match unwrapped(&Expr::MethodCall(m.clone()))? {
+                (method, receiver) if method == "try_inverse" => ("inv", receiver),
+                _ => return None,
+            },
+            "l" if m.args.is_empty() => match unwrapped(&m.receiver)? {
+                (method, receiver) if method == "cholesky" => ("cholesky", receiver),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let arg = self.matrix_arg(&receiver, out);
+        Some(Op::Call {
+            func: linalg_path(function),
+            args: vec![arg],
+            guard: None,
+        })
+    }
+
+    /// `a.symmetric_eigen()`: the eigenvalues and eigenvectors, through `linalg::eigh`.
+    pub(super) fn symmetric_eigen(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        out: &mut Block,
+    ) -> (VarId, VarId) {
+        let arg = self.matrix_arg(&m.receiver, out);
+        let (values, vectors) = (self.temp(false), self.temp(false));
+        out.push(Stmt::LetTuple {
+            vars: vec![values, vectors],
+            func: linalg_path("eigh"),
+            args: vec![arg],
+            pairs: false,
+            guard: None,
+        });
+        (values, vectors)
+    }
+
+    /// `m.map(|e| body)`: a loop over the entries, column-major, writing each result.
+    pub(super) fn map_closure(
+        &mut self,
+        receiver: &Expr,
+        closure: &syn::ExprClosure,
+        out: &mut Block,
+    ) -> Op {
+        let Some(source) = self.active_var(receiver) else {
+            self.errors.push(
+                receiver,
+                "`map` is differentiated on an active matrix named directly; bind it with `let` first",
+            );
+            return Op::Const(TokenStream::new());
+        };
+        let [param] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
+            self.errors.push(
+                &closure.inputs,
+                "`map` takes a closure of one entry: `|x| ...`",
+            );
+            return Op::Const(TokenStream::new());
+        };
+        let src = self.vars[source].ident.clone();
+        let result = self.temp(false);
+        out.push(Stmt::Let {
+            var: result,
+            mutable: true,
+            ty: None,
+            op: Some(Op::Const(
+                quote!((#src).map(|_| ::core::default::Default::default())),
+            )),
+        });
+        let index = self.loop_index();
+        let dst = self.vars[result].ident.clone();
+        let body = self.scoped(|l| {
+            let mut body = Vec::new();
+            l.bind_closure_param(param, source, &index, &mut body);
+            let value = l.operand(&closure.body, &mut body);
+            body.push(Stmt::Write {
+                buf: result,
+                index: index.clone(),
+                value,
+            });
+            body
+        });
+        out.push(Stmt::For {
+            label: None,
+            pat: index.to_token_stream(),
+            iter: quote!(0..#dst.len()),
+            body,
+        });
+        Op::Copy(var_operand(result))
+    }
+
+    /// Binds the parameter of a `map` closure to the entry `source[index]`.
+    fn bind_closure_param(&mut self, param: &Pat, source: VarId, index: &Ident, body: &mut Block) {
+        let pat = match param {
+            Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        match pat {
+            Pat::Ident(p) => {
+                let var = self
+                    .user_binding(&p.ident, true, false)
+                    .expect("active by construction");
+                body.push(Stmt::Let {
+                    var,
+                    mutable: p.mutability.is_some(),
+                    ty: None,
+                    op: Some(Op::Read {
+                        buf: source,
+                        index: index.clone(),
+                        by_ref: false,
+                    }),
+                });
+            }
+            Pat::Wild(_) => {}
+            other => self
+                .errors
+                .push(other, "bind the entry to a name: `|x| ...`"),
+        }
+    }
+
+    /// `Type::from_fn(sizes.., |i, j| body)`: a loop over the entries writing each one.
+    fn entries_from_fn(
+        &mut self,
+        ctor: &syn::Path,
+        sizes: &[&Expr],
+        closure: &syn::ExprClosure,
+        out: &mut Block,
+    ) -> Op {
+        for size in sizes {
+            self.inactive(size);
+        }
+        let patterns: Vec<&Pat> = closure.inputs.iter().collect();
+        if patterns.len() != 2 {
+            self.errors.push(
+                &closure.inputs,
+                "`from_fn` takes a closure of a row and a column: `|i, j| ...`",
+            );
+            return Op::Const(TokenStream::new());
+        }
+        let result = self.temp(false);
+        out.push(Stmt::Let {
+            var: result,
+            mutable: true,
+            ty: None,
+            op: Some(Op::Const(
+                quote!(#ctor(#(#sizes,)* |_, _| ::core::default::Default::default())),
+            )),
+        });
+        let dst = self.vars[result].ident.clone();
+        let (row, col) = (self.loop_index(), self.loop_index());
+        let body = self.scoped(|l| {
+            let mut body = Vec::new();
+            for (pat, index) in patterns.iter().zip([&row, &col]) {
+                body.push(Stmt::Verbatim(quote!(let #pat = #index;)));
+                l.bind_inactive_pattern(pat);
+            }
+            let value = l.operand(&closure.body, &mut body);
+            let at = l.const_temp(&quote!((#row, #col)), &mut body);
+            body.push(Stmt::Write {
+                buf: result,
+                index: at,
+                value,
+            });
+            body
+        });
+        out.push(Stmt::For {
+            label: None,
+            pat: col.to_token_stream(),
+            iter: quote!(0..#dst.ncols()),
+            body: vec![Stmt::For {
+                label: None,
+                pat: row.to_token_stream(),
+                iter: quote!(0..#dst.nrows()),
+                body,
+            }],
+        });
+        Op::Copy(var_operand(result))
+    }
+
+    pub(super) fn callee(&mut self, c: &syn::ExprCall) -> Option<syn::Path> {
+        match &*c.func {
+            Expr::Path(p) if p.qself.is_none() => Some(p.path.clone()),
+            other => {
+                self.errors.push(
+                    other,
+                    "calls through a value cannot be differentiated; call a named function (an annotated function, or a custom rule with `_jvp` and `_vjp` companions)",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn call_args(&mut self, c: &syn::ExprCall, out: &mut Block) -> Vec<CallArg> {
+        c.args
+            .iter()
+            .map(|a| {
+                if !self.expr_active(a) {
+                    self.inactive(a);
+                    if !self.float_like(a) {
+                        return CallArg::Inactive(a.to_token_stream());
+                    }
+                    // A reference gets a reference to its zero tangent: `&x`, or a parameter
+                    // `b: &[f64]` left out of `wrt` passed on as `b`.
+                    let by_ref = matches!(strip_parens(a), Expr::Reference(_))
+                        || self.path_binding(a).is_some_and(|b| b.reference);
+                    let value = self.const_temp(a, out);
+                    return CallArg::Constant { value, by_ref };
+                }
+                let operand = match strip_parens(a) {
+                    // `g(*xi)` passes the value an item of `.iter()` refers to.
+                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                        let op = self.op(a, out);
+                        var_operand(self.bind_temp(op, out))
+                    }
+                    _ => self.operand(a, out),
+                };
+                match operand {
+                    Operand::Var { id, borrowed } => CallArg::Active { id, borrowed },
+                    Operand::Const(c) => CallArg::Inactive(c.to_token_stream()),
+                }
+            })
+            .collect()
+    }
+}

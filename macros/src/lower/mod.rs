@@ -1,0 +1,212 @@
+//! Lowering: the annotated body to the model of [`crate::ir`], with activity analysis.
+//!
+//! A value is active when it depends on an active parameter. Activity is decided per binding
+//! and flow-insensitively: a `let mut s = 0.0;` later given an active value is active from its
+//! declaration on. Since that is only known after the whole body has been seen, lowering runs
+//! to a fixed point: each pass records the bindings that received active values, and the next
+//! pass starts from them. Binding numbers are given in traversal order, so they are the same in
+//! every pass. Only the last pass's errors are reported.
+//!
+//! Every user-facing error about the body is found here, on the user's tokens.
+//!
+//! One part per file, each an `impl Lowerer` block: `scope` (names, bindings, variables and
+//! temporaries), `activity` (which values depend on an active parameter), `statements` (`let`,
+//! assignments, writes), `control` (blocks, `if`, `match`, loops, `break`, `return`),
+//! `expressions` (operators, float methods, casts, reads), `calls` (functions, the runtime's
+//! linear algebra, `map` and `from_fn`), `rejections` (what cannot be differentiated, and the
+//! checks of code kept as written); `syntax` holds the helpers over the user's syntax they share.
+
+mod activity;
+mod calls;
+mod control;
+mod expressions;
+mod rejections;
+mod scope;
+mod statements;
+mod syntax;
+
+use crate::errors::Errors;
+use crate::ir::{Block, Op, Stmt, Var, VarId};
+use crate::names::unraw;
+use crate::signature::Signature;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use std::collections::HashSet;
+
+// The hygiene helpers live in `crate::names`; `forward`, `higher` and `expand` still name two of
+// them through this module.
+pub(crate) use crate::names::{hygienic, with_user_names};
+
+/// The lowered body and the errors found.
+pub(crate) struct Lowered {
+    pub body: crate::ir::Body,
+    /// The variable of each parameter, `None` for an inactive one.
+    pub param_vars: Vec<Option<VarId>>,
+    pub errors: Errors,
+}
+
+const MAX_PASSES: usize = 64;
+
+pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
+    let mut assumed = HashSet::new();
+    let mut pass = 0;
+    loop {
+        let mut lowerer = Lowerer::new(sig, &assumed);
+        let stmts = lowerer.function(func);
+        pass += 1;
+        if lowerer.found.is_subset(&assumed) || pass == MAX_PASSES {
+            return Lowered {
+                body: crate::ir::Body {
+                    ref_consts: lowerer.ref_consts,
+                    literals: lowerer.literals,
+                    vars: lowerer.vars,
+                    stmts,
+                },
+                param_vars: lowerer.param_vars,
+                errors: lowerer.errors,
+            };
+        }
+        assumed.extend(lowerer.found);
+    }
+}
+
+/// A name in scope: its binding number and, when active, its variable.
+#[derive(Clone, Copy)]
+struct Binding {
+    id: usize,
+    var: Option<VarId>,
+    /// A value with active fields (an active tuple `t`, the result of `symmetric_eigen()`): an
+    /// index in [`Lowerer::records`].
+    record: Option<usize>,
+    /// An inactive value that looks like a float (a float literal, a cast to a float, a float
+    /// parameter left out of `wrt`): passed to a call, it gets a zero tangent.
+    float: bool,
+    /// An inactive parameter of a reference type: a temporary copying it holds a reference.
+    reference: bool,
+}
+
+/// How the tail expression of a block is used.
+#[derive(Clone)]
+enum Tail {
+    /// The function's body: the tail is returned.
+    Return,
+    /// A block used as a value: the tail is assigned to this place.
+    Into(Target),
+    /// A block whose value is a tuple, destructured: each element is assigned to its place.
+    Tuple(Vec<Target>),
+    /// A block in statement position: the tail is evaluated for its effects.
+    Discard,
+}
+
+/// A place a block's value is assigned to.
+#[derive(Clone)]
+enum Target {
+    /// An active variable.
+    Active(VarId),
+    /// An inactive local, declared `let c;` before the block, so that a block whose value is
+    /// inactive may still change active variables (`let n = { s += x; 2 };`). `binding` is the
+    /// user's binding the value goes to: given an active value, it is found active and the next
+    /// pass lowers it as one. Without a binding, an active value is an error.
+    Inactive {
+        ident: Ident,
+        binding: Option<usize>,
+    },
+}
+
+struct LoopFrame {
+    label: Option<String>,
+    /// Where a `break value` goes (for `loop` used as a value); `Tail::Discard` otherwise.
+    out: Tail,
+}
+
+struct Lowerer<'a> {
+    sig: &'a Signature,
+    assumed: &'a HashSet<usize>,
+    found: HashSet<usize>,
+    next_binding: usize,
+    vars: Vec<Var>,
+    scopes: Vec<Vec<(String, Binding)>>,
+    taken_names: HashSet<String>,
+    next_temp: usize,
+    /// The number of guarded operations so far (see [`crate::ir::Guard`]).
+    next_check: usize,
+    loops: Vec<LoopFrame>,
+    param_vars: Vec<Option<VarId>>,
+    errors: Errors,
+    /// The annotated function's name, to recognise recursive calls.
+    name: Option<Ident>,
+    /// The fields of records: (field name, variable).
+    records: Vec<Vec<(String, VarId)>>,
+    /// The inactive temporaries that hold a reference.
+    ref_consts: HashSet<String>,
+    /// The inactive temporaries bound to a literal, with the literal.
+    literals: std::collections::HashMap<String, TokenStream>,
+    /// How many values went to an inactive [`Target`]: code that does so is not kept as written.
+    inactive_deliveries: usize,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(sig: &'a Signature, assumed: &'a HashSet<usize>) -> Self {
+        Lowerer {
+            sig,
+            assumed,
+            found: HashSet::new(),
+            next_binding: 0,
+            vars: Vec::new(),
+            scopes: vec![Vec::new()],
+            taken_names: HashSet::new(),
+            next_temp: 0,
+            next_check: 0,
+            loops: Vec::new(),
+            param_vars: Vec::new(),
+            errors: Errors::default(),
+            name: None,
+            records: Vec::new(),
+            ref_consts: HashSet::new(),
+            literals: std::collections::HashMap::new(),
+            inactive_deliveries: 0,
+        }
+    }
+
+    fn function(&mut self, func: &syn::ItemFn) -> Block {
+        self.name = Some(func.sig.ident.clone());
+        let mut out = Vec::new();
+        for param in &self.sig.params {
+            let id = self.new_binding();
+            let var = if param.adjoint.is_some() {
+                let is_ref = matches!(param.ty, syn::Type::Reference(_));
+                let var = self.new_var(param.ident.clone(), &unraw(&param.ident), is_ref, true);
+                self.found.insert(id);
+                Some(var)
+            } else if self.assumed.contains(&id) {
+                // An inactive parameter given an active value in the body: from here on it is an
+                // active local that starts with a zero tangent.
+                let var = self.new_var(param.ident.clone(), &unraw(&param.ident), false, false);
+                let ident = &param.ident;
+                out.push(Stmt::Let {
+                    var,
+                    mutable: true,
+                    ty: None,
+                    op: Some(Op::Const(quote!(#ident))),
+                });
+                Some(var)
+            } else {
+                None
+            };
+            self.param_vars.push(var.filter(|v| self.vars[*v].param));
+            self.bind(
+                &param.ident,
+                Binding {
+                    id,
+                    var,
+                    record: None,
+                    float: param.differentiable,
+                    reference: matches!(param.ty, syn::Type::Reference(_)),
+                },
+            );
+        }
+        let stmts = &func.block.stmts;
+        self.stmts(stmts, &mut out, &Tail::Return);
+        out
+    }
+}

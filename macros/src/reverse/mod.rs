@@ -1,0 +1,400 @@
+//! Reverse mode: `f_vjp`, the value and a pullback, and `f_grad`.
+//!
+//! A forward sweep runs the user's code and records what the backward sweep needs; the pullback
+//! walks the recorded work backwards, accumulating adjoints `x_bar`.
+//!
+//! Straight-line runs of statements are *segments*. Each executed segment pushes its number on a
+//! control tape and its residuals (values its derivative needs) on a tape of its own; the
+//! pullback pops the control tape from the end and runs the reversed segment. So branches, loops,
+//! `break`, `continue` and early `return` need nothing of their own: the tape holds the path the
+//! program took, and memory is the trip count times the residuals of a segment. A `for` or
+//! `while` loop whose body has no control flow of its own is one segment run many times: it
+//! pushes its number once, after the loop, with its trip count on a trip tape, and the pullback
+//! runs the reversed body that many times (a loop over a range also reserves its tape before
+//! it starts). A function without control flow keeps its residuals in locals instead.
+//!
+//! What a residual keeps is the least the adjoints need: of a product whose one factor is
+//! inactive, the other factor's type only (zero-sized); of a literal, nothing (the pullback
+//! writes it again); of a value read twice with nothing written in between, one copy.
+//!
+//! ```text
+//! // Before                          // After (f_vjp, abridged)
+//! fn g(x: &[f64], n: usize) -> f64 { let x_zeros = zeros_of(x);
+//!     let mut s = 0.0;               let value = 'body: {
+//!     for i in 0..n {                    let mut s = 0.0; ctrl.push(0);
+//!         s += x[i] * x[i];              let mut count = 0; let range = 0..n;
+//!     }                                  tape1.reserve(range.size_hint().0);
+//!     s                                  for i in range {
+//! }                                          let t1 = x[i]; let r1 = i;
+//!                                            let t2 = mul(&t1, &t1); let r2 = save(&t1);
+//!                                            s = s + t2;
+//!                                            tape1.push((r1, r2)); count += 1;
+//!                                        }
+//!                                        ctrl.push(1); trips.push(count);
+//!                                        ...; break 'body s;
+//!                                    };
+//!                                    let pullback = move |seed: f64| -> Vec<f64> {
+//!                                        for segment in ctrl.iter().rev() { match segment {
+//!                                            1 => for _ in 0..trips[..] {
+//!                                                let (r1, r2) = &tape1[..]; /* reversed */
+//!                                            },
+//!                                        ... } }
+//!                                        finish(x_bar, &x_zeros)
+//!                                    };
+//! ```
+//!
+//! The exact code the macro writes today, with comments, is in the workspace's
+//! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
+//!
+//! Here the entry and what it needs to know of the model (liveness, the straight case); the
+//! forward sweep in `sweep`, the residuals kept on the tapes in `tape`, the reverse of each
+//! statement in `pullback`.
+
+mod pullback;
+mod sweep;
+mod tape;
+
+use crate::emit::{Model, allow_lints, rt};
+use crate::ir::{Block, Operand, Stmt, VarId, call_inputs};
+use crate::names::hygienic;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use std::collections::HashSet;
+use sweep::body_label;
+use tape::{cursor_name, tape_name};
+
+pub(crate) fn emit(model: &Model) -> TokenStream {
+    let rt = rt();
+    let vis = &model.func.vis;
+    // The function whose reverse mode this is: `f`, or `f_jvp` for the tangent program.
+    let original = &model.stem;
+    let this = model.original();
+    let (vjp, grad) = (model.name("vjp"), model.name("grad"));
+    let vjp_path = model.path("vjp");
+    let params = model.params();
+    let names = model.param_names();
+    let ret = &model.sig.ret.ty;
+    let gradient = model.sig.gradient_type();
+    let lints = allow_lints();
+
+    let live = liveness(model);
+    let mutated = mutated(model);
+    let straight = is_straight(&model.stmts);
+    let mut sweep = Reverse {
+        m: model,
+        live: &live,
+        const_shape: model
+            .active_params()
+            .map(|(_, v)| v)
+            .filter(|v| !mutated.contains(v))
+            .collect(),
+        segments: Vec::new(),
+        next_residual: 0,
+        straight,
+        counted: false,
+    };
+    let forward = sweep.block(&model.stmts);
+
+    let body_label = body_label();
+    let seed = hygienic("seed");
+    let ctrl = hygienic("ctrl");
+    let zeros = model.active_params().map(|(_, v)| {
+        let (z, p) = (
+            model.zeros(v),
+            model.pref(&Operand::Var {
+                id: v,
+                borrowed: false,
+            }),
+        );
+        quote!(let #z = #rt::zeros_of(#p);)
+    });
+    let mut declared: Vec<VarId> = model.active_params().map(|(_, v)| v).collect();
+    declared.extend(live.iter().copied().filter(|v| !model.vars[*v].param));
+    declared.sort_unstable();
+    declared.dedup();
+    // An adjoint that only one segment's reverse reads and writes starts at zero in that
+    // segment, so it is declared there: within straight-line code the optimizer then knows
+    // whether it holds a value, and the `Option` costs nothing.
+    let local = segment_locals(model, &declared, &sweep.segments, straight);
+    let bars = declared
+        .iter()
+        .filter(|v| !local.iter().any(|l| l.contains(v)))
+        .map(|v| {
+            let b = model.bar(*v);
+            quote!(let mut #b = ::core::option::Option::None;)
+        });
+    let finished: Vec<TokenStream> = model
+        .active_params()
+        .map(|(_, v)| {
+            let (b, z) = (model.bar(v), model.zeros(v));
+            quote!(#rt::finish(#b, &#z))
+        })
+        .collect();
+    let gradient_value = match finished.as_slice() {
+        [one] => one.clone(),
+        many => quote!((#(#many),*)),
+    };
+
+    let (tapes, backward) = if straight {
+        let segment = sweep.segments.pop();
+        let backward = segment.map(|s| {
+            let residuals = &s.residuals;
+            let tape = tape_name(0);
+            let steps = s.backward.iter().rev();
+            quote!(let (#(#residuals,)*) = &#tape; #(#steps)*)
+        });
+        let declare = backward.is_some().then(|| {
+            let tape = tape_name(0);
+            quote!(let #tape;)
+        });
+        (quote!(#declare), backward.unwrap_or_default())
+    } else {
+        let declare = sweep
+            .segments
+            .iter()
+            .filter(|s| !s.residuals.is_empty())
+            .map(|s| {
+                let tape = tape_name(s.id);
+                quote!(let mut #tape = ::std::vec::Vec::new();)
+            });
+        let cursors = sweep
+            .segments
+            .iter()
+            .filter(|s| !s.residuals.is_empty())
+            .map(|s| {
+                let (tape, cursor) = (tape_name(s.id), cursor_name(s.id));
+                quote!(let mut #cursor = #tape.len();)
+            });
+        let arms = sweep.segments.iter().zip(&local).map(|(s, local)| {
+            let id = s.id;
+            let steps = s.backward.iter().rev();
+            let fetch = (!s.residuals.is_empty()).then(|| {
+                let (tape, cursor, residuals) = (tape_name(id), cursor_name(id), &s.residuals);
+                quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
+            });
+            let bars = local.iter().map(|v| {
+                let b = model.bar(*v);
+                quote!(let mut #b = ::core::option::Option::None;)
+            });
+            if s.repeated {
+                let (trips, trip) = (hygienic("trips"), hygienic("trip"));
+                quote!(#id => {
+                    #trip -= 1;
+                    for _ in 0..#trips[#trip] { #fetch #(#bars)* #(#steps)* }
+                })
+            } else {
+                quote!(#id => { #fetch #(#bars)* #(#steps)* })
+            }
+        });
+        let segment = hygienic("segment");
+        let counted = sweep.segments.iter().any(|s| s.repeated);
+        let (trips, trip) = (hygienic("trips"), hygienic("trip"));
+        let trip_tape = counted
+            .then(|| quote!(let mut #trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();));
+        let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
+        (
+            quote!(let mut #ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new(); #(#declare)* #trip_tape),
+            quote! {
+                #(#cursors)*
+                #trip_cursor
+                for #segment in #ctrl.iter().rev() {
+                    match *#segment {
+                        #(#arms)*
+                        _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+                    }
+                }
+            },
+        )
+    };
+
+    let value = hygienic("value");
+    let pullback = hygienic("pullback");
+    let vjp_doc = format!(
+        " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
+    );
+    let spelled = crate::emit::spelled_in_scope();
+    let vjp_fn = quote! {
+        #[doc = #vjp_doc]
+        #lints
+        #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) {
+            let _ = #this;
+            #spelled
+            #(#zeros)*
+            #tapes
+            let #value: #ret = #body_label: { #forward };
+            let #pullback = move |#seed: #ret| -> #gradient {
+                #(#bars)*
+                #backward
+                #gradient_value
+            };
+            (#value, #pullback)
+        }
+    };
+    if !model.sig.ret.scalar {
+        return vjp_fn;
+    }
+    let grad_doc = format!(
+        " The gradient of [`{original}`]: its value and the adjoints of the active parameters (a tuple when there are several)."
+    );
+    quote! {
+        #vjp_fn
+        #[doc = #grad_doc]
+        #lints
+        #vis fn #grad(#(#params),*) -> (#ret, #gradient) {
+            let (#value, #pullback) = #vjp_path(#(#names),*);
+            (#value, #pullback(1.0))
+        }
+    }
+}
+
+/// For each segment, the adjoints that no other segment touches (parameters excepted): those can
+/// be declared inside the segment's reverse. With a single straight segment, none need moving.
+fn segment_locals(
+    model: &Model,
+    declared: &[VarId],
+    segments: &[Segment],
+    straight: bool,
+) -> Vec<Vec<VarId>> {
+    if straight {
+        return vec![Vec::new(); segments.len()];
+    }
+    let by_name: std::collections::HashMap<String, VarId> = declared
+        .iter()
+        .filter(|v| !model.vars[**v].param)
+        .map(|v| (model.bar(*v).to_string(), *v))
+        .collect();
+    fn names(tokens: TokenStream, out: &mut HashSet<String>) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let touched: Vec<HashSet<VarId>> = segments
+        .iter()
+        .map(|s| {
+            let mut seen = HashSet::new();
+            s.backward.iter().for_each(|b| names(b.clone(), &mut seen));
+            seen.iter()
+                .filter_map(|n| by_name.get(n).copied())
+                .collect()
+        })
+        .collect();
+    touched
+        .iter()
+        .map(|mine| {
+            let mut local: Vec<VarId> = mine
+                .iter()
+                .copied()
+                .filter(|v| touched.iter().filter(|t| t.contains(v)).count() == 1)
+                .collect();
+            local.sort_unstable();
+            local
+        })
+        .collect()
+}
+
+/// A function whose only control flow is its final return: one segment, run once.
+fn is_straight(stmts: &Block) -> bool {
+    stmts.iter().enumerate().all(|(i, s)| {
+        (!s.is_control() && !s.may_exit())
+            || (matches!(s, Stmt::Return { .. }) && i + 1 == stmts.len())
+    })
+}
+
+/// The variables whose adjoints the pullback needs: those the returned values depend on.
+fn liveness(m: &Model) -> HashSet<VarId> {
+    // Adjoints flow backwards: visiting the statements from the last, a pass carries liveness
+    // through straight-line code at once, and only loops need another pass.
+    let mut statements = Vec::new();
+    for s in &m.stmts {
+        s.walk(&mut |s| statements.push(s));
+    }
+    let mut live = HashSet::new();
+    loop {
+        let before = live.len();
+        for s in statements.iter().rev() {
+            match s {
+                Stmt::Return { values, .. } => live.extend(values.iter().filter_map(Operand::var)),
+                Stmt::Let {
+                    var, op: Some(op), ..
+                }
+                | Stmt::Assign { var, op }
+                    if live.contains(var) =>
+                {
+                    live.extend(op.inputs());
+                }
+                Stmt::LetTuple { vars, args, .. } if vars.iter().any(|v| live.contains(v)) => {
+                    live.extend(vars.iter().copied());
+                    live.extend(call_inputs(args));
+                }
+                Stmt::Write { buf, value, .. }
+                | Stmt::Push { buf, value }
+                | Stmt::WriteField {
+                    base: buf, value, ..
+                } if live.contains(buf) => {
+                    live.extend(value.var());
+                }
+                _ => {}
+            }
+        }
+        if live.len() == before {
+            return live;
+        }
+    }
+}
+
+/// The variables written by index or pushed to: their shape may change.
+fn mutated(m: &Model) -> HashSet<VarId> {
+    let mut mutated = HashSet::new();
+    for s in &m.stmts {
+        s.walk(&mut |s| {
+            if let Stmt::Write { buf, .. }
+            | Stmt::Push { buf, .. }
+            | Stmt::WriteField { base: buf, .. } = s
+            {
+                mutated.insert(*buf);
+            }
+        });
+    }
+    mutated
+}
+
+/// A segment being recorded.
+#[derive(Default)]
+struct Open {
+    residuals: Vec<Ident>,
+    /// Residuals already kept in this segment, by the expression they keep: a value read twice
+    /// with nothing written in between is kept once.
+    kept: std::collections::HashMap<String, Ident>,
+    /// The expressions of `kept` by the names they mention, so that a write forgets them.
+    kept_by_name: std::collections::HashMap<String, Vec<String>>,
+    /// The reverse of each statement, in forward order.
+    backward: Vec<TokenStream>,
+}
+
+/// A recorded segment: its number on the control tape.
+struct Segment {
+    id: u32,
+    residuals: Vec<Ident>,
+    backward: Vec<TokenStream>,
+    /// The body of a loop without control flow of its own: recorded once per loop with its trip
+    /// count on the trip tape, instead of once per iteration on the control tape.
+    repeated: bool,
+}
+
+struct Reverse<'m> {
+    m: &'m Model<'m>,
+    live: &'m HashSet<VarId>,
+    const_shape: HashSet<VarId>,
+    segments: Vec<Segment>,
+    next_residual: usize,
+    straight: bool,
+    /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
+    /// control tape per iteration.
+    counted: bool,
+}

@@ -1,0 +1,546 @@
+//! The pullback of each statement: the forward code of an assignment, a call or a write, and
+//! its reverse, which accumulates the adjoints of its inputs.
+
+use super::{Open, Reverse};
+use crate::emit::{companion, guarded, rt};
+use crate::ir::{BinOp, CallArg, Op, Operand, Stmt, VarId};
+use crate::names::hygienic;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+impl Reverse<'_> {
+    /// The reverse of `return values`: the seed flows into the returned values, each seed as
+    /// its value's type (the runtime's `seed_as`, which the forward sweep keeps, zero-sized).
+    pub(super) fn seed(
+        &mut self,
+        values: &[Operand],
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+    ) {
+        let rt = rt();
+        let seed = hygienic("seed");
+        for (v, path) in values.iter().zip(self.m.sig.ret.layout.paths()) {
+            let Some(id) = v.var() else { continue };
+            let bar = self.m.bar(id);
+            let ty = self.adjoint_type(id, open, code);
+            let component = quote!(#seed #path);
+            open.backward.push(quote!(#rt::acc(
+                &mut #bar,
+                #rt::seed_as(#ty, ::core::clone::Clone::clone(&#component))
+            );));
+        }
+    }
+
+    /// The forward sweep of a statement without control flow; its reverse goes to `open`.
+    pub(super) fn simple(&mut self, s: &Stmt, open: &mut Open) -> TokenStream {
+        let rt = rt();
+        let m = self.m;
+        let mut code = Vec::new();
+        // What this statement writes invalidates the residuals kept of it (after the fact: a
+        // statement's own residuals are of values before its assignment).
+        let written: Vec<String> = match s {
+            Stmt::Verbatim(_) => {
+                // Inactive code may change any inactive value an index reads.
+                open.kept.clear();
+                open.kept_by_name.clear();
+                Vec::new()
+            }
+            Stmt::Let { var, .. } | Stmt::Assign { var, .. } => vec![m.primal(*var).to_string()],
+            Stmt::LetTuple { vars, .. } => vars.iter().map(|v| m.primal(*v).to_string()).collect(),
+            Stmt::Write { buf, .. } | Stmt::Push { buf, .. } => vec![m.primal(*buf).to_string()],
+            Stmt::WriteField { base, .. } => vec![m.primal(*base).to_string()],
+            _ => Vec::new(),
+        };
+        match s {
+            Stmt::Verbatim(tokens) => code.push(tokens.clone()),
+            Stmt::Let {
+                var, op: None, ty, ..
+            } => {
+                let x = m.primal(*var);
+                let ty = ty.as_ref().map(|t| quote!(: #t));
+                code.push(quote!(let mut #x #ty;));
+            }
+            Stmt::Let {
+                var,
+                mutable,
+                ty,
+                op: Some(op),
+            } => {
+                let x = m.primal(*var);
+                let mt = mutable.then(|| quote!(mut));
+                let ty = ty.as_ref().map(|t| quote!(: #t));
+                self.define(
+                    *var,
+                    op,
+                    open,
+                    &mut code,
+                    |value| quote!(let #mt #x #ty = #value;),
+                );
+            }
+            Stmt::Assign { var, op } => {
+                let x = m.primal(*var);
+                self.define(*var, op, open, &mut code, |value| quote!(#x = #value;));
+            }
+            Stmt::LetTuple {
+                vars,
+                func,
+                args,
+                pairs,
+                guard,
+            } => {
+                let xs: Vec<&Ident> = vars.iter().map(|v| m.primal(*v)).collect();
+                let group = |items: Vec<TokenStream>| -> TokenStream {
+                    if *pairs {
+                        let (values, tangents) = items.split_at(items.len() / 2);
+                        let group = |half: &[TokenStream]| match half {
+                            [one] => one.clone(),
+                            many => quote!((#(#many),*)),
+                        };
+                        let (v, t) = (group(values), group(tangents));
+                        quote!((#v, #t))
+                    } else {
+                        quote!((#(#items),*))
+                    }
+                };
+                let primals = m.call_args(args, guard);
+                if vars.iter().any(|v| self.live.contains(v)) {
+                    let path = companion(func, "vjp");
+                    let pb = hygienic(&format!("pullback{}", self.next_residual + 1));
+                    let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
+                    code.push(quote!(let (#pattern, #pb) = #path(#(#primals),*);));
+                    let pb = self.residual(quote!(#pb), open, &mut code);
+                    let zeros: Vec<Ident> = xs
+                        .iter()
+                        .map(|x| self.residual(quote!(#rt::zeros_of(&#x)), open, &mut code))
+                        .collect();
+                    let bars: Vec<Ident> = vars.iter().map(|v| m.bar(*v)).collect();
+                    let seed = group(
+                        bars.iter()
+                            .zip(&zeros)
+                            .map(|(b, z)| quote!(#rt::finish(#b.take(), #z)))
+                            .collect(),
+                    );
+                    let spread =
+                        self.spread(func, (args, guard), quote!(adjoints), open, &mut code);
+                    open.backward.push(quote! {
+                        if #(#bars.is_some())||* {
+                            let adjoints = #pb(#seed);
+                            #spread
+                        }
+                    });
+                } else {
+                    let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
+                    code.push(quote!(let #pattern = #func(#(#primals),*);));
+                }
+            }
+            Stmt::Write { buf, index, value } => {
+                let b = m.primal(*buf);
+                let v = m.pval(value);
+                code.push(quote!(#b[#index] = #v;));
+                if self.live.contains(buf) {
+                    let bb = m.bar(*buf);
+                    let i = self.residual(quote!(#index), open, &mut code);
+                    open.backward.push(match value.var() {
+                        Some(v) => {
+                            let vb = m.bar(v);
+                            quote! {
+                                if let ::core::option::Option::Some(g) = #rt::take_index(&mut #bb, *#i) {
+                                    #rt::acc(&mut #vb, g);
+                                }
+                            }
+                        }
+                        None => quote!(let _ = #rt::take_index(&mut #bb, *#i);),
+                    });
+                }
+            }
+            Stmt::WriteField {
+                base,
+                member,
+                value,
+            } => {
+                let b = m.primal(*base);
+                let v = m.pval(value);
+                code.push(quote!(#b.#member = #v;));
+                if self.live.contains(base) {
+                    let bb = m.bar(*base);
+                    let take = quote!(#rt::take_field(&mut #bb, |s| &mut s.#member));
+                    open.backward.push(match value.var() {
+                        Some(v) => {
+                            let vb = m.bar(v);
+                            quote! {
+                                if let ::core::option::Option::Some(g) = #take {
+                                    #rt::acc(&mut #vb, g);
+                                }
+                            }
+                        }
+                        None => quote!(let _ = #take;),
+                    });
+                }
+            }
+            Stmt::Push { buf, value } => {
+                let b = m.primal(*buf);
+                let v = m.pval(value);
+                code.push(quote!(#b.push(#v);));
+                if self.live.contains(buf) {
+                    let bb = m.bar(*buf);
+                    open.backward.push(match value.var() {
+                        Some(v) => {
+                            let vb = m.bar(v);
+                            quote! {
+                                if let ::core::option::Option::Some(g) = #rt::pop_adjoint(&mut #bb) {
+                                    #rt::acc(&mut #vb, g);
+                                }
+                            }
+                        }
+                        None => quote!(let _ = #rt::pop_adjoint(&mut #bb);),
+                    });
+                }
+            }
+            other => unreachable!("control statement {}", other.is_control()),
+        }
+        for name in &written {
+            for key in open.kept_by_name.remove(name).unwrap_or_default() {
+                open.kept.remove(&key);
+            }
+        }
+        quote!(#(#code)*)
+    }
+
+    /// Distributes the adjoints a called function's pullback returned over its active arguments.
+    fn spread(
+        &mut self,
+        func: &syn::Path,
+        (args, guard): (&[CallArg], &Option<crate::ir::Guard>),
+        adjoints: TokenStream,
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let rt = rt();
+        // The first argument's adjoint of a guarded call through the witness, as its value (see
+        // `Model::call_args`).
+        let through = self.through(guard, open, code);
+        // One adjoint per argument that got a tangent; those of constants are dropped. An
+        // argument passed by reference may have been coerced (an array `&[f64; N]` to a slice
+        // `&[f64]`): its adjoint comes back in the callee's type and is converted to the
+        // argument's own, whose type the forward sweep keeps (zero-sized). The runtime's
+        // matrix functions take what they are given.
+        let runtime = crate::known::is_runtime_linalg(func);
+        let targets: Vec<Option<(Ident, Option<Ident>)>> = args
+            .iter()
+            .filter_map(|a| match a {
+                CallArg::Active { id, borrowed } => {
+                    let coerced = !runtime && (*borrowed || self.m.vars[*id].is_ref);
+                    let ty = coerced.then(|| self.adjoint_type(*id, open, code));
+                    Some(Some((self.m.bar(*id), ty)))
+                }
+                CallArg::Constant { .. } => Some(None),
+                CallArg::Inactive(_) => None,
+            })
+            .collect();
+        let acc = |(bar, ty): &(Ident, Option<Ident>), g: TokenStream, first: bool| {
+            let g = if first { through(g) } else { g };
+            match ty {
+                Some(ty) => quote!(#rt::acc_into(&mut #bar, #ty, #g);),
+                None => quote!(#rt::acc(&mut #bar, #g);),
+            }
+        };
+        match targets.as_slice() {
+            [Some(one)] => acc(one, adjoints, true),
+            many => {
+                let parts: Vec<TokenStream> = many
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| match t {
+                        Some(_) => {
+                            let g = hygienic(&format!("g{i}"));
+                            quote!(#g)
+                        }
+                        None => quote!(_),
+                    })
+                    .collect();
+                let accs = many
+                    .iter()
+                    .zip(&parts)
+                    .enumerate()
+                    .filter_map(|(i, (t, g))| t.as_ref().map(|t| acc(t, g.clone(), i == 0)));
+                quote! {
+                    let (#(#parts),*) = #adjoints;
+                    #(#accs)*
+                }
+            }
+        }
+    }
+
+    /// The forward sweep of `x = op` (through `assign`) and the reverse of it.
+    fn define(
+        &mut self,
+        var: VarId,
+        op: &Op,
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+        assign: impl Fn(TokenStream) -> TokenStream,
+    ) {
+        let rt = rt();
+        let m = self.m;
+        let live = self.live.contains(&var);
+        let bar = m.bar(var);
+        if let Op::Call { func, args, guard } = op {
+            let primals = m.call_args(args, guard);
+            if !live {
+                code.push(assign(quote!(#func(#(#primals),*))));
+                return;
+            }
+            let path = companion(func, "vjp");
+            self.next_residual += 1;
+            let (out, pb) = (
+                hygienic(&format!("out{}", self.next_residual)),
+                hygienic(&format!("pullback{}", self.next_residual)),
+            );
+            code.push(quote!(let (#out, #pb) = #path(#(#primals),*);));
+            code.push(assign(quote!(#out)));
+            let pb = self.residual(quote!(#pb), open, code);
+            let spread = self.spread(func, (args, guard), quote!(#pb(g)), open, code);
+            open.backward.push(quote! {
+                if let ::core::option::Option::Some(g) = #bar.take() { #spread }
+            });
+            return;
+        }
+        code.push(m.check(op));
+        // The type of a declared value's own value, kept before the binding moves it; and of
+        // an argument's (see `Op::Argument`).
+        let declared = match op {
+            Op::Declared(a, _) | Op::Argument { value: a, .. } if live => {
+                Some(self.adjoint_type(a.var().expect("active"), open, code))
+            }
+            _ => None,
+        };
+        code.push(assign(m.primal_op(op)));
+        if !live {
+            return;
+        }
+        if op.inputs().is_empty() {
+            open.backward
+                .push(quote!(#bar = ::core::option::Option::None;));
+            return;
+        }
+        let y = m.primal(var);
+        let g = quote!(g);
+        let acc = |o: &Operand, value: TokenStream| {
+            let b = m.bar(o.var().expect("an active input"));
+            quote!(#rt::acc(&mut #b, #value);)
+        };
+        let arith = quote!(#rt::rules::arith);
+        let steps: TokenStream = match op {
+            // `x.to_vec()` of an array: the `Vec` adjoint goes back as an array.
+            Op::Linear(method, a) if method == "to_vec" => {
+                let ty = self.adjoint_type(a.var().expect("active"), open, code);
+                let b = m.bar(a.var().expect("active"));
+                quote!(#rt::acc_into(&mut #b, #ty, g);)
+            }
+            Op::Copy(a) | Op::Linear(_, a) => acc(a, g),
+            Op::Neg(a, guard) => {
+                let b = m.bar(a.var().expect("active"));
+                let g = self.through(guard, open, code)(quote!(g));
+                quote!(#rt::acc_neg(&mut #b, #g);)
+            }
+            Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
+                let both = a.var().is_some() && b.var().is_some();
+                let through = self.through(guard, open, code);
+                let g_once = through(quote!(g));
+                let first = a.var().map(|_| {
+                    if both {
+                        acc(a, through(quote!(::core::clone::Clone::clone(&g))))
+                    } else {
+                        acc(a, g_once.clone())
+                    }
+                });
+                let second = b.var().map(|v| {
+                    let bb = m.bar(v);
+                    if *bin == BinOp::Add {
+                        quote!(#rt::acc(&mut #bb, #g_once);)
+                    } else {
+                        quote!(#rt::acc_neg(&mut #bb, #g_once);)
+                    }
+                });
+                quote!(#first #second)
+            }
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Div | BinOp::Dot), a, b, guard) => {
+                // The adjoint of one factor needs the other's value and only the type of its
+                // own: a factor whose value no adjoint reads is kept as its type, of size zero.
+                // A quotient's adjoints never read the numerator.
+                let is_div = *bin == BinOp::Div;
+                let value_of_a = !is_div && b.var().is_some();
+                let value_of_b = is_div || a.var().is_some();
+                // Every pullback rule takes the first factor (or its type) first: its residual
+                // goes through the guard, and so does the adjoint of the first factor, which
+                // would otherwise fix the rule's type from the adjoint it is added to.
+                let mut keep =
+                    |o: &Operand, value: bool, first: bool, code: &mut Vec<TokenStream>| {
+                        let p = if first {
+                            guarded(guard, m.pref(o))
+                        } else {
+                            m.pref(o)
+                        };
+                        let literal = match o {
+                            Operand::Const(c) => m.literals.get(&c.to_string()),
+                            _ => None,
+                        };
+                        if let (true, Some(literal)) = (value, literal) {
+                            // a literal is written again, typed like the forward sweep's
+                            let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                            (quote!(&#rt::literal(#r, || #literal)), quote!(#r))
+                        } else if value {
+                            let r = self.residual(quote!(#rt::save(#p)), open, code);
+                            (quote!(#r), quote!(&#rt::type_of(#r)))
+                        } else {
+                            let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                            (quote!(#r), quote!(#r))
+                        }
+                    };
+                let (ra, ta) = keep(a, value_of_a, true, code);
+                let (rb, tb) = keep(b, value_of_b, false, code);
+                let through = self.through(guard, open, code);
+                if !is_div {
+                    let rule = |function, args: &[TokenStream]| {
+                        crate::emit::bilinear_call(*bin, function, guard, args)
+                    };
+                    let first = a
+                        .var()
+                        .map(|_| acc(a, through(rule("_pullback_lhs", &[ta, rb, quote!(&g)]))));
+                    let second = b
+                        .var()
+                        .map(|_| acc(b, rule("_pullback_rhs", &[ra, tb, quote!(&g)])));
+                    quote!(#first #second)
+                } else {
+                    let ry = b
+                        .var()
+                        .map(|_| self.residual(quote!(#rt::save(&#y)), open, code));
+                    let first = a
+                        .var()
+                        .map(|_| acc(a, through(quote!(#arith::div_pullback_lhs(#ta, #rb, &g)))));
+                    let second =
+                        ry.map(|ry| acc(b, quote!(#arith::div_pullback_rhs(#ta, #rb, #ry, &g))));
+                    quote!(#first #second)
+                }
+            }
+            Op::Scalar(s) => {
+                let name = &s.name;
+                let inputs = m.scalar_inputs(s);
+                let partials = self.residual(
+                    quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #y)),
+                    open,
+                    code,
+                );
+                // The receiver's adjoint through the witness, as its value (see
+                // `Model::scalar_inputs`).
+                let through = self.through(&s.guard(), open, code);
+                if s.inputs.len() == 1 {
+                    acc(&s.inputs[0], through(quote!(*#partials * g)))
+                } else {
+                    s.inputs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| o.var().is_some())
+                        .map(|(i, o)| {
+                            let adjoint = {
+                                let i = syn::Index::from(i);
+                                quote!(#partials.#i * g)
+                            };
+                            acc(o, if i == 0 { through(adjoint) } else { adjoint })
+                        })
+                        .collect()
+                }
+            }
+            Op::Cast(a, _) => acc(a, quote!(#rt::float_cast(g))),
+            Op::Declared(a, _) => {
+                let ty = declared.expect("kept above");
+                acc(a, quote!(#rt::seed_as(#ty, g)))
+            }
+            Op::Argument { value, .. } => {
+                let ty = declared.expect("kept above");
+                let b = m.bar(value.var().expect("active"));
+                quote!(#rt::acc_as(&mut #b, #ty, g);)
+            }
+            Op::Read { buf, index, .. } => {
+                let i = self.residual(quote!(#index), open, code);
+                let zeros = if self.const_shape.contains(buf) {
+                    let z = m.zeros(*buf);
+                    quote!(&#z)
+                } else {
+                    let pbuf = m.pref(&Operand::Var {
+                        id: *buf,
+                        borrowed: false,
+                    });
+                    let z = self.residual(quote!(#rt::zeros_of(#pbuf)), open, code);
+                    quote!(#z)
+                };
+                let bb = m.bar(*buf);
+                quote!(#rt::acc_index(&mut #bb, #zeros, *#i, g);)
+            }
+            Op::Repeat { elem, .. } => {
+                let step = acc(elem, quote!(total));
+                quote! {
+                    if let ::core::option::Option::Some(total) = #rt::sum_adjoint(g) { #step }
+                }
+            }
+            Op::List { elems, .. } => {
+                let steps = elems
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.var().is_some())
+                    .map(|(i, e)| acc(e, quote!(#rt::take_element(&mut g, #i))));
+                quote!(let mut g = g; #(#steps)*)
+            }
+            // A constructor is linear: the adjoint of entry k is ⟨ȳ, ctor(e_k)⟩.
+            Op::Construct { ctor, elems } => elems
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.var().is_some())
+                .map(|(k, e)| {
+                    let unit = (0..elems.len()).map(|i| {
+                        if i == k {
+                            quote!(1.0)
+                        } else {
+                            quote!(::core::default::Default::default())
+                        }
+                    });
+                    acc(e, quote!(#rt::inner(&g, &#ctor(#(#unit),*))))
+                })
+                .collect(),
+            Op::Field { base, member } => {
+                let zeros = if self.const_shape.contains(base) {
+                    let z = m.zeros(*base);
+                    quote!(&#z)
+                } else {
+                    let pbase = m.pref(&Operand::Var {
+                        id: *base,
+                        borrowed: false,
+                    });
+                    let z = self.residual(quote!(#rt::zeros_of(#pbase)), open, code);
+                    quote!(#z)
+                };
+                let bb = m.bar(*base);
+                quote!(#rt::acc_field(&mut #bb, #zeros, g, |s| &mut s.#member);)
+            }
+            Op::Struct { path, fields } => {
+                let names: Vec<_> = (0..fields.len())
+                    .map(|i| hygienic(&format!("g{i}")))
+                    .collect();
+                let members = fields.iter().map(|(member, _)| member);
+                let steps = fields
+                    .iter()
+                    .zip(&names)
+                    .filter(|((_, o), _)| o.var().is_some())
+                    .map(|((_, o), g)| acc(o, quote!(#g)));
+                quote! {
+                    let #path { #(#members: #names),* } = g;
+                    #(#steps)*
+                }
+            }
+            Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
+        };
+        open.backward.push(quote! {
+            if let ::core::option::Option::Some(g) = #bar.take() { #steps }
+        });
+    }
+}

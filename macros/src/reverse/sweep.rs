@@ -1,0 +1,211 @@
+//! The forward sweep: runs the user's code, records each executed segment on the control tape,
+//! and counts the trips of loops without control flow of their own.
+
+use super::tape::tape_name;
+use super::{Open, Reverse, Segment};
+use crate::ir::{Block, Operand, Spelling, Stmt};
+use crate::names::hygienic;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+impl Reverse<'_> {
+    /// The forward sweep of a block; records its segments.
+    pub(super) fn block(&mut self, stmts: &Block) -> TokenStream {
+        let mut code = Vec::new();
+        let mut open = Open::default();
+        for s in stmts {
+            match s {
+                Stmt::Return { values, spellings } => {
+                    self.seed(values, &mut open, &mut code);
+                    code.push(self.close(std::mem::take(&mut open)));
+                    let label = body_label();
+                    let value = self.returned(values, spellings);
+                    code.push(quote!(break #label #value;));
+                }
+                s if s.is_control() || s.may_exit() => {
+                    code.push(self.close(std::mem::take(&mut open)));
+                    code.push(self.control(s));
+                }
+                s => code.push(self.simple(s, &mut open)),
+            }
+        }
+        code.push(self.close(open));
+        quote!(#(#code)*)
+    }
+
+    /// The value the forward sweep returns (see `Model::returned`). In the tangent program, a
+    /// `Return` holds the values and then their tangents, a constant's tangent being the
+    /// constant itself (see `Stmt::Return`).
+    fn returned(&self, values: &[Operand], spellings: &Option<Vec<Spelling>>) -> TokenStream {
+        let pval = |v: &Operand| self.m.pval(v);
+        match spellings {
+            Some(s) if values.len() == 2 * s.len() => {
+                let (values, tangents) = values.split_at(s.len());
+                let tangents = tangents.iter().map(|t| t.var().map(|_| pval(t))).collect();
+                self.m
+                    .returned(values.iter().map(pval).collect(), Some(tangents), spellings)
+            }
+            _ => self
+                .m
+                .returned(values.iter().map(pval).collect(), None, spellings),
+        }
+    }
+
+    /// Records a segment: its number on the control tape and its residuals on its own tape.
+    fn close(&mut self, open: Open) -> TokenStream {
+        if open.backward.is_empty() {
+            return quote!();
+        }
+        let id = self.segments.len() as u32;
+        let residuals = &open.residuals;
+        let tape = tape_name(id);
+        let code = if self.straight {
+            quote!(#tape = (#(#residuals,)*);)
+        } else if self.counted {
+            let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
+            quote!(#push)
+        } else {
+            let ctrl = hygienic("ctrl");
+            let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
+            quote!(#ctrl.push(#id); #push)
+        };
+        self.segments.push(Segment {
+            id,
+            residuals: open.residuals,
+            backward: open.backward,
+            repeated: false,
+        });
+        code
+    }
+
+    fn control(&mut self, s: &Stmt) -> TokenStream {
+        match s {
+            Stmt::If { cond, then, els } => {
+                let then = self.block(then);
+                let els = els.as_ref().map(|e| {
+                    let e = self.block(e);
+                    quote!(else { #e })
+                });
+                quote!(if #cond { #then } #els)
+            }
+            Stmt::Match { scrutinee, arms } => {
+                let arms: Vec<TokenStream> = arms
+                    .iter()
+                    .map(|a| {
+                        let body = self.block(&a.body);
+                        let pat = &a.pat;
+                        let guard = a.guard.as_ref().map(|g| quote!(if #g));
+                        quote!(#pat #guard => { #body })
+                    })
+                    .collect();
+                quote!(match #scrutinee { #(#arms)* })
+            }
+            Stmt::Loop { label, body } => {
+                let body = self.block(body);
+                let label = label.as_ref().map(|l| quote!(#l:));
+                quote!(#label loop { #body })
+            }
+            Stmt::While { label, cond, body } => {
+                let label = label.as_ref().map(|l| quote!(#l:));
+                self.counted_loop(body, None, |body, _| quote!(#label while #cond { #body }))
+            }
+            Stmt::For {
+                label,
+                pat,
+                iter,
+                body,
+            } => {
+                let label = label.as_ref().map(|l| quote!(#l:));
+                self.counted_loop(
+                    body,
+                    Some(iter),
+                    |body, iter| quote!(#label for #pat in #iter { #body }),
+                )
+            }
+            Stmt::Block(b) => {
+                let b = self.block(b);
+                quote!({ #b })
+            }
+            Stmt::LetElse {
+                pat,
+                init,
+                otherwise,
+            } => {
+                let otherwise = self.block(otherwise);
+                quote!(let #pat = #init else { #otherwise };)
+            }
+            Stmt::Break(label) => quote!(break #label;),
+            Stmt::Continue(label) => quote!(continue #label;),
+            Stmt::Verbatim(tokens) => tokens.clone(),
+            _ => unreachable!("not a control statement"),
+        }
+    }
+
+    /// A `for` or `while` loop, `wrap` building it around its recorded body. A body without
+    /// control flow of its own is one segment: the loop counts its trips and records the segment
+    /// once with the count, and the pullback runs the segment's reverse that many times; the
+    /// control tape then costs nothing per iteration.
+    ///
+    /// A `for` over a range (`iter`) knows its trip count before it starts: the body's tape
+    /// reserves room for it, and grows no more in the loop.
+    fn counted_loop(
+        &mut self,
+        body: &Block,
+        iter: Option<&TokenStream>,
+        wrap: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
+    ) -> TokenStream {
+        let iter = iter.cloned().unwrap_or_default();
+        let flat = body.iter().all(|s| !s.is_control() && !s.may_exit());
+        if !flat {
+            let body = self.block(body);
+            return wrap(body, iter);
+        }
+        let first = self.segments.len();
+        let outer = std::mem::replace(&mut self.counted, true);
+        let body = self.block(body);
+        self.counted = outer;
+        debug_assert!(
+            self.segments.len() <= first + 1,
+            "a flat body is one segment"
+        );
+        let Some(segment) = self.segments.get_mut(first) else {
+            // nothing to differentiate in the body
+            return wrap(body, iter);
+        };
+        segment.repeated = true;
+        let id = segment.id;
+        let (trips, count, ctrl) = (hygienic("trips"), hygienic("count"), hygienic("ctrl"));
+        // A range holds no borrow of a temporary, so it can be bound before the loop.
+        let range = matches!(
+            syn::parse2::<syn::Expr>(iter.clone()),
+            Ok(syn::Expr::Range(_))
+        ) && !segment.residuals.is_empty();
+        let (reserve, iter) = if range {
+            let (range, tape) = (hygienic("range"), tape_name(id));
+            (
+                quote! {
+                    let #range = #iter;
+                    #tape.reserve(::core::iter::Iterator::size_hint(&#range).0);
+                },
+                quote!(#range),
+            )
+        } else {
+            (quote!(), iter)
+        };
+        let looped = wrap(quote!(#body #count += 1;), iter);
+        quote!({
+            let mut #count: usize = 0;
+            #reserve
+            #looped
+            #ctrl.push(#id);
+            #trips.push(#count);
+        })
+    }
+}
+
+pub(super) fn body_label() -> syn::Lifetime {
+    syn::Lifetime {
+        apostrophe: proc_macro2::Span::mixed_site(),
+        ident: hygienic("body"),
+    }
+}
