@@ -81,6 +81,36 @@ impl<'a> Lowerer<'a> {
         self.value_active(e, &mut Vec::new())
     }
 
+    /// Whether `e` is active, and the bindings it reads: those through which it would be, were
+    /// they active. A name read only where activity does not flow (a comparison, an integer
+    /// cast, `len()`) is not among them.
+    pub(super) fn activity(&self, e: &Expr) -> (bool, Vec<usize>) {
+        let outer = self.reading.replace(Some(Vec::new()));
+        let active = self.value_active(e, &mut Vec::new());
+        let reads = self.reading.replace(outer).unwrap_or_default();
+        (active, reads)
+    }
+
+    /// Notes the binding a name refers to as read (see [`Self::activity`]).
+    fn note_read(&self, e: &Expr) {
+        if let Some(reading) = self.reading.borrow_mut().as_mut()
+            && let Some(binding) = self.path_binding(e)
+        {
+            reading.push(binding.id);
+        }
+    }
+
+    /// Records that the binding `target` is given the value of `e`: found active when `e` is,
+    /// and otherwise active as soon as a binding `e` reads is.
+    pub(super) fn flow_into(&mut self, target: usize, e: &Expr) {
+        let (active, reads) = self.activity(e);
+        if active {
+            self.found.insert(target);
+        } else if !reads.is_empty() {
+            self.flows.push((target, reads));
+        }
+    }
+
     /// [`Self::expr_active`] with the names bound inside the expression so far (`overlay`,
     /// innermost last): a block's tail may name its own `let`s.
     fn value_active(&self, e: &Expr, overlay: &mut Vec<(String, bool)>) -> bool {
@@ -88,7 +118,10 @@ impl<'a> Lowerer<'a> {
             Expr::Path(p) => match p.path.get_ident().map(unraw) {
                 Some(name) => match overlay.iter().rev().find(|(n, _)| *n == name) {
                     Some((_, active)) => *active,
-                    None => self.active_var(e).is_some() || self.record_of(e).is_some(),
+                    None => {
+                        self.note_read(e);
+                        self.active_var(e).is_some() || self.record_of(e).is_some()
+                    }
                 },
                 None => false,
             },

@@ -41,6 +41,9 @@ impl<'a> Lowerer<'a> {
                 self.control(strip_parens(e), out, &Tail::Into(target.clone()))
             }
             Target::Inactive { ident, binding } => {
+                if let Some(id) = binding {
+                    self.flow_into(*id, e);
+                }
                 if self.expr_active(e) {
                     match binding {
                         Some(id) => {

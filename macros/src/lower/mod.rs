@@ -3,9 +3,12 @@
 //! A value is active when it depends on an active parameter. Activity is decided per binding
 //! and flow-insensitively: a `let mut s = 0.0;` later given an active value is active from its
 //! declaration on. Since that is only known after the whole body has been seen, lowering runs
-//! to a fixed point: each pass records the bindings that received active values, and the next
-//! pass starts from them. Binding numbers are given in traversal order, so they are the same in
-//! every pass. Only the last pass's errors are reported.
+//! to a fixed point: each pass records the bindings that received active values and, for the
+//! others, the bindings their values read (the flows); `crate::analysis::activity` closes that
+//! graph, and the next pass starts from every binding it reaches. A pass that finds nothing new
+//! is the last, so chains of any length take two passes, and there is no cap to stop short of
+//! the fixed point. Binding numbers are given in traversal order, so they are the same in every
+//! pass. Only the last pass's errors are reported.
 //!
 //! Every user-facing error about the body is found here, on the user's tokens.
 //!
@@ -45,16 +48,15 @@ pub(crate) struct Lowered {
     pub errors: Errors,
 }
 
-const MAX_PASSES: usize = 64;
-
 pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
     let mut assumed = HashSet::new();
-    let mut pass = 0;
     loop {
         let mut lowerer = Lowerer::new(sig, &assumed);
         let stmts = lowerer.function(func);
-        pass += 1;
-        if lowerer.found.is_subset(&assumed) || pass == MAX_PASSES {
+        // Each pass that does not return adds at least one binding to `assumed`, and binding
+        // numbers are given in traversal order, the same in every pass: the loop ends.
+        let varied = crate::analysis::activity::varied(&assumed, &lowerer.found, &lowerer.flows);
+        if varied.is_subset(&assumed) {
             return Lowered {
                 body: crate::ir::Body {
                     ref_consts: lowerer.ref_consts,
@@ -66,7 +68,7 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
                 errors: lowerer.errors,
             };
         }
-        assumed.extend(lowerer.found);
+        assumed = varied;
     }
 }
 
@@ -122,7 +124,14 @@ struct LoopFrame {
 struct Lowerer<'a> {
     sig: &'a Signature,
     assumed: &'a HashSet<usize>,
+    /// The bindings found to receive an active value in this pass.
     found: HashSet<usize>,
+    /// Each binding given a value that is not active in this pass, with the bindings that value
+    /// reads: it is active if any of them is (see `crate::analysis::activity`).
+    flows: Vec<(usize, Vec<usize>)>,
+    /// The bindings read by the expression whose activity is being decided, when they are
+    /// being collected (see `Lowerer::activity`).
+    reading: std::cell::RefCell<Option<Vec<usize>>>,
     next_binding: usize,
     vars: Vec<Var>,
     scopes: Vec<Vec<(String, Binding)>>,
@@ -151,6 +160,8 @@ impl<'a> Lowerer<'a> {
             sig,
             assumed,
             found: HashSet::new(),
+            flows: Vec::new(),
+            reading: std::cell::RefCell::new(None),
             next_binding: 0,
             vars: Vec::new(),
             scopes: vec![Vec::new()],

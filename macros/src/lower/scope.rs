@@ -271,10 +271,8 @@ impl<'a> Lowerer<'a> {
         result
     }
 
-    pub(super) fn mark_assigned(&mut self, target: Binding, value_active: bool) {
-        if value_active {
-            self.found.insert(target.id);
-        }
+    pub(super) fn mark_assigned(&mut self, target: Binding, value: &Expr) {
+        self.flow_into(target.id, value);
     }
 
     /// A new active temporary declared without a value, `let mut t;`, assigned later.

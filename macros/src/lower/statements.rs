@@ -116,6 +116,9 @@ impl<'a> Lowerer<'a> {
             }
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let id = self.new_binding();
+                if let Some(init) = init {
+                    self.flow_into(id, &init.expr);
+                }
                 if !init_active && !self.assumed.contains(&id) {
                     if let Some(init) = init
                         && self.needs_lowering(&init.expr)
@@ -411,7 +414,7 @@ impl<'a> Lowerer<'a> {
         match strip_parens(left) {
             Expr::Path(_) if self.path_binding(left).is_some() => {
                 let target = self.path_binding(left).expect("checked");
-                self.mark_assigned(target, right_active);
+                self.mark_assigned(target, right);
                 let Some(var) = target.var else {
                     if !right_active && self.needs_lowering(right) {
                         let value = self.inactive_value(right, None, None, out);
@@ -444,7 +447,7 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Index(ix) if self.path_binding(&ix.expr).is_some() => {
                 let target = self.path_binding(&ix.expr).expect("checked");
-                self.mark_assigned(target, right_active);
+                self.mark_assigned(target, right);
                 let Some(buf) = target.var else {
                     self.check_verbatim(&|v| v.visit_expr(right));
                     out.push(Stmt::Verbatim(quote!(#whole;)));
@@ -562,7 +565,7 @@ impl<'a> Lowerer<'a> {
             out.push(Stmt::Verbatim(quote!(#whole;)));
             return;
         };
-        self.mark_assigned(target, value_active);
+        self.mark_assigned(target, value);
         match target.var {
             Some(buf) => {
                 let value = self.operand(value, out);

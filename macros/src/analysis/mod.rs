@@ -1,0 +1,7 @@
+//! Dataflow analyses of the annotated function, each run to its fixed point: never capped, and
+//! never on emitted tokens.
+//!
+//! - [`activity`]: which bindings are varied, that is depend on an active parameter (forward,
+//!   over the flows the lowering records between bindings).
+
+pub(crate) mod activity;
