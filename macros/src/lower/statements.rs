@@ -116,10 +116,11 @@ impl<'a> Lowerer<'a> {
             }
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let id = self.new_binding();
-                if let Some(init) = init {
-                    self.flow_into(id, &init.expr);
-                }
                 if !init_active && !self.assumed.contains(&id) {
+                    // Bound inactive in this pass: active in the next if what it reads is.
+                    if let Some(init) = init {
+                        self.flow_into(id, &init.expr);
+                    }
                     if let Some(init) = init
                         && self.needs_lowering(&init.expr)
                     {
