@@ -80,16 +80,15 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
             ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
             &r,
         );
-        t1_dot = ::matcalc::__private::tangent_add(
-            &::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3_dot)),
-                &r,
-            ),
-            &::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
-                &r_dot,
-            ),
+        let tt1 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &t3_dot)),
+            &r,
         );
+        let tt2 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
+            &r_dot,
+        );
+        t1_dot = tt1 + tt2;
     } else {
         let c4 = delta;
 
@@ -99,10 +98,15 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
         let mut check3 = ::matcalc::__private::Witness::new();
         let t5 = ::matcalc::__private::witnessed(&mut check3, (r).abs());
 
-        // The rule of `abs` from the scalar table: ∂|r|/∂r = sign r (+1 at r = 0).
-        let t5_dot =
-            ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &r)), t5)
-                * (*::matcalc::__private::guard(&check3, &r_dot));
+        // The rule of `abs` from the scalar table: ∂|r|/∂r = sign r (+1 at r = 0), its partial
+        // `tt3`, times the tangent.
+        let tt3 =
+            ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &(r))), t5);
+        let tt4 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &tt3)),
+            &r_dot,
+        );
+        let t5_dot = tt4;
         let c6 = 0.5 * delta;
         let mut check4 = ::matcalc::__private::Witness::new();
         if false {
@@ -112,7 +116,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
             loop {}
         }
         let t7 = ::matcalc::__private::guard_value(&check4, t5) - c6;
-        let t7_dot = ::matcalc::__private::owned(::matcalc::__private::guard(&check4, &t5_dot));
+        let t7_dot = t5_dot;
         let mut check5 = ::matcalc::__private::Witness::new();
         if false {
             check5 = ::matcalc::__private::witness(
@@ -129,7 +133,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
             &t7_dot,
         );
     }
-    return (t1, ::matcalc::__private::owned(&t1_dot));
+    return (t1, t1_dot);
 }
 
 // REVERSE MODE. Each arm is a straight-line segment with a residual tape of its own (`tape0`,

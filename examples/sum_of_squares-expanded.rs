@@ -59,14 +59,15 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
 
     // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
     // primal's type: the same code works for f32.
-    let mut s_dot = ::matcalc::__private::zero_like(&s);
+    let zero1 = ::matcalc::__private::zero_like(&s);
+    let mut s_dot = zero1;
     for i in 0..n {
         // `s += x[i] * x[i]` in A-normal form: one operation per temporary `tN`, each followed by
         // its tangent. A read of an active buffer reads the tangent buffer at the same index.
         let t1 = x[i];
-        let t1_dot = ::matcalc::__private::owned(&x_dot[i]);
+        let t1_dot = x_dot[i];
         let t2 = x[i];
-        let t2_dot = ::matcalc::__private::owned(&x_dot[i]);
+        let t2_dot = x_dot[i];
 
         // The user's own `x[i] * x[i]`, type-checked but never run, at the user's tokens: a type
         // error in it is the error of `sum_of_squares`, which rustc prints once. `check1` has its
@@ -89,26 +90,22 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
             ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
             &t2,
         );
-        let t3_dot = ::matcalc::__private::tangent_add(
-            &::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check1, &t1_dot)),
-                &t2,
-            ),
-            &::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
-                &t2_dot,
-            ),
+        let tt2 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check1, &t1_dot)),
+            &t2,
         );
+        let tt3 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
+            &t2_dot,
+        );
+        let t3_dot = tt2 + tt3;
         let mut check2 = ::matcalc::__private::Witness::new();
         if false {
             check2 = ::matcalc::__private::witness(&(s + ::core::convert::identity(t3)));
             loop {}
         }
         let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
-        let t4_dot = ::matcalc::__private::tangent_add(
-            ::matcalc::__private::guard(&check2, &s_dot),
-            ::matcalc::__private::guard(&check2, &t3_dot),
-        );
+        let t4_dot = ::matcalc::__private::guard_value(&check2, s_dot) + t3_dot;
         s = t4;
         s_dot = t4_dot;
     }
@@ -118,7 +115,7 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // the user's own word; the tangent goes through the identity method `spelled`, spanned as it.
     return (
         (move || -> f64 { s })(),
-        (move || -> f64 { (::matcalc::__private::owned(&s_dot)).spelled() })(),
+        (move || -> f64 { (s_dot).spelled() })(),
     );
 }
 
@@ -370,6 +367,7 @@ fn sum_of_squares_jacobian(
         || sum_of_squares_vjp(x, ::core::clone::Clone::clone(&n)),
     )
 }
+
 // Without `hessian`, a stand-in for the second-order companion `_jvp_vjp`: a function that asks
 // for second derivatives through this one gets one error at its call, naming the fix
 // (`#[differentiate(hessian)]` here), instead of "cannot find function".

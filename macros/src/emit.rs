@@ -99,26 +99,6 @@ impl Model<'_> {
         }
     }
 
-    /// A reference to the tangent of an active variable.
-    pub fn dref(&self, id: VarId) -> TokenStream {
-        let d = self.dot(id);
-        if self.is_ref(id) {
-            quote!(#d)
-        } else {
-            quote!(&#d)
-        }
-    }
-
-    /// The tangent value of an active variable (scalars are `Copy`).
-    pub fn dval(&self, id: VarId) -> TokenStream {
-        let d = self.dot(id);
-        if self.is_ref(id) {
-            quote!((*#d))
-        } else {
-            quote!(#d)
-        }
-    }
-
     /// The primal expression of an operation (calls excepted: each mode calls its companion).
     pub fn primal_op(&self, op: &Op) -> TokenStream {
         match op {
@@ -421,6 +401,25 @@ impl Model<'_> {
         quote!({ let #returned = #value; #(#zeros)* (#returned, #tangent) })
     }
 
+    /// [`Self::returned`] of a `Return`'s operands. In the tangent program, a `Return` holds the
+    /// values and then their tangents, a constant's tangent being the constant itself (see
+    /// `Stmt::Return`).
+    pub fn returned_operands(
+        &self,
+        values: &[Operand],
+        spellings: &Option<Vec<Spelling>>,
+    ) -> TokenStream {
+        let pval = |v: &Operand| self.pval(v);
+        match spellings {
+            Some(s) if values.len() == 2 * s.len() => {
+                let (values, tangents) = values.split_at(s.len());
+                let tangents = tangents.iter().map(|t| t.var().map(|_| pval(t))).collect();
+                self.returned(values.iter().map(pval).collect(), Some(tangents), spellings)
+            }
+            _ => self.returned(values.iter().map(pval).collect(), None, spellings),
+        }
+    }
+
     /// The arguments of a primal call, the first through `guard` if any (see
     /// [`crate::ir::Op::Call`]).
     pub fn call_args(
@@ -659,5 +658,97 @@ pub(crate) fn allow_lints() -> TokenStream {
             clippy::pedantic,
             clippy::nursery
         )]
+    }
+}
+
+/// `func(args)`, the parentheses spanned as the function's name, so that an error about the
+/// call as a whole (what it returns) is reported on the user's call of the function, not on
+/// the attribute.
+pub(crate) fn call(func: &syn::Path, args: &[TokenStream]) -> TokenStream {
+    let span = func
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |segment| segment.ident.span());
+    let mut arguments = Group::new(Delimiter::Parenthesis, quote!(#(#args),*));
+    arguments.set_span(span);
+    quote!(#func #arguments)
+}
+
+/// The pattern that binds what a call returns: a tuple of the names, or with `pairs` (a
+/// companion returning values and tangents) the pair of the two halves, each one name or a
+/// tuple.
+pub(crate) fn call_pattern(names: &[TokenStream], pairs: bool) -> TokenStream {
+    if !pairs {
+        return quote!((#(#names),*));
+    }
+    let (values, tangents) = names.split_at(names.len() / 2);
+    let group = |half: &[TokenStream]| match half {
+        [one] => one.clone(),
+        many => quote!((#(#many),*)),
+    };
+    let (v, t) = (group(values), group(tangents));
+    quote!((#v, #t))
+}
+
+/// A control-flow statement with its blocks written by `block`: the shells of `if`, `match`,
+/// the loops, blocks, `let ... else`, `break` and `continue`, as the user wrote them.
+pub(crate) fn control_shell(
+    s: &crate::ir::Stmt,
+    mut block: impl FnMut(&crate::ir::Block) -> TokenStream,
+) -> TokenStream {
+    use crate::ir::Stmt;
+    let label_of = |label: &Option<syn::Lifetime>| label.as_ref().map(|l| quote!(#l:));
+    match s {
+        Stmt::If { cond, then, els } => {
+            let then = block(then);
+            let els = els.as_ref().map(|e| {
+                let e = block(e);
+                quote!(else { #e })
+            });
+            quote!(if #cond { #then } #els)
+        }
+        Stmt::Match { scrutinee, arms } => {
+            let arms: Vec<TokenStream> = arms
+                .iter()
+                .map(|a| {
+                    let (pat, body) = (&a.pat, block(&a.body));
+                    let guard = a.guard.as_ref().map(|g| quote!(if #g));
+                    quote!(#pat #guard => { #body })
+                })
+                .collect();
+            quote!(match #scrutinee { #(#arms)* })
+        }
+        Stmt::Loop { label, body } => {
+            let (label, body) = (label_of(label), block(body));
+            quote!(#label loop { #body })
+        }
+        Stmt::While { label, cond, body } => {
+            let (label, body) = (label_of(label), block(body));
+            quote!(#label while #cond { #body })
+        }
+        Stmt::For {
+            label,
+            pat,
+            iter,
+            body,
+        } => {
+            let (label, body) = (label_of(label), block(body));
+            quote!(#label for #pat in #iter { #body })
+        }
+        Stmt::Block(b) => {
+            let b = block(b);
+            quote!({ #b })
+        }
+        Stmt::LetElse {
+            pat,
+            init,
+            otherwise,
+        } => {
+            let otherwise = block(otherwise);
+            quote!(let #pat = #init else { #otherwise };)
+        }
+        Stmt::Break(label) => quote!(break #label;),
+        Stmt::Continue(label) => quote!(continue #label;),
+        _ => unreachable!("a statement of straight-line code has no shell"),
     }
 }

@@ -3,14 +3,14 @@
 
 use crate::emit::Model;
 use crate::errors::Errors;
-use crate::{attr, forward, higher, lower, reverse, signature};
+use crate::{attr, higher, lower, primal, reverse, signature, tangent};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
 /// Expands `#[differentiate(args)] item`: the item unchanged, then its derivatives; or, on any
 /// error, the item unchanged and the errors, each on the tokens it is about.
 pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
-    lower::with_user_names(&item, || expand(args, item.clone()))
+    crate::names::with_user_names(&item, || expand(args, item.clone()))
 }
 
 fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -59,9 +59,15 @@ fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         literals: lowered.body.literals,
         param_vars: lowered.param_vars,
     };
-    let jvp = forward::emit(&model);
+    // Forward mode is the tangent program, emitted as it is; second order is its reverse mode.
+    let tangent_program = tangent::program(&model);
+    let original = &func.sig.ident;
+    let jvp_doc = format!(
+        " Forward mode of [`{original}`]: its value and its directional derivative along the tangents (one per active parameter, in order)."
+    );
+    let jvp = primal::function(&tangent_program, &model.name("jvp"), &jvp_doc);
     let vjp = reverse::emit(&model);
-    let higher = higher::emit(&model);
+    let higher = higher::emit(&model, &tangent_program);
     quote!(#func #jvp #vjp #higher)
 }
 

@@ -8,14 +8,13 @@ use quote::quote;
 
 /// `f_jacobian`; with `hessian`, `f_jvp_vjp` and for a float result `f_hvp` and `f_hessian`;
 /// without it, the stand-in for `f_jvp_vjp` that a caller asking for second derivatives meets.
-pub(crate) fn emit(model: &Model) -> TokenStream {
+pub(crate) fn emit(model: &Model, tangent_program: &Model) -> TokenStream {
     let jacobian = jacobian(model);
     if !model.second_order {
         let stand_in = first_order_only(model);
         return quote!(#jacobian #stand_in);
     }
-    let tangent_program = crate::tangent::program(model);
-    let jvp_vjp = crate::reverse::emit(&tangent_program);
+    let jvp_vjp = crate::reverse::emit(tangent_program);
     let second = model.sig.ret.scalar.then(|| second_order(model));
     quote!(#jacobian #jvp_vjp #second)
 }
@@ -126,10 +125,10 @@ fn second_order(model: &Model) -> TokenStream {
     let tangent_names: Vec<_> = active.iter().map(|(_, v)| model.dot(*v)).collect();
     let k = active.len();
     let h: Vec<_> = (0..k)
-        .map(|i| crate::lower::hygienic(&format!("h{i}")))
+        .map(|i| crate::names::hygienic(&format!("h{i}")))
         .collect();
     let g: Vec<_> = (0..k)
-        .map(|i| crate::lower::hygienic(&format!("g{i}")))
+        .map(|i| crate::names::hygienic(&format!("g{i}")))
         .collect();
     let group = |items: &[proc_macro2::Ident]| match items {
         [one] => quote!(#one),
@@ -138,12 +137,12 @@ fn second_order(model: &Model) -> TokenStream {
     let (hs, gs) = (group(&h), group(&g));
     let point_ty = &gradient;
     let point = point(model);
-    let direction = crate::lower::hygienic("direction");
+    let direction = crate::names::hygienic("direction");
     let direction = quote!(#direction);
     let (here, value, pullback) = (
-        crate::lower::hygienic("point"),
-        crate::lower::hygienic("value"),
-        crate::lower::hygienic("pullback"),
+        crate::names::hygienic("point"),
+        crate::names::hygienic("value"),
+        crate::names::hygienic("pullback"),
     );
     let args = forwarded_args(model);
     let tangents = tangents_from(model, &direction);
@@ -184,9 +183,9 @@ fn jacobian(model: &Model) -> TokenStream {
     let float = &model.sig.float;
     let point_ty = model.sig.gradient_type();
     let point = point(model);
-    let direction = crate::lower::hygienic("direction");
+    let direction = crate::names::hygienic("direction");
     let direction = quote!(#direction);
-    let here = crate::lower::hygienic("point");
+    let here = crate::names::hygienic("point");
     let args = forwarded_args(model);
     let tangents = tangents_from(model, &direction);
     let lints = allow_lints();

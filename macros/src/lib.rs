@@ -3,11 +3,24 @@
 //! them beside the runtime the generated code calls (`::matcalc::__private`); the `matcalc`
 //! documentation has the contract, the supported syntax, the rules and the limitations.
 //!
-//! The pipeline, one module per stage: `attr` reads the attribute's arguments, `signature`
-//! reads the function's signature, `lower` lowers the body to the model of `ir` (and finds every
-//! error), `forward` and `reverse` emit the derivative functions, `tangent` and `higher` the
-//! second-order ones, `expand` ties them together. Beside them, `names` keeps the generated
-//! names apart from the user's, and `known` is what the macro knows of the runtime by name.
+//! The pipeline, one module per stage (`expand` ties them together):
+//!
+//! 1. parse: `attr` reads the attribute's arguments, `signature` the function's signature;
+//! 2. lower: `lower/` lowers the body to the model of `ir`, one file per construct, and finds
+//!    every error on the user's tokens;
+//! 3. analyse: `analysis/` holds the dataflow analyses, each run to its fixed point
+//!    (`activity`: which bindings depend on an active parameter);
+//! 4. transform: `tangent` is forward mode, the one transformation that writes each operation's
+//!    derivative (the model of `f` to the model of `f_jvp`); `reverse/` is reverse mode, the
+//!    forward sweep that records (`sweep`, `tape`) and the backward sweep (`pullback`), applied
+//!    to the model of `f` for `f_vjp` and to the tangent program for `f_jvp_vjp`;
+//! 5. emit: `emit` turns the model into tokens (operands, the primal form of each operation,
+//!    the control-flow shells), `primal` writes a model as a plain function (`f_jvp` is the
+//!    tangent program written so), `higher` the Jacobian and, with `hessian`, the second-order
+//!    functions.
+//!
+//! Beside them, `names` keeps the generated names apart from the user's, and `known` is what
+//! the macro knows of the runtime by name.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,18 +30,15 @@ mod derive;
 mod emit;
 mod errors;
 pub(crate) mod expand;
-mod forward;
 mod higher;
 mod ir;
 mod known;
 mod lower;
 mod names;
+mod primal;
 mod reverse;
 mod signature;
 mod tangent;
-
-// `forward` still names `known` by its former name.
-use known as rules;
 
 use proc_macro::TokenStream;
 

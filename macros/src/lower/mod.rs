@@ -36,10 +36,6 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::HashSet;
 
-// The hygiene helpers live in `crate::names`; `forward`, `higher` and `expand` still name two of
-// them through this module.
-pub(crate) use crate::names::{hygienic, with_user_names};
-
 /// The lowered body and the errors found.
 pub(crate) struct Lowered {
     pub body: crate::ir::Body,

@@ -89,25 +89,14 @@ impl Reverse<'_> {
                 guard,
             } => {
                 let xs: Vec<&Ident> = vars.iter().map(|v| m.primal(*v)).collect();
-                let group = |items: Vec<TokenStream>| -> TokenStream {
-                    if *pairs {
-                        let (values, tangents) = items.split_at(items.len() / 2);
-                        let group = |half: &[TokenStream]| match half {
-                            [one] => one.clone(),
-                            many => quote!((#(#many),*)),
-                        };
-                        let (v, t) = (group(values), group(tangents));
-                        quote!((#v, #t))
-                    } else {
-                        quote!((#(#items),*))
-                    }
-                };
+                let group = |items: Vec<TokenStream>| crate::emit::call_pattern(&items, *pairs);
                 let primals = m.call_args(args, guard);
                 if vars.iter().any(|v| self.live.contains(v)) {
                     let path = companion(func, "vjp");
                     let pb = hygienic(&format!("pullback{}", self.next_residual + 1));
                     let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
-                    code.push(quote!(let (#pattern, #pb) = #path(#(#primals),*);));
+                    let call = crate::emit::call(&path, &primals);
+                    code.push(quote!(let (#pattern, #pb) = #call;));
                     let pb = self.residual(quote!(#pb), open, &mut code);
                     let zeros: Vec<Ident> = xs
                         .iter()
@@ -130,7 +119,8 @@ impl Reverse<'_> {
                     });
                 } else {
                     let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
-                    code.push(quote!(let #pattern = #func(#(#primals),*);));
+                    let call = crate::emit::call(func, &primals);
+                    code.push(quote!(let #pattern = #call;));
                 }
             }
             Stmt::Write { buf, index, value } => {
@@ -287,7 +277,7 @@ impl Reverse<'_> {
         if let Op::Call { func, args, guard } = op {
             let primals = m.call_args(args, guard);
             if !live {
-                code.push(assign(quote!(#func(#(#primals),*))));
+                code.push(assign(crate::emit::call(func, &primals)));
                 return;
             }
             let path = companion(func, "vjp");
@@ -296,7 +286,8 @@ impl Reverse<'_> {
                 hygienic(&format!("out{}", self.next_residual)),
                 hygienic(&format!("pullback{}", self.next_residual)),
             );
-            code.push(quote!(let (#out, #pb) = #path(#(#primals),*);));
+            let call = crate::emit::call(&path, &primals);
+            code.push(quote!(let (#out, #pb) = #call;));
             code.push(assign(quote!(#out)));
             let pb = self.residual(quote!(#pb), open, code);
             let spread = self.spread(func, (args, guard), quote!(#pb(g)), open, code);

@@ -80,31 +80,8 @@ impl Reverse<'_> {
 
     fn control(&mut self, s: &Stmt) -> TokenStream {
         match s {
-            Stmt::If { cond, then, els } => {
-                let then = self.block(then);
-                let els = els.as_ref().map(|e| {
-                    let e = self.block(e);
-                    quote!(else { #e })
-                });
-                quote!(if #cond { #then } #els)
-            }
-            Stmt::Match { scrutinee, arms } => {
-                let arms: Vec<TokenStream> = arms
-                    .iter()
-                    .map(|a| {
-                        let body = self.block(&a.body);
-                        let pat = &a.pat;
-                        let guard = a.guard.as_ref().map(|g| quote!(if #g));
-                        quote!(#pat #guard => { #body })
-                    })
-                    .collect();
-                quote!(match #scrutinee { #(#arms)* })
-            }
-            Stmt::Loop { label, body } => {
-                let body = self.block(body);
-                let label = label.as_ref().map(|l| quote!(#l:));
-                quote!(#label loop { #body })
-            }
+            // Loops record their trip counts (see `counted_loop`); every other shell is as the
+            // user wrote it, its blocks recorded.
             Stmt::While { label, cond, body } => {
                 let label = label.as_ref().map(|l| quote!(#l:));
                 self.counted_loop(body, None, |body, _| quote!(#label while #cond { #body }))
@@ -122,22 +99,8 @@ impl Reverse<'_> {
                     |body, iter| quote!(#label for #pat in #iter { #body }),
                 )
             }
-            Stmt::Block(b) => {
-                let b = self.block(b);
-                quote!({ #b })
-            }
-            Stmt::LetElse {
-                pat,
-                init,
-                otherwise,
-            } => {
-                let otherwise = self.block(otherwise);
-                quote!(let #pat = #init else { #otherwise };)
-            }
-            Stmt::Break(label) => quote!(break #label;),
-            Stmt::Continue(label) => quote!(continue #label;),
             Stmt::Verbatim(tokens) => tokens.clone(),
-            _ => unreachable!("not a control statement"),
+            shell => crate::emit::control_shell(shell, |block| self.block(block)),
         }
     }
 

@@ -49,9 +49,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
         loop {}
     }
     let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
-    let t2_dot = ::matcalc::__private::owned(
-        ::matcalc::__private::guard(&check1, &x_dot),
-    );
+    let t2_dot = x_dot;
     let c3 = 2.0;
     let mut check2 = ::matcalc::__private::Witness::new();
     if false {
@@ -62,7 +60,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
         ::matcalc::__private::guard(&check2, &t2),
         &c3,
     );
-    let mut t_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(
+    let mut t_dot = ::matcalc::__private::rules::arith::div(
         ::matcalc::__private::guard(&check2, &t2_dot),
         &c3,
     );
@@ -76,17 +74,14 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
             ::matcalc::__private::guard(&check3, &x),
             &t,
         );
-        let t4_dot = ::matcalc::__private::tangent_add(
-            &::matcalc::__private::rules::arith::div_tangent_lhs(
-                ::matcalc::__private::guard(&check3, &x_dot),
-                &t,
-            ),
-            &::matcalc::__private::rules::arith::div_tangent_rhs(
-                ::matcalc::__private::guard(&check3, &x),
-                &t,
-                &t4,
-                &t_dot,
-            ),
+        let tt1 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check3, &t4)),
+            &t_dot,
+        );
+        let tt2 = ::matcalc::__private::guard_value(&check3, x_dot) - tt1;
+        let t4_dot = ::matcalc::__private::rules::arith::div(
+            ::matcalc::__private::guard(&check3, &tt2),
+            &t,
         );
         let mut check4 = ::matcalc::__private::Witness::new();
         if false {
@@ -94,10 +89,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
             loop {}
         }
         let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
-        let t5_dot = ::matcalc::__private::tangent_add(
-            ::matcalc::__private::guard(&check4, &t_dot),
-            ::matcalc::__private::guard(&check4, &t4_dot),
-        );
+        let t5_dot = ::matcalc::__private::guard_value(&check4, t_dot) + t4_dot;
         let c6 = 2.0;
         let mut check5 = ::matcalc::__private::Witness::new();
         if false {
@@ -110,14 +102,14 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
             ::matcalc::__private::guard(&check5, &t5),
             &c6,
         );
-        let next_dot = ::matcalc::__private::rules::arith::div_tangent_lhs(
+        let next_dot = ::matcalc::__private::rules::arith::div(
             ::matcalc::__private::guard(&check5, &t5_dot),
             &c6,
         );
         if (next - t).abs() < tol {
             return (
                 (move || -> f64 { next })(),
-                (move || -> f64 { (::matcalc::__private::owned(&next_dot)).spelled() })(),
+                (move || -> f64 { (next_dot).spelled() })(),
             );
         }
         t = next;

@@ -43,9 +43,11 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let _ = cumulative;
     use ::matcalc::__private::Spelled as _;
     let mut out = Vec::with_capacity(x.len());
-    let mut out_dot = ::matcalc::__private::zero_like(&out);
+    let zero1 = ::matcalc::__private::zero_like(&out);
+    let mut out_dot = zero1;
     let mut total = 0.0;
-    let mut total_dot = ::matcalc::__private::zero_like(&total);
+    let zero2 = ::matcalc::__private::zero_like(&total);
+    let mut total_dot = zero2;
     for i1 in 0..x.len() {
         let v = &x[i1];
         let v_dot = &x_dot[i1];
@@ -57,19 +59,16 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
             loop {}
         }
         let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
-        let t2_dot = ::matcalc::__private::tangent_add(
-            ::matcalc::__private::guard(&check1, &total_dot),
-            ::matcalc::__private::guard(&check1, v_dot),
-        );
+        let t2_dot = ::matcalc::__private::guard_value(&check1, total_dot) + v_dot;
         total = t2;
         total_dot = t2_dot;
         out.push(total);
-        out_dot.push(::matcalc::__private::owned(&total_dot));
+        out_dot.push(total_dot);
     }
     let c3 = 0;
     let c4 = 0;
     let t5 = out[c4];
-    let t5_dot = ::matcalc::__private::owned(&out_dot[c4]);
+    let t5_dot = out_dot[c4];
     let c6 = 2.0;
     let mut check2 = ::matcalc::__private::Witness::new();
     if false {
@@ -85,10 +84,10 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
         &c6,
     );
     out[c3] = t7;
-    out_dot[c3] = ::matcalc::__private::owned(&t7_dot);
+    out_dot[c3] = t7_dot;
     return (
         (move || -> Vec<f64> { out })(),
-        (move || -> Vec<f64> { (::matcalc::__private::owned(&out_dot)).spelled() })(),
+        (move || -> Vec<f64> { (out_dot).spelled() })(),
     );
 }
 /// Reverse mode of [`cumulative`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.

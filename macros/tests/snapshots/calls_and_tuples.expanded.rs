@@ -32,16 +32,26 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
     use ::matcalc::__private::Spelled as _;
     let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = ::matcalc::__private::witnessed(&mut check1, (t).cos());
-    let t1_dot = ::matcalc::__private::scalar::cos(
-        (*::matcalc::__private::guard(&check1, &t)),
+    let tt1 = ::matcalc::__private::scalar::cos(
+        (*::matcalc::__private::guard(&check1, &(t))),
         t1,
-    ) * (*::matcalc::__private::guard(&check1, &t_dot));
+    );
+    let tt2 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check1, &tt1)),
+        &t_dot,
+    );
+    let t1_dot = tt2;
     let mut check2 = ::matcalc::__private::Witness::new();
     let t2 = ::matcalc::__private::witnessed(&mut check2, (t).sin());
-    let t2_dot = ::matcalc::__private::scalar::sin(
-        (*::matcalc::__private::guard(&check2, &t)),
+    let tt3 = ::matcalc::__private::scalar::sin(
+        (*::matcalc::__private::guard(&check2, &(t))),
         t2,
-    ) * (*::matcalc::__private::guard(&check2, &t_dot));
+    );
+    let tt4 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &tt3)),
+        &t_dot,
+    );
+    let t2_dot = tt4;
     let c = t1;
     let c_dot = t1_dot;
     let s = t2;
@@ -55,25 +65,21 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
         ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
         &c,
     );
-    let t3_dot = ::matcalc::__private::tangent_add(
-        &::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check3, &r_dot)),
-            &c,
-        ),
-        &::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
-            &c_dot,
-        ),
+    let tt5 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check3, &r_dot)),
+        &c,
     );
-    let (t4, t4_dot) = { scale_jvp(r, s, r_dot, s_dot) };
+    let tt6 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
+        &c_dot,
+    );
+    let t3_dot = tt5 + tt6;
+    let (tt7, tt8) = scale_jvp(r, s, r_dot, s_dot);
+    let t4 = tt7;
+    let t4_dot = tt8;
     return (
         (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })(),
-        (move || -> (f64, f64) {
-            (
-                (::matcalc::__private::owned(&t3_dot)).spelled(),
-                (::matcalc::__private::owned(&t4_dot)).spelled(),
-            )
-        })(),
+        (move || -> (f64, f64) { ((t3_dot).spelled(), (t4_dot).spelled()) })(),
     );
 }
 /// Reverse mode of [`polar`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.

@@ -28,10 +28,15 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     use ::matcalc::__private::Spelled as _;
     let mut check1 = ::matcalc::__private::Witness::new();
     let t1 = ::matcalc::__private::witnessed(&mut check1, (y).sin());
-    let t1_dot = ::matcalc::__private::scalar::sin(
-        (*::matcalc::__private::guard(&check1, &y)),
+    let tt1 = ::matcalc::__private::scalar::sin(
+        (*::matcalc::__private::guard(&check1, &(y))),
         t1,
-    ) * (*::matcalc::__private::guard(&check1, &y_dot));
+    );
+    let tt2 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check1, &tt1)),
+        &y_dot,
+    );
+    let t1_dot = tt2;
     let mut check2 = ::matcalc::__private::Witness::new();
     if false {
         check2 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
@@ -41,19 +46,18 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
         ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
         &t1,
     );
-    let t2_dot = ::matcalc::__private::tangent_add(
-        &::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &x_dot)),
-            &t1,
-        ),
-        &::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
-            &t1_dot,
-        ),
+    let tt3 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &x_dot)),
+        &t1,
     );
+    let tt4 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
+        &t1_dot,
+    );
+    let t2_dot = tt3 + tt4;
     return (
         (move || -> f64 { (t2).spelled() })(),
-        (move || -> f64 { (::matcalc::__private::owned(&t2_dot)).spelled() })(),
+        (move || -> f64 { (t2_dot).spelled() })(),
     );
 }
 /// Reverse mode of [`f`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
