@@ -249,6 +249,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
 
 /// For each segment, the adjoints that no other segment touches (parameters excepted): those can
 /// be declared inside the segment's reverse. With a single straight segment, none need moving.
+/// What a segment touches is read off its statements (see `Open::touched`).
 fn segment_locals(
     model: &Model,
     declared: &[VarId],
@@ -258,31 +259,14 @@ fn segment_locals(
     if straight {
         return vec![Vec::new(); segments.len()];
     }
-    let by_name: std::collections::HashMap<String, VarId> = declared
+    let candidates: HashSet<VarId> = declared
         .iter()
-        .filter(|v| !model.vars[**v].param)
-        .map(|v| (model.bar(*v).to_string(), *v))
+        .copied()
+        .filter(|v| !model.vars[*v].param)
         .collect();
-    fn names(tokens: TokenStream, out: &mut HashSet<String>) {
-        for t in tokens {
-            match t {
-                proc_macro2::TokenTree::Ident(i) => {
-                    out.insert(i.to_string());
-                }
-                proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
-                _ => {}
-            }
-        }
-    }
     let touched: Vec<HashSet<VarId>> = segments
         .iter()
-        .map(|s| {
-            let mut seen = HashSet::new();
-            s.backward.iter().for_each(|b| names(b.clone(), &mut seen));
-            seen.iter()
-                .filter_map(|n| by_name.get(n).copied())
-                .collect()
-        })
+        .map(|s| s.touched.intersection(&candidates).copied().collect())
         .collect();
     touched
         .iter()
@@ -375,6 +359,9 @@ struct Open {
     kept_by_name: std::collections::HashMap<String, Vec<String>>,
     /// The reverse of each statement, in forward order.
     backward: Vec<TokenStream>,
+    /// The variables whose adjoints that reverse reads or writes: each statement's results and
+    /// the active values it reads (see `adjoints_touched`).
+    touched: HashSet<VarId>,
 }
 
 /// A recorded segment: its number on the control tape.
@@ -382,6 +369,8 @@ struct Segment {
     id: u32,
     residuals: Vec<Ident>,
     backward: Vec<TokenStream>,
+    /// The variables whose adjoints `backward` touches.
+    touched: HashSet<VarId>,
     /// The body of a loop without control flow of its own: recorded once per loop with its trip
     /// count on the trip tape, instead of once per iteration on the control tape.
     repeated: bool,
@@ -397,4 +386,25 @@ struct Reverse<'m> {
     /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
     /// control tape per iteration.
     counted: bool,
+}
+
+/// The variables whose adjoints the reverse of a statement without control flow reads or
+/// writes: the adjoints of its results, which it reads, and of the active values it reads, which
+/// it accumulates into.
+fn adjoints_touched(s: &Stmt) -> Vec<VarId> {
+    match s {
+        Stmt::Let {
+            var, op: Some(op), ..
+        }
+        | Stmt::Assign { var, op } => std::iter::once(*var).chain(op.inputs()).collect(),
+        Stmt::LetTuple { vars, args, .. } => {
+            vars.iter().copied().chain(call_inputs(args)).collect()
+        }
+        Stmt::Write { buf, value, .. }
+        | Stmt::Push { buf, value }
+        | Stmt::WriteField {
+            base: buf, value, ..
+        } => std::iter::once(*buf).chain(value.var()).collect(),
+        _ => Vec::new(),
+    }
 }

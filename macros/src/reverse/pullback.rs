@@ -21,6 +21,7 @@ impl Reverse<'_> {
         let seed = hygienic("seed");
         for (v, path) in values.iter().zip(self.m.sig.ret.layout.paths()) {
             let Some(id) = v.var() else { continue };
+            open.touched.insert(id);
             let bar = self.m.bar(id);
             let ty = self.adjoint_type(id, open, code);
             let component = quote!(#seed #path);
@@ -36,6 +37,7 @@ impl Reverse<'_> {
         let rt = rt();
         let m = self.m;
         let mut code = Vec::new();
+        open.touched.extend(super::adjoints_touched(s));
         // What this statement writes invalidates the residuals kept of it (after the fact: a
         // statement's own residuals are of values before its assignment).
         let written: Vec<String> = match s {

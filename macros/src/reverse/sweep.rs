@@ -73,6 +73,7 @@ impl Reverse<'_> {
             id,
             residuals: open.residuals,
             backward: open.backward,
+            touched: open.touched,
             repeated: false,
         });
         code
