@@ -202,7 +202,10 @@ EOF
         echo "// benches/compile_time.sh): the macro's modules, read from macros/src/, unchanged."
         echo "#![allow(dead_code, unused)]"
         for m in $(sed -n 's/^\(pub(crate) \)\{0,1\}mod \([a-z_]*\);$/\2/p' "$root/macros/src/lib.rs"); do
-            echo "#[path = \"$root/macros/src/$m.rs\"]"
+            # a module is a file or a folder with its mod.rs
+            file="$root/macros/src/$m.rs"
+            [ -f "$file" ] || file="$root/macros/src/$m/mod.rs"
+            echo "#[path = \"$file\"]"
             echo "mod $m;"
         done
         cat <<'EOF'

@@ -352,11 +352,9 @@ fn mutated(m: &Model) -> HashSet<VarId> {
 #[derive(Default)]
 struct Open {
     residuals: Vec<Ident>,
-    /// Residuals already kept in this segment, by the expression they keep: a value read twice
-    /// with nothing written in between is kept once.
-    kept: std::collections::HashMap<String, Ident>,
-    /// The expressions of `kept` by the names they mention, so that a write forgets them.
-    kept_by_name: std::collections::HashMap<String, Vec<String>>,
+    /// Residuals already kept in this segment, by what they keep: a value read twice with
+    /// nothing written in between is kept once.
+    kept: std::collections::HashMap<tape::Kept, Ident>,
     /// The reverse of each statement, in forward order.
     backward: Vec<TokenStream>,
     /// The variables whose adjoints that reverse reads or writes: each statement's results and

@@ -1,6 +1,7 @@
 //! The pullback of each statement: the forward code of an assignment, a call or a write, and
 //! its reverse, which accumulates the adjoints of its inputs.
 
+use super::tape::{Kept, Read};
 use super::{Open, Reverse};
 use crate::emit::{companion, guarded, rt};
 use crate::ir::{BinOp, CallArg, Op, Operand, Stmt, VarId};
@@ -40,17 +41,16 @@ impl Reverse<'_> {
         open.touched.extend(super::adjoints_touched(s));
         // What this statement writes invalidates the residuals kept of it (after the fact: a
         // statement's own residuals are of values before its assignment).
-        let written: Vec<String> = match s {
+        let written: Vec<VarId> = match s {
             Stmt::Verbatim(_) => {
                 // Inactive code may change any inactive value an index reads.
                 open.kept.clear();
-                open.kept_by_name.clear();
                 Vec::new()
             }
-            Stmt::Let { var, .. } | Stmt::Assign { var, .. } => vec![m.primal(*var).to_string()],
-            Stmt::LetTuple { vars, .. } => vars.iter().map(|v| m.primal(*v).to_string()).collect(),
-            Stmt::Write { buf, .. } | Stmt::Push { buf, .. } => vec![m.primal(*buf).to_string()],
-            Stmt::WriteField { base, .. } => vec![m.primal(*base).to_string()],
+            Stmt::Let { var, .. } | Stmt::Assign { var, .. } => vec![*var],
+            Stmt::LetTuple { vars, .. } => vars.clone(),
+            Stmt::Write { buf, .. } | Stmt::Push { buf, .. } => vec![*buf],
+            Stmt::WriteField { base, .. } => vec![*base],
             _ => Vec::new(),
         };
         match s {
@@ -99,10 +99,14 @@ impl Reverse<'_> {
                     let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
                     let call = crate::emit::call(&path, &primals);
                     code.push(quote!(let (#pattern, #pb) = #call;));
-                    let pb = self.residual(quote!(#pb), open, &mut code);
-                    let zeros: Vec<Ident> = xs
+                    let pb = self.residual_once(quote!(#pb), open, &mut code);
+                    let zeros: Vec<Ident> = vars
                         .iter()
-                        .map(|x| self.residual(quote!(#rt::zeros_of(&#x)), open, &mut code))
+                        .zip(&xs)
+                        .map(|(v, x)| {
+                            let shape = quote!(#rt::zeros_of(&#x));
+                            self.residual(Kept::Shape(*v), shape, open, &mut code)
+                        })
                         .collect();
                     let bars: Vec<Ident> = vars.iter().map(|v| m.bar(*v)).collect();
                     let seed = group(
@@ -131,7 +135,12 @@ impl Reverse<'_> {
                 code.push(quote!(#b[#index] = #v;));
                 if self.live.contains(buf) {
                     let bb = m.bar(*buf);
-                    let i = self.residual(quote!(#index), open, &mut code);
+                    let i = self.residual(
+                        Kept::Index(index.to_string()),
+                        quote!(#index),
+                        open,
+                        &mut code,
+                    );
                     open.backward.push(match value.var() {
                         Some(v) => {
                             let vb = m.bar(v);
@@ -190,11 +199,7 @@ impl Reverse<'_> {
             }
             other => unreachable!("control statement {}", other.is_control()),
         }
-        for name in &written {
-            for key in open.kept_by_name.remove(name).unwrap_or_default() {
-                open.kept.remove(&key);
-            }
-        }
+        Self::forget(open, &written);
         quote!(#(#code)*)
     }
 
@@ -291,7 +296,7 @@ impl Reverse<'_> {
             let call = crate::emit::call(&path, &primals);
             code.push(quote!(let (#out, #pb) = #call;));
             code.push(assign(quote!(#out)));
-            let pb = self.residual(quote!(#pb), open, code);
+            let pb = self.residual_once(quote!(#pb), open, code);
             let spread = self.spread(func, (args, guard), quote!(#pb(g)), open, code);
             open.backward.push(quote! {
                 if let ::core::option::Option::Some(g) = #bar.take() { #spread }
@@ -367,6 +372,7 @@ impl Reverse<'_> {
                 // Every pullback rule takes the first factor (or its type) first: its residual
                 // goes through the guard, and so does the adjoint of the first factor, which
                 // would otherwise fix the rule's type from the adjoint it is added to.
+                let guard_id = guard.as_ref().map(|g| g.id);
                 let mut keep =
                     |o: &Operand, value: bool, first: bool, code: &mut Vec<TokenStream>| {
                         let p = if first {
@@ -378,15 +384,19 @@ impl Reverse<'_> {
                             Operand::Const(c) => m.literals.get(&c.to_string()),
                             _ => None,
                         };
+                        let (read, through) = (Read::of(o), first.then(|| guard_id).flatten());
                         if let (true, Some(literal)) = (value, literal) {
                             // a literal is written again, typed like the forward sweep's
-                            let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                            let kept = Kept::Type(read, through);
+                            let r = self.residual(kept, quote!(#rt::type_of(#p)), open, code);
                             (quote!(&#rt::literal(#r, || #literal)), quote!(#r))
                         } else if value {
-                            let r = self.residual(quote!(#rt::save(#p)), open, code);
+                            let kept = Kept::Value(read, through);
+                            let r = self.residual(kept, quote!(#rt::save(#p)), open, code);
                             (quote!(#r), quote!(&#rt::type_of(#r)))
                         } else {
-                            let r = self.residual(quote!(#rt::type_of(#p)), open, code);
+                            let kept = Kept::Type(read, through);
+                            let r = self.residual(kept, quote!(#rt::type_of(#p)), open, code);
                             (quote!(#r), quote!(#r))
                         }
                     };
@@ -405,9 +415,10 @@ impl Reverse<'_> {
                         .map(|_| acc(b, rule("_pullback_rhs", &[ra, tb, quote!(&g)])));
                     quote!(#first #second)
                 } else {
-                    let ry = b
-                        .var()
-                        .map(|_| self.residual(quote!(#rt::save(&#y)), open, code));
+                    let ry = b.var().map(|_| {
+                        let kept = Kept::Value(Read::Var(var), None);
+                        self.residual(kept, quote!(#rt::save(&#y)), open, code)
+                    });
                     let first = a
                         .var()
                         .map(|_| acc(a, through(quote!(#arith::div_pullback_lhs(#ta, #rb, &g)))));
@@ -419,7 +430,7 @@ impl Reverse<'_> {
             Op::Scalar(s) => {
                 let name = &s.name;
                 let inputs = m.scalar_inputs(s);
-                let partials = self.residual(
+                let partials = self.residual_once(
                     quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #y)),
                     open,
                     code,
@@ -455,7 +466,7 @@ impl Reverse<'_> {
                 quote!(#rt::acc_as(&mut #b, #ty, g);)
             }
             Op::Read { buf, index, .. } => {
-                let i = self.residual(quote!(#index), open, code);
+                let i = self.residual(Kept::Index(index.to_string()), quote!(#index), open, code);
                 let zeros = if self.const_shape.contains(buf) {
                     let z = m.zeros(*buf);
                     quote!(&#z)
@@ -464,7 +475,8 @@ impl Reverse<'_> {
                         id: *buf,
                         borrowed: false,
                     });
-                    let z = self.residual(quote!(#rt::zeros_of(#pbuf)), open, code);
+                    let shape = quote!(#rt::zeros_of(#pbuf));
+                    let z = self.residual(Kept::Shape(*buf), shape, open, code);
                     quote!(#z)
                 };
                 let bb = m.bar(*buf);
@@ -509,7 +521,8 @@ impl Reverse<'_> {
                         id: *base,
                         borrowed: false,
                     });
-                    let z = self.residual(quote!(#rt::zeros_of(#pbase)), open, code);
+                    let shape = quote!(#rt::zeros_of(#pbase));
+                    let z = self.residual(Kept::Shape(*base), shape, open, code);
                     quote!(#z)
                 };
                 let bb = m.bar(*base);

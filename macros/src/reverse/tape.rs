@@ -8,30 +8,87 @@ use crate::names::hygienic;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+/// What a residual keeps: the key under which a segment keeps a value once. Two reads of the
+/// same value with nothing written in between are the same key; a write of a variable forgets
+/// the keys that read it (see [`Kept::reads`]).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) enum Kept {
+    /// An owned copy of an operand (`save`), through the witness `guard` when it has one.
+    Value(Read, Option<usize>),
+    /// The type of an operand (`type_of`), zero-sized; through the witness `guard` likewise.
+    Type(Read, Option<usize>),
+    /// The shape of a variable (`zeros_of`), for a zero adjoint of it.
+    Shape(VarId),
+    /// An inactive index.
+    Index(String),
+    /// The witness of a guard (see `ir::Guard`).
+    Witness(usize),
+    /// A value kept for one use: a pullback, the partials of a rule (numbered).
+    Once(usize),
+}
+
+/// A value a [`Kept`] reads: an active variable, or an inactive one (by its name in the model),
+/// which only inactive code, kept as written, can change.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) enum Read {
+    Var(VarId),
+    Const(String),
+}
+
+impl Read {
+    pub(super) fn of(o: &Operand) -> Read {
+        match o {
+            Operand::Var { id, .. } => Read::Var(*id),
+            Operand::Const(c) => Read::Const(c.to_string()),
+        }
+    }
+}
+
+impl Kept {
+    /// The active variable whose write forgets this key, if any.
+    fn reads(&self) -> Option<VarId> {
+        match self {
+            Kept::Value(Read::Var(v), _) | Kept::Type(Read::Var(v), _) | Kept::Shape(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
 impl Reverse<'_> {
-    /// Keeps a value for the backward sweep; returns the name it has there (a reference).
+    /// Keeps `value`, which computes what `kept` names, for the backward sweep; returns the
+    /// name it has there (a reference).
     pub(super) fn residual(
         &mut self,
+        kept: Kept,
         value: TokenStream,
         open: &mut Open,
         code: &mut Vec<TokenStream>,
     ) -> Ident {
-        let key = value.to_string();
-        if let Some(r) = open.kept.get(&key) {
+        if let Some(r) = open.kept.get(&kept) {
             return r.clone();
         }
         self.next_residual += 1;
         let r = hygienic(&format!("r{}", self.next_residual));
         code.push(quote!(let #r = #value;));
         open.residuals.push(r.clone());
-        for name in words(&key) {
-            open.kept_by_name
-                .entry(name.to_string())
-                .or_default()
-                .push(key.clone());
-        }
-        open.kept.insert(key, r.clone());
+        open.kept.insert(kept, r.clone());
         r
+    }
+
+    /// Keeps `value` for one use (a pullback, a rule's partials): never shared.
+    pub(super) fn residual_once(
+        &mut self,
+        value: TokenStream,
+        open: &mut Open,
+        code: &mut Vec<TokenStream>,
+    ) -> Ident {
+        self.residual(Kept::Once(self.next_residual + 1), value, open, code)
+    }
+
+    /// Forgets what a segment keeps of the variables `written`: a later read is of a new value.
+    pub(super) fn forget(open: &mut Open, written: &[VarId]) {
+        open.kept
+            .retain(|kept, _| kept.reads().is_none_or(|v| !written.contains(&v)));
     }
 
     /// Keeps the adjoint type of a variable (the runtime's `type_of`, zero-sized)
@@ -47,7 +104,12 @@ impl Reverse<'_> {
             id,
             borrowed: false,
         });
-        self.residual(quote!(#rt::type_of(#x)), open, code)
+        self.residual(
+            Kept::Type(Read::Var(id), None),
+            quote!(#rt::type_of(#x)),
+            open,
+            code,
+        )
     }
 
     /// What takes an adjoint of the pullback through the witness of `guard` (see
@@ -62,7 +124,7 @@ impl Reverse<'_> {
         let rt = rt();
         let kept = guard.as_ref().map(|g| {
             let w = crate::emit::witness(g.id);
-            self.residual(quote!(#w), open, code)
+            self.residual(Kept::Witness(g.id), quote!(#w), open, code)
         });
         move |value| match &kept {
             Some(w) => quote!(#rt::guard_value(#w, #value)),
@@ -73,12 +135,6 @@ impl Reverse<'_> {
 
 pub(super) fn tape_name(id: u32) -> Ident {
     hygienic(&format!("tape{id}"))
-}
-
-/// The names in the text of an expression.
-fn words(key: &str) -> impl Iterator<Item = &str> {
-    key.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|word| !word.is_empty())
 }
 
 pub(super) fn cursor_name(id: u32) -> Ident {
