@@ -8,32 +8,15 @@
 //! inside a cluster, ⟨W, P⟩ with P the projector onto a cluster's eigenspace and ⟨W, P⟩·Σλᵢ²;
 //! then the forward mode of sin S = Q·diag(sin λ)·Qᵀ.
 
+mod support;
+
 use matcalc_runtime::check;
 use matcalc_runtime::linalg::*;
 use nalgebra::{DMatrix, DVector, Matrix3};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
+use support::{orthogonal, random, rng, sym};
 
 // ============================================================================== the points
-
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
-}
-
-fn random(rng: &mut StdRng, rows: usize, cols: usize) -> DMatrix<f64> {
-    DMatrix::from_fn(rows, cols, |_, _| rng.sample(StandardNormal))
-}
-
-/// (X + Xᵀ)/2.
-fn sym(x: &DMatrix<f64>) -> DMatrix<f64> {
-    (x + x.transpose()) * 0.5
-}
-
-/// A random orthogonal matrix.
-fn orthogonal(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    random(rng, n, n).qr().q()
-}
 
 /// A random symmetric direction.
 fn symmetric(rng: &mut StdRng, n: usize) -> DMatrix<f64> {

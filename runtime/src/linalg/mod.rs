@@ -26,7 +26,8 @@
 //!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column()`],
 //!   [`row`], [`from_vec`];
 //! - factorizations ([`crate::rules::linalg::factorization`]): [`det`], [`logdet`], [`inv`],
-//!   [`solve`] (LU), [`cholesky`], [`eigh`], [`eigvalsh`], [`svdvals`];
+//!   [`solve`] (LU); [`cholesky`], [`cholesky_solve`], [`cholesky_inverse`]; [`eigh`],
+//!   [`eigvalsh`]; [`svdvals`]; [`solve_lower_triangular`], [`solve_upper_triangular`];
 //! - matrix functions ([`crate::rules::linalg::functions`]): [`expm`], [`pow`], and [`exp`],
 //!   which works on floats and on square matrices alike;
 //! - vectorization ([`vectorize`]): [`vec()`], [`unvec`], [`jacobian_matrix`].
@@ -58,7 +59,9 @@ pub use crate::rules::linalg::dense::{
     transpose_jvp, transpose_jvp_vjp, transpose_vjp,
 };
 pub use crate::rules::linalg::factorization::cholesky::{
-    cholesky, cholesky_jvp, cholesky_jvp_vjp, cholesky_vjp,
+    cholesky, cholesky_inverse, cholesky_inverse_jvp, cholesky_inverse_jvp_vjp,
+    cholesky_inverse_vjp, cholesky_jvp, cholesky_jvp_vjp, cholesky_solve, cholesky_solve_jvp,
+    cholesky_solve_jvp_vjp, cholesky_solve_vjp, cholesky_vjp,
 };
 pub use crate::rules::linalg::factorization::eigen::{
     eigh, eigh_jvp, eigh_jvp_vjp, eigh_vjp, eigvalsh, eigvalsh_jvp, eigvalsh_jvp_vjp, eigvalsh_vjp,
@@ -69,6 +72,11 @@ pub use crate::rules::linalg::factorization::lu::{
 };
 pub use crate::rules::linalg::factorization::svd::{
     svdvals, svdvals_jvp, svdvals_jvp_vjp, svdvals_vjp,
+};
+pub use crate::rules::linalg::factorization::triangular::{
+    solve_lower_triangular, solve_lower_triangular_jvp, solve_lower_triangular_jvp_vjp,
+    solve_lower_triangular_vjp, solve_upper_triangular, solve_upper_triangular_jvp,
+    solve_upper_triangular_jvp_vjp, solve_upper_triangular_vjp,
 };
 pub use crate::rules::linalg::functions::{
     ExpRule, exp, exp_jvp, exp_jvp_vjp, exp_vjp, expm, expm_jvp, expm_jvp_vjp, expm_vjp, pow,

@@ -10,6 +10,7 @@
 // The signatures spell out the value and the pullback: they are what the macro and users call.
 #![allow(clippy::type_complexity)]
 
+use super::{LinearSolver, solve_pullback, solve_second, solve_tangent};
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DefaultAllocator, Dim, DimMin, LU, OMatrix, OVector, RealField};
@@ -58,6 +59,18 @@ where
         self.lu.determinant()
     }
 
+    /// A⁻ᵀ.
+    fn inverse_transpose(&self) -> OMatrix<T, D, D> {
+        self.solve_transpose(&OMatrix::<T, D, D>::identity_generic(self.dim, self.dim))
+    }
+}
+
+impl<T, D> LinearSolver<T, D> for Lu<T, D>
+where
+    T: Real + RealField,
+    D: Dim + DimMin<D, Output = D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D>,
+{
     /// A⁻¹B; with a zero pivot the entries are infinite or NaN (no panic).
     fn solve<C2: Dim>(&self, b: &OMatrix<T, D, C2>) -> OMatrix<T, D, C2>
     where
@@ -89,9 +102,9 @@ where
         x
     }
 
-    /// A⁻ᵀ.
-    fn inverse_transpose(&self) -> OMatrix<T, D, D> {
-        self.solve_transpose(&OMatrix::<T, D, D>::identity_generic(self.dim, self.dim))
+    /// LU reads every entry of A.
+    fn project(&self, x: OMatrix<T, D, D>) -> OMatrix<T, D, D> {
+        x
     }
 }
 
@@ -609,8 +622,11 @@ where
 
 // X = A⁻¹B for a vector or a matrix B. Forward: dX = A⁻¹(dB − dA·X), one solve with the LU of
 // the primal. Reverse: B̄ = A⁻ᵀX̄, one solve with Aᵀ through the same LU factors (Aᵀ = UᵀLᵀP),
-// and Ā = −B̄·Xᵀ (Giles §2.2.3; 18.S096 §4.2, the adjoint method).
-// Not handled: a singular A panics, as `lu().solve(..).unwrap()` does; least squares.
+// and Ā = −B̄·Xᵀ (Giles §2.2.3; 18.S096 §4.2, the adjoint method). The rules, first and second
+// order, are those of every solve through a factorization (`super`'s `solve_*`), with the LU.
+// The same function is nalgebra's `lu().solve(b)` and, for a square A, `qr().solve(b)`.
+// Not handled: a singular A panics, as `lu().solve(..).unwrap()` does; least squares (write
+// R⁻¹·Qᵀ·B with `qr` and `solve_upper_triangular`).
 
 /// The solution `X = A⁻¹B` of `AX = B`, for a vector or a matrix `B` (nalgebra's
 /// `lu().solve(b)`, unwrapped).
@@ -676,7 +692,7 @@ where
 {
     let lu = Lu::new(a);
     let x = solve_checked(&lu, b);
-    let x_dot = lu.solve(&(b_dot - a_dot * &x));
+    let x_dot = solve_tangent(&lu, &x, a_dot, b_dot);
     (x, x_dot)
 }
 
@@ -709,17 +725,12 @@ where
 {
     let lu = Lu::new(a);
     let x = solve_checked(&lu, b);
-    let x_t = x.transpose();
-    (x, move |x_bar: OMatrix<T, D, C2>| {
-        let b_bar = lu.solve_transpose(&x_bar);
-        let a_bar = -(&b_bar * &x_t);
-        (a_bar, b_bar)
-    })
+    let pullback = solve_pullback(lu, &x);
+    (x, pullback)
 }
 
-// Second order: the tangent program is X = A⁻¹B, R = Ḃ − ȦX, Ẋ = A⁻¹R. Backwards:
-// R̄ = A⁻ᵀẊ̄ (so Ḃ̄ = R̄, Ǡ = −R̄Xᵀ, and Ā gets −R̄Ẋᵀ), then X̄ gains −ȦᵀR̄, and
-// B̄ = A⁻ᵀ(X̄ − ȦᵀR̄), Ā = −B̄Xᵀ − R̄Ẋᵀ. Two solves with Aᵀ, through the LU of the forward sweep.
+// Second order: the tangent program is X = A⁻¹B, R = Ḃ − ȦX, Ẋ = A⁻¹R; its reverse mode is
+// that of every solve through a factorization (`super`), two solves with Aᵀ through the LU.
 
 /// Second order of [`solve`], the reverse mode of [`solve_jvp`]: the value
 /// `(X, Ẋ) = (A⁻¹B, A⁻¹(Ḃ − ȦX))` and the pullback `(X̄, Ẋ̄) ↦ (Ā, B̄, Ǡ, Ḃ̄)` with
@@ -764,17 +775,5 @@ where
 {
     let lu = Lu::new(a);
     let x = solve_checked(&lu, b);
-    let x_dot = lu.solve(&(b_dot - a_dot * &x));
-    let (x_t, x_dot_t) = (x.transpose(), x_dot.transpose());
-    let a_dot = a_dot.clone_owned();
-    (
-        (x, x_dot),
-        move |(x_bar, x_dot_bar): (OMatrix<T, D, C2>, OMatrix<T, D, C2>)| {
-            let r_bar = lu.solve_transpose(&x_dot_bar);
-            let b_bar = lu.solve_transpose(&(x_bar - a_dot.tr_mul(&r_bar)));
-            let a_bar = -(&b_bar * &x_t) - &r_bar * &x_dot_t;
-            let a_dot_bar = -(&r_bar * &x_t);
-            (a_bar, b_bar, a_dot_bar, r_bar)
-        },
-    )
+    solve_second(lu, x, a_dot, b_dot)
 }

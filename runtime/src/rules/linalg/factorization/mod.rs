@@ -7,6 +7,9 @@
 //! their adjoints are symmetric. At a symmetric point this is the derivative on the space of
 //! symmetric matrices, the one the course uses, whatever triangle the factorization reads.
 
+// The signatures spell out the value and the pullback, as the public rules' do.
+#![allow(clippy::type_complexity)]
+
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, OMatrix, RealField};
@@ -15,6 +18,7 @@ pub mod cholesky;
 pub mod eigen;
 pub mod lu;
 pub mod svd;
+pub mod triangular;
 
 /// (X + Xᵀ)/2.
 pub(crate) fn symmetric_part<T, D>(x: &OMatrix<T, D, D>) -> OMatrix<T, D, D>
@@ -24,4 +28,118 @@ where
     DefaultAllocator: Allocator<D, D>,
 {
     (x + x.transpose()) * <T as Real>::from_f64(0.5)
+}
+
+// ======================================================== X = A⁻¹B, through any factorization
+
+// The rules of a linear solve, written once for every factorization that solves with A and with
+// Aᵀ: LU (`solve`), Cholesky (`cholesky_solve`, `cholesky_inverse`), a triangular matrix
+// (`solve_lower_triangular`, `solve_upper_triangular`). P is the self-adjoint projection onto
+// the entries of A that the factorization reads (all of them, the symmetric part, a triangle),
+// so the rules differentiate A ↦ P(A)⁻¹B:
+// Forward: Ẋ = A⁻¹(Ḃ − P(Ȧ)·X). Reverse: B̄ = A⁻ᵀX̄, Ā = P(−B̄·Xᵀ) (Giles §2.2.3; 18.S096
+// §4.2, the adjoint method).
+// Second order: the tangent program is R = Ḃ − P(Ȧ)·X, Ẋ = A⁻¹R. Backwards: R̄ = A⁻ᵀẊ̄ (so
+// Ḃ̄ = R̄, Ǡ = P(−R̄Xᵀ), and Ā gets −R̄Ẋᵀ), then X̄ gains −P(Ȧ)ᵀR̄, and B̄ = A⁻ᵀ(X̄ − P(Ȧ)ᵀR̄),
+// Ā = P(−B̄Xᵀ − R̄Ẋᵀ). Two solves with Aᵀ, through the factorization of the forward sweep.
+
+/// A factorization of a square `A` that the solve rules use: solves with `A` and `Aᵀ`, and the
+/// projection onto the entries of `A` it reads.
+pub(crate) trait LinearSolver<T, D>
+where
+    T: Real + RealField,
+    D: Dim,
+    DefaultAllocator: Allocator<D, D>,
+{
+    /// A⁻¹B.
+    fn solve<C2: Dim>(&self, b: &OMatrix<T, D, C2>) -> OMatrix<T, D, C2>
+    where
+        DefaultAllocator: Allocator<D, C2>;
+
+    /// A⁻ᵀB.
+    fn solve_transpose<C2: Dim>(&self, b: &OMatrix<T, D, C2>) -> OMatrix<T, D, C2>
+    where
+        DefaultAllocator: Allocator<D, C2>;
+
+    /// P(X): the part of a tangent or an adjoint of `A` that the factorization reads.
+    fn project(&self, x: OMatrix<T, D, D>) -> OMatrix<T, D, D>;
+}
+
+/// Ẋ = A⁻¹(Ḃ − P(Ȧ)·X), the tangent of `X = A⁻¹B`.
+pub(crate) fn solve_tangent<T, D, C2, F>(
+    factorization: &F,
+    x: &OMatrix<T, D, C2>,
+    a_dot: &OMatrix<T, D, D>,
+    b_dot: &OMatrix<T, D, C2>,
+) -> OMatrix<T, D, C2>
+where
+    T: Real + RealField,
+    D: Dim,
+    C2: Dim,
+    F: LinearSolver<T, D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D, C2>,
+{
+    let a_dot = factorization.project(a_dot.clone_owned());
+    factorization.solve(&(b_dot - a_dot * x))
+}
+
+/// The pullback `X̄ ↦ (P(−B̄·Xᵀ), B̄)` with `B̄ = A⁻ᵀX̄` of `X = A⁻¹B`; it owns the
+/// factorization.
+pub(crate) fn solve_pullback<T, D, C2, F>(
+    factorization: F,
+    x: &OMatrix<T, D, C2>,
+) -> impl Fn(OMatrix<T, D, C2>) -> (OMatrix<T, D, D>, OMatrix<T, D, C2>) + use<T, D, C2, F>
+where
+    T: Real + RealField,
+    D: Dim,
+    C2: Dim,
+    F: LinearSolver<T, D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D, C2> + Allocator<C2, D>,
+{
+    let x_t = x.transpose();
+    move |x_bar: OMatrix<T, D, C2>| {
+        let b_bar = factorization.solve_transpose(&x_bar);
+        let a_bar = factorization.project(-(&b_bar * &x_t));
+        (a_bar, b_bar)
+    }
+}
+
+/// The second-order companion of `X = A⁻¹B` given the factorization and `X`: the value
+/// `(X, Ẋ)` and the pullback `(X̄, Ẋ̄) ↦ (Ā, B̄, Ǡ, Ḃ̄)` (formulas above).
+pub(crate) fn solve_second<T, D, C2, F>(
+    factorization: F,
+    x: OMatrix<T, D, C2>,
+    a_dot: &OMatrix<T, D, D>,
+    b_dot: &OMatrix<T, D, C2>,
+) -> (
+    (OMatrix<T, D, C2>, OMatrix<T, D, C2>),
+    impl Fn(
+        (OMatrix<T, D, C2>, OMatrix<T, D, C2>),
+    ) -> (
+        OMatrix<T, D, D>,
+        OMatrix<T, D, C2>,
+        OMatrix<T, D, D>,
+        OMatrix<T, D, C2>,
+    ) + use<T, D, C2, F>,
+)
+where
+    T: Real + RealField,
+    D: Dim,
+    C2: Dim,
+    F: LinearSolver<T, D>,
+    DefaultAllocator: Allocator<D, D> + Allocator<D, C2> + Allocator<C2, D>,
+{
+    let a_dot = factorization.project(a_dot.clone_owned());
+    let x_dot = factorization.solve(&(b_dot - &a_dot * &x));
+    let (x_t, x_dot_t) = (x.transpose(), x_dot.transpose());
+    (
+        (x, x_dot),
+        move |(x_bar, x_dot_bar): (OMatrix<T, D, C2>, OMatrix<T, D, C2>)| {
+            let r_bar = factorization.solve_transpose(&x_dot_bar);
+            let b_bar = factorization.solve_transpose(&(x_bar - a_dot.tr_mul(&r_bar)));
+            let a_bar = factorization.project(-(&b_bar * &x_t) - &r_bar * &x_dot_t);
+            let a_dot_bar = factorization.project(-(&r_bar * &x_t));
+            (a_bar, b_bar, a_dot_bar, r_bar)
+        },
+    )
 }
