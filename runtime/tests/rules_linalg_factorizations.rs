@@ -560,3 +560,65 @@ fn cholesky_solve_panics_where_the_primal_does() {
         &nalgebra::Vector2::new(1.0, 1.0),
     );
 }
+
+// ==================================================================================== QR
+
+/// The shapes (m, n), m ≥ n, QR is checked at.
+const TALL: [(usize, usize); 7] = [(1, 1), (2, 1), (3, 2), (4, 4), (5, 3), (6, 2), (6, 6)];
+
+#[test]
+fn qr_of_tall_and_square_matrices() {
+    let mut rng = rng(23);
+    for (m, n) in TALL {
+        for a in [full_rank(&mut rng, m, n), random(&mut rng, m, n)] {
+            check_rule("qr", &a, qr, qr_jvp, |a, y_bar| {
+                let (y, pullback) = qr_vjp(a);
+                assert_same("qr", &y, &qr(a));
+                pullback(y_bar.clone())
+            });
+        }
+    }
+    let a: nalgebra::Matrix3x2<f64> = fixed(&full_rank(&mut rng, 3, 2));
+    check_rule("qr (Matrix3x2)", &a, qr, qr_jvp, |a, y_bar| {
+        qr_vjp(a).1(*y_bar)
+    });
+    let a: Matrix3<f32> = fixed::<3, 3>(&full_rank(&mut rng, 3, 3)).cast();
+    check_rule("qr (Matrix3<f32>)", &a, qr, qr_jvp, |a, y_bar| {
+        qr_vjp(a).1(*y_bar)
+    });
+}
+
+#[test]
+fn qr_factors_are_orthonormal_and_triangular_with_a_positive_diagonal() {
+    let mut rng = rng(24);
+    for (m, n) in TALL {
+        let a = random(&mut rng, m, n);
+        let (q, r) = qr(&a);
+        assert!((&q * &r - &a).norm() < 1e-13 * a.norm());
+        assert!((q.transpose() * &q - DMatrix::identity(n, n)).norm() < 1e-13);
+        assert_eq!(r, r.upper_triangle());
+        assert!((0..n).all(|i| r[(i, i)] > 0.0), "{r}");
+        // nalgebra's factors, up to the signs of the columns of Q and the rows of R
+        let nalgebra_r = a.clone().qr().r();
+        for i in 0..n {
+            assert!((r.row(i) - nalgebra_r.row(i) * nalgebra_r[(i, i)].signum()).norm() < 1e-13);
+        }
+    }
+}
+
+#[test]
+fn qr_tangents_keep_the_structure() {
+    // Qᵀ·Q̇ antisymmetric (Q stays orthonormal), Ṙ upper triangular
+    let mut rng = rng(25);
+    let a = random(&mut rng, 5, 3);
+    let ((q, _), (q_dot, r_dot)) = qr_jvp(&a, &random(&mut rng, 5, 3));
+    let omega = q.transpose() * &q_dot;
+    assert!((&omega + omega.transpose()).norm() < 1e-13);
+    assert_eq!(r_dot, r_dot.upper_triangle());
+}
+
+#[test]
+#[should_panic(expected = "matcalc::linalg::qr: the matrix has more columns than rows (2×3)")]
+fn qr_of_a_wide_matrix_panics() {
+    let _ = qr(&DMatrix::<f64>::zeros(2, 3));
+}

@@ -95,3 +95,51 @@ fn cholesky_solves_second_order() {
         );
     }
 }
+
+#[test]
+fn qr_second_order() {
+    let mut rng = rng(32);
+    for (m, n) in [(1, 1), (2, 1), (3, 2), (4, 4), (5, 3)] {
+        check_second(
+            "qr",
+            &full_rank(&mut rng, m, n),
+            qr_jvp,
+            qr_vjp_applied,
+            qr_jvp_vjp,
+        );
+        check_second(
+            "qr",
+            &random(&mut rng, m, n),
+            qr_jvp,
+            qr_vjp_applied,
+            qr_jvp_vjp,
+        );
+    }
+    let a: nalgebra::Matrix3x2<f64> = fixed(&full_rank(&mut rng, 3, 2));
+    check_second("qr (Matrix3x2)", &a, qr_jvp, qr_vjp_applied, qr_jvp_vjp);
+    let a: Matrix3<f32> = fixed::<3, 3>(&full_rank(&mut rng, 3, 3)).cast();
+    check_second("qr (Matrix3<f32>)", &a, qr_jvp, qr_vjp_applied, qr_jvp_vjp);
+}
+
+/// `qr_vjp`'s pullback applied to `y_bar`.
+#[allow(clippy::type_complexity)]
+fn qr_vjp_applied<T, R, C>(
+    a: &nalgebra::OMatrix<T, R, C>,
+    y_bar: &(
+        nalgebra::OMatrix<T, R, nalgebra::DimMinimum<R, C>>,
+        nalgebra::OMatrix<T, nalgebra::DimMinimum<R, C>, C>,
+    ),
+) -> nalgebra::OMatrix<T, R, C>
+where
+    T: matcalc_runtime::Real + nalgebra::RealField,
+    R: nalgebra::DimMin<C>,
+    C: nalgebra::Dim,
+    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>
+        + nalgebra::allocator::Allocator<R>
+        + nalgebra::allocator::Allocator<C>
+        + nalgebra::allocator::Allocator<nalgebra::DimMinimum<R, C>>
+        + nalgebra::allocator::Allocator<R, nalgebra::DimMinimum<R, C>>
+        + nalgebra::allocator::Allocator<nalgebra::DimMinimum<R, C>, C>,
+{
+    qr_vjp(a).1(y_bar.clone())
+}

@@ -27,7 +27,7 @@
 //!   [`row`], [`from_vec`];
 //! - factorizations ([`crate::rules::linalg::factorization`]): [`det`], [`logdet`], [`inv`],
 //!   [`solve`] (LU); [`cholesky`], [`cholesky_solve`], [`cholesky_inverse`]; [`eigh`],
-//!   [`eigvalsh`]; [`svdvals`]; [`solve_lower_triangular`], [`solve_upper_triangular`];
+//!   [`eigvalsh`]; [`svdvals`]; [`qr`]; [`solve_lower_triangular`], [`solve_upper_triangular`];
 //! - matrix functions ([`crate::rules::linalg::functions`]): [`expm`], [`pow`], and [`exp`],
 //!   which works on floats and on square matrices alike;
 //! - vectorization ([`vectorize`]): [`vec()`], [`unvec`], [`jacobian_matrix`].
@@ -70,6 +70,7 @@ pub use crate::rules::linalg::factorization::lu::{
     det, det_jvp, det_jvp_vjp, det_vjp, inv, inv_jvp, inv_jvp_vjp, inv_vjp, logdet, logdet_jvp,
     logdet_jvp_vjp, logdet_vjp, solve, solve_jvp, solve_jvp_vjp, solve_vjp,
 };
+pub use crate::rules::linalg::factorization::qr::{qr, qr_jvp, qr_jvp_vjp, qr_vjp};
 pub use crate::rules::linalg::factorization::svd::{
     svdvals, svdvals_jvp, svdvals_jvp_vjp, svdvals_vjp,
 };

@@ -45,6 +45,16 @@ pub fn well_conditioned(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
     u * DMatrix::from_diagonal(&s) * v.transpose() * sign
 }
 
+/// An m×n matrix U·diag(s)·Vᵀ with singular values in [0.5, 2] and U, V with orthonormal
+/// columns: full rank, condition number ≤ 4 (for QR and the SVD).
+pub fn full_rank(rng: &mut StdRng, m: usize, n: usize) -> DMatrix<f64> {
+    let k = m.min(n);
+    let u = orthogonal(rng, m).columns(0, k).into_owned();
+    let v = orthogonal(rng, n).columns(0, k).into_owned();
+    let s = DVector::from_fn(k, |_, _| rng.random_range(0.5..2.0));
+    u * DMatrix::from_diagonal(&s) * v.transpose()
+}
+
 /// Q·diag(λ)·Qᵀ with eigenvalues at least 0.5 apart (for eigh).
 pub fn symmetric_separated(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
     let q = orthogonal(rng, n);

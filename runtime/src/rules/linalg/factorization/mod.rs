@@ -12,13 +12,37 @@
 
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, OMatrix, RealField};
+use nalgebra::{DMatrix, DefaultAllocator, Dim, OMatrix, RealField};
 
 pub mod cholesky;
 pub mod eigen;
 pub mod lu;
+pub mod qr;
 pub mod svd;
 pub mod triangular;
+
+/// A copy of `x` as a dynamic matrix: the rules whose shapes mix dimensions (QR, the SVD)
+/// compute in those.
+pub(crate) fn dynamic<T, R, C>(x: &OMatrix<T, R, C>) -> DMatrix<T>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    DMatrix::from_iterator(x.nrows(), x.ncols(), x.iter().copied())
+}
+
+/// A dynamic matrix back in the shape `(r, c)` of its static or dynamic type.
+pub(crate) fn shaped<T, R, C>(x: &DMatrix<T>, (r, c): (R, C)) -> OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    OMatrix::<T, R, C>::from_iterator_generic(r, c, x.iter().copied())
+}
 
 /// (X + Xᵀ)/2.
 pub(crate) fn symmetric_part<T, D>(x: &OMatrix<T, D, D>) -> OMatrix<T, D, D>
