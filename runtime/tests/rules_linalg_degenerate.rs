@@ -1,13 +1,13 @@
-//! The symmetric eigenproblem at repeated and nearly repeated eigenvalues: the second-order
-//! companions `eigvalsh_jvp_vjp` and `eigh_jvp_vjp`, seeded as a Hessian-vector product of a
-//! loss, against Richardson-extrapolated central differences of the loss's exact gradient
-//! (built from the first-order pullbacks, a matrix function h′(S) that is smooth whatever the
-//! multiplicities). The points: the identity, diag(1, 1, 2), clusters rotated by a random
-//! orthogonal Q, two clusters at once, and the gaps 0, 1e-14, 1e-10 and 1e-6 between two
-//! eigenvalues. The losses: Σλᵢ², Σλᵢ³, and two of the eigenvectors invariant under rotations
-//! inside a cluster, ⟨W, P⟩ with P the projector onto a cluster's eigenspace and ⟨W, P⟩·Σλᵢ²;
-//! then the forward mode of sin S = Q·diag(sin λ)·Qᵀ.
-
+//! The symmetric eigenproblem and the SVD at repeated and nearly repeated eigenvalues and
+//! singular values: the second-order companions `eigvalsh_jvp_vjp`, `eigh_jvp_vjp`,
+//! `svdvals_jvp_vjp` and `svd_jvp_vjp`, seeded as a Hessian-vector product of a loss, against
+//! Richardson-extrapolated central differences of the loss's exact gradient (built from the
+//! first-order pullbacks, a smooth function whatever the multiplicities). The points: the
+//! identity, diag(1, 1, 2), clusters rotated by random orthogonal matrices, two clusters at
+//! once, rectangular matrices, and the gaps 0, 1e-14, 1e-10 and 1e-6. The losses: Σλᵢ², Σλᵢ³,
+//! and two of the eigenvectors invariant under rotations inside a cluster, ⟨W, P⟩ with P the
+//! projector onto a cluster's eigenspace and ⟨W, P⟩·Σλᵢ²; then the forward mode of
+//! sin S = Q·diag(sin λ)·Qᵀ; Σσᵢ², Σσᵢ³ and the polar factor ⟨W, U·Vᵀ⟩ for the SVD.
 mod support;
 
 use matcalc_runtime::check;
@@ -463,5 +463,193 @@ fn forward_mode_of_a_matrix_function_through_eigh_in_a_cluster() {
             &expected,
             first_order_tolerance(&s),
         );
+    }
+}
+
+// =================================================================== repeated singular values
+
+/// U·diag(σ)·Vᵀ for random orthonormal U (m×k) and V (n×k).
+fn with_singular_values(rng: &mut StdRng, m: usize, n: usize, sigma: &[f64]) -> DMatrix<f64> {
+    let k = sigma.len();
+    let u = orthogonal(rng, m).columns(0, k).into_owned();
+    let v = orthogonal(rng, n).columns(0, k).into_owned();
+    u * DMatrix::from_diagonal(&DVector::from_column_slice(sigma)) * v.transpose()
+}
+
+/// The points of the SVD tests, each with repeated or nearly repeated singular values, square
+/// and rectangular.
+fn singular_points() -> Vec<(String, DMatrix<f64>)> {
+    let mut rng = rng(11);
+    let mut points = vec![
+        ("I₃".to_string(), DMatrix::identity(3, 3)),
+        (
+            "U·diag(2, 1, 1)·Vᵀ".to_string(),
+            with_singular_values(&mut rng, 3, 3, &[2.0, 1.0, 1.0]),
+        ),
+        (
+            "U·diag(2, 2, 1)·Vᵀ (4×3)".to_string(),
+            with_singular_values(&mut rng, 4, 3, &[2.0, 2.0, 1.0]),
+        ),
+        (
+            "U·diag(1, 1)·Vᵀ (2×4)".to_string(),
+            with_singular_values(&mut rng, 2, 4, &[1.0, 1.0]),
+        ),
+    ];
+    for gap in [0.0, 1e-14, 1e-10, 1e-6] {
+        points.push((
+            format!("U·diag(2, 1 + {gap:e}, 1)·Vᵀ"),
+            with_singular_values(&mut rng, 3, 3, &[2.0, 1.0 + gap, 1.0]),
+        ));
+    }
+    points
+}
+
+/// The smallest gap between two singular values of `a` (see `smallest_gap`).
+fn singular_tolerance(a: &DMatrix<f64>) -> (f64, f64) {
+    let sigma = svdvals(a);
+    let as_symmetric = DMatrix::from_diagonal(&sigma);
+    (
+        first_order_tolerance(&as_symmetric),
+        second_order_tolerance(&as_symmetric),
+    )
+}
+
+/// The HVP `(h, g)` of a loss of `a` along `u` against the differences of its gradient.
+fn check_singular_hvp(
+    what: &str,
+    a: &DMatrix<f64>,
+    u: &DMatrix<f64>,
+    gradient: impl Fn(&DMatrix<f64>) -> DMatrix<f64>,
+    hvp: impl Fn(&DMatrix<f64>, &DMatrix<f64>) -> (DMatrix<f64>, DMatrix<f64>),
+) {
+    let (first, second) = singular_tolerance(a);
+    let (h, g) = hvp(a, u);
+    assert_near(
+        &format!("{what}: the gradient"),
+        &g,
+        &gradient(a),
+        first + second,
+    );
+    let expected = check::richardson(&gradient, a, u).0;
+    assert_near(&format!("{what}: the HVP"), &h, &expected, second);
+}
+
+impl Spectral {
+    /// The exact gradient U·diag(h′(σ))·Vᵀ of Σ h(σᵢ), by `svdvals_vjp`.
+    fn singular_gradient(&self, a: &DMatrix<f64>) -> DMatrix<f64> {
+        let (sigma, pullback) = svdvals_vjp(a);
+        pullback(sigma.map(self.first))
+    }
+
+    /// (HVP, gradient) of Σ h(σᵢ) through `svdvals_jvp_vjp`.
+    fn hvp_by_svdvals(&self, a: &DMatrix<f64>, u: &DMatrix<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
+        let ((sigma, sigma_dot), pullback) = svdvals_jvp_vjp(a, u);
+        let sigma_bar = sigma.zip_map(&sigma_dot, |s, d| (self.second)(s) * d);
+        pullback((sigma_bar, sigma.map(self.first)))
+    }
+
+    /// The same through `svd_jvp_vjp`, the singular vectors unused.
+    fn hvp_by_svd(&self, a: &DMatrix<f64>, u: &DMatrix<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
+        let (((u0, sigma, v_t), (_, sigma_dot, _)), pullback) = svd_jvp_vjp(a, u);
+        let sigma_bar = sigma.zip_map(&sigma_dot, |s, d| (self.second)(s) * d);
+        let (u_zero, v_t_zero) = (u0 * 0.0, v_t * 0.0);
+        pullback((
+            (u_zero.clone(), sigma_bar, v_t_zero.clone()),
+            (u_zero, sigma.map(self.first), v_t_zero),
+        ))
+    }
+}
+
+#[test]
+fn sum_of_squared_singular_values_at_the_identity_along_an_off_diagonal_direction() {
+    // Σσᵢ² = ‖A‖²: its Hessian is 2·I, so the HVP along E = e₁e₂ᵀ + e₂e₁ᵀ is 2E.
+    let a = DMatrix::<f64>::identity(3, 3);
+    let mut e = DMatrix::zeros(3, 3);
+    e[(0, 1)] = 1.0;
+    e[(1, 0)] = 1.0;
+    let (h, g) = SQUARES.hvp_by_svdvals(&a, &e);
+    assert_near("svdvals: HVP", &h, &(&e * 2.0), 1e-14);
+    assert_near("svdvals: gradient", &g, &(&a * 2.0), 1e-14);
+    let (h, _) = SQUARES.hvp_by_svd(&a, &e);
+    assert_near("svd: HVP", &h, &(&e * 2.0), 1e-14);
+}
+
+#[test]
+fn functions_of_repeated_singular_values() {
+    let mut rng = rng(12);
+    for (name, a) in singular_points() {
+        let (m, n) = a.shape();
+        for _ in 0..3 {
+            let u = random(&mut rng, m, n);
+            for f in [SQUARES, CUBES] {
+                let gradient = |x: &DMatrix<f64>| f.singular_gradient(x);
+                check_singular_hvp(
+                    &format!("{} of σ by svdvals at {name}", f.name),
+                    &a,
+                    &u,
+                    gradient,
+                    |x, u| f.hvp_by_svdvals(x, u),
+                );
+                check_singular_hvp(
+                    &format!("{} of σ by svd at {name}", f.name),
+                    &a,
+                    &u,
+                    gradient,
+                    |x, u| f.hvp_by_svd(x, u),
+                );
+            }
+        }
+    }
+}
+
+/// ⟨W, U·Vᵀ⟩, the polar factor of a full-rank A paired with W: invariant under the joint turns
+/// of the singular vectors of a cluster. Its tangent ⟨W, U̇·Vᵀ + U·V̇ᵀ⟩ has the adjoints
+/// U̇̄ = W·V, V̇ᵀ̄ = Uᵀ·W, Ū = W·V̇, V̄ᵀ = U̇ᵀ·W (none for σ).
+struct Polar {
+    w: DMatrix<f64>,
+}
+
+impl Polar {
+    fn gradient(&self, a: &DMatrix<f64>) -> DMatrix<f64> {
+        let ((u, sigma, v_t), pullback) = svd_vjp(a);
+        pullback((
+            &self.w * v_t.transpose(),
+            sigma * 0.0,
+            u.transpose() * &self.w,
+        ))
+    }
+
+    fn hvp(&self, a: &DMatrix<f64>, a_dot: &DMatrix<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
+        let (((u, sigma, v_t), (u_dot, _, v_t_dot)), pullback) = svd_jvp_vjp(a, a_dot);
+        let zero = sigma * 0.0;
+        pullback((
+            (
+                &self.w * v_t_dot.transpose(),
+                zero.clone(),
+                u_dot.transpose() * &self.w,
+            ),
+            (&self.w * v_t.transpose(), zero, u.transpose() * &self.w),
+        ))
+    }
+}
+
+#[test]
+fn the_polar_factor_at_repeated_singular_values() {
+    let mut rng = rng(13);
+    for (name, a) in singular_points() {
+        let (m, n) = a.shape();
+        let polar = Polar {
+            w: random(&mut rng, m, n),
+        };
+        for _ in 0..3 {
+            let u = random(&mut rng, m, n);
+            check_singular_hvp(
+                &format!("⟨W, U·Vᵀ⟩ at {name}"),
+                &a,
+                &u,
+                |x| polar.gradient(x),
+                |x, u| polar.hvp(x, u),
+            );
+        }
     }
 }

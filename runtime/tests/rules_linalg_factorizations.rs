@@ -8,6 +8,7 @@ mod support;
 
 use matcalc_runtime::linalg::*;
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
+use support::canonical_svd;
 use support::*;
 
 /// The sizes every rule is checked at (dynamic).
@@ -621,4 +622,77 @@ fn qr_tangents_keep_the_structure() {
 #[should_panic(expected = "matcalc::linalg::qr: the matrix has more columns than rows (2×3)")]
 fn qr_of_a_wide_matrix_panics() {
     let _ = qr(&DMatrix::<f64>::zeros(2, 3));
+}
+
+// =================================================================================== SVD
+
+#[test]
+fn svd_of_tall_square_and_wide_matrices() {
+    let mut rng = rng(26);
+    for (m, n) in SHAPES_OF_EVERY_KIND {
+        // random singular values are separated (with probability 1), as the signs need
+        for a in [full_rank(&mut rng, m, n), random(&mut rng, m, n)] {
+            check_rule(
+                "svd",
+                &a,
+                |a| {
+                    let (value, _) = canonical_svd::jvp(a, &a.map(|_| 0.0));
+                    value
+                },
+                canonical_svd::jvp,
+                |a, y_bar| {
+                    let (value, _) = svd_vjp(a);
+                    assert_same("svd", &value, &svd(a));
+                    canonical_svd::vjp(a, y_bar)
+                },
+            );
+        }
+    }
+}
+
+/// Checks `svd` at `$a` through Y = U·diag(c)·Vᵀ for fixed weights c, a function of the SVD
+/// that the signs of the singular vectors do not change (for static sizes and f32, where the
+/// canonical signs of `support` are not written).
+macro_rules! check_sign_invariant {
+    ($name:expr, $a:expr) => {{
+        // diag(c) with cⱼ = 1 + j, of the type of diag(σ)
+        let weights = |sigma: &_| {
+            nalgebra::Matrix::from_diagonal(&nalgebra::Matrix::map_with_location(
+                sigma,
+                |j, _, _| nalgebra::convert(1.0 + j as f64),
+            ))
+        };
+        check_rule(
+            $name,
+            &$a,
+            |a| {
+                let (u, sigma, v_t) = svd(a);
+                u * weights(&sigma) * v_t
+            },
+            |a, a_dot| {
+                let ((u, sigma, v_t), (u_dot, _, v_t_dot)) = svd_jvp(a, a_dot);
+                let c = weights(&sigma);
+                (&u * &c * &v_t, u_dot * &c * &v_t + &u * &c * v_t_dot)
+            },
+            |a, y_bar| {
+                let ((u, sigma, v_t), pullback) = svd_vjp(a);
+                let c = weights(&sigma);
+                // Y = U·diag(c)·Vᵀ: Ū = Ȳ·V·diag(c), V̄ᵀ = diag(c)·Uᵀ·Ȳ
+                let (u_bar, v_t_bar) = (y_bar * v_t.transpose() * &c, &c * u.transpose() * y_bar);
+                pullback((u_bar, &sigma - &sigma, v_t_bar))
+            },
+        );
+    }};
+}
+
+#[test]
+fn svd_through_a_sign_invariant_loss_static_and_f32() {
+    let mut rng = rng(27);
+    check_sign_invariant!("svd (Matrix3x2)", fixed::<3, 2>(&full_rank(&mut rng, 3, 2)));
+    check_sign_invariant!("svd (Matrix2x3)", fixed::<2, 3>(&full_rank(&mut rng, 2, 3)));
+    check_sign_invariant!(
+        "svd (Matrix3<f32>)",
+        fixed::<3, 3>(&full_rank(&mut rng, 3, 3)).cast::<f32>()
+    );
+    check_sign_invariant!("svd (DMatrix)", random(&mut rng, 4, 3));
 }

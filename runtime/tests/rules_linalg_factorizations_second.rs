@@ -143,3 +143,19 @@ where
 {
     qr_vjp(a).1(y_bar.clone())
 }
+
+#[test]
+fn svd_second_order() {
+    let mut rng = rng(33);
+    for (m, n) in SHAPES_OF_EVERY_KIND {
+        for a in [full_rank(&mut rng, m, n), random(&mut rng, m, n)] {
+            check_second(
+                "svd",
+                &a,
+                support::canonical_svd::jvp,
+                support::canonical_svd::vjp,
+                support::canonical_svd::second,
+            );
+        }
+    }
+}

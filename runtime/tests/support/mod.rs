@@ -16,6 +16,18 @@ use rand_distr::StandardNormal;
 
 // ============================================================================== the samplers
 
+/// Shapes (m, n) tall, square and wide (for the SVD).
+pub const SHAPES_OF_EVERY_KIND: [(usize, usize); 8] = [
+    (1, 1),
+    (3, 1),
+    (1, 3),
+    (3, 2),
+    (2, 3),
+    (4, 4),
+    (5, 3),
+    (3, 5),
+];
+
 pub fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
@@ -258,5 +270,62 @@ pub fn check_second<X, Y, P>(
             (uv - vu).abs() <= scale * if single { 1e-3 } else { 1e-9 },
             "{name}: the second derivative is not symmetric: {uv} vs {vu}"
         );
+    }
+}
+
+// =============================================================== the SVD with canonical signs
+
+/// `svd` made a smooth function for the finite differences: each pair (uᵢ, vᵢ) signed so that
+/// ⟨uᵢ, r⟩ > 0 for a fixed r, locally constant at separated singular values (the order,
+/// decreasing, is nalgebra's). Tangents and adjoints go through the same signs, an orthogonal
+/// map that is its own adjoint.
+pub mod canonical_svd {
+    use matcalc_runtime::linalg::{svd_jvp, svd_jvp_vjp, svd_vjp};
+    use nalgebra::{DMatrix, DVector};
+
+    pub type Svd = (DMatrix<f64>, DVector<f64>, DMatrix<f64>);
+
+    fn signs(u: &DMatrix<f64>) -> Vec<f64> {
+        let r = DVector::from_fn(u.nrows(), |i, _| 1.0 + 0.37 * i as f64);
+        (0..u.ncols())
+            .map(|i| u.column(i).dot(&r).signum())
+            .collect()
+    }
+
+    fn signed(signs: &[f64], (u, sigma, v_t): &Svd) -> Svd {
+        let mut y = (u.clone(), sigma.clone(), v_t.clone());
+        for (i, s) in signs.iter().enumerate() {
+            y.0.column_mut(i).scale_mut(*s);
+            y.2.row_mut(i).scale_mut(*s);
+        }
+        y
+    }
+
+    pub fn jvp(a: &DMatrix<f64>, a_dot: &DMatrix<f64>) -> (Svd, Svd) {
+        let (value, tangent) = svd_jvp(a, a_dot);
+        let signs = signs(&value.0);
+        (signed(&signs, &value), signed(&signs, &tangent))
+    }
+
+    pub fn vjp(a: &DMatrix<f64>, y_bar: &Svd) -> DMatrix<f64> {
+        let (value, pullback) = svd_vjp(a);
+        pullback(signed(&signs(&value.0), y_bar))
+    }
+
+    // The signature spells out the value and the pullback, as the rules' do.
+    #[allow(clippy::type_complexity)]
+    pub fn second(
+        a: &DMatrix<f64>,
+        a_dot: &DMatrix<f64>,
+    ) -> (
+        (Svd, Svd),
+        impl Fn((Svd, Svd)) -> (DMatrix<f64>, DMatrix<f64>) + use<>,
+    ) {
+        let ((value, tangent), pullback) = svd_jvp_vjp(a, a_dot);
+        let signs = signs(&value.0);
+        let canonical = (signed(&signs, &value), signed(&signs, &tangent));
+        (canonical, move |(y_bar, y_dot_bar): (Svd, Svd)| {
+            pullback((signed(&signs, &y_bar), signed(&signs, &y_dot_bar)))
+        })
     }
 }

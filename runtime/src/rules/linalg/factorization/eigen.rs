@@ -7,15 +7,13 @@
 // The signatures spell out the value and the pullback: they are what the macro and users call.
 #![allow(clippy::type_complexity)]
 
-use super::symmetric_part;
+use super::{Order, clusters, rotate_columns, sorted_eigenvectors, symmetric_part};
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
 use nalgebra::{
-    DMatrix, DefaultAllocator, Dim, DimDiff, DimSub, Dyn, OMatrix, OVector, RealField,
-    SymmetricEigen, U1,
+    DMatrix, DefaultAllocator, Dim, DimDiff, DimSub, OMatrix, OVector, RealField, SymmetricEigen,
+    U1,
 };
-use num_traits::Float;
-use std::cmp::Ordering;
 
 // ============================================================================ eigh, eigvalsh
 
@@ -404,49 +402,6 @@ where
     })
 }
 
-/// Which rules ask for the clusters: the first-order rules and the second-order ones count
-/// different gaps as repeated eigenvalues (why: see the section comment).
-#[derive(Clone, Copy)]
-enum Order {
-    /// Gaps up to 64·n·ε·max|λ|, differences of rounding.
-    First,
-    /// Gaps up to ε^(1/3)/4·max|λ|.
-    Second,
-}
-
-/// The clusters of equal eigenvalues for the rules of `order`: the indices sorted by
-/// eigenvalue, split where two neighbours differ by more than the width of `order`. Each
-/// cluster lists its indices in increasing order of eigenvalue; single eigenvalues are clusters
-/// of one.
-fn clusters<T: Real + RealField>(lambda: &[T], order: Order) -> Vec<Vec<usize>> {
-    let n = lambda.len();
-    let scale = lambda
-        .iter()
-        .fold(T::zero(), |m, x| Float::max(m, Float::abs(*x)));
-    let epsilon = <T as Float>::epsilon();
-    let tolerance = scale
-        * match order {
-            Order::First => <T as Real>::from_f64(64.0 * n as f64) * epsilon,
-            Order::Second => Float::cbrt(epsilon) * <T as Real>::from_f64(0.25),
-        };
-    let mut sorted: Vec<usize> = (0..n).collect();
-    sorted.sort_by(|i, j| {
-        lambda[*i]
-            .partial_cmp(&lambda[*j])
-            .unwrap_or(Ordering::Equal)
-    });
-    let mut clusters: Vec<Vec<usize>> = Vec::new();
-    for i in sorted {
-        match clusters.last_mut() {
-            Some(last) if Float::abs(lambda[i] - lambda[last[last.len() - 1]]) <= tolerance => {
-                last.push(i)
-            }
-            _ => clusters.push(vec![i]),
-        }
-    }
-    clusters
-}
-
 /// For each eigenvalue, the number of its cluster.
 fn cluster_labels<T, D>(lambda: &OVector<T, D>, order: Order) -> Vec<usize>
 where
@@ -487,24 +442,11 @@ where
     if repeated.is_empty() {
         return (q, m);
     }
-    let n = q.nrows();
     for cluster in &repeated {
-        let k = cluster.len();
-        let block = DMatrix::from_fn(k, k, |a, b| m[(cluster[a], cluster[b])]);
-        let eigen = SymmetricEigen::<T, Dyn>::new(block);
-        let mut order: Vec<usize> = (0..k).collect();
-        order.sort_by(|a, b| {
-            let (x, y) = (eigen.eigenvalues[*a], eigen.eigenvalues[*b]);
-            x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+        let block = DMatrix::from_fn(cluster.len(), cluster.len(), |a, b| {
+            m[(cluster[a], cluster[b])]
         });
-        let w = eigen.eigenvectors.select_columns(&order);
-        let q_c = DMatrix::from_fn(n, k, |i, a| q[(i, cluster[a])]);
-        let rotated = q_c * w;
-        for (a, j) in cluster.iter().enumerate() {
-            for i in 0..n {
-                q[(i, *j)] = rotated[(i, a)];
-            }
-        }
+        rotate_columns(&mut q, cluster, &sorted_eigenvectors(block));
     }
     let m = q.tr_mul(&(s_dot * &q));
     (q, m)

@@ -12,7 +12,9 @@
 
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
-use nalgebra::{DMatrix, DefaultAllocator, Dim, OMatrix, RealField};
+use nalgebra::{DMatrix, DefaultAllocator, Dim, Dyn, OMatrix, RealField, SymmetricEigen};
+use num_traits::Float;
+use std::cmp::Ordering;
 
 pub mod cholesky;
 pub mod eigen;
@@ -20,6 +22,81 @@ pub mod lu;
 pub mod qr;
 pub mod svd;
 pub mod triangular;
+
+// ==================================================== clusters of repeated eigen- or singular values
+
+/// Which rules ask for the clusters of repeated eigenvalues or singular values: the first-order
+/// rules and the second-order ones count different gaps as repeated (why: the section comment
+/// of [`eigen`]).
+#[derive(Clone, Copy)]
+pub(crate) enum Order {
+    /// Gaps up to 64·n·ε·max|λ|, differences of rounding.
+    First,
+    /// Gaps up to ε^(1/3)/4·max|λ|.
+    Second,
+}
+
+/// The clusters of equal values for the rules of `order`: the indices sorted by value, split
+/// where two neighbours differ by more than the width of `order`. Each cluster lists its indices
+/// in increasing order of value; single values are clusters of one.
+pub(crate) fn clusters<T: Real + RealField>(values: &[T], order: Order) -> Vec<Vec<usize>> {
+    let n = values.len();
+    let scale = values
+        .iter()
+        .fold(T::zero(), |m, x| Float::max(m, Float::abs(*x)));
+    let epsilon = <T as Float>::epsilon();
+    let tolerance = scale
+        * match order {
+            Order::First => <T as Real>::from_f64(64.0 * n as f64) * epsilon,
+            Order::Second => Float::cbrt(epsilon) * <T as Real>::from_f64(0.25),
+        };
+    let mut sorted: Vec<usize> = (0..n).collect();
+    sorted.sort_by(|i, j| {
+        values[*i]
+            .partial_cmp(&values[*j])
+            .unwrap_or(Ordering::Equal)
+    });
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    for i in sorted {
+        match clusters.last_mut() {
+            Some(last) if Float::abs(values[i] - values[last[last.len() - 1]]) <= tolerance => {
+                last.push(i)
+            }
+            _ => clusters.push(vec![i]),
+        }
+    }
+    clusters
+}
+
+/// The eigenvectors of a symmetric block, in increasing order of eigenvalue: the rotation W
+/// of degenerate perturbation theory, which turns a cluster's basis into the one the block is
+/// diagonal in.
+pub(crate) fn sorted_eigenvectors<T: Real + RealField>(block: DMatrix<T>) -> DMatrix<T> {
+    let eigen = SymmetricEigen::<T, Dyn>::new(block);
+    let mut order: Vec<usize> = (0..eigen.eigenvalues.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (eigen.eigenvalues[*a], eigen.eigenvalues[*b]);
+        x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+    });
+    eigen.eigenvectors.select_columns(&order)
+}
+
+/// X_c ← X_c·W for the columns `columns` of X.
+pub(crate) fn rotate_columns<T, R, C>(x: &mut OMatrix<T, R, C>, columns: &[usize], w: &DMatrix<T>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C>,
+{
+    let x_c = DMatrix::from_fn(x.nrows(), columns.len(), |i, a| x[(i, columns[a])]);
+    let rotated = x_c * w;
+    for (a, j) in columns.iter().enumerate() {
+        for i in 0..x.nrows() {
+            x[(i, *j)] = rotated[(i, a)];
+        }
+    }
+}
 
 /// A copy of `x` as a dynamic matrix: the rules whose shapes mix dimensions (QR, the SVD)
 /// compute in those.
