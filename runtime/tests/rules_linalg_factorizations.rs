@@ -696,3 +696,51 @@ fn svd_through_a_sign_invariant_loss_static_and_f32() {
     );
     check_sign_invariant!("svd (DMatrix)", random(&mut rng, 4, 3));
 }
+
+#[test]
+fn svd_solves_least_squares_and_minimum_norm() {
+    let mut rng = rng(28);
+    for (m, n) in SHAPES_OF_EVERY_KIND {
+        let a = full_rank(&mut rng, m, n);
+        check_solve_svd(
+            &format!("svd_solve ({m}×{n})"),
+            a.clone(),
+            random(&mut rng, m, 2),
+            1e-12,
+        );
+        // X = A⁺B: least squares for a tall A, minimum norm for a wide one
+        let b = random(&mut rng, m, 1);
+        let pinv = a.clone().pseudo_inverse(1e-12).unwrap();
+        assert!((svd_solve(&a, &b, 1e-12) - pinv * &b).norm() < 1e-12);
+    }
+    // singular values 2, 1 and 1e-3 with eps = 1e-2: the truncated pseudo-inverse, smooth
+    // while no singular value crosses eps
+    let u = orthogonal(&mut rng, 3);
+    let v = orthogonal(&mut rng, 3);
+    let a = &u * DMatrix::from_diagonal(&DVector::from_vec(vec![2.0, 1.0, 1e-3])) * v.transpose();
+    check_solve_svd("svd_solve (truncated)", a, random(&mut rng, 3, 1), 1e-2);
+    // static
+    let a: nalgebra::Matrix3x2<f64> = fixed(&full_rank(&mut rng, 3, 2));
+    check_rule(
+        "svd_solve (Matrix3x2)",
+        &(a, Vector3::new(1.0, -1.0, 2.0)),
+        |p| svd_solve(&p.0, &p.1, 1e-12),
+        |p, d| svd_solve_jvp(&p.0, &p.1, 1e-12, &d.0, &d.1),
+        |p, x_bar| svd_solve_vjp(&p.0, &p.1, 1e-12).1(*x_bar),
+    );
+}
+
+/// Checks `svd_solve` at `(a, b)` with the threshold `eps`.
+fn check_solve_svd(name: &str, a: DMatrix<f64>, b: DMatrix<f64>, eps: f64) {
+    check_rule(
+        name,
+        &(a, b),
+        |p| svd_solve(&p.0, &p.1, eps),
+        |p, d| svd_solve_jvp(&p.0, &p.1, eps, &d.0, &d.1),
+        |p, x_bar| {
+            let (x, pullback) = svd_solve_vjp(&p.0, &p.1, eps);
+            assert_same(name, &x, &svd_solve(&p.0, &p.1, eps));
+            pullback(x_bar.clone())
+        },
+    );
+}

@@ -159,3 +159,21 @@ fn svd_second_order() {
         }
     }
 }
+
+#[test]
+fn svd_solve_second_order() {
+    let mut rng = rng(34);
+    for (m, n) in SHAPES_OF_EVERY_KIND {
+        let pair = (full_rank(&mut rng, m, n), random(&mut rng, m, 2));
+        check_second(
+            "svd_solve",
+            &pair,
+            |p, d| svd_solve_jvp(&p.0, &p.1, 1e-12, &d.0, &d.1),
+            |p, x_bar| svd_solve_vjp(&p.0, &p.1, 1e-12).1(x_bar.clone()),
+            |p, d| {
+                let (value, pullback) = svd_solve_jvp_vjp(&p.0, &p.1, 1e-12, &d.0, &d.1);
+                (value, paired(pullback))
+            },
+        );
+    }
+}

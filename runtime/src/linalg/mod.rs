@@ -27,7 +27,7 @@
 //!   [`row`], [`from_vec`];
 //! - factorizations ([`crate::rules::linalg::factorization`]): [`det`], [`logdet`], [`inv`],
 //!   [`solve`] (LU); [`cholesky`], [`cholesky_solve`], [`cholesky_inverse`]; [`eigh`],
-//!   [`eigvalsh`]; [`svd`], [`svdvals`]; [`qr`]; [`solve_lower_triangular`], [`solve_upper_triangular`];
+//!   [`eigvalsh`]; [`svd`], [`svdvals`], [`svd_solve`]; [`qr`]; [`solve_lower_triangular`], [`solve_upper_triangular`];
 //! - matrix functions ([`crate::rules::linalg::functions`]): [`expm`], [`pow`], and [`exp`],
 //!   which works on floats and on square matrices alike;
 //! - vectorization ([`vectorize`]): [`vec()`], [`unvec`], [`jacobian_matrix`].
@@ -73,6 +73,9 @@ pub use crate::rules::linalg::factorization::lu::{
 pub use crate::rules::linalg::factorization::qr::{qr, qr_jvp, qr_jvp_vjp, qr_vjp};
 pub use crate::rules::linalg::factorization::svd::{
     svd, svd_jvp, svd_jvp_vjp, svd_vjp, svdvals, svdvals_jvp, svdvals_jvp_vjp, svdvals_vjp,
+};
+pub use crate::rules::linalg::factorization::svd_solve::{
+    svd_solve, svd_solve_jvp, svd_solve_jvp_vjp, svd_solve_vjp,
 };
 pub use crate::rules::linalg::factorization::triangular::{
     solve_lower_triangular, solve_lower_triangular_jvp, solve_lower_triangular_jvp_vjp,

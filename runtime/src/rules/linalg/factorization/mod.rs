@@ -12,7 +12,11 @@
 
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
-use nalgebra::{DMatrix, DefaultAllocator, Dim, Dyn, OMatrix, RealField, SymmetricEigen};
+use nalgebra::storage::RawStorage;
+use nalgebra::{
+    DMatrix, DVector, DefaultAllocator, Dim, Dyn, Matrix, OMatrix, OVector, RealField,
+    SymmetricEigen,
+};
 use num_traits::Float;
 use std::cmp::Ordering;
 
@@ -21,6 +25,7 @@ pub mod eigen;
 pub mod lu;
 pub mod qr;
 pub mod svd;
+pub mod svd_solve;
 pub mod triangular;
 
 // ==================================================== clusters of repeated eigen- or singular values
@@ -110,12 +115,28 @@ where
     DMatrix::from_iterator(x.nrows(), x.ncols(), x.iter().copied())
 }
 
-/// A dynamic matrix back in the shape `(r, c)` of its static or dynamic type.
-pub(crate) fn shaped<T, R, C>(x: &DMatrix<T>, (r, c): (R, C)) -> OMatrix<T, R, C>
+/// A copy of a vector as a dynamic one.
+pub(crate) fn vector<T, K>(x: &OVector<T, K>) -> DVector<T>
+where
+    T: Real + RealField,
+    K: Dim,
+    DefaultAllocator: Allocator<K>,
+{
+    DVector::from_iterator(x.len(), x.iter().copied())
+}
+
+/// A dynamic matrix (or vector) back in the shape `(r, c)` of its static or dynamic type.
+pub(crate) fn shaped<T, R, C, R2, C2, S>(
+    x: &Matrix<T, R2, C2, S>,
+    (r, c): (R, C),
+) -> OMatrix<T, R, C>
 where
     T: Real + RealField,
     R: Dim,
     C: Dim,
+    R2: Dim,
+    C2: Dim,
+    S: RawStorage<T, R2, C2>,
     DefaultAllocator: Allocator<R, C>,
 {
     OMatrix::<T, R, C>::from_iterator_generic(r, c, x.iter().copied())

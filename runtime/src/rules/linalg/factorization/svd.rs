@@ -9,7 +9,7 @@
 // The signatures spell out the value and the pullback: they are what the macro and users call.
 #![allow(clippy::type_complexity)]
 
-use super::{Order, clusters, dynamic, rotate_columns, shaped, sorted_eigenvectors};
+use super::{Order, clusters, dynamic, rotate_columns, shaped, sorted_eigenvectors, vector};
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
 use nalgebra::{
@@ -166,10 +166,7 @@ where
     (
         (u, sigma, v_t),
         move |(u_bar, sigma_bar, v_t_bar): Svd<T, R, C>| {
-            let sigma_bar = DMatrix::from_diagonal(&DVector::from_iterator(
-                sigma_bar.len(),
-                sigma_bar.iter().copied(),
-            ));
+            let sigma_bar = DMatrix::from_diagonal(&vector(&sigma_bar));
             let (a_bar, _) = thin.pullback(
                 &gaps,
                 &dynamic(&u_bar),
@@ -253,13 +250,10 @@ where
         )| {
             let seeds = Seeds {
                 u_bar: dynamic(&u_bar),
-                sigma_bar: DVector::from_iterator(sigma_bar.len(), sigma_bar.iter().copied()),
+                sigma_bar: vector(&sigma_bar),
                 v_bar: dynamic(&v_t_bar).transpose(),
                 u_dot_bar: dynamic(&u_dot_bar),
-                sigma_dot_bar: DVector::from_iterator(
-                    sigma_dot_bar.len(),
-                    sigma_dot_bar.iter().copied(),
-                ),
+                sigma_dot_bar: vector(&sigma_dot_bar),
                 v_dot_bar: dynamic(&v_t_dot_bar).transpose(),
             };
             let (a_bar, a_dot_bar) = thin.second_pullback(&gaps, &tangent, &a_dot, seeds);
@@ -316,7 +310,7 @@ impl<T: Real + RealField> Thin<T> {
     {
         Thin {
             u: dynamic(u),
-            s: DVector::from_iterator(s.len(), s.iter().copied()),
+            s: vector(s),
             v: dynamic(v_t).transpose(),
         }
     }
@@ -336,7 +330,7 @@ impl<T: Real + RealField> Thin<T> {
     {
         (
             shaped(u, u_shape),
-            OVector::<T, K>::from_iterator_generic(u_shape.1, U1, s.iter().copied()),
+            shaped(s, (u_shape.1, U1)),
             shaped(&v.transpose(), v_t_shape),
         )
     }
