@@ -4,8 +4,9 @@
 //! - [`dense`]: the products (`*`, `/` and `dot` between matrices, vectors and scalars of every
 //!   size), transpose, trace, sums and norms, entrywise products, Kronecker products, columns
 //!   and rows;
-//! - [`factorization`]: one file per factorization: the LU-based det, logdet, inv and solve,
-//!   cholesky, the symmetric eigenproblem (eigh, eigvalsh), singular values;
+//! - [`factorization`]: one file per factorization: the LU-based det, logdet, inv and solve;
+//!   cholesky and its solves; the triangular solves; QR; the symmetric eigenproblem (eigh,
+//!   eigvalsh); the SVD, singular values and solves through the SVD;
 //! - [`functions`]: the matrix exponential, integer powers, and `exp` for floats and matrices.
 //!
 //! Conventions (the course's): `vec` stacks columns, and gradients are taken with respect to the

@@ -1,5 +1,8 @@
-//! Factorizations, one file each: [`lu`] (det, logdet, inv, solve), [`cholesky`], [`eigen`]
-//! (the symmetric eigenproblem), [`svd`] (singular values).
+//! Factorizations, one file each: [`lu`] (det, logdet, inv, solve), [`cholesky`] (the factor,
+//! solves and the inverse), [`triangular`] (solves with L and U), [`qr`], [`eigen`] (the
+//! symmetric eigenproblem), [`svd`] (the thin SVD and the singular values) and [`svd_solve`].
+//! The solves share one rule (`LinearSolver`); the eigenproblem and the SVD share the
+//! treatment of repeated values (`clusters`).
 //!
 //! Each function comes as the triple `f`, `f_jvp`, `f_vjp` and the second-order companion
 //! `f_jvp_vjp` (see [`super`] for the conventions). The rules for symmetric inputs (`cholesky`,
