@@ -580,7 +580,11 @@ where
         + Allocator<R, DimMinimum<R, C>>
         + Allocator<DimMinimum<R, C>>,
 {
-    let ((_, sigma, _), (_, sigma_dot, _)) = svd_jvp(a, a_dot);
+    // diag(P) in the adapted basis, without the tangents of the singular vectors
+    let (u, sigma, v_t) = svd(a);
+    let mut thin = Thin::new(&u, &sigma, &v_t);
+    let p = thin.adapt(&dynamic(a_dot), Order::First);
+    let sigma_dot = shaped(&p.diagonal(), sigma.shape_generic());
     (sigma, sigma_dot)
 }
 
@@ -611,10 +615,13 @@ where
         + Allocator<R, DimMinimum<R, C>>
         + Allocator<DimMinimum<R, C>>,
 {
-    let ((u, sigma, v_t), pullback) = svd_vjp(a);
-    let (u_zero, v_t_zero) = (u.map(|_| T::zero()), v_t.map(|_| T::zero()));
+    // the σ̄ part of `svd_vjp`'s pullback, U·diag(σ̄)·Vᵀ, alone
+    let (u, sigma, v_t) = svd(a);
+    let thin = Thin::new(&u, &sigma, &v_t);
+    let shape = a.shape_generic();
     (sigma, move |sigma_bar| {
-        pullback((u_zero.clone(), sigma_bar, v_t_zero.clone()))
+        let a_bar = scale_columns(&thin.u, &vector(&sigma_bar)) * thin.v.transpose();
+        shaped(&a_bar, shape)
     })
 }
 
