@@ -209,7 +209,7 @@
 //! | buffers | `vec![x; n]`, `vec![a, b]`, `Vec::with_capacity` + `push`, arrays `[x; N]`, `DMatrix::zeros` and other constructors, `*v` on items of `.iter()` | slicing `&x[a..b]`; `pop` inside an expression |
 //! | float methods | the 37 methods of the scalar table below, as `x.sin()` or `f64::sin(x)` | other methods (`to_degrees`, ...): write a custom rule |
 //! | nalgebra | `transpose`, `trace`, `dot`, `norm`, `norm_squared`, `sum`, `component_mul`, `component_div`, `kronecker`, `column`, `row`, `map(\|x\| ..)`, `from_fn(.., \|i, j\| ..)`, `determinant`, `try_inverse().unwrap()`, `cholesky().unwrap().l()`, `symmetric_eigenvalues`, `symmetric_eigen` (`.eigenvalues`, `.eigenvectors`), `singular_values`, `exp`, `pow`, `Vector3::new(..)`, `DVector::from_vec(..)` | other methods (`normalize`, `abs`, ...) |
-//! | calls | other annotated functions (also methods with `&self`), custom rules, [`linalg`]'s `det`, `logdet`, `inv`, `solve`, `cholesky`, `eigh`, `eigvalsh`, `svdvals`, `expm`; calls on inactive values only, unchanged | recursion; closures using active values (other than `map`/`from_fn`) |
+//! | calls | other annotated functions (also methods with `&self`), custom rules, [`linalg`]'s `det`, `logdet`, `inv`, `solve`, `cholesky`, `cholesky_solve`, `cholesky_inverse`, `solve_lower_triangular`, `solve_upper_triangular`, `qr`, `eigh`, `eigvalsh`, `svd`, `svdvals`, `expm`; calls on inactive values only, unchanged | recursion; closures using active values (other than `map`/`from_fn`) |
 //! | other | `clone()`, `to_owned()`, `to_vec()`, `into_owned()`; `assert!`, `debug_assert!`, the `println!` family | `unsafe`, `async`, `const fn`, `?`, other macros |
 //!
 //! Every rejection is a compile error on the offending tokens that names the construct and says
@@ -281,16 +281,26 @@
 //! | Y = A⁻¹ | `a.try_inverse().unwrap()`, `inv(&a)` | dY = −Y·dA·Y | Ā = −Yᵀ·Ȳ·Yᵀ |
 //! | X = A⁻¹B | `solve(&a, &b)` | dX = A⁻¹(dB − dA·X) | B̄ = A⁻ᵀX̄, Ā = −B̄·Xᵀ (one LU for all) |
 //! | A = LLᵀ | `a.cholesky().unwrap().l()`, `cholesky(&a)` | dL = L·Φ(L⁻¹·dA·L⁻ᵀ) | Ā = sym(L⁻ᵀ·Φ(Lᵀ·L̄)·L⁻¹) |
+//! | X = A⁻¹B, A = LLᵀ | `cholesky_solve(&a, &b)` | dX = A⁻¹(dB − sym(dA)·X) | B̄ = A⁻¹X̄, Ā = sym(−B̄·Xᵀ) |
+//! | Y = A⁻¹, A = LLᵀ | `cholesky_inverse(&a)` | dY = −Y·sym(dA)·Y | Ā = sym(−Y·Ȳ·Y) |
+//! | X = L⁻¹B, U⁻¹B | `solve_lower_triangular(&l, &b)`, `solve_upper_triangular(&u, &b)` | dX = L⁻¹(dB − tril(dL)·X) | B̄ = L⁻ᵀX̄, L̄ = tril(−B̄·Xᵀ) |
+//! | A = QR (m ≥ n, rᵢᵢ > 0) | `qr(&a)` | dR = K·R, dQ = dA·R⁻¹ − Q·K | Ā = (Q̄ + Q·C̄)·R⁻ᵀ |
 //! | S = QΛQᵀ | `s.symmetric_eigen()`, `eigh(&s)` | dλᵢ = qᵢᵀ·dS·qᵢ, dQ = Q·(F ∘ QᵀdSQ) | S̄ = sym(Q·(diag λ̄ + F ∘ QᵀQ̄)·Qᵀ) |
 //! | λ(S) | `s.symmetric_eigenvalues()`, `eigvalsh(&s)` | dλᵢ = qᵢᵀ·dS·qᵢ | S̄ = Q·diag(λ̄)·Qᵀ |
+//! | A = U·diag(σ)·Vᵀ (thin) | `svd(&a)` | dσ = diag(P), dU = U·(K + L) + (I − UUᵀ)·dA·V·Σ⁻¹, … | Ā = U·P̄·Vᵀ + complements (Townsend 2016) |
 //! | σ(A) | `a.singular_values()`, `svdvals(&a)` | dσᵢ = uᵢᵀ·dA·vᵢ | Ā = U·diag(σ̄)·Vᵀ |
+//! | X = V·Σ⁺·Uᵀ·B | `svd_solve(&a, &b, eps)` | through the SVD's | through the SVD's |
 //! | Y = exp A | `a.exp()`, `expm(&a)` | dY = L(A, dA) | Ā = L(Aᵀ, Ȳ) |
 //! | Y = Aⁿ | `a.pow(n)` | Σₖ Aᵏ·dA·Aⁿ⁻¹⁻ᵏ, by squaring | the products, backwards |
 //!
 //! Here cof A is the cofactor matrix, Φ(X) the lower triangle of X with its diagonal halved,
 //! sym(X) = (X + Xᵀ)/2, Fᵢⱼ = 1/(λⱼ − λᵢ) off the diagonal (0 on it and between equal
-//! eigenvalues), and L(A, E) = ∫₀¹ e^{sA}·E·e^{(1−s)A} ds the Fréchet derivative of the
-//! exponential, computed as a block of exp([[A, E], [0, A]]). [`linalg`] also has [`linalg::vec`],
+//! eigenvalues), tril the lower triangle, C = Qᵀ·dA·R⁻¹ and K its upper triangle plus the
+//! transpose of its strict lower one (C̄ likewise from R̄·Rᵀ − Qᵀ·Q̄, mirrored), P = Uᵀ·dA·V
+//! and K + L = F ∘ (P·Σ + Σ·Pᵀ) with Fᵢⱼ = 1/(σⱼ² − σᵢ²), Σ⁺ the inverse of the singular
+//! values above `eps` (0 for the others), and L(A, E) = ∫₀¹ e^{sA}·E·e^{(1−s)A} ds the Fréchet
+//! derivative of the exponential, computed as a block of exp([[A, E], [0, A]]). Each function
+//! has its formulas, sources and examples in [`linalg`]; all have second-order companions. [`linalg`] also has [`linalg::vec`],
 //! [`linalg::unvec`] and [`linalg::jacobian_matrix`] for the course's Kronecker identities.
 //!
 //! # Conventions
@@ -301,15 +311,23 @@
 //! - **Gradients are taken under the Frobenius inner product** ⟨A, B⟩ = tr(AᵀB) = Σᵢⱼ AᵢⱼBᵢⱼ:
 //!   the adjoint Ā of a matrix argument satisfies ⟨Ȳ, dY⟩ = ⟨Ā, dA⟩ for every dA, so it has the
 //!   shape of A, and the gradient of det at A is det(A)·A⁻ᵀ.
-//! - **Symmetric inputs**: `cholesky`, `eigh`, `eigvalsh` and the nalgebra methods behind them
-//!   differentiate A ↦ f((A + Aᵀ)/2): they symmetrize the tangent and return symmetric adjoints,
+//! - **Symmetric inputs**: `cholesky`, `cholesky_solve`, `cholesky_inverse`, `eigh`, `eigvalsh`
+//!   and the nalgebra methods behind them differentiate A ↦ f((A + Aᵀ)/2): they symmetrize the tangent and return symmetric adjoints,
 //!   the derivative on the space of symmetric matrices, whichever triangle the factorization
 //!   reads.
 //! - **Degenerate points** give a documented finite value, never NaN: the gradient of det at a
-//!   singular matrix is the cofactor matrix; eigenvalue derivatives stay finite at repeated
-//!   eigenvalues; for eigenvectors the terms 1/(λⱼ − λᵢ) of equal eigenvalues are dropped,
-//!   exact for losses that weigh the eigenvalues of a cluster equally; norms at 0, `abs` at 0,
-//!   `max`/`min` at ties take the one-sided values above.
+//!   singular matrix is the cofactor matrix; norms at 0, `abs` at 0, `max`/`min` at ties take
+//!   the one-sided values above. At repeated eigenvalues (and singular values) the forward and
+//!   second-order rules use the eigenbasis adapted to the direction (degenerate perturbation
+//!   theory): the tangents are the one-sided derivatives, and first and second derivatives are
+//!   exact for functions of the eigenvalues symmetric within each cluster (Σλᵢ², Σσᵢ³, …) and
+//!   for losses that see a cluster's eigenvectors only through its projector (or, for the SVD,
+//!   U_c·V_cᵀ). Individual eigenvectors of a repeated eigenvalue are not differentiable; the
+//!   terms 1/(λⱼ − λᵢ) inside a cluster are dropped, and a loss that weighs them by their own
+//!   eigenvalues (Q·diag(h(λ))·Qᵀ) is exact there in forward mode only. Near-repeated values
+//!   are resolved down to rounding in first order and treated as repeated below
+//!   ε^(1/3)/4·max|λ| in second order, the width at which both errors are about 1e-6 (the
+//!   analysis is in `rules::linalg::factorization::eigen`).
 //! - **One float type per function**, `f32` or `f64`; tangents and adjoints are created from
 //!   their primals (`zero_like`), never from literals, so `f32` code stays `f32`.
 //!
@@ -377,7 +395,12 @@
 //!   method by its name; the trait impls of the runtime then check each call. Hence one float
 //!   type per function, no generic functions or `impl Trait` parameters, struct parameters
 //!   active only when named in `wrt(..)`, and "no derivative rule" for a method outside the
-//!   tables above (write a custom rule). `a.svd(..)` is not mapped: write `a.singular_values()` or `linalg::svdvals(&a)`.
+//!   tables above (write a custom rule). The methods of nalgebra's factorization values other
+//!   than those in the table (`a.svd(..)`, `a.qr()`, `a.lu()`, `cholesky().unwrap().solve(..)`)
+//!   are not mapped yet: call [`linalg`]'s `svd`, `qr`, `solve`, `cholesky_solve`, … (the
+//!   determinant and the inverse of a factorization are `a.determinant()`, `a.try_inverse()`,
+//!   `cholesky_inverse`). `svd_solve` takes an inactive threshold without a tangent, which the
+//!   macro does not know yet: call it from plain code.
 //! - **No mutation through references.** `&mut` parameters and `&mut` borrows of active values
 //!   are rejected: reverse mode must see every write to save the overwritten value, and an
 //!   in-out parameter would need its own calling convention for the adjoint. Take `&T` or the

@@ -10,8 +10,8 @@
 
 mod common;
 
-use common::{Domain, Sampler, assert_close};
-use matcalc::check::{self, Config};
+use common::{Domain, Sampler, assert_close, check_hvp_by_gradient};
+use matcalc::check;
 use matcalc::linalg::{self, jacobian_matrix};
 use matcalc::{Tangent, differentiate};
 use nalgebra::{DMatrix, DVector, Vector2};
@@ -41,23 +41,6 @@ fn assert_symmetric(h: &DMatrix<f64>) {
         "the Hessian is not symmetric: ‖H − Hᵀ‖ = {asymmetry:e}, ‖H‖ = {:e}\n{h}",
         h.norm()
     );
-}
-
-/// Checks `hvp` as the derivative of the gradient map: in three seeded random directions v,
-/// H·v must match the Richardson-extrapolated finite difference of x ↦ ∇f(x) along v. (The
-/// extrapolated differences agree to about 1e-13 on these functions; `rtol` leaves a margin.)
-#[track_caller]
-fn check_hvp_by_gradient<X>(
-    grad: impl Fn(&X) -> X,
-    hvp: impl Fn(&X, &X) -> (X, X),
-    x: &X,
-    rtol: f64,
-) where
-    X: Tangent<Scalar = f64> + core::fmt::Debug,
-{
-    if let Err(failure) = check::jvp(grad, hvp, x, &Config::for_jvp::<f64>().rtol(rtol)) {
-        panic!("the hvp is not the derivative of the gradient at {x:?}: {failure}");
-    }
 }
 
 /// Checks `hessian` at `x`: symmetric, and column k is `hvp` along the k-th unit vector (the

@@ -6,8 +6,9 @@
 //! - [`rules`]: the derivative rules, by domain: the scalar table, products and quotients, and
 //!   the linear algebra, each with its forward, reverse and second-order companions;
 //! - [`linalg`]: the matrix functions annotated code calls (`det`, `logdet`, `inv`, `solve`,
-//!   `cholesky`, `eigh`, `eigvalsh`, `svdvals`, `expm`, ...), each with `_jvp`, `_vjp` and
-//!   `_jvp_vjp`, the shapes of a custom rule;
+//!   `cholesky`, `cholesky_solve`, `solve_lower_triangular`, `qr`, `eigh`, `eigvalsh`, `svd`,
+//!   `svdvals`, `svd_solve`, `expm`, ...), each with `_jvp`, `_vjp` and `_jvp_vjp`, the shapes
+//!   of a custom rule;
 //! - [`check`]: derivatives against finite differences and the dot-product test;
 //! - [`higher`]: Jacobians and Hessians from forward and reverse passes;
 //! - [`ode`]: Runge–Kutta solvers with forward and adjoint sensitivities;

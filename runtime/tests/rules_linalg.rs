@@ -1,70 +1,21 @@
 //! Tests of `rules/linalg/` (`matcalc_runtime::linalg` and the product rules): every triple
-//! through one harness (forward mode against Richardson-extrapolated finite differences, reverse
-//! mode against forward mode by the dot-product test), on inputs drawn per rule from a seeded
-//! sampler, dynamic and static sizes, f64 and f32; then the edge cases listed beside the rules
-//! and the vectorization identities of 18.S096 §3.
+//! through one harness (`support`: forward mode against Richardson-extrapolated finite
+//! differences, reverse mode against forward mode by the dot-product test), on inputs drawn per
+//! rule from a seeded sampler, dynamic and static sizes, f64 and f32; then the edge cases listed
+//! beside the rules and the vectorization identities of 18.S096 §3. The factorizations other
+//! than LU are in `rules_linalg_factorizations.rs`, second order in `rules_linalg_second.rs`.
+
+mod support;
 
 use matcalc_runtime::Tangent;
-use matcalc_runtime::check::{self, Config};
 use matcalc_runtime::linalg::*;
 use matcalc_runtime::rules::arith::{DivRule, MulRule};
-use nalgebra::{
-    DMatrix, DVector, Matrix2, Matrix3, Matrix3x2, Matrix4, RowVector3, SMatrix, Vector3,
-};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use nalgebra::{DMatrix, DVector, Matrix2, Matrix3, Matrix3x2, Matrix4, RowVector3, Vector3};
+use rand::Rng;
 use rand_distr::StandardNormal;
+use support::*;
 
 // ================================================================================ the harness
-
-/// Checks one rule at `x`: the JVP against finite differences of `f` (which also checks that
-/// the JVP's value is `f(x)`), and the pullback against the JVP by the dot-product test.
-/// `vjp(x, ȳ)` returns x̄ (for a rule's `f_vjp`, the pullback applied to ȳ).
-fn check_rule<X, Y>(
-    name: &str,
-    x: &X,
-    f: impl Fn(&X) -> Y,
-    jvp: impl Fn(&X, &X) -> (Y, Y),
-    vjp: impl Fn(&X, &Y) -> X,
-) where
-    X: Tangent,
-    Y: Tangent<Scalar = X::Scalar>,
-{
-    let jvp_config = Config::for_jvp::<X::Scalar>().seed(11);
-    let dot_config = Config::for_dot_product::<X::Scalar>().seed(13);
-    if let Err(failure) = check::jvp(&f, &jvp, x, &jvp_config) {
-        panic!("{name} at {:?}: {failure}", x.to_flat());
-    }
-    if let Err(failure) = check::dot_product(&jvp, &vjp, x, &dot_config) {
-        panic!("{name} at {:?}: {failure}", x.to_flat());
-    }
-}
-
-/// Asserts that two values agree to a few ulps of their size (the value a `f_vjp` returns must
-/// be the primal's).
-fn assert_same<Y: Tangent>(name: &str, got: &Y, expected: &Y) {
-    let (got, expected): (Vec<f64>, Vec<f64>) = (flat(got), flat(expected));
-    let scale = expected.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    let epsilon = if std::mem::size_of::<Y::Scalar>() == 4 {
-        1e-5
-    } else {
-        1e-13
-    };
-    assert_eq!(got.len(), expected.len(), "{name}: value of the wrong size");
-    for (g, e) in got.iter().zip(&expected) {
-        assert!(
-            (g - e).abs() <= epsilon * scale,
-            "{name}: the value of f_vjp {got:?} is not the primal's {expected:?}"
-        );
-    }
-}
-
-fn flat<Y: Tangent>(y: &Y) -> Vec<f64> {
-    y.to_flat()
-        .into_iter()
-        .map(matcalc_runtime::Real::to_f64)
-        .collect()
-}
 
 /// Checks the triple `$f`, `$f_jvp`, `$f_vjp` of a function of one matrix (plus inactive
 /// arguments `$extra`, which get no tangent) at `$x`.
@@ -156,9 +107,6 @@ macro_rules! paste_jvp {
     (pow) => {
         pow_jvp
     };
-    (svdvals) => {
-        svdvals_jvp
-    };
     (vec) => {
         vec_jvp
     };
@@ -218,9 +166,6 @@ macro_rules! paste_vjp {
     (pow) => {
         pow_vjp
     };
-    (svdvals) => {
-        svdvals_vjp
-    };
     (vec) => {
         vec_vjp
     };
@@ -233,52 +178,6 @@ macro_rules! paste_vjp {
 
 /// The sizes every rule is checked at (dynamic).
 const SIZES: std::ops::RangeInclusive<usize> = 1..=6;
-
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
-}
-
-/// Independent standard normal entries.
-fn random(rng: &mut StdRng, rows: usize, cols: usize) -> DMatrix<f64> {
-    DMatrix::from_fn(rows, cols, |_, _| rng.sample(StandardNormal))
-}
-
-/// A·Aᵀ + I: symmetric positive definite, eigenvalues ≥ 1 (for inv, logdet, cholesky).
-fn spd(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    let a = random(rng, n, n);
-    &a * a.transpose() + DMatrix::identity(n, n)
-}
-
-/// A random orthogonal matrix (the Q of a Gaussian matrix).
-fn orthogonal(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    random(rng, n, n).qr().q()
-}
-
-/// U·diag(s)·Vᵀ with singular values in [0.5, 2] and a random sign: condition number ≤ 4, a
-/// determinant of either sign (for det, solve).
-fn well_conditioned(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    let (u, v) = (orthogonal(rng, n), orthogonal(rng, n));
-    let s = DVector::from_fn(n, |_, _| rng.random_range(0.5..2.0));
-    let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
-    u * DMatrix::from_diagonal(&s) * v.transpose() * sign
-}
-
-/// Q·diag(λ)·Qᵀ with eigenvalues at least 0.5 apart (for eigh).
-fn symmetric_separated(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    let q = orthogonal(rng, n);
-    let lambda = DVector::from_fn(n, |i, _| i as f64 - 2.0 + rng.random_range(0.0..0.5));
-    &q * DMatrix::from_diagonal(&lambda) * q.transpose()
-}
-
-/// The static copy of a dynamic matrix.
-fn fixed<const R: usize, const C: usize>(m: &DMatrix<f64>) -> SMatrix<f64, R, C> {
-    SMatrix::from_iterator(m.iter().copied())
-}
-
-/// (X + Xᵀ)/2.
-fn sym(x: &DMatrix<f64>) -> DMatrix<f64> {
-    (x + x.transpose()) * 0.5
-}
 
 // ====================================================================== the dense rules, f64
 
@@ -489,272 +388,6 @@ fn quotient_of_a_matrix_by_a_scalar() {
     );
 }
 
-// ============================================================================ factorizations
-
-/// `cholesky` of (X + Xᵀ)/2 where that is positive definite, NaN elsewhere: the first steps of
-/// the finite differences may leave the domain (they are relative to the largest entry), and a
-/// NaN there only discards those steps, where the primal would panic.
-fn cholesky_or_nan<T, D>(x: &nalgebra::OMatrix<T, D, D>) -> nalgebra::OMatrix<T, D, D>
-where
-    T: matcalc_runtime::Real + nalgebra::RealField,
-    D: nalgebra::Dim,
-    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<D, D>,
-{
-    let s = (x + x.transpose()) * <T as matcalc_runtime::Real>::from_f64(0.5);
-    match nalgebra::Cholesky::new(s.clone()) {
-        Some(_) => cholesky(&s),
-        None => s.map(|_| <T as matcalc_runtime::Real>::from_f64(f64::NAN)),
-    }
-}
-
-#[test]
-fn cholesky_of_spd_matrices() {
-    // The rule differentiates A ↦ chol((A + Aᵀ)/2), so the finite differences go through the
-    // same symmetrization.
-    fn check_cholesky(a: DMatrix<f64>) {
-        check_rule(
-            "cholesky",
-            &a,
-            cholesky_or_nan,
-            |a, a_dot| cholesky_jvp(&sym(a), a_dot),
-            |a, l_bar| {
-                let (l, pullback) = cholesky_vjp(&sym(a));
-                assert_same("cholesky", &l, &cholesky(a));
-                let a_bar = pullback(l_bar.clone());
-                assert_eq!(a_bar, a_bar.transpose(), "a symmetric adjoint");
-                a_bar
-            },
-        );
-    }
-    let mut rng = rng(7);
-    for n in SIZES {
-        check_cholesky(spd(&mut rng, n));
-    }
-    let a: Matrix3<f64> = fixed(&spd(&mut rng, 3));
-    let sym3 = |x: &Matrix3<f64>| (x + x.transpose()) * 0.5;
-    check_rule(
-        "cholesky (Matrix3)",
-        &a,
-        cholesky_or_nan,
-        |a, a_dot| cholesky_jvp(&sym3(a), a_dot),
-        |a, l_bar| cholesky_vjp(&sym3(a)).1(*l_bar),
-    );
-    let a: Matrix3<f32> = a.cast();
-    let sym3 = |x: &Matrix3<f32>| (x + x.transpose()) * 0.5;
-    check_rule(
-        "cholesky (Matrix3<f32>)",
-        &a,
-        cholesky_or_nan,
-        |a, a_dot| cholesky_jvp(&sym3(a), a_dot),
-        |a, l_bar| cholesky_vjp(&sym3(a)).1(*l_bar),
-    );
-}
-
-/// The eigenpairs in increasing order of eigenvalue (nalgebra's order is its own, and may
-/// change between nearby matrices; sorting is locally constant for separated eigenvalues).
-fn order(lambda: &[f64]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..lambda.len()).collect();
-    order.sort_by(|i, j| lambda[*i].total_cmp(&lambda[*j]));
-    order
-}
-
-/// A loss of the eigendecomposition that is invariant under the signs of the eigenvectors:
-/// (λ sorted, Σₖ cₖ·q₍ₖ₎q₍ₖ₎ᵀ with q₍ₖ₎ the eigenvector of the k-th smallest eigenvalue),
-/// evaluated through `eigh`, `eigh_jvp` or `eigh_vjp` of (X + Xᵀ)/2.
-mod eigen_loss {
-    use super::*;
-
-    pub type Y = (DVector<f64>, DMatrix<f64>);
-
-    fn weight(k: usize) -> f64 {
-        1.0 + k as f64 * 0.75
-    }
-
-    pub fn value(x: &DMatrix<f64>) -> Y {
-        let (lambda, q) = eigh(&sym(x));
-        assemble(&lambda, &q)
-    }
-
-    fn assemble(lambda: &DVector<f64>, q: &DMatrix<f64>) -> Y {
-        let n = lambda.len();
-        let order = order(lambda.as_slice());
-        let sorted = DVector::from_fn(n, |k, _| lambda[order[k]]);
-        let mut p = DMatrix::zeros(n, n);
-        for (k, i) in order.iter().enumerate() {
-            p += q.column(*i) * q.column(*i).transpose() * weight(k);
-        }
-        (sorted, p)
-    }
-
-    pub fn jvp(x: &DMatrix<f64>, x_dot: &DMatrix<f64>) -> (Y, Y) {
-        let ((lambda, q), (lambda_dot, q_dot)) = eigh_jvp(&sym(x), x_dot);
-        let n = lambda.len();
-        let order = order(lambda.as_slice());
-        let sorted_dot = DVector::from_fn(n, |k, _| lambda_dot[order[k]]);
-        let mut p_dot = DMatrix::zeros(n, n);
-        for (k, i) in order.iter().enumerate() {
-            let outer = q_dot.column(*i) * q.column(*i).transpose();
-            p_dot += (&outer + outer.transpose()) * weight(k);
-        }
-        (assemble(&lambda, &q), (sorted_dot, p_dot))
-    }
-
-    pub fn vjp(x: &DMatrix<f64>, y_bar: &Y) -> DMatrix<f64> {
-        let ((lambda, q), pullback) = eigh_vjp(&sym(x));
-        let n = lambda.len();
-        let order = order(lambda.as_slice());
-        let mut lambda_bar = DVector::zeros(n);
-        let mut q_bar = DMatrix::zeros(n, n);
-        let p_bar = &y_bar.1 + y_bar.1.transpose();
-        for (k, i) in order.iter().enumerate() {
-            lambda_bar[*i] = y_bar.0[k];
-            q_bar.set_column(*i, &(&p_bar * q.column(*i) * weight(k)));
-        }
-        let s_bar = pullback((lambda_bar, q_bar));
-        assert!(
-            (&s_bar - s_bar.transpose()).norm() == 0.0,
-            "a symmetric adjoint"
-        );
-        s_bar
-    }
-}
-
-#[test]
-fn eigh_through_a_sign_invariant_loss() {
-    let mut rng = rng(8);
-    for n in SIZES {
-        let s = symmetric_separated(&mut rng, n);
-        check_rule(
-            "eigh",
-            &s,
-            eigen_loss::value,
-            eigen_loss::jvp,
-            eigen_loss::vjp,
-        );
-    }
-}
-
-#[test]
-fn eigh_static_and_f32() {
-    let mut rng = rng(9);
-    let s: Matrix3<f64> = fixed(&symmetric_separated(&mut rng, 3));
-    // A sign-invariant output: Q·diag(w)·Qᵀ with weights that follow the eigenvalues, a smooth
-    // function of S for separated eigenvalues whatever the order of the pairs.
-    let weights = |lambda: &Vector3<f64>| lambda.map(|l| l * l);
-    let sym3 = |x: &Matrix3<f64>| (x + x.transpose()) * 0.5;
-    check_rule(
-        "eigh (Matrix3)",
-        &s,
-        |x| {
-            let (lambda, q) = eigh(&sym3(x));
-            q * Matrix3::from_diagonal(&weights(&lambda)) * q.transpose()
-        },
-        |x, x_dot| {
-            let ((lambda, q), (lambda_dot, q_dot)) = eigh_jvp(&sym3(x), x_dot);
-            let w = Matrix3::from_diagonal(&weights(&lambda));
-            let w_dot = Matrix3::from_diagonal(&lambda.component_mul(&lambda_dot).map(|v| 2.0 * v));
-            let y = q * w * q.transpose();
-            let y_dot =
-                q_dot * w * q.transpose() + q * w_dot * q.transpose() + q * w * q_dot.transpose();
-            (y, y_dot)
-        },
-        |x, y_bar| {
-            let ((lambda, q), pullback) = eigh_vjp(&sym3(x));
-            let w = Matrix3::from_diagonal(&weights(&lambda));
-            // Y = Q·W·Qᵀ: Q̄ = (Ȳ + Ȳᵀ)·Q·W, W̄ = Qᵀ·Ȳ·Q, λ̄ = 2λ ∘ diag(W̄)
-            let q_bar = (y_bar + y_bar.transpose()) * q * w;
-            let lambda_bar = (q.transpose() * y_bar * q)
-                .diagonal()
-                .component_mul(&lambda)
-                .map(|v| 2.0 * v);
-            pullback((lambda_bar, q_bar))
-        },
-    );
-    let s32: Matrix3<f32> = s.cast();
-    let sym3 = |x: &Matrix3<f32>| (x + x.transpose()) * 0.5;
-    check_rule(
-        "eigvalsh (Matrix3<f32>)",
-        &s32,
-        |x| {
-            let mut v = eigvalsh(&sym3(x)).as_slice().to_vec();
-            v.sort_by(f32::total_cmp);
-            Vector3::from_vec(v)
-        },
-        |x, x_dot| {
-            let (lambda, lambda_dot) = eigvalsh_jvp(&sym3(x), x_dot);
-            let o = order(lambda.map(f64::from).as_slice());
-            (
-                Vector3::from_fn(|k, _| lambda[o[k]]),
-                Vector3::from_fn(|k, _| lambda_dot[o[k]]),
-            )
-        },
-        |x, y_bar| {
-            let (lambda, pullback) = eigvalsh_vjp(&sym3(x));
-            let o = order(lambda.map(f64::from).as_slice());
-            let mut lambda_bar = Vector3::zeros();
-            for (k, i) in o.iter().enumerate() {
-                lambda_bar[*i] = y_bar[k];
-            }
-            pullback(lambda_bar)
-        },
-    );
-}
-
-#[test]
-fn eigvalsh_dynamic() {
-    let mut rng = rng(10);
-    for n in SIZES {
-        let s = symmetric_separated(&mut rng, n);
-        check_rule(
-            "eigvalsh",
-            &s,
-            |x| {
-                let mut v = eigvalsh(&sym(x)).as_slice().to_vec();
-                v.sort_by(f64::total_cmp);
-                DVector::from_vec(v)
-            },
-            |x, x_dot| {
-                let (lambda, lambda_dot) = eigvalsh_jvp(&sym(x), x_dot);
-                let o = order(lambda.as_slice());
-                (
-                    DVector::from_fn(n, |k, _| lambda[o[k]]),
-                    DVector::from_fn(n, |k, _| lambda_dot[o[k]]),
-                )
-            },
-            |x, y_bar| {
-                let (lambda, pullback) = eigvalsh_vjp(&sym(x));
-                assert_eq!(
-                    lambda,
-                    eigh(&sym(x)).0,
-                    "eigvalsh and eigh agree on the order"
-                );
-                let o = order(lambda.as_slice());
-                let mut lambda_bar = DVector::zeros(n);
-                for (k, i) in o.iter().enumerate() {
-                    lambda_bar[*i] = y_bar[k];
-                }
-                pullback(lambda_bar)
-            },
-        );
-    }
-}
-
-#[test]
-fn singular_values_of_rectangular_and_square_matrices() {
-    let mut rng = rng(11);
-    for n in SIZES {
-        let m = 7 - n;
-        unary!(svdvals, random(&mut rng, n, m));
-        unary!(svdvals, well_conditioned(&mut rng, n));
-    }
-    unary!(svdvals, fixed::<3, 2>(&random(&mut rng, 3, 2)));
-    unary!(svdvals, fixed::<3, 3>(&random(&mut rng, 3, 3)));
-    unary!(
-        svdvals,
-        fixed::<3, 3>(&random(&mut rng, 3, 3)).cast::<f32>()
-    );
-}
-
 // ========================================================================== matrix functions
 
 #[test]
@@ -870,70 +503,6 @@ fn det_gradient_is_the_cofactor_matrix_near_singularity() {
     let u = orthogonal(&mut rng, 4);
     let s = DVector::from_vec(vec![2.0, 1.0, 0.5, 1e-9]);
     unary!(det, &u * DMatrix::from_diagonal(&s) * u.transpose());
-}
-
-#[test]
-fn repeated_eigenvalues_give_finite_gradients() {
-    let mut rng = rng(16);
-    let q = orthogonal(&mut rng, 3);
-    let s = &q * DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 1.0, 3.0])) * q.transpose();
-    let s = sym(&s);
-    let (lambda, pullback) = eigvalsh_vjp(&s);
-    let pair: Vec<usize> = (0..3).filter(|i| (lambda[*i] - 1.0).abs() < 1e-9).collect();
-    assert_eq!(pair.len(), 2, "{lambda}");
-    for i in 0..3 {
-        let mut unit = DVector::zeros(3);
-        unit[i] = 1.0;
-        let g = pullback(unit);
-        assert!(g.iter().all(|x| x.is_finite()), "{g}");
-    }
-    // the gradient of λ₁ + λ₂ is the projector onto their eigenspace
-    let mut weights = DVector::zeros(3);
-    for i in &pair {
-        weights[*i] = 1.0;
-    }
-    let projector = q.columns(0, 2) * q.columns(0, 2).transpose();
-    let g = pullback(weights.clone());
-    assert!((&g - &projector).norm() < 1e-12, "{g} vs {projector}");
-
-    // eigh: the eigenvalue part and a loss invariant under rotations in the eigenspace
-    let ((_, _), eigh_pullback) = eigh_vjp(&s);
-    let g = eigh_pullback((weights, DMatrix::zeros(3, 3)));
-    assert!((&g - &projector).norm() < 1e-12);
-    let ((_, _), (lambda_dot, q_dot)) = eigh_jvp(&s, &random(&mut rng, 3, 3));
-    assert!(lambda_dot.iter().chain(q_dot.iter()).all(|x| x.is_finite()));
-
-    // Loss: ⟨W, P⟩ with P the projector onto the eigenspace of the pair (smooth, though its
-    // eigenvectors are not), which dropping the degenerate terms differentiates exactly.
-    let w = sym(&random(&mut rng, 3, 3));
-    let projector_loss = |x: &DMatrix<f64>| {
-        let (lambda, q) = eigh(&sym(x));
-        (0..3)
-            .filter(|i| lambda[*i] < 2.0)
-            .map(|i| (q.column(i).transpose() * &w * q.column(i))[0])
-            .sum::<f64>()
-    };
-    check_rule(
-        "eigh (degenerate pair, invariant loss)",
-        &s,
-        projector_loss,
-        |x, x_dot| {
-            let ((lambda, q), (_, q_dot)) = eigh_jvp(&sym(x), x_dot);
-            let d = (0..3)
-                .filter(|i| lambda[*i] < 2.0)
-                .map(|i| 2.0 * (q.column(i).transpose() * &w * q_dot.column(i))[0])
-                .sum::<f64>();
-            (projector_loss(x), d)
-        },
-        |x, y_bar| {
-            let ((lambda, q), pullback) = eigh_vjp(&sym(x));
-            let mut q_bar = DMatrix::zeros(3, 3);
-            for i in (0..3).filter(|i| lambda[*i] < 2.0) {
-                q_bar.set_column(i, &(&w * q.column(i) * (2.0 * y_bar)));
-            }
-            pullback((DVector::zeros(3), q_bar))
-        },
-    );
 }
 
 #[test]

@@ -10,143 +10,23 @@
 //!    `g_jvp` itself (relative 1e-6 in f64);
 //! 4. the symmetry of the second derivative: `⟨Ā(x, U; 0, W), V⟩ = ⟨Ā(x, V; 0, W), U⟩`.
 //!
-//! Inputs come from the samplers of `rules_linalg.rs` (A·Aᵀ + I, well-conditioned matrices,
+//! Inputs come from the samplers of `support` (A·Aᵀ + I, well-conditioned matrices,
 //! symmetric matrices with separated eigenvalues), dynamic and static, f64 and f32; then the
 //! identity det″(A)[U, V] = det(A)·(tr(A⁻¹U)·tr(A⁻¹V) − tr(A⁻¹UA⁻¹V)), singular matrices, and
 //! repeated eigenvalues.
 
-use matcalc_runtime::check::{self, Config};
+mod support;
+
+use matcalc_runtime::Real;
+use matcalc_runtime::check;
 use matcalc_runtime::linalg::*;
-use matcalc_runtime::{Real, Tangent};
-use nalgebra::{
-    DMatrix, DVector, Matrix2, Matrix3, Matrix3x2, Matrix4, RowVector3, SMatrix, Vector3,
-};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use nalgebra::{DMatrix, DVector, Matrix2, Matrix3, Matrix3x2, Matrix4, RowVector3, Vector3};
+use rand::Rng;
 use rand_distr::StandardNormal;
 
+use support::*;
+
 // ================================================================================ the harness
-
-/// A value of the shape of `like` with standard normal entries.
-fn random_like<X: Tangent>(like: &X, rng: &mut StdRng) -> X {
-    let entries: Vec<X::Scalar> = (0..like.dim())
-        .map(|_| <X::Scalar as Real>::from_f64(rng.sample(StandardNormal)))
-        .collect();
-    like.read_flat(&mut entries.as_slice())
-}
-
-fn flat<Y: Tangent>(y: &Y) -> Vec<f64> {
-    y.to_flat().into_iter().map(Real::to_f64).collect()
-}
-
-fn is_single<X: Tangent>() -> bool {
-    std::mem::size_of::<X::Scalar>() == 4
-}
-
-/// Asserts that `got` equals `expected` to `tolerance` relative to their largest entry.
-fn assert_close<Y: Tangent>(name: &str, what: &str, got: &Y, expected: &Y, tolerance: f64) {
-    let (g, e) = (flat(got), flat(expected));
-    assert_eq!(g.len(), e.len(), "{name}: {what} has the wrong size");
-    let scale = g
-        .iter()
-        .chain(&e)
-        .fold(f64::MIN_POSITIVE, |m, x| m.max(x.abs()));
-    let error = g
-        .iter()
-        .zip(&e)
-        .fold(0.0f64, |m, (g, e)| m.max((g - e).abs()));
-    assert!(
-        error <= tolerance * scale,
-        "{name}: {what}: {g:?} differs from {e:?} by {error:e} (scale {scale:e})"
-    );
-}
-
-/// `a + b`.
-fn plus<X: Tangent>(a: &X, b: &X) -> X {
-    let mut sum = a.clone();
-    sum.axpy(<X::Scalar as Real>::from_f64(1.0), b);
-    sum
-}
-
-/// Checks the second-order companion `second` of a rule with forward mode `jvp` and reverse
-/// mode `vjp` (`vjp(x, ȳ)` is the pullback applied to ȳ) at `x`, in random tangents.
-fn check_second<X, Y, P>(
-    name: &str,
-    x: &X,
-    jvp: impl Fn(&X, &X) -> (Y, Y),
-    vjp: impl Fn(&X, &Y) -> X,
-    second: impl Fn(&X, &X) -> ((Y, Y), P),
-) where
-    X: Tangent,
-    Y: Tangent<Scalar = X::Scalar>,
-    P: Fn((Y, Y)) -> (X, X),
-{
-    let single = is_single::<X>();
-    let exact = if single { 1e-4 } else { 1e-11 };
-    let mut rng = StdRng::seed_from_u64(21);
-    for _ in 0..2 {
-        let x_dot = random_like(x, &mut rng);
-
-        // 1. the value
-        let ((y, y_dot), pullback) = second(x, &x_dot);
-        let expected = jvp(x, &x_dot);
-        assert_close(
-            name,
-            "the value",
-            &(y.clone(), y_dot.clone()),
-            &expected,
-            exact,
-        );
-
-        // 2. the halves, linearity, calling again
-        let y_bar = random_like(&y, &mut rng);
-        let y_dot_bar = random_like(&y_dot, &mut rng);
-        let (a0, a_dot0) = pullback((y_bar.clone(), y_dot.zero_like()));
-        assert_close(name, "Ā from Ȳ", &a0, &vjp(x, &y_bar), exact);
-        assert_close(name, "Ǡ from Ȳ", &a_dot0, &x.zero_like(), exact);
-        let (a1, a_dot1) = pullback((y.zero_like(), y_dot_bar.clone()));
-        assert_close(name, "Ǡ from Ẏ̄", &a_dot1, &vjp(x, &y_dot_bar), exact);
-        let both = pullback((y_bar.clone(), y_dot_bar.clone()));
-        assert_close(
-            name,
-            "linearity",
-            &both,
-            &(plus(&a0, &a1), a_dot1.clone()),
-            exact,
-        );
-        let again = pullback((y_bar.clone(), y_dot_bar.clone()));
-        assert_close(name, "a second call", &again, &both, 0.0);
-
-        // 3. the dot-product test against finite differences of (x, ẋ) ↦ g_jvp(x, ẋ)
-        let g = |p: &(X, X)| jvp(&p.0, &p.1);
-        let g_fd_jvp = |p: &(X, X), d: &(X, X)| (g(p), check::richardson(g, p, d).0);
-        let g_vjp = |p: &(X, X), seed: &(Y, Y)| second(&p.0, &p.1).1(seed.clone());
-        let config = Config::for_dot_product::<X::Scalar>()
-            .seed(23)
-            .rtol(if single { 1e-3 } else { 1e-6 });
-        if let Err(failure) =
-            check::dot_product(g_fd_jvp, g_vjp, &(x.clone(), x_dot.clone()), &config)
-        {
-            panic!("{name} at {:?}: {failure}", flat(x));
-        }
-
-        // 4. the second derivative is symmetric
-        let v = random_like(x, &mut rng);
-        let w = random_like(&y_dot, &mut rng);
-        let (h_u, gradient) = second(x, &x_dot).1((y.zero_like(), w.clone()));
-        let h_v = second(x, &v).1((y.zero_like(), w)).0;
-        let (uv, vu) = (h_u.inner(&v).to_f64(), h_v.inner(&x_dot).to_f64());
-        let norm = |z: &X| flat(z).iter().map(|e| e * e).sum::<f64>().sqrt();
-        // A floor for second derivatives that vanish (a linear map, ‖x‖ in dimension 1): the
-        // size a second derivative would have from the first-order term, ‖∇‖·‖U‖·‖V‖/‖x‖.
-        let floor = norm(&gradient) * norm(&x_dot) * norm(&v) / norm(x).max(1e-3);
-        let scale = uv.abs() + vu.abs() + norm(&h_u) * norm(&v) + floor + f64::MIN_POSITIVE;
-        assert!(
-            (uv - vu).abs() <= scale * if single { 1e-3 } else { 1e-9 },
-            "{name}: the second derivative is not symmetric: {uv} vs {vu}"
-        );
-    }
-}
 
 /// Checks `$f_jvp_vjp` of a function of one matrix (plus inactive arguments `$extra`) at `$x`.
 macro_rules! unary {
@@ -261,51 +141,6 @@ macro_rules! companions {
 
 /// The sizes every rule is checked at (dynamic).
 const SIZES: std::ops::RangeInclusive<usize> = 1..=5;
-
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
-}
-
-/// Independent standard normal entries.
-fn random(rng: &mut StdRng, rows: usize, cols: usize) -> DMatrix<f64> {
-    DMatrix::from_fn(rows, cols, |_, _| rng.sample(StandardNormal))
-}
-
-/// A·Aᵀ + I: symmetric positive definite, eigenvalues ≥ 1 (for inv, logdet, cholesky).
-fn spd(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    let a = random(rng, n, n);
-    &a * a.transpose() + DMatrix::identity(n, n)
-}
-
-/// A random orthogonal matrix (the Q of a Gaussian matrix).
-fn orthogonal(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    random(rng, n, n).qr().q()
-}
-
-/// U·diag(s)·Vᵀ with singular values in [0.5, 2] and a random sign (for det, solve).
-fn well_conditioned(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    let (u, v) = (orthogonal(rng, n), orthogonal(rng, n));
-    let s = DVector::from_fn(n, |_, _| rng.random_range(0.5..2.0));
-    let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
-    u * DMatrix::from_diagonal(&s) * v.transpose() * sign
-}
-
-/// Q·diag(λ)·Qᵀ with eigenvalues at least 0.5 apart (for eigh).
-fn symmetric_separated(rng: &mut StdRng, n: usize) -> DMatrix<f64> {
-    let q = orthogonal(rng, n);
-    let lambda = DVector::from_fn(n, |i, _| i as f64 - 2.0 + rng.random_range(0.0..0.5));
-    &q * DMatrix::from_diagonal(&lambda) * q.transpose()
-}
-
-/// The static copy of a dynamic matrix.
-fn fixed<const R: usize, const C: usize>(m: &DMatrix<f64>) -> SMatrix<f64, R, C> {
-    SMatrix::from_iterator(m.iter().copied())
-}
-
-/// (X + Xᵀ)/2.
-fn sym(x: &DMatrix<f64>) -> DMatrix<f64> {
-    (x + x.transpose()) * 0.5
-}
 
 // ============================================================================ the linear maps
 
@@ -619,14 +454,6 @@ fn cholesky_second_order() {
         |a, l_bar| cholesky_vjp(&sym3(a)).1(*l_bar),
         |a, a_dot| cholesky_jvp_vjp(&sym3(a), a_dot),
     );
-}
-
-/// The eigenpairs in increasing order of eigenvalue (nalgebra's order is its own, and may
-/// change between nearby matrices; sorting is locally constant for separated eigenvalues).
-fn order(lambda: &[f64]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..lambda.len()).collect();
-    order.sort_by(|i, j| lambda[*i].total_cmp(&lambda[*j]));
-    order
 }
 
 /// `eigh` made a smooth function for the finite differences: eigenpairs sorted by eigenvalue

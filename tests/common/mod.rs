@@ -463,3 +463,20 @@ pub fn assert_close(got: f64, want: f64, rtol: f64) {
         (got - want).abs() / scale
     );
 }
+
+/// Checks `hvp` (`f_hvp`'s gradient and Hessian-vector product) as the derivative of the
+/// gradient map: in three seeded random directions v, H·v must match the
+/// Richardson-extrapolated finite difference of x ↦ ∇f(x) along v (to `rtol`).
+#[track_caller]
+pub fn check_hvp_by_gradient<X>(
+    grad: impl Fn(&X) -> X,
+    hvp: impl Fn(&X, &X) -> (X, X),
+    x: &X,
+    rtol: f64,
+) where
+    X: Tangent<Scalar = f64> + core::fmt::Debug,
+{
+    if let Err(failure) = check::jvp(grad, hvp, x, &Config::for_jvp::<f64>().rtol(rtol)) {
+        panic!("the hvp is not the derivative of the gradient at {x:?}: {failure}");
+    }
+}

@@ -24,9 +24,10 @@
 //!
 //! - dense ([`crate::rules::linalg::dense`]): [`transpose`], [`trace`], [`sum`], [`norm`],
 //!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column()`],
-//!   [`row`], [`from_vec`], [`det`], [`logdet`], [`inv`], [`solve`];
-//! - factorizations ([`crate::rules::linalg::factorization`]): [`cholesky`], [`eigh`],
-//!   [`eigvalsh`], [`svdvals`];
+//!   [`row`], [`from_vec`];
+//! - factorizations ([`crate::rules::linalg::factorization`]): [`det`], [`logdet`], [`inv`],
+//!   [`solve`] (LU); [`cholesky`], [`cholesky_solve`], [`cholesky_inverse`]; [`eigh`],
+//!   [`eigvalsh`]; [`svd`], [`svdvals`], [`svd_solve`]; [`qr`]; [`solve_lower_triangular`], [`solve_upper_triangular`];
 //! - matrix functions ([`crate::rules::linalg::functions`]): [`expm`], [`pow`], and [`exp`],
 //!   which works on floats and on square matrices alike;
 //! - vectorization ([`vectorize`]): [`vec()`], [`unvec`], [`jacobian_matrix`].
@@ -50,19 +51,36 @@ pub mod vectorize;
 pub use crate::rules::linalg::dense::{
     DotRule, column, column_jvp, column_jvp_vjp, column_vjp, component_div, component_div_jvp,
     component_div_jvp_vjp, component_div_vjp, component_mul, component_mul_jvp,
-    component_mul_jvp_vjp, component_mul_vjp, det, det_jvp, det_jvp_vjp, det_vjp, dot, dot_jvp,
-    dot_jvp_vjp, dot_vjp, from_vec, from_vec_jvp, from_vec_jvp_vjp, from_vec_vjp, inv, inv_jvp,
-    inv_jvp_vjp, inv_vjp, kronecker, kronecker_jvp, kronecker_jvp_vjp, kronecker_vjp, logdet,
-    logdet_jvp, logdet_jvp_vjp, logdet_vjp, norm, norm_jvp, norm_jvp_vjp, norm_squared,
-    norm_squared_jvp, norm_squared_jvp_vjp, norm_squared_vjp, norm_vjp, row, row_jvp, row_jvp_vjp,
-    row_vjp, solve, solve_jvp, solve_jvp_vjp, solve_vjp, sum, sum_jvp, sum_jvp_vjp, sum_vjp, trace,
-    trace_jvp, trace_jvp_vjp, trace_vjp, transpose, transpose_jvp, transpose_jvp_vjp,
-    transpose_vjp,
+    component_mul_jvp_vjp, component_mul_vjp, dot, dot_jvp, dot_jvp_vjp, dot_vjp, from_vec,
+    from_vec_jvp, from_vec_jvp_vjp, from_vec_vjp, kronecker, kronecker_jvp, kronecker_jvp_vjp,
+    kronecker_vjp, norm, norm_jvp, norm_jvp_vjp, norm_squared, norm_squared_jvp,
+    norm_squared_jvp_vjp, norm_squared_vjp, norm_vjp, row, row_jvp, row_jvp_vjp, row_vjp, sum,
+    sum_jvp, sum_jvp_vjp, sum_vjp, trace, trace_jvp, trace_jvp_vjp, trace_vjp, transpose,
+    transpose_jvp, transpose_jvp_vjp, transpose_vjp,
 };
-pub use crate::rules::linalg::factorization::{
-    cholesky, cholesky_jvp, cholesky_jvp_vjp, cholesky_vjp, eigh, eigh_jvp, eigh_jvp_vjp, eigh_vjp,
-    eigvalsh, eigvalsh_jvp, eigvalsh_jvp_vjp, eigvalsh_vjp, svdvals, svdvals_jvp, svdvals_jvp_vjp,
-    svdvals_vjp,
+pub use crate::rules::linalg::factorization::cholesky::{
+    cholesky, cholesky_inverse, cholesky_inverse_jvp, cholesky_inverse_jvp_vjp,
+    cholesky_inverse_vjp, cholesky_jvp, cholesky_jvp_vjp, cholesky_solve, cholesky_solve_jvp,
+    cholesky_solve_jvp_vjp, cholesky_solve_vjp, cholesky_vjp,
+};
+pub use crate::rules::linalg::factorization::eigen::{
+    eigh, eigh_jvp, eigh_jvp_vjp, eigh_vjp, eigvalsh, eigvalsh_jvp, eigvalsh_jvp_vjp, eigvalsh_vjp,
+};
+pub use crate::rules::linalg::factorization::lu::{
+    det, det_jvp, det_jvp_vjp, det_vjp, inv, inv_jvp, inv_jvp_vjp, inv_vjp, logdet, logdet_jvp,
+    logdet_jvp_vjp, logdet_vjp, solve, solve_jvp, solve_jvp_vjp, solve_vjp,
+};
+pub use crate::rules::linalg::factorization::qr::{qr, qr_jvp, qr_jvp_vjp, qr_vjp};
+pub use crate::rules::linalg::factorization::svd::{
+    svd, svd_jvp, svd_jvp_vjp, svd_vjp, svdvals, svdvals_jvp, svdvals_jvp_vjp, svdvals_vjp,
+};
+pub use crate::rules::linalg::factorization::svd_solve::{
+    svd_solve, svd_solve_jvp, svd_solve_jvp_vjp, svd_solve_vjp,
+};
+pub use crate::rules::linalg::factorization::triangular::{
+    solve_lower_triangular, solve_lower_triangular_jvp, solve_lower_triangular_jvp_vjp,
+    solve_lower_triangular_vjp, solve_upper_triangular, solve_upper_triangular_jvp,
+    solve_upper_triangular_jvp_vjp, solve_upper_triangular_vjp,
 };
 pub use crate::rules::linalg::functions::{
     ExpRule, exp, exp_jvp, exp_jvp_vjp, exp_vjp, expm, expm_jvp, expm_jvp_vjp, expm_vjp, pow,

@@ -3,8 +3,10 @@
 //!
 //! - [`dense`]: the products (`*`, `/` and `dot` between matrices, vectors and scalars of every
 //!   size), transpose, trace, sums and norms, entrywise products, Kronecker products, columns
-//!   and rows, and the LU-based det, logdet, inv and solve;
-//! - [`factorization`]: cholesky, the symmetric eigenproblem (eigh, eigvalsh), singular values;
+//!   and rows;
+//! - [`factorization`]: one file per factorization: the LU-based det, logdet, inv and solve;
+//!   cholesky and its solves; the triangular solves; QR; the symmetric eigenproblem (eigh,
+//!   eigvalsh); the SVD, singular values and solves through the SVD;
 //! - [`functions`]: the matrix exponential, integer powers, and `exp` for floats and matrices.
 //!
 //! Conventions (the course's): `vec` stacks columns, and gradients are taken with respect to the
@@ -29,7 +31,7 @@
 //! Each rule derives its second-order term by hand, the formula beside it.
 //!
 //! ```
-//! use matcalc_runtime::rules::linalg::dense::{inv_jvp, inv_jvp_vjp};
+//! use matcalc_runtime::rules::linalg::factorization::lu::{inv_jvp, inv_jvp_vjp};
 //! use nalgebra::Matrix2;
 //!
 //! // Y = A⁻¹: the value and tangent of `inv_jvp`, and the adjoints (Ā, Ǡ) of (Ȳ, Ẏ̄)
