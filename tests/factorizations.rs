@@ -170,6 +170,28 @@ fn cholesky_and_triangular_solves_first_and_second_order() {
     }
 }
 
+/// Runtime factorizations with an argument left out of `wrt`: the constant matrix gets a zero
+/// tangent, and `svd_solve`'s tolerance none, as the runtime's matrix functions take them.
+#[differentiate(wrt(b))]
+fn solves_with_constant_matrices(l: &DMatrix<f64>, a: &DMatrix<f64>, b: &DVector<f64>) -> f64 {
+    let z = linalg::solve_lower_triangular(l, b);
+    let x = linalg::svd_solve(a, &z, 1e-12);
+    x.norm_squared()
+}
+
+#[test]
+fn factorizations_of_constant_matrices_differentiate_the_right_hand_side() {
+    let l = DMatrix::from_row_slice(3, 3, &[2.0, 0.0, 0.0, 0.5, 1.5, 0.0, -0.3, 0.2, 1.2]);
+    let a = DMatrix::from_row_slice(3, 3, &[3.0, 1.0, 0.0, 1.0, 2.0, 0.5, 0.0, 0.5, 1.5]);
+    let b = DVector::from_vec(vec![1.0, -2.0, 0.5]);
+    check_both(
+        |b: &DVector<f64>| solves_with_constant_matrices(&l, &a, b),
+        |b, d| solves_with_constant_matrices_jvp(&l, &a, b, d),
+        |b, y| solves_with_constant_matrices_vjp(&l, &a, b).1(*y),
+        &b,
+    );
+}
+
 // ================================================================================== the SVD
 
 /// Σσᵢ³ + ⟨W, U·Vᵀ⟩ through the thin SVD: a function of the singular values, and the polar

@@ -204,6 +204,13 @@ pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
     "inv",
     "solve",
     "cholesky",
+    "cholesky_solve",
+    "cholesky_inverse",
+    "solve_lower_triangular",
+    "solve_upper_triangular",
+    "qr",
+    "svd",
+    "svd_solve",
     "eigh",
     "eigvalsh",
     "svdvals",
@@ -222,6 +229,15 @@ pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
     "row",
     "from_vec",
 ];
+
+/// The arguments of a `matcalc::linalg` function that take no tangent, by position: a
+/// tolerance, which only chooses what the function computes.
+pub(crate) fn linalg_arguments_without_tangent(path: &syn::Path) -> &'static [usize] {
+    match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+        Some("svd_solve") => &[2],
+        _ => &[],
+    }
+}
 
 /// nalgebra type names whose `new` builds a vector or matrix from its entries.
 pub(crate) fn is_nalgebra_type(name: &str) -> bool {

@@ -80,12 +80,15 @@ impl<'a> Lowerer<'a> {
         }
         let runtime_linalg = known::is_runtime_linalg(&func);
         let args = if runtime_linalg {
+            let without_tangent = known::linalg_arguments_without_tangent(&func);
             c.args
                 .iter()
-                .map(|a| {
-                    let matrix = self.expr_active(a)
-                        || matches!(strip_parens(a), Expr::Reference(_))
-                        || self.float_like(a);
+                .enumerate()
+                .map(|(i, a)| {
+                    let matrix = !without_tangent.contains(&i)
+                        && (self.expr_active(a)
+                            || matches!(strip_parens(a), Expr::Reference(_))
+                            || self.float_like(a));
                     if matrix {
                         self.matrix_arg(a, out)
                     } else {
