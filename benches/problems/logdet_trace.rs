@@ -8,7 +8,7 @@ use nalgebra::{DMatrix, RealField};
 pub const SIZES: [usize; 5] = [4, 8, 16, 32, 64];
 
 /// log|det A| + tr(A⁻¹B).
-#[differentiate]
+#[differentiate(hessian)]
 pub fn logdet_trace(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
     linalg::logdet(a) + linalg::solve(a, b).trace()
 }

@@ -8,7 +8,7 @@ use matcalc::differentiate;
 pub const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
 
 /// The extended Rosenbrock function, for an even length.
-#[differentiate]
+#[differentiate(hessian)]
 pub fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for k in 0..x.len() / 2 {
