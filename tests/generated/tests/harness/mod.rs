@@ -31,7 +31,6 @@ macro_rules! shard {
     () => {
         mod generated {
             use super::harness::*;
-            use matcalc::differentiate;
             include!(concat!(
                 env!("OUT_DIR"),
                 "/",
