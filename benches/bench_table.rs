@@ -3,9 +3,9 @@
 //! the command line printed beside it.
 //!
 //! ```text
-//! cargo run --release -p matcalc-bench --bin bench_table                # every case (a few minutes)
-//! cargo run --release -p matcalc-bench --bin bench_table -- --quick     # fewer repetitions, smaller budget
-//! cargo run --release -p matcalc-bench --bin bench_table -- --only gmm  # the cases whose name contains "gmm"
+//! cargo run --release -p matcalc-bench --bin bench_table               # every case (minutes)
+//! cargo run --release -p matcalc-bench --bin bench_table -- --quick    # fewer repetitions
+//! cargo run --release -p matcalc-bench --bin bench_table -- --only gmm # the cases named *gmm*
 //! ```
 //!
 //! How it measures: within a group (one case at one size), every method is first calibrated to a

@@ -226,8 +226,8 @@ impl Figure {
                     Style::Dashed => {
                         chart.draw_series(DashedLineSeries::new(
                             points,
-                            8,
-                            5,
+                            legend::DASH.0,
+                            legend::DASH.1,
                             color.stroke_width(2),
                         ))?;
                     }

@@ -21,6 +21,8 @@ const PAD: i32 = 8;
 const CLEARANCE: i32 = 8;
 /// The radius of a point of a [`Style::Points`] series, in the chart and in the legend.
 pub(super) const DOT: i32 = 3;
+/// The dashes of a [`Style::Dashed`] series, in the chart and in the legend: length and gap.
+pub(super) const DASH: (i32, i32) = (8, 5);
 
 /// A rectangle in pixels, edges included.
 #[derive(Clone, Copy, Debug)]
@@ -83,7 +85,7 @@ fn entry_width(series: &[Series]) -> i32 {
     PAD + SAMPLE + PAD + widest + PAD
 }
 
-/// The frame of a legend of `rows` rows of `columns` entries.
+/// The size of the frame of a legend with `columns` entries per row.
 fn frame_size(series: &[Series], columns: usize) -> (i32, i32) {
     let rows = series.len().div_ceil(columns.max(1)) as i32;
     (columns as i32 * entry_width(series), 2 * PAD + rows * ROW)
@@ -138,6 +140,8 @@ pub(super) fn free_spot(
         let keep_out = spot.grown(CLEARANCE);
         spot.left >= area.left
             && spot.top >= area.top
+            && spot.right <= area.right
+            && spot.bottom <= area.bottom
             && pixels.iter().all(|(style, points)| match style {
                 Style::Points => !points.iter().any(|&p| keep_out.grown(DOT).contains(p)),
                 Style::Line | Style::Dashed => {
@@ -215,9 +219,8 @@ where
                 color.stroke_width(3),
             ))?,
             Style::Dashed => {
-                // the dashes of the series: 8 on, 5 off
-                for start in [0, 13] {
-                    let end = (start + 8).min(SAMPLE);
+                for start in (0..SAMPLE).step_by((DASH.0 + DASH.1) as usize) {
+                    let end = (start + DASH.0).min(SAMPLE);
                     area.draw(&PathElement::new(
                         vec![(x + start, y), (x + end, y)],
                         color.stroke_width(2),
