@@ -117,10 +117,14 @@ const TOPICS: &[Topic] = &[
 ];
 
 fn main() -> ExitCode {
-    println!("matcalc course tour: {} topics\n", TOPICS.len());
+    println!(
+        "matcalc course tour: {} topics, figures in {}\n",
+        TOPICS.len(),
+        plots::folder().display()
+    );
     let mut tour = Tour::default();
-    for topic in TOPICS {
-        tour.run(topic);
+    for (number, topic) in TOPICS.iter().enumerate() {
+        tour.run(number + 1, topic);
     }
     tour.summary()
 }
@@ -980,8 +984,14 @@ struct Tour {
 }
 
 impl Tour {
-    fn run(&mut self, topic: &Topic) {
-        println!("[{}] {}", topic.lecture, topic.title);
+    /// Runs topic `number` (from 1), printing each check as it is made.
+    fn run(&mut self, number: usize, topic: &Topic) {
+        println!(
+            "[{}] {} (topic {number} of {})",
+            topic.lecture,
+            topic.title,
+            TOPICS.len()
+        );
         println!(
             "  {:<52} {:>26} {:>26}  {:<26} result",
             "computed", "AD", "reference", "check"

@@ -2,6 +2,7 @@
 //! the double pendulum with respect to its initial state and its lengths, through the solver
 //! (the discrete adjoint), by the continuous adjoint, and by finite differences.
 
+use super::plots::{Figure, Style};
 use super::{Checks, Limit};
 use matcalc::differentiate;
 use matcalc::ode::{self, Method};
@@ -128,11 +129,15 @@ fn sensitivities_over_time(checks: &mut Checks) {
         &[central],
         1e-7,
     );
-    super::plots::ode_sensitivities(
-        checks,
-        &times,
-        &[("∂θ₁(t)/∂l₁", theta1), ("∂θ₂(t)/∂l₁", theta2)],
-    );
+    let along = |values: Vec<f64>| times.iter().copied().zip(values);
+    Figure::new(
+        "ode_sensitivities.svg",
+        "Double pendulum: sensitivity of the angles to the length l₁",
+    )
+    .labels("t (s)", "∂θᵢ(t)/∂l₁ (rad/m)")
+    .series("∂θ₁(t)/∂l₁", Style::Line, along(theta1))
+    .series("∂θ₂(t)/∂l₁", Style::Line, along(theta2))
+    .save(checks);
 }
 
 /// ∇G(u) for G = |u|².

@@ -1,10 +1,14 @@
 //! The tour's figures: SVG line charts drawn with plotters (its SVG backend alone, so no system
-//! fonts or libraries are needed), written to `target/tour/`.
+//! fonts or libraries are needed), written to `tour/` in the target directory the tour was
+//! built in ([`folder`]).
 //!
 //! A topic draws a figure with [`Figure`] and [`Figure::save`]; the last topic, [`figures`],
 //! adds the finite-difference figure of lecture 3.2 and names the folder and every file.
 
+mod legend;
+
 use super::Checks;
+use legend::Rect;
 use matcalc::{check, differentiate};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -15,12 +19,21 @@ use std::sync::Mutex;
 /// The figures saved so far, and how many could not be written.
 static SAVED: Mutex<(Vec<PathBuf>, usize)> = Mutex::new((Vec::new(), 0));
 
-/// Where the figures go: `target/tour/` in the workspace.
+/// Where the figures go: `tour/` in the target directory cargo built the tour in, which is
+/// `target/` in the workspace unless `CARGO_TARGET_DIR` (or `--target-dir`, or `build.target-dir`)
+/// says otherwise. The tour runs as `<target>/<profile>/examples/tour`, so that directory is two
+/// levels above the program (a build for an explicit `--target` puts it one level lower).
 pub(crate) fn folder() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
+    let target = std::env::current_exe()
+        .ok()
+        .and_then(|program| Some(program.parent()?.parent()?.parent()?.to_path_buf()));
+    target
+        .unwrap_or_else(|| PathBuf::from("target"))
         .join("tour")
 }
+
+/// The size of a figure in pixels, without a legend strip below it.
+const SIZE: (u32, u32) = (800, 500);
 
 /// How a series is drawn.
 #[derive(Clone, Copy)]
@@ -38,7 +51,6 @@ pub(crate) struct Figure {
     y_label: String,
     log_x: bool,
     log_y: bool,
-    legend: SeriesLabelPosition,
     series: Vec<Series>,
 }
 
@@ -65,7 +77,6 @@ impl Figure {
             y_label: String::new(),
             log_x: false,
             log_y: false,
-            legend: SeriesLabelPosition::UpperRight,
             series: Vec::new(),
         }
     }
@@ -80,11 +91,6 @@ impl Figure {
     pub(crate) fn log(mut self, x: bool, y: bool) -> Self {
         self.log_x = x;
         self.log_y = y;
-        self
-    }
-
-    pub(crate) fn legend(mut self, position: SeriesLabelPosition) -> Self {
-        self.legend = position;
         self
     }
 
@@ -151,69 +157,117 @@ impl Figure {
         }
     }
 
+    /// Draws the figure with its legend inside the plotting area where it hides no data, or
+    /// else below the chart, and writes the SVG.
     fn draw(&self, path: &Path) -> Result<(), Box<dyn Error>> {
+        let svg = match self.render(Legend::Inside)? {
+            Some(svg) => svg,
+            None => self
+                .render(Legend::Below)?
+                .ok_or("no place for the legend")?,
+        };
+        std::fs::write(path, svg)?;
+        Ok(())
+    }
+
+    /// The SVG with the legend placed as asked, `None` if there is no room for it there.
+    fn render(&self, legend: Legend) -> Result<Option<String>, Box<dyn Error>> {
         let ((x0, x1), (y0, y1)) = (self.range(false), self.range(true));
         match (self.log_x, self.log_y) {
-            (false, false) => self.draw_on(path, x0..x1, y0..y1),
-            (true, false) => self.draw_on(path, (x0..x1).log_scale(), y0..y1),
-            (false, true) => self.draw_on(path, x0..x1, (y0..y1).log_scale()),
-            (true, true) => self.draw_on(path, (x0..x1).log_scale(), (y0..y1).log_scale()),
+            (false, false) => self.render_on(legend, x0..x1, y0..y1),
+            (true, false) => self.render_on(legend, (x0..x1).log_scale(), y0..y1),
+            (false, true) => self.render_on(legend, x0..x1, (y0..y1).log_scale()),
+            (true, true) => self.render_on(legend, (x0..x1).log_scale(), (y0..y1).log_scale()),
         }
     }
 
-    fn draw_on<X, Y>(&self, path: &Path, x: X, y: Y) -> Result<(), Box<dyn Error>>
+    fn render_on<X, Y>(&self, legend: Legend, x: X, y: Y) -> Result<Option<String>, Box<dyn Error>>
     where
         X: AsRangedCoord<Value = f64>,
         Y: AsRangedCoord<Value = f64>,
         X::CoordDescType: ValueFormatter<f64>,
         Y::CoordDescType: ValueFormatter<f64>,
     {
-        let root = SVGBackend::new(path, (800, 500)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&self.title, ("sans-serif", 22))
-            .margin(16)
-            .x_label_area_size(44)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x, y)?;
-        let (x_format, y_format) = (tick_format(self.log_x), tick_format(self.log_y));
-        chart
-            .configure_mesh()
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 16))
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()?;
-        for (i, (label, style, points)) in self.series.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
-            let points = points.iter().copied();
-            let drawn = match style {
-                Style::Line => chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?,
-                Style::Dashed => {
-                    chart.draw_series(DashedLineSeries::new(points, 8, 5, color.stroke_width(2)))?
+        let strip = match legend {
+            Legend::Inside => 0,
+            Legend::Below => legend::strip_height(&self.series, SIZE.0),
+        };
+        let mut svg = String::new();
+        {
+            let root =
+                SVGBackend::with_string(&mut svg, (SIZE.0, SIZE.1 + strip)).into_drawing_area();
+            root.fill(&WHITE)?;
+            let (top, bottom) = root.split_vertically(SIZE.1);
+            let mut chart = ChartBuilder::on(&top)
+                .caption(&self.title, ("sans-serif", 22))
+                .margin(16)
+                .x_label_area_size(44)
+                .y_label_area_size(72)
+                .build_cartesian_2d(x, y)?;
+            let (x_format, y_format) = (tick_format(self.log_x), tick_format(self.log_y));
+            chart
+                .configure_mesh()
+                .x_label_formatter(&x_format)
+                .y_label_formatter(&y_format)
+                .x_desc(self.x_label.as_str())
+                .y_desc(self.y_label.as_str())
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 16))
+                .light_line_style(RGBColor(235, 235, 235))
+                .bold_line_style(RGBColor(215, 215, 215))
+                .draw()?;
+            for (i, (_, style, points)) in self.series.iter().enumerate() {
+                let color = PALETTE[i % PALETTE.len()];
+                let points = points.iter().copied();
+                match style {
+                    Style::Line => {
+                        chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?;
+                    }
+                    Style::Dashed => {
+                        chart.draw_series(DashedLineSeries::new(
+                            points,
+                            legend::DASH.0,
+                            legend::DASH.1,
+                            color.stroke_width(2),
+                        ))?;
+                    }
+                    Style::Points => {
+                        chart.draw_series(
+                            points.map(|p| Circle::new(p, legend::DOT, color.filled())),
+                        )?;
+                    }
                 }
-                Style::Points => {
-                    chart.draw_series(points.map(|p| Circle::new(p, 3, color.filled())))?
+            }
+            match legend {
+                Legend::Inside => {
+                    let (xs, ys) = chart.plotting_area().get_pixel_range();
+                    let area = Rect {
+                        left: xs.start,
+                        top: ys.start,
+                        right: xs.end,
+                        bottom: ys.end,
+                    };
+                    let to_pixel = |p: (f64, f64)| chart.backend_coord(&p);
+                    let Some(frame) = legend::free_spot(&self.series, to_pixel, area) else {
+                        return Ok(None);
+                    };
+                    legend::draw(&root, &self.series, frame, 1)?;
                 }
-            };
-            drawn.label(label.as_str()).legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
-            });
+                Legend::Below => legend::draw_below(&bottom, &self.series)?,
+            }
+            root.present()?;
         }
-        chart
-            .configure_series_labels()
-            .position(self.legend.clone())
-            .label_font(("sans-serif", 15))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
-        root.present()?;
-        Ok(())
+        Ok(Some(svg))
     }
+}
+
+/// Where a figure's legend goes.
+#[derive(Clone, Copy)]
+enum Legend {
+    /// In the plotting area, at a spot where it hides no data.
+    Inside,
+    /// In a strip below the chart.
+    Below,
 }
 
 /// Tick labels: 1e-5 for the decades of a log axis, the shortest of up to six decimals otherwise.
@@ -227,22 +281,6 @@ fn tick_format(log: bool) -> impl Fn(&f64) -> String {
         let text = text.trim_end_matches('0').trim_end_matches('.');
         if text == "-0" { "0" } else { text }.to_string()
     }
-}
-
-/// The hook for lecture 6.1: ODE sensitivities ∂y(t)/∂p over time, one series per parameter,
-/// into `ode_sensitivities.svg`.
-#[allow(dead_code, reason = "the 6.1 topic calls it once it lands")]
-pub(crate) fn ode_sensitivities(checks: &Checks, times: &[f64], series: &[(&str, Vec<f64>)]) {
-    let mut figure =
-        Figure::new("ode_sensitivities.svg", "ODE sensitivities over time").labels("t", "∂y(t)/∂p");
-    for (label, values) in series {
-        figure = figure.series(
-            label,
-            Style::Line,
-            times.iter().copied().zip(values.iter().copied()),
-        );
-    }
-    figure.save(checks);
 }
 
 /// f(x) = sin(x)·eˣ, the function of lecture 3.2.
@@ -335,7 +373,6 @@ pub(crate) fn figures(checks: &mut Checks) {
     )
     .labels("step h", "relative error")
     .log(true, true)
-    .legend(SeriesLabelPosition::UpperMiddle)
     .series(
         "forward (f(x+h) − f(x))/h",
         Style::Line,

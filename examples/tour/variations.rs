@@ -6,7 +6,6 @@ use super::Limit;
 use super::plots::{Figure, Style};
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
-use plotters::prelude::SeriesLabelPosition;
 use std::f64::consts::PI;
 
 /// Gravity, m/s².
@@ -186,10 +185,16 @@ fn straight_line(checks: &mut Checks) {
     );
 
     let descent = gradient_descent(arc_length, arc_length_grad, start.clone(), 200);
+    // the title names the optimizers drawn: L-BFGS needs the argmin feature
+    let optimizers = if cfg!(feature = "argmin") {
+        "Newton, gradient descent and L-BFGS"
+    } else {
+        "Newton and gradient descent"
+    };
     let convergence = Figure::new(
         "convergence.svg",
         &format!(
-            "Shortest path, {} unknowns: convergence of three optimizers",
+            "Shortest path, {} unknowns: convergence of {optimizers}",
             intervals - 1
         ),
     )
@@ -307,7 +312,6 @@ fn brachistochrone(checks: &mut Checks) {
         &format!("Brachistochrone: minimizer of the discretized travel time, N = {intervals}"),
     )
     .labels("x (m)", "height (m)")
-    .legend(SeriesLabelPosition::UpperRight)
     .series("cycloid (exact)", Style::Line, curve)
     .series(
         &format!("Newton on T[u], T = {time:.4} s"),

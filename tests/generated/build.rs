@@ -1,8 +1,10 @@
-//! Writes `$OUT_DIR/scalar.rs` and `$OUT_DIR/matrix.rs`: a corpus of random differentiable
-//! programs, each annotated with `#[differentiate]`, in two parts, each with the table of cases
-//! that `tests/scalar.rs` and `tests/matrix.rs` check.
+//! Writes `$OUT_DIR/shard_01.rs` to `$OUT_DIR/shard_<SHARDS>.rs`: a corpus of random
+//! differentiable programs, each annotated with `#[differentiate]`, cut into [`SHARDS`] shards,
+//! each with the table of cases that its test target `tests/shard_<nn>.rs` checks. One rustc
+//! compiles each target, so the shards build in parallel and no compiler holds the whole corpus.
 //!
-//! - `MATCALC_CORPUS=<n>`: the number of functions (default [`DEFAULT_COUNT`]).
+//! - `MATCALC_CORPUS=<n>`: the number of functions (default [`DEFAULT_COUNT`]; `.ci/run` also
+//!   checks the full corpus of 300 functions, in a step of its own).
 //! - `MATCALC_SEED=<u64>`: the corpus seed (default [`DEFAULT_SEED`]); function `i` is generated
 //!   from `mix(seed + i)`, the seed a failure prints.
 //! - `MATCALC_KNOWN_BUGS=1`: also generate the constructs that [`KNOWN_BUGS`] keeps out.
@@ -18,10 +20,14 @@ mod program;
 #[path = "build/rng.rs"]
 mod rng;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Functions compiled and checked in CI.
-const DEFAULT_COUNT: usize = 300;
+/// Functions compiled and checked by `cargo test`: as many as keep `cargo test --workspace`
+/// within a few minutes on two cores (README, On a fresh machine).
+const DEFAULT_COUNT: usize = 100;
+/// The test targets the corpus is cut into, `tests/shard_01.rs` and on: enough that a shard of
+/// the full corpus compiles in well under 1.5 GB of memory.
+const SHARDS: usize = 10;
 const DEFAULT_SEED: u64 = 0x6d61_7463_616c_6321;
 
 /// Constructs kept out of the corpus because of a known bug of the macro (each with its
@@ -52,13 +58,26 @@ fn main() {
     };
     let functions = corpus::generate(count, seed, &features);
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
-    for part in ["scalar", "matrix"] {
-        std::fs::write(
-            out.join(format!("{part}.rs")),
-            corpus::emit(&functions, seed, part),
-        )
-        .expect("write the generated corpus");
+    for (i, run) in corpus::shards(&functions, SHARDS).into_iter().enumerate() {
+        let name = shard_name(i + 1);
+        assert!(
+            Path::new("tests").join(&name).is_file(),
+            "tests/{name} is missing: each shard is a test target of its own"
+        );
+        let source = corpus::emit(&functions, seed, run, i + 1, SHARDS);
+        std::fs::write(out.join(&name), source).expect("write the generated corpus");
     }
+    assert!(
+        !Path::new("tests").join(shard_name(SHARDS + 1)).exists(),
+        "tests/{} has no shard: SHARDS is the number of tests/shard_<nn>.rs",
+        shard_name(SHARDS + 1)
+    );
+}
+
+/// The file of shard `number`, in `tests/` and in `$OUT_DIR`; the test target's name is its
+/// stem, which `harness::shard!` includes by.
+fn shard_name(number: usize) -> String {
+    format!("shard_{number:02}.rs")
 }
 
 fn parse_seed(v: &str) -> u64 {

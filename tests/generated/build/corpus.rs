@@ -1,6 +1,6 @@
 //! The corpus: which family each function belongs to, how its signature, prologue and result are
-//! written, and the Rust source of `generated.rs` (the annotated functions and the table of
-//! cases the test checks).
+//! written, how it is cut into shards, and the Rust source of each shard (the annotated
+//! functions and the table of cases its test target checks).
 
 use crate::interval::Iv;
 use crate::matrix::{MatEnv, MatOut, MatSig};
@@ -11,6 +11,7 @@ use crate::program::{
 use crate::rng::{Rng, mix};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::ops::Range;
 
 /// Generates `count` functions from the corpus seed. Function `i` is generated from its own
 /// seed `mix(seed + i)`; it may call the functions before it.
@@ -21,7 +22,45 @@ pub fn generate(count: usize, seed: u64, features: &Features) -> Vec<Function> {
         let f = function(i, fseed, &corpus, features);
         corpus.push(f);
     }
+    ask_for_second_order(&mut corpus);
     corpus
+}
+
+/// Writes `#[differentiate(hessian)]` on the functions whose second derivatives are used: those
+/// the harness checks to second order (a float result) and every function they call, directly
+/// or not, whose `f_jvp_vjp` their Hessians go through. The others get the first-order functions
+/// alone, which is what a user writes too.
+fn ask_for_second_order(corpus: &mut [Function]) {
+    let mut hessian: Vec<bool> = corpus.iter().map(|f| f.family.has_float_result()).collect();
+    // callees come before their callers, so one backward sweep reaches every callee's callee
+    for i in (0..corpus.len()).rev() {
+        if hessian[i] {
+            for &j in &corpus[i].callees {
+                hessian[j] = true;
+            }
+        }
+    }
+    for (f, hessian) in corpus.iter_mut().zip(hessian) {
+        if hessian {
+            f.source = f.source.replacen(PLAIN, SECOND_ORDER, 1);
+        }
+    }
+}
+
+/// The attribute each function is written with, and the one that asks for second order.
+const PLAIN: &str = "#[differentiate]\n";
+const SECOND_ORDER: &str = "#[differentiate(hessian)]\n";
+
+impl Family {
+    /// A float result, which the harness checks to second order (`f_grad`, `f_hvp`,
+    /// `f_hessian`).
+    fn has_float_result(&self) -> bool {
+        match self {
+            Family::Helper | Family::Scalar(_) => true,
+            Family::Matrix(sig) => sig.out == MatOut::Scalar,
+            Family::Pair | Family::Vector(..) => false,
+        }
+    }
 }
 
 fn choose_family(rng: &mut Rng, index: usize) -> Family {
@@ -306,9 +345,7 @@ fn function(index: usize, seed: u64, corpus: &[Function], features: &Features) -
         params = params.replacen("mut x", "x", 1);
     }
 
-    let mut src = String::new();
-    // Every function is checked to second order, so each asks for it.
-    writeln!(src, "#[differentiate(hessian)]").unwrap();
+    let mut src = String::from(PLAIN);
     writeln!(src, "fn {name}({params}) -> {ret} {{").unwrap();
     let mut lines = prologue;
     lines.extend(body);
@@ -350,24 +387,38 @@ impl XTy {
     }
 }
 
-/// Which test target a function is checked in: `scalar` (helpers, scalar and vector programs)
-/// or `matrix` (the nalgebra programs). Each target compiles its functions and the functions
-/// they call, so that the two compile in parallel.
-pub fn part(f: &Function) -> &'static str {
-    match f.family {
-        Family::Matrix(_) => "matrix",
-        _ => "scalar",
-    }
+/// The corpus cut into `shards` runs of consecutive functions with about as many lines of
+/// source each, one run per test target, so that the targets compile in parallel and each
+/// compiler process holds a fraction of the corpus. Calls go mostly to recent functions, so a run
+/// holds most of the functions its functions call. With fewer functions than shards, some runs are
+/// empty.
+pub fn shards(corpus: &[Function], shards: usize) -> Vec<Range<usize>> {
+    let lines: Vec<usize> = corpus.iter().map(|f| f.source.lines().count()).collect();
+    let total: usize = lines.iter().sum::<usize>().max(1);
+    // a function goes to the run its middle line falls in
+    let mut before = 0;
+    let shard_of: Vec<usize> = lines
+        .iter()
+        .map(|&n| {
+            let middle = 2 * before + n;
+            before += n;
+            (middle * shards / (2 * total)).min(shards - 1)
+        })
+        .collect();
+    (0..shards)
+        .map(|k| {
+            let start = shard_of.partition_point(|&s| s < k);
+            let end = shard_of.partition_point(|&s| s <= k);
+            start..end
+        })
+        .collect()
 }
 
-/// The source of `<part>.rs`: the functions of the part, the functions they call, and the
-/// table of cases of the part.
-pub fn emit(corpus: &[Function], seed: u64, which: &str) -> String {
-    let own: Vec<usize> = (0..corpus.len())
-        .filter(|&i| part(&corpus[i]) == which)
-        .collect();
+/// The source of shard `number` (from 1) of `of`: its functions, the functions they call, and
+/// the table of its cases.
+pub fn emit(corpus: &[Function], seed: u64, own: Range<usize>, number: usize, of: usize) -> String {
     let mut needed = BTreeSet::new();
-    let mut stack = own.clone();
+    let mut stack: Vec<usize> = own.clone().collect();
     while let Some(j) = stack.pop() {
         if needed.insert(j) {
             stack.extend(corpus[j].callees.iter().copied());
@@ -376,28 +427,36 @@ pub fn emit(corpus: &[Function], seed: u64, which: &str) -> String {
     let mut s = String::new();
     writeln!(
         s,
-        "// Generated by tests/generated/build.rs from the corpus seed {seed:#018x}: the {} \
-         functions of the `{which}` part of a corpus of {} (and {} functions they call). Do \
-         not edit.\n",
-        own.len(),
+        "// Generated by tests/generated/build.rs from the corpus seed {seed:#018x}: shard \
+         {number} of {of}, the functions {:?} of a corpus of {} (and {} functions they call). \
+         Do not edit.\n",
+        own,
         corpus.len(),
         needed.len() - own.len()
     )
     .unwrap();
     writeln!(s, "/// The corpus seed this file was generated from.").unwrap();
     writeln!(s, "pub const CORPUS_SEED: u64 = {seed:#018x};").unwrap();
-    writeln!(s, "/// The number of functions of the whole corpus.").unwrap();
-    writeln!(s, "pub const CORPUS_SIZE: usize = {};", corpus.len()).unwrap();
-    writeln!(s, "/// The number of functions of this part.").unwrap();
-    writeln!(s, "pub const PART_SIZE: usize = {};\n", own.len()).unwrap();
+    writeln!(s, "/// The number of functions of this shard.").unwrap();
+    writeln!(s, "pub const SHARD_SIZE: usize = {};\n", own.len()).unwrap();
+    if own.is_empty() {
+        // a corpus of fewer functions than shards
+        writeln!(s, "pub fn corpus() -> Corpus {{\n    Corpus::default()\n}}").unwrap();
+        return s;
+    }
+    writeln!(s, "use matcalc::differentiate;\n").unwrap();
     for &i in &needed {
         s.push_str(&corpus[i].source);
         s.push('\n');
     }
-    writeln!(s, "/// The functions of this part as cases of the harness.").unwrap();
+    writeln!(
+        s,
+        "/// The functions of this shard as cases of the harness."
+    )
+    .unwrap();
     writeln!(s, "pub fn corpus() -> Corpus {{").unwrap();
     writeln!(s, "    let mut c = Corpus::default();").unwrap();
-    for &i in &own {
+    for i in own {
         let f = &corpus[i];
         let source = full_source(corpus, i);
         let head = format!(

@@ -1,5 +1,6 @@
-//! The harness of the generated corpus, shared by `tests/scalar.rs` and `tests/matrix.rs`:
-//! the shape of a case, the sampling of its points, and the checks.
+//! The harness of the generated corpus, shared by its test targets `tests/shard_<nn>.rs`: the
+//! shape of a case, the sampling of its points, the checks, and the tests of a shard
+//! ([`shard!`]).
 //!
 //! Each function is checked at four points (one per value of its inactive `k`):
 //!
@@ -20,8 +21,72 @@
 
 use matcalc::Tangent;
 use matcalc::check::{self, Config};
-use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
+// Public for the generated functions, which see this module through `use harness::*`.
+pub use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 use std::fmt::Debug;
+
+/// The tests of one shard of the corpus: includes the functions that `build.rs` wrote for the
+/// test target (`$OUT_DIR/<target>.rs`) and checks them family by family.
+macro_rules! shard {
+    () => {
+        mod generated {
+            use super::harness::*;
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/",
+                env!("CARGO_CRATE_NAME"),
+                ".rs"
+            ));
+        }
+
+        /// Helpers `h(u, v)` (to second order), pairs `h(u, v) -> (f64, f64)` and scalar
+        /// programs `g(x, a, k) -> f64` (to second order).
+        #[test]
+        fn scalar_programs() {
+            let c = generated::corpus();
+            let seed = generated::CORPUS_SEED;
+            let mut failures = harness::check_cases(&c.helpers, seed);
+            failures.extend(harness::check_cases(&c.pairs, seed));
+            failures.extend(harness::check_cases(&c.scalar, seed));
+            let checked = c.helpers.len() + c.pairs.len() + c.scalar.len();
+            harness::report("scalar programs", checked, failures);
+        }
+
+        /// Programs `g(x, a, k)` returning a `Vec<f64>` or a `[f64; 3]`.
+        #[test]
+        fn vector_programs() {
+            let c = generated::corpus();
+            let failures = harness::check_cases(&c.vector, generated::CORPUS_SEED);
+            harness::report("vector programs", c.vector.len(), failures);
+        }
+
+        /// Programs `m(m, v, k)` of nalgebra matrices, returning a float (to second order), a
+        /// vector or a matrix.
+        #[test]
+        fn matrix_programs() {
+            let c = generated::corpus();
+            let seed = generated::CORPUS_SEED;
+            let mut failures = harness::check_cases(&c.matrix_scalar, seed);
+            failures.extend(harness::check_cases(&c.matrix_vector, seed));
+            let checked = c.matrix_scalar.len() + c.matrix_vector.len();
+            harness::report("matrix programs", checked, failures);
+        }
+
+        /// Every function of the shard is a case.
+        #[test]
+        fn the_shard_is_complete() {
+            let c = generated::corpus();
+            let cases = c.helpers.len()
+                + c.pairs.len()
+                + c.scalar.len()
+                + c.vector.len()
+                + c.matrix_scalar.len()
+                + c.matrix_vector.len();
+            assert_eq!(cases, generated::SHARD_SIZE);
+        }
+    };
+}
+pub(crate) use shard;
 
 /// A generated function wrapped over `&X` (its active parameters) and its inactive `k`, in the
 /// shape of the harness: value, forward mode, reverse mode, and second order for a float result.

@@ -3,13 +3,10 @@
 //! `rosenbrock/n` holds every method, so the ratios can be read within one group:
 //!
 //! ```text
-//! cargo bench --bench rosenbrock
+//! cargo bench -p matcalc-bench --bench rosenbrock
 //! ```
 //!
-//! The one-process table of every case is `cargo run --release --example bench_table`.
-
-#[allow(dead_code)]
-mod problems;
+//! The one-process table of every case is `cargo run --release -p matcalc-bench --bin bench_table`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use problems::num::{gradient_dual_batched, gradient_tape};

@@ -3,9 +3,9 @@
 //! the command line printed beside it.
 //!
 //! ```text
-//! cargo run --release --example bench_table                 # every case (a few minutes)
-//! cargo run --release --example bench_table -- --quick      # fewer repetitions, smaller budget
-//! cargo run --release --example bench_table -- --only gmm   # the cases whose name contains "gmm"
+//! cargo run --release -p matcalc-bench --bin bench_table               # every case (minutes)
+//! cargo run --release -p matcalc-bench --bin bench_table -- --quick    # fewer repetitions
+//! cargo run --release -p matcalc-bench --bin bench_table -- --only gmm # the cases named *gmm*
 //! ```
 //!
 //! How it measures: within a group (one case at one size), every method is first calibrated to a
@@ -18,11 +18,7 @@
 //! checks that the derivatives it times agree.
 //!
 //! The problems themselves, with their baselines, are in `benches/problems/`, shared with the
-//! criterion benches and with `tests/adbench.rs`.
-
-#[allow(dead_code)]
-#[path = "../benches/problems/mod.rs"]
-mod problems;
+//! criterion benches (`benches/criterion/`) and with the ADBench test (`benches/tests/adbench.rs`).
 
 use nalgebra::DMatrix;
 use problems::num::{
@@ -529,10 +525,10 @@ fn case_logdet_trace(options: &Options, rows: &mut Vec<Row>) {
     let mut rng = problems::Lcg::new(5);
     for n in logdet_trace::SIZES {
         let a = rng.spd(n);
-        let b = DMatrix::from_fn(n, n, |_, _| rng.next());
+        let b = DMatrix::from_fn(n, n, |_, _| rng.uniform());
         let (da, db) = (
-            DMatrix::from_fn(n, n, |_, _| rng.next()),
-            DMatrix::from_fn(n, n, |_, _| rng.next()),
+            DMatrix::from_fn(n, n, |_, _| rng.uniform()),
+            DMatrix::from_fn(n, n, |_, _| rng.uniform()),
         );
         let (_, (ga, gb)) = logdet_trace::logdet_trace_grad(&a, &b);
         let (_, (ha, hb)) = logdet_trace::logdet_trace_by_hand(&a, &b);
@@ -815,7 +811,7 @@ fn print_machine(options: &Options) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     println!("# matcalc benchmark table\n");
     println!(
-        "- command: `cargo run --release --example bench_table{}{}`",
+        "- command: `cargo run --release -p matcalc-bench --bin bench_table{}{}`",
         if args.is_empty() { "" } else { " -- " },
         args.join(" ")
     );

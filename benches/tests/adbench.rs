@@ -5,14 +5,14 @@
 //! |x − y| / max(1, |x| + |y|) < 1e-8 (finite differences to 1e-6).
 //!
 //! The problems are the benchmarks' own code (`benches/problems/`); the large instances are
-//! timed by `cargo run --release --example bench_table`, not tested here. Each test skips with a
-//! message when the data folder is absent.
+//! timed by the bench table (`benches/bench_table.rs`), not tested here. Each test skips with a
+//! message when the data folder is absent:
+//!
+//! ```text
+//! cargo test -p matcalc-bench --test adbench
+//! ```
 // The reference values are ADBench's golden numbers, digit for digit as published.
 #![allow(clippy::excessive_precision)]
-
-#[allow(dead_code)]
-#[path = "../benches/problems/mod.rs"]
-mod problems;
 
 use problems::ba::Ba;
 use problems::gmm::{Gmm, read_golden};

@@ -1,60 +1,23 @@
-//! The scalar part of the generated corpus (`build.rs`): helpers `h(u, v)`, functions
-//! `g(x, a, k)` of a buffer, a scalar and an inactive integer, with nested loops, branches,
-//! early returns, indexed writes and calls between generated functions, returning a float or a
-//! vector. See `harness/mod.rs` for the checks.
+//! Shard 1 of the generated corpus (`build.rs`), with the test of the harness itself. The
+//! corpus mixes helpers `h(u, v)`, functions `g(x, a, k)` of a buffer, a scalar and an inactive
+//! integer, with nested loops, branches, early returns, indexed writes and calls between
+//! generated functions, returning a float or a vector, and functions `m(m, v, k)` of a 3×3
+//! matrix and a 3-vector (dynamic `DMatrix`/`DVector` or fixed `Matrix3`/`Vector3`) built from
+//! the linear-algebra rules (products, maps, `from_fn`, inverses, Cholesky factors, matrix
+//! exponentials, powers, solves, determinants, log-determinants, eigenvalues and eigenvectors,
+//! singular values, Kronecker products) mixed with scalar code, returning a float, a vector or a
+//! matrix. See `harness/mod.rs` for the checks.
 //!
-//! `MATCALC_CORPUS=5000 cargo test -p matcalc-generated --release` checks a larger corpus,
-//! `MATCALC_SEED=<u64>` another one, `MATCALC_ONLY=g42` one function of it.
+//! `cargo test -p matcalc-generated` checks the default corpus, `MATCALC_CORPUS=300` the full
+//! one (as `.ci/run` does), `MATCALC_CORPUS=5000 cargo test -p matcalc-generated --release` a
+//! larger one, `MATCALC_SEED=<u64>` another one, `MATCALC_ONLY=g42` one function of it.
 
 mod harness;
 
-use harness::{Case, Corpus, Pair, Second, check_cases, report};
+use harness::{Case, Pair, Second, check_cases};
 use nalgebra::DMatrix;
 
-mod generated {
-    use super::harness::*;
-    use matcalc::differentiate;
-    include!(concat!(env!("OUT_DIR"), "/scalar.rs"));
-}
-
-fn corpus() -> Corpus {
-    generated::corpus()
-}
-
-#[test]
-fn scalar_programs() {
-    let c = corpus();
-    let seed = generated::CORPUS_SEED;
-    let mut failures = check_cases(&c.helpers, seed);
-    failures.extend(check_cases(&c.pairs, seed));
-    failures.extend(check_cases(&c.scalar, seed));
-    report(
-        "scalar programs",
-        c.helpers.len() + c.pairs.len() + c.scalar.len(),
-        failures,
-    );
-}
-
-#[test]
-fn vector_programs() {
-    let c = corpus();
-    report(
-        "vector programs",
-        c.vector.len(),
-        check_cases(&c.vector, generated::CORPUS_SEED),
-    );
-}
-
-/// Every function of the part is a case, and CI compiles the default corpus of 300 functions.
-#[test]
-fn the_corpus_is_complete() {
-    let c = corpus();
-    let n = c.helpers.len() + c.pairs.len() + c.scalar.len() + c.vector.len();
-    assert_eq!(n, generated::PART_SIZE);
-    const {
-        assert!(option_env!("MATCALC_CORPUS").is_some() || generated::CORPUS_SIZE >= 300);
-    };
-}
+harness::shard!();
 
 /// The checks are not vacuous: a wrong tangent, a wrong adjoint, and a wrong Hessian of
 /// f(u, v) = u·sin(v) are each reported.

@@ -4,11 +4,8 @@
 //! gradient, num-dual and the RustQuant tape. Reads `../shared/data/adbench/`; skips if absent.
 //!
 //! ```text
-//! cargo bench --bench adbench
+//! cargo bench -p matcalc-bench --bench adbench
 //! ```
-
-#[allow(dead_code)]
-mod problems;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use problems::{adbench_dir, ba, gmm};

@@ -4,11 +4,8 @@
 //! hand-written gradient where there is one, and num-dual for small n.
 //!
 //! ```text
-//! cargo bench --bench matrix
+//! cargo bench -p matcalc-bench --bench matrix
 //! ```
-
-#[allow(dead_code)]
-mod problems;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use nalgebra::DMatrix;
@@ -60,9 +57,9 @@ fn bench_logdet_trace(c: &mut Criterion) {
     let mut rng = Lcg::new(5);
     for n in logdet_trace::SIZES {
         let a = rng.spd(n);
-        let b = DMatrix::from_fn(n, n, |_, _| rng.next());
-        let da = DMatrix::from_fn(n, n, |_, _| rng.next());
-        let db = DMatrix::from_fn(n, n, |_, _| rng.next());
+        let b = DMatrix::from_fn(n, n, |_, _| rng.uniform());
+        let da = DMatrix::from_fn(n, n, |_, _| rng.uniform());
+        let db = DMatrix::from_fn(n, n, |_, _| rng.uniform());
         let mut group = c.benchmark_group(format!("logdet_trace/{n}"));
         group.measurement_time(Duration::from_secs(2));
         let mut time = |name: &str, f: &mut dyn FnMut() -> f64| {

@@ -1,10 +1,12 @@
-//! The problems of the benchmarks, shared by the criterion benches (`benches/*.rs`), the table
-//! printer (`examples/bench_table.rs`) and the ADBench correctness test (`tests/adbench.rs`), so
-//! that every figure and every check runs the same code.
+//! The problems of the benchmarks, the library of the `matcalc-bench` crate, shared by the
+//! criterion benches (`benches/criterion/`), the table printer (`benches/bench_table.rs`) and the
+//! ADBench correctness test (`benches/tests/adbench.rs`), so that every figure and every check
+//! runs the same code.
 //!
 //! Each problem module holds the function annotated with `#[differentiate]` (its primal is the
 //! function itself), the baselines written for it (a hand-written derivative, a generic version
 //! for dual numbers and for the RustQuant tape), and the inputs it is measured at.
+#![forbid(unsafe_code)]
 
 pub mod ba;
 pub mod det;
@@ -19,9 +21,10 @@ pub mod rosenbrock;
 
 use std::path::PathBuf;
 
-/// The ADBench data folder, `../shared/data/adbench/` beside the project, if it is there.
+/// The ADBench data folder, `../shared/data/adbench/` beside the project (this crate is
+/// `benches/` in it), if it is there.
 pub fn adbench_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/adbench");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/adbench");
     dir.is_dir().then_some(dir)
 }
 
@@ -53,7 +56,8 @@ impl Lcg {
         Lcg(seed)
     }
 
-    pub fn next(&mut self) -> f64 {
+    /// The next number of the sequence, uniform in [−1, 1).
+    pub fn uniform(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -63,17 +67,17 @@ impl Lcg {
     }
 
     pub fn vec(&mut self, n: usize) -> Vec<f64> {
-        (0..n).map(|_| self.next()).collect()
+        (0..n).map(|_| self.uniform()).collect()
     }
 
     /// A well-conditioned symmetric positive definite matrix, A·Aᵀ/n + I.
     pub fn spd(&mut self, n: usize) -> nalgebra::DMatrix<f64> {
-        let a = nalgebra::DMatrix::from_fn(n, n, |_, _| self.next());
+        let a = nalgebra::DMatrix::from_fn(n, n, |_, _| self.uniform());
         &a * a.transpose() / n as f64 + nalgebra::DMatrix::identity(n, n)
     }
 
     /// A general matrix with a dominant diagonal, so that it is far from singular.
     pub fn general(&mut self, n: usize) -> nalgebra::DMatrix<f64> {
-        nalgebra::DMatrix::from_fn(n, n, |i, j| self.next() + if i == j { 2.0 } else { 0.0 })
+        nalgebra::DMatrix::from_fn(n, n, |i, j| self.uniform() + if i == j { 2.0 } else { 0.0 })
     }
 }

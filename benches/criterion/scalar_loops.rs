@@ -4,11 +4,8 @@
 //! num-dual and the RustQuant tape.
 //!
 //! ```text
-//! cargo bench --bench scalar_loops
+//! cargo bench -p matcalc-bench --bench scalar_loops
 //! ```
-
-#[allow(dead_code)]
-mod problems;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use problems::num::{gradient_dual_batched, gradient_tape};
