@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 mod det;
+mod gmm;
 mod hello;
+mod kmeans;
 mod llsq;
 mod lse;
 mod ode;
@@ -35,6 +37,14 @@ const MODULES: &[Module] = &[
     Module {
         name: "ode",
         evaluate: ode::evaluate,
+    },
+    Module {
+        name: "kmeans",
+        evaluate: kmeans::evaluate,
+    },
+    Module {
+        name: "gmm",
+        evaluate: gmm::evaluate,
     },
 ];
 

@@ -75,7 +75,19 @@ pub fn parse<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, String>
 
 /// Runs `compute` as often as `runs` asks, timing each run alone, and returns the output of
 /// the last run with the timings. The output is converted to JSON after the timed runs.
-pub fn measure<T: Serialize>(runs: Runs, mut compute: impl FnMut() -> T) -> Evaluation {
+pub fn measure<T: Serialize>(runs: Runs, compute: impl FnMut() -> T) -> Evaluation {
+    measure_as(runs, compute, |output| {
+        serde_json::to_value(output).unwrap_or(Value::Null)
+    })
+}
+
+/// [`measure`] with the output converted to JSON by `to_json`, for outputs whose JSON the eval
+/// shapes its own way.
+pub fn measure_as<T>(
+    runs: Runs,
+    mut compute: impl FnMut() -> T,
+    to_json: impl FnOnce(T) -> Value,
+) -> Evaluation {
     let mut timings = Vec::new();
     let mut total = 0.0;
     let mut output = None;
@@ -93,7 +105,7 @@ pub fn measure<T: Serialize>(runs: Runs, mut compute: impl FnMut() -> T) -> Eval
         });
     }
     Evaluation {
-        output: serde_json::to_value(output).unwrap_or(Value::Null),
+        output: output.map_or(Value::Null, to_json),
         timings,
     }
 }
