@@ -9,8 +9,11 @@ mod hello;
 mod kmeans;
 mod llsq;
 mod lse;
+mod nested;
 mod ode;
+mod particle;
 mod protocol;
+mod saddle;
 #[cfg(test)]
 mod testing;
 
@@ -45,6 +48,14 @@ const MODULES: &[Module] = &[
     Module {
         name: "gmm",
         evaluate: gmm::evaluate,
+    },
+    Module {
+        name: "particle",
+        evaluate: particle::evaluate,
+    },
+    Module {
+        name: "saddle",
+        evaluate: saddle::evaluate,
     },
 ];
 
