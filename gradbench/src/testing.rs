@@ -25,3 +25,18 @@ pub fn assert_close(what: &str, got: &[f64], want: &[f64], tolerance: f64) {
         );
     }
 }
+
+/// The gradient of `f` at `x` by central differences of step `h`.
+pub fn central_differences(f: impl Fn(&[f64]) -> f64, x: &[f64], h: f64) -> Vec<f64> {
+    let mut point = x.to_vec();
+    (0..x.len())
+        .map(|i| {
+            point[i] = x[i] + h;
+            let up = f(&point);
+            point[i] = x[i] - h;
+            let down = f(&point);
+            point[i] = x[i];
+            (up - down) / (2.0 * h)
+        })
+        .collect()
+}
