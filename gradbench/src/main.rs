@@ -7,6 +7,7 @@ mod ba;
 mod det;
 mod gmm;
 mod hello;
+mod ht;
 mod kmeans;
 mod llsq;
 mod lse;
@@ -66,6 +67,10 @@ const MODULES: &[Module] = &[
     Module {
         name: "ba",
         evaluate: ba::evaluate,
+    },
+    Module {
+        name: "ht",
+        evaluate: ht::evaluate,
     },
 ];
 
