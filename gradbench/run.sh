@@ -70,9 +70,11 @@ eval_args() {
 
 echo "[run.sh] building matcalc-gradbench" >&2
 (cd "$REPO" && cargo build --release -p matcalc-gradbench)
-TOOL="${CARGO_TARGET_DIR:-$REPO/target}/release/matcalc-gradbench"
 OUT="$REPO/target/gradbench"
 mkdir -p "$OUT"
+# The run uses its own copy of the binary, which a rebuild meanwhile leaves alone.
+TOOL="$OUT/matcalc-gradbench"
+cp "${CARGO_TARGET_DIR:-$REPO/target}/release/matcalc-gradbench" "$TOOL"
 
 tools=(matcalc)
 if [ "$compare" = 1 ]; then
