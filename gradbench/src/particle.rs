@@ -81,7 +81,7 @@ pub fn force_vjp(
 
 /// The square of the abscissa where the particle lands, for the control `w`; the force by
 /// reverse mode when `inner_reverse`, by forward mode otherwise.
-#[differentiate(wrt(w), first_order)]
+#[differentiate(wrt(w))]
 pub fn landing(w: f64, inner_reverse: bool) -> f64 {
     let dt = 0.1;
     let mut x1 = 0.0;

@@ -76,7 +76,7 @@ pub fn gradient_y_vjp(
 /// max over y of f(x, y): gradient ascent in y from `start` (the descent of
 /// [`nested::argmin`] on −f, written out so that the outer derivative goes through it), the
 /// inner gradient by reverse mode when `inner_reverse`.
-#[differentiate(wrt(x1, x2), first_order)]
+#[differentiate(wrt(x1, x2))]
 pub fn max_over_y(x1: f64, x2: f64, start: &[f64; 2], inner_reverse: bool) -> f64 {
     let mut y1 = start[0];
     let mut y2 = start[1];
