@@ -384,7 +384,7 @@ impl Reverse<'_> {
                             Operand::Const(c) => m.literals.get(&c.to_string()),
                             _ => None,
                         };
-                        let (read, through) = (Read::of(o), first.then(|| guard_id).flatten());
+                        let (read, through) = (Read::of(o), first.then_some(guard_id).flatten());
                         if let (true, Some(literal)) = (value, literal) {
                             // a literal is written again, typed like the forward sweep's
                             let kept = Kept::Type(read, through);
