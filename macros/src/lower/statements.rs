@@ -391,6 +391,18 @@ impl<'a> Lowerer<'a> {
                 self.check_verbatim(&|v| v.visit_expr(e));
                 out.push(Stmt::Verbatim(quote!(#e;)));
             }
+            // A method called for its effect with an active argument writes that value where
+            // the derivatives cannot follow it (`y.copy_from_slice(x)`): kept as written, its
+            // derivative would be silently zero.
+            Expr::MethodCall(m) if m.args.iter().any(|a| self.mentions_active_expr(a)) => {
+                self.errors.push(
+                    &m.method,
+                    format!(
+                        "`{}` with an active argument cannot be differentiated: it would store the value where its derivative is lost; write the elements one by one (`y[i] = x[i]` in a loop) or bind the result with `let`",
+                        m.method
+                    ),
+                );
+            }
             _ => {
                 if let Some(message) = unsupported(e) {
                     self.errors.push(e, message);
