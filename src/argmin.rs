@@ -1,7 +1,7 @@
 //! Annotated functions as [argmin](https://argmin-rs.org) problems (cargo feature `argmin`).
 //!
-//! [`Problem`] takes a function and the companions `#[differentiate]` generates for it, `f_grad`
-//! and `f_hessian`, and implements argmin's [`CostFunction`], [`Gradient`] and [`Hessian`] with
+//! [`Problem`] takes a function and the companions `#[differentiate(hessian)]` generates for
+//! it, `f_grad` and `f_hessian`, and implements argmin's [`CostFunction`], [`Gradient`] and [`Hessian`] with
 //! them, so argmin's gradient-based solvers (L-BFGS, steepest descent, nonlinear conjugate
 //! gradients) and its Hessian-based ones (Newton, Newton-CG, trust regions) run on exact
 //! derivatives with no hand-written glue:
@@ -14,7 +14,7 @@
 //! use matcalc::argmin::Problem;
 //! use matcalc::differentiate;
 //!
-//! #[differentiate]
+//! #[differentiate(hessian)]
 //! fn rosenbrock(x: &[f64]) -> f64 {
 //!     let mut s = 0.0;
 //!     for i in 0..x.len() - 1 {
@@ -58,7 +58,7 @@
 //! use matcalc::argmin::Problem;
 //! use matcalc::differentiate;
 //!
-//! #[differentiate(wrt(w))]
+//! #[differentiate(wrt(w), hessian)]
 //! fn least_squares(w: &[f64], xs: &[f64], ys: &[f64]) -> f64 {
 //!     let mut s = 0.0;
 //!     for i in 0..xs.len() {
@@ -101,7 +101,7 @@ use std::marker::PhantomData;
 /// use matcalc::argmin::Problem;
 /// use matcalc::differentiate;
 ///
-/// #[differentiate]
+/// #[differentiate(hessian)]
 /// fn f(x: &[f64]) -> f64 {
 ///     x[0] * x[0] * x[1]
 /// }
@@ -148,7 +148,7 @@ where
     /// use matcalc::argmin::Problem;
     /// use matcalc::differentiate;
     ///
-    /// #[differentiate]
+    /// #[differentiate(hessian)]
     /// fn bowl(x: &[f64; 2]) -> f64 {
     ///     (x[0] - 3.0).powi(2) + 10.0 * (x[1] + 1.0).powi(2)
     /// }
