@@ -1,7 +1,9 @@
 //! Writes `$OUT_DIR/shard_01.rs` to `$OUT_DIR/shard_<SHARDS>.rs`: a corpus of random
-//! differentiable programs, each annotated with `#[differentiate]`, cut into [`SHARDS`] shards,
-//! each with the table of cases that its test target `tests/shard_<nn>.rs` checks. One rustc
-//! compiles each target, so the shards build in parallel and no compiler holds the whole corpus.
+//! differentiable programs, each annotated with `#[differentiate]`, cut into shards of about
+//! [`FUNCTIONS_PER_SHARD`] functions (more when the corpus needs more than [`SHARDS`] of them),
+//! each with the table of cases that its test target `tests/shard_<nn>.rs` checks; the shards
+//! left over are empty. One rustc compiles each target, so the shards build in parallel and no
+//! compiler holds the whole corpus.
 //!
 //! - `MATCALC_CORPUS=<n>`: the number of functions (default [`DEFAULT_COUNT`]; `.ci/run` also
 //!   checks the full corpus of 300 functions, in a step of its own).
@@ -23,11 +25,15 @@ mod rng;
 use std::path::{Path, PathBuf};
 
 /// Functions compiled and checked by `cargo test`: as many as keep `cargo test --workspace`
-/// within a few minutes on two cores (README, On a fresh machine).
-const DEFAULT_COUNT: usize = 100;
-/// The test targets the corpus is cut into, `tests/shard_01.rs` and on: enough that a shard of
-/// the full corpus compiles in well under 1.5 GB of memory.
+/// within four minutes on two cores (README, On a fresh machine).
+const DEFAULT_COUNT: usize = 60;
+/// The test targets the corpus may be cut into, `tests/shard_01.rs` and on: enough that a shard
+/// of the full corpus of 300 compiles in about 1.2 GB of memory.
 const SHARDS: usize = 10;
+/// The functions of a shard while targets are left: a shard also compiles every function its
+/// functions call, so fewer, fuller shards compile fewer functions twice (a shard of 20 needs
+/// about 0.9 GB).
+const FUNCTIONS_PER_SHARD: usize = 20;
 const DEFAULT_SEED: u64 = 0x6d61_7463_616c_6321;
 
 /// Constructs kept out of the corpus because of a known bug of the macro (each with its
@@ -58,7 +64,10 @@ fn main() {
     };
     let functions = corpus::generate(count, seed, &features);
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
-    for (i, run) in corpus::shards(&functions, SHARDS).into_iter().enumerate() {
+    let filled = count.div_ceil(FUNCTIONS_PER_SHARD).clamp(1, SHARDS);
+    let mut runs = corpus::shards(&functions, filled);
+    runs.resize(SHARDS, count..count);
+    for (i, run) in runs.into_iter().enumerate() {
         let name = shard_name(i + 1);
         assert!(
             Path::new("tests").join(&name).is_file(),

@@ -389,9 +389,9 @@ impl XTy {
 
 /// The corpus cut into `shards` runs of consecutive functions with about as many lines of
 /// source each, one run per test target, so that the targets compile in parallel and each
-/// compiler process holds a fraction of the corpus. Calls go mostly to recent functions, so a run
-/// holds most of the functions its functions call. With fewer functions than shards, some runs are
-/// empty.
+/// compiler process holds a fraction of the corpus. Calls go mostly to recent functions, so a
+/// run holds most of the functions its functions call. With fewer functions than shards, some
+/// runs are empty.
 pub fn shards(corpus: &[Function], shards: usize) -> Vec<Range<usize>> {
     let lines: Vec<usize> = corpus.iter().map(|f| f.source.lines().count()).collect();
     let total: usize = lines.iter().sum::<usize>().max(1);
@@ -440,7 +440,7 @@ pub fn emit(corpus: &[Function], seed: u64, own: Range<usize>, number: usize, of
     writeln!(s, "/// The number of functions of this shard.").unwrap();
     writeln!(s, "pub const SHARD_SIZE: usize = {};\n", own.len()).unwrap();
     if own.is_empty() {
-        // a corpus of fewer functions than shards
+        // a target the corpus did not need
         writeln!(s, "pub fn corpus() -> Corpus {{\n    Corpus::default()\n}}").unwrap();
         return s;
     }
