@@ -2,7 +2,7 @@
 //! form of each operation, and the generated items' attributes.
 
 use crate::ir::{BinOp, CheckForm, Guard, Op, Operand, Spelling, Var, VarId};
-use crate::names::{hygienic, item_ident};
+use crate::names::{Names, item_ident};
 use crate::signature::Signature;
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -28,23 +28,30 @@ pub(crate) struct Model<'f> {
     /// The inactive temporaries bound to a literal, with the literal.
     pub literals: std::collections::HashMap<String, TokenStream>,
     pub param_vars: Vec<Option<VarId>>,
+    /// The names of this expansion, which generated locals avoid.
+    pub names: &'f Names,
 }
 
 impl Model<'_> {
+    /// A generated local named `name` (see [`Names::fresh`]).
+    pub fn fresh(&self, name: &str) -> Ident {
+        self.names.fresh(name)
+    }
+
     pub fn primal(&self, id: VarId) -> &Ident {
         &self.vars[id].ident
     }
 
     pub fn dot(&self, id: VarId) -> Ident {
-        hygienic(&format!("{}_dot", self.vars[id].uniq))
+        self.fresh(&format!("{}_dot", self.vars[id].uniq))
     }
 
     pub fn bar(&self, id: VarId) -> Ident {
-        hygienic(&format!("{}_bar", self.vars[id].uniq))
+        self.fresh(&format!("{}_bar", self.vars[id].uniq))
     }
 
     pub fn zeros(&self, id: VarId) -> Ident {
-        hygienic(&format!("{}_zeros", self.vars[id].uniq))
+        self.fresh(&format!("{}_zeros", self.vars[id].uniq))
     }
 
     fn is_ref(&self, id: VarId) -> bool {
@@ -104,7 +111,7 @@ impl Model<'_> {
         match op {
             Op::Copy(o) => self.native(o),
             Op::Neg(o, guard) => {
-                let x = guarded_value(guard, self.native(o));
+                let x = self.guarded_value(guard, self.native(o));
                 quote!(-#x)
             }
             // Sums are written as the user wrote them. Products and quotients go through their
@@ -113,15 +120,15 @@ impl Model<'_> {
             // A guard on the first operand is enough: an operation whose first operand has a
             // type rustc cannot know is undecided, and reports nothing.
             Op::Binary(BinOp::Add, a, b, guard) => {
-                let (a, b) = (guarded_value(guard, self.native(a)), self.native(b));
+                let (a, b) = (self.guarded_value(guard, self.native(a)), self.native(b));
                 quote!(#a + #b)
             }
             Op::Binary(BinOp::Sub, a, b, guard) => {
-                let (a, b) = (guarded_value(guard, self.native(a)), self.native(b));
+                let (a, b) = (self.guarded_value(guard, self.native(a)), self.native(b));
                 quote!(#a - #b)
             }
             Op::Binary(bin, a, b, guard) => {
-                let (a, b) = (guarded(guard, self.pref(a)), self.pref(b));
+                let (a, b) = (self.guarded(guard, self.pref(a)), self.pref(b));
                 let rt = rt();
                 match bin {
                     BinOp::Div => quote!(#rt::rules::arith::div(#a, #b)),
@@ -154,7 +161,7 @@ impl Model<'_> {
                         quote!((#receiver).#name(#(#arguments),*))
                     }
                 };
-                let (rt, w) = (rt(), witness(m.witness));
+                let (rt, w) = (rt(), self.witness(m.witness));
                 quote!(#rt::witnessed(&mut #w, #expr))
             }
             Op::Cast(o, ty) => {
@@ -232,7 +239,7 @@ impl Model<'_> {
             .enumerate()
             .map(|(i, o)| match o {
                 _ if i == 0 => {
-                    let receiver = guarded(&guard, self.pref(&o));
+                    let receiver = self.guarded(&guard, self.pref(&o));
                     quote!((*#receiver))
                 }
                 Operand::Const(c) => self.scalar_argument(&c, None),
@@ -263,7 +270,7 @@ impl Model<'_> {
     /// computes it (see [`Guard`]); written before the operation's primal.
     pub fn check(&self, op: &Op) -> TokenStream {
         if let Op::Scalar(m) = op {
-            let (rt, w) = (rt(), witness(m.witness));
+            let (rt, w) = (rt(), self.witness(m.witness));
             return quote!(let mut #w = #rt::Witness::new(););
         }
         let (a, b, guard) = match op {
@@ -292,7 +299,7 @@ impl Model<'_> {
                 quote!(#a.#name(#b))
             }
         };
-        let (rt, w) = (rt(), witness(*id));
+        let (rt, w) = (rt(), self.witness(*id));
         // The branch never runs and never ends (`loop {}`), so that what the expression moves
         // is still there after it. The witness is declared here, not where the function starts:
         // rustc keeps an undecided type on its list of pending work until the check decides it,
@@ -383,7 +390,7 @@ impl Model<'_> {
             let tangent = coerced(tangents.into_iter().flatten().collect());
             return quote!((#value, #tangent));
         }
-        let returned = hygienic("returned");
+        let returned = self.fresh("returned");
         let mut zeros = Vec::new();
         let tangents: Vec<TokenStream> = tangents
             .into_iter()
@@ -391,7 +398,7 @@ impl Model<'_> {
             .enumerate()
             .map(|(i, (tangent, path))| {
                 tangent.unwrap_or_else(|| {
-                    let zero = hygienic(&format!("returned_zero{i}"));
+                    let zero = self.fresh(&format!("returned_zero{i}"));
                     zeros.push(quote!(let #zero = #rt::zero_like(&#returned #path);));
                     quote!(#zero)
                 })
@@ -441,7 +448,7 @@ impl Model<'_> {
         // A guarded call takes floats (the partials of a scalar rule), the receiver copied out of
         // the guard's reference: it may be of a type without a size when the check failed.
         if let (Some(_), Some(receiver)) = (guard, primals.first_mut()) {
-            let guarded = guarded(guard, quote!(&(#receiver)));
+            let guarded = self.guarded(guard, quote!(&(#receiver)));
             *receiver = quote!((*#guarded));
         }
         primals
@@ -551,29 +558,31 @@ fn users_word<'s>(value: &TokenStream, spelling: &'s Spelling) -> Option<&'s Ide
     }
 }
 
-/// The witness of the guarded operations numbered `id`.
-pub(crate) fn witness(id: usize) -> Ident {
-    hygienic(&format!("check{id}"))
-}
+impl Model<'_> {
+    /// The witness of the guarded operations numbered `id`.
+    pub(crate) fn witness(&self, id: usize) -> Ident {
+        self.fresh(&format!("check{id}"))
+    }
 
-/// `value`, a reference, through the witness of `guard`: itself, of a type rustc cannot know
-/// when the user's expression does not type-check (see [`Guard`]).
-pub(crate) fn guarded(guard: &Option<Guard>, value: TokenStream) -> TokenStream {
-    guard_with(guard, value, "guard")
-}
+    /// `value`, a reference, through the witness of `guard`: itself, of a type rustc cannot know
+    /// when the user's expression does not type-check (see [`Guard`]).
+    pub(crate) fn guarded(&self, guard: &Option<Guard>, value: TokenStream) -> TokenStream {
+        self.guard_with(guard, value, "guard")
+    }
 
-/// [`guarded`] for an operand taken by value.
-pub(crate) fn guarded_value(guard: &Option<Guard>, value: TokenStream) -> TokenStream {
-    guard_with(guard, value, "guard_value")
-}
+    /// [`Self::guarded`] for an operand taken by value.
+    pub(crate) fn guarded_value(&self, guard: &Option<Guard>, value: TokenStream) -> TokenStream {
+        self.guard_with(guard, value, "guard_value")
+    }
 
-fn guard_with(guard: &Option<Guard>, value: TokenStream, function: &str) -> TokenStream {
-    match guard {
-        Some(guard) => {
-            let (rt, w, function) = (rt(), witness(guard.id), item_ident(function));
-            quote!(#rt::#function(&#w, #value))
+    fn guard_with(&self, guard: &Option<Guard>, value: TokenStream, function: &str) -> TokenStream {
+        match guard {
+            Some(guard) => {
+                let (rt, w, function) = (rt(), self.witness(guard.id), item_ident(function));
+                quote!(#rt::#function(&#w, #value))
+            }
+            None => value,
         }
-        None => value,
     }
 }
 

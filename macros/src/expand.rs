@@ -3,6 +3,7 @@
 
 use crate::emit::Model;
 use crate::errors::Errors;
+use crate::names::Names;
 use crate::{attr, higher, lower, primal, reverse, signature, tangent};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
@@ -10,10 +11,11 @@ use quote::{ToTokens, quote};
 /// Expands `#[differentiate(args)] item`: the item unchanged, then its derivatives; or, on any
 /// error, the item unchanged and the errors, each on the tokens it is about.
 pub fn differentiate(args: TokenStream, item: TokenStream) -> TokenStream {
-    crate::names::with_user_names(&item, || expand(args, item.clone()))
+    let names = Names::of(&item);
+    expand(args, item, &names)
 }
 
-fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(func)) => func,
         Ok(other) => {
@@ -43,7 +45,7 @@ fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return fallback(&func, errors);
     };
     // The body is checked even when the signature has errors, so that all are reported at once.
-    let lowered = lower::lower(&func, &sig);
+    let lowered = lower::lower(&func, &sig, names);
     errors.extend(lowered.errors);
     if !errors.is_empty() {
         return fallback(&func, errors);
@@ -58,6 +60,7 @@ fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         ref_consts: lowered.body.ref_consts,
         literals: lowered.body.literals,
         param_vars: lowered.param_vars,
+        names,
     };
     // Forward mode is the tangent program, emitted as it is; second order is its reverse mode.
     let tangent_program = tangent::program(&model);

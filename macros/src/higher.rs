@@ -124,12 +124,8 @@ fn second_order(model: &Model) -> TokenStream {
     });
     let tangent_names: Vec<_> = active.iter().map(|(_, v)| model.dot(*v)).collect();
     let k = active.len();
-    let h: Vec<_> = (0..k)
-        .map(|i| crate::names::hygienic(&format!("h{i}")))
-        .collect();
-    let g: Vec<_> = (0..k)
-        .map(|i| crate::names::hygienic(&format!("g{i}")))
-        .collect();
+    let h: Vec<_> = (0..k).map(|i| model.fresh(&format!("h{i}"))).collect();
+    let g: Vec<_> = (0..k).map(|i| model.fresh(&format!("g{i}"))).collect();
     let group = |items: &[proc_macro2::Ident]| match items {
         [one] => quote!(#one),
         many => quote!((#(#many),*)),
@@ -137,12 +133,12 @@ fn second_order(model: &Model) -> TokenStream {
     let (hs, gs) = (group(&h), group(&g));
     let point_ty = &gradient;
     let point = point(model);
-    let direction = crate::names::hygienic("direction");
+    let direction = model.fresh("direction");
     let direction = quote!(#direction);
     let (here, value, pullback) = (
-        crate::names::hygienic("point"),
-        crate::names::hygienic("value"),
-        crate::names::hygienic("pullback"),
+        model.fresh("point"),
+        model.fresh("value"),
+        model.fresh("pullback"),
     );
     let args = forwarded_args(model);
     let tangents = tangents_from(model, &direction);
@@ -183,9 +179,9 @@ fn jacobian(model: &Model) -> TokenStream {
     let float = &model.sig.float;
     let point_ty = model.sig.gradient_type();
     let point = point(model);
-    let direction = crate::names::hygienic("direction");
+    let direction = model.fresh("direction");
     let direction = quote!(#direction);
-    let here = crate::names::hygienic("point");
+    let here = model.fresh("point");
     let args = forwarded_args(model);
     let tangents = tangents_from(model, &direction);
     let lints = allow_lints();

@@ -17,7 +17,7 @@
 
 use crate::emit::{Model, companion};
 use crate::ir::{BinOp, Block, CallArg, Guard, Op, Operand, Stmt, Var, VarId};
-use crate::names::hygienic;
+use crate::names::Names;
 use crate::signature::{Layout, Param};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -27,6 +27,7 @@ use std::collections::HashSet;
 /// the value and its tangent.
 pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
     let mut t = Tangents {
+        names: model.names,
         vars: model.vars.clone(),
         dots: vec![None; model.vars.len()],
         taken: model.vars.iter().map(|v| v.uniq.clone()).collect(),
@@ -62,10 +63,12 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         param_vars,
         ref_consts: model.ref_consts.clone(),
         literals: model.literals.clone(),
+        names: model.names,
     }
 }
 
-struct Tangents {
+struct Tangents<'n> {
+    names: &'n Names,
     vars: Vec<Var>,
     /// The tangent variable of each variable, made when first needed.
     dots: Vec<Option<VarId>>,
@@ -75,7 +78,7 @@ struct Tangents {
     literals: HashSet<String>,
 }
 
-impl Tangents {
+impl Tangents<'_> {
     fn fresh(&mut self, stem: &str, is_ref: bool, param: bool) -> VarId {
         let mut uniq = stem.to_string();
         let mut n = 1;
@@ -84,7 +87,7 @@ impl Tangents {
             n += 1;
         }
         self.vars.push(Var {
-            ident: hygienic(&uniq),
+            ident: self.names.fresh(&uniq),
             uniq,
             is_ref,
             param,
@@ -118,7 +121,7 @@ impl Tangents {
     /// An inactive zero of the shape of `value`, bound to a hygienic name.
     fn zero(&mut self, value: TokenStream, out: &mut Block) -> Operand {
         self.next += 1;
-        let z = hygienic(&format!("zero{}", self.next));
+        let z = self.names.fresh(&format!("zero{}", self.next));
         out.push(Stmt::Verbatim(
             quote!(let #z = ::matcalc::__private::zero_like(&#value);),
         ));
@@ -176,7 +179,7 @@ impl Tangents {
                         unreachable!("zeros are constants")
                     };
                     let value = if *by_ref {
-                        let r = hygienic(&format!("{z}_ref"));
+                        let r = self.names.fresh(&format!("{z}_ref"));
                         out.push(Stmt::Verbatim(quote!(let #r = &#z;)));
                         r
                     } else {
@@ -548,7 +551,7 @@ impl Tangents {
                         Operand::Const(c) => {
                             let argument = self.rule_argument(c);
                             self.next += 1;
-                            let value = hygienic(&format!("argument{}", self.next));
+                            let value = self.names.fresh(&format!("argument{}", self.next));
                             out.push(Stmt::Verbatim(quote!(let #value = #argument;)));
                             CallArg::Constant {
                                 value,

@@ -10,7 +10,6 @@ use super::syntax::{
 use super::{Lowerer, Tail, Target};
 use crate::ir::{BinOp, Block, CallArg, CheckForm, Op, Operand, ScalarMethod};
 use crate::known::{self, ScalarArity};
-use crate::names::hygienic;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::Expr;
@@ -239,7 +238,7 @@ impl<'a> Lowerer<'a> {
                 e,
                 "a tuple of active values is used through its fields (`t.0`) or returned; bind a field, or destructure it with `let (a, b) = t;`",
             );
-            return Operand::Const(hygienic("invalid"));
+            return Operand::Const(self.names.fresh("invalid"));
         }
         if !self.expr_active(e) {
             self.inactive(e);

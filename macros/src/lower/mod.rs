@@ -30,7 +30,7 @@ mod syntax;
 
 use crate::errors::Errors;
 use crate::ir::{Block, Op, Stmt, Var, VarId};
-use crate::names::unraw;
+use crate::names::{Names, unraw};
 use crate::signature::Signature;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -44,10 +44,10 @@ pub(crate) struct Lowered {
     pub errors: Errors,
 }
 
-pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature) -> Lowered {
+pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature, names: &Names) -> Lowered {
     let mut assumed = HashSet::new();
     loop {
-        let mut lowerer = Lowerer::new(sig, &assumed);
+        let mut lowerer = Lowerer::new(sig, &assumed, names);
         let stmts = lowerer.function(func);
         // Each pass that does not return adds at least one binding to `assumed`, and binding
         // numbers are given in traversal order, the same in every pass: the loop ends.
@@ -119,6 +119,8 @@ struct LoopFrame {
 
 struct Lowerer<'a> {
     sig: &'a Signature,
+    /// The names of this expansion, which generated temporaries avoid.
+    names: &'a Names,
     assumed: &'a HashSet<usize>,
     /// The bindings found to receive an active value in this pass.
     found: HashSet<usize>,
@@ -151,9 +153,10 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(sig: &'a Signature, assumed: &'a HashSet<usize>) -> Self {
+    fn new(sig: &'a Signature, assumed: &'a HashSet<usize>, names: &'a Names) -> Self {
         Lowerer {
             sig,
+            names,
             assumed,
             found: HashSet::new(),
             flows: Vec::new(),

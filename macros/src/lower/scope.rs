@@ -4,7 +4,7 @@
 use super::syntax::{ends, strip_parens};
 use super::{Binding, Lowerer};
 use crate::ir::{Block, Check, CheckForm, Guard, Stmt, Var, VarId};
-use crate::names::{hygienic, unraw};
+use crate::names::unraw;
 use proc_macro2::{Ident, Span};
 use quote::{ToTokens, quote};
 use syn::visit::Visit;
@@ -66,7 +66,7 @@ impl<'a> Lowerer<'a> {
     pub(super) fn temp(&mut self, is_ref: bool) -> VarId {
         self.next_temp += 1;
         let uniq = self.unique(&format!("t{}", self.next_temp));
-        let ident = hygienic(&uniq);
+        let ident = self.names.fresh(&uniq);
         self.vars.push(Var {
             ident,
             uniq,
@@ -79,7 +79,7 @@ impl<'a> Lowerer<'a> {
     /// Binds an inactive value to a hygienic temporary: `let c1 = expr;`.
     pub(super) fn const_temp(&mut self, expr: &dyn ToTokens, out: &mut Block) -> Ident {
         self.next_temp += 1;
-        let ident = hygienic(&format!("c{}", self.next_temp));
+        let ident = self.names.fresh(&format!("c{}", self.next_temp));
         let tokens = expr.to_token_stream();
         let reference = match syn::parse2::<Expr>(tokens.clone()) {
             Ok(Expr::Reference(r)) => r.mutability.is_none(),
@@ -291,7 +291,7 @@ impl<'a> Lowerer<'a> {
     /// assigned later.
     pub(super) fn deferred_const(&mut self, ty: Option<&syn::Type>, out: &mut Block) -> Ident {
         self.next_temp += 1;
-        let ident = hygienic(&format!("c{}", self.next_temp));
+        let ident = self.names.fresh(&format!("c{}", self.next_temp));
         let ty = ty.map(|t| quote!(: #t));
         out.push(Stmt::Verbatim(quote!(let #ident #ty;)));
         ident
@@ -299,6 +299,6 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn loop_index(&mut self) -> Ident {
         self.next_temp += 1;
-        hygienic(&format!("i{}", self.next_temp))
+        self.names.fresh(&format!("i{}", self.next_temp))
     }
 }

@@ -8,7 +8,7 @@ use super::syntax::{
 use super::{Lowerer, Tail, Target};
 use crate::ir::{BinOp, Block, CheckForm, Guard, Op, Operand, Stmt, VarId};
 use crate::known;
-use crate::names::{hygienic, item_ident, unraw};
+use crate::names::{item_ident, unraw};
 use proc_macro2::Ident;
 use quote::{ToTokens, quote};
 use syn::visit::Visit;
@@ -300,7 +300,7 @@ impl<'a> Lowerer<'a> {
                             "bind the result of a call immutably, then copy it into a `let mut`",
                         );
                     }
-                    let bound = if name == "_" { hygienic("unused") } else { name.clone() };
+                    let bound = if name == "_" { self.names.fresh("unused") } else { name.clone() };
                     let var = self.user_binding(&bound, true, false).expect("active");
                     vars.push(var);
                 }

@@ -56,7 +56,6 @@ mod tape;
 
 use crate::emit::{Model, allow_lints, rt};
 use crate::ir::{Block, Operand, Stmt, VarId, call_inputs};
-use crate::names::hygienic;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::HashSet;
@@ -95,9 +94,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     };
     let forward = sweep.block(&model.stmts);
 
-    let body_label = body_label();
-    let seed = hygienic("seed");
-    let ctrl = hygienic("ctrl");
+    let body_label = body_label(model);
+    let seed = model.fresh("seed");
+    let ctrl = model.fresh("ctrl");
     let zeros = model.active_params().map(|(_, v)| {
         let (z, p) = (
             model.zeros(v),
@@ -139,12 +138,12 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let segment = sweep.segments.pop();
         let backward = segment.map(|s| {
             let residuals = &s.residuals;
-            let tape = tape_name(0);
+            let tape = tape_name(model, 0);
             let steps = s.backward.iter().rev();
             quote!(let (#(#residuals,)*) = &#tape; #(#steps)*)
         });
         let declare = backward.is_some().then(|| {
-            let tape = tape_name(0);
+            let tape = tape_name(model, 0);
             quote!(let #tape;)
         });
         (quote!(#declare), backward.unwrap_or_default())
@@ -154,7 +153,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .iter()
             .filter(|s| !s.residuals.is_empty())
             .map(|s| {
-                let tape = tape_name(s.id);
+                let tape = tape_name(model, s.id);
                 quote!(let mut #tape = ::std::vec::Vec::new();)
             });
         let cursors = sweep
@@ -162,14 +161,15 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .iter()
             .filter(|s| !s.residuals.is_empty())
             .map(|s| {
-                let (tape, cursor) = (tape_name(s.id), cursor_name(s.id));
+                let (tape, cursor) = (tape_name(model, s.id), cursor_name(model, s.id));
                 quote!(let mut #cursor = #tape.len();)
             });
         let arms = sweep.segments.iter().zip(&local).map(|(s, local)| {
             let id = s.id;
             let steps = s.backward.iter().rev();
             let fetch = (!s.residuals.is_empty()).then(|| {
-                let (tape, cursor, residuals) = (tape_name(id), cursor_name(id), &s.residuals);
+                let (tape, cursor, residuals) =
+                    (tape_name(model, id), cursor_name(model, id), &s.residuals);
                 quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
             });
             let bars = local.iter().map(|v| {
@@ -177,7 +177,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 quote!(let mut #b = ::core::option::Option::None;)
             });
             if s.repeated {
-                let (trips, trip) = (hygienic("trips"), hygienic("trip"));
+                let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
                 quote!(#id => {
                     #trip -= 1;
                     for _ in 0..#trips[#trip] { #fetch #(#bars)* #(#steps)* }
@@ -186,9 +186,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 quote!(#id => { #fetch #(#bars)* #(#steps)* })
             }
         });
-        let segment = hygienic("segment");
+        let segment = model.fresh("segment");
         let counted = sweep.segments.iter().any(|s| s.repeated);
-        let (trips, trip) = (hygienic("trips"), hygienic("trip"));
+        let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
         let trip_tape = counted
             .then(|| quote!(let mut #trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();));
         let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
@@ -207,8 +207,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         )
     };
 
-    let value = hygienic("value");
-    let pullback = hygienic("pullback");
+    let value = model.fresh("value");
+    let pullback = model.fresh("pullback");
     let vjp_doc = format!(
         " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
     );

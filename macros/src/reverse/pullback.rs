@@ -3,9 +3,8 @@
 
 use super::tape::{Kept, Read};
 use super::{Open, Reverse};
-use crate::emit::{companion, guarded, rt};
+use crate::emit::{companion, rt};
 use crate::ir::{BinOp, CallArg, Op, Operand, Stmt, VarId};
-use crate::names::hygienic;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -19,7 +18,7 @@ impl Reverse<'_> {
         code: &mut Vec<TokenStream>,
     ) {
         let rt = rt();
-        let seed = hygienic("seed");
+        let seed = self.m.fresh("seed");
         for (v, path) in values.iter().zip(self.m.sig.ret.layout.paths()) {
             let Some(id) = v.var() else { continue };
             open.touched.insert(id);
@@ -95,7 +94,7 @@ impl Reverse<'_> {
                 let primals = m.call_args(args, guard);
                 if vars.iter().any(|v| self.live.contains(v)) {
                     let path = companion(func, "vjp");
-                    let pb = hygienic(&format!("pullback{}", self.next_residual + 1));
+                    let pb = self.m.fresh(&format!("pullback{}", self.next_residual + 1));
                     let pattern = group(xs.iter().map(|x| quote!(#x)).collect());
                     let call = crate::emit::call(&path, &primals);
                     code.push(quote!(let (#pattern, #pb) = #call;));
@@ -249,7 +248,7 @@ impl Reverse<'_> {
                     .enumerate()
                     .map(|(i, t)| match t {
                         Some(_) => {
-                            let g = hygienic(&format!("g{i}"));
+                            let g = self.m.fresh(&format!("g{i}"));
                             quote!(#g)
                         }
                         None => quote!(_),
@@ -290,8 +289,8 @@ impl Reverse<'_> {
             let path = companion(func, "vjp");
             self.next_residual += 1;
             let (out, pb) = (
-                hygienic(&format!("out{}", self.next_residual)),
-                hygienic(&format!("pullback{}", self.next_residual)),
+                self.m.fresh(&format!("out{}", self.next_residual)),
+                self.m.fresh(&format!("pullback{}", self.next_residual)),
             );
             let call = crate::emit::call(&path, &primals);
             code.push(quote!(let (#out, #pb) = #call;));
@@ -376,7 +375,7 @@ impl Reverse<'_> {
                 let mut keep =
                     |o: &Operand, value: bool, first: bool, code: &mut Vec<TokenStream>| {
                         let p = if first {
-                            guarded(guard, m.pref(o))
+                            m.guarded(guard, m.pref(o))
                         } else {
                             m.pref(o)
                         };
@@ -530,7 +529,7 @@ impl Reverse<'_> {
             }
             Op::Struct { path, fields } => {
                 let names: Vec<_> = (0..fields.len())
-                    .map(|i| hygienic(&format!("g{i}")))
+                    .map(|i| self.m.fresh(&format!("g{i}")))
                     .collect();
                 let members = fields.iter().map(|(member, _)| member);
                 let steps = fields

@@ -4,7 +4,6 @@
 use super::tape::tape_name;
 use super::{Open, Reverse, Segment};
 use crate::ir::{Block, Operand, Spelling, Stmt};
-use crate::names::hygienic;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -18,7 +17,7 @@ impl Reverse<'_> {
                 Stmt::Return { values, spellings } => {
                     self.seed(values, &mut open, &mut code);
                     code.push(self.close(std::mem::take(&mut open)));
-                    let label = body_label();
+                    let label = body_label(self.m);
                     let value = self.returned(values, spellings);
                     code.push(quote!(break #label #value;));
                 }
@@ -58,14 +57,14 @@ impl Reverse<'_> {
         }
         let id = self.segments.len() as u32;
         let residuals = &open.residuals;
-        let tape = tape_name(id);
+        let tape = tape_name(self.m, id);
         let code = if self.straight {
             quote!(#tape = (#(#residuals,)*);)
         } else if self.counted {
             let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
             quote!(#push)
         } else {
-            let ctrl = hygienic("ctrl");
+            let ctrl = self.m.fresh("ctrl");
             let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
             quote!(#ctrl.push(#id); #push)
         };
@@ -138,14 +137,18 @@ impl Reverse<'_> {
         };
         segment.repeated = true;
         let id = segment.id;
-        let (trips, count, ctrl) = (hygienic("trips"), hygienic("count"), hygienic("ctrl"));
+        let (trips, count, ctrl) = (
+            self.m.fresh("trips"),
+            self.m.fresh("count"),
+            self.m.fresh("ctrl"),
+        );
         // A range holds no borrow of a temporary, so it can be bound before the loop.
         let range = matches!(
             syn::parse2::<syn::Expr>(iter.clone()),
             Ok(syn::Expr::Range(_))
         ) && !segment.residuals.is_empty();
         let (reserve, iter) = if range {
-            let (range, tape) = (hygienic("range"), tape_name(id));
+            let (range, tape) = (self.m.fresh("range"), tape_name(self.m, id));
             (
                 quote! {
                     let #range = #iter;
@@ -167,9 +170,9 @@ impl Reverse<'_> {
     }
 }
 
-pub(super) fn body_label() -> syn::Lifetime {
+pub(super) fn body_label(m: &crate::emit::Model) -> syn::Lifetime {
     syn::Lifetime {
         apostrophe: proc_macro2::Span::mixed_site(),
-        ident: hygienic("body"),
+        ident: m.fresh("body"),
     }
 }

@@ -4,7 +4,6 @@
 use super::{Open, Reverse};
 use crate::emit::rt;
 use crate::ir::{Operand, VarId};
-use crate::names::hygienic;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -68,7 +67,7 @@ impl Reverse<'_> {
             return r.clone();
         }
         self.next_residual += 1;
-        let r = hygienic(&format!("r{}", self.next_residual));
+        let r = self.m.fresh(&format!("r{}", self.next_residual));
         code.push(quote!(let #r = #value;));
         open.residuals.push(r.clone());
         open.kept.insert(kept, r.clone());
@@ -123,7 +122,7 @@ impl Reverse<'_> {
     ) -> impl Fn(TokenStream) -> TokenStream + use<> {
         let rt = rt();
         let kept = guard.as_ref().map(|g| {
-            let w = crate::emit::witness(g.id);
+            let w = self.m.witness(g.id);
             self.residual(Kept::Witness(g.id), quote!(#w), open, code)
         });
         move |value| match &kept {
@@ -133,10 +132,10 @@ impl Reverse<'_> {
     }
 }
 
-pub(super) fn tape_name(id: u32) -> Ident {
-    hygienic(&format!("tape{id}"))
+pub(super) fn tape_name(m: &crate::emit::Model, id: u32) -> Ident {
+    m.fresh(&format!("tape{id}"))
 }
 
-pub(super) fn cursor_name(id: u32) -> Ident {
-    hygienic(&format!("cursor{id}"))
+pub(super) fn cursor_name(m: &crate::emit::Model, id: u32) -> Ident {
+    m.fresh(&format!("cursor{id}"))
 }
