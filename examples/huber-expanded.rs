@@ -158,10 +158,10 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
     let _ = huber;
     use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
-    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
-    let mut tape0 = ::std::vec::Vec::new();
-    let mut tape1 = ::std::vec::Vec::new();
-    let mut tape2 = ::std::vec::Vec::new();
+    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
+    let mut tape0 = ::matcalc::__private::Tape::new();
+    let mut tape1 = ::matcalc::__private::Tape::new();
+    let mut tape2 = ::matcalc::__private::Tape::new();
     let value: f64 = 'body: {
         let mut t1;
         if r.abs() <= delta {
@@ -423,10 +423,10 @@ fn huber_jvp_vjp(
     use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
-    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
-    let mut tape0 = ::std::vec::Vec::new();
-    let mut tape1 = ::std::vec::Vec::new();
-    let mut tape2 = ::std::vec::Vec::new();
+    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
+    let mut tape0 = ::matcalc::__private::Tape::new();
+    let mut tape1 = ::matcalc::__private::Tape::new();
+    let mut tape2 = ::matcalc::__private::Tape::new();
     let value: (f64, f64) = 'body: {
         let mut t1;
         let mut t1_dot;

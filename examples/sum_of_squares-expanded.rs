@@ -152,11 +152,13 @@ fn sum_of_squares_vjp(
     // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
     // per run, its trip count in `trips`); `tape1` holds the residuals of segment 1, the loop
     // body, one tuple per iteration. Branches, breaks and early returns need nothing else: the
-    // pullback replays whatever path was taken.
-    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
-    let mut tape1 = ::std::vec::Vec::new();
-    let mut tape2 = ::std::vec::Vec::new();
-    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
+    // pullback replays whatever path was taken. A `Tape` is a `Vec` whose buffer comes back to
+    // the thread when the pullback is dropped: the next gradient records into memory already
+    // mapped, without page faults or regrowth.
+    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
+    let mut tape1 = ::matcalc::__private::Tape::new();
+    let mut tape2 = ::matcalc::__private::Tape::new();
+    let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
 
     // The forward sweep: the body as written, in A-normal form, with a `return` turned into
     // `break 'body`.
@@ -338,7 +340,6 @@ fn sum_of_squares_grad(x: &[f64], n: usize) -> (f64, ::std::vec::Vec<f64>) {
 // forward mode (a JVP per input entry) or by the pullback (one call per output entry), whichever
 // needs fewer passes.
 /// The Jacobian of [`sum_of_squares`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
-
 #[allow(
     unused_mut,
     unused_variables,

@@ -12,6 +12,11 @@
 //! A tape of the live state u alone would take 8 bytes: h and h·r do not change in the loop.
 //! [`USED`] bounds it; the tapes grow by doubling, so they hold up to twice that.
 //!
+//! A tape's buffer goes back to its thread's pool when the pullback is dropped, and the next
+//! gradient on that thread records into it: a second gradient allocates no tape memory at all.
+//! So each measurement runs on a thread of its own ([`on_a_fresh_thread`]), whose pool starts
+//! empty and is freed when the thread ends.
+//!
 //! Run the full 10^7 iterations with
 //! `cargo test --release --test memory -- --nocapture` (the debug build runs 10^6; both print
 //! the bytes per iteration).
@@ -134,7 +139,17 @@ struct TapeSize {
     peak: f64,
 }
 
+/// Runs `f` on a new thread and waits for it to end: its pool of tapes starts empty, and is
+/// freed (with the thread's other thread-locals) before this returns.
+fn on_a_fresh_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|scope| scope.spawn(f).join().expect("the measured thread panicked"))
+}
+
 fn measure(steps: usize) -> TapeSize {
+    on_a_fresh_thread(|| measure_here(steps))
+}
+
+fn measure_here(steps: usize) -> TapeSize {
     let before = reset_peak();
     let (value, pullback) = logistic_vjp(0.1, 2.0, steps);
     let retained = current() - before;
@@ -176,7 +191,8 @@ fn tape_of_a_long_loop_is_within_the_bound() {
         size.retained
     );
 
-    let (_, (du0, dr)) = logistic_grad(0.1, 2.0, STEPS);
+    // on a thread of its own, which frees its tapes before the next test measures
+    let (_, (du0, dr)) = on_a_fresh_thread(|| logistic_grad(0.1, 2.0, STEPS));
     let (hand_u0, hand_r) = logistic_gradient_by_hand(0.1, 2.0, STEPS);
     assert!(
         (du0 - hand_u0).abs() <= 1e-12 * hand_u0.abs(),
@@ -211,49 +227,62 @@ fn tape_size_per_iteration_is_constant() {
     }
 }
 
-/// Calling `f_grad` again and again, and one pullback again and again, returns every byte: the
-/// allocation after the calls is the allocation before them.
+/// Calling `f_grad` again and again, and one pullback again and again, grows no memory: a
+/// gradient after the first allocates no tape (its tapes reuse the first one's buffers), and
+/// every byte is returned when the thread that held the buffers ends.
 #[test]
 fn repeated_calls_do_not_grow_memory() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let steps = STEPS / 10;
-    // warm up whatever the first call allocates once (thread-locals of the runtime, if any)
-    let _ = logistic_grad(0.1, 2.0, steps);
-    let before = current();
-    let mut last = (0.0, (0.0, 0.0));
-    for _ in 0..20 {
-        last = logistic_grad(0.1, 2.0, steps);
-    }
-    let after = current();
-    assert!(
-        after <= before + 64 * 1024,
-        "20 calls of f_grad grew the allocation from {before} to {after} bytes"
-    );
-    assert!(last.1.0.is_finite());
+    let baseline = current();
+    on_a_fresh_thread(|| {
+        let first = logistic_grad(0.1, 2.0, steps);
+        let before = reset_peak();
+        let second = logistic_grad(0.1, 2.0, steps);
+        let allocated = peak() - before;
+        println!("a second gradient through {steps} iterations allocated {allocated} bytes");
+        assert!(
+            allocated <= 64 * 1024,
+            "a second call of f_grad allocated {allocated} bytes: its tapes are not reused"
+        );
+        assert_eq!(second, first);
+        let mut last = second;
+        for _ in 0..20 {
+            last = logistic_grad(0.1, 2.0, steps);
+        }
+        let after = current();
+        assert!(
+            after <= before + 64 * 1024,
+            "20 calls of f_grad grew the allocation from {before} to {after} bytes"
+        );
+        assert_eq!(last, first);
 
-    let (_, pullback) = logistic_vjp(0.1, 2.0, steps);
-    let holding = current();
-    let first = pullback(1.0);
-    for _ in 0..20 {
-        assert_eq!(pullback(1.0), first);
-    }
-    let after = current();
-    assert!(
-        after <= holding + 64 * 1024,
-        "20 calls of one pullback grew the allocation from {holding} to {after} bytes"
-    );
-    drop(pullback);
-    assert!(
-        current() <= before + 64 * 1024,
-        "the pullback's tape was not freed"
-    );
+        let (_, pullback) = logistic_vjp(0.1, 2.0, steps);
+        let holding = current();
+        let first = pullback(1.0);
+        for _ in 0..20 {
+            assert_eq!(pullback(1.0), first);
+        }
+        let after = current();
+        assert!(
+            after <= holding + 64 * 1024,
+            "20 calls of one pullback grew the allocation from {holding} to {after} bytes"
+        );
+        drop(pullback);
 
-    // second order through the loop (reverse over forward mode) frees its tape too
-    let before = current();
-    for _ in 0..5 {
+        // second order through the loop (reverse over forward mode): the same
         let _ = logistic_hvp(0.1, 2.0, steps, 1.0, 0.0);
-    }
-    assert!(current() <= before + 64 * 1024);
+        let before = current();
+        for _ in 0..5 {
+            let _ = logistic_hvp(0.1, 2.0, steps, 1.0, 0.0);
+        }
+        assert!(current() <= before + 64 * 1024);
+    });
+    let after = current();
+    assert!(
+        after <= baseline + 64 * 1024,
+        "the tapes were not freed with their thread: {baseline} bytes before, {after} after"
+    );
 }
 
 /// The second-order tape (`f_hvp`, reverse mode over the forward mode) per iteration, reported
@@ -263,9 +292,11 @@ fn repeated_calls_do_not_grow_memory() {
 fn second_order_tape_of_a_long_loop() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let steps = 1 << 20;
-    let before = reset_peak();
-    let (_, gradient, hv) = logistic_hvp(0.1, 2.0, steps, 1.0, 0.0);
-    let peak = (peak() - before) as f64 / steps as f64;
+    let (peak, (gradient, hv)) = on_a_fresh_thread(|| {
+        let before = reset_peak();
+        let (_, gradient, hv) = logistic_hvp(0.1, 2.0, steps, 1.0, 0.0);
+        ((peak() - before) as f64 / steps as f64, (gradient, hv))
+    });
     println!("f_hvp through {steps} iterations: {peak:.1} bytes per iteration at the peak");
     assert!(gradient.0.is_finite() && hv.0.is_finite());
     assert!(peak <= 2.0 * USED, "{peak:.1} bytes per iteration");

@@ -37,6 +37,7 @@ pub mod linalg;
 mod matrix;
 pub mod ode;
 pub mod rules;
+mod tape;
 mod value;
 
 pub use value::{Active, IndexAdjoint, Real, Tangent};

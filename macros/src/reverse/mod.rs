@@ -154,7 +154,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .filter(|s| !s.residuals.is_empty())
             .map(|s| {
                 let tape = tape_name(model, s.id);
-                quote!(let mut #tape = ::std::vec::Vec::new();)
+                quote!(let mut #tape = #rt::Tape::new();)
             });
         let cursors = sweep
             .segments
@@ -189,11 +189,11 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let segment = model.fresh("segment");
         let counted = sweep.segments.iter().any(|s| s.repeated);
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
-        let trip_tape = counted
-            .then(|| quote!(let mut #trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();));
+        let trip_tape =
+            counted.then(|| quote!(let mut #trips: #rt::Tape<usize> = #rt::Tape::new();));
         let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
         (
-            quote!(let mut #ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new(); #(#declare)* #trip_tape),
+            quote!(let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new(); #(#declare)* #trip_tape),
             quote! {
                 #(#cursors)*
                 #trip_cursor

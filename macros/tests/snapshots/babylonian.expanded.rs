@@ -136,10 +136,10 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
     let _ = babylonian;
     use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
-    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
-    let mut tape0 = ::std::vec::Vec::new();
-    let mut tape1 = ::std::vec::Vec::new();
-    let mut tape2 = ::std::vec::Vec::new();
+    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
+    let mut tape0 = ::matcalc::__private::Tape::new();
+    let mut tape1 = ::matcalc::__private::Tape::new();
+    let mut tape2 = ::matcalc::__private::Tape::new();
     let value: f64 = 'body: {
         let c1 = 1.0;
         let mut check1 = ::matcalc::__private::Witness::new();

@@ -112,10 +112,10 @@ fn cumulative_vjp(
     let _ = cumulative;
     use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut ctrl: ::std::vec::Vec<u32> = ::std::vec::Vec::new();
-    let mut tape1 = ::std::vec::Vec::new();
-    let mut tape2 = ::std::vec::Vec::new();
-    let mut trips: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
+    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
+    let mut tape1 = ::matcalc::__private::Tape::new();
+    let mut tape2 = ::matcalc::__private::Tape::new();
+    let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
     let value: Vec<f64> = 'body: {
         let mut out = Vec::with_capacity(x.len());
         let mut total = 0.0;

@@ -1,0 +1,142 @@
+//! The tapes of reverse mode, whose buffers are reused from one gradient to the next.
+//!
+//! The forward sweep of a generated `f_vjp` records what its pullback needs on tapes, vectors
+//! that grow with the trip counts of its loops. Allocated afresh for every gradient, a tape of
+//! tens of megabytes is fresh memory each time: the kernel maps and zeroes every page on first
+//! touch, and that page faulting cost more than the arithmetic of the gradient (ADBench GMM). A
+//! [`Tape`] takes its buffer from a pool of its thread and gives it back, emptied, when the
+//! pullback that owns it is dropped, so the next gradient of the same function records into
+//! memory already mapped and already large enough.
+
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+
+/// The buffers a thread keeps of each record type: enough for the tapes of a function and of
+/// the annotated functions it calls, so that steady-state gradients allocate nothing.
+const BUFFERS_KEPT_PER_TYPE: usize = 8;
+
+/// The largest buffer a thread keeps, in bytes: a one-off gradient of a very long loop does not
+/// pin its memory for the life of the thread.
+const LARGEST_BUFFER_KEPT: usize = 1 << 30;
+
+thread_local! {
+    /// Empty buffers by the type of their records: each a `Vec<T>` for its `TypeId`'s `T`.
+    static POOL: RefCell<HashMap<TypeId, Vec<Box<dyn Any>>>> = RefCell::default();
+}
+
+/// A growable record of values, a `Vec<T>` in all but its allocation: its buffer comes from its
+/// thread's pool and returns there when the tape is dropped (see the module docs).
+///
+/// ```
+/// use matcalc_runtime::__private::Tape;
+///
+/// let mut tape = Tape::new();
+/// tape.push((1.5, 2_usize));
+/// assert_eq!(tape[0], (1.5, 2));
+/// drop(tape);
+/// // The next tape of the same record type reuses the buffer, emptied.
+/// let again: Tape<(f64, usize)> = Tape::new();
+/// assert!(again.is_empty() && again.capacity() >= 1);
+/// ```
+pub struct Tape<T: 'static> {
+    records: Vec<T>,
+}
+
+impl<T: 'static> Tape<T> {
+    /// An empty tape, with the buffer of an earlier tape of the same record type if its thread
+    /// kept one.
+    pub fn new() -> Self {
+        let reused = POOL
+            .try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                let buffers = pool.get_mut(&TypeId::of::<T>())?;
+                let buffer = buffers.pop()?;
+                buffer.downcast::<Vec<T>>().ok().map(|records| *records)
+            })
+            .ok()
+            .flatten();
+        Tape {
+            records: reused.unwrap_or_default(),
+        }
+    }
+}
+
+impl<T: 'static> Default for Tape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: 'static> Drop for Tape<T> {
+    fn drop(&mut self) {
+        let mut records = std::mem::take(&mut self.records);
+        let bytes = records.capacity().saturating_mul(std::mem::size_of::<T>());
+        if bytes == 0 || bytes > LARGEST_BUFFER_KEPT {
+            return;
+        }
+        records.clear();
+        // A thread that is shutting down has no pool left: its buffers are simply freed.
+        let _ = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let buffers = pool.entry(TypeId::of::<T>()).or_default();
+            if buffers.len() < BUFFERS_KEPT_PER_TYPE {
+                buffers.push(Box::new(records));
+            }
+        });
+    }
+}
+
+impl<T: 'static> Deref for Tape<T> {
+    type Target = Vec<T>;
+
+    fn deref(&self) -> &Vec<T> {
+        &self.records
+    }
+}
+
+impl<T: 'static> DerefMut for Tape<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        &mut self.records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tape;
+
+    #[test]
+    fn a_dropped_tapes_buffer_serves_the_next_tape_of_its_type_empty() {
+        let mut first: Tape<(f64, u32)> = Tape::new();
+        first.extend((0..1000).map(|i| (f64::from(i), i)));
+        let buffer = first.as_ptr();
+        drop(first);
+        let second: Tape<(f64, u32)> = Tape::new();
+        assert!(second.is_empty());
+        assert!(second.capacity() >= 1000);
+        assert_eq!(second.as_ptr(), buffer);
+    }
+
+    #[test]
+    fn tapes_of_other_record_types_do_not_share_buffers() {
+        let mut first: Tape<[f64; 3]> = Tape::new();
+        first.push([1.0; 3]);
+        drop(first);
+        let other: Tape<[u8; 24]> = Tape::new();
+        assert_eq!(other.capacity(), 0);
+    }
+
+    #[test]
+    fn tapes_alive_at_once_have_buffers_of_their_own() {
+        let mut a: Tape<u64> = Tape::new();
+        a.push(1);
+        drop(a);
+        let mut b: Tape<u64> = Tape::new();
+        let mut c: Tape<u64> = Tape::new();
+        b.push(2);
+        c.push(3);
+        assert_ne!(b.as_ptr(), c.as_ptr());
+        assert_eq!((b[0], c[0]), (2, 3));
+    }
+}
