@@ -464,3 +464,11 @@ pub use matcalc_runtime::__private;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The examples of the macros' documentation, `#[differentiate]` and
+/// `#[derive(Differentiable)]`, run here beside the runtime their expansions call (the macro
+/// crate does not run them: as its dev-dependency, this crate would be built a second time).
+#[cfg(doctest)]
+#[doc = include_str!("../macros/docs/differentiate.md")]
+#[doc = include_str!("../macros/docs/derive.md")]
+struct MacroDocExamples;
