@@ -44,6 +44,20 @@ fn match_local(x: f64, n: usize) -> f64 {
     }
 }
 
+/// A block's value accumulated in a loop over an active buffer: the loop's items make the
+/// block's local active, so the block's value is.
+#[differentiate]
+fn block_accumulated_in_a_loop(x: &[f64]) -> f64 {
+    let total: f64 = {
+        let mut s = 0.0;
+        for v in x.iter() {
+            s += v * v;
+        }
+        s
+    };
+    total
+}
+
 #[differentiate]
 fn guard_else(x: &[f64], ns: &[usize]) -> f64 {
     let Some(&n) = ns.first() else {
@@ -60,6 +74,15 @@ fn locals_of_value_blocks_carry_derivatives() {
     assert_eq!(loop_local_grad(2.0), (6.0, 3.0));
     assert_eq!(match_local_grad(2.0, 0), (6.0, 3.0));
     assert_eq!(block_local_jvp(2.0, 1.0), (4.0, 2.0));
+    let x = [0.5, -1.0, 2.0];
+    assert_eq!(
+        block_accumulated_in_a_loop_grad(&x),
+        (5.25, vec![1.0, -2.0, 4.0])
+    );
+    assert_eq!(
+        block_accumulated_in_a_loop_jvp(&x, &[1.0, 0.0, 0.0]),
+        (5.25, 1.0)
+    );
 }
 
 #[test]

@@ -245,9 +245,27 @@ impl<'a> Lowerer<'a> {
     /// Adds the `let`s of a block (and of the blocks nested in it) to `overlay`, each active when
     /// its value is or when the block assigns it an active value.
     fn bind_block_locals(&self, block: &syn::Block, overlay: &mut Vec<(String, bool)>) {
-        let mut lets = Lets(Vec::new());
+        let mut lets = Lets(Vec::new(), Vec::new());
         lets.visit_block(block);
-        for local in lets.0 {
+        // Twice: a loop may walk a local bound before it, and a local may take a loop's items.
+        for _ in 0..2 {
+            // A loop's items are active when what it walks is (`for v in x.iter()`).
+            for looped in &lets.1 {
+                let active = self.value_active(&looped.expr, overlay)
+                    || self.mentions_active_in(&looped.expr, overlay);
+                overlay.extend(pattern_names(&looped.pat).into_iter().map(|n| (n, active)));
+            }
+            self.bind_lets(block, &lets.0, overlay);
+        }
+    }
+
+    fn bind_lets(
+        &self,
+        block: &syn::Block,
+        locals: &[&syn::Local],
+        overlay: &mut Vec<(String, bool)>,
+    ) {
+        for local in locals {
             let init_active = local
                 .init
                 .as_ref()
@@ -314,12 +332,17 @@ impl<'ast> Visit<'ast> for Paths {
 }
 
 /// The `let`s of a block and of the blocks in it, in order (not those of nested items).
-struct Lets<'a>(Vec<&'a syn::Local>);
+/// The `let`s of a block and the `for` loops, whose patterns bind names too.
+struct Lets<'a>(Vec<&'a syn::Local>, Vec<&'a syn::ExprForLoop>);
 
 impl<'a> Visit<'a> for Lets<'a> {
     fn visit_local(&mut self, local: &'a syn::Local) {
         self.0.push(local);
         syn::visit::visit_local(self, local);
+    }
+    fn visit_expr_for_loop(&mut self, looped: &'a syn::ExprForLoop) {
+        self.1.push(looped);
+        syn::visit::visit_expr_for_loop(self, looped);
     }
     fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'a syn::Item) {}

@@ -492,10 +492,19 @@ impl<'a> Lowerer<'a> {
             return;
         }
         let Some(shape) = self.iteration(&f.expr, &f.pat) else {
-            self.errors.push(
-                &f.expr,
-                "this iteration over an active value cannot be differentiated; write `for i in 0..x.len()`, or iterate `x.iter()`, `x.iter().enumerate()` or `x.iter().zip(y.iter())`",
-            );
+            match foreign_adaptor(&f.expr) {
+                Some(adaptor) => self.errors.push(
+                    &adaptor.method,
+                    format!(
+                        "the iterator adaptor `{}` is not differentiated; iterate `x.iter()`, `x.iter().enumerate()` or `x.iter().zip(y.iter())` and write the rest in the loop's body (a condition as an `if`)",
+                        adaptor.method
+                    ),
+                ),
+                None => self.errors.push(
+                    &f.expr,
+                    "this iteration over an active value cannot be differentiated; write `for i in 0..x.len()`, or iterate `x.iter()`, `x.iter().enumerate()` or `x.iter().zip(y.iter())`",
+                ),
+            }
             return;
         };
         let index = self.loop_index();
@@ -656,6 +665,21 @@ fn iterated_buffer(e: &Expr) -> Option<&Expr> {
         p @ Expr::Path(_) => Some(p),
         _ => None,
     }
+}
+
+/// The innermost adaptor of an iteration that a `for` loop over active buffers does not take
+/// (`filter`, `skip`, `rev`, ...), if any.
+fn foreign_adaptor(e: &Expr) -> Option<&syn::ExprMethodCall> {
+    let Expr::MethodCall(m) = strip_parens(e) else {
+        return None;
+    };
+    foreign_adaptor(&m.receiver).or_else(|| {
+        let taken = matches!(
+            m.method.to_string().as_str(),
+            "iter" | "into_iter" | "enumerate" | "zip"
+        );
+        (!taken).then_some(m)
+    })
 }
 
 /// Expressions that never produce a value.

@@ -289,10 +289,12 @@ impl<'a> Lowerer<'a> {
             return Op::Const(TokenStream::new());
         }
         if is_iterator_chain(&m.receiver) {
+            let unsupported = unsupported_adaptor(m);
             self.errors.push(
-                &m.method,
+                &unsupported.method,
                 format!(
-                    "iterator adaptors such as `{name}` are not differentiated; write a `for` loop over `.iter()`, `.iter().enumerate()` or an index range"
+                    "the iterator adaptor `{}` is not differentiated; a chain of `map`, `copied` and `cloned` that ends in `sum`, `product` or `fold` is, and so is a `for` loop over `.iter()`, `.iter().enumerate()`, `.iter().zip(..)` or an index range",
+                    unsupported.method
                 ),
             );
             return Op::Const(TokenStream::new());
@@ -485,4 +487,23 @@ impl<'a> Visit<'a> for Closures<'a> {
         self.0.push(c);
     }
     fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// The adaptor of an iterator chain that the rewriting into loops does not take (see
+/// `chains`): the innermost one that is not a source (`iter`, `enumerate`, `zip`, ...) or a
+/// stage it takes (`map`, `copied`, `cloned`), else the outermost call.
+fn unsupported_adaptor(m: &syn::ExprMethodCall) -> &syn::ExprMethodCall {
+    let mut found = m;
+    let mut call = m;
+    while let Expr::MethodCall(inner) = strip_parens(&call.receiver) {
+        let name = inner.method.to_string();
+        if !matches!(
+            name.as_str(),
+            "iter" | "into_iter" | "enumerate" | "zip" | "map" | "copied" | "cloned"
+        ) {
+            found = inner;
+        }
+        call = inner;
+    }
+    found
 }

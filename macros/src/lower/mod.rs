@@ -21,6 +21,7 @@
 
 mod activity;
 mod calls;
+mod chains;
 mod control;
 mod expressions;
 mod rejections;
@@ -45,6 +46,7 @@ pub(crate) struct Lowered {
 }
 
 pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature, names: &Names) -> Lowered {
+    let func = &chains::rewritten(func, names);
     let mut assumed = HashSet::new();
     loop {
         let mut lowerer = Lowerer::new(sig, &assumed, names);

@@ -1,0 +1,215 @@
+//! Iterator chains that end in a reduction (`sum`, `product`, `fold`), written as people write
+//! them: each checked in forward mode against finite differences and in reverse mode by the
+//! dot-product test, and the Hessian-vector products of some against central differences of
+//! their gradients.
+
+mod common;
+
+use common::{Domain, Sampler, assert_close, check_at};
+use matcalc::differentiate;
+
+/// A few points with entries in [-1.5, 1.5].
+fn points(n: usize) -> Vec<Vec<f64>> {
+    let mut s = Sampler::seeded();
+    (0..4).map(|_| s.vec(&Domain::new(-1.5, 1.5), n)).collect()
+}
+
+/// Checks a function of one buffer, `f`, with its `f_jvp` and `f_vjp`, at `points`.
+fn check_buffer_function<P: Fn(f64) -> Vec<f64>>(
+    f: fn(&[f64]) -> f64,
+    f_jvp: fn(&[f64], &[f64]) -> (f64, f64),
+    f_vjp: fn(&[f64]) -> (f64, P),
+    points: &[Vec<f64>],
+) {
+    check_at(
+        |x: &Vec<f64>| f(x),
+        |x: &Vec<f64>, d: &Vec<f64>| f_jvp(x, d),
+        |x: &Vec<f64>, y: &f64| f_vjp(x).1(*y),
+        points,
+    );
+}
+
+#[differentiate(hessian)]
+fn sum_of_squares(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[differentiate(hessian)]
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y.iter()).map(|(a, b)| a * b).sum()
+}
+
+#[differentiate]
+fn weighted_sines(x: &[f64]) -> f64 {
+    x.iter()
+        .enumerate()
+        .map(|(i, v)| (i as f64 + 1.0) * v.sin())
+        .sum::<f64>()
+}
+
+#[differentiate]
+fn largest(x: &[f64]) -> f64 {
+    x.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+#[differentiate]
+fn tanh_sum(x: &[f64]) -> f64 {
+    x.iter().copied().map(f64::tanh).sum()
+}
+
+#[differentiate(hessian)]
+fn product(x: &[f64]) -> f64 {
+    x.iter().map(|v| 1.0 + v * v).product::<f64>()
+}
+
+#[differentiate]
+fn discounted(x: &[f64]) -> f64 {
+    x.iter().fold(0.0, |acc, v| 0.5 * acc + v.exp())
+}
+
+/// Log-sum-exp with the max trick, the way it is usually written.
+#[differentiate(hessian)]
+fn logsumexp(x: &[f64]) -> f64 {
+    let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = x.iter().map(|v| (v - m).exp()).sum();
+    m + total.ln()
+}
+
+#[differentiate]
+fn neighbours(x: &[f64], n: usize) -> f64 {
+    (0..n).map(|i| x[i] * x[(i + 1) % n]).sum::<f64>()
+}
+
+#[differentiate]
+fn mapped_twice(x: &[f64]) -> f64 {
+    x.iter().copied().map(|v| v * 2.0).map(f64::cos).sum()
+}
+
+#[differentiate]
+fn nested(x: &[f64], y: &[f64]) -> f64 {
+    x.iter()
+        .map(|a| y.iter().map(|b| (a - b) * (a - b)).sum::<f64>())
+        .sum()
+}
+
+#[test]
+fn sum_of_a_map() {
+    check_buffer_function(
+        sum_of_squares,
+        sum_of_squares_jvp,
+        sum_of_squares_vjp,
+        &points(5),
+    );
+}
+
+#[test]
+fn sum_of_a_zip() {
+    let y = [0.5, -1.0, 2.0, 0.25];
+    check_at(
+        |x: &Vec<f64>| dot(x, &y),
+        |x: &Vec<f64>, d: &Vec<f64>| dot_jvp(x, &y, d, &[0.0; 4]),
+        |x: &Vec<f64>, s: &f64| dot_vjp(x, &y).1(*s).0,
+        &points(4),
+    );
+}
+
+#[test]
+fn sum_of_an_enumerate() {
+    check_buffer_function(
+        weighted_sines,
+        weighted_sines_jvp,
+        weighted_sines_vjp,
+        &points(6),
+    );
+}
+
+#[test]
+fn fold_with_a_float_method_path() {
+    // away from ties, where the maximum is differentiable
+    let at = vec![vec![0.3, -1.2, 1.1, 0.4], vec![-0.2, 0.9, -0.7, 0.1]];
+    check_buffer_function(largest, largest_jvp, largest_vjp, &at);
+    let (value, gradient) = largest_grad(&at[0]);
+    assert_eq!(value, 1.1);
+    assert_eq!(gradient, vec![0.0, 0.0, 1.0, 0.0]);
+}
+
+#[test]
+fn map_by_a_path_and_twice() {
+    check_buffer_function(tanh_sum, tanh_sum_jvp, tanh_sum_vjp, &points(5));
+    check_buffer_function(mapped_twice, mapped_twice_jvp, mapped_twice_vjp, &points(5));
+}
+
+#[test]
+fn product_and_fold_with_a_closure() {
+    check_buffer_function(product, product_jvp, product_vjp, &points(5));
+    check_buffer_function(discounted, discounted_jvp, discounted_vjp, &points(5));
+}
+
+#[test]
+fn logsumexp_with_the_max_trick() {
+    check_buffer_function(logsumexp, logsumexp_jvp, logsumexp_vjp, &points(6));
+    // the gradient is the softmax
+    let x = [0.5_f64, -1.0, 2.0];
+    let total: f64 = x.iter().map(|v| v.exp()).sum();
+    let (_, gradient) = logsumexp_grad(&x);
+    for (g, v) in gradient.iter().zip(x) {
+        assert_close(*g, v.exp() / total, 1e-14);
+    }
+}
+
+#[test]
+fn range_source_and_nested_chains() {
+    check_at(
+        |x: &Vec<f64>| neighbours(x, 5),
+        |x: &Vec<f64>, d: &Vec<f64>| neighbours_jvp(x, 5, d),
+        |x: &Vec<f64>, y: &f64| neighbours_vjp(x, 5).1(*y),
+        &points(5),
+    );
+    let y = [0.5, -1.0, 2.0];
+    check_at(
+        |x: &Vec<f64>| nested(x, &y),
+        |x: &Vec<f64>, d: &Vec<f64>| nested_jvp(x, &y, d, &[0.0; 3]),
+        |x: &Vec<f64>, s: &f64| nested_vjp(x, &y).1(*s).0,
+        &points(4),
+    );
+}
+
+/// `f_hvp` along `v` against the central difference of `f_grad` along `v`.
+fn check_hvp(
+    grad: impl Fn(&[f64]) -> Vec<f64>,
+    hvp: impl Fn(&[f64], &[f64]) -> Vec<f64>,
+    x: &[f64],
+) {
+    let v: Vec<f64> = (0..x.len()).map(|i| 0.3 + 0.2 * i as f64).collect();
+    let h = 1e-5;
+    let shifted = |s: f64| -> Vec<f64> { x.iter().zip(&v).map(|(a, b)| a + s * b).collect() };
+    let (plus, minus) = (grad(&shifted(h)), grad(&shifted(-h)));
+    let exact = hvp(x, &v);
+    for i in 0..x.len() {
+        let difference = (plus[i] - minus[i]) / (2.0 * h);
+        assert!(
+            (exact[i] - difference).abs() <= 1e-6 * (1.0 + difference.abs()),
+            "entry {i}: {} against {difference}",
+            exact[i]
+        );
+    }
+}
+
+#[test]
+fn hessian_vector_products_of_chains() {
+    for x in points(5) {
+        check_hvp(
+            |x| sum_of_squares_grad(x).1,
+            |x, v| sum_of_squares_hvp(x, v).2,
+            &x,
+        );
+        check_hvp(|x| product_grad(x).1, |x, v| product_hvp(x, v).2, &x);
+        check_hvp(|x| logsumexp_grad(x).1, |x, v| logsumexp_hvp(x, v).2, &x);
+        let y = [0.5, -1.0, 2.0, 0.25, 1.5];
+        check_hvp(
+            |x| dot_grad(x, &y).1.0,
+            |x, v| dot_hvp(x, &y, v, &[0.0; 5]).2.0,
+            &x,
+        );
+    }
+}
