@@ -51,6 +51,17 @@ impl Layer {
     fn twice(&self, x: f64) -> f64 {
         self.energy(x) * 2.0
     }
+
+    /// The receiver alone is active: `x` is data.
+    #[differentiate(wrt(self))]
+    fn weighted(&self, x: f64) -> f64 {
+        self.scale * x + self.b[1] * self.b[1]
+    }
+
+    #[differentiate(wrt(self, x))]
+    fn scaled(&self, x: f64, k: usize) -> f64 {
+        self.scale * x * k as f64
+    }
 }
 
 fn layer() -> Layer {
@@ -99,4 +110,23 @@ fn methods_with_an_active_receiver() {
     assert!((g.scale - 2.0 * 0.8 * 0.8).abs() < 1e-15);
     assert_eq!(g.b, DVector::from_vec(vec![2.0, 2.0]));
     let _ = check::Config::for_jvp::<f64>();
+}
+
+#[test]
+fn wrt_names_the_receiver() {
+    let l = layer();
+    // `wrt(self)`: the gradient is the receiver's alone
+    let (value, g): (f64, Layer) = l.weighted_grad(0.8);
+    assert_eq!(value, 1.5 * 0.8 + 0.04);
+    assert_eq!(g.scale, 0.8);
+    assert_eq!(g.b, DVector::from_vec(vec![0.0, -0.4]));
+    assert_eq!(g.w, DMatrix::zeros(2, 3));
+    // `wrt(self, x)`: the receiver's and x's, `k` inactive
+    let (value, (g, dx)): (f64, (Layer, f64)) = l.scaled_grad(0.8, 3);
+    assert_eq!((value, dx), (1.5 * 0.8 * 3.0, 1.5 * 3.0));
+    assert_eq!(g.scale, 0.8 * 3.0);
+    let f = |p: &(Layer, f64)| p.0.scaled(p.1, 3);
+    let jvp = |p: &(Layer, f64), d: &(Layer, f64)| p.0.scaled_jvp(p.1, 3, &d.0, d.1);
+    let vjp = |p: &(Layer, f64), y: &f64| p.0.scaled_vjp(p.1, 3).1(*y);
+    common::check_both(f, jvp, vjp, &(l, 0.8));
 }

@@ -3,6 +3,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use syn::Token;
+use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 
@@ -25,7 +26,9 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Args> {
             }
             let content;
             syn::parenthesized!(content in meta.input);
-            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            // `self` is a keyword, which `Ident`'s parser refuses: a method names its receiver.
+            let names =
+                Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
             if names.is_empty() {
                 return Err(
                     meta.error("`wrt()` names no parameter; name the active ones, as in `wrt(x)`")
