@@ -228,6 +228,9 @@ pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
     "column",
     "row",
     "from_vec",
+    "from_diagonal",
+    "vector_from_element",
+    "matrix_from_element",
 ];
 
 /// The arguments of a `matcalc::linalg` function that take no tangent, by position: a
@@ -235,7 +238,22 @@ pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
 pub(crate) fn linalg_arguments_without_tangent(path: &syn::Path) -> &'static [usize] {
     match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
         Some("svd_solve") => &[2],
+        Some("vector_from_element") => &[0],
+        Some("matrix_from_element") => &[0, 1],
         _ => &[],
+    }
+}
+
+/// The `matcalc::linalg` rule of an associated function of nalgebra's dynamic types that builds
+/// a value from others, by the type, the function and its number of arguments:
+/// `DMatrix::from_diagonal(&v)`, `DVector::from_element(n, b)` (or `repeat`),
+/// `DMatrix::from_element(rows, cols, b)` (or `repeat`).
+pub(crate) fn constructor_rule(ty: &str, function: &str, arguments: usize) -> Option<&'static str> {
+    match (ty, function, arguments) {
+        ("DMatrix", "from_diagonal", 1) => Some("from_diagonal"),
+        ("DVector", "from_element" | "repeat", 2) => Some("vector_from_element"),
+        ("DMatrix", "from_element" | "repeat", 3) => Some("matrix_from_element"),
+        _ => None,
     }
 }
 

@@ -229,7 +229,7 @@ fn structural_maps_dynamic_and_static() {
 }
 
 #[test]
-fn from_vec_copies_a_buffer() {
+fn constructors_from_buffers_diagonals_and_entries() {
     let v = vec![0.5, -1.0, 2.0];
     check_rule(
         "from_vec",
@@ -237,6 +237,28 @@ fn from_vec_copies_a_buffer() {
         |v| from_vec(v),
         |v, v_dot| from_vec_jvp(v, v_dot),
         |v, y_bar| from_vec_vjp(v).1(y_bar.clone()),
+    );
+    let d = DVector::from_vec(vec![0.5, -1.0, 2.0]);
+    check_rule(
+        "from_diagonal",
+        &d,
+        from_diagonal,
+        from_diagonal_jvp,
+        |v, y_bar| from_diagonal_vjp(v).1(y_bar.clone()),
+    );
+    check_rule(
+        "vector_from_element",
+        &1.25,
+        |b| vector_from_element(3, b),
+        |b, b_dot| vector_from_element_jvp(3, b, b_dot),
+        |b, y_bar| vector_from_element_vjp(3, b).1(y_bar.clone()),
+    );
+    check_rule(
+        "matrix_from_element",
+        &-0.75,
+        |b| matrix_from_element(2, 3, b),
+        |b, b_dot| matrix_from_element_jvp(2, 3, b, b_dot),
+        |b, y_bar| matrix_from_element_vjp(2, 3, b).1(y_bar.clone()),
     );
     let x = DVector::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     check_rule(

@@ -173,6 +173,28 @@ fn linear_maps_apply_their_pullback_to_both_halves() {
         |v, y_bar| from_vec_vjp(v).1(y_bar.clone()),
         |v, v_dot| from_vec_jvp_vjp(v, v_dot),
     );
+    let d = DVector::from_vec(vec![0.5, -1.0, 2.0]);
+    check_second(
+        "from_diagonal",
+        &d,
+        from_diagonal_jvp,
+        |v, y_bar| from_diagonal_vjp(v).1(y_bar.clone()),
+        from_diagonal_jvp_vjp,
+    );
+    check_second(
+        "vector_from_element",
+        &1.25,
+        |b, b_dot| vector_from_element_jvp(3, b, b_dot),
+        |b, y_bar| vector_from_element_vjp(3, b).1(y_bar.clone()),
+        |b, b_dot| vector_from_element_jvp_vjp(3, b, b_dot),
+    );
+    check_second(
+        "matrix_from_element",
+        &-0.75,
+        |b, b_dot| matrix_from_element_jvp(2, 3, b, b_dot),
+        |b, y_bar| matrix_from_element_vjp(2, 3, b).1(y_bar.clone()),
+        |b, b_dot| matrix_from_element_jvp_vjp(2, 3, b, b_dot),
+    );
     let x = DVector::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     check_second(
         "unvec",

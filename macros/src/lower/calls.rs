@@ -78,6 +78,13 @@ impl<'a> Lowerer<'a> {
                 guard: None,
             };
         }
+        let constructor = (segments.len() >= 2)
+            .then(|| known::constructor_rule(&segments[segments.len() - 2], last, c.args.len()))
+            .flatten();
+        let func = match constructor {
+            Some(rule) => linalg_path(rule),
+            None => func,
+        };
         let runtime_linalg = known::is_runtime_linalg(&func);
         let args = if runtime_linalg {
             let without_tangent = known::linalg_arguments_without_tangent(&func);
@@ -200,10 +207,19 @@ impl<'a> Lowerer<'a> {
         closure: &syn::ExprClosure,
         out: &mut Block,
     ) -> Op {
-        let Some(source) = self.active_var(receiver) else {
+        // An active matrix named directly, or the value of an active expression (`(w * x)`).
+        let source = match self.active_var(receiver) {
+            Some(source) => Some(source),
+            None if self.expr_active(receiver) => match self.operand(receiver, out) {
+                Operand::Var { id, .. } => Some(id),
+                Operand::Const(_) => None,
+            },
+            None => None,
+        };
+        let Some(source) = source else {
             self.errors.push(
                 receiver,
-                "`map` is differentiated on an active matrix named directly; bind it with `let` first",
+                "`map` with a closure that uses active values is differentiated on an active matrix; compute the inactive matrix's entries in a loop instead",
             );
             return Op::Const(TokenStream::new());
         };

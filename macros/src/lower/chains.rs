@@ -75,8 +75,8 @@ struct Chain<'e> {
 
 impl<'e> Chain<'e> {
     /// The chain `m` ends, if it is one this rewriting takes: a reduction whose receiver is a
-    /// source followed by maps and copies, at least one of them or a source that is plainly an
-    /// iterator (`x.iter()`, a range, ...).
+    /// source that is plainly an iterator (`x.iter()`, a range, ...) followed by maps and
+    /// copies.
     fn of(m: &'e ExprMethodCall) -> Option<Self> {
         let reduction = match (m.method.to_string().as_str(), m.args.len()) {
             ("sum", 0) => Reduction::Sum,
@@ -96,8 +96,8 @@ impl<'e> Chain<'e> {
             }
             receiver = &inner.receiver;
         }
-        if stages.is_empty() && !is_iterator(receiver) {
-            // `m.sum()` of a matrix, `v.product()` of a vector: not an iterator
+        if !is_iterator(receiver) {
+            // `m.sum()` of a matrix, `(w * x).map(f).sum()`: nalgebra's own map and sum
             return None;
         }
         stages.reverse();

@@ -548,7 +548,7 @@ impl<'a> Lowerer<'a> {
                             quote!(#buf[#index])
                         };
                         prelude.push(Stmt::Verbatim(quote!(let #pat = #value;)));
-                        l.bind_inactive_pattern(pat);
+                        l.bind_inactive_items(pat, *by_ref);
                     }
                 }
             }

@@ -346,6 +346,16 @@ impl<'a> Lowerer<'a> {
             };
             return self.map_closure(&m.receiver, closure, out);
         }
+        if name == "map"
+            && args.len() == 1
+            && let Expr::Path(function) = strip_parens(args[0])
+            && self.expr_active(&m.receiver)
+        {
+            // `m.map(f64::tanh)`: the closure `|entry| f64::tanh(entry)`
+            let entry = self.names.fresh("entry");
+            let closure: syn::ExprClosure = syn::parse_quote!(|#entry| #function(#entry));
+            return self.map_closure(&m.receiver, &closure, out);
+        }
         if matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) {
             // Another method of the same type: differentiated through its companions.
             let mut call_args = vec![match self.operand(&m.receiver, out) {

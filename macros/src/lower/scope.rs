@@ -240,6 +240,14 @@ impl<'a> Lowerer<'a> {
 
     /// Binds every name of an inactive pattern, so that it shadows outer active names.
     pub(super) fn bind_inactive_pattern(&mut self, pat: &Pat) {
+        self.bind_inactive_items(pat, false);
+    }
+
+    /// [`Self::bind_inactive_pattern`] for the items of a loop over an inactive buffer, bound to
+    /// `&buffer[i]` when `by_ref`: a name so bound holds a reference, which an operand of a
+    /// rule takes as it is (see `Binding::reference`).
+    pub(super) fn bind_inactive_items(&mut self, pat: &Pat, by_ref: bool) {
+        let reference = by_ref && matches!(pat, Pat::Ident(_));
         struct Names(Vec<Ident>);
         impl<'ast> Visit<'ast> for Names {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -258,7 +266,7 @@ impl<'a> Lowerer<'a> {
                     var: None,
                     record: None,
                     float: false,
-                    reference: false,
+                    reference,
                 },
             );
         }

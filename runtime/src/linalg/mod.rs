@@ -24,7 +24,9 @@
 //!
 //! - dense ([`crate::rules::linalg::dense`]): [`transpose`], [`trace`], [`sum`], [`norm`],
 //!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column()`],
-//!   [`row`], [`from_vec`];
+//!   [`row`];
+//! - constructors ([`crate::rules::linalg::constructors`]): [`from_vec`], [`from_diagonal`],
+//!   [`vector_from_element`], [`matrix_from_element`];
 //! - factorizations ([`crate::rules::linalg::factorization`]): [`det`], [`logdet`], [`inv`],
 //!   [`solve`] (LU); [`cholesky`], [`cholesky_solve`], [`cholesky_inverse`]; [`eigh`],
 //!   [`eigvalsh`]; [`svd`], [`svdvals`], [`svd_solve`]; [`qr`]; [`solve_lower_triangular`], [`solve_upper_triangular`];
@@ -48,15 +50,20 @@
 
 pub mod vectorize;
 
+pub use crate::rules::linalg::constructors::{
+    from_diagonal, from_diagonal_jvp, from_diagonal_jvp_vjp, from_diagonal_vjp, from_vec,
+    from_vec_jvp, from_vec_jvp_vjp, from_vec_vjp, matrix_from_element, matrix_from_element_jvp,
+    matrix_from_element_jvp_vjp, matrix_from_element_vjp, vector_from_element,
+    vector_from_element_jvp, vector_from_element_jvp_vjp, vector_from_element_vjp,
+};
 pub use crate::rules::linalg::dense::{
     DotRule, column, column_jvp, column_jvp_vjp, column_vjp, component_div, component_div_jvp,
     component_div_jvp_vjp, component_div_vjp, component_mul, component_mul_jvp,
-    component_mul_jvp_vjp, component_mul_vjp, dot, dot_jvp, dot_jvp_vjp, dot_vjp, from_vec,
-    from_vec_jvp, from_vec_jvp_vjp, from_vec_vjp, kronecker, kronecker_jvp, kronecker_jvp_vjp,
-    kronecker_vjp, norm, norm_jvp, norm_jvp_vjp, norm_squared, norm_squared_jvp,
-    norm_squared_jvp_vjp, norm_squared_vjp, norm_vjp, row, row_jvp, row_jvp_vjp, row_vjp, sum,
-    sum_jvp, sum_jvp_vjp, sum_vjp, trace, trace_jvp, trace_jvp_vjp, trace_vjp, transpose,
-    transpose_jvp, transpose_jvp_vjp, transpose_vjp,
+    component_mul_jvp_vjp, component_mul_vjp, dot, dot_jvp, dot_jvp_vjp, dot_vjp, kronecker,
+    kronecker_jvp, kronecker_jvp_vjp, kronecker_vjp, norm, norm_jvp, norm_jvp_vjp, norm_squared,
+    norm_squared_jvp, norm_squared_jvp_vjp, norm_squared_vjp, norm_vjp, row, row_jvp, row_jvp_vjp,
+    row_vjp, sum, sum_jvp, sum_jvp_vjp, sum_vjp, trace, trace_jvp, trace_jvp_vjp, trace_vjp,
+    transpose, transpose_jvp, transpose_jvp_vjp, transpose_vjp,
 };
 pub use crate::rules::linalg::factorization::cholesky::{
     cholesky, cholesky_inverse, cholesky_inverse_jvp, cholesky_inverse_jvp_vjp,

@@ -22,7 +22,7 @@ use crate::rules::arith::{DivRule, MulRule, TypeOf};
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
 use nalgebra::constraint::{DimEq, ShapeConstraint};
-use nalgebra::{DVector, DefaultAllocator, Dim, DimMul, DimProd, OMatrix, OVector, RealField, U1};
+use nalgebra::{DefaultAllocator, Dim, DimMul, DimProd, OMatrix, OVector, RealField, U1};
 
 // ===================================================================================== products
 
@@ -1465,71 +1465,6 @@ where
     DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
 {
     (row_jvp(a, i, a_dot), both(row_vjp(a, i).1))
-}
-
-// ================================================================================== from_vec
-
-// y = DVector::from_vec(v): a copy. Forward: dy = DVector(dv). Reverse: v̄ = ȳ as a Vec.
-
-/// The vector with the entries of `v` (nalgebra's `DVector::from_vec`, without consuming `v`).
-///
-/// ```
-/// use matcalc_runtime::linalg::from_vec;
-/// use nalgebra::DVector;
-/// assert_eq!(from_vec(&vec![1.0, 2.0]), DVector::from_vec(vec![1.0, 2.0]));
-/// ```
-pub fn from_vec<T: Real + RealField>(v: &[T]) -> DVector<T> {
-    DVector::from_column_slice(v)
-}
-
-/// Forward mode of [`from_vec`]: `(DVector(v), DVector(dv))`.
-///
-/// ```
-/// use matcalc_runtime::linalg::from_vec_jvp;
-/// let (y, y_dot) = from_vec_jvp(&vec![1.0, 2.0], &vec![0.0, 1.0]);
-/// assert_eq!((y[1], y_dot[1]), (2.0, 1.0));
-/// ```
-pub fn from_vec_jvp<T: Real + RealField>(v: &[T], v_dot: &[T]) -> (DVector<T>, DVector<T>) {
-    (
-        DVector::from_column_slice(v),
-        DVector::from_column_slice(v_dot),
-    )
-}
-
-/// Reverse mode of [`from_vec`]: the value and the pullback `ȳ ↦ ȳ` as a `Vec<T>`.
-///
-/// ```
-/// use matcalc_runtime::linalg::from_vec_vjp;
-/// use nalgebra::DVector;
-/// let (_, pullback) = from_vec_vjp(&vec![1.0, 2.0]);
-/// assert_eq!(pullback(DVector::from_vec(vec![3.0, 4.0])), vec![3.0, 4.0]);
-/// ```
-pub fn from_vec_vjp<T: Real + RealField>(
-    v: &[T],
-) -> (DVector<T>, impl Fn(DVector<T>) -> Vec<T> + use<T>) {
-    (DVector::from_column_slice(v), |y_bar: DVector<T>| {
-        y_bar.data.into()
-    })
-}
-
-/// Second order of [`from_vec`], the reverse mode of [`from_vec_jvp`] (linear): the value
-/// `(DVector(v), DVector(v̇))` and the pullback `(ȳ, ẏ̄) ↦ (ȳ, ẏ̄)` as `Vec<T>`s.
-///
-/// ```
-/// use matcalc_runtime::linalg::from_vec_jvp_vjp;
-/// use nalgebra::DVector;
-/// let (_, pullback) = from_vec_jvp_vjp(&vec![1.0, 2.0], &vec![0.0, 1.0]);
-/// let y_bar = DVector::from_vec(vec![3.0, 4.0]);
-/// assert_eq!(pullback((y_bar.clone(), y_bar)), (vec![3.0, 4.0], vec![3.0, 4.0]));
-/// ```
-pub fn from_vec_jvp_vjp<T: Real + RealField>(
-    v: &[T],
-    v_dot: &[T],
-) -> (
-    (DVector<T>, DVector<T>),
-    impl Fn((DVector<T>, DVector<T>)) -> (Vec<T>, Vec<T>) + use<T>,
-) {
-    (from_vec_jvp(v, v_dot), both(from_vec_vjp(v).1))
 }
 
 /// 2 in the scalar type.

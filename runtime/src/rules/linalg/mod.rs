@@ -1,6 +1,7 @@
 //! The matrix calculus of linear algebra on nalgebra, by domain, forward and reverse rules side
 //! by side (the public entry point is [`crate::linalg`], which re-exports the functions):
 //!
+//! - [`constructors`]: vectors and matrices built from buffers, diagonals and single entries;
 //! - [`dense`]: the products (`*`, `/` and `dot` between matrices, vectors and scalars of every
 //!   size), transpose, trace, sums and norms, entrywise products, Kronecker products, columns
 //!   and rows;
@@ -49,6 +50,7 @@ pub(crate) fn both<Y, X>(pullback: impl Fn(Y) -> X) -> impl Fn((Y, Y)) -> (X, X)
     move |(y_bar, y_dot_bar)| (pullback(y_bar), pullback(y_dot_bar))
 }
 
+pub mod constructors;
 pub mod dense;
 pub mod factorization;
 pub mod functions;
