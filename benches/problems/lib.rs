@@ -1,5 +1,5 @@
 //! The problems of the benchmarks, the library of the `matcalc-bench` crate, shared by the
-//! criterion benches (`benches/criterion/`), the table printer (`benches/bench_table.rs`) and the
+//! criterion benches (`benches/criterion/`), the table printer (`benches/bench_table/`) and the
 //! ADBench correctness test (`benches/tests/adbench.rs`), so that every figure and every check
 //! runs the same code.
 //!
