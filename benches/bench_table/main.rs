@@ -458,7 +458,7 @@ fn case_eig(options: &Options, rows: &mut Vec<Row>) {
 
 fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
     let Some(dir) = problems::adbench_dir() else {
-        println!("(case 7 skipped: ../shared/data/adbench/ is absent)\n");
+        println!("(case 7 skipped: no ../shared/data/adbench/ nor MATCALC_ADBENCH_DIR)\n");
         return;
     };
     for name in gmm::INSTANCES {
@@ -531,7 +531,7 @@ fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
 
 fn case_ba(options: &Options, rows: &mut Vec<Row>) {
     let Some(dir) = problems::adbench_dir() else {
-        println!("(case 8 skipped: ../shared/data/adbench/ is absent)\n");
+        println!("(case 8 skipped: no ../shared/data/adbench/ nor MATCALC_ADBENCH_DIR)\n");
         return;
     };
     for name in ba::INSTANCES {
