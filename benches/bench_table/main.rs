@@ -20,9 +20,11 @@
 //! The problems themselves, with their baselines, are in `benches/problems/`, shared with the
 //! criterion benches (`benches/criterion/`) and with the ADBench test (`benches/tests/adbench.rs`).
 
+mod export;
 mod measure;
 mod report;
 
+use export::{Exported, chunked, rows_of};
 use measure::{Group, Options, Row};
 use nalgebra::DMatrix;
 use problems::num::{
@@ -31,6 +33,7 @@ use problems::num::{
 };
 use problems::{ba, det, eig, fd, gmm, logdet_trace, logsumexp, rk4, rosenbrock};
 use report::{load_average, print_case, print_machine, print_targets};
+use serde_json::json;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -70,7 +73,7 @@ fn case_rosenbrock(options: &Options, rows: &mut Vec<Row>) {
     for n in rosenbrock::SIZES {
         let x = rosenbrock::point(n);
         let v = rosenbrock::direction(n);
-        let (_, g) = rosenbrock::rosenbrock_grad(&x);
+        let (value, g) = rosenbrock::rosenbrock_grad(&x);
         let (_, g_hand) = rosenbrock::rosenbrock_by_hand(&x);
         agree("rosenbrock gradient", &g, &g_hand, EXACT);
         agree(
@@ -151,6 +154,11 @@ fn case_rosenbrock(options: &Options, rows: &mut Vec<Row>) {
                     .collect::<Vec<_>>()
             });
         group.run(options, rows);
+        export::write(options, rows, "rosenbrock", &format!("n{n}"), || Exported {
+            inputs: json!({ "x": x }),
+            value,
+            gradient: json!({ "x": g }),
+        });
     }
 }
 
@@ -161,7 +169,7 @@ fn axpy(x: &[f64], a: f64, v: &[f64]) -> Vec<f64> {
 fn case_logsumexp(options: &Options, rows: &mut Vec<Row>) {
     for n in logsumexp::SIZES {
         let x = logsumexp::point(n);
-        let (_, g) = logsumexp::logsumexp_grad(&x);
+        let (value, g) = logsumexp::logsumexp_grad(&x);
         agree(
             "logsumexp gradient",
             &g,
@@ -193,6 +201,11 @@ fn case_logsumexp(options: &Options, rows: &mut Vec<Row>) {
                 fd::gradient(logsumexp::logsumexp, black_box(&x))
             });
         group.run(options, rows);
+        export::write(options, rows, "logsumexp", &format!("n{n}"), || Exported {
+            inputs: json!({ "x": x }),
+            value,
+            gradient: json!({ "x": g }),
+        });
     }
 }
 
@@ -200,11 +213,11 @@ fn case_rk4(options: &Options, rows: &mut Vec<Row>) {
     let (p, u0) = (rk4::P.to_vec(), rk4::U0.to_vec());
     let x: Vec<f64> = [&p[..], &u0].concat();
     for steps in rk4::STEPS {
-        let (_, (gp, gu)) = rk4::rk4_loss_grad(&p, &u0, steps);
+        let (value, (gp, gu)) = rk4::rk4_loss_grad(&p, &u0, steps);
         let (_, (hp, hu)) = rk4::rk4_loss_by_hand(&p, &u0, steps);
         agree(
             "rk4 gradient",
-            &[gp, gu].concat(),
+            &[&gp[..], &gu].concat(),
             &[hp, hu].concat(),
             EXACT,
         );
@@ -238,6 +251,13 @@ fn case_rk4(options: &Options, rows: &mut Vec<Row>) {
                 fd::gradient(|x| rk4::rk4_loss(&x[..4], &x[4..], steps), black_box(&x))
             });
         group.run(options, rows);
+        export::write(options, rows, "rk4", &format!("steps{steps}"), || {
+            Exported {
+                inputs: json!({ "p": p, "u0": u0, "steps": steps }),
+                value,
+                gradient: json!({ "p": gp, "u0": gu }),
+            }
+        });
     }
 }
 
@@ -245,7 +265,7 @@ fn case_det(options: &Options, rows: &mut Vec<Row>) {
     let mut rng = problems::Lcg::new(4);
     for n in det::SIZES {
         let a = rng.general(n);
-        let (_, g) = det::det_lu_grad(&a);
+        let (value, g) = det::det_lu_grad(&a);
         let cofactor = a.determinant() * a.clone().try_inverse().unwrap().transpose();
         agree("det gradient", g.as_slice(), cofactor.as_slice(), EXACT);
         let n2 = (n * n) as f64;
@@ -270,6 +290,11 @@ fn case_det(options: &Options, rows: &mut Vec<Row>) {
                 )
             });
         group.run(options, rows);
+        export::write(options, rows, "det", &format!("n{n}"), || Exported {
+            inputs: json!({ "a": rows_of(&a) }),
+            value,
+            gradient: json!({ "a": rows_of(&g) }),
+        });
     }
     for n in det::COFACTOR_SIZES {
         let a = rng.general(n);
@@ -317,7 +342,7 @@ fn case_logdet_trace(options: &Options, rows: &mut Vec<Row>) {
             DMatrix::from_fn(n, n, |_, _| rng.uniform()),
             DMatrix::from_fn(n, n, |_, _| rng.uniform()),
         );
-        let (_, (ga, gb)) = logdet_trace::logdet_trace_grad(&a, &b);
+        let (value, (ga, gb)) = logdet_trace::logdet_trace_grad(&a, &b);
         let (_, (ha, hb)) = logdet_trace::logdet_trace_by_hand(&a, &b);
         agree(
             "logdet_trace gradient",
@@ -407,6 +432,11 @@ fn case_logdet_trace(options: &Options, rows: &mut Vec<Row>) {
                 hvp_by_differences(black_box(&a), &b, &da, &db)
             });
         group.run(options, rows);
+        export::write(options, rows, "logdet", &format!("n{n}"), || Exported {
+            inputs: json!({ "a": rows_of(&a), "b": rows_of(&b) }),
+            value,
+            gradient: json!({ "a": rows_of(&ga), "b": rows_of(&gb) }),
+        });
     }
 }
 
@@ -431,7 +461,7 @@ fn case_eig(options: &Options, rows: &mut Vec<Row>) {
     let mut rng = problems::Lcg::new(6);
     for n in eig::SIZES {
         let a = rng.spd(n);
-        let (_, g) = eig::eig_sum_squares_grad(&a);
+        let (value, g) = eig::eig_sum_squares_grad(&a);
         agree("eig gradient", g.as_slice(), (2.0 * &a).as_slice(), 1e-8);
         let n2 = (n * n) as f64;
         let mut group = Group::new(
@@ -453,6 +483,11 @@ fn case_eig(options: &Options, rows: &mut Vec<Row>) {
                 )
             });
         group.run(options, rows);
+        export::write(options, rows, "eig", &format!("n{n}"), || Exported {
+            inputs: json!({ "a": rows_of(&a) }),
+            value,
+            gradient: json!({ "a": rows_of(&g) }),
+        });
     }
 }
 
@@ -526,6 +561,27 @@ fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
                 || fd::gradient(objective, black_box(&params)),
             );
         group.run(options, rows);
+        export::write(options, rows, "gmm", name, || {
+            let (alphas, rest) = grad.split_at(k);
+            let (means, icf) = rest.split_at(k * d);
+            let icf_sz = g.icf.len() / k;
+            Exported {
+                inputs: json!({
+                    "alphas": g.alphas,
+                    "means": chunked(&g.means, d),
+                    "icf": chunked(&g.icf, icf_sz),
+                    "x": chunked(&g.x.0, d),
+                    "gamma": g.gamma,
+                    "m": g.m,
+                }),
+                value,
+                gradient: json!({
+                    "alphas": alphas,
+                    "means": chunked(means, d),
+                    "icf": chunked(icf, icf_sz),
+                }),
+            }
+        });
     }
 }
 

@@ -2,6 +2,7 @@
 //! of calls, timed in interleaved rounds, each method's figure the median over the rounds.
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// What a method is, for the ratios printed beside it.
@@ -45,6 +46,9 @@ pub struct Options {
     /// The longest single call a baseline may take (estimated from the primal).
     pub call_budget: Duration,
     pub only: Vec<String>,
+    /// Where `--export DIR` writes each problem's inputs, matcalc's value and gradient and the
+    /// medians, for the comparison with other frameworks (`benches/frameworks/`).
+    pub export: Option<PathBuf>,
 }
 
 impl Options {
@@ -55,6 +59,7 @@ impl Options {
             method_budget: Duration::from_secs(2),
             call_budget: Duration::from_millis(800),
             only: Vec::new(),
+            export: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -72,7 +77,12 @@ impl Options {
                         .expect("--rounds N");
                 }
                 "--only" => options.only.push(args.next().expect("--only NAME")),
-                other => panic!("unknown argument `{other}`: use --quick, --rounds N, --only NAME"),
+                "--export" => {
+                    options.export = Some(args.next().expect("--export DIR").into());
+                }
+                other => panic!(
+                    "unknown argument `{other}`: use --quick, --rounds N, --only NAME, --export DIR"
+                ),
             }
         }
         options
