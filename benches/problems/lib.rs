@@ -1,5 +1,5 @@
 //! The problems of the benchmarks, the library of the `matcalc-bench` crate, shared by the
-//! criterion benches (`benches/criterion/`), the table printer (`benches/bench_table.rs`) and the
+//! criterion benches (`benches/criterion/`), the table printer (`benches/bench_table/`) and the
 //! ADBench correctness test (`benches/tests/adbench.rs`), so that every figure and every check
 //! runs the same code.
 //!
@@ -21,10 +21,14 @@ pub mod rosenbrock;
 
 use std::path::PathBuf;
 
-/// The ADBench data folder, `../shared/data/adbench/` beside the project (this crate is
-/// `benches/` in it), if it is there.
+/// The ADBench data folder, if it is there: `$MATCALC_ADBENCH_DIR` when set (a checkout that
+/// does not sit beside `shared/`, such as a second git worktree), else
+/// `../shared/data/adbench/` beside the project (this crate is `benches/` in it).
 pub fn adbench_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/adbench");
+    let dir = std::env::var_os("MATCALC_ADBENCH_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/adbench"),
+        PathBuf::from,
+    );
     dir.is_dir().then_some(dir)
 }
 

@@ -5,7 +5,7 @@
 //! |x − y| / max(1, |x| + |y|) < 1e-8 (finite differences to 1e-6).
 //!
 //! The problems are the benchmarks' own code (`benches/problems/`); the large instances are
-//! timed by the bench table (`benches/bench_table.rs`), not tested here. Each test skips with a
+//! timed by the bench table (`benches/bench_table/`), not tested here. Each test skips with a
 //! message when the data folder is absent:
 //!
 //! ```text

@@ -20,232 +20,22 @@
 //! The problems themselves, with their baselines, are in `benches/problems/`, shared with the
 //! criterion benches (`benches/criterion/`) and with the ADBench test (`benches/tests/adbench.rs`).
 
+mod export;
+mod measure;
+mod report;
+
+use export::{Exported, chunked, rows_of};
+use measure::{Group, Options, Row};
 use nalgebra::DMatrix;
 use problems::num::{
     gradient_dual, gradient_dual_batched, gradient_tape, matrix_gradient_dual,
     matrix_gradient_dual_batched,
 };
 use problems::{ba, det, eig, fd, gmm, logdet_trace, logsumexp, rk4, rosenbrock};
+use report::{load_average, print_case, print_machine, print_targets};
+use serde_json::json;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
-
-// ============================================================================ measurement
-
-/// What a method is, for the ratios printed beside it.
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    /// The function itself: the unit of the ×primal column.
-    Primal,
-    /// A derivative by matcalc.
-    Matcalc,
-    /// A baseline, compared with the matcalc method of that name.
-    Baseline(&'static str),
-}
-
-/// One method of a group: a closure that computes its result once per call.
-struct Method<'a> {
-    name: &'static str,
-    kind: Kind,
-    /// The estimated cost of one call in primal calls, to skip what would exceed the budget.
-    cost: f64,
-    run: Box<dyn FnMut() + 'a>,
-}
-
-/// One row of the table.
-struct Row {
-    case: &'static str,
-    size: String,
-    method: &'static str,
-    kind: Kind,
-    /// The median time per call, or why there is none.
-    time: Result<Duration, String>,
-}
-
-/// The options of the run.
-struct Options {
-    /// Rounds per group (fewer for methods slower than the per-method budget).
-    rounds: usize,
-    /// The shortest batch of calls timed at once.
-    batch: Duration,
-    /// The time one method may take per group, over all its rounds.
-    method_budget: Duration,
-    /// The longest single call a baseline may take (estimated from the primal).
-    call_budget: Duration,
-    only: Vec<String>,
-}
-
-impl Options {
-    fn from_args() -> Options {
-        let mut options = Options {
-            rounds: 15,
-            batch: Duration::from_millis(5),
-            method_budget: Duration::from_secs(2),
-            call_budget: Duration::from_millis(800),
-            only: Vec::new(),
-        };
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--quick" => {
-                    options.rounds = 5;
-                    options.batch = Duration::from_millis(2);
-                    options.method_budget = Duration::from_millis(500);
-                    options.call_budget = Duration::from_millis(200);
-                }
-                "--rounds" => {
-                    options.rounds = args
-                        .next()
-                        .and_then(|v| v.parse().ok())
-                        .expect("--rounds N");
-                }
-                "--only" => options.only.push(args.next().expect("--only NAME")),
-                other => panic!("unknown argument `{other}`: use --quick, --rounds N, --only NAME"),
-            }
-        }
-        options
-    }
-
-    fn wants(&self, case: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|o| case.contains(o.as_str()))
-    }
-}
-
-/// The methods of one case at one size, measured together.
-struct Group<'a> {
-    case: &'static str,
-    size: String,
-    methods: Vec<Method<'a>>,
-}
-
-impl<'a> Group<'a> {
-    fn new(case: &'static str, size: impl ToString) -> Self {
-        Group {
-            case,
-            size: size.to_string(),
-            methods: Vec::new(),
-        }
-    }
-
-    fn add<R>(&mut self, name: &'static str, kind: Kind, cost: f64, mut f: impl FnMut() -> R + 'a) {
-        self.methods.push(Method {
-            name,
-            kind,
-            cost,
-            run: Box::new(move || drop(black_box(f()))),
-        });
-    }
-
-    fn primal<R>(&mut self, name: &'static str, f: impl FnMut() -> R + 'a) -> &mut Self {
-        self.add(name, Kind::Primal, 1.0, f);
-        self
-    }
-
-    fn matcalc<R>(&mut self, name: &'static str, f: impl FnMut() -> R + 'a) -> &mut Self {
-        self.add(name, Kind::Matcalc, 1.0, f);
-        self
-    }
-
-    /// A baseline of the matcalc method `vs`, estimated to cost `cost` primal calls.
-    fn baseline<R>(
-        &mut self,
-        name: &'static str,
-        vs: &'static str,
-        cost: f64,
-        f: impl FnMut() -> R + 'a,
-    ) -> &mut Self {
-        self.add(name, Kind::Baseline(vs), cost, f);
-        self
-    }
-
-    /// Calibrates, then times every method in interleaved rounds; appends a row per method.
-    fn run(mut self, options: &Options, rows: &mut Vec<Row>) {
-        let count = self.methods.len();
-        // calibration: a warm-up call of each method, the primal first for the estimates
-        let mut per_call = vec![None; count];
-        let mut notes = vec![None; count];
-        let primal = self
-            .methods
-            .iter()
-            .position(|m| m.kind == Kind::Primal)
-            .expect("a primal");
-        per_call[primal] = Some(time_calls(&mut self.methods[primal].run, 1));
-        let t_primal = per_call[primal].unwrap().as_secs_f64();
-        for (i, method) in self.methods.iter_mut().enumerate() {
-            if i == primal {
-                continue;
-            }
-            let estimate = method.cost * t_primal;
-            if estimate > options.call_budget.as_secs_f64() {
-                notes[i] = Some(format!("skipped: ~{} per call", fmt_secs(estimate)));
-                continue;
-            }
-            per_call[i] = Some(time_calls(&mut method.run, 1));
-        }
-        // batch sizes and rounds per method
-        let mut plan = vec![(0usize, 0usize); count];
-        for i in 0..count {
-            if let Some(t) = per_call[i] {
-                let t = t.as_secs_f64().max(1e-9);
-                let batch = (options.batch.as_secs_f64() / t).ceil().max(1.0) as usize;
-                let rounds = (options.method_budget.as_secs_f64() / (t * batch as f64)) as usize;
-                plan[i] = (batch, rounds.clamp(3, options.rounds));
-            }
-        }
-        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); count];
-        let most = plan.iter().map(|p| p.1).max().unwrap_or(0);
-        for round in 0..most {
-            for offset in 0..count {
-                let i = (round + offset) % count;
-                let (batch, rounds) = plan[i];
-                if round < rounds {
-                    let t = time_calls(&mut self.methods[i].run, batch);
-                    samples[i].push(t.as_secs_f64());
-                }
-            }
-        }
-        for (i, method) in self.methods.iter().enumerate() {
-            let time = match notes[i].take() {
-                Some(note) => Err(note),
-                None => Ok(Duration::from_secs_f64(median(&mut samples[i]))),
-            };
-            rows.push(Row {
-                case: self.case,
-                size: self.size.clone(),
-                method: method.name,
-                kind: method.kind,
-                time,
-            });
-        }
-    }
-}
-
-/// The time per call of `batch` calls in a row.
-fn time_calls(run: &mut Box<dyn FnMut() + '_>, batch: usize) -> Duration {
-    let start = Instant::now();
-    for _ in 0..batch {
-        run();
-    }
-    start.elapsed() / batch as u32
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
-fn fmt_secs(s: f64) -> String {
-    match s {
-        s if s < 1e-6 => format!("{:.1} ns", s * 1e9),
-        s if s < 1e-3 => format!("{:.2} µs", s * 1e6),
-        s if s < 1.0 => format!("{:.2} ms", s * 1e3),
-        s => format!("{s:.2} s"),
-    }
-}
+use std::time::Instant;
 
 // ============================================================================ checks
 
@@ -283,7 +73,7 @@ fn case_rosenbrock(options: &Options, rows: &mut Vec<Row>) {
     for n in rosenbrock::SIZES {
         let x = rosenbrock::point(n);
         let v = rosenbrock::direction(n);
-        let (_, g) = rosenbrock::rosenbrock_grad(&x);
+        let (value, g) = rosenbrock::rosenbrock_grad(&x);
         let (_, g_hand) = rosenbrock::rosenbrock_by_hand(&x);
         agree("rosenbrock gradient", &g, &g_hand, EXACT);
         agree(
@@ -364,6 +154,11 @@ fn case_rosenbrock(options: &Options, rows: &mut Vec<Row>) {
                     .collect::<Vec<_>>()
             });
         group.run(options, rows);
+        export::write(options, rows, "rosenbrock", &format!("n{n}"), || Exported {
+            inputs: json!({ "x": x }),
+            value,
+            gradient: json!({ "x": g }),
+        });
     }
 }
 
@@ -374,7 +169,7 @@ fn axpy(x: &[f64], a: f64, v: &[f64]) -> Vec<f64> {
 fn case_logsumexp(options: &Options, rows: &mut Vec<Row>) {
     for n in logsumexp::SIZES {
         let x = logsumexp::point(n);
-        let (_, g) = logsumexp::logsumexp_grad(&x);
+        let (value, g) = logsumexp::logsumexp_grad(&x);
         agree(
             "logsumexp gradient",
             &g,
@@ -406,6 +201,11 @@ fn case_logsumexp(options: &Options, rows: &mut Vec<Row>) {
                 fd::gradient(logsumexp::logsumexp, black_box(&x))
             });
         group.run(options, rows);
+        export::write(options, rows, "logsumexp", &format!("n{n}"), || Exported {
+            inputs: json!({ "x": x }),
+            value,
+            gradient: json!({ "x": g }),
+        });
     }
 }
 
@@ -413,11 +213,11 @@ fn case_rk4(options: &Options, rows: &mut Vec<Row>) {
     let (p, u0) = (rk4::P.to_vec(), rk4::U0.to_vec());
     let x: Vec<f64> = [&p[..], &u0].concat();
     for steps in rk4::STEPS {
-        let (_, (gp, gu)) = rk4::rk4_loss_grad(&p, &u0, steps);
+        let (value, (gp, gu)) = rk4::rk4_loss_grad(&p, &u0, steps);
         let (_, (hp, hu)) = rk4::rk4_loss_by_hand(&p, &u0, steps);
         agree(
             "rk4 gradient",
-            &[gp, gu].concat(),
+            &[&gp[..], &gu].concat(),
             &[hp, hu].concat(),
             EXACT,
         );
@@ -451,6 +251,13 @@ fn case_rk4(options: &Options, rows: &mut Vec<Row>) {
                 fd::gradient(|x| rk4::rk4_loss(&x[..4], &x[4..], steps), black_box(&x))
             });
         group.run(options, rows);
+        export::write(options, rows, "rk4", &format!("steps{steps}"), || {
+            Exported {
+                inputs: json!({ "p": p, "u0": u0, "steps": steps }),
+                value,
+                gradient: json!({ "p": gp, "u0": gu }),
+            }
+        });
     }
 }
 
@@ -458,7 +265,7 @@ fn case_det(options: &Options, rows: &mut Vec<Row>) {
     let mut rng = problems::Lcg::new(4);
     for n in det::SIZES {
         let a = rng.general(n);
-        let (_, g) = det::det_lu_grad(&a);
+        let (value, g) = det::det_lu_grad(&a);
         let cofactor = a.determinant() * a.clone().try_inverse().unwrap().transpose();
         agree("det gradient", g.as_slice(), cofactor.as_slice(), EXACT);
         let n2 = (n * n) as f64;
@@ -483,6 +290,11 @@ fn case_det(options: &Options, rows: &mut Vec<Row>) {
                 )
             });
         group.run(options, rows);
+        export::write(options, rows, "det", &format!("n{n}"), || Exported {
+            inputs: json!({ "a": rows_of(&a) }),
+            value,
+            gradient: json!({ "a": rows_of(&g) }),
+        });
     }
     for n in det::COFACTOR_SIZES {
         let a = rng.general(n);
@@ -530,7 +342,7 @@ fn case_logdet_trace(options: &Options, rows: &mut Vec<Row>) {
             DMatrix::from_fn(n, n, |_, _| rng.uniform()),
             DMatrix::from_fn(n, n, |_, _| rng.uniform()),
         );
-        let (_, (ga, gb)) = logdet_trace::logdet_trace_grad(&a, &b);
+        let (value, (ga, gb)) = logdet_trace::logdet_trace_grad(&a, &b);
         let (_, (ha, hb)) = logdet_trace::logdet_trace_by_hand(&a, &b);
         agree(
             "logdet_trace gradient",
@@ -620,6 +432,11 @@ fn case_logdet_trace(options: &Options, rows: &mut Vec<Row>) {
                 hvp_by_differences(black_box(&a), &b, &da, &db)
             });
         group.run(options, rows);
+        export::write(options, rows, "logdet", &format!("n{n}"), || Exported {
+            inputs: json!({ "a": rows_of(&a), "b": rows_of(&b) }),
+            value,
+            gradient: json!({ "a": rows_of(&ga), "b": rows_of(&gb) }),
+        });
     }
 }
 
@@ -644,7 +461,7 @@ fn case_eig(options: &Options, rows: &mut Vec<Row>) {
     let mut rng = problems::Lcg::new(6);
     for n in eig::SIZES {
         let a = rng.spd(n);
-        let (_, g) = eig::eig_sum_squares_grad(&a);
+        let (value, g) = eig::eig_sum_squares_grad(&a);
         agree("eig gradient", g.as_slice(), (2.0 * &a).as_slice(), 1e-8);
         let n2 = (n * n) as f64;
         let mut group = Group::new(
@@ -666,12 +483,17 @@ fn case_eig(options: &Options, rows: &mut Vec<Row>) {
                 )
             });
         group.run(options, rows);
+        export::write(options, rows, "eig", &format!("n{n}"), || Exported {
+            inputs: json!({ "a": rows_of(&a) }),
+            value,
+            gradient: json!({ "a": rows_of(&g) }),
+        });
     }
 }
 
 fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
     let Some(dir) = problems::adbench_dir() else {
-        println!("(case 7 skipped: ../shared/data/adbench/ is absent)\n");
+        println!("(case 7 skipped: no ../shared/data/adbench/ nor MATCALC_ADBENCH_DIR)\n");
         return;
     };
     for name in gmm::INSTANCES {
@@ -739,12 +561,33 @@ fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
                 || fd::gradient(objective, black_box(&params)),
             );
         group.run(options, rows);
+        export::write(options, rows, "gmm", name, || {
+            let (alphas, rest) = grad.split_at(k);
+            let (means, icf) = rest.split_at(k * d);
+            let icf_sz = g.icf.len() / k;
+            Exported {
+                inputs: json!({
+                    "alphas": g.alphas,
+                    "means": chunked(&g.means, d),
+                    "icf": chunked(&g.icf, icf_sz),
+                    "x": chunked(&g.x.0, d),
+                    "gamma": g.gamma,
+                    "m": g.m,
+                }),
+                value,
+                gradient: json!({
+                    "alphas": alphas,
+                    "means": chunked(means, d),
+                    "icf": chunked(icf, icf_sz),
+                }),
+            }
+        });
     }
 }
 
 fn case_ba(options: &Options, rows: &mut Vec<Row>) {
     let Some(dir) = problems::adbench_dir() else {
-        println!("(case 8 skipped: ../shared/data/adbench/ is absent)\n");
+        println!("(case 8 skipped: no ../shared/data/adbench/ nor MATCALC_ADBENCH_DIR)\n");
         return;
     };
     for name in ba::INSTANCES {
@@ -785,285 +628,6 @@ fn case_ba(options: &Options, rows: &mut Vec<Row>) {
             });
         group.run(options, rows);
     }
-}
-
-// ============================================================================ output
-
-fn print_machine(options: &Options) {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let processors = cpuinfo
-        .lines()
-        .filter(|l| l.starts_with("processor"))
-        .count();
-    let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let rustc = std::process::Command::new("rustc")
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    println!("# matcalc benchmark table\n");
-    println!(
-        "- command: `cargo run --release -p matcalc-bench --bin bench_table{}{}`",
-        if args.is_empty() { "" } else { " -- " },
-        args.join(" ")
-    );
-    println!(
-        "- machine: {model}, {processors} logical CPUs in /proc/cpuinfo, {threads} available to this process"
-    );
-    println!(
-        "- rustc on PATH: {rustc}; profile: {}",
-        if cfg!(debug_assertions) {
-            "DEBUG (figures meaningless)"
-        } else {
-            "release"
-        }
-    );
-    println!("- load average at start: {}", load_average());
-    println!(
-        "- method: per group, interleaved rounds (≤ {} each), batches ≥ {:?}, median per call; baselines estimated over {:?} per call are skipped",
-        options.rounds, options.batch, options.call_budget
-    );
-    println!(
-        "- columns: `× primal` = t(method)/t(primal); `matcalc ÷ this` = t(matcalc method it is compared with)/t(baseline), below 1 when matcalc is faster\n"
-    );
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-fn find<'r>(rows: &'r [Row], case: &str, size: &str, method: &str) -> Option<&'r Row> {
-    rows.iter()
-        .find(|r| r.case == case && r.size == size && r.method == method)
-}
-
-fn secs(row: Option<&Row>) -> Option<f64> {
-    row.and_then(|r| r.time.as_ref().ok())
-        .map(Duration::as_secs_f64)
-}
-
-fn print_case(rows: &[Row], case: &str) {
-    println!("### {case}\n");
-    println!("| size | method | time | × primal | matcalc ÷ this |");
-    println!("|---|---|---:|---:|---:|");
-    for row in rows.iter().filter(|r| r.case == case) {
-        let primal = rows
-            .iter()
-            .find(|r| r.case == case && r.size == row.size && r.kind == Kind::Primal);
-        let (time, ratio, vs) = match &row.time {
-            Err(note) => (note.clone(), String::new(), String::new()),
-            Ok(t) => {
-                let t = t.as_secs_f64();
-                let ratio = secs(primal).map_or(String::new(), |p| format!("{:.2}", t / p));
-                let vs = match row.kind {
-                    Kind::Baseline(vs) => secs(find(rows, case, &row.size, vs))
-                        .map_or(String::new(), |m| format!("{:.2}", m / t)),
-                    _ => String::new(),
-                };
-                (fmt_secs(t), ratio, vs)
-            }
-        };
-        println!(
-            "| {} | {} | {time} | {ratio} | {vs} |",
-            row.size, row.method
-        );
-    }
-    println!();
-}
-
-/// One target: a ratio of two measured methods against a bound.
-#[allow(clippy::too_many_arguments)]
-fn target(
-    rows: &[Row],
-    what: &str,
-    case: &str,
-    size: &str,
-    num: &str,
-    den: &str,
-    bound: f64,
-    below: bool,
-) {
-    let (n, d) = (
-        secs(find(rows, case, size, num)),
-        secs(find(rows, case, size, den)),
-    );
-    let Some((n, d)) = n.zip(d) else { return };
-    let ratio = n / d;
-    let met = if below {
-        ratio <= bound
-    } else {
-        ratio >= bound
-    };
-    let op = if below { "≤" } else { "≥" };
-    println!(
-        "| {what} | {size} | {ratio:.2} | {op} {bound} | {} |",
-        if met { "met" } else { "**missed**" }
-    );
-}
-
-fn print_targets(rows: &[Row]) {
-    println!("### Targets\n");
-    println!("| target | size | measured | bound | |");
-    println!("|---|---|---:|---:|---|");
-    let sizes = |case: &str| {
-        let mut s: Vec<String> = rows
-            .iter()
-            .filter(|r| r.case == case)
-            .map(|r| r.size.clone())
-            .collect();
-        s.dedup();
-        s
-    };
-    let scalar = [
-        ("1 Rosenbrock (gradient, JVP, HVP)", "gradient by hand"),
-        ("2 log-sum-exp (gradient)", "gradient by hand"),
-        (
-            "3 RK4 Lotka-Volterra (gradient wrt p, u0)",
-            "discrete adjoint by hand",
-        ),
-    ];
-    for (case, hand) in scalar {
-        let short = &case[..case.find(' ').unwrap_or(1)];
-        for size in sizes(case) {
-            target(
-                rows,
-                &format!("({short}) gradient / primal"),
-                case,
-                &size,
-                GRAD,
-                "primal",
-                2.5,
-                true,
-            );
-            target(
-                rows,
-                &format!("({short}) gradient / by hand"),
-                case,
-                &size,
-                GRAD,
-                hand,
-                1.25,
-                true,
-            );
-        }
-    }
-    let gmm = "7 ADBench GMM (gradient)";
-    for size in sizes(gmm).iter().filter(|s| s.starts_with("gmm_d10_K25")) {
-        target(
-            rows,
-            "(7) GMM gradient / objective",
-            gmm,
-            size,
-            GRAD,
-            "objective",
-            3.0,
-            true,
-        );
-    }
-    let ba = "8 ADBench BA (sparse Jacobian)";
-    for size in sizes(ba) {
-        for (m, label) in [
-            (
-                "matcalc Jacobian, forward (15 JVPs per obs.)",
-                "(8) BA Jacobian forward / objective",
-            ),
-            (
-                "matcalc Jacobian, reverse (1 VJP, 2 pullbacks per obs.)",
-                "(8) BA Jacobian reverse / objective",
-            ),
-        ] {
-            target(
-                rows,
-                label,
-                ba,
-                &size,
-                m,
-                "objective (all residuals)",
-                6.0,
-                true,
-            );
-        }
-    }
-    for (case, primal, label) in [
-        (
-            "4a determinant by LU (gradient)",
-            "primal (determinant())",
-            "(4) det gradient / primal",
-        ),
-        (
-            "5 logdet(A) + tr(A⁻¹B) (gradient, JVP, HVP)",
-            "primal",
-            "(5) logdet+trace gradient / primal",
-        ),
-        (
-            "6 Σλᵢ² of a symmetric eigenproblem (gradient)",
-            "primal (symmetric_eigenvalues())",
-            "(6) eigen gradient / primal",
-        ),
-    ] {
-        for size in sizes(case) {
-            target(rows, label, case, &size, GRAD, primal, 3.5, true);
-        }
-    }
-    for (case, label) in [
-        (
-            "1 Rosenbrock (gradient, JVP, HVP)",
-            "(9) JVP / primal, Rosenbrock",
-        ),
-        (
-            "5 logdet(A) + tr(A⁻¹B) (gradient, JVP, HVP)",
-            "(9) JVP / primal, logdet+trace",
-        ),
-    ] {
-        for size in sizes(case) {
-            target(rows, label, case, &size, JVP, "primal", 2.0, true);
-        }
-    }
-    target(
-        rows,
-        "(1) RustQuant tape / matcalc gradient",
-        "1 Rosenbrock (gradient, JVP, HVP)",
-        "n = 1000",
-        "RustQuant_autodiff tape",
-        GRAD,
-        10.0,
-        false,
-    );
-    println!();
-    // the parallel GMM gradient
-    println!(
-        "### GMM gradient in parallel (rayon, {} threads)\n",
-        rayon::current_num_threads()
-    );
-    println!(
-        "| instance | one gradient | chunks, sequential | chunks, parallel | speed-up over chunks, sequential |"
-    );
-    println!("|---|---:|---:|---:|---:|");
-    for size in sizes(gmm) {
-        let one = secs(find(rows, gmm, &size, GRAD));
-        let s = secs(find(rows, gmm, &size, CHUNKED));
-        let p = secs(find(rows, gmm, &size, PARALLEL));
-        if let Some(((one, s), p)) = one.zip(s).zip(p) {
-            println!(
-                "| {size} | {} | {} | {} | {:.2} |",
-                fmt_secs(one),
-                fmt_secs(s),
-                fmt_secs(p),
-                s / p
-            );
-        }
-    }
-    println!();
 }
 
 type Case = fn(&Options, &mut Vec<Row>);
