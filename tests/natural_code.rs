@@ -38,6 +38,20 @@ fn cross_entropy(logits: &[f64], class: usize) -> f64 {
     m + log_total - logits[class]
 }
 
+/// Softmax cross-entropy on a nalgebra vector, with the vector's own `max()`.
+#[differentiate(wrt(z))]
+fn vector_cross_entropy(z: &DVector<f64>, class: usize) -> f64 {
+    let m = z.max();
+    let shifted = z.map(|v| (v - m).exp());
+    m + shifted.sum().ln() - z[class]
+}
+
+/// The largest and smallest entries and absolute values of a vector.
+#[differentiate]
+fn spread(z: &DVector<f64>) -> f64 {
+    z.max() - z.min() + z.amax() * z.amin()
+}
+
 /// A least-squares fit with a ridge penalty whose weights are a diagonal matrix.
 #[differentiate(wrt(beta))]
 fn ridge(beta: &DVector<f64>, a: &DMatrix<f64>, y: &DVector<f64>, penalty: &DVector<f64>) -> f64 {
@@ -113,4 +127,25 @@ fn ridge_with_a_built_diagonal() {
         |b: &DVector<f64>, s: &f64| ridge_vjp(b, &a, &y, &penalty).1(*s),
         &DVector::from_vec(vec![0.3, -0.8]),
     );
+}
+
+#[test]
+fn extrema_of_a_vector() {
+    let z = DVector::from_vec(vec![0.5, 2.0, -1.0, 0.3]);
+    check_both(
+        |z: &DVector<f64>| vector_cross_entropy(z, 2),
+        |z: &DVector<f64>, d: &DVector<f64>| vector_cross_entropy_jvp(z, 2, d),
+        |z: &DVector<f64>, y: &f64| vector_cross_entropy_vjp(z, 2).1(*y),
+        &z,
+    );
+    check_both(
+        |z: &DVector<f64>| spread(z),
+        |z: &DVector<f64>, d: &DVector<f64>| spread_jvp(z, d),
+        |z: &DVector<f64>, y: &f64| spread_vjp(z).1(*y),
+        &z,
+    );
+    // max 2 (entry 1), min −1 (entry 2), amax 2 (entry 1), amin 0.3 (entry 3)
+    let (value, gradient) = spread_grad(&z);
+    assert_eq!(value, 2.0 + 1.0 + 2.0 * 0.3);
+    assert_eq!(gradient, DVector::from_vec(vec![0.0, 1.0 + 0.3, -1.0, 2.0]));
 }

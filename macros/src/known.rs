@@ -166,6 +166,11 @@ pub(crate) const LINALG_METHODS: &[(&str, &str, &str)] = &[
     ("norm", "norm", ""),
     ("norm_squared", "norm_squared", ""),
     ("sum", "sum", ""),
+    // a float's `max` and `min` take an argument: without one they are a matrix's
+    ("max", "max_entry", ""),
+    ("min", "min_entry", ""),
+    ("amax", "amax", ""),
+    ("amin", "amin", ""),
     ("determinant", "det", ""),
     ("symmetric_eigenvalues", "eigvalsh", ""),
     ("singular_values", "svdvals", ""),
@@ -229,6 +234,10 @@ pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
     "row",
     "from_vec",
     "from_diagonal",
+    "max_entry",
+    "min_entry",
+    "amax",
+    "amin",
     "vector_from_element",
     "matrix_from_element",
 ];

@@ -271,6 +271,24 @@ fn constructors_from_buffers_diagonals_and_entries() {
 }
 
 #[test]
+fn extrema_of_entries() {
+    // entries apart, so that no small step changes which one is selected
+    let a = DMatrix::from_row_slice(2, 3, &[0.5, -2.0, 1.25, -0.75, 3.0, 0.1]);
+    check_rule("max_entry", &a, max_entry, max_entry_jvp, |a, y_bar| {
+        max_entry_vjp(a).1(*y_bar)
+    });
+    check_rule("min_entry", &a, min_entry, min_entry_jvp, |a, y_bar| {
+        min_entry_vjp(a).1(*y_bar)
+    });
+    check_rule("amax", &a, amax, amax_jvp, |a, y_bar| amax_vjp(a).1(*y_bar));
+    check_rule("amin", &a, amin, amin_jvp, |a, y_bar| amin_vjp(a).1(*y_bar));
+    let v: Vector3<f64> = Vector3::new(-3.0, 2.0, 1.0);
+    check_rule("amax of a static vector", &v, amax, amax_jvp, |v, y_bar| {
+        amax_vjp(v).1(*y_bar)
+    });
+}
+
+#[test]
 fn lu_rules_dynamic() {
     let mut rng = rng(2);
     for n in SIZES {

@@ -195,6 +195,21 @@ fn linear_maps_apply_their_pullback_to_both_halves() {
         |b, y_bar| matrix_from_element_vjp(2, 3, b).1(y_bar.clone()),
         |b, b_dot| matrix_from_element_jvp_vjp(2, 3, b, b_dot),
     );
+    let e = DMatrix::from_row_slice(2, 3, &[0.5, -2.0, 1.25, -0.75, 3.0, 0.1]);
+    check_second(
+        "max_entry",
+        &e,
+        max_entry_jvp,
+        |a, y_bar| max_entry_vjp(a).1(*y_bar),
+        max_entry_jvp_vjp,
+    );
+    check_second(
+        "amin",
+        &e,
+        amin_jvp,
+        |a, y_bar| amin_vjp(a).1(*y_bar),
+        amin_jvp_vjp,
+    );
     let x = DVector::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     check_second(
         "unvec",

@@ -309,7 +309,9 @@ impl<'a> Lowerer<'a> {
                 guard: None,
             };
         }
-        if known::scalar(&name).is_some() {
+        // `z.max()` without an argument is the largest entry of a matrix (below), not a float's
+        let entry_of_matrix = matches!(name.as_str(), "max" | "min") && args.is_empty();
+        if known::scalar(&name).is_some() && !entry_of_matrix {
             return self.scalar_op(
                 &m.method,
                 &m.receiver,

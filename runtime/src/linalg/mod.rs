@@ -25,6 +25,8 @@
 //! - dense ([`crate::rules::linalg::dense`]): [`transpose`], [`trace`], [`sum`], [`norm`],
 //!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column()`],
 //!   [`row`];
+//! - extrema ([`crate::rules::linalg::extrema`]): [`max_entry`], [`min_entry`], [`amax`],
+//!   [`amin`];
 //! - constructors ([`crate::rules::linalg::constructors`]): [`from_vec`], [`from_diagonal`],
 //!   [`vector_from_element`], [`matrix_from_element`];
 //! - factorizations ([`crate::rules::linalg::factorization`]): [`det`], [`logdet`], [`inv`],
@@ -64,6 +66,11 @@ pub use crate::rules::linalg::dense::{
     norm_squared_jvp, norm_squared_jvp_vjp, norm_squared_vjp, norm_vjp, row, row_jvp, row_jvp_vjp,
     row_vjp, sum, sum_jvp, sum_jvp_vjp, sum_vjp, trace, trace_jvp, trace_jvp_vjp, trace_vjp,
     transpose, transpose_jvp, transpose_jvp_vjp, transpose_vjp,
+};
+pub use crate::rules::linalg::extrema::{
+    amax, amax_jvp, amax_jvp_vjp, amax_vjp, amin, amin_jvp, amin_jvp_vjp, amin_vjp, max_entry,
+    max_entry_jvp, max_entry_jvp_vjp, max_entry_vjp, min_entry, min_entry_jvp, min_entry_jvp_vjp,
+    min_entry_vjp,
 };
 pub use crate::rules::linalg::factorization::cholesky::{
     cholesky, cholesky_inverse, cholesky_inverse_jvp, cholesky_inverse_jvp_vjp,

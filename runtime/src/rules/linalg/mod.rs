@@ -2,6 +2,7 @@
 //! by side (the public entry point is [`crate::linalg`], which re-exports the functions):
 //!
 //! - [`constructors`]: vectors and matrices built from buffers, diagonals and single entries;
+//! - [`extrema`]: the largest and smallest entries (`max`, `min`, `amax`, `amin`);
 //! - [`dense`]: the products (`*`, `/` and `dot` between matrices, vectors and scalars of every
 //!   size), transpose, trace, sums and norms, entrywise products, Kronecker products, columns
 //!   and rows;
@@ -52,5 +53,6 @@ pub(crate) fn both<Y, X>(pullback: impl Fn(Y) -> X) -> impl Fn((Y, Y)) -> (X, X)
 
 pub mod constructors;
 pub mod dense;
+pub mod extrema;
 pub mod factorization;
 pub mod functions;
