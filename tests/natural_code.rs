@@ -1,6 +1,7 @@
 //! Functions written the way people write them, before reading what the macro supports: a
 //! two-layer perceptron on nalgebra with `map(f64::tanh)` on a temporary, logistic regression
-//! over rows with iterator chains, softmax cross-entropy with the max trick, and a ridge
+//! over rows with iterator chains, softmax cross-entropy with the max trick (over a slice and
+//! over a `DVector` with its own `max()`), an integrator that starts from `*state`, and a ridge
 //! penalty on a built diagonal. Each is checked in forward mode against finite differences and
 //! in reverse mode by the dot-product test; the perceptron's Hessian-vector product against
 //! central differences of its gradient.
@@ -50,6 +51,18 @@ fn vector_cross_entropy(z: &DVector<f64>, class: usize) -> f64 {
 #[differentiate]
 fn spread(z: &DVector<f64>) -> f64 {
     z.max() - z.min() + z.amax() * z.amin()
+}
+
+/// A spring-mass system integrated by symplectic Euler from a copy of the initial state
+/// (`*state`, an array behind a reference): the final energy.
+#[differentiate(wrt(state, stiffness))]
+fn spring_energy(state: &[f64; 2], stiffness: f64, dt: f64, steps: usize) -> f64 {
+    let mut s = *state;
+    for _ in 0..steps {
+        s[1] -= dt * stiffness * s[0];
+        s[0] += dt * s[1];
+    }
+    0.5 * s[1] * s[1] + 0.5 * stiffness * s[0] * s[0]
 }
 
 /// A least-squares fit with a ridge penalty whose weights are a diagonal matrix.
@@ -148,4 +161,20 @@ fn extrema_of_a_vector() {
     let (value, gradient) = spread_grad(&z);
     assert_eq!(value, 2.0 + 1.0 + 2.0 * 0.3);
     assert_eq!(gradient, DVector::from_vec(vec![0.0, 1.0 + 0.3, -1.0, 2.0]));
+}
+
+#[test]
+fn an_integrator_from_a_copy_of_its_state() {
+    type P = ([f64; 2], f64);
+    let point: P = ([1.0, -0.5], 2.5);
+    check_both(
+        |p: &P| spring_energy(&p.0, p.1, 0.01, 200),
+        |p: &P, d: &P| spring_energy_jvp(&p.0, p.1, 0.01, 200, &d.0, d.1),
+        |p: &P, y: &f64| spring_energy_vjp(&p.0, p.1, 0.01, 200).1(*y),
+        &point,
+    );
+    // the state the caller passed is unchanged
+    let state = [1.0, -0.5];
+    let _ = spring_energy_grad(&state, 2.5, 0.01, 200);
+    assert_eq!(state, [1.0, -0.5]);
 }

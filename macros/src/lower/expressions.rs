@@ -35,8 +35,17 @@ impl<'a> Lowerer<'a> {
             Expr::Group(g) => self.op(&g.expr, out),
             Expr::Path(_) => Op::Copy(self.operand(e, out)),
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
-                let op = Op::Copy(self.operand(&u.expr, out));
-                self.owned(op)
+                match self.operand(&u.expr, out) {
+                    // `*u0` of a reference (an `&[f64; 4]` parameter, say): the value it points
+                    // to, and the tangent's, as owned copies the code may then write
+                    Operand::Var {
+                        id,
+                        borrowed: false,
+                    } if self.vars[id].is_ref => {
+                        Op::Linear(Ident::new("clone", Span::call_site()), var_operand(id))
+                    }
+                    operand => self.owned(Op::Copy(operand)),
+                }
             }
             Expr::Unary(u) => {
                 let operand = self.operand(&u.expr, out);
