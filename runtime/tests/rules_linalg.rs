@@ -246,6 +246,10 @@ fn constructors_from_buffers_diagonals_and_entries() {
         from_diagonal_jvp,
         |v, y_bar| from_diagonal_vjp(v).1(y_bar.clone()),
     );
+    let square = DMatrix::from_row_slice(3, 3, &[0.5, -1.0, 2.0, 0.3, 1.5, -0.7, 0.2, 0.9, 1.1]);
+    check_rule("diagonal", &square, diagonal, diagonal_jvp, |a, y_bar| {
+        diagonal_vjp(a).1(y_bar.clone())
+    });
     check_rule(
         "vector_from_element",
         &1.25,

@@ -181,6 +181,14 @@ fn linear_maps_apply_their_pullback_to_both_halves() {
         |v, y_bar| from_diagonal_vjp(v).1(y_bar.clone()),
         from_diagonal_jvp_vjp,
     );
+    let square = DMatrix::from_row_slice(3, 3, &[0.5, -1.0, 2.0, 0.3, 1.5, -0.7, 0.2, 0.9, 1.1]);
+    check_second(
+        "diagonal",
+        &square,
+        diagonal_jvp,
+        |a, y_bar| diagonal_vjp(a).1(y_bar.clone()),
+        diagonal_jvp_vjp,
+    );
     check_second(
         "vector_from_element",
         &1.25,

@@ -148,36 +148,14 @@ impl<'a> Lowerer<'a> {
     /// `a.try_inverse().unwrap()`, `a.cholesky().unwrap().l()` (or `expect`): one rule for the
     /// whole chain.
     pub(super) fn linalg_chain(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Option<Op> {
-        let unwrapped = |e: &Expr| -> Option<(String, Expr)> {
-            let Expr::MethodCall(u) = strip_parens(e) else {
-                return None;
-            };
-            if u.method != "unwrap" && u.method != "expect" {
-                return None;
-            }
-            let Expr::MethodCall(inner) = strip_parens(&u.receiver) else {
-                return None;
-            };
-            inner
-                .args
-                .is_empty()
-                .then(|| (inner.method.to_string(), (*inner.receiver).clone()))
-        };
-        let (function, receiver) = match m.method.to_string().as_str() {
-            "unwrap" | "expect" => match unwrapped(&Expr::MethodCall(m.clone()))? {
-                (method, receiver) if method == "try_inverse" => ("inv", receiver),
-                _ => return None,
-            },
-            "l" if m.args.is_empty() => match unwrapped(&m.receiver)? {
-                (method, receiver) if method == "cholesky" => ("cholesky", receiver),
-                _ => return None,
-            },
-            _ => return None,
-        };
-        let arg = self.matrix_arg(&receiver, out);
+        let (function, matrix, argument) = factorization_chain(m)?;
+        let mut args = vec![self.matrix_arg(&matrix, out)];
+        if let Some(argument) = argument {
+            args.push(self.matrix_arg(&argument, out));
+        }
         Some(Op::Call {
             func: linalg_path(function),
-            args: vec![arg],
+            args,
             guard: None,
         })
     }
@@ -394,4 +372,65 @@ impl<'a> Lowerer<'a> {
             })
             .collect()
     }
+}
+
+/// A factorization of a matrix as the user writes it: `a.cholesky().unwrap()` (or `expect`),
+/// `a.lu()`; the factorization's name and the matrix.
+fn factorization(e: &Expr) -> Option<(&'static str, Expr)> {
+    let Expr::MethodCall(m) = strip_parens(e) else {
+        return None;
+    };
+    match m.method.to_string().as_str() {
+        "lu" if m.args.is_empty() => Some(("lu", (*m.receiver).clone())),
+        "unwrap" | "expect" => match strip_parens(&m.receiver) {
+            Expr::MethodCall(c) if c.method == "cholesky" && c.args.is_empty() => {
+                Some(("cholesky", (*c.receiver).clone()))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A chain through a factorization that one `linalg` rule computes whole: the rule, the matrix
+/// factorized and the other matrix argument.
+///
+/// - `a.try_inverse().unwrap()`, `a.lu().try_inverse().unwrap()`: `inv`;
+/// - `a.cholesky().unwrap()` with `.l()`: `cholesky`; `.solve(&b)`: `cholesky_solve`;
+///   `.inverse()`: `cholesky_inverse`; `.determinant()`: `det`; `.ln_determinant()`: `logdet`;
+/// - `a.lu()` with `.solve(&b).unwrap()`: `solve`; `.determinant()`: `det`.
+///
+/// The factorization is computed again by each rule: a bound one (`let c = a.cholesky()
+/// .unwrap();`) is written back into each use before lowering (see `chains`).
+fn factorization_chain(m: &syn::ExprMethodCall) -> Option<(&'static str, Expr, Option<Expr>)> {
+    let argument = || m.args.first().cloned();
+    let method = m.method.to_string();
+    if matches!(method.as_str(), "unwrap" | "expect") {
+        // `x.try_inverse().unwrap()`, `x.lu().solve(&b).unwrap()`
+        let Expr::MethodCall(inner) = strip_parens(&m.receiver) else {
+            return None;
+        };
+        return match (inner.method.to_string().as_str(), inner.args.len()) {
+            ("try_inverse", 0) => match factorization(&inner.receiver) {
+                Some(("lu", matrix)) => Some(("inv", matrix, None)),
+                Some(_) => None,
+                None => Some(("inv", (*inner.receiver).clone(), None)),
+            },
+            ("solve", 1) => match factorization(&inner.receiver)? {
+                ("lu", matrix) => Some(("solve", matrix, inner.args.first().cloned())),
+                _ => None,
+            },
+            _ => None,
+        };
+    }
+    let (kind, matrix) = factorization(&m.receiver)?;
+    let function = match (kind, method.as_str(), m.args.len()) {
+        ("cholesky", "l", 0) => "cholesky",
+        ("cholesky", "solve", 1) => "cholesky_solve",
+        ("cholesky", "inverse", 0) => "cholesky_inverse",
+        ("cholesky", "ln_determinant", 0) => "logdet",
+        ("cholesky" | "lu", "determinant", 0) => "det",
+        _ => return None,
+    };
+    Some((function, matrix, argument()))
 }

@@ -24,6 +24,7 @@ mod calls;
 mod chains;
 mod control;
 mod expressions;
+mod factorizations;
 mod rejections;
 mod scope;
 mod statements;
@@ -46,7 +47,9 @@ pub(crate) struct Lowered {
 }
 
 pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature, names: &Names) -> Lowered {
-    let func = &chains::rewritten(func, names);
+    let mut func = chains::rewritten(func, names);
+    factorizations::inlined(&mut func);
+    let func = &func;
     let mut assumed = HashSet::new();
     loop {
         let mut lowerer = Lowerer::new(sig, &assumed, names);

@@ -27,7 +27,8 @@
 //!   [`row`];
 //! - extrema ([`crate::rules::linalg::extrema`]): [`max_entry`], [`min_entry`], [`amax`],
 //!   [`amin`];
-//! - constructors ([`crate::rules::linalg::constructors`]): [`from_vec`], [`from_diagonal`],
+//! - constructors ([`crate::rules::linalg::constructors`]): [`from_vec`], [`from_diagonal`] and
+//!   its adjoint [`diagonal`],
 //!   [`vector_from_element`], [`matrix_from_element`];
 //! - factorizations ([`crate::rules::linalg::factorization`]): [`det`], [`logdet`], [`inv`],
 //!   [`solve`] (LU); [`cholesky`], [`cholesky_solve`], [`cholesky_inverse`]; [`eigh`],
@@ -53,10 +54,11 @@
 pub mod vectorize;
 
 pub use crate::rules::linalg::constructors::{
-    from_diagonal, from_diagonal_jvp, from_diagonal_jvp_vjp, from_diagonal_vjp, from_vec,
-    from_vec_jvp, from_vec_jvp_vjp, from_vec_vjp, matrix_from_element, matrix_from_element_jvp,
-    matrix_from_element_jvp_vjp, matrix_from_element_vjp, vector_from_element,
-    vector_from_element_jvp, vector_from_element_jvp_vjp, vector_from_element_vjp,
+    diagonal, diagonal_jvp, diagonal_jvp_vjp, diagonal_vjp, from_diagonal, from_diagonal_jvp,
+    from_diagonal_jvp_vjp, from_diagonal_vjp, from_vec, from_vec_jvp, from_vec_jvp_vjp,
+    from_vec_vjp, matrix_from_element, matrix_from_element_jvp, matrix_from_element_jvp_vjp,
+    matrix_from_element_vjp, vector_from_element, vector_from_element_jvp,
+    vector_from_element_jvp_vjp, vector_from_element_vjp,
 };
 pub use crate::rules::linalg::dense::{
     DotRule, column, column_jvp, column_jvp_vjp, column_vjp, component_div, component_div_jvp,

@@ -1,5 +1,6 @@
-//! Vectors and matrices built from other values: `DVector::from_vec`, `DMatrix::from_diagonal`,
-//! `DVector::from_element` (also written `repeat`) and `DMatrix::from_element`. Each is linear
+//! Vectors and matrices built from other values: `DVector::from_vec`, `DMatrix::from_diagonal`
+//! (and its adjoint, a matrix's `diagonal()`), `DVector::from_element` (also written `repeat`)
+//! and `DMatrix::from_element`. Each is linear
 //! in the value it is built from, so its tangent is the same construction of the tangent and its
 //! pullback the adjoint of the construction: the entries back as a buffer, the diagonal, the sum.
 
@@ -292,4 +293,79 @@ pub fn matrix_from_element_jvp_vjp<T: Real + RealField>(
         matrix_from_element_jvp(rows, cols, b, b_dot),
         both(matrix_from_element_vjp(rows, cols, b).1),
     )
+}
+
+// ======================================================================== diagonal
+
+// y = diag(A), the vector of A's diagonal (the adjoint of from_diagonal): forward dy = diag(dA);
+// reverse Ā = the matrix of A's shape with ȳ on its diagonal.
+
+/// The diagonal of the square matrix `a` as a vector (nalgebra's `a.diagonal()`, which panics
+/// on a rectangular matrix).
+///
+/// ```
+/// use matcalc_runtime::linalg::diagonal;
+/// use nalgebra::{DMatrix, DVector};
+/// let a = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(diagonal(&a), DVector::from_vec(vec![1.0, 4.0]));
+/// ```
+pub fn diagonal<T: Real + RealField>(a: &DMatrix<T>) -> DVector<T> {
+    a.diagonal()
+}
+
+/// Forward mode of [`diagonal`]: `(diag(A), diag(Ȧ))`.
+///
+/// ```
+/// use matcalc_runtime::linalg::diagonal_jvp;
+/// use nalgebra::DMatrix;
+/// let (y, y_dot) = diagonal_jvp(&DMatrix::identity(2, 2), &DMatrix::from_element(2, 2, 0.5));
+/// assert_eq!((y[1], y_dot[1]), (1.0, 0.5));
+/// ```
+pub fn diagonal_jvp<T: Real + RealField>(
+    a: &DMatrix<T>,
+    a_dot: &DMatrix<T>,
+) -> (DVector<T>, DVector<T>) {
+    (a.diagonal(), a_dot.diagonal())
+}
+
+/// Reverse mode of [`diagonal`]: the value and the pullback `ȳ ↦` the matrix of `a`'s shape
+/// with `ȳ` on its diagonal.
+///
+/// ```
+/// use matcalc_runtime::linalg::diagonal_vjp;
+/// use nalgebra::{DMatrix, DVector};
+/// let (_, pullback) = diagonal_vjp(&DMatrix::<f64>::zeros(2, 2));
+/// let a_bar = pullback(DVector::from_vec(vec![1.0, 2.0]));
+/// assert_eq!(a_bar, DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.0, 2.0]));
+/// ```
+pub fn diagonal_vjp<T: Real + RealField>(
+    a: &DMatrix<T>,
+) -> (DVector<T>, impl Fn(DVector<T>) -> DMatrix<T> + use<T>) {
+    let (rows, cols) = a.shape();
+    (a.diagonal(), move |y_bar: DVector<T>| {
+        let mut a_bar = DMatrix::zeros(rows, cols);
+        a_bar.set_diagonal(&y_bar);
+        a_bar
+    })
+}
+
+/// Second order of [`diagonal`], the reverse mode of [`diagonal_jvp`] (linear): the value
+/// `(diag(A), diag(Ȧ))` and the pullback `(ȳ, ẏ̄) ↦` both placed on the diagonal.
+///
+/// ```
+/// use matcalc_runtime::linalg::diagonal_jvp_vjp;
+/// use nalgebra::{DMatrix, DVector};
+/// let a = DMatrix::<f64>::identity(2, 2);
+/// let (_, pullback) = diagonal_jvp_vjp(&a, &a);
+/// let (a_bar, a_dot_bar) = pullback((DVector::from_vec(vec![1.0, 2.0]), DVector::zeros(2)));
+/// assert_eq!((a_bar[(1, 1)], a_dot_bar[(1, 1)]), (2.0, 0.0));
+/// ```
+pub fn diagonal_jvp_vjp<T: Real + RealField>(
+    a: &DMatrix<T>,
+    a_dot: &DMatrix<T>,
+) -> (
+    (DVector<T>, DVector<T>),
+    impl Fn((DVector<T>, DVector<T>)) -> (DMatrix<T>, DMatrix<T>) + use<T>,
+) {
+    (diagonal_jvp(a, a_dot), both(diagonal_vjp(a).1))
 }
