@@ -669,10 +669,85 @@ fn main() {
             print_case(&rows, "4b determinant by cofactor expansion (gradient)");
         }
     }
+    print_tape_memory(&options);
     print_targets(&rows);
     println!(
         "- load average at end: {} (after {:.0} s)",
         load_average(),
         start.elapsed().as_secs_f64()
     );
+}
+
+/// The memory the tapes of one gradient take (their buffers' capacity), measured on a thread of
+/// its own: its pool of tape buffers starts empty and holds the gradient's after it (see
+/// `matcalc::__private::pooled_bytes`). A second gradient on the same thread reuses them and
+/// allocates no tape. The pool keeps eight buffers per record type: the tapes of many calls of
+/// one annotated function (GMM's log-sum-exp per point, a few hundred bytes each) count eight
+/// times, not once per call.
+fn tape_bytes<R>(gradient: impl FnOnce() -> R + Send) -> usize {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                black_box(gradient());
+                matcalc::__private::pooled_bytes()
+            })
+            .join()
+            .expect("the gradient panicked")
+    })
+}
+
+/// The table of tape memory per gradient: Rosenbrock and ADBench GMM.
+fn print_tape_memory(options: &Options) {
+    let mut lines = Vec::new();
+    if options.wants("rosenbrock") {
+        for n in rosenbrock::SIZES {
+            let x = rosenbrock::point(n);
+            let bytes = tape_bytes(|| rosenbrock::rosenbrock_grad(&x));
+            lines.push((
+                "(1) Rosenbrock".to_string(),
+                format!("n = {n}"),
+                bytes,
+                n,
+                "entry",
+            ));
+        }
+    }
+    if options.wants("gmm")
+        && let Some(dir) = problems::adbench_dir()
+    {
+        for name in gmm::INSTANCES {
+            let g = gmm::Gmm::read(&dir.join(format!("gmm/{name}.txt")));
+            let points = g.x.0.len() / g.d;
+            let bytes = tape_bytes(|| g.gradient());
+            lines.push((
+                "(7) ADBench GMM".to_string(),
+                name.to_string(),
+                bytes,
+                points,
+                "point",
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    println!("### Tape memory of one gradient\n");
+    println!("| case | size | tape buffers | per unit |");
+    println!("|---|---|---:|---:|");
+    for (case, size, bytes, units, unit) in lines {
+        let per_unit = bytes as f64 / units as f64;
+        println!(
+            "| {case} | {size} | {} | {per_unit:.1} bytes per {unit} |",
+            fmt_bytes(bytes)
+        );
+    }
+    println!();
+}
+
+fn fmt_bytes(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / f64::from(1 << 10)),
+        b => format!("{b} B"),
+    }
 }

@@ -9,7 +9,7 @@
 //! memory already mapped and already large enough.
 
 use std::any::{Any, TypeId};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
@@ -24,6 +24,43 @@ const LARGEST_BUFFER_KEPT: usize = 1 << 30;
 thread_local! {
     /// Empty buffers by the type of their records: each a `Vec<T>` for its `TypeId`'s `T`.
     static POOL: RefCell<HashMap<TypeId, Vec<Box<dyn Any>>>> = RefCell::default();
+    /// The bytes of the buffers in [`POOL`].
+    static POOLED_BYTES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The bytes of the tape buffers this thread keeps for reuse: after a gradient on a new
+/// thread, the memory its tapes took (the buffers' capacity, up to twice what they held).
+///
+/// ```
+/// use matcalc_runtime::__private::{Tape, pooled_bytes};
+///
+/// std::thread::spawn(|| {
+///     let mut tape: Tape<f64> = Tape::new();
+///     tape.extend([1.0; 100]);
+///     drop(tape);
+///     assert!(pooled_bytes() >= 800);
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+pub fn pooled_bytes() -> usize {
+    POOLED_BYTES.try_with(Cell::get).unwrap_or(0)
+}
+
+/// The bytes of a buffer of `capacity` records of `T`.
+fn bytes<T>(capacity: usize) -> usize {
+    capacity.saturating_mul(std::mem::size_of::<T>())
+}
+
+/// Adds `change` bytes to (or with `add` false, takes them from) [`POOLED_BYTES`].
+fn count_pooled(change: usize, add: bool) {
+    let _ = POOLED_BYTES.try_with(|pooled| {
+        pooled.set(if add {
+            pooled.get() + change
+        } else {
+            pooled.get().saturating_sub(change)
+        })
+    });
 }
 
 /// A growable record of values, a `Vec<T>` in all but its allocation: its buffer comes from its
@@ -53,7 +90,9 @@ impl<T: 'static> Tape<T> {
                 let mut pool = pool.borrow_mut();
                 let buffers = pool.get_mut(&TypeId::of::<T>())?;
                 let buffer = buffers.pop()?;
-                buffer.downcast::<Vec<T>>().ok().map(|records| *records)
+                let records = *buffer.downcast::<Vec<T>>().ok()?;
+                count_pooled(bytes::<T>(records.capacity()), false);
+                Some(records)
             })
             .ok()
             .flatten();
@@ -72,7 +111,7 @@ impl<T: 'static> Default for Tape<T> {
 impl<T: 'static> Drop for Tape<T> {
     fn drop(&mut self) {
         let mut records = std::mem::take(&mut self.records);
-        let bytes = records.capacity().saturating_mul(std::mem::size_of::<T>());
+        let bytes = bytes::<T>(records.capacity());
         if bytes == 0 || bytes > LARGEST_BUFFER_KEPT {
             return;
         }
@@ -83,6 +122,7 @@ impl<T: 'static> Drop for Tape<T> {
             let buffers = pool.entry(TypeId::of::<T>()).or_default();
             if buffers.len() < BUFFERS_KEPT_PER_TYPE {
                 buffers.push(Box::new(records));
+                count_pooled(bytes, true);
             }
         });
     }
