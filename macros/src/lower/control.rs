@@ -466,7 +466,7 @@ impl<'a> Lowerer<'a> {
         if !self.iterates_active(&f.expr) {
             self.check_verbatim(&|v| v.visit_expr(&f.expr));
             let body = self.loop_body(&label, Tail::Discard, &f.body, |l, _| {
-                l.bind_inactive_pattern(&f.pat);
+                l.bind_loop_items(&f.pat, &items_of(&f.expr));
                 // `for v in b.iter()` over floats: `v` is a float, passed to a call with a zero
                 // tangent.
                 let item = match &*f.pat {
@@ -680,6 +680,29 @@ fn foreign_adaptor(e: &Expr) -> Option<&syn::ExprMethodCall> {
         );
         (!taken).then_some(m)
     })
+}
+
+/// What the items of an inactive loop's iterator are, as far as its syntax tells: references
+/// (`b.iter()`, `&b`), pairs (`zip`, `enumerate`), or values (anything else: a range, `copied`).
+pub(super) enum Items {
+    References,
+    Values,
+    Pairs(Box<Items>, Box<Items>),
+}
+
+pub(super) fn items_of(e: &Expr) -> Items {
+    match strip_parens(e) {
+        Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => Items::References,
+        Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => {
+            Items::Pairs(Box::new(Items::Values), Box::new(items_of(&m.receiver)))
+        }
+        Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => Items::Pairs(
+            Box::new(items_of(&m.receiver)),
+            Box::new(items_of(&m.args[0])),
+        ),
+        Expr::Reference(_) => Items::References,
+        _ => Items::Values,
+    }
 }
 
 /// Expressions that never produce a value.

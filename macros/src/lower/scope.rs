@@ -243,6 +243,20 @@ impl<'a> Lowerer<'a> {
         self.bind_inactive_items(pat, false);
     }
 
+    /// Binds the pattern of a loop over an inactive iterator: a name that takes a reference item
+    /// (`x` in `for (x, y) in xs.iter().zip(ys.iter())`) holds a reference.
+    pub(super) fn bind_loop_items(&mut self, pat: &Pat, items: &super::control::Items) {
+        use super::control::Items;
+        match (pat, items) {
+            (Pat::Tuple(t), Items::Pairs(first, second)) if t.elems.len() == 2 => {
+                self.bind_loop_items(&t.elems[0], first);
+                self.bind_loop_items(&t.elems[1], second);
+            }
+            (Pat::Ident(_), Items::References) => self.bind_inactive_items(pat, true),
+            _ => self.bind_inactive_pattern(pat),
+        }
+    }
+
     /// [`Self::bind_inactive_pattern`] for the items of a loop over an inactive buffer, bound to
     /// `&buffer[i]` when `by_ref`: a name so bound holds a reference, which an operand of a
     /// rule takes as it is (see `Binding::reference`).
