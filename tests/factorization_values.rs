@@ -1,8 +1,8 @@
 //! Factorizations as values, the way nalgebra users write them: a Cholesky factor bound once and
 //! used for a solve, its factor's diagonal and its log-determinant (a Gaussian-process marginal
 //! likelihood), an LU used for a solve and a determinant. Checked in forward mode against finite
-//! differences, in reverse mode by the dot-product test, and the likelihood's Hessian-vector
-//! products against differences of its gradient.
+//! differences, in reverse mode by the dot-product test, and their Hessian-vector products
+//! against differences of their gradients.
 
 mod common;
 
@@ -23,7 +23,7 @@ fn gp_negative_log_likelihood(a: &DMatrix<f64>, y: &DVector<f64>) -> f64 {
 }
 
 /// The same with the factorization's own log-determinant and inverse.
-#[differentiate(wrt(a))]
+#[differentiate(wrt(a), hessian)]
 fn through_the_factor(a: &DMatrix<f64>, y: &DVector<f64>) -> f64 {
     let k = a * a.transpose() + DMatrix::identity(a.nrows(), a.nrows());
     let chol = k.clone().cholesky().expect("positive definite");
@@ -31,7 +31,7 @@ fn through_the_factor(a: &DMatrix<f64>, y: &DVector<f64>) -> f64 {
 }
 
 /// An LU bound once: a solve and a determinant.
-#[differentiate]
+#[differentiate(hessian)]
 fn lu_solve_and_determinant(a: &DMatrix<f64>, b: &DVector<f64>) -> f64 {
     let lu = a.clone().lu();
     let x = lu.solve(b).unwrap();
@@ -80,6 +80,15 @@ fn a_cholesky_factors_determinant_and_inverse() {
         |k: &DMatrix<f64>, s: &f64| through_the_factor_vjp(k, &y).1(*s),
         &factor(),
     );
+    check_hvp_by_gradient(
+        |a: &DMatrix<f64>| through_the_factor_grad(a, &y).1,
+        |a: &DMatrix<f64>, v: &DMatrix<f64>| {
+            let (_, g, hv) = through_the_factor_hvp(a, &y, v);
+            (g, hv)
+        },
+        &factor(),
+        1e-6,
+    );
 }
 
 #[test]
@@ -92,5 +101,14 @@ fn an_lu_bound_once() {
         |p: &P, d: &P| lu_solve_and_determinant_jvp(&p.0, &p.1, &d.0, &d.1),
         |p: &P, s: &f64| lu_solve_and_determinant_vjp(&p.0, &p.1).1(*s),
         &point,
+    );
+    check_hvp_by_gradient(
+        |p: &P| lu_solve_and_determinant_grad(&p.0, &p.1).1,
+        |p: &P, v: &P| {
+            let (_, g, hv) = lu_solve_and_determinant_hvp(&p.0, &p.1, &v.0, &v.1);
+            (g, hv)
+        },
+        &point,
+        1e-6,
     );
 }

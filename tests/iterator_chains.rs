@@ -1,7 +1,7 @@
 //! Iterator chains that end in a reduction (`sum`, `product`, `fold`), written as people write
-//! them: each checked in forward mode against finite differences and in reverse mode by the
-//! dot-product test, and the Hessian-vector products of some against central differences of
-//! their gradients.
+//! them: each checked in forward mode against finite differences, in reverse mode by the
+//! dot-product test, and its Hessian-vector products against central differences of its
+//! gradient.
 
 mod common;
 
@@ -39,7 +39,7 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y.iter()).map(|(a, b)| a * b).sum()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn weighted_sines(x: &[f64]) -> f64 {
     x.iter()
         .enumerate()
@@ -47,12 +47,12 @@ fn weighted_sines(x: &[f64]) -> f64 {
         .sum::<f64>()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn largest(x: &[f64]) -> f64 {
     x.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn tanh_sum(x: &[f64]) -> f64 {
     x.iter().copied().map(f64::tanh).sum()
 }
@@ -62,7 +62,7 @@ fn product(x: &[f64]) -> f64 {
     x.iter().map(|v| 1.0 + v * v).product::<f64>()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn discounted(x: &[f64]) -> f64 {
     x.iter().fold(0.0, |acc, v| 0.5 * acc + v.exp())
 }
@@ -75,17 +75,17 @@ fn logsumexp(x: &[f64]) -> f64 {
     m + total.ln()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn neighbours(x: &[f64], n: usize) -> f64 {
     (0..n).map(|i| x[i] * x[(i + 1) % n]).sum::<f64>()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn mapped_twice(x: &[f64]) -> f64 {
     x.iter().copied().map(|v| v * 2.0).map(f64::cos).sum()
 }
 
-#[differentiate]
+#[differentiate(hessian)]
 fn nested(x: &[f64], y: &[f64]) -> f64 {
     x.iter()
         .map(|a| y.iter().map(|b| (a - b) * (a - b)).sum::<f64>())
@@ -211,5 +211,30 @@ fn hessian_vector_products_of_chains() {
             |x, v| dot_hvp(x, &y, v, &[0.0; 5]).2.0,
             &x,
         );
+        check_hvp(
+            |x| weighted_sines_grad(x).1,
+            |x, v| weighted_sines_hvp(x, v).2,
+            &x,
+        );
+        check_hvp(|x| tanh_sum_grad(x).1, |x, v| tanh_sum_hvp(x, v).2, &x);
+        check_hvp(|x| discounted_grad(x).1, |x, v| discounted_hvp(x, v).2, &x);
+        check_hvp(
+            |x| mapped_twice_grad(x).1,
+            |x, v| mapped_twice_hvp(x, v).2,
+            &x,
+        );
+        check_hvp(
+            |x| neighbours_grad(x, 5).1,
+            |x, v| neighbours_hvp(x, 5, v).2,
+            &x,
+        );
+        check_hvp(
+            |x| nested_grad(x, &y).1.0,
+            |x, v| nested_hvp(x, &y, v, &[0.0; 5]).2.0,
+            &x,
+        );
     }
+    // away from ties, where the maximum is differentiable (its Hessian is zero)
+    let x = [0.3, -1.2, 1.1, 0.4];
+    check_hvp(|x| largest_grad(x).1, |x, v| largest_hvp(x, v).2, &x);
 }

@@ -2,13 +2,13 @@
 //! two-layer perceptron on nalgebra with `map(f64::tanh)` on a temporary, logistic regression
 //! over rows with iterator chains, softmax cross-entropy with the max trick (over a slice and
 //! over a `DVector` with its own `max()`), an integrator that starts from `*state`, and a ridge
-//! penalty on a built diagonal. Each is checked in forward mode against finite differences and
-//! in reverse mode by the dot-product test; the perceptron's Hessian-vector product against
-//! central differences of its gradient.
+//! penalty on a built diagonal. Each is checked in forward mode against finite differences, in
+//! reverse mode by the dot-product test, and its Hessian-vector products against differences of
+//! its gradient.
 
 mod common;
 
-use common::check_both;
+use common::{check_both, check_hvp_by_gradient};
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
 
@@ -21,7 +21,7 @@ fn mlp_loss(w1: &DMatrix<f64>, w2: &DVector<f64>, x: &DVector<f64>, target: f64)
 }
 
 /// The mean logistic loss of a linear model over rows of features.
-#[differentiate(wrt(w))]
+#[differentiate(wrt(w), hessian)]
 fn logistic_loss(w: &[f64], rows: &[Vec<f64>], labels: &[f64]) -> f64 {
     let mut total = 0.0;
     for (row, y) in rows.iter().zip(labels.iter()) {
@@ -32,7 +32,7 @@ fn logistic_loss(w: &[f64], rows: &[Vec<f64>], labels: &[f64]) -> f64 {
 }
 
 /// Softmax cross-entropy of logits against a class, with the max trick.
-#[differentiate(wrt(logits))]
+#[differentiate(wrt(logits), hessian)]
 fn cross_entropy(logits: &[f64], class: usize) -> f64 {
     let m = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let log_total = logits.iter().map(|z| (z - m).exp()).sum::<f64>().ln();
@@ -40,7 +40,7 @@ fn cross_entropy(logits: &[f64], class: usize) -> f64 {
 }
 
 /// Softmax cross-entropy on a nalgebra vector, with the vector's own `max()`.
-#[differentiate(wrt(z))]
+#[differentiate(wrt(z), hessian)]
 fn vector_cross_entropy(z: &DVector<f64>, class: usize) -> f64 {
     let m = z.max();
     let shifted = z.map(|v| (v - m).exp());
@@ -48,14 +48,14 @@ fn vector_cross_entropy(z: &DVector<f64>, class: usize) -> f64 {
 }
 
 /// The largest and smallest entries and absolute values of a vector.
-#[differentiate]
+#[differentiate(hessian)]
 fn spread(z: &DVector<f64>) -> f64 {
     z.max() - z.min() + z.amax() * z.amin()
 }
 
 /// A spring-mass system integrated by symplectic Euler from a copy of the initial state
 /// (`*state`, an array behind a reference): the final energy.
-#[differentiate(wrt(state, stiffness))]
+#[differentiate(wrt(state, stiffness), hessian)]
 fn spring_energy(state: &[f64; 2], stiffness: f64, dt: f64, steps: usize) -> f64 {
     let mut s = *state;
     for _ in 0..steps {
@@ -66,7 +66,7 @@ fn spring_energy(state: &[f64; 2], stiffness: f64, dt: f64, steps: usize) -> f64
 }
 
 /// A least-squares fit with a ridge penalty whose weights are a diagonal matrix.
-#[differentiate(wrt(beta))]
+#[differentiate(wrt(beta), hessian)]
 fn ridge(beta: &DVector<f64>, a: &DMatrix<f64>, y: &DVector<f64>, penalty: &DVector<f64>) -> f64 {
     let residual = a * beta - y;
     let weights = DMatrix::from_diagonal(penalty);
@@ -109,6 +109,15 @@ fn logistic_regression_over_rows() {
         |w: &Vec<f64>, y: &f64| logistic_loss_vjp(w, &rows, &labels).1(*y),
         &vec![0.2, -0.4, 0.9],
     );
+    check_hvp_by_gradient(
+        |w: &Vec<f64>| logistic_loss_grad(w, &rows, &labels).1,
+        |w: &Vec<f64>, v: &Vec<f64>| {
+            let (_, g, hv) = logistic_loss_hvp(w, &rows, &labels, v);
+            (g, hv)
+        },
+        &vec![0.2, -0.4, 0.9],
+        1e-6,
+    );
 }
 
 #[test]
@@ -127,6 +136,15 @@ fn softmax_cross_entropy_with_the_max_trick() {
         let want = logits[i].exp() / total - if i == 1 { 1.0 } else { 0.0 };
         assert!((g - want).abs() < 1e-14, "{g} against {want}");
     }
+    check_hvp_by_gradient(
+        |z: &Vec<f64>| cross_entropy_grad(z, 1).1,
+        |z: &Vec<f64>, v: &Vec<f64>| {
+            let (_, g, hv) = cross_entropy_hvp(z, 1, v);
+            (g, hv)
+        },
+        &logits,
+        1e-6,
+    );
 }
 
 #[test]
@@ -139,6 +157,15 @@ fn ridge_with_a_built_diagonal() {
         |b: &DVector<f64>, d: &DVector<f64>| ridge_jvp(b, &a, &y, &penalty, d),
         |b: &DVector<f64>, s: &f64| ridge_vjp(b, &a, &y, &penalty).1(*s),
         &DVector::from_vec(vec![0.3, -0.8]),
+    );
+    check_hvp_by_gradient(
+        |b: &DVector<f64>| ridge_grad(b, &a, &y, &penalty).1,
+        |b: &DVector<f64>, v: &DVector<f64>| {
+            let (_, g, hv) = ridge_hvp(b, &a, &y, &penalty, v);
+            (g, hv)
+        },
+        &DVector::from_vec(vec![0.3, -0.8]),
+        1e-6,
     );
 }
 
@@ -161,6 +188,24 @@ fn extrema_of_a_vector() {
     let (value, gradient) = spread_grad(&z);
     assert_eq!(value, 2.0 + 1.0 + 2.0 * 0.3);
     assert_eq!(gradient, DVector::from_vec(vec![0.0, 1.0 + 0.3, -1.0, 2.0]));
+    check_hvp_by_gradient(
+        |z: &DVector<f64>| vector_cross_entropy_grad(z, 2).1,
+        |z: &DVector<f64>, v: &DVector<f64>| {
+            let (_, g, hv) = vector_cross_entropy_hvp(z, 2, v);
+            (g, hv)
+        },
+        &z,
+        1e-6,
+    );
+    check_hvp_by_gradient(
+        |z: &DVector<f64>| spread_grad(z).1,
+        |z: &DVector<f64>, v: &DVector<f64>| {
+            let (_, g, hv) = spread_hvp(z, v);
+            (g, hv)
+        },
+        &z,
+        1e-6,
+    );
 }
 
 #[test]
@@ -177,4 +222,13 @@ fn an_integrator_from_a_copy_of_its_state() {
     let state = [1.0, -0.5];
     let _ = spring_energy_grad(&state, 2.5, 0.01, 200);
     assert_eq!(state, [1.0, -0.5]);
+    check_hvp_by_gradient(
+        |p: &P| spring_energy_grad(&p.0, p.1, 0.01, 200).1,
+        |p: &P, v: &P| {
+            let (_, g, hv) = spring_energy_hvp(&p.0, p.1, 0.01, 200, &v.0, v.1);
+            (g, hv)
+        },
+        &point,
+        1e-6,
+    );
 }
