@@ -454,7 +454,9 @@
 
 pub use matcalc_macros::Differentiable;
 pub use matcalc_macros::differentiate;
-pub use matcalc_runtime::{Active, IndexAdjoint, Real, Tangent, check, higher, linalg, ode, rules};
+pub use matcalc_runtime::{
+    Active, IndexAdjoint, Real, Tangent, check, checkpoint, higher, linalg, ode, rules,
+};
 
 #[cfg(feature = "argmin")]
 pub mod argmin;

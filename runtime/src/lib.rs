@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod checkpoint;
 pub mod higher;
 pub mod linalg;
 mod matrix;
