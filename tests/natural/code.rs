@@ -6,9 +6,7 @@
 //! reverse mode by the dot-product test, and its Hessian-vector products against differences of
 //! its gradient.
 
-mod common;
-
-use common::{check_both, check_hvp_by_gradient};
+use crate::common::{check_both, check_hvp_by_gradient};
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
 

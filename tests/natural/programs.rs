@@ -3,9 +3,7 @@
 //! `f_vjp` against `f_jvp` by the dot-product test, and `f_hvp` against the
 //! Richardson-extrapolated differences of `f_grad`.
 
-mod common;
-
-use common::{Sampler, check_both, check_hvp_by_gradient};
+use crate::common::{Sampler, check_both, check_hvp_by_gradient};
 use matcalc::{Tangent, differentiate};
 use nalgebra::{DMatrix, DVector};
 
@@ -41,7 +39,7 @@ fn check_all<X, P>(
 }
 
 fn slice(n: usize) -> Vec<f64> {
-    Sampler::seeded().vec(&common::Domain::new(-1.2, 1.2), n)
+    Sampler::seeded().vec(&crate::common::Domain::new(-1.2, 1.2), n)
 }
 
 // ===================================================================== regression and losses

@@ -3,9 +3,7 @@
 //! checked in forward mode against finite differences, in reverse mode by the dot-product test,
 //! and in second order against central differences of the gradient.
 
-mod common;
-
-use common::check_both;
+use crate::common::check_both;
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
 

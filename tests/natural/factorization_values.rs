@@ -4,9 +4,7 @@
 //! differences, in reverse mode by the dot-product test, and their Hessian-vector products
 //! against differences of their gradients.
 
-mod common;
-
-use common::{check_both, check_hvp_by_gradient};
+use crate::common::{check_both, check_hvp_by_gradient};
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
 

@@ -3,9 +3,7 @@
 //! dot-product test, and its Hessian-vector products against central differences of its
 //! gradient.
 
-mod common;
-
-use common::{Domain, Sampler, assert_close, check_at};
+use crate::common::{Domain, Sampler, assert_close, check_at};
 use matcalc::differentiate;
 
 /// A few points with entries in [-1.5, 1.5].
