@@ -151,6 +151,14 @@ pub(crate) const PASSTHROUGH_MACROS: &[&str] = &[
     "writeln",
 ];
 
+/// The iterators a `for` loop over active buffers takes (`x.iter()`, `.enumerate()`,
+/// `.zip(..)`), and so the sources of the iterator chains rewritten as such loops.
+pub(crate) const LOOP_ITERATORS: &[&str] = &["iter", "into_iter", "enumerate", "zip"];
+
+/// The stages of an iterator chain between its source and its reduction that the rewriting
+/// into loops takes (see `lower::chains`).
+pub(crate) const CHAIN_STAGES: &[&str] = &["map", "copied", "cloned"];
+
 /// `f32` or `f64`.
 pub(crate) fn is_float_type(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.qself.is_none()

@@ -376,7 +376,7 @@ impl<'a> Lowerer<'a> {
 
 /// A factorization of a matrix as the user writes it: `a.cholesky().unwrap()` (or `expect`),
 /// `a.lu()`; the factorization's name and the matrix.
-fn factorization(e: &Expr) -> Option<(&'static str, Expr)> {
+pub(super) fn factorization(e: &Expr) -> Option<(&'static str, Expr)> {
     let Expr::MethodCall(m) = strip_parens(e) else {
         return None;
     };

@@ -674,10 +674,7 @@ fn foreign_adaptor(e: &Expr) -> Option<&syn::ExprMethodCall> {
         return None;
     };
     foreign_adaptor(&m.receiver).or_else(|| {
-        let taken = matches!(
-            m.method.to_string().as_str(),
-            "iter" | "into_iter" | "enumerate" | "zip"
-        );
+        let taken = known::LOOP_ITERATORS.contains(&m.method.to_string().as_str());
         (!taken).then_some(m)
     })
 }

@@ -518,10 +518,9 @@ fn unsupported_adaptor(m: &syn::ExprMethodCall) -> &syn::ExprMethodCall {
     let mut call = m;
     while let Expr::MethodCall(inner) = strip_parens(&call.receiver) {
         let name = inner.method.to_string();
-        if !matches!(
-            name.as_str(),
-            "iter" | "into_iter" | "enumerate" | "zip" | "map" | "copied" | "cloned"
-        ) {
+        if !known::LOOP_ITERATORS.contains(&name.as_str())
+            && !known::CHAIN_STAGES.contains(&name.as_str())
+        {
             found = inner;
         }
         call = inner;

@@ -9,6 +9,7 @@
 //! the copy that lowering reads and each use calls the factorization itself. The derivative then
 //! factorizes the matrix once per use; the annotated function is emitted as written.
 
+use super::calls::factorization;
 use super::syntax::{compound_op, strip_parens};
 use quote::ToTokens;
 use std::collections::HashMap;
@@ -143,26 +144,18 @@ impl VisitMut for Receivers<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// `a.cholesky().unwrap()` (or `expect(..)`) or `a.lu()`, of `a` or `a.clone()`, with `a` a
-/// name the function never writes.
+/// `a.cholesky().unwrap()` (or `expect(..)`) or `a.lu()` (see `calls::factorization`), of `a`
+/// or `a.clone()`, with `a` a name the function never writes.
 fn is_factorization_of_a_name(e: &Expr, census: &Census) -> bool {
-    let Expr::MethodCall(m) = strip_parens(e) else {
+    let Some((_, matrix)) = factorization(e) else {
         return false;
     };
-    let matrix = match m.method.to_string().as_str() {
-        "lu" if m.args.is_empty() => &*m.receiver,
-        "unwrap" | "expect" => match strip_parens(&m.receiver) {
-            Expr::MethodCall(c) if c.method == "cholesky" && c.args.is_empty() => &*c.receiver,
-            _ => return false,
-        },
-        _ => return false,
-    };
     // nalgebra's factorizations consume the matrix: `a.clone().cholesky()` is the usual spelling
-    let matrix = match strip_parens(matrix) {
-        Expr::MethodCall(c) if c.method == "clone" && c.args.is_empty() => &*c.receiver,
-        other => other,
+    let matrix = match strip_parens(&matrix) {
+        Expr::MethodCall(c) if c.method == "clone" && c.args.is_empty() => (*c.receiver).clone(),
+        other => other.clone(),
     };
-    matches!(strip_parens(matrix), Expr::Path(p)
+    matches!(strip_parens(&matrix), Expr::Path(p)
         if p.path.get_ident().is_some_and(|a| !census.is_written(&a.to_string())))
 }
 

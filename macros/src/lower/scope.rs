@@ -262,14 +262,14 @@ impl<'a> Lowerer<'a> {
     /// rule takes as it is (see `Binding::reference`).
     pub(super) fn bind_inactive_items(&mut self, pat: &Pat, by_ref: bool) {
         let reference = by_ref && matches!(pat, Pat::Ident(_));
-        struct Names(Vec<Ident>);
-        impl<'ast> Visit<'ast> for Names {
+        struct Bound(Vec<Ident>);
+        impl<'ast> Visit<'ast> for Bound {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
                 self.0.push(p.ident.clone());
                 syn::visit::visit_pat_ident(self, p);
             }
         }
-        let mut names = Names(Vec::new());
+        let mut names = Bound(Vec::new());
         names.visit_pat(pat);
         for name in names.0 {
             let id = self.new_binding();
