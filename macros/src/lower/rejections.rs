@@ -139,7 +139,7 @@ impl<'ast> Visit<'ast> for VerbatimCheck<'_, '_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-pub(super) const CLOSURE_MESSAGE: &str = "closures that use active values cannot be differentiated, except in `m.map(|x| ..)` and `Matrix::from_fn(.., |i, j| ..)`; write a loop, or move the code into a function annotated with `#[differentiate]` and call it";
+pub(super) const CLOSURE_MESSAGE: &str = "closures that use active values cannot be differentiated, except in `m.map(|x| ..)` of an active matrix `m` and in `Matrix::from_fn(.., |i, j| ..)`; write a loop, or move the code into a function annotated with `#[differentiate]` and call it";
 
 /// `m.map(closure)`: a closure form that lowering turns into a loop.
 pub(super) fn is_supported_closure_call(m: &syn::ExprMethodCall, c: &syn::ExprClosure) -> bool {
