@@ -66,6 +66,44 @@ fn guard_else(x: &[f64], ns: &[usize]) -> f64 {
     x[n] * 2.0
 }
 
+/// A block's buffer filled by `push` and by indexed writes: the values written make the
+/// buffer, and so the block's value, active.
+#[differentiate]
+fn block_buffer_pushed_and_written(x: &[f64]) -> f64 {
+    let squares = {
+        let mut c = Vec::new();
+        for v in x.iter() {
+            c.push(v * v);
+        }
+        c
+    };
+    let doubled = {
+        let mut d = vec![0.0; x.len()];
+        for i in 0..x.len() {
+            d[i] = 2.0 * x[i];
+        }
+        d
+    };
+    squares[0] + doubled[1]
+}
+
+/// A condition computed in a block from an active value is a `bool`, never active: the block
+/// reads `v` only where activity does not flow.
+#[differentiate]
+fn block_condition(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        let keep = {
+            let w = v * 2.0;
+            w > 0.0
+        };
+        if keep {
+            s += v * v;
+        }
+    }
+    s
+}
+
 #[test]
 fn locals_of_value_blocks_carry_derivatives() {
     assert_eq!(block_local_grad(2.0), (4.0, 2.0));
@@ -83,6 +121,17 @@ fn locals_of_value_blocks_carry_derivatives() {
         block_accumulated_in_a_loop_jvp(&x, &[1.0, 0.0, 0.0]),
         (5.25, 1.0)
     );
+    // x₀² + 2x₁
+    assert_eq!(
+        block_buffer_pushed_and_written_grad(&x),
+        (-1.75, vec![1.0, 2.0, 0.0])
+    );
+    assert_eq!(
+        block_buffer_pushed_and_written_jvp(&x, &[1.0, 1.0, 1.0]),
+        (-1.75, 3.0)
+    );
+    // the sum of the squares of the positive entries
+    assert_eq!(block_condition_grad(&x), (4.25, vec![1.0, 0.0, 4.0]));
 }
 
 #[test]

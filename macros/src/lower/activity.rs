@@ -78,7 +78,7 @@ impl<'a> Lowerer<'a> {
 
     /// Whether an expression yields an active float value.
     pub(super) fn expr_active(&self, e: &Expr) -> bool {
-        self.value_active(e, &mut Vec::new())
+        self.value_active(e, &mut Overlay::default())
     }
 
     /// Whether `e` is active, and the bindings it reads: those through which it would be, were
@@ -86,7 +86,7 @@ impl<'a> Lowerer<'a> {
     /// cast, `len()`) is not among them.
     pub(super) fn activity(&self, e: &Expr) -> (bool, Vec<usize>) {
         let outer = self.reading.replace(Some(Vec::new()));
-        let active = self.value_active(e, &mut Vec::new());
+        let active = self.value_active(e, &mut Overlay::default());
         let reads = self.reading.replace(outer).unwrap_or_default();
         (active, reads)
     }
@@ -98,6 +98,26 @@ impl<'a> Lowerer<'a> {
         {
             reading.push(binding.id);
         }
+    }
+
+    /// Notes bindings as read (see [`Self::activity`]), those a local of an overlay reads.
+    fn note_reads(&self, ids: &[usize]) {
+        if let Some(reading) = self.reading.borrow_mut().as_mut() {
+            reading.extend_from_slice(ids);
+        }
+    }
+
+    /// `decide()`, with the bindings it reads collected apart rather than noted as reads of the
+    /// expression being analysed: a block's `let` reads its initializer, and the block's value
+    /// reads them only where its tail reads the `let` (`{ let w = v * 2.0; w > 1.0 }` does not).
+    fn reads_of(&self, decide: impl FnOnce() -> bool) -> (bool, Vec<usize>) {
+        if self.reading.borrow().is_none() {
+            return (decide(), Vec::new());
+        }
+        let outer = self.reading.replace(Some(Vec::new()));
+        let result = decide();
+        let reads = self.reading.replace(outer).unwrap_or_default();
+        (result, reads)
     }
 
     /// Records that the binding `target` is given the value of `e`: found active when `e` is,
@@ -113,11 +133,14 @@ impl<'a> Lowerer<'a> {
 
     /// [`Self::expr_active`] with the names bound inside the expression so far (`overlay`,
     /// innermost last): a block's tail may name its own `let`s.
-    fn value_active(&self, e: &Expr, overlay: &mut Vec<(String, bool)>) -> bool {
+    fn value_active(&self, e: &Expr, overlay: &mut Overlay) -> bool {
         match e {
             Expr::Path(p) => match p.path.get_ident().map(unraw) {
-                Some(name) => match overlay.iter().rev().find(|(n, _)| *n == name) {
-                    Some((_, active)) => *active,
+                Some(name) => match overlay.iter().rev().find(|l| l.name == name) {
+                    Some(local) => {
+                        self.note_reads(&local.reads);
+                        local.active
+                    }
                     None => {
                         self.note_read(e);
                         self.active_var(e).is_some() || self.record_of(e).is_some()
@@ -179,8 +202,8 @@ impl<'a> Lowerer<'a> {
             Expr::If(i) => {
                 let mark = overlay.len();
                 if let Expr::Let(l) = &*i.cond {
-                    let bound = self.value_active(&l.expr, overlay);
-                    overlay.extend(pattern_names(&l.pat).into_iter().map(|n| (n, bound)));
+                    let (bound, reads) = self.reads_of(|| self.value_active(&l.expr, overlay));
+                    overlay.bind(&l.pat, bound, &reads);
                 }
                 let then = self.block_active(&i.then_branch, overlay);
                 overlay.truncate(mark);
@@ -191,8 +214,8 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Match(m) => m.arms.iter().any(|a| {
                 let mark = overlay.len();
-                let bound = self.value_active(&m.expr, overlay);
-                overlay.extend(pattern_names(&a.pat).into_iter().map(|n| (n, bound)));
+                let (bound, reads) = self.reads_of(|| self.value_active(&m.expr, overlay));
+                overlay.bind(&a.pat, bound, &reads);
                 let active = self.value_active(&a.body, overlay);
                 overlay.truncate(mark);
                 active
@@ -224,7 +247,7 @@ impl<'a> Lowerer<'a> {
 
     /// Whether the value a method chain starts from is active (`x` in `x.iter().map(..)`), so
     /// that an unknown method on it is rejected rather than copied as a constant.
-    fn root_active(&self, e: &Expr, overlay: &mut Vec<(String, bool)>) -> bool {
+    fn root_active(&self, e: &Expr, overlay: &mut Overlay) -> bool {
         match strip_parens(e) {
             Expr::MethodCall(m) => self.root_active(&m.receiver, overlay),
             Expr::Reference(r) => self.root_active(&r.expr, overlay),
@@ -234,7 +257,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Whether a block's value (its tail expression) is active.
-    fn block_active(&self, block: &syn::Block, overlay: &mut Vec<(String, bool)>) -> bool {
+    fn block_active(&self, block: &syn::Block, overlay: &mut Overlay) -> bool {
         let mark = overlay.len();
         self.bind_block_locals(block, overlay);
         let active = block_tail(block).is_some_and(|t| self.value_active(t, overlay));
@@ -244,65 +267,112 @@ impl<'a> Lowerer<'a> {
 
     /// Adds the `let`s of a block (and of the blocks nested in it) to `overlay`, each active when
     /// its value is or when the block assigns it an active value.
-    fn bind_block_locals(&self, block: &syn::Block, overlay: &mut Vec<(String, bool)>) {
+    fn bind_block_locals(&self, block: &syn::Block, overlay: &mut Overlay) {
         let mut lets = Lets(Vec::new(), Vec::new());
         lets.visit_block(block);
         // Twice: a loop may walk a local bound before it, and a local may take a loop's items.
         for _ in 0..2 {
             // A loop's items are active when what it walks is (`for v in x.iter()`).
             for looped in &lets.1 {
-                let active = self.value_active(&looped.expr, overlay)
-                    || self.mentions_active_in(&looped.expr, overlay);
-                overlay.extend(pattern_names(&looped.pat).into_iter().map(|n| (n, active)));
+                let (active, reads) = self.reads_of(|| {
+                    self.value_active(&looped.expr, overlay)
+                        || self.mentions_active_in(&looped.expr, overlay)
+                });
+                overlay.bind(&looped.pat, active, &reads);
             }
             self.bind_lets(block, &lets.0, overlay);
         }
     }
 
-    fn bind_lets(
-        &self,
-        block: &syn::Block,
-        locals: &[&syn::Local],
-        overlay: &mut Vec<(String, bool)>,
-    ) {
+    fn bind_lets(&self, block: &syn::Block, locals: &[&syn::Local], overlay: &mut Overlay) {
         for local in locals {
-            let init_active = local
-                .init
-                .as_ref()
-                .is_some_and(|i| self.value_active(&i.expr, overlay));
+            let (init_active, init_reads) = self.reads_of(|| {
+                local
+                    .init
+                    .as_ref()
+                    .is_some_and(|i| self.value_active(&i.expr, overlay))
+            });
             for name in pattern_names(&local.pat) {
                 let mut assigned = Assigned {
                     name: &name,
                     values: Vec::new(),
                 };
                 assigned.visit_block(block);
-                let active = init_active
-                    || assigned.values.iter().any(|v| {
-                        self.value_active(v, overlay) || self.mentions_active_in(v, overlay)
-                    });
-                overlay.push((name, active));
+                let (assigned_active, mut reads) = self.reads_of(|| {
+                    // every value, not the first active one: each read is noted
+                    assigned.values.iter().fold(false, |active, v| {
+                        let this =
+                            self.value_active(v, overlay) || self.mentions_active_in(v, overlay);
+                        active || this
+                    })
+                });
+                reads.extend_from_slice(&init_reads);
+                overlay.0.push(Local {
+                    name,
+                    active: init_active || assigned_active,
+                    reads,
+                });
             }
         }
     }
 
     /// Whether any name in `e` refers to an active variable (or an active name of `overlay`).
-    fn mentions_active_in(&self, e: &Expr, overlay: &[(String, bool)]) -> bool {
+    fn mentions_active_in(&self, e: &Expr, overlay: &Overlay) -> bool {
         let mut paths = Paths(Vec::new());
         paths.visit_expr(e);
-        paths
-            .0
-            .iter()
-            .any(|name| match overlay.iter().rev().find(|(n, _)| n == name) {
-                Some((_, active)) => *active,
-                None => self
-                    .lookup(name)
-                    .is_some_and(|b| b.var.is_some() || b.record.is_some()),
-            })
+        paths.0.iter().fold(false, |active, name| {
+            let this = match overlay.iter().rev().find(|l| l.name == *name) {
+                Some(local) => {
+                    self.note_reads(&local.reads);
+                    local.active
+                }
+                None => self.lookup(name).is_some_and(|b| {
+                    self.note_reads(&[b.id]);
+                    b.var.is_some() || b.record.is_some()
+                }),
+            };
+            active || this
+        })
     }
 
     /// Whether any name in `e` refers to an active variable.
     pub(super) fn mentions_active_expr(&self, e: &Expr) -> bool {
-        self.mentions_active_in(e, &[])
+        self.mentions_active_in(e, &Overlay::default())
+    }
+}
+
+/// The names bound inside an expression being analysed (a block's `let`s, a loop's items, an
+/// arm's pattern), innermost last: whether each is active, and the bindings outside the
+/// expression its value reads.
+#[derive(Default)]
+pub(super) struct Overlay(Vec<Local>);
+
+pub(super) struct Local {
+    name: String,
+    active: bool,
+    reads: Vec<usize>,
+}
+
+impl Overlay {
+    fn bind(&mut self, pattern: &syn::Pat, active: bool, reads: &[usize]) {
+        self.0
+            .extend(pattern_names(pattern).into_iter().map(|name| Local {
+                name,
+                active,
+                reads: reads.to_vec(),
+            }));
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.0.truncate(len)
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, Local> {
+        self.0.iter()
     }
 }
 
@@ -356,11 +426,26 @@ struct Assigned<'n, 'a> {
 
 impl<'a> Visit<'a> for Assigned<'_, 'a> {
     fn visit_expr(&mut self, e: &'a Expr) {
-        let target = |t: &Expr| matches!(strip_parens(t), Expr::Path(p) if p.path.get_ident().is_some_and(|i| unraw(i) == self.name));
+        // the name itself, or a place inside it (`c[i]`, `c.field`, `c[i][j]`)
+        fn root_is(name: &str, place: &Expr) -> bool {
+            match strip_parens(place) {
+                Expr::Path(p) => p.path.get_ident().is_some_and(|i| unraw(i) == name),
+                Expr::Index(i) => root_is(name, &i.expr),
+                Expr::Field(f) => root_is(name, &f.base),
+                _ => false,
+            }
+        }
         match e {
-            Expr::Assign(a) if target(&a.left) => self.values.push(&a.right),
-            Expr::Binary(b) if compound_op(&b.op).is_some() && target(&b.left) => {
+            Expr::Assign(a) if root_is(self.name, &a.left) => self.values.push(&a.right),
+            Expr::Binary(b) if compound_op(&b.op).is_some() && root_is(self.name, &b.left) => {
                 self.values.push(&b.right)
+            }
+            // `c.push(v)`, `c.insert(i, v)`, `c.extend_from_slice(&w)`: the arguments flow in
+            Expr::MethodCall(m)
+                if known::MUTATING_METHODS.contains(&m.method.to_string().as_str())
+                    && root_is(self.name, &m.receiver) =>
+            {
+                self.values.extend(m.args.iter())
             }
             _ => {}
         }

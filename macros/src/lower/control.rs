@@ -575,17 +575,18 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The shape of a `for` loop over active buffers.
-    fn iteration(&self, iter: &Expr, pat: &Pat) -> Option<IterShape> {
+    /// The shape of a `for` loop over active buffers (its patterns borrowed from `pat`, whose
+    /// identifiers number their bindings).
+    fn iteration<'p>(&self, iter: &Expr, pat: &'p Pat) -> Option<IterShape<'p>> {
         let (inner, index_pat, items_pat) = match strip_parens(iter) {
             Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
                 let Pat::Tuple(t) = pat else { return None };
                 if t.elems.len() != 2 {
                     return None;
                 }
-                (&*m.receiver, Some(t.elems[0].clone()), t.elems[1].clone())
+                (&*m.receiver, Some(&t.elems[0]), &t.elems[1])
             }
-            other => (other, None, pat.clone()),
+            other => (other, None, pat),
         };
         let sources: Vec<(&Expr, bool)> = match strip_parens(inner) {
             Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => {
@@ -593,25 +594,23 @@ impl<'a> Lowerer<'a> {
             }
             other => vec![self.source(other)?],
         };
-        let pats: Vec<Pat> = if sources.len() == 1 {
+        let pats: Vec<&Pat> = if sources.len() == 1 {
             vec![items_pat]
         } else {
             match items_pat {
-                Pat::Tuple(t) if t.elems.len() == sources.len() => t.elems.into_iter().collect(),
+                Pat::Tuple(t) if t.elems.len() == sources.len() => t.elems.iter().collect(),
                 _ => return None,
             }
         };
         let mut items = Vec::new();
         for ((buf, by_ref), pat) in sources.into_iter().zip(pats) {
             let (pat, by_ref) = match pat {
-                Pat::Reference(r) if by_ref => ((*r.pat).clone(), false),
+                Pat::Reference(r) if by_ref => (&*r.pat, false),
                 Pat::Wild(_) => {
                     items.push((buf.clone(), None, by_ref));
                     continue;
                 }
-                Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
-                    (Pat::Ident(i), by_ref)
-                }
+                Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => (pat, by_ref),
                 _ => return None,
             };
             items.push((buf.clone(), Some(pat), by_ref));
@@ -646,10 +645,10 @@ impl<'a> Lowerer<'a> {
 }
 
 /// The buffers a `for` loop iterates and the patterns that bind their items.
-struct IterShape {
-    index: Option<Pat>,
+struct IterShape<'p> {
+    index: Option<&'p Pat>,
     /// The buffer, the pattern of its items (`None` for `_`), and whether items are references.
-    items: Vec<(Expr, Option<Pat>, bool)>,
+    items: Vec<(Expr, Option<&'p Pat>, bool)>,
 }
 
 /// The buffer a `for` loop walks item by item: `b` in `b.iter()`, `&b`, `b`, `b.iter().rev()`.

@@ -7,8 +7,11 @@
 //! others, the bindings their values read (the flows); `crate::analysis::activity` closes that
 //! graph, and the next pass starts from every binding it reaches. A pass that finds nothing new
 //! is the last, so chains of any length take two passes, and there is no cap to stop short of
-//! the fixed point. Binding numbers are given in traversal order, so they are the same in every
-//! pass. Only the last pass's errors are reported.
+//! the fixed point. A binding's number must be the same in every pass, yet a pass copies code
+//! it finds inactive as written, without visiting the patterns inside: so a name bound in the
+//! user's syntax is numbered by its identifier's place in the function ([`BindingNumbers`]), the
+//! same whatever a pass visits, and only the few bindings of generated names are numbered in
+//! traversal order, after those. Only the last pass's errors are reported.
 //!
 //! Every user-facing error about the body is found here, on the user's tokens.
 //!
@@ -50,12 +53,13 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature, names: &Names) -> Lower
     let mut func = chains::rewritten(func, names);
     factorizations::inlined(&mut func);
     let func = &func;
+    let numbers = BindingNumbers::of(func);
     let mut assumed = HashSet::new();
     loop {
-        let mut lowerer = Lowerer::new(sig, &assumed, names);
+        let mut lowerer = Lowerer::new(sig, &assumed, names, &numbers);
         let stmts = lowerer.function(func);
         // Each pass that does not return adds at least one binding to `assumed`, and binding
-        // numbers are given in traversal order, the same in every pass: the loop ends.
+        // numbers are the same in every pass: the loop ends.
         let varied = crate::analysis::activity::varied(&assumed, &lowerer.found, &lowerer.flows);
         if varied.is_subset(&assumed) {
             return Lowered {
@@ -70,6 +74,39 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature, names: &Names) -> Lower
             };
         }
         assumed = varied;
+    }
+}
+
+/// The number of each name a pattern of the function binds, by the identifier's place in the
+/// syntax tree that every pass lowers (the same tree, not a copy, so its nodes' addresses are
+/// the same in every pass), in the order a visit of the whole function meets them.
+struct BindingNumbers(std::collections::HashMap<*const Ident, usize>);
+
+impl BindingNumbers {
+    fn of(func: &syn::ItemFn) -> Self {
+        struct Patterns(std::collections::HashMap<*const Ident, usize>);
+        impl<'ast> syn::visit::Visit<'ast> for Patterns {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                let next = self.0.len();
+                self.0.insert(&p.ident, next);
+                syn::visit::visit_pat_ident(self, p);
+            }
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        let mut patterns = Patterns(std::collections::HashMap::new());
+        syn::visit::Visit::visit_block(&mut patterns, &func.block);
+        BindingNumbers(patterns.0)
+    }
+
+    /// The number of the name `ident` binds, when it is an identifier of the function's own
+    /// patterns.
+    fn of_ident(&self, ident: &Ident) -> Option<usize> {
+        self.0.get(&(ident as *const Ident)).copied()
+    }
+
+    /// Where the numbers of generated names begin.
+    fn generated_from(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -127,6 +164,7 @@ struct Lowerer<'a> {
     /// The names of this expansion, which generated temporaries avoid.
     names: &'a Names,
     assumed: &'a HashSet<usize>,
+    numbers: &'a BindingNumbers,
     /// The bindings found to receive an active value in this pass.
     found: HashSet<usize>,
     /// Each binding given a value that is not active in this pass, with the bindings that value
@@ -158,15 +196,21 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(sig: &'a Signature, assumed: &'a HashSet<usize>, names: &'a Names) -> Self {
+    fn new(
+        sig: &'a Signature,
+        assumed: &'a HashSet<usize>,
+        names: &'a Names,
+        numbers: &'a BindingNumbers,
+    ) -> Self {
         Lowerer {
             sig,
             names,
             assumed,
+            numbers,
             found: HashSet::new(),
             flows: Vec::new(),
             reading: std::cell::RefCell::new(None),
-            next_binding: 0,
+            next_binding: numbers.generated_from(),
             vars: Vec::new(),
             scopes: vec![Vec::new()],
             taken_names: HashSet::new(),

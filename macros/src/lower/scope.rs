@@ -114,9 +114,20 @@ impl<'a> Lowerer<'a> {
         self.const_temp(e, out)
     }
 
+    /// A binding number for a generated name (a parameter, a tuple's `_`), in traversal order
+    /// after the numbers of the function's own patterns.
     pub(super) fn new_binding(&mut self) -> usize {
         self.next_binding += 1;
         self.next_binding - 1
+    }
+
+    /// The binding number of the name `ident` binds: by its place in the function when it is an
+    /// identifier of the function's own patterns, the same in every pass (see `BindingNumbers`).
+    pub(super) fn binding_for(&mut self, ident: &Ident) -> usize {
+        match self.numbers.of_ident(ident) {
+            Some(number) => number,
+            None => self.new_binding(),
+        }
     }
 
     pub(super) fn bind(&mut self, name: &Ident, binding: Binding) {
@@ -172,7 +183,7 @@ impl<'a> Lowerer<'a> {
 
     /// Binds `name` to a record of active fields.
     pub(super) fn bind_record(&mut self, name: &Ident, fields: Vec<(String, VarId)>) {
-        let id = self.new_binding();
+        let id = self.binding_for(name);
         self.found.insert(id);
         self.records.push(fields);
         let record = Some(self.records.len() - 1);
@@ -195,7 +206,7 @@ impl<'a> Lowerer<'a> {
         value_active: bool,
         is_ref: bool,
     ) -> Option<VarId> {
-        let id = self.new_binding();
+        let id = self.binding_for(ident);
         self.bind_user(ident, id, value_active, is_ref)
     }
 
@@ -262,19 +273,19 @@ impl<'a> Lowerer<'a> {
     /// rule takes as it is (see `Binding::reference`).
     pub(super) fn bind_inactive_items(&mut self, pat: &Pat, by_ref: bool) {
         let reference = by_ref && matches!(pat, Pat::Ident(_));
-        struct Bound(Vec<Ident>);
-        impl<'ast> Visit<'ast> for Bound {
+        struct Bound<'ast>(Vec<&'ast Ident>);
+        impl<'ast> Visit<'ast> for Bound<'ast> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-                self.0.push(p.ident.clone());
+                self.0.push(&p.ident);
                 syn::visit::visit_pat_ident(self, p);
             }
         }
         let mut names = Bound(Vec::new());
         names.visit_pat(pat);
         for name in names.0 {
-            let id = self.new_binding();
+            let id = self.binding_for(name);
             self.bind(
-                &name,
+                name,
                 Binding {
                     id,
                     var: None,

@@ -115,7 +115,7 @@ impl<'a> Lowerer<'a> {
                 self.bind_record(&p.ident, fields);
             }
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                let id = self.new_binding();
+                let id = self.binding_for(&p.ident);
                 if !init_active && !self.assumed.contains(&id) {
                     // Bound inactive in this pass: active in the next if what it reads is.
                     if let Some(init) = init {
@@ -248,14 +248,16 @@ impl<'a> Lowerer<'a> {
     }
 
     fn local_tuple(&mut self, pat: &syn::PatTuple, init: &Expr, out: &mut Block) {
-        let names: Option<Vec<(Ident, bool)>> = pat
+        let wild = item_ident("_");
+        // references to the pattern's own identifiers, which number their bindings
+        let names: Option<Vec<(&Ident, bool)>> = pat
             .elems
             .iter()
             .map(|p| match p {
                 Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
-                    Some((i.ident.clone(), i.mutability.is_some()))
+                    Some((&i.ident, i.mutability.is_some()))
                 }
-                Pat::Wild(_) => Some((item_ident("_"), false)),
+                Pat::Wild(_) => Some((&wild, false)),
                 _ => None,
             })
             .collect();
@@ -275,7 +277,7 @@ impl<'a> Lowerer<'a> {
                     .map(|op| self.bind_temp(op, out))
                     .collect();
                 for ((name, mutable), t) in names.iter().zip(temps) {
-                    if name == "_" {
+                    if *name == "_" {
                         continue;
                     }
                     let var = self
@@ -300,8 +302,14 @@ impl<'a> Lowerer<'a> {
                             "bind the result of a call immutably, then copy it into a `let mut`",
                         );
                     }
-                    let bound = if name == "_" { self.names.fresh("unused") } else { name.clone() };
-                    let var = self.user_binding(&bound, true, false).expect("active");
+                    let unused;
+                    let bound = if *name == "_" {
+                        unused = self.names.fresh("unused");
+                        &unused
+                    } else {
+                        *name
+                    };
+                    let var = self.user_binding(bound, true, false).expect("active");
                     vars.push(var);
                 }
                 out.push(Stmt::LetTuple {
@@ -315,7 +323,14 @@ impl<'a> Lowerer<'a> {
             e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
                 // Each element goes to a place of its own, active when some branch gives it an
                 // active value (found by the passes, like any binding's activity).
-                let ids: Vec<usize> = names.iter().map(|_| self.new_binding()).collect();
+                let ids: Vec<usize> = pat
+                    .elems
+                    .iter()
+                    .map(|p| match p {
+                        Pat::Ident(i) => self.binding_for(&i.ident),
+                        _ => self.new_binding(),
+                    })
+                    .collect();
                 let targets: Vec<Target> = ids
                     .iter()
                     .map(|id| {
@@ -331,7 +346,7 @@ impl<'a> Lowerer<'a> {
                     .collect();
                 self.control(e, out, &Tail::Tuple(targets.clone()));
                 for (((name, mutable), target), id) in names.iter().zip(targets).zip(ids) {
-                    if name == "_" {
+                    if *name == "_" {
                         continue;
                     }
                     match target {
