@@ -157,7 +157,7 @@ pub(crate) const LOOP_ITERATORS: &[&str] = &["iter", "into_iter", "enumerate", "
 
 /// The stages of an iterator chain between its source and its reduction that the rewriting
 /// into loops takes (see `lower::chains`).
-pub(crate) const CHAIN_STAGES: &[&str] = &["map", "copied", "cloned"];
+pub(crate) const CHAIN_STAGES: &[&str] = &["map", "filter", "copied", "cloned"];
 
 /// `f32` or `f64`.
 pub(crate) fn is_float_type(ty: &syn::Type) -> bool {

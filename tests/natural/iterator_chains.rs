@@ -1,5 +1,5 @@
-//! Iterator chains that end in a reduction (`sum`, `product`, `fold`), written as people write
-//! them: each checked in forward mode against finite differences, in reverse mode by the
+//! Iterator chains that end in a reduction (`sum`, `product`, `fold`, `max_by`, `min_by`,
+//! `reduce`, `collect`), through maps and filters, written as people write them: each checked in forward mode against finite differences, in reverse mode by the
 //! dot-product test, and its Hessian-vector products against central differences of its
 //! gradient.
 
@@ -88,6 +88,137 @@ fn nested(x: &[f64], y: &[f64]) -> f64 {
     x.iter()
         .map(|a| y.iter().map(|b| (a - b) * (a - b)).sum::<f64>())
         .sum()
+}
+
+#[differentiate(hessian)]
+fn positive_squares(x: &[f64]) -> f64 {
+    x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>()
+}
+
+/// Every other pair of a zip, by an enumerate's index.
+#[differentiate(hessian)]
+fn even_pairs(x: &[f64], y: &[f64]) -> f64 {
+    x.iter()
+        .zip(y.iter())
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, (a, b))| a * b.sin())
+        .sum()
+}
+
+#[differentiate(hessian)]
+fn largest_by(x: &[f64]) -> f64 {
+    x.iter().copied().max_by(|a, b| a.total_cmp(b)).unwrap()
+}
+
+/// `max_by` and `min_by` over references, with and without a `*`, by `partial_cmp`.
+#[differentiate(hessian)]
+fn spread(x: &[f64]) -> f64 {
+    let smallest = *x.iter().min_by(|a, b| a.partial_cmp(b).unwrap()).unwrap();
+    x.iter().max_by(|a, b| a.total_cmp(b)).expect("not empty") - smallest
+}
+
+/// The largest of a mapped chain, compared by a path.
+#[differentiate(hessian)]
+fn largest_of_a_map(x: &[f64]) -> f64 {
+    x.iter()
+        .map(|v| v.sin() * v)
+        .max_by(f64::total_cmp)
+        .unwrap()
+}
+
+#[differentiate(hessian)]
+fn reduced(x: &[f64]) -> f64 {
+    let nested = x.iter().copied().reduce(|a, b| a * b.cos() + b).unwrap();
+    nested + x.iter().copied().reduce(f64::min).unwrap()
+}
+
+/// Buffers collected from chains, by a typed `let` and by a turbofish, then zipped.
+#[differentiate(hessian)]
+fn collected(x: &[f64]) -> f64 {
+    let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
+    let sines = x
+        .iter()
+        .filter(|v| v.abs() < 1.0)
+        .map(|v| v.sin())
+        .collect::<Vec<_>>();
+    squares
+        .iter()
+        .zip(sines.iter())
+        .map(|(a, b)| a * b)
+        .sum::<f64>()
+}
+
+#[test]
+fn filters_maxima_reductions_and_collections() {
+    let y = [0.5, -1.0, 2.0, 0.25, 1.5];
+    let at = points(5);
+    check_buffer_function(
+        positive_squares,
+        positive_squares_jvp,
+        positive_squares_vjp,
+        &at,
+    );
+    check_at(
+        |x: &Vec<f64>| even_pairs(x, &y),
+        |x: &Vec<f64>, d: &Vec<f64>| even_pairs_jvp(x, &y, d, &[0.0; 5]),
+        |x: &Vec<f64>, s: &f64| even_pairs_vjp(x, &y).1(*s).0,
+        &at,
+    );
+    check_buffer_function(largest_by, largest_by_jvp, largest_by_vjp, &at);
+    check_buffer_function(spread, spread_jvp, spread_vjp, &at);
+    check_buffer_function(
+        largest_of_a_map,
+        largest_of_a_map_jvp,
+        largest_of_a_map_vjp,
+        &at,
+    );
+    check_buffer_function(reduced, reduced_jvp, reduced_vjp, &at);
+    check_buffer_function(collected, collected_jvp, collected_vjp, &at);
+    for x in at {
+        check_hvp(
+            |x| positive_squares_grad(x).1,
+            |x, v| positive_squares_hvp(x, v).2,
+            &x,
+        );
+        check_hvp(
+            |x| even_pairs_grad(x, &y).1.0,
+            |x, v| even_pairs_hvp(x, &y, v, &[0.0; 5]).2.0,
+            &x,
+        );
+        check_hvp(|x| spread_grad(x).1, |x, v| spread_hvp(x, v).2, &x);
+        check_hvp(
+            |x| largest_of_a_map_grad(x).1,
+            |x, v| largest_of_a_map_hvp(x, v).2,
+            &x,
+        );
+        check_hvp(|x| reduced_grad(x).1, |x, v| reduced_hvp(x, v).2, &x);
+        check_hvp(|x| collected_grad(x).1, |x, v| collected_hvp(x, v).2, &x);
+    }
+    // what each computes, against the same reduction written with std's iterators
+    let x = [0.3, -1.2, 1.1, 0.4, -0.1];
+    let (largest, gradient) = largest_by_grad(&x);
+    assert_eq!(largest, 1.1);
+    assert_eq!(gradient, vec![0.0, 0.0, 1.0, 0.0, 0.0]);
+    let (value, gradient) = spread_grad(&x);
+    assert_eq!(value, 1.1 - -1.2);
+    assert_eq!(gradient, vec![0.0, -1.0, 1.0, 0.0, 0.0]);
+    let positive: f64 = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum();
+    assert_eq!(positive_squares(&x), positive);
+    assert_eq!(positive_squares_grad(&x).0, positive);
+}
+
+#[test]
+fn ties_go_as_in_std() {
+    // `max_by` keeps the last of equal items, `min_by` the first: the gradient goes to it
+    let x = [1.0, -2.0, 1.0, -2.0];
+    assert_eq!(spread_grad(&x).1, vec![0.0, -1.0, 1.0, 0.0]);
+}
+
+#[test]
+#[should_panic(expected = "an empty iterator has no item to unwrap")]
+fn an_empty_maximum_panics_as_unwrap_does() {
+    largest_by_grad(&[]);
 }
 
 #[test]

@@ -298,14 +298,7 @@ impl<'a> Lowerer<'a> {
             return Op::Const(TokenStream::new());
         }
         if is_iterator_chain(&m.receiver) {
-            let unsupported = unsupported_adaptor(m);
-            self.errors.push(
-                &unsupported.method,
-                format!(
-                    "the iterator adaptor `{}` is not differentiated; a chain of `map`, `copied` and `cloned` that ends in `sum`, `product` or `fold` is, and so is a `for` loop over `.iter()`, `.iter().enumerate()`, `.iter().zip(..)` or an index range",
-                    unsupported.method
-                ),
-            );
+            self.reject_adaptor(m);
             return Op::Const(TokenStream::new());
         }
         if name == "exp" && args.is_empty() {
@@ -513,6 +506,21 @@ impl<'a> Visit<'a> for Closures<'a> {
 /// The adaptor of an iterator chain that the rewriting into loops does not take (see
 /// `chains`): the innermost one that is not a source (`iter`, `enumerate`, `zip`, ...) or a
 /// stage it takes (`map`, `copied`, `cloned`), else the outermost call.
+impl Lowerer<'_> {
+    /// The error for a method called on an iterator chain that is not rewritten as a loop,
+    /// naming the first adaptor the rewriting does not take.
+    pub(super) fn reject_adaptor(&mut self, m: &syn::ExprMethodCall) {
+        let unsupported = unsupported_adaptor(m);
+        self.errors.push(
+            &unsupported.method,
+            format!(
+                "the iterator adaptor `{}` is not differentiated; a chain of `map`, `filter`, `copied` and `cloned` over floats that ends in `sum`, `product`, `fold`, `collect`, or `max_by`, `min_by` or `reduce` then `unwrap` is, and so is a `for` loop over `.iter()`, `.iter().enumerate()`, `.iter().zip(..)` or an index range",
+                unsupported.method
+            ),
+        );
+    }
+}
+
 fn unsupported_adaptor(m: &syn::ExprMethodCall) -> &syn::ExprMethodCall {
     let mut found = m;
     let mut call = m;

@@ -1,7 +1,7 @@
 //! Statements: `let` (of one value or of a tuple), assignments, compound assignments, writes
 //! and `push`.
 
-use super::rejections::unsupported;
+use super::rejections::{is_iterator_chain, unsupported};
 use super::syntax::{
     compound_op, ends, is_other_compound, is_scalar_function, strip_parens, var_operand,
 };
@@ -367,6 +367,8 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
+            // `let (i, v) = x.iter().enumerate().max_by(..).unwrap();`
+            Expr::MethodCall(m) if is_iterator_chain(&m.receiver) => self.reject_adaptor(m),
             other => self.errors.push(
                 other,
                 "an active tuple must be written out `(a, b)` or come from a call; fields of active tuples are not supported",
