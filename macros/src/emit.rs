@@ -731,7 +731,9 @@ pub(crate) fn control_shell(
             let (label, body) = (label_of(label), block(body));
             quote!(#label loop { #body })
         }
-        Stmt::While { label, cond, body } => {
+        Stmt::While {
+            label, cond, body, ..
+        } => {
             let (label, body) = (label_of(label), block(body));
             quote!(#label while #cond { #body })
         }
@@ -740,6 +742,7 @@ pub(crate) fn control_shell(
             pat,
             iter,
             body,
+            ..
         } => {
             let (label, body) = (label_of(label), block(body));
             quote!(#label for #pat in #iter { #body })

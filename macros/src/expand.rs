@@ -33,6 +33,13 @@ fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
             return out;
         }
     };
+    // The function as the compiler sees it: without the `#[checkpoint]` marks on its loops,
+    // which only lowering reads.
+    let emitted = {
+        let mut emitted = func.clone();
+        lower::checkpoints::strip(&mut emitted);
+        emitted
+    };
     let mut errors = Errors::default();
     let args = match attr::parse(args) {
         Ok(args) => args,
@@ -42,13 +49,13 @@ fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
         }
     };
     let Some(sig) = signature::read(&func, &args, &mut errors) else {
-        return fallback(&func, errors);
+        return fallback(&emitted, errors);
     };
     // The body is checked even when the signature has errors, so that all are reported at once.
     let lowered = lower::lower(&func, &sig, names);
     errors.extend(lowered.errors);
     if !errors.is_empty() {
-        return fallback(&func, errors);
+        return fallback(&emitted, errors);
     }
     let model = Model {
         func: &func,
@@ -71,7 +78,7 @@ fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
     let jvp = primal::function(&tangent_program, &model.name("jvp"), &jvp_doc);
     let vjp = reverse::emit(&model);
     let higher = higher::emit(&model, &tangent_program);
-    quote!(#func #jvp #vjp #higher)
+    quote!(#emitted #jvp #vjp #higher)
 }
 
 /// The user's function as written, so that the rest of the crate still compiles, and the errors.

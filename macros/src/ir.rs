@@ -336,12 +336,16 @@ pub(crate) enum Stmt {
         label: Option<Lifetime>,
         cond: TokenStream,
         body: Block,
+        /// `#[checkpoint]` on the loop (reverse mode only).
+        checkpoint: Option<Box<Checkpoint>>,
     },
     For {
         label: Option<Lifetime>,
         pat: TokenStream,
         iter: TokenStream,
         body: Block,
+        /// `#[checkpoint]` on the loop (reverse mode only; `iter` is then a range).
+        checkpoint: Option<Box<Checkpoint>>,
     },
     Block(Block),
     Break(Option<Lifetime>),
@@ -361,6 +365,21 @@ pub(crate) enum Stmt {
 }
 
 pub(crate) type Block = Vec<Stmt>;
+
+/// `#[checkpoint]` on a loop: reverse mode keeps the state the loop starts from, not a record of
+/// each iteration, and the pullback recomputes iterations from kept states (see
+/// `reverse::checkpointed`). The active values the body reads and writes are found on the model;
+/// the inactive ones, kept as the user wrote them, are named here.
+pub(crate) struct Checkpoint {
+    /// `snapshots = S`: the most states kept at once; by default enough that no iteration is
+    /// run forward more than twice in the pullback.
+    pub snapshots: Option<TokenStream>,
+    /// Inactive names bound outside the loop that the body assigns: part of the loop's state.
+    pub inactive_state: Vec<Ident>,
+    /// Inactive names bound outside the loop that the body reads only, with the declared type
+    /// of those that are parameters.
+    pub inactive_inputs: Vec<(Ident, Option<syn::Type>)>,
+}
 
 pub(crate) struct Arm {
     pub pat: TokenStream,

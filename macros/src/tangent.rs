@@ -368,12 +368,17 @@ impl Tangents<'_> {
                     body,
                 });
             }
-            Stmt::While { label, cond, body } => {
+            // The tangent program records its loops in full: its reverse (second order) does not
+            // checkpoint, whose state would include the tangents.
+            Stmt::While {
+                label, cond, body, ..
+            } => {
                 let body = self.block(body);
                 out.push(Stmt::While {
                     label: label.clone(),
                     cond: cond.clone(),
                     body,
+                    checkpoint: None,
                 });
             }
             Stmt::For {
@@ -381,6 +386,7 @@ impl Tangents<'_> {
                 pat,
                 iter,
                 body,
+                ..
             } => {
                 let body = self.block(body);
                 out.push(Stmt::For {
@@ -388,6 +394,7 @@ impl Tangents<'_> {
                     pat: pat.clone(),
                     iter: iter.clone(),
                     body,
+                    checkpoint: None,
                 });
             }
             Stmt::Block(b) => {

@@ -11,7 +11,7 @@ use num_traits::{NumCast, One};
 pub use crate::rules;
 pub use crate::rules::arith::{literal, type_of};
 pub use crate::rules::scalar;
-pub use crate::tape::{Tape, pooled_bytes};
+pub use crate::tape::{Discard, Tape, pooled_bytes};
 
 /// A zero of the same shape as `x`, owned: the tangent of a value that does not depend on the
 /// inputs (yet), created from its primal so that its type is the primal's.
@@ -416,6 +416,7 @@ pub fn inner<T: Tangent>(a: &T, b: &T) -> T::Scalar {
     a.inner(b)
 }
 
+pub use crate::checkpoint;
 pub use crate::higher::{hessian, jacobian};
 pub use crate::linalg;
 pub use nalgebra;

@@ -180,3 +180,28 @@ mod tests {
         assert_eq!((b[0], c[0]), (2, 3));
     }
 }
+
+/// A tape that keeps nothing. A loop under `#[checkpoint]` runs its recording code where only
+/// the primal values matter (its first forward sweep and the recomputations of its pullback)
+/// with its tapes shadowed by this: the code is the same, so the values are bit for bit those the
+/// recorded iterations see.
+///
+/// ```
+/// use matcalc_runtime::__private::Discard;
+///
+/// let mut tape = Discard;
+/// tape.reserve(10);
+/// tape.push((1.0, 2.0));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl Discard {
+    /// Drops `record`.
+    pub fn push<T>(&mut self, record: T) {
+        drop(record);
+    }
+
+    /// Does nothing: there is nothing to make room for.
+    pub fn reserve(&mut self, _additional: usize) {}
+}

@@ -236,6 +236,7 @@ impl<'a> Lowerer<'a> {
             pat: index.to_token_stream(),
             iter: quote!(0..#dst.len()),
             body,
+            checkpoint: None,
         });
         Op::Copy(var_operand(result))
     }
@@ -323,7 +324,9 @@ impl<'a> Lowerer<'a> {
                 pat: row.to_token_stream(),
                 iter: quote!(0..#dst.nrows()),
                 body,
+                checkpoint: None,
             }],
+            checkpoint: None,
         });
         Op::Copy(var_operand(result))
     }

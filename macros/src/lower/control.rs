@@ -419,6 +419,14 @@ impl<'a> Lowerer<'a> {
             Expr::While(w) => {
                 self.check_verbatim(&|v| v.visit_expr(&w.cond));
                 let label = w.label.as_ref().map(|l| l.name.clone());
+                let checkpoint =
+                    self.checkpoint_of(w as *const syn::ExprWhile as usize, &label, &w.body, None);
+                if checkpoint.is_some() && matches!(&*w.cond, Expr::Let(_)) {
+                    self.errors.push(
+                        &w.cond,
+                        "a `while let` loop cannot be checkpointed: its iterations are recomputed from their number; write `while` with a condition, or a `for` loop over a range",
+                    );
+                }
                 let body = self.loop_body(&label, Tail::Discard, &w.body, |l, _| {
                     if let Expr::Let(let_expr) = &*w.cond {
                         l.bind_inactive_pattern(&let_expr.pat);
@@ -428,6 +436,7 @@ impl<'a> Lowerer<'a> {
                     label,
                     cond: w.cond.to_token_stream(),
                     body,
+                    checkpoint,
                 });
             }
             Expr::Loop(l) => {
@@ -463,7 +472,14 @@ impl<'a> Lowerer<'a> {
 
     fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Block) {
         let label = f.label.as_ref().map(|l| l.name.clone());
-        if !self.iterates_active(&f.expr) {
+        let over_active = self.iterates_active(&f.expr);
+        let checkpoint = self.checkpoint_of(
+            f as *const syn::ExprForLoop as usize,
+            &label,
+            &f.body,
+            (!over_active).then_some(&*f.expr),
+        );
+        if !over_active {
             self.check_verbatim(&|v| v.visit_expr(&f.expr));
             let body = self.loop_body(&label, Tail::Discard, &f.body, |l, _| {
                 l.bind_loop_items(&f.pat, &items_of(&f.expr));
@@ -488,6 +504,7 @@ impl<'a> Lowerer<'a> {
                 pat: f.pat.to_token_stream(),
                 iter: f.expr.to_token_stream(),
                 body,
+                checkpoint,
             });
             return;
         }
@@ -558,6 +575,7 @@ impl<'a> Lowerer<'a> {
             pat: index.to_token_stream(),
             iter: quote!(0..#len),
             body,
+            checkpoint,
         });
     }
 

@@ -25,6 +25,7 @@
 mod activity;
 mod calls;
 mod chains;
+pub(crate) mod checkpoints;
 mod control;
 mod expressions;
 mod factorizations;
@@ -52,11 +53,12 @@ pub(crate) struct Lowered {
 pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature, names: &Names) -> Lowered {
     let mut func = chains::rewritten(func, names);
     factorizations::inlined(&mut func);
+    let checkpoints = checkpoints::collect(&mut func);
     let func = &func;
     let numbers = BindingNumbers::of(func);
     let mut assumed = HashSet::new();
     loop {
-        let mut lowerer = Lowerer::new(sig, &assumed, names, &numbers);
+        let mut lowerer = Lowerer::new(sig, &assumed, names, &numbers, &checkpoints);
         let stmts = lowerer.function(func);
         // Each pass that does not return adds at least one binding to `assumed`, and binding
         // numbers are the same in every pass: the loop ends.
@@ -70,7 +72,14 @@ pub(crate) fn lower(func: &syn::ItemFn, sig: &Signature, names: &Names) -> Lower
                     stmts,
                 },
                 param_vars: lowerer.param_vars,
-                errors: lowerer.errors,
+                errors: {
+                    let mut errors = lowerer.errors;
+                    checkpoints
+                        .errors
+                        .iter()
+                        .for_each(|e| errors.add(e.clone()));
+                    errors
+                },
             };
         }
         assumed = varied;
@@ -165,6 +174,8 @@ struct Lowerer<'a> {
     names: &'a Names,
     assumed: &'a HashSet<usize>,
     numbers: &'a BindingNumbers,
+    /// The loops that carry `#[checkpoint]`.
+    checkpoints: &'a checkpoints::Marks,
     /// The bindings found to receive an active value in this pass.
     found: HashSet<usize>,
     /// Each binding given a value that is not active in this pass, with the bindings that value
@@ -201,12 +212,14 @@ impl<'a> Lowerer<'a> {
         assumed: &'a HashSet<usize>,
         names: &'a Names,
         numbers: &'a BindingNumbers,
+        checkpoints: &'a checkpoints::Marks,
     ) -> Self {
         Lowerer {
             sig,
             names,
             assumed,
             numbers,
+            checkpoints,
             found: HashSet::new(),
             flows: Vec::new(),
             reading: std::cell::RefCell::new(None),

@@ -50,6 +50,7 @@
 //! forward sweep in `sweep`, the residuals kept on the tapes in `tape`, the reverse of each
 //! statement in `pullback`.
 
+mod checkpointed;
 mod pullback;
 mod sweep;
 mod tape;
@@ -91,6 +92,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         next_residual: 0,
         straight,
         counted: false,
+        in_scope: Vec::new(),
     };
     let forward = sweep.block(&model.stmts);
 
@@ -148,44 +150,45 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         });
         (quote!(#declare), backward.unwrap_or_default())
     } else {
-        let declare = sweep
+        // The segments of a checkpointed loop's body record on tapes of their own in its
+        // pullback's arm only.
+        let inner: HashSet<usize> = sweep
             .segments
             .iter()
-            .filter(|s| !s.residuals.is_empty())
-            .map(|s| {
-                let tape = tape_name(model, s.id);
-                quote!(let mut #tape = #rt::Tape::new();)
-            });
-        let cursors = sweep
-            .segments
-            .iter()
-            .filter(|s| !s.residuals.is_empty())
-            .map(|s| {
-                let (tape, cursor) = (tape_name(model, s.id), cursor_name(model, s.id));
-                quote!(let mut #cursor = #tape.len();)
-            });
-        let arms = sweep.segments.iter().zip(&local).map(|(s, local)| {
-            let id = s.id;
-            let steps = s.backward.iter().rev();
-            let fetch = (!s.residuals.is_empty()).then(|| {
-                let (tape, cursor, residuals) =
-                    (tape_name(model, id), cursor_name(model, id), &s.residuals);
-                quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
-            });
-            let bars = local.iter().map(|v| {
-                let b = model.bar(*v);
-                quote!(let mut #b = ::core::option::Option::None;)
-            });
-            if s.repeated {
-                let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
-                quote!(#id => {
-                    #trip -= 1;
-                    for _ in 0..#trips[#trip] { #fetch #(#bars)* #(#steps)* }
-                })
-            } else {
-                quote!(#id => { #fetch #(#bars)* #(#steps)* })
-            }
+            .filter_map(|s| s.checkpoint.as_ref())
+            .flat_map(|c| c.body.clone())
+            .collect();
+        let outer = || {
+            sweep
+                .segments
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !inner.contains(i))
+                .map(|(_, s)| s)
+        };
+        let declare = outer().filter(|s| s.has_tape()).map(|s| {
+            let tape = tape_name(model, s.id);
+            quote!(let mut #tape = #rt::Tape::new();)
         });
+        let cursors = outer().filter(|s| s.has_tape()).map(|s| {
+            let (tape, cursor) = (tape_name(model, s.id), cursor_name(model, s.id));
+            quote!(let mut #cursor = #tape.len();)
+        });
+        // In order: a checkpointed loop's arm holds the arms of its body, recorded before it.
+        let mut arms: Vec<TokenStream> = Vec::new();
+        for (s, local) in sweep.segments.iter().zip(&local) {
+            let arm = match &s.checkpoint {
+                Some(c) => checkpointed::arm(model, s.id, c, &arms, &sweep.segments),
+                None => segment_arm(model, s, local),
+            };
+            arms.push(arm);
+        }
+        let arms: Vec<&TokenStream> = arms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !inner.contains(i))
+            .map(|(_, arm)| arm)
+            .collect();
         let segment = model.fresh("segment");
         let counted = sweep.segments.iter().any(|s| s.repeated);
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
@@ -244,6 +247,31 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             let (#value, #pullback) = #vjp_path(#(#names),*);
             (#value, #pullback(1.0))
         }
+    }
+}
+
+/// The pullback's arm of a recorded segment: its residuals fetched, its adjoints local to it
+/// declared, its reverse run (as many times as the loop ran, for a repeated segment).
+fn segment_arm(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
+    let id = s.id;
+    let steps = s.backward.iter().rev();
+    let fetch = (!s.residuals.is_empty()).then(|| {
+        let (tape, cursor, residuals) =
+            (tape_name(model, id), cursor_name(model, id), &s.residuals);
+        quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
+    });
+    let bars = local.iter().map(|v| {
+        let b = model.bar(*v);
+        quote!(let mut #b = ::core::option::Option::None;)
+    });
+    if s.repeated {
+        let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
+        quote!(#id => {
+            #trip -= 1;
+            for _ in 0..#trips[#trip] { #fetch #(#bars)* #(#steps)* }
+        })
+    } else {
+        quote!(#id => { #fetch #(#bars)* #(#steps)* })
     }
 }
 
@@ -372,6 +400,16 @@ struct Segment {
     /// The body of a loop without control flow of its own: recorded once per loop with its trip
     /// count on the trip tape, instead of once per iteration on the control tape.
     repeated: bool,
+    /// A loop under `#[checkpoint]`: the segment stands for the whole loop, its tape holding
+    /// the loop's entries (see `checkpointed`).
+    checkpoint: Option<Box<checkpointed::CheckpointArm>>,
+}
+
+impl Segment {
+    /// Whether the segment pushes records on a tape of its own.
+    fn has_tape(&self) -> bool {
+        !self.residuals.is_empty() || self.checkpoint.is_some()
+    }
 }
 
 struct Reverse<'m> {
@@ -384,6 +422,8 @@ struct Reverse<'m> {
     /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
     /// control tape per iteration.
     counted: bool,
+    /// The variables declared in each block being recorded, outermost first: those in scope.
+    in_scope: Vec<Vec<VarId>>,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

@@ -1,6 +1,7 @@
 //! The forward sweep: runs the user's code, records each executed segment on the control tape,
 //! and counts the trips of loops without control flow of their own.
 
+use super::checkpointed::Looped;
 use super::tape::tape_name;
 use super::{Open, Reverse, Segment};
 use crate::ir::{Block, Operand, Spelling, Stmt};
@@ -12,6 +13,7 @@ impl Reverse<'_> {
     pub(super) fn block(&mut self, stmts: &Block) -> TokenStream {
         let mut code = Vec::new();
         let mut open = Open::default();
+        self.in_scope.push(Vec::new());
         for s in stmts {
             match s {
                 Stmt::Return { values, spellings } => {
@@ -27,7 +29,14 @@ impl Reverse<'_> {
                 }
                 s => code.push(self.simple(s, &mut open)),
             }
+            let declared = self.in_scope.last_mut().expect("pushed above");
+            match s {
+                Stmt::Let { var, .. } => declared.push(*var),
+                Stmt::LetTuple { vars, .. } => declared.extend(vars.iter().copied()),
+                _ => {}
+            }
         }
+        self.in_scope.pop();
         code.push(self.close(open));
         quote!(#(#code)*)
     }
@@ -74,6 +83,7 @@ impl Reverse<'_> {
             backward: open.backward,
             touched: open.touched,
             repeated: false,
+            checkpoint: None,
         });
         code
     }
@@ -82,7 +92,22 @@ impl Reverse<'_> {
         match s {
             // Loops record their trip counts (see `counted_loop`); every other shell is as the
             // user wrote it, its blocks recorded.
-            Stmt::While { label, cond, body } => {
+            Stmt::While {
+                label,
+                cond,
+                body,
+                checkpoint: Some(checkpoint),
+            } => self.checkpointed(label, Looped::While { cond }, body, checkpoint),
+            Stmt::For {
+                label,
+                pat,
+                iter,
+                body,
+                checkpoint: Some(checkpoint),
+            } => self.checkpointed(label, Looped::For { pat, range: iter }, body, checkpoint),
+            Stmt::While {
+                label, cond, body, ..
+            } => {
                 let label = label.as_ref().map(|l| quote!(#l:));
                 self.counted_loop(body, None, |body, _| quote!(#label while #cond { #body }))
             }
@@ -91,6 +116,7 @@ impl Reverse<'_> {
                 pat,
                 iter,
                 body,
+                ..
             } => {
                 let label = label.as_ref().map(|l| quote!(#l:));
                 self.counted_loop(
