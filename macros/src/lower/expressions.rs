@@ -5,7 +5,7 @@ use super::rejections::{
     CLOSURE_MESSAGE, is_iterator_chain, is_supported_closure_call, unsupported,
 };
 use super::syntax::{
-    VecMacro, ends, linalg_path, macro_name, parse_vec_macro, strip_parens, var_operand,
+    VecMacro, ends, is_view, linalg_path, macro_name, parse_vec_macro, strip_parens, var_operand,
 };
 use super::{Lowerer, Tail, Target};
 use crate::ir::{BinOp, Block, CallArg, CheckForm, Op, Operand, ScalarMethod};
@@ -251,6 +251,11 @@ impl<'a> Lowerer<'a> {
         }
         if !self.expr_active(e) {
             self.inactive(e);
+            if is_view(e) {
+                // A view borrows its matrix and has a type of its own, which the rules of the
+                // operators (generic over owned matrices) do not take: an owned copy does.
+                return Operand::Const(self.const_temp(&quote!((#e).clone_owned()), out));
+            }
             return Operand::Const(self.const_temp(e, out));
         }
         match strip_parens(e) {
