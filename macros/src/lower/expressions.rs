@@ -1,6 +1,7 @@
 //! Expressions: operators, float methods, casts and reads, lowered to an operation or an
 //! operand.
 
+use super::calls::field_chain;
 use super::rejections::{
     CLOSURE_MESSAGE, is_iterator_chain, is_supported_closure_call, unsupported,
 };
@@ -200,20 +201,9 @@ impl<'a> Lowerer<'a> {
                     fields,
                 }
             }
-            Expr::Field(f) => match (strip_parens(&f.base), &f.member) {
-                (Expr::MethodCall(m), syn::Member::Named(field))
-                    if m.method == "symmetric_eigen"
-                        && (field == "eigenvalues" || field == "eigenvectors") =>
-                {
-                    let (values, vectors) = self.symmetric_eigen(m, out);
-                    let id = if field == "eigenvalues" {
-                        values
-                    } else {
-                        vectors
-                    };
-                    Op::Copy(var_operand(id))
-                }
-                _ => {
+            Expr::Field(f) => match field_chain(f) {
+                Some(chain) => self.chain_op(chain, out),
+                None => {
                     self.errors.push(
                         f,
                         "fields of active values cannot be differentiated; destructure the tuple with `let (a, b) = ...;`",
