@@ -43,7 +43,7 @@ fn pca_residual(x: &DMatrix<f64>, k: usize) -> f64 {
     let s = x.clone().svd(true, true);
     let u = s.u.unwrap();
     let basis = u.columns(0, k);
-    let projected = &basis * (basis.transpose() * x);
+    let projected = basis * (basis.transpose() * x);
     (x - projected).norm_squared()
 }
 
