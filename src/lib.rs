@@ -209,9 +209,9 @@
 //! | iterator chains | over a source a `for` loop takes: `map` (a closure or a path such as `f64::tanh`), `filter` (a closure), `copied`, `cloned`, ending in `sum`, `product`, `fold` (with a closure or a path such as `f64::max`), `collect::<Vec<_>>()`, or `max_by`/`min_by`/`reduce` then `unwrap`; differentiated as the loop they stand for | `rev`, `skip`, `take`, `chain`, `max_by` over pairs and other adaptors, each named in the error |
 //! | buffers | `vec![x; n]`, `vec![a, b]`, `Vec::with_capacity` + `push`, arrays `[x; N]`, `DMatrix::zeros` and other constructors, `*v` on items of `.iter()`, `*r` copies of arrays behind references | slicing `&x[a..b]`; `pop` inside an expression |
 //! | float methods | the 37 methods of the scalar table below, as `x.sin()` or `f64::sin(x)` | other methods (`to_degrees`, ...): write a custom rule |
-//! | nalgebra | `transpose`, `trace`, `dot`, `norm`, `norm_squared`, `sum`, `max`, `min`, `amax`, `amin`, `diagonal`, `component_mul`, `component_div`, `kronecker`, `column`, `row`, `map(\|x\| ..)` and `map(f64::tanh)` on any matrix expression, `from_fn(.., \|i, j\| ..)`, `determinant`, `try_inverse().unwrap()`, `symmetric_eigenvalues`, `symmetric_eigen` (`.eigenvalues`, `.eigenvectors`), `singular_values`, `exp`, `pow`, `Vector3::new(..)`, `DVector::from_vec(..)`, `DMatrix::from_diagonal(&v)`, `from_element`, `repeat` | other methods (`normalize`, `abs`, ...) |
-//! | factorizations | `a.clone().cholesky().unwrap()` with `.l()`, `.solve(&b)`, `.inverse()`, `.determinant()`, `.ln_determinant()`; `a.clone().lu()` with `.solve(&b).unwrap()`, `.determinant()`, `.try_inverse().unwrap()`; in one chain or bound once with `let` (each use then factorizes again in the derivative) | other factorizations' methods as values (`qr()`, `svd(..)`: call [`linalg::qr`], [`linalg::svd`]) |
-//! | calls | other annotated functions (also methods with `&self`), custom rules, [`linalg`]'s `det`, `logdet`, `inv`, `solve`, `cholesky`, `cholesky_solve`, `cholesky_inverse`, `solve_lower_triangular`, `solve_upper_triangular`, `qr`, `eigh`, `eigvalsh`, `svd`, `svdvals`, `expm`; calls on inactive values only, unchanged | recursion; closures using active values (other than `map`/`from_fn`) |
+//! | nalgebra | `transpose`, `trace`, `dot`, `norm`, `norm_squared`, `sum`, `max`, `min`, `amax`, `amin`, `diagonal`, `component_mul`, `component_div`, `kronecker`, `column`, `row`, `rows(i, n)`, `columns(j, n)`, `view((i, j), (r, c))` (also of inactive matrices, as operands), `row_sum`, `column_sum`, `row_mean`, `column_mean`, `map(\|x\| ..)` and `map(f64::tanh)` on any matrix expression, `from_fn(.., \|i, j\| ..)`, `determinant`, `try_inverse().unwrap()`, `symmetric_eigenvalues`, `symmetric_eigen` (`.eigenvalues`, `.eigenvectors`), `singular_values`, `exp`, `pow`, `Vector3::new(..)`, `DVector::from_vec(..)`, `DMatrix::from_diagonal(&v)`, `from_element`, `repeat` | other methods (`normalize`, `abs`, ...) |
+//! | factorizations | `a.clone().cholesky().unwrap()` with `.l()`, `.solve(&b)`, `.inverse()`, `.determinant()`, `.ln_determinant()`; `a.clone().lu()` with `.solve(&b).unwrap()`, `.determinant()`, `.try_inverse().unwrap()`; `a.clone().qr()` with `.q()`, `.r()`, `.solve(&b).unwrap()`; `a.clone().svd(true, true)` with `.u.unwrap()`, `.v_t.unwrap()`, `.singular_values`, `.solve(&b, eps).unwrap()`; `l.solve_lower_triangular(&b).unwrap()`, `solve_upper_triangular`; `expect(..)` wherever `unwrap()`; in one chain or bound once with `let` (each use then factorizes again in the derivative) | other methods of factorizations (`a.qr().unpack()`, `svd.recompose()`, ...) |
+//! | calls | other annotated functions (also methods with `&self`), custom rules, [`linalg`]'s `det`, `logdet`, `inv`, `solve`, `cholesky`, `cholesky_solve`, `cholesky_inverse`, `solve_lower_triangular`, `solve_upper_triangular`, `qr`, `eigh`, `eigvalsh`, `svd`, `svdvals`, `svd_solve`, `expm`, `rows`, `columns`, `view`, `row_sum`, `column_sum`, `row_mean`, `column_mean`; calls on inactive values only, unchanged | recursion; closures using active values (other than `map`/`from_fn`) |
 //! | other | `clone()`, `to_owned()`, `to_vec()`, `into_owned()`; `assert!`, `debug_assert!`, the `println!` family | `unsafe`, `async`, `const fn`, `?`, other macros |
 //!
 //! Every rejection is a compile error on the offending tokens that names the construct and says
@@ -276,6 +276,8 @@
 //! | Y = Aᵀ | `a.transpose()` | dAᵀ | Ā = Ȳᵀ |
 //! | y = tr A | `a.trace()` | tr dA | Ā = ȳ·I |
 //! | y = Σᵢⱼ Aᵢⱼ | `a.sum()` | Σ dAᵢⱼ | Ā = ȳ·𝟙 |
+//! | y = 𝟙ᵀA, y = A𝟙 (and the means) | `a.row_sum()`, `a.column_sum()`, `a.row_mean()`, `a.column_mean()` | the same of dA | Ā = 𝟙·ȳ, Ā = ȳ·𝟙ᵀ (over m or n) |
+//! | Y = a block of A | `a.column(j)`, `a.row(i)`, `a.rows(i, n)`, `a.columns(j, n)`, `a.view((i, j), (r, c))`, as owned copies | the same block of dA | Ā = Ȳ in the block, 0 elsewhere |
 //! | y = ‖A‖ (2-norm of a vector, Frobenius of a matrix) | `a.norm()` | ⟨A, dA⟩/y | Ā = ȳ·A/y; 0 at A = 0 |
 //! | y = ‖A‖² | `a.norm_squared()` | 2⟨A, dA⟩ | Ā = 2ȳ·A |
 //! | y = det A | `a.determinant()`, `det(&a)` | ⟨cof A, dA⟩ = det A·tr(A⁻¹dA) | Ā = ȳ·cof A (= ȳ·det A·A⁻ᵀ for an invertible A; finite at a singular one) |
@@ -285,13 +287,13 @@
 //! | A = LLᵀ | `a.cholesky().unwrap().l()`, `cholesky(&a)` | dL = L·Φ(L⁻¹·dA·L⁻ᵀ) | Ā = sym(L⁻ᵀ·Φ(Lᵀ·L̄)·L⁻¹) |
 //! | X = A⁻¹B, A = LLᵀ | `cholesky_solve(&a, &b)` | dX = A⁻¹(dB − sym(dA)·X) | B̄ = A⁻¹X̄, Ā = sym(−B̄·Xᵀ) |
 //! | Y = A⁻¹, A = LLᵀ | `cholesky_inverse(&a)` | dY = −Y·sym(dA)·Y | Ā = sym(−Y·Ȳ·Y) |
-//! | X = L⁻¹B, U⁻¹B | `solve_lower_triangular(&l, &b)`, `solve_upper_triangular(&u, &b)` | dX = L⁻¹(dB − tril(dL)·X) | B̄ = L⁻ᵀX̄, L̄ = tril(−B̄·Xᵀ) |
-//! | A = QR (m ≥ n, rᵢᵢ > 0) | `qr(&a)` | dR = K·R, dQ = dA·R⁻¹ − Q·K | Ā = (Q̄ + Q·C̄)·R⁻ᵀ |
+//! | X = L⁻¹B, U⁻¹B | `l.solve_lower_triangular(&b).unwrap()`, `solve_lower_triangular(&l, &b)`, `solve_upper_triangular(&u, &b)` | dX = L⁻¹(dB − tril(dL)·X) | B̄ = L⁻ᵀX̄, L̄ = tril(−B̄·Xᵀ) |
+//! | A = QR (m ≥ n, rᵢᵢ > 0) | `a.qr()` with `.q()`, `.r()`, `qr(&a)` | dR = K·R, dQ = dA·R⁻¹ − Q·K | Ā = (Q̄ + Q·C̄)·R⁻ᵀ |
 //! | S = QΛQᵀ | `s.symmetric_eigen()`, `eigh(&s)` | dλᵢ = qᵢᵀ·dS·qᵢ, dQ = Q·(F ∘ QᵀdSQ) | S̄ = sym(Q·(diag λ̄ + F ∘ QᵀQ̄)·Qᵀ) |
 //! | λ(S) | `s.symmetric_eigenvalues()`, `eigvalsh(&s)` | dλᵢ = qᵢᵀ·dS·qᵢ | S̄ = Q·diag(λ̄)·Qᵀ |
-//! | A = U·diag(σ)·Vᵀ (thin) | `svd(&a)` | dσ = diag(P), dU = U·(K + L) + (I − UUᵀ)·dA·V·Σ⁻¹, … | Ā = U·P̄·Vᵀ + complements (Townsend 2016) |
-//! | σ(A) | `a.singular_values()`, `svdvals(&a)` | dσᵢ = uᵢᵀ·dA·vᵢ | Ā = U·diag(σ̄)·Vᵀ |
-//! | X = V·Σ⁺·Uᵀ·B | `svd_solve(&a, &b, eps)` | through the SVD's | through the SVD's |
+//! | A = U·diag(σ)·Vᵀ (thin) | `a.svd(true, true)` with `.u.unwrap()`, `.v_t.unwrap()`, `svd(&a)` | dσ = diag(P), dU = U·(K + L) + (I − UUᵀ)·dA·V·Σ⁻¹, … | Ā = U·P̄·Vᵀ + complements (Townsend 2016) |
+//! | σ(A) | `a.singular_values()`, `a.svd(..).singular_values`, `svdvals(&a)` | dσᵢ = uᵢᵀ·dA·vᵢ | Ā = U·diag(σ̄)·Vᵀ |
+//! | X = V·Σ⁺·Uᵀ·B | `a.svd(true, true).solve(&b, eps).unwrap()`, `svd_solve(&a, &b, eps)` | through the SVD's | through the SVD's |
 //! | Y = exp A | `a.exp()`, `expm(&a)` | dY = L(A, dA) | Ā = L(Aᵀ, Ȳ) |
 //! | Y = Aⁿ | `a.pow(n)` | Σₖ Aᵏ·dA·Aⁿ⁻¹⁻ᵏ, by squaring | the products, backwards |
 //!
@@ -397,12 +399,9 @@
 //!   method by its name; the trait impls of the runtime then check each call. Hence one float
 //!   type per function, no generic functions or `impl Trait` parameters, struct parameters
 //!   active only when named in `wrt(..)`, and "no derivative rule" for a method outside the
-//!   tables above (write a custom rule). The methods of nalgebra's factorization values other
-//!   than those in the table (`a.svd(..)`, `a.qr()`, `a.lu()`, `cholesky().unwrap().solve(..)`)
-//!   are not mapped yet: call [`linalg`]'s `svd`, `qr`, `solve`, `cholesky_solve`, … (the
-//!   determinant and the inverse of a factorization are `a.determinant()`, `a.try_inverse()`,
-//!   `cholesky_inverse`). `svd_solve` takes an inactive threshold without a tangent, which the
-//!   macro does not know yet: call it from plain code.
+//!   tables above (write a custom rule). Of nalgebra's factorization values, the methods and
+//!   fields in the table are mapped (each to the `linalg` rule that computes it whole); a bound
+//!   factorization is written into each of its uses, so the derivative factorizes once per use.
 //! - **No mutation through references.** `&mut` parameters and `&mut` borrows of active values
 //!   are rejected: reverse mode must see every write to save the overwritten value, and an
 //!   in-out parameter would need its own calling convention for the adjoint. Take `&T` or the

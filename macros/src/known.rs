@@ -101,6 +101,21 @@ pub(crate) const INACTIVE_METHODS: &[&str] = &[
 /// applied to the tangent, and the adjoint passes through unchanged.
 pub(crate) const LINEAR_METHODS: &[&str] = &["clone", "to_owned", "to_vec", "into_owned"];
 
+/// nalgebra's methods that return a view borrowing a block of a matrix.
+pub(crate) const VIEW_METHODS: &[&str] = &[
+    "column",
+    "row",
+    "columns",
+    "rows",
+    "view",
+    "columns_range",
+    "rows_range",
+    "view_range",
+    "fixed_columns",
+    "fixed_rows",
+    "fixed_view",
+];
+
 /// Methods that change a buffer in place.
 pub(crate) const MUTATING_METHODS: &[&str] = &[
     "push",
@@ -188,6 +203,14 @@ pub(crate) const LINALG_METHODS: &[(&str, &str, &str)] = &[
     ("component_div", "component_div", "m"),
     ("column", "column", "i"),
     ("row", "row", "i"),
+    ("columns", "columns", "ii"),
+    ("rows", "rows", "ii"),
+    // `view((i, j), (r, c))`: a start and a shape, each a pair of indices
+    ("view", "view", "ii"),
+    ("row_sum", "row_sum", ""),
+    ("column_sum", "column_sum", ""),
+    ("row_mean", "row_mean", ""),
+    ("column_mean", "column_mean", ""),
     ("pow", "pow", "i"),
 ];
 
@@ -241,6 +264,13 @@ pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
     "kronecker",
     "column",
     "row",
+    "columns",
+    "rows",
+    "view",
+    "row_sum",
+    "column_sum",
+    "row_mean",
+    "column_mean",
     "from_vec",
     "from_diagonal",
     "diagonal",

@@ -86,6 +86,27 @@ macro_rules! paste_jvp {
     (row) => {
         row_jvp
     };
+    (rows) => {
+        rows_jvp
+    };
+    (columns) => {
+        columns_jvp
+    };
+    (view) => {
+        view_jvp
+    };
+    (row_sum) => {
+        row_sum_jvp
+    };
+    (column_sum) => {
+        column_sum_jvp
+    };
+    (row_mean) => {
+        row_mean_jvp
+    };
+    (column_mean) => {
+        column_mean_jvp
+    };
     (det) => {
         det_jvp
     };
@@ -145,6 +166,27 @@ macro_rules! paste_vjp {
     (row) => {
         row_vjp
     };
+    (rows) => {
+        rows_vjp
+    };
+    (columns) => {
+        columns_vjp
+    };
+    (view) => {
+        view_vjp
+    };
+    (row_sum) => {
+        row_sum_vjp
+    };
+    (column_sum) => {
+        column_sum_vjp
+    };
+    (row_mean) => {
+        row_mean_vjp
+    };
+    (column_mean) => {
+        column_mean_vjp
+    };
     (det) => {
         det_vjp
     };
@@ -194,6 +236,13 @@ fn structural_maps_dynamic_and_static() {
         unary!(vec, a.clone());
         unary!(column, a.clone(), m - 1);
         unary!(row, a.clone(), n / 2);
+        unary!(rows, a.clone(), n / 2, n - n / 2);
+        unary!(columns, a.clone(), m / 2, m - m / 2);
+        unary!(view, a.clone(), (n / 3, m / 2), (n - n / 3, m - m / 2));
+        unary!(row_sum, a.clone());
+        unary!(column_sum, a.clone());
+        unary!(row_mean, a.clone());
+        unary!(column_mean, a.clone());
         unary!(trace, random(&mut rng, n, n));
         binary!(
             component_mul,
@@ -217,6 +266,13 @@ fn structural_maps_dynamic_and_static() {
     unary!(vec, a);
     unary!(column, a, 1);
     unary!(row, a, 2);
+    unary!(rows, a, 1, 2);
+    unary!(columns, a, 1, 1);
+    unary!(view, a, (1, 0), (2, 2));
+    unary!(row_sum, a);
+    unary!(column_sum, a);
+    unary!(row_mean, a);
+    unary!(column_mean, a);
     unary!(trace, fixed::<3, 3>(&random(&mut rng, 3, 3)));
     binary!(component_mul, (a, a.map(|x| x + 1.0)));
     binary!(component_div, (a, a.map(|x| x.abs() + 1.0)));

@@ -96,6 +96,27 @@ macro_rules! companions {
     (row, $then:ident, $($rest:tt)*) => {
         $then!(row_jvp, row_vjp, row_jvp_vjp, $($rest)*)
     };
+    (rows, $then:ident, $($rest:tt)*) => {
+        $then!(rows_jvp, rows_vjp, rows_jvp_vjp, $($rest)*)
+    };
+    (columns, $then:ident, $($rest:tt)*) => {
+        $then!(columns_jvp, columns_vjp, columns_jvp_vjp, $($rest)*)
+    };
+    (view, $then:ident, $($rest:tt)*) => {
+        $then!(view_jvp, view_vjp, view_jvp_vjp, $($rest)*)
+    };
+    (row_sum, $then:ident, $($rest:tt)*) => {
+        $then!(row_sum_jvp, row_sum_vjp, row_sum_jvp_vjp, $($rest)*)
+    };
+    (column_sum, $then:ident, $($rest:tt)*) => {
+        $then!(column_sum_jvp, column_sum_vjp, column_sum_jvp_vjp, $($rest)*)
+    };
+    (row_mean, $then:ident, $($rest:tt)*) => {
+        $then!(row_mean_jvp, row_mean_vjp, row_mean_jvp_vjp, $($rest)*)
+    };
+    (column_mean, $then:ident, $($rest:tt)*) => {
+        $then!(column_mean_jvp, column_mean_vjp, column_mean_jvp_vjp, $($rest)*)
+    };
     (vec, $then:ident, $($rest:tt)*) => {
         $then!(vec_jvp, vec_vjp, vec_jvp_vjp, $($rest)*)
     };
@@ -155,6 +176,13 @@ fn linear_maps_apply_their_pullback_to_both_halves() {
         unary!(vec, a.clone());
         unary!(column, a.clone(), m - 1);
         unary!(row, a.clone(), n / 2);
+        unary!(rows, a.clone(), n / 2, n - n / 2);
+        unary!(columns, a.clone(), m / 2, m - m / 2);
+        unary!(view, a.clone(), (n / 3, m / 2), (n - n / 3, m - m / 2));
+        unary!(row_sum, a.clone());
+        unary!(column_sum, a.clone());
+        unary!(row_mean, a.clone());
+        unary!(column_mean, a.clone());
         unary!(trace, random(&mut rng, n, n));
     }
     let a: Matrix3x2<f64> = fixed(&random(&mut rng, 3, 2));
@@ -163,6 +191,13 @@ fn linear_maps_apply_their_pullback_to_both_halves() {
     unary!(vec, a);
     unary!(column, a, 1);
     unary!(row, a, 2);
+    unary!(rows, a, 1, 2);
+    unary!(columns, a, 1, 1);
+    unary!(view, a, (1, 0), (2, 2));
+    unary!(row_sum, a);
+    unary!(column_sum, a);
+    unary!(row_mean, a);
+    unary!(column_mean, a.cast::<f32>());
     unary!(trace, fixed::<3, 3>(&random(&mut rng, 3, 3)).cast::<f32>());
 
     let v = vec![0.5, -1.0, 2.0];

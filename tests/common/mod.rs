@@ -480,3 +480,35 @@ pub fn check_hvp_by_gradient<X>(
         panic!("the hvp is not the derivative of the gradient at {x:?}: {failure}");
     }
 }
+
+/// The three checks of a scalar function of the active value `x` (a tuple when there are
+/// several; the other arguments bound in the closures): [`check_both`], and `f_hvp` against
+/// the differences of `f_grad` ([`check_hvp_by_gradient`], to 1e-6).
+#[track_caller]
+pub fn check_all<X, P>(
+    f: impl Fn(&X) -> f64,
+    f_jvp: impl Fn(&X, &X) -> (f64, f64),
+    f_vjp: impl Fn(&X) -> (f64, P),
+    f_hvp: impl Fn(&X, &X) -> (f64, X, X),
+    f_grad: impl Fn(&X) -> (f64, X),
+    x: &X,
+) where
+    X: Tangent<Scalar = f64> + core::fmt::Debug,
+    P: Fn(f64) -> X,
+{
+    check_both(
+        &f,
+        |x: &X, d: &X| f_jvp(x, d),
+        |x: &X, y: &f64| f_vjp(x).1(*y),
+        x,
+    );
+    check_hvp_by_gradient(
+        |x: &X| f_grad(x).1,
+        |x: &X, v: &X| {
+            let (_, gradient, hv) = f_hvp(x, v);
+            (gradient, hv)
+        },
+        x,
+        1e-6,
+    );
+}

@@ -10,3 +10,4 @@ mod constructors;
 mod factorization_values;
 mod iterator_chains;
 mod programs;
+mod values;

@@ -3,40 +3,9 @@
 //! `f_vjp` against `f_jvp` by the dot-product test, and `f_hvp` against the
 //! Richardson-extrapolated differences of `f_grad`.
 
-use crate::common::{Sampler, check_both, check_hvp_by_gradient};
-use matcalc::{Tangent, differentiate};
+use crate::common::{Sampler, check_all};
+use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
-
-/// The three checks of a function of one active value `x` (the other arguments bound in the
-/// closures).
-#[track_caller]
-fn check_all<X, P>(
-    f: impl Fn(&X) -> f64,
-    f_jvp: impl Fn(&X, &X) -> (f64, f64),
-    f_vjp: impl Fn(&X) -> (f64, P),
-    f_hvp: impl Fn(&X, &X) -> (f64, X, X),
-    f_grad: impl Fn(&X) -> (f64, X),
-    x: &X,
-) where
-    X: Tangent<Scalar = f64> + core::fmt::Debug,
-    P: Fn(f64) -> X,
-{
-    check_both(
-        &f,
-        |x: &X, d: &X| f_jvp(x, d),
-        |x: &X, y: &f64| f_vjp(x).1(*y),
-        x,
-    );
-    check_hvp_by_gradient(
-        |x: &X| f_grad(x).1,
-        |x: &X, v: &X| {
-            let (_, gradient, hv) = f_hvp(x, v);
-            (gradient, hv)
-        },
-        x,
-        1e-6,
-    );
-}
 
 fn slice(n: usize) -> Vec<f64> {
     Sampler::seeded().vec(&crate::common::Domain::new(-1.2, 1.2), n)

@@ -145,19 +145,59 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// `a.try_inverse().unwrap()`, `a.cholesky().unwrap().l()` (or `expect`): one rule for the
-    /// whole chain.
+    /// `a.try_inverse().unwrap()`, `a.cholesky().unwrap().l()`, `a.qr().r()` (or `expect`):
+    /// one rule for the whole chain (see [`factorization_chain`]).
     pub(super) fn linalg_chain(&mut self, m: &syn::ExprMethodCall, out: &mut Block) -> Option<Op> {
-        let (function, matrix, argument) = factorization_chain(m)?;
-        let mut args = vec![self.matrix_arg(&matrix, out)];
-        if let Some(argument) = argument {
-            args.push(self.matrix_arg(&argument, out));
+        let chain = factorization_chain(m)?;
+        Some(self.chain_op(chain, out))
+    }
+
+    /// The rule of a chain: a call, or one part of the tuple a decomposition returns.
+    pub(super) fn chain_op(&mut self, chain: Chain, out: &mut Block) -> Op {
+        let func = linalg_path(chain.function);
+        let without_tangent = known::linalg_arguments_without_tangent(&func);
+        let args = std::iter::once(&chain.matrix)
+            .chain(&chain.arguments)
+            .enumerate()
+            .map(|(i, a)| {
+                if without_tangent.contains(&i) {
+                    self.inactive(a);
+                    CallArg::Inactive(a.to_token_stream())
+                } else {
+                    self.matrix_arg(a, out)
+                }
+            })
+            .collect();
+        match chain.part {
+            None => Op::Call {
+                func,
+                args,
+                guard: None,
+            },
+            Some((index, count)) => {
+                let parts = self.decomposition(func, args, count, out);
+                Op::Copy(var_operand(parts[index]))
+            }
         }
-        Some(Op::Call {
-            func: linalg_path(function),
+    }
+
+    /// A `linalg` rule that returns a tuple (`eigh`, `qr`, `svd`), each part in a new variable.
+    fn decomposition(
+        &mut self,
+        func: syn::Path,
+        args: Vec<CallArg>,
+        count: usize,
+        out: &mut Block,
+    ) -> Vec<VarId> {
+        let vars: Vec<VarId> = (0..count).map(|_| self.temp(false)).collect();
+        out.push(Stmt::LetTuple {
+            vars: vars.clone(),
+            func,
             args,
+            pairs: false,
             guard: None,
-        })
+        });
+        vars
     }
 
     /// `a.symmetric_eigen()`: the eigenvalues and eigenvectors, through `linalg::eigh`.
@@ -167,15 +207,8 @@ impl<'a> Lowerer<'a> {
         out: &mut Block,
     ) -> (VarId, VarId) {
         let arg = self.matrix_arg(&m.receiver, out);
-        let (values, vectors) = (self.temp(false), self.temp(false));
-        out.push(Stmt::LetTuple {
-            vars: vec![values, vectors],
-            func: linalg_path("eigh"),
-            args: vec![arg],
-            pairs: false,
-            guard: None,
-        });
-        (values, vectors)
+        let parts = self.decomposition(linalg_path("eigh"), vec![arg], 2, out);
+        (parts[0], parts[1])
     }
 
     /// `m.map(|e| body)`: a loop over the entries, column-major, writing each result.
@@ -378,14 +411,18 @@ impl<'a> Lowerer<'a> {
 }
 
 /// A factorization of a matrix as the user writes it: `a.cholesky().unwrap()` (or `expect`),
-/// `a.lu()`; the factorization's name and the matrix.
+/// `a.lu()`, `a.qr()`, `a.svd(u, v)`; the factorization's name and the matrix.
 pub(super) fn factorization(e: &Expr) -> Option<(&'static str, Expr)> {
     let Expr::MethodCall(m) = strip_parens(e) else {
         return None;
     };
-    match m.method.to_string().as_str() {
-        "lu" if m.args.is_empty() => Some(("lu", (*m.receiver).clone())),
-        "unwrap" | "expect" => match strip_parens(&m.receiver) {
+    let matrix = || (*m.receiver).clone();
+    match (m.method.to_string().as_str(), m.args.len()) {
+        ("lu", 0) => Some(("lu", matrix())),
+        ("qr", 0) => Some(("qr", matrix())),
+        // the flags only say which of U and Vᵀ nalgebra computes: the rule computes both
+        ("svd", 2) => Some(("svd", matrix())),
+        ("unwrap" | "expect", _) => match strip_parens(&m.receiver) {
             Expr::MethodCall(c) if c.method == "cholesky" && c.args.is_empty() => {
                 Some(("cholesky", (*c.receiver).clone()))
             }
@@ -395,45 +432,141 @@ pub(super) fn factorization(e: &Expr) -> Option<(&'static str, Expr)> {
     }
 }
 
-/// A chain through a factorization that one `linalg` rule computes whole: the rule, the matrix
-/// factorized and the other matrix argument.
+/// What one `linalg` rule computes of a chain through a factorization: the rule, the matrix
+/// factorized, the other arguments (matrices, and a tolerance where
+/// `known::linalg_arguments_without_tangent` says so) and, for a rule that returns a tuple, the
+/// part taken and the number of parts.
+pub(super) struct Chain {
+    function: &'static str,
+    matrix: Expr,
+    arguments: Vec<Expr>,
+    part: Option<(usize, usize)>,
+}
+
+impl Chain {
+    fn call(function: &'static str, matrix: Expr, arguments: Vec<Expr>) -> Self {
+        Chain {
+            function,
+            matrix,
+            arguments,
+            part: None,
+        }
+    }
+
+    fn part(function: &'static str, matrix: Expr, index: usize, count: usize) -> Self {
+        Chain {
+            function,
+            matrix,
+            arguments: Vec::new(),
+            part: Some((index, count)),
+        }
+    }
+}
+
+/// A chain through a factorization that one `linalg` rule computes whole.
 ///
 /// - `a.try_inverse().unwrap()`, `a.lu().try_inverse().unwrap()`: `inv`;
 /// - `a.cholesky().unwrap()` with `.l()`: `cholesky`; `.solve(&b)`: `cholesky_solve`;
 ///   `.inverse()`: `cholesky_inverse`; `.determinant()`: `det`; `.ln_determinant()`: `logdet`;
-/// - `a.lu()` with `.solve(&b).unwrap()`: `solve`; `.determinant()`: `det`.
+/// - `a.lu()` with `.solve(&b).unwrap()`: `solve`; `.determinant()`: `det`;
+/// - `a.qr()` with `.q()` and `.r()`: the parts of `qr`; `.solve(&b).unwrap()`: `solve`;
+/// - `a.svd(true, true)` with `.u.unwrap()` and `.v_t.unwrap()`: the parts of `svd`;
+///   `.solve(&b, eps).unwrap()`: `svd_solve` (its field `singular_values` is [`field_chain`]'s);
+/// - `l.solve_lower_triangular(&b).unwrap()`, `solve_upper_triangular`: the triangular solves.
 ///
-/// The factorization is computed again by each rule: a bound one (`let c = a.cholesky()
-/// .unwrap();`) is written back into each use before lowering (see `chains`).
-fn factorization_chain(m: &syn::ExprMethodCall) -> Option<(&'static str, Expr, Option<Expr>)> {
-    let argument = || m.args.first().cloned();
+/// `expect(..)` stands wherever `unwrap()` does. The factorization is computed again by each
+/// rule: a bound one (`let c = a.cholesky().unwrap();`) is written back into each use before
+/// lowering (see `factorizations`).
+fn factorization_chain(m: &syn::ExprMethodCall) -> Option<Chain> {
+    let arguments = || m.args.iter().cloned().collect::<Vec<_>>();
     let method = m.method.to_string();
     if matches!(method.as_str(), "unwrap" | "expect") {
-        // `x.try_inverse().unwrap()`, `x.lu().solve(&b).unwrap()`
-        let Expr::MethodCall(inner) = strip_parens(&m.receiver) else {
-            return None;
-        };
-        return match (inner.method.to_string().as_str(), inner.args.len()) {
-            ("try_inverse", 0) => match factorization(&inner.receiver) {
-                Some(("lu", matrix)) => Some(("inv", matrix, None)),
-                Some(_) => None,
-                None => Some(("inv", (*inner.receiver).clone(), None)),
-            },
-            ("solve", 1) => match factorization(&inner.receiver)? {
-                ("lu", matrix) => Some(("solve", matrix, inner.args.first().cloned())),
+        return match strip_parens(&m.receiver) {
+            // `s.u.unwrap()`, `s.v_t.unwrap()`: nalgebra's SVD keeps U and Vᵀ in options
+            Expr::Field(f) => match (factorization(&f.base)?, &f.member) {
+                (("svd", matrix), syn::Member::Named(field)) if field == "u" => {
+                    Some(Chain::part("svd", matrix, 0, 3))
+                }
+                (("svd", matrix), syn::Member::Named(field)) if field == "v_t" => {
+                    Some(Chain::part("svd", matrix, 2, 3))
+                }
                 _ => None,
             },
+            // `x.try_inverse().unwrap()`, `x.lu().solve(&b).unwrap()`
+            Expr::MethodCall(inner) => {
+                let inner_arguments = inner.args.iter().cloned().collect::<Vec<_>>();
+                let inner_method = inner.method.to_string();
+                match (inner_method.as_str(), inner.args.len()) {
+                    ("try_inverse", 0) => match factorization(&inner.receiver) {
+                        Some(("lu", matrix)) => Some(Chain::call("inv", matrix, Vec::new())),
+                        Some(_) => None,
+                        None => Some(Chain::call("inv", (*inner.receiver).clone(), Vec::new())),
+                    },
+                    // nalgebra's `QR::solve` solves the square system A·X = B, as `LU::solve`
+                    // does: the solution, and so its derivative, is the same function of A and
+                    // B whichever factorization computes it, `linalg::solve`.
+                    ("solve", 1) => match factorization(&inner.receiver)? {
+                        ("lu" | "qr", matrix) => {
+                            Some(Chain::call("solve", matrix, inner_arguments))
+                        }
+                        _ => None,
+                    },
+                    ("solve", 2) => match factorization(&inner.receiver)? {
+                        ("svd", matrix) => Some(Chain::call("svd_solve", matrix, inner_arguments)),
+                        _ => None,
+                    },
+                    ("solve_lower_triangular", 1) => Some(Chain::call(
+                        "solve_lower_triangular",
+                        (*inner.receiver).clone(),
+                        inner_arguments,
+                    )),
+                    ("solve_upper_triangular", 1) => Some(Chain::call(
+                        "solve_upper_triangular",
+                        (*inner.receiver).clone(),
+                        inner_arguments,
+                    )),
+                    _ => None,
+                }
+            }
             _ => None,
         };
     }
     let (kind, matrix) = factorization(&m.receiver)?;
-    let function = match (kind, method.as_str(), m.args.len()) {
-        ("cholesky", "l", 0) => "cholesky",
-        ("cholesky", "solve", 1) => "cholesky_solve",
-        ("cholesky", "inverse", 0) => "cholesky_inverse",
-        ("cholesky", "ln_determinant", 0) => "logdet",
-        ("cholesky" | "lu", "determinant", 0) => "det",
+    let chain = match (kind, method.as_str(), m.args.len()) {
+        ("cholesky", "l", 0) => Chain::call("cholesky", matrix, Vec::new()),
+        ("cholesky", "solve", 1) => Chain::call("cholesky_solve", matrix, arguments()),
+        ("cholesky", "inverse", 0) => Chain::call("cholesky_inverse", matrix, Vec::new()),
+        ("cholesky", "ln_determinant", 0) => Chain::call("logdet", matrix, Vec::new()),
+        ("cholesky" | "lu", "determinant", 0) => Chain::call("det", matrix, Vec::new()),
+        ("qr", "q", 0) => Chain::part("qr", matrix, 0, 2),
+        ("qr", "r", 0) => Chain::part("qr", matrix, 1, 2),
         _ => return None,
     };
-    Some((function, matrix, argument()))
+    Some(chain)
+}
+
+/// A field of a decomposition that one `linalg` rule computes: `a.symmetric_eigen()`'s
+/// `eigenvalues` and `eigenvectors` (the parts of `eigh`), `a.svd(u, v)`'s `singular_values`
+/// (`svdvals`).
+pub(super) fn field_chain(f: &syn::ExprField) -> Option<Chain> {
+    let syn::Member::Named(field) = &f.member else {
+        return None;
+    };
+    if let Expr::MethodCall(m) = strip_parens(&f.base)
+        && m.method == "symmetric_eigen"
+        && m.args.is_empty()
+    {
+        let matrix = (*m.receiver).clone();
+        return match field.to_string().as_str() {
+            "eigenvalues" => Some(Chain::part("eigh", matrix, 0, 2)),
+            "eigenvectors" => Some(Chain::part("eigh", matrix, 1, 2)),
+            _ => None,
+        };
+    }
+    match factorization(&f.base)? {
+        ("svd", matrix) if field == "singular_values" => {
+            Some(Chain::call("svdvals", matrix, Vec::new()))
+        }
+        _ => None,
+    }
 }

@@ -1,11 +1,12 @@
 //! Expressions: operators, float methods, casts and reads, lowered to an operation or an
 //! operand.
 
+use super::calls::field_chain;
 use super::rejections::{
     CLOSURE_MESSAGE, is_iterator_chain, is_supported_closure_call, unsupported,
 };
 use super::syntax::{
-    VecMacro, ends, linalg_path, macro_name, parse_vec_macro, strip_parens, var_operand,
+    VecMacro, ends, is_view, linalg_path, macro_name, parse_vec_macro, strip_parens, var_operand,
 };
 use super::{Lowerer, Tail, Target};
 use crate::ir::{BinOp, Block, CallArg, CheckForm, Op, Operand, ScalarMethod};
@@ -200,20 +201,9 @@ impl<'a> Lowerer<'a> {
                     fields,
                 }
             }
-            Expr::Field(f) => match (strip_parens(&f.base), &f.member) {
-                (Expr::MethodCall(m), syn::Member::Named(field))
-                    if m.method == "symmetric_eigen"
-                        && (field == "eigenvalues" || field == "eigenvectors") =>
-                {
-                    let (values, vectors) = self.symmetric_eigen(m, out);
-                    let id = if field == "eigenvalues" {
-                        values
-                    } else {
-                        vectors
-                    };
-                    Op::Copy(var_operand(id))
-                }
-                _ => {
+            Expr::Field(f) => match field_chain(f) {
+                Some(chain) => self.chain_op(chain, out),
+                None => {
                     self.errors.push(
                         f,
                         "fields of active values cannot be differentiated; destructure the tuple with `let (a, b) = ...;`",
@@ -251,6 +241,11 @@ impl<'a> Lowerer<'a> {
         }
         if !self.expr_active(e) {
             self.inactive(e);
+            if is_view(e) {
+                // A view borrows its matrix and has a type of its own, which the rules of the
+                // operators (generic over owned matrices) do not take: an owned copy does.
+                return Operand::Const(self.const_temp(&quote!((#e).clone_owned()), out));
+            }
             return Operand::Const(self.const_temp(e, out));
         }
         match strip_parens(e) {

@@ -3,10 +3,11 @@
 //! `let c = k.cholesky().unwrap(); let alpha = c.solve(&y); let l = c.l();` is, to the
 //! derivative, `k.cholesky().unwrap().solve(&y)` and `k.cholesky().unwrap().l()`, chains that
 //! one `linalg` rule each computes whole (see `calls::factorization_chain`). So where a
-//! factorization (`a.cholesky().unwrap()` or `expect`, `a.lu()`) of a matrix named directly is
-//! bound with `let`, and neither the matrix nor the name is assigned again or bound elsewhere in
-//! the function, and the name is only ever the receiver of a method, the `let` is dropped from
-//! the copy that lowering reads and each use calls the factorization itself. The derivative then
+//! factorization (`a.cholesky().unwrap()` or `expect`, `a.lu()`, `a.qr()`, `a.svd(true, true)`)
+//! of a matrix named directly is bound with `let`, and neither the matrix nor the name is
+//! assigned again or bound elsewhere in the function, and the name is only ever the receiver of
+//! a method or the base of a field (`s.u`, `s.singular_values`), the `let` is dropped from the
+//! copy that lowering reads and each use calls the factorization itself. The derivative then
 //! factorizes the matrix once per use; the annotated function is emitted as written.
 
 use super::calls::factorization;
@@ -32,7 +33,8 @@ struct Census {
     bound: HashMap<String, usize>,
     /// Names assigned, compound-assigned, borrowed mutably or written through an index or field.
     written: Vec<String>,
-    /// Each name's uses as a path, and as the receiver of a method call.
+    /// Each name's uses as a path, and as the receiver of a method call or the base of a
+    /// field.
     uses: HashMap<String, (usize, usize)>,
 }
 
@@ -58,8 +60,9 @@ impl<'a> Visit<'a> for Census {
                     self.uses.entry(name.to_string()).or_default().0 += 1;
                 }
             }
-            Expr::MethodCall(m) => {
-                if let Expr::Path(p) = strip_parens(&m.receiver)
+            Expr::MethodCall(syn::ExprMethodCall { receiver: base, .. })
+            | Expr::Field(syn::ExprField { base, .. }) => {
+                if let Expr::Path(p) = strip_parens(base)
                     && let Some(name) = p.path.get_ident()
                 {
                     self.uses.entry(name.to_string()).or_default().1 += 1;
@@ -78,7 +81,7 @@ impl Census {
         self.written.iter().any(|w| w == name)
     }
 
-    /// Whether `name` is bound once and only ever the receiver of a method.
+    /// Whether `name` is bound once and only ever the receiver of a method or a field's base.
     fn only_receiver(&self, name: &str) -> bool {
         self.bound.get(name) == Some(&1)
             && !self.is_written(name)
@@ -124,28 +127,40 @@ impl VisitMut for Inliner<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// Replaces each method receiver that names a bound factorization by the factorization.
+/// Replaces each method receiver and field base that names a bound factorization by the
+/// factorization.
 struct Receivers<'b> {
     bound: &'b [(String, Expr)],
 }
 
-impl VisitMut for Receivers<'_> {
-    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
-        if let Expr::Path(p) = strip_parens(&m.receiver)
+impl Receivers<'_> {
+    fn replace(&self, receiver: &mut Expr) {
+        if let Expr::Path(p) = strip_parens(receiver)
             && let Some(name) = p.path.get_ident()
             && let Some((_, factorization)) = self.bound.iter().find(|(n, _)| name == n)
         {
             let tokens = factorization.to_token_stream();
-            *m.receiver = syn::parse_quote!((#tokens));
+            *receiver = syn::parse_quote!((#tokens));
         }
+    }
+}
+
+impl VisitMut for Receivers<'_> {
+    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+        self.replace(&mut m.receiver);
         syn::visit_mut::visit_expr_method_call_mut(self, m);
+    }
+
+    fn visit_expr_field_mut(&mut self, f: &mut syn::ExprField) {
+        self.replace(&mut f.base);
+        syn::visit_mut::visit_expr_field_mut(self, f);
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// `a.cholesky().unwrap()` (or `expect(..)`) or `a.lu()` (see `calls::factorization`), of `a`
-/// or `a.clone()`, with `a` a name the function never writes.
+/// A factorization (see `calls::factorization`: `a.cholesky().unwrap()`, `a.lu()`, `a.qr()`,
+/// `a.svd(u, v)`) of `a` or `a.clone()`, with `a` a name the function never writes.
 fn is_factorization_of_a_name(e: &Expr, census: &Census) -> bool {
     let Some((_, matrix)) = factorization(e) else {
         return false;

@@ -3,7 +3,7 @@
 
 use super::rejections::{is_iterator_chain, unsupported};
 use super::syntax::{
-    compound_op, ends, is_other_compound, is_scalar_function, strip_parens, var_operand,
+    compound_op, ends, is_other_compound, is_scalar_function, is_view, strip_parens, var_operand,
 };
 use super::{Lowerer, Tail, Target};
 use crate::ir::{BinOp, Block, CheckForm, Guard, Op, Operand, Stmt, VarId};
@@ -140,7 +140,17 @@ impl<'a> Lowerer<'a> {
                     {
                         self.mark_float(&p.ident);
                     }
-                    out.push(Stmt::Verbatim(local.to_token_stream()));
+                    match init {
+                        // An owned copy of a view, for the rules of the operators (see
+                        // `operand`); code that only reads it reads the copy alike.
+                        Some(init) if ty.is_none() && is_view(&init.expr) => {
+                            let (attrs, pat, view) = (&local.attrs, &local.pat, &init.expr);
+                            out.push(Stmt::Verbatim(
+                                quote!(#(#attrs)* let #pat = (#view).clone_owned();),
+                            ));
+                        }
+                        _ => out.push(Stmt::Verbatim(local.to_token_stream())),
+                    }
                     return;
                 }
                 // A declared reference (`let r: &DVector<f64> = x;`) binds the reference, as

@@ -171,3 +171,9 @@ pub(super) fn ends(tokens: &dyn ToTokens) -> Spelling {
         }
     }
 }
+
+/// `x.column(j)`, `x.rows(i, n)`, `x.view((i, j), (r, c))` and the other views of nalgebra.
+pub(super) fn is_view(e: &Expr) -> bool {
+    matches!(strip_parens(e), Expr::MethodCall(m)
+        if !m.args.is_empty() && known::VIEW_METHODS.contains(&m.method.to_string().as_str()))
+}

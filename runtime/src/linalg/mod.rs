@@ -24,7 +24,8 @@
 //!
 //! - dense ([`crate::rules::linalg::dense`]): [`transpose`], [`trace`], [`sum`], [`norm`],
 //!   [`norm_squared`], [`dot`], [`component_mul`], [`component_div`], [`kronecker`], [`column()`],
-//!   [`row`];
+//!   [`row`], [`rows`], [`columns`], [`view`]; [`row_sum`], [`column_sum`], [`row_mean`],
+//!   [`column_mean`];
 //! - extrema ([`crate::rules::linalg::extrema`]): [`max_entry`], [`min_entry`], [`amax`],
 //!   [`amin`];
 //! - constructors ([`crate::rules::linalg::constructors`]): [`from_vec`], [`from_diagonal`] and
@@ -61,13 +62,17 @@ pub use crate::rules::linalg::constructors::{
     vector_from_element_jvp_vjp, vector_from_element_vjp,
 };
 pub use crate::rules::linalg::dense::{
-    DotRule, column, column_jvp, column_jvp_vjp, column_vjp, component_div, component_div_jvp,
+    DotRule, column, column_jvp, column_jvp_vjp, column_mean, column_mean_jvp, column_mean_jvp_vjp,
+    column_mean_vjp, column_sum, column_sum_jvp, column_sum_jvp_vjp, column_sum_vjp, column_vjp,
+    columns, columns_jvp, columns_jvp_vjp, columns_vjp, component_div, component_div_jvp,
     component_div_jvp_vjp, component_div_vjp, component_mul, component_mul_jvp,
     component_mul_jvp_vjp, component_mul_vjp, dot, dot_jvp, dot_jvp_vjp, dot_vjp, kronecker,
     kronecker_jvp, kronecker_jvp_vjp, kronecker_vjp, norm, norm_jvp, norm_jvp_vjp, norm_squared,
     norm_squared_jvp, norm_squared_jvp_vjp, norm_squared_vjp, norm_vjp, row, row_jvp, row_jvp_vjp,
-    row_vjp, sum, sum_jvp, sum_jvp_vjp, sum_vjp, trace, trace_jvp, trace_jvp_vjp, trace_vjp,
-    transpose, transpose_jvp, transpose_jvp_vjp, transpose_vjp,
+    row_mean, row_mean_jvp, row_mean_jvp_vjp, row_mean_vjp, row_sum, row_sum_jvp, row_sum_jvp_vjp,
+    row_sum_vjp, row_vjp, rows, rows_jvp, rows_jvp_vjp, rows_vjp, sum, sum_jvp, sum_jvp_vjp,
+    sum_vjp, trace, trace_jvp, trace_jvp_vjp, trace_vjp, transpose, transpose_jvp,
+    transpose_jvp_vjp, transpose_vjp, view, view_jvp, view_jvp_vjp, view_vjp,
 };
 pub use crate::rules::linalg::extrema::{
     amax, amax_jvp, amax_jvp_vjp, amax_vjp, amin, amin_jvp, amin_jvp_vjp, amin_vjp, max_entry,

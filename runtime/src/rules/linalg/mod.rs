@@ -4,8 +4,8 @@
 //! - [`constructors`]: vectors and matrices built from buffers, diagonals and single entries;
 //! - [`extrema`]: the largest and smallest entries (`max`, `min`, `amax`, `amin`);
 //! - [`dense`]: the products (`*`, `/` and `dot` between matrices, vectors and scalars of every
-//!   size), transpose, trace, sums and norms, entrywise products, Kronecker products, columns
-//!   and rows;
+//!   size), transpose, trace, sums and norms, sums and means along rows or columns, entrywise
+//!   products, Kronecker products, columns, rows and blocks;
 //! - [`factorization`]: one file per factorization: the LU-based det, logdet, inv and solve;
 //!   cholesky and its solves; the triangular solves; QR; the symmetric eigenproblem (eigh,
 //!   eigvalsh); the SVD, singular values and solves through the SVD;

@@ -1,6 +1,7 @@
 //! Dense linear algebra: products (the `*` and `/` operators, `dot`), the structural maps
-//! (transpose, Kronecker products, columns and rows), reductions (trace, sums, norms) and
-//! entrywise products, one file each. The LU-based functions (det, logdet, inv, solve) are in
+//! (transpose, Kronecker products), the parts of a matrix (columns, rows and blocks), reductions
+//! (trace, sums, norms, sums and means along rows or columns) and entrywise products, one file
+//! each. The LU-based functions (det, logdet, inv, solve) are in
 //! [`super::factorization::lu`].
 //!
 //! Every function `f` comes as a triple: `f` (the value), `f_jvp` (the value and its directional
@@ -14,11 +15,13 @@
 //! Calculus (for Machine Learning and Beyond)", arXiv 2501.14787 (the MIT 18.S096 notes), cited
 //! as 18.S096 §n.
 
+mod blocks;
 mod entrywise;
 mod products;
 mod reductions;
 mod structural;
 
+pub use blocks::*;
 pub use entrywise::*;
 pub use products::*;
 pub use reductions::*;

@@ -1,4 +1,5 @@
-//! Reductions to a scalar: trace, sum, the Euclidean (Frobenius) norm and its square.
+//! Reductions: to a scalar (trace, sum, the Euclidean (Frobenius) norm and its square), and
+//! along the rows or the columns of a matrix (their sums and means).
 
 // The second-order companions return a pair and a pullback, as every rule's does.
 #![allow(clippy::type_complexity)]
@@ -6,7 +7,7 @@
 use crate::rules::linalg::both;
 use crate::value::Real;
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, OMatrix, RealField};
+use nalgebra::{DefaultAllocator, Dim, OMatrix, OVector, RealField, U1};
 
 // ====================================================================================== trace
 
@@ -380,6 +381,404 @@ where
     (value, move |(y_bar, y_dot_bar): (T, T)| {
         (&a * y_bar + &a_dot * y_dot_bar, &a * y_dot_bar)
     })
+}
+
+// ================================================================= along rows and columns
+
+// y = 𝟙ᵀA (nalgebra's `row_sum`: the rows added, a row vector) and y = A𝟙 (`column_sum`: the
+// columns added, a column vector); the means divide by the number of rows (`row_mean`) or of
+// columns (`column_mean`). Linear: forward dy is the same reduction of dA; reverse Ā = 𝟙ȳ
+// (every row ȳ) for `row_sum`, Ā = ȳ𝟙ᵀ (every column ȳ) for `column_sum`, over m or n for the
+// means. Not handled: the mean of a matrix without rows (or columns) is NaN, as nalgebra's.
+
+/// Every row of an `r×c` matrix `s·ȳ`: the pullback of `s·𝟙ᵀA`.
+fn every_row<T, R, C>((r, c): (R, C), s: T, y_bar: &OMatrix<T, U1, C>) -> OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    OMatrix::from_fn_generic(r, c, |_, j| y_bar[j] * s)
+}
+
+/// Every column of an `r×c` matrix `s·ȳ`: the pullback of `s·A𝟙`.
+fn every_column<T, R, C>((r, c): (R, C), s: T, y_bar: &OVector<T, R>) -> OMatrix<T, R, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    OMatrix::from_fn_generic(r, c, |i, _| y_bar[i] * s)
+}
+
+/// The count `n` as a scalar, for the means.
+fn count<T: Real>(n: usize) -> T {
+    T::from_f64(n as f64)
+}
+
+/// The sum of the rows of `A`, `𝟙ᵀA`: a row vector (nalgebra's `a.row_sum()`).
+///
+/// ```
+/// use matcalc_runtime::linalg::row_sum;
+/// use nalgebra::{Matrix2, RowVector2};
+/// assert_eq!(row_sum(&Matrix2::new(1.0, 2.0, 3.0, 4.0)), RowVector2::new(4.0, 6.0));
+/// ```
+pub fn row_sum<T, R, C>(a: &OMatrix<T, R, C>) -> OMatrix<T, U1, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    a.row_sum()
+}
+
+/// Forward mode of [`row_sum`]: `(𝟙ᵀA, 𝟙ᵀdA)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::row_sum_jvp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, y_dot) = row_sum_jvp(&Matrix2::<f64>::zeros(), &Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(y_dot, RowVector2::new(4.0, 6.0));
+/// ```
+pub fn row_sum_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (OMatrix<T, U1, C>, OMatrix<T, U1, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    (a.row_sum(), a_dot.row_sum())
+}
+
+/// Reverse mode of [`row_sum`]: the value and the pullback `ȳ ↦ 𝟙ȳ` (every row `ȳ`).
+///
+/// ```
+/// use matcalc_runtime::linalg::row_sum_vjp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, pullback) = row_sum_vjp(&Matrix2::<f64>::zeros());
+/// assert_eq!(pullback(RowVector2::new(1.0, 2.0)), Matrix2::new(1.0, 2.0, 1.0, 2.0));
+/// ```
+pub fn row_sum_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+) -> (
+    OMatrix<T, U1, C>,
+    impl Fn(OMatrix<T, U1, C>) -> OMatrix<T, R, C> + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    let shape = a.shape_generic();
+    (a.row_sum(), move |y_bar: OMatrix<T, U1, C>| {
+        every_row(shape, T::one(), &y_bar)
+    })
+}
+
+/// Second order of [`row_sum`], the reverse mode of [`row_sum_jvp`] (linear): the value
+/// `(𝟙ᵀA, 𝟙ᵀȦ)` and the pullback `(ȳ, ẏ̄) ↦ (𝟙ȳ, 𝟙ẏ̄)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::row_sum_jvp_vjp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, pullback) = row_sum_jvp_vjp(&Matrix2::<f64>::zeros(), &Matrix2::zeros());
+/// let (a_bar, a_dot_bar) = pullback((RowVector2::new(1.0, 2.0), RowVector2::zeros()));
+/// assert_eq!((a_bar, a_dot_bar), (Matrix2::new(1.0, 2.0, 1.0, 2.0), Matrix2::zeros()));
+/// ```
+pub fn row_sum_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (OMatrix<T, U1, C>, OMatrix<T, U1, C>),
+    impl Fn((OMatrix<T, U1, C>, OMatrix<T, U1, C>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>)
+    + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    (row_sum_jvp(a, a_dot), both(row_sum_vjp(a).1))
+}
+
+/// The mean of the rows of `A`, `𝟙ᵀA/m`: a row vector (nalgebra's `a.row_mean()`).
+///
+/// ```
+/// use matcalc_runtime::linalg::row_mean;
+/// use nalgebra::{Matrix2, RowVector2};
+/// assert_eq!(row_mean(&Matrix2::new(1.0, 2.0, 3.0, 4.0)), RowVector2::new(2.0, 3.0));
+/// ```
+pub fn row_mean<T, R, C>(a: &OMatrix<T, R, C>) -> OMatrix<T, U1, C>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    a.row_mean()
+}
+
+/// Forward mode of [`row_mean`]: `(𝟙ᵀA/m, 𝟙ᵀdA/m)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::row_mean_jvp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, y_dot) = row_mean_jvp(&Matrix2::<f64>::zeros(), &Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(y_dot, RowVector2::new(2.0, 3.0));
+/// ```
+pub fn row_mean_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (OMatrix<T, U1, C>, OMatrix<T, U1, C>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    (a.row_mean(), a_dot.row_mean())
+}
+
+/// Reverse mode of [`row_mean`]: the value and the pullback `ȳ ↦ 𝟙ȳ/m` (every row `ȳ/m`).
+///
+/// ```
+/// use matcalc_runtime::linalg::row_mean_vjp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, pullback) = row_mean_vjp(&Matrix2::<f64>::zeros());
+/// assert_eq!(pullback(RowVector2::new(1.0, 2.0)), Matrix2::new(0.5, 1.0, 0.5, 1.0));
+/// ```
+pub fn row_mean_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+) -> (
+    OMatrix<T, U1, C>,
+    impl Fn(OMatrix<T, U1, C>) -> OMatrix<T, R, C> + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    let (shape, m) = (a.shape_generic(), count::<T>(a.nrows()));
+    (a.row_mean(), move |y_bar: OMatrix<T, U1, C>| {
+        every_row(shape, T::one() / m, &y_bar)
+    })
+}
+
+/// Second order of [`row_mean`], the reverse mode of [`row_mean_jvp`] (linear): the value
+/// `(𝟙ᵀA/m, 𝟙ᵀȦ/m)` and the pullback `(ȳ, ẏ̄) ↦ (𝟙ȳ/m, 𝟙ẏ̄/m)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::row_mean_jvp_vjp;
+/// use nalgebra::{Matrix2, RowVector2};
+/// let (_, pullback) = row_mean_jvp_vjp(&Matrix2::<f64>::zeros(), &Matrix2::zeros());
+/// let (_, a_dot_bar) = pullback((RowVector2::zeros(), RowVector2::new(1.0, 2.0)));
+/// assert_eq!(a_dot_bar, Matrix2::new(0.5, 1.0, 0.5, 1.0));
+/// ```
+pub fn row_mean_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (OMatrix<T, U1, C>, OMatrix<T, U1, C>),
+    impl Fn((OMatrix<T, U1, C>, OMatrix<T, U1, C>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>)
+    + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    (row_mean_jvp(a, a_dot), both(row_mean_vjp(a).1))
+}
+
+/// The sum of the columns of `A`, `A𝟙`: a column vector (nalgebra's `a.column_sum()`).
+///
+/// ```
+/// use matcalc_runtime::linalg::column_sum;
+/// use nalgebra::{Matrix2, Vector2};
+/// assert_eq!(column_sum(&Matrix2::new(1.0, 2.0, 3.0, 4.0)), Vector2::new(3.0, 7.0));
+/// ```
+pub fn column_sum<T, R, C>(a: &OMatrix<T, R, C>) -> OVector<T, R>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    a.column_sum()
+}
+
+/// Forward mode of [`column_sum`]: `(A𝟙, dA𝟙)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::column_sum_jvp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, y_dot) = column_sum_jvp(&Matrix2::<f64>::zeros(), &Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(y_dot, Vector2::new(3.0, 7.0));
+/// ```
+pub fn column_sum_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (OVector<T, R>, OVector<T, R>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    (a.column_sum(), a_dot.column_sum())
+}
+
+/// Reverse mode of [`column_sum`]: the value and the pullback `ȳ ↦ ȳ𝟙ᵀ` (every column `ȳ`).
+///
+/// ```
+/// use matcalc_runtime::linalg::column_sum_vjp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, pullback) = column_sum_vjp(&Matrix2::<f64>::zeros());
+/// assert_eq!(pullback(Vector2::new(1.0, 2.0)), Matrix2::new(1.0, 1.0, 2.0, 2.0));
+/// ```
+pub fn column_sum_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+) -> (
+    OVector<T, R>,
+    impl Fn(OVector<T, R>) -> OMatrix<T, R, C> + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    let shape = a.shape_generic();
+    (a.column_sum(), move |y_bar: OVector<T, R>| {
+        every_column(shape, T::one(), &y_bar)
+    })
+}
+
+/// Second order of [`column_sum`], the reverse mode of [`column_sum_jvp`] (linear): the value
+/// `(A𝟙, Ȧ𝟙)` and the pullback `(ȳ, ẏ̄) ↦ (ȳ𝟙ᵀ, ẏ̄𝟙ᵀ)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::column_sum_jvp_vjp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, pullback) = column_sum_jvp_vjp(&Matrix2::<f64>::zeros(), &Matrix2::zeros());
+/// let (a_bar, _) = pullback((Vector2::new(1.0, 2.0), Vector2::zeros()));
+/// assert_eq!(a_bar, Matrix2::new(1.0, 1.0, 2.0, 2.0));
+/// ```
+pub fn column_sum_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (OVector<T, R>, OVector<T, R>),
+    impl Fn((OVector<T, R>, OVector<T, R>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    (column_sum_jvp(a, a_dot), both(column_sum_vjp(a).1))
+}
+
+/// The mean of the columns of `A`, `A𝟙/n`: a column vector (nalgebra's `a.column_mean()`).
+///
+/// ```
+/// use matcalc_runtime::linalg::column_mean;
+/// use nalgebra::{Matrix2, Vector2};
+/// assert_eq!(column_mean(&Matrix2::new(1.0, 2.0, 3.0, 4.0)), Vector2::new(1.5, 3.5));
+/// ```
+pub fn column_mean<T, R, C>(a: &OMatrix<T, R, C>) -> OVector<T, R>
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    a.column_mean()
+}
+
+/// Forward mode of [`column_mean`]: `(A𝟙/n, dA𝟙/n)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::column_mean_jvp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, y_dot) = column_mean_jvp(&Matrix2::<f64>::zeros(), &Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(y_dot, Vector2::new(1.5, 3.5));
+/// ```
+pub fn column_mean_jvp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (OVector<T, R>, OVector<T, R>)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    (a.column_mean(), a_dot.column_mean())
+}
+
+/// Reverse mode of [`column_mean`]: the value and the pullback `ȳ ↦ ȳ𝟙ᵀ/n` (every column
+/// `ȳ/n`).
+///
+/// ```
+/// use matcalc_runtime::linalg::column_mean_vjp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, pullback) = column_mean_vjp(&Matrix2::<f64>::zeros());
+/// assert_eq!(pullback(Vector2::new(1.0, 2.0)), Matrix2::new(0.5, 0.5, 1.0, 1.0));
+/// ```
+pub fn column_mean_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+) -> (
+    OVector<T, R>,
+    impl Fn(OVector<T, R>) -> OMatrix<T, R, C> + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    let (shape, n) = (a.shape_generic(), count::<T>(a.ncols()));
+    (a.column_mean(), move |y_bar: OVector<T, R>| {
+        every_column(shape, T::one() / n, &y_bar)
+    })
+}
+
+/// Second order of [`column_mean`], the reverse mode of [`column_mean_jvp`] (linear): the
+/// value `(A𝟙/n, Ȧ𝟙/n)` and the pullback `(ȳ, ẏ̄) ↦ (ȳ𝟙ᵀ/n, ẏ̄𝟙ᵀ/n)`.
+///
+/// ```
+/// use matcalc_runtime::linalg::column_mean_jvp_vjp;
+/// use nalgebra::{Matrix2, Vector2};
+/// let (_, pullback) = column_mean_jvp_vjp(&Matrix2::<f64>::zeros(), &Matrix2::zeros());
+/// let (_, a_dot_bar) = pullback((Vector2::zeros(), Vector2::new(1.0, 2.0)));
+/// assert_eq!(a_dot_bar, Matrix2::new(0.5, 0.5, 1.0, 1.0));
+/// ```
+pub fn column_mean_jvp_vjp<T, R, C>(
+    a: &OMatrix<T, R, C>,
+    a_dot: &OMatrix<T, R, C>,
+) -> (
+    (OVector<T, R>, OVector<T, R>),
+    impl Fn((OVector<T, R>, OVector<T, R>)) -> (OMatrix<T, R, C>, OMatrix<T, R, C>) + use<T, R, C>,
+)
+where
+    T: Real + RealField,
+    R: Dim,
+    C: Dim,
+    DefaultAllocator: Allocator<R, C> + Allocator<R>,
+{
+    (column_mean_jvp(a, a_dot), both(column_mean_vjp(a).1))
 }
 
 /// 2 in the scalar type.
