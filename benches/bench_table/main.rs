@@ -31,7 +31,7 @@ use problems::num::{
     gradient_dual, gradient_dual_batched, gradient_tape, matrix_gradient_dual,
     matrix_gradient_dual_batched,
 };
-use problems::{ba, det, eig, fd, gmm, logdet_trace, logsumexp, rk4, rosenbrock};
+use problems::{ba, checkpointing, det, eig, fd, gmm, logdet_trace, logsumexp, rk4, rosenbrock};
 use report::{load_average, print_case, print_machine, print_targets};
 use serde_json::json;
 use std::hint::black_box;
@@ -67,6 +67,8 @@ const HVP: &str = "matcalc HVP (reverse over forward)";
 /// recording, apart from the backward sweep.
 const SWEEP: &str = "matcalc f_vjp alone (recording sweep, pullback not called)";
 const CHUNKED: &str = "matcalc gradient, sum over chunks of points";
+/// The gradient of the same function with its loop under `#[checkpoint]`.
+const CHECKPOINTED: &str = "matcalc gradient, loop under #[checkpoint]";
 const PARALLEL: &str = "matcalc gradient, the same chunks in parallel (rayon)";
 
 fn case_rosenbrock(options: &Options, rows: &mut Vec<Row>) {
@@ -632,10 +634,49 @@ fn case_ba(options: &Options, rows: &mut Vec<Row>) {
 
 type Case = fn(&Options, &mut Vec<Row>);
 
+/// Reverse mode through long loops, recorded in full and checkpointed: the time checkpointing
+/// costs (its memory is in the tape table and in `tests/memory.rs`).
+fn case_checkpointing(options: &Options, rows: &mut Vec<Row>) {
+    use checkpointing::{
+        heat, heat_checkpointed_grad, heat_grad, logistic, logistic_checkpointed_grad,
+        logistic_grad,
+    };
+    for steps in checkpointing::LOGISTIC_STEPS {
+        let recorded = logistic_grad(0.1, 2.0, steps);
+        assert_eq!(logistic_checkpointed_grad(0.1, 2.0, steps), recorded);
+        let mut group = Group::new(
+            "9 checkpointing (gradient)",
+            format!("logistic, {steps} steps"),
+        );
+        group
+            .primal("primal", || logistic(black_box(0.1), 2.0, steps))
+            .matcalc(GRAD, || logistic_grad(black_box(0.1), 2.0, steps))
+            .matcalc(CHECKPOINTED, || {
+                logistic_checkpointed_grad(black_box(0.1), 2.0, steps)
+            });
+        group.run(options, rows);
+    }
+    let (cells, steps) = checkpointing::HEAT;
+    let u0 = checkpointing::rod(cells);
+    let recorded = heat_grad(&u0, 0.25, steps);
+    assert_eq!(heat_checkpointed_grad(&u0, 0.25, steps), recorded);
+    let mut group = Group::new(
+        "9 checkpointing (gradient)",
+        format!("heat, {cells} cells, {steps} steps"),
+    );
+    group
+        .primal("primal", || heat(black_box(&u0), 0.25, steps))
+        .matcalc(GRAD, || heat_grad(black_box(&u0), 0.25, steps))
+        .matcalc(CHECKPOINTED, || {
+            heat_checkpointed_grad(black_box(&u0), 0.25, steps)
+        });
+    group.run(options, rows);
+}
+
 fn main() {
     let options = Options::from_args();
     print_machine(&options);
-    let cases: [(&str, &str, Case); 8] = [
+    let cases: [(&str, &str, Case); 9] = [
         (
             "rosenbrock",
             "1 Rosenbrock (gradient, JVP, HVP)",
@@ -656,6 +697,11 @@ fn main() {
         ),
         ("gmm", "7 ADBench GMM (gradient)", case_gmm),
         ("ba", "8 ADBench BA (sparse Jacobian)", case_ba),
+        (
+            "checkpointing",
+            "9 checkpointing (gradient)",
+            case_checkpointing,
+        ),
     ];
     let mut rows = Vec::new();
     let start = Instant::now();
@@ -725,6 +771,47 @@ fn print_tape_memory(options: &Options) {
                 bytes,
                 points,
                 "point",
+            ));
+        }
+    }
+    if options.wants("checkpointing") {
+        let steps = checkpointing::LOGISTIC_STEPS[1];
+        for (how, bytes) in [
+            (
+                "recorded",
+                tape_bytes(|| checkpointing::logistic_grad(0.1, 2.0, steps)),
+            ),
+            (
+                "#[checkpoint]",
+                tape_bytes(|| checkpointing::logistic_checkpointed_grad(0.1, 2.0, steps)),
+            ),
+        ] {
+            lines.push((
+                format!("(9) logistic, {how}"),
+                format!("{steps} steps"),
+                bytes,
+                steps,
+                "step",
+            ));
+        }
+        let (cells, steps) = checkpointing::HEAT;
+        let u0 = checkpointing::rod(cells);
+        for (how, bytes) in [
+            (
+                "recorded",
+                tape_bytes(|| checkpointing::heat_grad(&u0, 0.25, steps)),
+            ),
+            (
+                "#[checkpoint]",
+                tape_bytes(|| checkpointing::heat_checkpointed_grad(&u0, 0.25, steps)),
+            ),
+        ] {
+            lines.push((
+                format!("(9) heat, {how}"),
+                format!("{cells} cells, {steps} steps"),
+                bytes,
+                steps,
+                "step",
             ));
         }
     }

@@ -1,7 +1,7 @@
 //! The printed table: the machine and the command, one section per case, and the targets.
 
 use crate::measure::{Kind, Options, Row, fmt_secs};
-use crate::{CHUNKED, GRAD, JVP, PARALLEL};
+use crate::{CHECKPOINTED, CHUNKED, GRAD, JVP, PARALLEL};
 use std::time::Duration;
 
 pub fn print_machine(options: &Options) {
@@ -243,6 +243,19 @@ pub fn print_targets(rows: &[Row]) {
         for size in sizes(case) {
             target(rows, label, case, &size, JVP, "primal", 2.0, true);
         }
+    }
+    let checkpointing = "9 checkpointing (gradient)";
+    for size in sizes(checkpointing) {
+        target(
+            rows,
+            "(9) checkpointed / recorded gradient",
+            checkpointing,
+            &size,
+            CHECKPOINTED,
+            GRAD,
+            3.0,
+            true,
+        );
     }
     target(
         rows,

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ba;
+pub mod checkpointing;
 pub mod det;
 pub mod eig;
 pub mod fd;

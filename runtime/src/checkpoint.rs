@@ -189,6 +189,25 @@ impl<S: Clone> Run<'_, S> {
             (self.reverse_step)(state, first);
             return;
         }
+        if length <= snapshots + 1 {
+            // room for the state before every step (the last one is reversed as soon as it is
+            // computed, like any state handed to `reverse_step`): one sweep keeps them all, the
+            // fewest advances there can be (length − 1), with no schedule to work out per step
+            let mut states = Vec::with_capacity(length - 1);
+            for i in first..end - 1 {
+                let mut x = states.last().unwrap_or(state).clone();
+                (self.advance)(&mut x, i);
+                states.push(x);
+            }
+            self.counts.advances += (length - 1) as u64;
+            self.counts.most_snapshots = self.counts.most_snapshots.max(self.held + length - 2);
+            for step in (first + 1..end).rev() {
+                (self.reverse_step)(&states[step - first - 1], step);
+                states.pop();
+            }
+            (self.reverse_step)(state, first);
+            return;
+        }
         if snapshots == 1 {
             // no room for another state: each step again from `state`
             for step in (first..end).rev() {

@@ -11,8 +11,9 @@
 //!   it only reads) is pushed, with the trip count, as one entry of the loop's own tape;
 //! - in the pullback, `advance`: one iteration from a state, tapes discarded again, so that the
 //!   scheduler can recompute the state any iteration starts from;
-//! - and `reverse_step`: one iteration from its state recorded on fresh tapes, then reversed at
-//!   once through the arms of the body's segments, accumulating into the pullback's adjoints.
+//! - and `reverse_step`: one iteration from its state recorded on tapes of its own (emptied
+//!   before each iteration, allocated once per pullback call), then reversed at once through the
+//!   arms of the body's segments, accumulating into the pullback's adjoints.
 //!
 //! The same code runs in all three, so the states are bit for bit those of a loop recorded in
 //! full, and so is the gradient. A `for` loop runs over a range (iteration k's item is the
@@ -337,6 +338,7 @@ pub(super) fn arm(
     id: u32,
     c: &CheckpointArm,
     arms: &[TokenStream],
+    reverses: &[TokenStream],
     segments: &[Segment],
 ) -> TokenStream {
     let body_arms = c.own.iter().map(|&i| &arms[i]);
@@ -371,6 +373,32 @@ pub(super) fn arm(
             quote!(let mut #cursor = #tape.len();)
         })
         .collect();
+    // A body without control flow of its own is one segment, recorded once per iteration: its
+    // reverse runs at once, without the control tape.
+    let record_and_reverse = match (&c.counted, c.own.as_slice()) {
+        (Some(_), [only]) => {
+            let reverse = &reverses[*only];
+            quote! {
+                #iteration
+                #(#cursors)*
+                #reverse
+            }
+        }
+        _ => quote! {
+            #ctrl.clear();
+            #trips.clear();
+            #iteration
+            #counted
+            #(#cursors)*
+            let mut #trip = #trips.len();
+            for #segment in #ctrl.iter().rev() {
+                match *#segment {
+                    #(#body_arms)*
+                    _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+                }
+            }
+        },
+    };
     quote!(#id => {
         #cursor -= 1;
         let ((#entry_state, #inputs, #entry_range, #snapshots), #count) = &#tape[#cursor];
@@ -378,6 +406,10 @@ pub(super) fn arm(
             ::core::option::Option::Some(s) => s,
             ::core::option::Option::None => #rt::checkpoint::default_snapshots(*#count),
         };
+        // the tapes of one recorded iteration, emptied before each
+        let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new();
+        let mut #trips: #rt::Tape<usize> = #rt::Tape::new();
+        #(let mut #tapes = #rt::Tape::new();)*
         #rt::checkpoint::reverse(
             ::core::clone::Clone::clone(#entry_state),
             *#count,
@@ -396,19 +428,8 @@ pub(super) fn arm(
             |#state, #k| {
                 let (#(mut #names,)*) = ::core::clone::Clone::clone(#state);
                 #(#rebind)*
-                let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new();
-                let mut #trips: #rt::Tape<usize> = #rt::Tape::new();
-                #(let mut #tapes = #rt::Tape::new();)*
-                #iteration
-                #counted
-                #(#cursors)*
-                let mut #trip = #trips.len();
-                for #segment in #ctrl.iter().rev() {
-                    match *#segment {
-                        #(#body_arms)*
-                        _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
-                    }
-                }
+                #(#tapes.clear();)*
+                #record_and_reverse
             },
         );
     })

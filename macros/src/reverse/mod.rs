@@ -175,11 +175,17 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             quote!(let mut #cursor = #tape.len();)
         });
         // In order: a checkpointed loop's arm holds the arms of its body, recorded before it.
+        let reverses: Vec<TokenStream> = sweep
+            .segments
+            .iter()
+            .zip(&local)
+            .map(|(s, local)| segment_reverse(model, s, local))
+            .collect();
         let mut arms: Vec<TokenStream> = Vec::new();
-        for (s, local) in sweep.segments.iter().zip(&local) {
+        for (s, reverse) in sweep.segments.iter().zip(&reverses) {
             let arm = match &s.checkpoint {
-                Some(c) => checkpointed::arm(model, s.id, c, &arms, &sweep.segments),
-                None => segment_arm(model, s, local),
+                Some(c) => checkpointed::arm(model, s.id, c, &arms, &reverses, &sweep.segments),
+                None => segment_arm(model, s, reverse),
             };
             arms.push(arm);
         }
@@ -250,9 +256,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     }
 }
 
-/// The pullback's arm of a recorded segment: its residuals fetched, its adjoints local to it
-/// declared, its reverse run (as many times as the loop ran, for a repeated segment).
-fn segment_arm(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
+/// The reverse of one execution of a recorded segment: its residuals fetched, its adjoints local
+/// to it declared, its steps run.
+fn segment_reverse(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
     let id = s.id;
     let steps = s.backward.iter().rev();
     let fetch = (!s.residuals.is_empty()).then(|| {
@@ -264,14 +270,21 @@ fn segment_arm(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
         let b = model.bar(*v);
         quote!(let mut #b = ::core::option::Option::None;)
     });
+    quote!(#fetch #(#bars)* #(#steps)*)
+}
+
+/// The pullback's arm of a recorded segment: its reverse, as many times as the loop ran for a
+/// repeated segment.
+fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream {
+    let id = s.id;
     if s.repeated {
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
         quote!(#id => {
             #trip -= 1;
-            for _ in 0..#trips[#trip] { #fetch #(#bars)* #(#steps)* }
+            for _ in 0..#trips[#trip] { #reverse }
         })
     } else {
-        quote!(#id => { #fetch #(#bars)* #(#steps)* })
+        quote!(#id => { #reverse })
     }
 }
 
