@@ -6,11 +6,17 @@
 //! the iterations the body runs are counted against the closed form of the binomial optimum.
 //! Memory is measured in `tests/memory.rs`, time in the bench table.
 // The loops are written the way the tests need them (index loops the macro differentiates).
-#![allow(clippy::manual_memcpy, clippy::assign_op_pattern)]
+#![allow(clippy::assign_op_pattern)]
 
 mod common;
+#[path = "common/heat.rs"]
+mod heat;
 
 use common::check_at;
+use heat::{
+    heat_checkpointed, heat_checkpointed_grad, heat_checkpointed_hvp, heat_checkpointed_jvp,
+    heat_checkpointed_vjp, heat_grad, heat_hvp,
+};
 use matcalc::checkpoint::{binomial_optimum, default_snapshots};
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector};
@@ -75,40 +81,6 @@ fn the_pullback_may_be_called_again() {
 }
 
 // ===================================== a time-stepping simulation with a vector state (heat)
-
-/// Explicit Euler for u′ = c·u″ on a rod with fixed ends; the loss is ½‖u‖² at the end.
-#[differentiate(wrt(u0, c), hessian)]
-fn heat(u0: &[f64], c: f64, steps: usize) -> f64 {
-    let n = u0.len();
-    let mut u = u0.to_vec();
-    let mut next = u0.to_vec();
-    for _ in 0..steps {
-        for j in 1..n - 1 {
-            next[j] = u[j] + c * (u[j - 1] - 2.0 * u[j] + u[j + 1]);
-        }
-        for j in 1..n - 1 {
-            u[j] = next[j];
-        }
-    }
-    0.5 * u.iter().map(|v| v * v).sum::<f64>()
-}
-
-#[differentiate(wrt(u0, c), hessian)]
-fn heat_checkpointed(u0: &[f64], c: f64, steps: usize) -> f64 {
-    let n = u0.len();
-    let mut u = u0.to_vec();
-    let mut next = u0.to_vec();
-    #[checkpoint]
-    for _ in 0..steps {
-        for j in 1..n - 1 {
-            next[j] = u[j] + c * (u[j - 1] - 2.0 * u[j] + u[j + 1]);
-        }
-        for j in 1..n - 1 {
-            u[j] = next[j];
-        }
-    }
-    0.5 * u.iter().map(|v| v * v).sum::<f64>()
-}
 
 fn rod(cells: usize) -> Vec<f64> {
     (0..cells)

@@ -29,8 +29,11 @@
 //! `unsafe impl`. The crates forbid `unsafe_code`; this test binary is a crate of its own, which
 //! does not inherit that attribute.
 
+#[path = "common/heat.rs"]
+mod heat;
 #[path = "common/logistic.rs"]
 mod logistic;
+use heat::heat_checkpointed_grad;
 use logistic::{logistic_grad, logistic_gradient_by_hand, logistic_hvp, logistic_vjp};
 use matcalc::differentiate;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -158,26 +161,6 @@ fn logistic_checkpointed(u0: f64, r: f64, steps: usize) -> f64 {
         u = u + h * r * u * (1.0 - u);
     }
     u
-}
-
-/// Explicit Euler for u′ = c·u″ on a rod of `u0.len()` cells with fixed ends, under
-/// `#[checkpoint]`; the loss is ½‖u(T)‖².
-#[allow(clippy::manual_memcpy, reason = "index loops, which the macro differentiates")]
-#[differentiate(wrt(u0, c))]
-fn heat_checkpointed(u0: &[f64], c: f64, steps: usize) -> f64 {
-    let n = u0.len();
-    let mut u = u0.to_vec();
-    let mut next = u0.to_vec();
-    #[checkpoint]
-    for _ in 0..steps {
-        for j in 1..n - 1 {
-            next[j] = u[j] + c * (u[j - 1] - 2.0 * u[j] + u[j + 1]);
-        }
-        for j in 1..n - 1 {
-            u[j] = next[j];
-        }
-    }
-    0.5 * u.iter().map(|v| v * v).sum::<f64>()
 }
 
 /// The bytes a gradient allocated at its peak, on a thread of its own, and its result.
