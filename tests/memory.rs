@@ -67,7 +67,7 @@ const HEAT_STEPS: usize = if cfg!(debug_assertions) {
 };
 
 /// The most a checkpointed gradient of the heat equation on 1,000 cells may hold, whatever its
-/// number of steps: 64 MB (recording every step would take about 80 KB each, 8 GB at 10^5).
+/// number of steps: 64 MB (recording every step takes about 150 KB each, 14 GB at 10^5).
 const HEAT_BOUND: usize = 64 << 20;
 
 // ============================================================================ the allocator

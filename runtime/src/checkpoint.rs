@@ -11,9 +11,11 @@
 //! ```
 //!
 //! about N·t where t grows like the S-th root of N: 10⁷ steps with 30 snapshots run each step
-//! forward about 6.8 times (t = 7), where keeping one state per step would take 10⁷ states. [`reverse`] runs that schedule over a caller's step function, and
-//! [`binomial_optimum`] is the closed form, which the tests compare with the steps `reverse`
-//! actually runs.
+//! forward about 6.8 times (t = 7), where keeping one state per step would take 10⁷ states.
+//! [`reverse`] runs that schedule over a caller's step function, and [`binomial_optimum`] is
+//! the closed form, which the tests compare with the steps `reverse` actually runs. A loop
+//! under `#[checkpoint]` in an annotated function is reversed by [`reverse`], its recording
+//! code run once per step to recompute and once more to record.
 //!
 //! ```
 //! use matcalc_runtime::checkpoint::{binomial_optimum, reverse};
