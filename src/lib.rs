@@ -253,9 +253,9 @@
 //!
 //! | loop | memory of the gradient, recorded → checkpointed | time, checkpointed ÷ recorded |
 //! |---|---|---:|
-//! | logistic growth, 10⁷ iterations (scalar state) | 400 MB → 1.3 KB | 2.3 |
+//! | logistic growth, 10⁷ iterations (scalar state) | 400 MB → 36 KB | 2.3 |
 //! | heat equation, 1,000 cells, 10³ steps (8 KB state) | 140 MB → 180 KB | 0.77 |
-//! | heat equation, 1,000 cells, 10⁵ steps | (about 14 GB, not run) → 7.0 MB | |
+//! | heat equation, 1,000 cells, 10⁵ steps | (about 14 GB, not run) → 7.1 MB | |
 //!
 //! Use it where the tape would not fit, or where writing it costs more than recomputing (a
 //! big state updated by cheap arithmetic: the heat equation's gradient is faster checkpointed).
@@ -265,8 +265,9 @@
 //! iterations run without its condition. The body may contain anything a loop body may
 //! (branches, inner loops, calls, matrix rules, buffers written in place, `break` and
 //! `continue`, checkpointed loops), but not `return`, `?` or an exit to an outer loop. Second
-//! order (`hessian`) records its loops in full: its Hessian-vector products are exact, not
-//! checkpointed.
+//! order (`hessian`) checkpoints the same loops: the reverse of the tangent program keeps the
+//! loop's state with its tangents (a Hessian-vector product through 10⁶ logistic iterations
+//! holds 23 KB instead of 72 MB), and its products equal the recorded ones bit for bit.
 //!
 //! # The derivative rules
 //!

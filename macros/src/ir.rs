@@ -370,6 +370,7 @@ pub(crate) type Block = Vec<Stmt>;
 /// each iteration, and the pullback recomputes iterations from kept states (see
 /// `reverse::checkpointed`). The active values the body reads and writes are found on the model;
 /// the inactive ones, kept as the user wrote them, are named here.
+#[derive(Clone)]
 pub(crate) struct Checkpoint {
     /// `snapshots = S`: the most states kept at once; by default enough that no iteration is
     /// run forward more than twice in the pullback.

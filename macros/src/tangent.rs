@@ -368,17 +368,21 @@ impl Tangents<'_> {
                     body,
                 });
             }
-            // The tangent program records its loops in full: its reverse (second order) does not
-            // checkpoint, whose state would include the tangents.
+            // A checkpointed loop stays one in the tangent program, whose reverse (second order)
+            // then keeps the loop's state with its tangents, which are active variables of the
+            // model like any other (see `reverse::checkpointed`).
             Stmt::While {
-                label, cond, body, ..
+                label,
+                cond,
+                body,
+                checkpoint,
             } => {
                 let body = self.block(body);
                 out.push(Stmt::While {
                     label: label.clone(),
                     cond: cond.clone(),
                     body,
-                    checkpoint: None,
+                    checkpoint: checkpoint.clone(),
                 });
             }
             Stmt::For {
@@ -386,7 +390,7 @@ impl Tangents<'_> {
                 pat,
                 iter,
                 body,
-                ..
+                checkpoint,
             } => {
                 let body = self.block(body);
                 out.push(Stmt::For {
@@ -394,7 +398,7 @@ impl Tangents<'_> {
                     pat: pat.clone(),
                     iter: iter.clone(),
                     body,
-                    checkpoint: None,
+                    checkpoint: checkpoint.clone(),
                 });
             }
             Stmt::Block(b) => {

@@ -19,6 +19,8 @@
 //! full, and so is the gradient. A `for` loop runs over a range (iteration k's item is the
 //! range's k-th), a `while` loop runs each recomputed iteration without its condition (the trip
 //! count says how many there were); `break` and `continue` end the one iteration they are in.
+//! The tangent program keeps its loops' checkpoints, so second order checkpoints them too: its
+//! loop state holds the tangents, active variables of that model like the values.
 //!
 //! ```text
 //! // f_vjp, abridged                        // its pullback, the loop's arm
