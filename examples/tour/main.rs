@@ -86,7 +86,7 @@ const TOPICS: &[Topic] = &[
     },
     Topic {
         lecture: "6.1",
-        title: "adjoint differentiation of ODE solutions: the double pendulum",
+        title: "adjoint differentiation of ODE solutions: the double pendulum, a checkpointed heat flow",
         run: ode::adjoint_sensitivities,
     },
     Topic {

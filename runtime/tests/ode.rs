@@ -1,12 +1,14 @@
 //! Tests of `matcalc_runtime::ode`: the orders of RK4 and DOPRI5 on problems with known
 //! solutions, step size control meeting its tolerances, derivatives through the solver against
 //! finite differences and each other (the dot-product test), the continuous adjoint converging
-//! to the discrete one, and checkpointing keeping memory independent of the number of steps.
+//! to the discrete one, and checkpointing keeping memory independent of the number of steps
+//! (the discrete adjoint on the binomial schedule).
 
 // The state types are the closures' `&U`, so with `U = Vec<f64>` they take `&Vec<f64>`.
 #![allow(clippy::ptr_arg)]
 
 use matcalc_runtime::check::{self, Config};
+use matcalc_runtime::checkpoint::{binomial_optimum, default_snapshots};
 use matcalc_runtime::ode::{self, Error, Method, Tolerances};
 use nalgebra::DVector;
 
@@ -291,7 +293,7 @@ fn errors_are_reported_not_panicked() {
         (0.0, f64::NAN),
         &Method::dp5(1e-6, 1e-6)
     )));
-    let zero_checkpoints = ode::solve_vjp(
+    let zero_segments = ode::adjoint_vjp(
         |u: &f64, _: &f64, _t: f64| -u,
         |_: &f64, _: &f64, _t: f64, l: &f64| (-l, 0.0),
         &1.0,
@@ -300,7 +302,7 @@ fn errors_are_reported_not_panicked() {
         &Method::rk4(4),
         0,
     );
-    assert!(matches!(zero_checkpoints, Err(Error::InvalidInput(_))));
+    assert!(matches!(zero_segments, Err(Error::InvalidInput(_))));
 
     // u' = u² from 1 blows up at t = 1
     let blow_up = |u: &f64, _: &(), _t: f64| u * u;
@@ -537,7 +539,7 @@ fn adjoints_match_the_exact_gradient_of_a_linear_problem() {
 // ------------------------------------------------------------------------------- checkpointing
 
 /// The continuous adjoint keeps `checkpoints + 1` states however many steps the tolerance
-/// takes; the discrete adjoint adds one segment's steps.
+/// takes; the discrete adjoint holds `checkpoints` states and one step's stages.
 #[test]
 fn checkpointing_bounds_the_stored_states() {
     let (u0, p) = (lv_u0(), lv_p());
@@ -572,20 +574,20 @@ fn checkpointing_bounds_the_stored_states() {
         )
         .unwrap();
         let g = discrete.pullback(&vec![1.0, 1.0]);
-        // the checkpoints and the longest segment's steps, well below the whole trajectory
-        assert!(
-            g.stats.stored_states < s.stats.steps / 2 + checkpoints + 1,
-            "{:?}",
-            g.stats
+        // the forward run holds u₀ and its current state, the pullback its snapshots and the
+        // six stage states of DOPRI5's step being reversed, however many steps there are
+        assert_eq!(s.stats.stored_states, 2);
+        assert_eq!(g.stats.stored_states, checkpoints + 6, "{:?}", g.stats);
+        assert_eq!(
+            g.stats.steps as u64,
+            binomial_optimum(s.stats.steps, checkpoints)
         );
-        // the replays repeat the forward steps exactly
-        assert_eq!(g.stats.steps, s.stats.steps);
     }
     // while the number of steps grew about fiftyfold
     assert!(steps_seen[3].0 > 40 * steps_seen[0].0, "{steps_seen:?}");
     assert!(steps_seen[3].1 > 40 * steps_seen[0].1, "{steps_seen:?}");
 
-    // With equal steps, N/C per segment: C + 1 + N/C states, √N-optimal.
+    // With equal steps too: the snapshots and RK4's four stage states.
     for (steps, checkpoints) in [(600, 6), (600, 24), (6000, 77)] {
         let (_, discrete) = ode::solve_vjp(
             lotka_volterra,
@@ -598,42 +600,73 @@ fn checkpointing_bounds_the_stored_states() {
         )
         .unwrap();
         let stored = discrete.pullback(&vec![1.0, 1.0]).stats.stored_states;
-        let bound = checkpoints + 1 + steps.div_ceil(checkpoints) + 1;
-        assert!(
-            stored <= bound,
-            "{steps} steps, {checkpoints} checkpoints: {stored} > {bound}"
+        assert_eq!(
+            stored,
+            checkpoints + 4,
+            "{steps} steps, {checkpoints} checkpoints"
         );
     }
 }
 
-/// The replay from checkpoints is bit-exact, so the discrete gradient does not depend on how
-/// many checkpoints there are; the continuous one does only to the tolerance.
+/// The pullback of the discrete adjoint runs the binomial schedule: the steps it runs forward
+/// again are the least any schedule with its snapshots needs, each one step of the scheme, and
+/// the gradient is the same bit for bit however many snapshots it keeps (the same states
+/// reversed by the same arithmetic in the same order). No snapshots asked for is the default.
 #[test]
-fn gradients_do_not_depend_on_the_checkpoints() {
+fn the_discrete_pullback_runs_the_binomial_optimum_with_any_number_of_snapshots() {
     let (u0, p) = (lv_u0(), lv_p());
-    for method in [Method::rk4(90), Method::dp5(1e-9, 1e-9)] {
-        let run = |c: usize| {
-            let (_, pb) = ode::solve_vjp(
+    for (method, stages) in [(Method::rk4(90), 4), (Method::dp5(1e-9, 1e-9), 6)] {
+        let run = |snapshots: usize| {
+            let (s, pullback) = ode::solve_vjp(
                 lotka_volterra,
                 lotka_volterra_vjp,
                 &u0,
                 &p,
                 (0.0, LV_T),
                 &method,
-                c,
+                snapshots,
             )
             .unwrap();
-            pb.pullback(&vec![0.3, -0.7])
+            (
+                s.stats.steps,
+                pullback.checkpoints(),
+                pullback.pullback(&vec![0.3, -0.7]),
+            )
         };
-        let reference = run(1);
-        for c in [2, 7, 1000] {
-            let g = run(c);
+        // every state kept: no step runs forward twice
+        let (steps, _, reference) = run(1000);
+        assert!(steps > 80, "{method:?}: {steps} steps");
+        assert_eq!(reference.stats.steps, steps - 1);
+        for snapshots in [0, 1, 2, 3, 7] {
+            let (_, kept, g) = run(snapshots);
+            let expected = if snapshots == 0 {
+                default_snapshots(steps)
+            } else {
+                snapshots
+            };
+            assert_eq!(kept, expected);
+            assert_eq!(g.stats.steps as u64, binomial_optimum(steps, kept));
+            // a step run again evaluates its stages, a step reversed all but the last stage
+            // and the VJP of each
+            assert_eq!(
+                g.stats.evaluations,
+                g.stats.steps * stages + steps * (stages - 1)
+            );
+            assert_eq!(g.stats.derivatives, steps * stages);
             assert_eq!(
                 (&g.u0, &g.p),
                 (&reference.u0, &reference.p),
-                "{method:?}, {c} checkpoints"
+                "{method:?}, {snapshots} snapshots"
             );
         }
+    }
+}
+
+/// The continuous gradient depends on the number of checkpoints only to the tolerance.
+#[test]
+fn the_continuous_gradient_depends_on_the_checkpoints_to_the_tolerance() {
+    let (u0, p) = (lv_u0(), lv_p());
+    for method in [Method::rk4(90), Method::dp5(1e-9, 1e-9)] {
         let continuous = |c: usize| {
             let (_, pb) = ode::adjoint_vjp(
                 lotka_volterra,

@@ -1,9 +1,9 @@
 //! The continuous adjoint: the adjoint ODE integrated backward, with checkpoints.
 
 use super::integrate::{self, Control, Cursor, Stop};
-use super::{Checkpoints, Error, Gradient, Method, Solution, Stats, checkpointed_run};
-use crate::value::Tangent;
-use num_traits::One;
+use super::{Error, Gradient, Method, Solution, Stats, forward_run};
+use crate::value::{Real, Tangent};
+use num_traits::{One, Zero};
 
 /// Integrates u' = f(u, p, t) like [`solve`](super::solve) and returns, with the solution, the
 /// pullback of the map (u₀, p) ↦ u(T) by the continuous adjoint method.
@@ -186,4 +186,48 @@ where
     pub fn checkpoints(&self) -> usize {
         self.checkpoints.len()
     }
+}
+
+/// The states a forward run keeps, with the step size it proposed next at each.
+type Checkpoints<U> = Vec<Cursor<U, <U as Tangent>::Scalar>>;
+
+/// A forward run that keeps the states at the first step boundaries at or after
+/// t₀ + k·(T − t₀)/segments, k = 0..=segments (the last one the final state). The backward
+/// pass reads only the time and step count of the first.
+fn checkpointed_run<U, P>(
+    rhs: &impl Fn(&U, &P, U::Scalar) -> U,
+    u0: &U,
+    p: &P,
+    span: (U::Scalar, U::Scalar),
+    method: &Method,
+    segments: usize,
+) -> Result<(Checkpoints<U>, Stats), Error>
+where
+    U: Tangent,
+{
+    if segments == 0 {
+        return Err(Error::InvalidInput(
+            "at least one checkpoint segment is needed",
+        ));
+    }
+    let (t0, t1) = span;
+    let mut checkpoints = vec![Cursor::at(t0, u0.clone(), Zero::zero(), 0)];
+    let mark = |k: usize| {
+        t0 + (t1 - t0) * <U::Scalar as Real>::from_f64(k as f64)
+            / <U::Scalar as Real>::from_f64(segments as f64)
+    };
+    let mut next = 1;
+    let (_, mut stats) = forward_run(rhs, u0, p, span, method, &mut |step| {
+        let t = step.after.t;
+        let reached = |k: usize| k < segments && (t - mark(k)) * (t1 - t0) >= Zero::zero();
+        if t == t1 || reached(next) {
+            while reached(next) {
+                next += 1;
+            }
+            let after = step.after;
+            checkpoints.push(Cursor::at(after.t, after.y.clone(), after.h, after.step));
+        }
+    })?;
+    stats.stored_states = checkpoints.len();
+    Ok((checkpoints, stats))
 }

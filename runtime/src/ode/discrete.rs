@@ -1,9 +1,10 @@
 //! Derivatives through the solver: the tangent and the adjoint of the Runge–Kutta scheme, stage
 //! by stage, with the step sizes of the forward run.
 
-use super::integrate::{self, Cursor, Stop};
-use super::tableau::{Tableau, combine};
-use super::{Checkpoints, Error, Gradient, Method, Solution, Stats, checkpointed_run, full_run};
+use super::integrate;
+use super::tableau::{self, Tableau, combine};
+use super::{Error, Gradient, Method, Solution, Stats, forward_run};
+use crate::checkpoint::{self, default_snapshots};
 use crate::value::{Real, Tangent};
 use num_traits::One;
 
@@ -45,42 +46,23 @@ where
     P: Tangent<Scalar = U::Scalar>,
 {
     let (u0_dot, p_dot) = tangent;
-    let (tableau, control) = integrate::scheme(method, span)?;
-    let mut stats = Stats::default();
-    let mut f = |u: &U, t: U::Scalar| rhs(u, p, t);
-    let mut cursor = integrate::start(
-        tableau,
-        &control,
-        &mut f,
-        u0.clone(),
-        span.0,
-        span.1,
-        &mut stats,
-    );
+    let (tableau, _) = integrate::scheme(method, span)?;
     let mut u_dot = u0_dot.clone();
     let mut derivatives = 0;
-    integrate::advance(
-        tableau,
-        &control,
-        &mut f,
-        &mut cursor,
-        full_run(method, span),
-        &mut stats,
-        &mut |step| {
-            let stages = tableau.solution_stages();
-            let (mut k, mut k_dot) = (Vec::with_capacity(stages), Vec::with_capacity(stages));
-            for i in 0..stages {
-                let state = tableau.stage_state(i, step.y, step.h, &k);
-                let state_dot = tableau.stage_state(i, &u_dot, step.h, &k_dot);
-                let time = tableau.stage_time(i, step.t, step.h);
-                let (slope, slope_dot) = rhs_jvp(&state, p, time, &state_dot, p_dot);
-                derivatives += 1;
-                k.push(slope);
-                k_dot.push(slope_dot);
-            }
-            u_dot = combine(&u_dot, step.h, tableau.b, &k_dot);
-        },
-    )?;
+    let (cursor, mut stats) = forward_run(&rhs, u0, p, span, method, &mut |step| {
+        let stages = tableau.solution_stages();
+        let (mut k, mut k_dot) = (Vec::with_capacity(stages), Vec::with_capacity(stages));
+        for i in 0..stages {
+            let state = tableau.stage_state(i, step.y, step.h, &k);
+            let state_dot = tableau.stage_state(i, &u_dot, step.h, &k_dot);
+            let time = tableau.stage_time(i, step.t, step.h);
+            let (slope, slope_dot) = rhs_jvp(&state, p, time, &state_dot, p_dot);
+            derivatives += 1;
+            k.push(slope);
+            k_dot.push(slope_dot);
+        }
+        u_dot = combine(&u_dot, step.h, tableau.b, &k_dot);
+    })?;
     stats.derivatives = derivatives;
     stats.stored_states = 1;
     Ok((
@@ -98,12 +80,19 @@ where
 /// Runge–Kutta scheme (see the [module documentation](super)).
 ///
 /// `rhs_vjp(u, p, t, λ)` returns `((∂f/∂u)ᵀλ, (∂f/∂p)ᵀλ)`, which for a generated `f_vjp` is
-/// `f_vjp(u, p, t).1(λ)`. The forward run keeps `checkpoints + 1` states; the pullback replays
-/// one segment at a time (see [`Stats::stored_states`]).
+/// `f_vjp(u, p, t).1(λ)`. The forward run keeps u₀ and the start time and size of each
+/// accepted step; the pullback reverses the steps on the binomial schedule of
+/// [`checkpoint::reverse`] holding at most `checkpoints` states at once (its snapshots, u₀
+/// included), running steps forward again from them as needed:
+/// [`binomial_optimum`](checkpoint::binomial_optimum)`(steps, checkpoints)` steps, the fewest
+/// any schedule with that many snapshots needs. `checkpoints = 0` chooses
+/// [`default_snapshots`]`(steps)`, about √(2·steps), with which no step runs forward more than
+/// twice in the pullback (an adaptive run's number of steps is known only after it). The
+/// gradient does not depend on `checkpoints`, bit for bit.
 ///
 /// # Errors
 ///
-/// Those of [`solve`](super::solve), and [`Error::InvalidInput`] for zero checkpoints.
+/// Those of [`solve`](super::solve).
 ///
 /// ```
 /// use matcalc_runtime::ode::{self, Method};
@@ -140,11 +129,21 @@ where
     R: Fn(&U, &P, U::Scalar) -> U,
     V: Fn(&U, &P, U::Scalar, &U) -> (U, P),
 {
-    let (stored, stats) = checkpointed_run(&rhs, u0, p, span, method, checkpoints)?;
-    let last = stored.last().expect("the initial state is stored");
+    let (tableau, _) = integrate::scheme(method, span)?;
+    let mut steps = Vec::new();
+    let (cursor, mut stats) = forward_run(&rhs, u0, p, span, method, &mut |step| {
+        steps.push((step.t, step.h));
+    })?;
+    // u₀, kept for the pullback, and the current state
+    stats.stored_states = 2;
+    let snapshots = if checkpoints == 0 {
+        default_snapshots(steps.len())
+    } else {
+        checkpoints
+    };
     let solution = Solution {
-        t: last.t,
-        u: last.y.clone(),
+        t: cursor.t,
+        u: cursor.y,
         stats,
     };
     Ok((
@@ -153,37 +152,45 @@ where
             rhs,
             rhs_vjp,
             p: p.clone(),
-            span,
-            method: *method,
-            checkpoints: stored,
+            u0: u0.clone(),
+            tableau,
+            steps,
+            snapshots,
         },
     ))
 }
 
-/// The pullback of (u₀, p) ↦ u(T) through the solver, from [`solve_vjp`]. It holds the
-/// checkpoints of the forward run and can be called many times.
+/// The pullback of (u₀, p) ↦ u(T) through the solver, from [`solve_vjp`]. It holds u₀ and
+/// the start time and size of each step of the forward run, and can be called many times.
 ///
 /// ```
+/// use matcalc_runtime::checkpoint::binomial_optimum;
 /// use matcalc_runtime::ode::{self, Method};
 /// // u' = −k·u
 /// let rhs = |u: &f64, k: &f64, _t: f64| -k * u;
 /// let rhs_vjp = |u: &f64, k: &f64, _t: f64, l: &f64| (-k * l, -u * l);
 /// let (_, pullback) =
 ///     ode::solve_vjp(rhs, rhs_vjp, &1.0, &0.5, (0.0, 2.0), &Method::rk4(1000), 10).unwrap();
-/// assert_eq!(pullback.checkpoints(), 11);
+/// assert_eq!(pullback.checkpoints(), 10);
 /// // linear in the adjoint of u(T)
 /// let (one, three) = (pullback.pullback(&1.0), pullback.pullback(&3.0));
 /// assert!((three.u0 - 3.0 * one.u0).abs() < 1e-14);
-/// // 11 checkpoints and one segment of 100 steps
-/// assert_eq!(one.stats.stored_states, 111);
+/// // 1000 steps reversed holding 10 states and the 4 stages of the step being reversed,
+/// // running no step forward more than 4 times (C(10 + 4, 4) ≥ 1000)
+/// assert_eq!(one.stats.stored_states, 10 + 4);
+/// assert_eq!(one.stats.steps as u64, binomial_optimum(1000, 10));
+/// assert!(one.stats.steps <= 4 * 1000);
 /// ```
 pub struct DiscretePullback<U: Tangent, P, R, V> {
     rhs: R,
     rhs_vjp: V,
     p: P,
-    span: (U::Scalar, U::Scalar),
-    method: Method,
-    checkpoints: Checkpoints<U>,
+    u0: U,
+    tableau: &'static Tableau,
+    /// The start time and size of each accepted step of the forward run.
+    steps: Vec<(U::Scalar, U::Scalar)>,
+    /// The most states the pullback holds at once.
+    snapshots: usize,
 }
 
 impl<U, P, R, V> DiscretePullback<U, P, R, V>
@@ -195,53 +202,46 @@ where
 {
     /// The adjoints of u₀ and p from the adjoint `u_bar` of u(T) (for a loss G, ∇G(u(T))).
     ///
-    /// Replays each segment from its checkpoint, last first, keeping its step-start states,
-    /// and applies the adjoint of each step (see the [module documentation](super)).
+    /// Reverses the steps on the binomial schedule from u₀: each step is run forward again
+    /// from the nearest kept state with its recorded time and size (the very arithmetic of the
+    /// forward run, so the same states bit for bit), and reversed by the adjoint of the step
+    /// (see the [module documentation](super)). In the gradient's [`Stats`], `steps` counts the
+    /// steps run forward again and `stored_states` the snapshots plus the stage states of the
+    /// step being reversed.
     pub fn pullback(&self, u_bar: &U) -> Gradient<U, P> {
-        let (tableau, control) =
-            integrate::scheme(&self.method, self.span).expect("checked by the forward run");
-        let p = &self.p;
-        let mut f = |u: &U, t: U::Scalar| (self.rhs)(u, p, t);
+        let (rhs, p, tableau) = (&self.rhs, &self.p, self.tableau);
+        let mut f = |u: &U, t: U::Scalar| rhs(u, p, t);
+        let mut replay_evaluations = 0;
         let mut stats = Stats::default();
         let (mut u_bar, mut p_bar) = (u_bar.clone(), p.zero_like());
-        for segment in self.checkpoints.windows(2).rev() {
-            let (from, to) = (&segment[0], &segment[1]);
-            let mut steps: Vec<(U::Scalar, U::Scalar, U)> = Vec::new();
-            let mut cursor = Cursor::at(from.t, from.y.clone(), from.h, from.step);
-            let stop = Stop {
-                t_end: self.span.1,
-                step: Some(to.step),
-            };
-            integrate::advance(
-                tableau,
-                &control,
-                &mut f,
-                &mut cursor,
-                stop,
-                &mut stats,
-                &mut |step| {
-                    steps.push((step.t, step.h, step.y.clone()));
-                },
-            )
-            .expect("a replay repeats the steps of the forward run");
-            debug_assert!(cursor.t == to.t, "the replay ends at the checkpoint");
-            stats.stored_states = stats
-                .stored_states
-                .max(self.checkpoints.len() + steps.len());
-            for (t, h, u) in steps.iter().rev() {
+        let counts = checkpoint::reverse(
+            self.u0.clone(),
+            self.steps.len(),
+            self.snapshots,
+            |u, i| {
+                let (t, h) = self.steps[i];
+                *u = tableau::solution(tableau, &mut f, u, t, h, &mut replay_evaluations);
+            },
+            |u, i| {
+                let (t, h) = self.steps[i];
                 step_adjoint(
                     tableau,
-                    &self.rhs,
+                    rhs,
                     &self.rhs_vjp,
                     p,
-                    *t,
-                    *h,
+                    t,
+                    h,
                     u,
                     &mut u_bar,
                     &mut p_bar,
                     &mut stats,
                 );
-            }
+            },
+        );
+        stats.steps = usize::try_from(counts.advances).unwrap_or(usize::MAX);
+        stats.evaluations += replay_evaluations;
+        if !self.steps.is_empty() {
+            stats.stored_states = counts.most_snapshots + tableau.solution_stages();
         }
         Gradient {
             u0: u_bar,
@@ -250,9 +250,10 @@ where
         }
     }
 
-    /// The number of states the forward run kept.
+    /// The most states the pullback holds at once (its snapshots, u₀ included): the
+    /// `checkpoints` given to [`solve_vjp`], or the default it chose for the steps taken.
     pub fn checkpoints(&self) -> usize {
-        self.checkpoints.len()
+        self.snapshots
     }
 }
 

@@ -70,21 +70,30 @@
 //!
 //! # Memory: checkpoints
 //!
-//! Both reverse modes keep `checkpoints + 1` states at most (the states at the first step
-//! boundaries at or after the times t₀ + k·(T − t₀)/checkpoints), never the whole trajectory:
+//! Neither reverse mode keeps the trajectory:
 //!
-//! - [`solve_vjp`] replays one segment at a time from its checkpoint (the replay repeats the
-//!   forward steps bit for bit, including the step size control) and keeps that segment's
-//!   step-start states. Peak storage: `checkpoints + 1 + N/checkpoints` states for N steps
-//!   spread evenly, smallest at `checkpoints ≈ √N`.
-//! - [`adjoint_vjp`] integrates the augmented state (u, λ, μ) backward over each segment,
-//!   recovering u(t) by integrating the forward equation backward in time from the
-//!   checkpoint at the segment's end, and resets u to the stored checkpoint at each segment
-//!   boundary so that the error of the backward u-integration does not accumulate. Peak
-//!   storage: `checkpoints + 1` states plus the stages of one step of the augmented system,
-//!   independent of the number of steps. (This is Chen et al.'s backward solve with the
-//!   checkpoint corrections of Rackauckas et al., "Universal Differential Equations for
-//!   Scientific Machine Learning", 2020, `BacksolveAdjoint(checkpointing = true)`.)
+//! - [`solve_vjp`]'s forward run keeps u₀ and, per accepted step, its start time and size: two
+//!   scalars, enough to run the step again bit for bit (the step size control is not run
+//!   again). Its pullback reverses the N steps on the binomial schedule of
+//!   [`checkpoint::reverse`](crate::checkpoint::reverse) (Griewank and Walther's `revolve`),
+//!   holding at most `checkpoints` states at once and running
+//!   [`binomial_optimum`](crate::checkpoint::binomial_optimum)`(N, checkpoints)` steps forward
+//!   again, the fewest any schedule with that many states can: at most t·N for the least t
+//!   with C(checkpoints + t, t) ≥ N, so 100 states reverse 10⁵ steps running at most 3·10⁵.
+//!   `checkpoints = 0` chooses [`default_snapshots`](crate::checkpoint::default_snapshots)`(N)`
+//!   (about √(2N)), with which no step runs forward more than twice. Peak storage: those
+//!   states plus the stage states of the step being reversed.
+//! - [`adjoint_vjp`] keeps `checkpoints + 1` states (those at the first step boundaries at or
+//!   after the times t₀ + k·(T − t₀)/checkpoints) and integrates the augmented state (u, λ, μ)
+//!   backward over each segment, recovering u(t) by integrating the forward equation backward
+//!   in time from the checkpoint at the segment's end, and resets u to the stored checkpoint
+//!   at each segment boundary so that the error of the backward u-integration does not
+//!   accumulate. Peak storage: `checkpoints + 1` states plus the stages of one step of the
+//!   augmented system, independent of the number of steps. (This is Chen et al.'s backward
+//!   solve with the checkpoint corrections of Rackauckas et al., "Universal Differential
+//!   Equations for Scientific Machine Learning", 2020, `BacksolveAdjoint(checkpointing =
+//!   true)`.) Its backward steps are not the forward ones, and it reads each checkpoint once,
+//!   so there is nothing for a schedule of recomputations to reverse.
 //!
 //! [`Stats::stored_states`] reports the peak.
 //!
@@ -106,6 +115,7 @@
 //! ∂G/∂u₀ = 2u₀e^(−2kT) and ∂G/∂k = −2Tu₀²e^(−2kT).
 //!
 //! ```
+//! use matcalc_runtime::checkpoint;
 //! use matcalc_runtime::ode::{self, Method};
 //!
 //! let rhs = |u: &f64, k: &f64, _t: f64| -k * u;
@@ -114,11 +124,12 @@
 //! let (u0, k, t): (f64, f64, f64) = (1.5, 0.7, 2.0);
 //! let exact = (2.0 * u0 * (-2.0 * k * t).exp(), -2.0 * t * u0 * u0 * (-2.0 * k * t).exp());
 //!
-//! // through the solver: 200 RK4 steps
+//! // through the solver: 200 RK4 steps, reversed holding 8 states
 //! let (solution, pullback) =
 //!     ode::solve_vjp(rhs, rhs_vjp, &u0, &k, (0.0, t), &Method::rk4(200), 8).unwrap();
 //! let gradient = pullback.pullback(&(2.0 * solution.u));
 //! assert!((gradient.u0 - exact.0).abs() < 1e-9 && (gradient.p - exact.1).abs() < 1e-9);
+//! assert_eq!(gradient.stats.steps as u64, checkpoint::binomial_optimum(200, 8));
 //!
 //! // the continuous adjoint, adaptive both ways
 //! let method = Method::dp5(1e-10, 1e-12);
@@ -138,7 +149,7 @@ pub use discrete::{DiscretePullback, solve_jvp, solve_vjp};
 
 use crate::value::Tangent;
 use core::fmt;
-use integrate::{Cursor, Stop};
+use integrate::{Accepted, Cursor, Stop};
 
 /// The step size control of an adaptive method.
 ///
@@ -235,7 +246,8 @@ impl Method {
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Accepted steps.
+    /// Accepted steps; in the pullback of [`solve_vjp`], the steps run forward again to recover
+    /// the states the adjoint needs.
     pub steps: usize,
     /// Rejected steps (adaptive methods).
     pub rejected: usize,
@@ -243,7 +255,8 @@ pub struct Stats {
     pub evaluations: usize,
     /// Evaluations of its derivative (`rhs_jvp` or `rhs_vjp`).
     pub derivatives: usize,
-    /// The most states of the trajectory held at once (checkpoints and replayed segments).
+    /// The most states held at once: the checkpoints or snapshots, and in the pullback of
+    /// [`solve_vjp`] the stage states of the step being reversed.
     pub stored_states: usize,
 }
 
@@ -359,6 +372,28 @@ pub fn solve<U, P>(
 where
     U: Tangent,
 {
+    let (cursor, mut stats) = forward_run(&rhs, u0, p, span, method, &mut |_| {})?;
+    stats.stored_states = 1;
+    Ok(Solution {
+        t: cursor.t,
+        u: cursor.y,
+        stats,
+    })
+}
+
+/// Integrates over the whole span from `u0`, calling `observe` after every accepted step:
+/// the cursor at the end and what the run cost (its `stored_states` left to the caller).
+fn forward_run<U, P>(
+    rhs: &impl Fn(&U, &P, U::Scalar) -> U,
+    u0: &U,
+    p: &P,
+    span: (U::Scalar, U::Scalar),
+    method: &Method,
+    observe: &mut impl FnMut(Accepted<'_, U, U::Scalar>),
+) -> Result<(Cursor<U, U::Scalar>, Stats), Error>
+where
+    U: Tangent,
+{
     let (tableau, control) = integrate::scheme(method, span)?;
     let mut stats = Stats::default();
     let mut f = |u: &U, t: U::Scalar| rhs(u, p, t);
@@ -371,22 +406,16 @@ where
         span.1,
         &mut stats,
     );
-    let stop = full_run(method, span);
     integrate::advance(
         tableau,
         &control,
         &mut f,
         &mut cursor,
-        stop,
+        full_run(method, span),
         &mut stats,
-        &mut |_| {},
+        observe,
     )?;
-    stats.stored_states = 1;
-    Ok(Solution {
-        t: cursor.t,
-        u: cursor.y,
-        stats,
-    })
+    Ok((cursor, stats))
 }
 
 /// Where a forward run over the whole span stops.
@@ -398,74 +427,4 @@ fn full_run<S: Copy>(method: &Method, span: (S, S)) -> Stop<S> {
             Method::Dp5(_) => None,
         },
     }
-}
-
-/// The states a forward run keeps, with the step size it proposed next at each.
-type Checkpoints<U> = Vec<Cursor<U, <U as Tangent>::Scalar>>;
-
-/// A forward run that keeps the states at the first step boundaries at or after
-/// t₀ + k·(T − t₀)/segments, k = 0..=segments (the last one the final state).
-fn checkpointed_run<U, P>(
-    rhs: &impl Fn(&U, &P, U::Scalar) -> U,
-    u0: &U,
-    p: &P,
-    span: (U::Scalar, U::Scalar),
-    method: &Method,
-    segments: usize,
-) -> Result<(Checkpoints<U>, Stats), Error>
-where
-    U: Tangent,
-{
-    use crate::value::Real;
-    if segments == 0 {
-        return Err(Error::InvalidInput(
-            "at least one checkpoint segment is needed",
-        ));
-    }
-    let (tableau, control) = integrate::scheme(method, span)?;
-    let mut stats = Stats::default();
-    let mut f = |u: &U, t: U::Scalar| rhs(u, p, t);
-    let mut cursor = integrate::start(
-        tableau,
-        &control,
-        &mut f,
-        u0.clone(),
-        span.0,
-        span.1,
-        &mut stats,
-    );
-    let mut checkpoints = vec![Cursor::at(
-        cursor.t,
-        cursor.y.clone(),
-        cursor.h,
-        cursor.step,
-    )];
-    let (t0, t1) = (span.0, span.1);
-    let mark = |k: usize| {
-        t0 + (t1 - t0) * <U::Scalar as Real>::from_f64(k as f64)
-            / <U::Scalar as Real>::from_f64(segments as f64)
-    };
-    let mut next = 1;
-    integrate::advance(
-        tableau,
-        &control,
-        &mut f,
-        &mut cursor,
-        full_run(method, span),
-        &mut stats,
-        &mut |step| {
-            let t = step.after.t;
-            let reached =
-                |k: usize| k < segments && (t - mark(k)) * (t1 - t0) >= num_traits::Zero::zero();
-            if t == t1 || reached(next) {
-                while reached(next) {
-                    next += 1;
-                }
-                let after = step.after;
-                checkpoints.push(Cursor::at(after.t, after.y.clone(), after.h, after.step));
-            }
-        },
-    )?;
-    stats.stored_states = checkpoints.len();
-    Ok((checkpoints, stats))
 }

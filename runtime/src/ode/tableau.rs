@@ -156,10 +156,54 @@ pub(crate) fn step<Y: Tangent>(
     first_slope: Option<Y>,
     evaluations: &mut usize,
 ) -> Step<Y> {
-    let mut k: Vec<Y> = Vec::with_capacity(tableau.stages());
-    for i in 0..tableau.stages() {
-        let slope = match (i, &first_slope) {
-            (0, Some(k1)) => k1.clone(),
+    let k = slopes(
+        tableau,
+        tableau.stages(),
+        f,
+        y,
+        t,
+        h,
+        first_slope,
+        evaluations,
+    );
+    let y_new = combine(y, h, tableau.b, &k);
+    let error = (!tableau.e.is_empty()).then(|| combine(&y.zero_like(), h, tableau.e, &k));
+    Step { k, y: y_new, error }
+}
+
+/// The state y⁺ after one step of size `h` from (t, y), bit for bit that of [`step`]: only the
+/// stages the propagated solution depends on are evaluated (six of DOPRI5's seven; the FSAL
+/// slope a run reuses is F(y, t) with the same arguments, so evaluating it afresh gives the
+/// same bits).
+pub(crate) fn solution<Y: Tangent>(
+    tableau: &Tableau,
+    f: &mut impl FnMut(&Y, Y::Scalar) -> Y,
+    y: &Y,
+    t: Y::Scalar,
+    h: Y::Scalar,
+    evaluations: &mut usize,
+) -> Y {
+    let stages = tableau.solution_stages();
+    let k = slopes(tableau, stages, f, y, t, h, None, evaluations);
+    combine(y, h, tableau.b, &k)
+}
+
+/// The slopes k₁..k_`stages` of a step, the first one `first_slope` when given.
+#[allow(clippy::too_many_arguments)]
+fn slopes<Y: Tangent>(
+    tableau: &Tableau,
+    stages: usize,
+    f: &mut impl FnMut(&Y, Y::Scalar) -> Y,
+    y: &Y,
+    t: Y::Scalar,
+    h: Y::Scalar,
+    mut first_slope: Option<Y>,
+    evaluations: &mut usize,
+) -> Vec<Y> {
+    let mut k: Vec<Y> = Vec::with_capacity(stages);
+    for i in 0..stages {
+        let slope = match (i, first_slope.take()) {
+            (0, Some(k1)) => k1,
             _ => {
                 *evaluations += 1;
                 f(
@@ -170,9 +214,7 @@ pub(crate) fn step<Y: Tangent>(
         };
         k.push(slope);
     }
-    let y_new = combine(y, h, tableau.b, &k);
-    let error = (!tableau.e.is_empty()).then(|| combine(&y.zero_like(), h, tableau.e, &k));
-    Step { k, y: y_new, error }
+    k
 }
 
 #[cfg(test)]
