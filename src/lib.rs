@@ -205,7 +205,7 @@
 //! | assignment | `=`, `+= -= *= /=`, indexed writes `x[i] = ..`, `m[(i, j)] += ..`, struct fields | `%`, `%=`; assignments inside expressions; `&mut` borrows of active values |
 //! | arithmetic | `+ - * /` and unary `-` between floats, vectors, matrices and scalars, owned or borrowed; casts `i as f64` | casts to type aliases |
 //! | branches | `if`/`else` as statement or expression, also on comparisons of active values; `match` on inactive values | `match` on an active value |
-//! | loops | `for` over ranges, `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`; `while`; `loop`; `break`/`continue` with labels and values; early `return`; `#[checkpoint]` on a `for` or `while` loop (see [below](#checkpointing-long-loops)) | other iterator adaptors (`rev`, `skip`, ...); `return` inside an expression; `return`, `?` or exits to an outer label inside a checkpointed loop |
+//! | loops | `for` over ranges, `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`; `while`; `loop`; `break`/`continue` with labels and values; early `return`; `#[checkpoint]` on a `for` or `while` loop (see [below](#checkpointing-long-loops)) | other iterator adaptors (`rev`, `skip`, ...); `return` inside an expression; exits to an outer loop's label from inside a checkpointed loop |
 //! | iterator chains | over a source a `for` loop takes: `map` (a closure or a path such as `f64::tanh`), `filter` (a closure), `copied`, `cloned`, ending in `sum`, `product`, `fold` (with a closure or a path such as `f64::max`), `collect::<Vec<_>>()`, or `max_by`/`min_by`/`reduce` then `unwrap`; differentiated as the loop they stand for | `rev`, `skip`, `take`, `chain`, `max_by` over pairs and other adaptors, each named in the error |
 //! | buffers | `vec![x; n]`, `vec![a, b]`, `Vec::with_capacity` + `push`, arrays `[x; N]`, `DMatrix::zeros` and other constructors, `*v` on items of `.iter()`, `*r` copies of arrays behind references | slicing `&x[a..b]`; `pop` inside an expression |
 //! | float methods | the 37 methods of the scalar table below, as `x.sin()` or `f64::sin(x)` | other methods (`to_degrees`, ...): write a custom rule |
@@ -264,7 +264,8 @@
 //! does not change (evaluated again to recompute an iteration); a `while` loop's recomputed
 //! iterations run without its condition. The body may contain anything a loop body may
 //! (branches, inner loops, calls, matrix rules, buffers written in place, `break` and
-//! `continue`, checkpointed loops), but not `return`, `?` or an exit to an outer loop. Second
+//! `continue`, `return`, checkpointed loops), but not a `break` or `continue` to an outer loop's
+//! label. Second
 //! order (`hessian`) checkpoints the same loops: the reverse of the tangent program keeps the
 //! loop's state with its tangents (a Hessian-vector product through 10⁶ logistic iterations
 //! holds 23 KB instead of 72 MB), and its products equal the recorded ones bit for bit.

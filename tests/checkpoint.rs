@@ -178,6 +178,77 @@ fn a_while_loop_that_breaks_and_continues() {
     }
 }
 
+// ===================================================== a `return` from inside the loop
+
+/// The first time the orbit passes 10, scaled by when; minus the last value if it never does.
+#[differentiate(wrt(x, k), hessian)]
+fn first_passage(x: f64, k: f64, limit: usize) -> f64 {
+    let mut v = x;
+    for i in 0..limit {
+        v = v * k + (v * 0.3).sin();
+        if v > 10.0 {
+            return v * (i + 1) as f64;
+        }
+    }
+    -v
+}
+
+#[differentiate(wrt(x, k), hessian)]
+fn first_passage_checkpointed(x: f64, k: f64, limit: usize) -> f64 {
+    let mut v = x;
+    #[checkpoint(snapshots = 2)]
+    for i in 0..limit {
+        v = v * k + (v * 0.3).sin();
+        if v > 10.0 {
+            return v * (i + 1) as f64;
+        }
+    }
+    -v
+}
+
+/// The same through nested checkpointed loops: the inner loop's `return` leaves both.
+#[differentiate(wrt(x, k))]
+fn first_passage_nested(x: f64, k: f64, rounds: usize) -> f64 {
+    let mut v = x;
+    #[checkpoint]
+    for round in 0..rounds {
+        #[checkpoint]
+        for i in 0..5 {
+            v = v * k + (v * 0.3).sin();
+            if v > 10.0 {
+                return v * (5 * round + i + 1) as f64;
+            }
+        }
+    }
+    -v
+}
+
+#[test]
+fn a_return_from_inside_the_loop() {
+    // x = 1.5, k = 1.2 passes 10 within 12 steps; k = 0.9 never does
+    for (x, k) in [(1.5, 1.2), (1.5, 0.9), (0.2, 1.5)] {
+        for limit in [0, 3, 12, 40] {
+            let recorded = first_passage_grad(x, k, limit);
+            assert_eq!(
+                first_passage_checkpointed_grad(x, k, limit),
+                recorded,
+                "x = {x}, k = {k}, {limit} steps"
+            );
+            assert_eq!(
+                first_passage_checkpointed_hvp(x, k, limit, 1.0, 0.5),
+                first_passage_hvp(x, k, limit, 1.0, 0.5)
+            );
+        }
+        for rounds in [0, 1, 3, 8] {
+            assert_eq!(
+                first_passage_nested_grad(x, k, rounds),
+                first_passage_grad(x, k, 5 * rounds),
+                "x = {x}, k = {k}, {rounds} rounds"
+            );
+        }
+    }
+}
+
 // ================================ calls to annotated functions and matrix rules in the body
 
 #[differentiate]

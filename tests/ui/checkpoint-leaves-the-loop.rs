@@ -1,7 +1,7 @@
 use matcalc::differentiate;
 
-// The iterations of a checkpointed loop are recomputed one at a time: it may not leave the
-// function or an outer loop.
+// The iterations of a checkpointed loop are recomputed one at a time: it may not leave for an
+// outer loop (it may return).
 #[differentiate]
 fn f(x: f64, n: usize) -> f64 {
     let mut u = x;

@@ -228,7 +228,7 @@ impl Lowerer<'_> {
             self.errors.push(
                 &at,
                 format!(
-                    "{what} leaves a loop under `#[checkpoint]` for the code around it; the loop's iterations are recomputed one at a time, so it may only `break` or `continue` itself"
+                    "{what} leaves a loop under `#[checkpoint]` for the code around it; the loop's iterations are recomputed one at a time, so it may only `break` or `continue` itself, or `return`"
                 ),
             );
         }
@@ -340,8 +340,8 @@ impl<'a> Visit<'a> for Names {
     fn visit_item(&mut self, _: &'a syn::Item) {}
 }
 
-/// What leaves a loop body for the code around the loop: `return`, `?`, and `break` or
-/// `continue` to a label outside it.
+/// What leaves a loop body for the code around the loop other than by returning: `?`, and
+/// `break` or `continue` to a label outside it.
 struct Exits {
     own: Option<String>,
     /// Labels of the loops and blocks inside the body, innermost last.
@@ -371,7 +371,6 @@ impl Exits {
 impl<'a> Visit<'a> for Exits {
     fn visit_expr(&mut self, e: &'a Expr) {
         match e {
-            Expr::Return(r) => self.found.push((r.to_token_stream(), "`return`")),
             Expr::Try(t) => self.found.push((t.question_token.to_token_stream(), "`?`")),
             Expr::Break(b) if self.leaves(&b.label) => {
                 self.found.push((b.to_token_stream(), "this `break`"))

@@ -18,7 +18,9 @@
 //! The same code runs in all three, so the states are bit for bit those of a loop recorded in
 //! full, and so is the gradient. A `for` loop runs over a range (iteration k's item is the
 //! range's k-th), a `while` loop runs each recomputed iteration without its condition (the trip
-//! count says how many there were); `break` and `continue` end the one iteration they are in.
+//! count says how many there were); `break` and `continue` end the one iteration they are in,
+//! and a `return` leaves it by a block of its own, after which the forward sweep, having
+//! recorded the loop, returns in turn.
 //! The tangent program keeps its loops' checkpoints, so second order checkpoints them too: its
 //! loop state holds the tangents, active variables of that model like the values.
 //!
@@ -91,9 +93,28 @@ impl Reverse<'_> {
         let label = label.as_ref().map(|l| quote!(#l:));
         let first = self.segments.len();
         let flat = body.iter().all(|s| !s.is_control() && !s.may_exit());
+        // A `return` in the body leaves the iteration (in every use of the body's code) by a
+        // block of its own, after which the forward sweep returns in turn.
+        let mut returns = false;
+        body.iter().for_each(|s| {
+            s.walk(&mut |s| returns |= matches!(s, Stmt::Return { .. }));
+        });
+        self.checkpointed_loops += 1;
+        let number = self.checkpointed_loops;
+        let label_of = |name: &str| syn::Lifetime {
+            apostrophe: proc_macro2::Span::mixed_site(),
+            ident: m.fresh(&format!("{name}{number}")),
+        };
+        let (returned, iteration_end) = (label_of("returned"), label_of("iteration_end"));
+        let outer_return = self
+            .return_label
+            .clone()
+            .unwrap_or_else(|| super::sweep::body_label(m));
+        let outer_label = self.return_label.replace(returned.clone());
         let outer = std::mem::replace(&mut self.counted, flat);
         let body_code = self.block(body);
         self.counted = outer;
+        self.return_label = outer_label;
         let (ctrl, trips) = (m.fresh("ctrl"), m.fresh("trips"));
         let counted = if flat {
             self.segments.get_mut(first).map(|segment| {
@@ -219,6 +240,44 @@ impl Reverse<'_> {
                 quote!(#label for _ in ::core::iter::once(()) { #body_code }),
             ),
         };
+        let forward_loop = quote!({
+            #discard
+            #forward_loop
+        });
+        // With a `return` in the body: an iteration that returns breaks out of the block
+        // `returned`, whose normal end is skipped; the forward sweep then records the loop and
+        // returns the value in turn.
+        let (iteration, forward) = if returns {
+            let value = m.fresh("returned_value");
+            (
+                quote!(#iteration_end: {
+                    let _ = #returned: {
+                        #iteration
+                        break #iteration_end;
+                    };
+                }),
+                quote! {
+                    let #value = #iteration_end: {
+                        let #value = #returned: {
+                            #forward_loop
+                            // (parenthesized: a label followed by `::` reads as a labelled block to syn)
+                            break #iteration_end (::core::option::Option::None);
+                        };
+                        ::core::option::Option::Some(#value)
+                    };
+                },
+            )
+        } else {
+            (iteration, forward_loop)
+        };
+        let return_after = returns.then(|| {
+            let value = m.fresh("returned_value");
+            quote! {
+                if let ::core::option::Option::Some(#value) = #value {
+                    break #outer_return #value;
+                }
+            }
+        });
         let id = self.segments.len() as u32;
         let tape = tape_name(m, id);
         self.segments.push(Segment {
@@ -242,12 +301,10 @@ impl Reverse<'_> {
             let #entry_inputs = (#(#owned,)*);
             let #entry_range = #range_value;
             let mut #count: usize = 0;
-            {
-                #discard
-                #forward_loop
-            }
+            #forward
             #ctrl.push(#id);
             #tape.push(((#entry_state, #entry_inputs, #entry_range, #snapshots), #count));
+            #return_after
         })
     }
 

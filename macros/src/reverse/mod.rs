@@ -93,6 +93,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         straight,
         counted: false,
         in_scope: Vec::new(),
+        return_label: None,
+        checkpointed_loops: 0,
     };
     let forward = sweep.block(&model.stmts);
 
@@ -437,6 +439,12 @@ struct Reverse<'m> {
     counted: bool,
     /// The variables declared in each block being recorded, outermost first: those in scope.
     in_scope: Vec<Vec<VarId>>,
+    /// Where a `return` goes: the block that ends the checkpointed loop it is in, if any (the
+    /// function's body otherwise).
+    return_label: Option<syn::Lifetime>,
+    /// The checkpointed loops met so far: their labels are numbered by it, so that nested ones
+    /// differ.
+    checkpointed_loops: usize,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

@@ -19,7 +19,12 @@ impl Reverse<'_> {
                 Stmt::Return { values, spellings } => {
                     self.seed(values, &mut open, &mut code);
                     code.push(self.close(std::mem::take(&mut open)));
-                    let label = body_label(self.m);
+                    // out of the function, or out of the checkpointed loop this is in, which
+                    // returns in turn (see `checkpointed`)
+                    let label = self
+                        .return_label
+                        .clone()
+                        .unwrap_or_else(|| body_label(self.m));
                     let value = self.returned(values, spellings);
                     code.push(quote!(break #label #value;));
                 }
