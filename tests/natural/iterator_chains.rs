@@ -5,6 +5,7 @@
 
 use crate::common::{Domain, Sampler, assert_close, check_at};
 use matcalc::differentiate;
+use nalgebra::DVector;
 
 /// A few points with entries in [-1.5, 1.5].
 fn points(n: usize) -> Vec<Vec<f64>> {
@@ -206,6 +207,30 @@ fn filters_maxima_reductions_and_collections() {
     let positive: f64 = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum();
     assert_eq!(positive_squares(&x), positive);
     assert_eq!(positive_squares_grad(&x).0, positive);
+}
+
+/// A matrix scaled by the items of `xs.iter()` read with `*x`: the float, not a reference to it.
+#[differentiate]
+fn scaled_state(s0: &DVector<f64>, xs: &[f64]) -> f64 {
+    let mut s = s0.clone();
+    for x in xs.iter() {
+        s = &s * *x + s0;
+    }
+    s.norm_squared()
+}
+
+#[test]
+fn items_read_through_a_deref_times_a_matrix() {
+    let s0 = DVector::from_vec(vec![0.5, -1.0, 0.25]);
+    let xs = vec![0.9, -0.4, 1.3];
+    check_at(
+        |p: &(DVector<f64>, Vec<f64>)| scaled_state(&p.0, &p.1),
+        |p: &(DVector<f64>, Vec<f64>), d: &(DVector<f64>, Vec<f64>)| {
+            scaled_state_jvp(&p.0, &p.1, &d.0, &d.1)
+        },
+        |p: &(DVector<f64>, Vec<f64>), y: &f64| scaled_state_vjp(&p.0, &p.1).1(*y),
+        &[(s0, xs)],
+    );
 }
 
 #[test]

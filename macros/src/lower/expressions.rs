@@ -253,8 +253,14 @@ impl<'a> Lowerer<'a> {
                 id: self.active_var(p).expect("checked"),
                 borrowed: false,
             },
+            // `*v` of a value held by value is the value; of a reference (an item of
+            // `x.iter()`), a copy, below: the spelling of the user's expression must read a
+            // value where the user's does (`&s * *x` is a matrix times a float, not `&f64`)
             Expr::Unary(u)
-                if matches!(u.op, syn::UnOp::Deref(_)) && self.active_var(&u.expr).is_some() =>
+                if matches!(u.op, syn::UnOp::Deref(_))
+                    && self
+                        .active_var(&u.expr)
+                        .is_some_and(|id| !self.vars[id].is_ref) =>
             {
                 Operand::Var {
                     id: self.active_var(&u.expr).expect("checked"),

@@ -51,40 +51,42 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     for i1 in 0..x.len() {
         let v = &x[i1];
         let v_dot = &x_dot[i1];
+        let t2 = (v).clone();
+        let t2_dot = (v_dot).clone();
         let mut check1 = ::matcalc::__private::Witness::new();
         if false {
             check1 = ::matcalc::__private::witness(
-                &(total + ::core::convert::identity(v)),
+                &(total + ::core::convert::identity(t2)),
             );
             loop {}
         }
-        let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
-        let t2_dot = ::matcalc::__private::guard_value(&check1, total_dot) + v_dot;
-        total = t2;
-        total_dot = t2_dot;
+        let t3 = ::matcalc::__private::guard_value(&check1, total) + t2;
+        let t3_dot = ::matcalc::__private::guard_value(&check1, total_dot) + t2_dot;
+        total = t3;
+        total_dot = t3_dot;
         out.push(total);
         out_dot.push(total_dot);
     }
-    let c3 = 0;
     let c4 = 0;
-    let t5 = out[c4];
-    let t5_dot = out_dot[c4];
-    let c6 = 2.0;
+    let c5 = 0;
+    let t6 = out[c5];
+    let t6_dot = out_dot[c5];
+    let c7 = 2.0;
     let mut check2 = ::matcalc::__private::Witness::new();
     if false {
-        check2 = ::matcalc::__private::witness(&(::core::convert::identity(t5) * 2.0));
+        check2 = ::matcalc::__private::witness(&(::core::convert::identity(t6) * 2.0));
         loop {}
     }
-    let t7 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &t5)),
-        &c6,
+    let t8 = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &t6)),
+        &c7,
     );
-    let t7_dot = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &t5_dot)),
-        &c6,
+    let t8_dot = ::matcalc::__private::rules::arith::mul(
+        ::core::convert::identity(::matcalc::__private::guard(&check2, &t6_dot)),
+        &c7,
     );
-    out[c3] = t7;
-    out_dot[c3] = t7_dot;
+    out[c4] = t8;
+    out_dot[c4] = t8_dot;
     return (
         (move || -> Vec<f64> { out })(),
         (move || -> Vec<f64> { (out_dot).spelled() })(),
@@ -127,16 +129,17 @@ fn cumulative_vjp(
             for i1 in range {
                 let v = &x[i1];
                 let r1 = i1;
+                let t2 = (v).clone();
                 let mut check1 = ::matcalc::__private::Witness::new();
                 if false {
                     check1 = ::matcalc::__private::witness(
-                        &(total + ::core::convert::identity(v)),
+                        &(total + ::core::convert::identity(t2)),
                     );
                     loop {}
                 }
-                let t2 = ::matcalc::__private::guard_value(&check1, total) + v;
+                let t3 = ::matcalc::__private::guard_value(&check1, total) + t2;
                 let r2 = check1;
-                total = t2;
+                total = t3;
                 out.push(total);
                 tape1.push((r1, r2));
                 count += 1;
@@ -144,30 +147,30 @@ fn cumulative_vjp(
             ctrl.push(1u32);
             trips.push(count);
         }
-        let c3 = 0;
         let c4 = 0;
-        let t5 = out[c4];
-        let r3 = c4;
+        let c5 = 0;
+        let t6 = out[c5];
+        let r3 = c5;
         let r4 = ::matcalc::__private::zeros_of(&out);
-        let c6 = 2.0;
+        let c7 = 2.0;
         let mut check2 = ::matcalc::__private::Witness::new();
         if false {
             check2 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t5) * 2.0),
+                &(::core::convert::identity(t6) * 2.0),
             );
             loop {}
         }
-        let t7 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &t5)),
-            &c6,
+        let t8 = ::matcalc::__private::rules::arith::mul(
+            ::core::convert::identity(::matcalc::__private::guard(&check2, &t6)),
+            &c7,
         );
         let r5 = ::matcalc::__private::type_of(
-            ::matcalc::__private::guard(&check2, &t5),
+            ::matcalc::__private::guard(&check2, &t6),
         );
-        let r6 = ::matcalc::__private::type_of(&c6);
+        let r6 = ::matcalc::__private::type_of(&c7);
         let r7 = check2;
-        out[c3] = t7;
-        let r8 = c3;
+        out[c4] = t8;
+        let r8 = c4;
         let r9 = ::matcalc::__private::type_of(&out);
         ctrl.push(2u32);
         tape2.push((r3, r4, r5, r6, r7, r8, r9));
@@ -193,15 +196,16 @@ fn cumulative_vjp(
                         let (r1, r2) = &tape1[cursor1];
                         let mut v_bar = ::core::option::Option::None;
                         let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
                         if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
                             &mut out_bar,
                         ) {
                             ::matcalc::__private::acc(&mut total_bar, g);
                         }
                         if let ::core::option::Option::Some(g) = total_bar.take() {
-                            ::matcalc::__private::acc(&mut t2_bar, g);
+                            ::matcalc::__private::acc(&mut t3_bar, g);
                         }
-                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        if let ::core::option::Option::Some(g) = t3_bar.take() {
                             ::matcalc::__private::acc(
                                 &mut total_bar,
                                 ::matcalc::__private::guard_value(
@@ -210,9 +214,12 @@ fn cumulative_vjp(
                                 ),
                             );
                             ::matcalc::__private::acc(
-                                &mut v_bar,
+                                &mut t2_bar,
                                 ::matcalc::__private::guard_value(r2, g),
                             );
+                        }
+                        if let ::core::option::Option::Some(g) = t2_bar.take() {
+                            ::matcalc::__private::acc(&mut v_bar, g);
                         }
                         if let ::core::option::Option::Some(g) = v_bar.take() {
                             ::matcalc::__private::acc_index(
@@ -227,8 +234,8 @@ fn cumulative_vjp(
                 2u32 => {
                     cursor2 -= 1;
                     let (r3, r4, r5, r6, r7, r8, r9) = &tape2[cursor2];
-                    let mut t5_bar = ::core::option::Option::None;
-                    let mut t7_bar = ::core::option::Option::None;
+                    let mut t6_bar = ::core::option::Option::None;
+                    let mut t8_bar = ::core::option::Option::None;
                     ::matcalc::__private::acc(
                         &mut out_bar,
                         ::matcalc::__private::seed_as(
@@ -240,11 +247,11 @@ fn cumulative_vjp(
                         &mut out_bar,
                         *r8,
                     ) {
-                        ::matcalc::__private::acc(&mut t7_bar, g);
+                        ::matcalc::__private::acc(&mut t8_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t7_bar.take() {
+                    if let ::core::option::Option::Some(g) = t8_bar.take() {
                         ::matcalc::__private::acc(
-                            &mut t5_bar,
+                            &mut t6_bar,
                             ::matcalc::__private::guard_value(
                                 r7,
                                 ::matcalc::__private::rules::arith::mul_pullback_lhs(
@@ -255,7 +262,7 @@ fn cumulative_vjp(
                             ),
                         );
                     }
-                    if let ::core::option::Option::Some(g) = t5_bar.take() {
+                    if let ::core::option::Option::Some(g) = t6_bar.take() {
                         ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
                     }
                 }
