@@ -214,6 +214,15 @@ pub(crate) const LINALG_METHODS: &[(&str, &str, &str)] = &[
     ("pow", "pow", "i"),
 ];
 
+/// The nalgebra methods with rules, as a message lists them.
+pub(crate) fn linalg_method_names() -> String {
+    LINALG_METHODS
+        .iter()
+        .map(|(m, _, _)| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn linalg_method(name: &str) -> Option<(&'static str, &'static str)> {
     LINALG_METHODS
         .iter()

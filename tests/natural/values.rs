@@ -11,7 +11,7 @@
 //! have full column rank (the smallest |rᵢᵢ| is far from 0), and the SVD inputs are built as
 //! U·diag(σ)·Vᵀ with singular values 3, 2, 1 (and 0.5): distinct, apart, and away from 0.
 
-use crate::common::{Sampler, assert_close, check_all};
+use crate::common::{Sampler, assert_close, check_all, check_both};
 use matcalc::differentiate;
 use nalgebra::{DMatrix, DVector, Matrix3};
 
@@ -335,4 +335,28 @@ fn an_attention_block_normalized_by_row_and_column_sums() {
         |p: &P| attention_grad(&p.0, &p.1, &p.2),
         &(q, k, v),
     );
+}
+
+/// nalgebra's entrywise `abs` of matrices: of a parameter, of a typed local and of a product.
+#[differentiate(hessian)]
+fn entrywise_absolute_values(w: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
+    let gram: DMatrix<f64> = w * w.transpose();
+    gram.abs().sum() + (w * x).abs().norm_squared() + w.abs().trace()
+}
+
+#[test]
+fn entrywise_abs_of_matrices() {
+    let w = DMatrix::from_row_slice(3, 3, &[0.9, -0.4, 0.3, -1.1, 0.5, 0.8, 0.2, -0.7, 1.3]);
+    let x = DVector::from_vec(vec![0.6, -0.2, 0.9]);
+    check_both(
+        |w: &DMatrix<f64>| entrywise_absolute_values(w, &x),
+        |w: &DMatrix<f64>, d: &DMatrix<f64>| {
+            entrywise_absolute_values_jvp(w, &x, d, &DVector::zeros(3))
+        },
+        |w: &DMatrix<f64>, s: &f64| entrywise_absolute_values_vjp(w, &x).1(*s).0,
+        &w,
+    );
+    let want = (&w * w.transpose()).abs().sum() + (&w * &x).abs().norm_squared() + w.abs().trace();
+    assert_eq!(entrywise_absolute_values(&w, &x), want);
+    assert_eq!(entrywise_absolute_values_grad(&w, &x).0, want);
 }

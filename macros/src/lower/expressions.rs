@@ -2,6 +2,7 @@
 //! operand.
 
 use super::calls::field_chain;
+use super::receivers::Receiver;
 use super::rejections::{
     CLOSURE_MESSAGE, is_iterator_chain, is_supported_closure_call, unsupported,
 };
@@ -314,7 +315,14 @@ impl<'a> Lowerer<'a> {
         }
         // `z.max()` without an argument is the largest entry of a matrix (below), not a float's
         let entry_of_matrix = matches!(name.as_str(), "max" | "min") && args.is_empty();
-        if known::scalar(&name).is_some() && !entry_of_matrix {
+        let matrix = self.receiver_kind(&m.receiver) == Some(Receiver::Matrix);
+        if matrix && name == "abs" && args.is_empty() {
+            // nalgebra's `abs` of a matrix is entrywise
+            let entry = self.names.fresh("entry");
+            let closure: syn::ExprClosure = syn::parse_quote!(|#entry| #entry.abs());
+            return self.map_closure(&m.receiver, &closure, out);
+        }
+        if known::scalar(&name).is_some() && !entry_of_matrix && !matrix {
             return self.scalar_op(
                 &m.method,
                 &m.receiver,
@@ -400,17 +408,7 @@ impl<'a> Lowerer<'a> {
                 receiver => Op::Linear(m.method.clone(), receiver),
             };
         }
-        let hint = match name.as_str() {
-            "sin_cos" => "write `(x.sin(), x.cos())`".to_string(),
-            _ => format!(
-                "the float methods with rules are {}; for another operation write a custom rule, a function `g` with companions `g_jvp` and `g_vjp`",
-                known::scalar_names()
-            ),
-        };
-        self.errors.push(
-            &m.method,
-            format!("no derivative rule for method `{name}` of an active value; {hint}"),
-        );
+        self.reject_method(m);
         Op::Const(TokenStream::new())
     }
 

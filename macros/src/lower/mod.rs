@@ -29,6 +29,7 @@ pub(crate) mod checkpoints;
 mod control;
 mod expressions;
 mod factorizations;
+mod receivers;
 mod rejections;
 mod scope;
 mod statements;
@@ -176,6 +177,8 @@ struct Lowerer<'a> {
     numbers: &'a BindingNumbers,
     /// The loops that carry `#[checkpoint]`.
     checkpoints: &'a checkpoints::Marks,
+    /// The declared type of each binding that has one (parameters, `let x: T`).
+    declared_types: std::collections::HashMap<usize, syn::Type>,
     /// The bindings found to receive an active value in this pass.
     found: HashSet<usize>,
     /// Each binding given a value that is not active in this pass, with the bindings that value
@@ -220,6 +223,7 @@ impl<'a> Lowerer<'a> {
             assumed,
             numbers,
             checkpoints,
+            declared_types: std::collections::HashMap::new(),
             found: HashSet::new(),
             flows: Vec::new(),
             reading: std::cell::RefCell::new(None),
@@ -245,6 +249,7 @@ impl<'a> Lowerer<'a> {
         let mut out = Vec::new();
         for param in &self.sig.params {
             let id = self.new_binding();
+            self.declared_types.insert(id, param.ty.clone());
             let var = if param.adjoint.is_some() {
                 let is_ref = matches!(param.ty, syn::Type::Reference(_));
                 let var = self.new_var(param.ident.clone(), &unraw(&param.ident), is_ref, true);

@@ -61,6 +61,11 @@ impl<'a> Lowerer<'a> {
             Pat::Type(t) => (&*t.pat, Some((*t.ty).clone())),
             p => (p, None),
         };
+        if let (Pat::Ident(p), Some(ty)) = (pat, &ty) {
+            // what the name is, for the messages about its methods (see `receivers`)
+            let id = self.binding_for(&p.ident);
+            self.declared_types.insert(id, ty.clone());
+        }
         match pat {
             Pat::Ident(p)
                 if init_active
@@ -379,6 +384,8 @@ impl<'a> Lowerer<'a> {
             }
             // `let (i, v) = x.iter().enumerate().max_by(..).unwrap();`
             Expr::MethodCall(m) if is_iterator_chain(&m.receiver) => self.reject_adaptor(m),
+            // a method that returns a tuple (`qr.unpack()`): none has a rule
+            Expr::MethodCall(m) => self.reject_method(m),
             other => self.errors.push(
                 other,
                 "an active tuple must be written out `(a, b)` or come from a call; fields of active tuples are not supported",
