@@ -66,6 +66,21 @@ impl Reverse<'_> {
         if let Some(r) = open.kept.get(&kept) {
             return r.clone();
         }
+        // A copy kept through a witness serves a read without one: the same value, and the
+        // witness only says whether its type checked.
+        // (The first such copy, by its guard: the expansion must not depend on hashing.)
+        if let Kept::Value(read, None) = &kept
+            && let Some((_, r)) = open
+                .kept
+                .iter()
+                .filter_map(|(k, r)| match k {
+                    Kept::Value(other, Some(guard)) if other == read => Some((*guard, r)),
+                    _ => None,
+                })
+                .min_by_key(|(guard, _)| *guard)
+        {
+            return r.clone();
+        }
         self.next_residual += 1;
         let r = self.m.fresh(&format!("r{}", self.next_residual));
         code.push(quote!(let #r = #value;));
