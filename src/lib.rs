@@ -255,8 +255,8 @@
 //!
 //! | loop | memory of the gradient, recorded → checkpointed | time, checkpointed ÷ recorded |
 //! |---|---|---:|
-//! | logistic growth, 10⁷ iterations (scalar state) | 400 MB → 36 KB | 2.3 |
-//! | heat equation, 1,000 cells, 10³ steps (8 KB state) | 140 MB → 180 KB | 0.77 |
+//! | logistic growth, 10⁷ iterations (scalar state) | 400 MB → 36 KB | 2.0 |
+//! | heat equation, 1,000 cells, 10³ steps (8 KB state) | 140 MB → 180 KB | 0.67 |
 //! | heat equation, 1,000 cells, 10⁵ steps | (about 14 GB, not run) → 7.1 MB | |
 //!
 //! Use it where the tape would not fit, or where writing it costs more than recomputing (a
