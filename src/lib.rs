@@ -262,7 +262,8 @@
 //! Use it where the tape would not fit, or where writing it costs more than recomputing (a
 //! big state updated by cheap arithmetic: the heat equation's gradient is faster checkpointed).
 //! The gradient is the recorded one bit for bit: the recomputed iterations run the very code
-//! of the recorded ones. A `for` loop runs over a range, or over an iterator of values the loop
+//! of the recorded ones. What the loop reads from outside is copied once when it starts (so it
+//! must be `Clone`: a slice parameter is kept as a `Vec`, a matrix as a matrix). A `for` loop runs over a range, or over an iterator of values the loop
 //! does not change (evaluated again to recompute an iteration); a `while` loop's recomputed
 //! iterations run without its condition. The body may contain anything a loop body may
 //! (branches, inner loops, calls, matrix rules, buffers written in place, `break` and

@@ -264,6 +264,44 @@ fn first_split(length: u64, snapshots: u64) -> u64 {
     split
 }
 
+/// What a loop under `#[checkpoint]` keeps of a value it reads: an owned copy, made once when
+/// the loop starts, from which its iterations are recomputed (the pullback owns what it
+/// reads). Every `Clone` type and slice is kept; the generated code calls [`kept`].
+///
+/// ```
+/// use matcalc_runtime::checkpoint::kept;
+///
+/// let data = [1.0, 2.0];
+/// let copy: Vec<f64> = kept(&data[..]);
+/// assert_eq!(copy, data);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a loop under `#[checkpoint]` reads `{Self}`, which must be `Clone`: the loop keeps a copy of what it reads to recompute its iterations",
+    label = "read in the checkpointed loop",
+    note = "derive or implement `Clone` for `{Self}`, or copy what the loop needs into locals before it"
+)]
+pub trait Kept {
+    /// The copy kept.
+    type Copy: 'static;
+    /// Copies the value.
+    fn kept_copy(&self) -> Self::Copy;
+}
+
+impl<T: ?Sized + ToOwned> Kept for T
+where
+    T::Owned: 'static,
+{
+    type Copy = T::Owned;
+    fn kept_copy(&self) -> T::Owned {
+        self.to_owned()
+    }
+}
+
+/// The copy a loop under `#[checkpoint]` keeps of `value` (see [`Kept`]).
+pub fn kept<T: ?Sized + Kept>(value: &T) -> T::Copy {
+    value.kept_copy()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{binomial_optimum, reverse};

@@ -175,8 +175,8 @@ impl Reverse<'_> {
             ["entry_state", "entry_inputs", "entry_range", "trip_count"].map(|n| m.fresh(n));
         let (inputs_name, item_k) = (m.fresh("inputs"), m.fresh("iteration"));
         let owned = inputs.iter().map(|(x, declared)| match declared {
-            Some(_) => quote!(::std::borrow::ToOwned::to_owned(#x)),
-            None => quote!(::core::clone::Clone::clone(&#x)),
+            Some(_) => quote!(#rt::checkpoint::kept(#x)),
+            None => quote!(#rt::checkpoint::kept(&#x)),
         });
         let rebind = inputs
             .iter()
