@@ -510,6 +510,16 @@ impl Lowerer<'_> {
     /// naming the first adaptor the rewriting does not take.
     pub(super) fn reject_adaptor(&mut self, m: &syn::ExprMethodCall) {
         let unsupported = unsupported_adaptor(m);
+        if unsupported.method == "filter" {
+            let predicate = unsupported.args.to_token_stream().to_string();
+            self.errors.push(
+                &unsupported.args,
+                format!(
+                    "the predicate of `filter` in a differentiated chain is a closure: write `.filter(|v| {predicate}(v))`"
+                ),
+            );
+            return;
+        }
         self.errors.push(
             &unsupported.method,
             format!(
@@ -525,8 +535,11 @@ fn unsupported_adaptor(m: &syn::ExprMethodCall) -> &syn::ExprMethodCall {
     let mut call = m;
     while let Expr::MethodCall(inner) = strip_parens(&call.receiver) {
         let name = inner.method.to_string();
-        if !known::LOOP_ITERATORS.contains(&name.as_str())
-            && !known::CHAIN_STAGES.contains(&name.as_str())
+        // a filter whose predicate is not a closure is not a stage the rewriting takes
+        let path_filter = name == "filter" && !matches!(inner.args.first(), Some(Expr::Closure(_)));
+        if path_filter
+            || (!known::LOOP_ITERATORS.contains(&name.as_str())
+                && !known::CHAIN_STAGES.contains(&name.as_str()))
         {
             found = inner;
         }
