@@ -52,7 +52,7 @@ pub(super) enum Looped<'s> {
     /// `for pat in range`, a range or an iterator over what the loop does not change.
     For {
         pat: &'s TokenStream,
-        range: &'s TokenStream,
+        iter: &'s TokenStream,
     },
     /// `while cond`.
     While { cond: &'s TokenStream },
@@ -128,7 +128,7 @@ impl Reverse<'_> {
         if self.segments.len() == first {
             // nothing in the body to differentiate: the loop as written
             return match looped {
-                Looped::For { pat, range } => quote!(#label for #pat in #range { #body_code }),
+                Looped::For { pat, iter } => quote!(#label for #pat in #iter { #body_code }),
                 Looped::While { cond } => quote!(#label while #cond { #body_code }),
             };
         }
@@ -201,8 +201,8 @@ impl Reverse<'_> {
         let past = "matcalc: a recomputed iteration past the end of its loop";
         let (range_value, forward_loop, iteration) = match looped {
             // a range is kept, as the loop evaluated it
-            Looped::For { pat, range } if is_range(range) => (
-                quote!(#range),
+            Looped::For { pat, iter } if is_range(iter) => (
+                quote!(#iter),
                 quote!(#label for #pat in ::core::clone::Clone::clone(&#entry_range) {
                     #count += 1;
                     #body_code
@@ -219,7 +219,7 @@ impl Reverse<'_> {
             ),
             // another iterator (`data.iter()`) is evaluated again from the loop's inputs, which
             // the loop does not change (lowering checks it)
-            Looped::For { pat, range: iter } => (
+            Looped::For { pat, iter } => (
                 quote!(()),
                 quote!(#label for #pat in #iter {
                     #count += 1;

@@ -109,7 +109,7 @@ impl Reverse<'_> {
                 iter,
                 body,
                 checkpoint: Some(checkpoint),
-            } => self.checkpointed(label, Looped::For { pat, range: iter }, body, checkpoint),
+            } => self.checkpointed(label, Looped::For { pat, iter }, body, checkpoint),
             Stmt::While {
                 label, cond, body, ..
             } => {

@@ -27,11 +27,9 @@ where
     DefaultAllocator: Allocator<R, C> + Allocator<R2, C2>,
 {
     let mut a_bar = OMatrix::<T, R, C>::zeros_generic(r, c);
-    for q in 0..y_bar.ncols() {
-        for p in 0..y_bar.nrows() {
-            a_bar[(i + p, j + q)] = y_bar[(p, q)];
-        }
-    }
+    a_bar
+        .generic_view_mut((i, j), y_bar.shape_generic())
+        .copy_from(y_bar);
     a_bar
 }
 
