@@ -151,13 +151,14 @@ fn sum_of_squares_vjp(
 
     // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
     // per run, its trip count in `trips`); `tape1` holds the residuals of segment 1, the loop
-    // body, one tuple per iteration. Branches, breaks and early returns need nothing else: the
-    // pullback replays whatever path was taken. A `Tape` is a `Vec` whose buffer comes back to
-    // the thread when the pullback is dropped: the next gradient records into memory already
-    // mapped, without page faults or regrowth.
+    // body, one tuple per iteration, and `frames1` the range of each run of the loop. Branches,
+    // breaks and early returns need nothing else: the pullback replays whatever path was taken.
+    // A `Tape` is a `Vec` whose buffer comes back to the thread when the pullback is dropped:
+    // the next gradient records into memory already mapped, without page faults or regrowth.
     let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
     let mut tape1 = ::matcalc::__private::Tape::new();
     let mut tape2 = ::matcalc::__private::Tape::new();
+    let mut frames1 = ::matcalc::__private::Tape::new();
     let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
 
     // The forward sweep: the body as written, in A-normal form, with a `return` turned into
@@ -169,12 +170,8 @@ fn sum_of_squares_vjp(
             let mut count: usize = 0;
             let range = 0..n;
             tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
-            for i in range {
+            for i in ::core::clone::Clone::clone(&range) {
                 let t1 = x[i];
-
-                // Residuals, what the backward sweep needs: the index, both factors, and the
-                // witnesses of the checks (`r4`, `r5`), which have no size.
-                let r1 = i;
                 let t2 = x[i];
                 let mut check1 = ::matcalc::__private::Witness::new();
                 if false {
@@ -187,6 +184,10 @@ fn sum_of_squares_vjp(
                     ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
                     &t2,
                 );
+
+                // Residuals, what the backward sweep needs: both factors, and the witnesses of
+                // the checks (`r4`, `r5`), which have no size. Not the index `i`: the pullback
+                // runs the range again, backwards, so it has `i` for nothing.
                 let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
                 let r3 = ::matcalc::__private::save(&t2);
                 let r4 = check1;
@@ -198,9 +199,10 @@ fn sum_of_squares_vjp(
                 let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
                 let r5 = check2;
                 s = t4;
-                tape1.push((r1, r2, r3, r4, r5));
+                tape1.push((r2, r3, r4, r5));
                 count += 1;
             }
+            frames1.push((range,));
             ctrl.push(1u32);
             trips.push(count);
         }
@@ -221,6 +223,7 @@ fn sum_of_squares_vjp(
         let mut s_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
+        let mut frame1 = frames1.len();
         let mut trip = trips.len();
 
         // The backward sweep: the segments in reverse order, each statement's rule backwards.
@@ -230,16 +233,19 @@ fn sum_of_squares_vjp(
                 0u32 => {
                     s_bar = ::core::option::Option::None;
                 }
+
+                // Segment 1, the loop: its range, kept in `frames1`, run backwards.
                 1u32 => {
                     trip -= 1;
-
-                    // Segment 1, the loop: as many iterations backwards as it ran forwards.
-                    for _ in 0..trips[trip] {
+                    frame1 -= 1;
+                    let (range,) = ::core::clone::Clone::clone(&frames1[frame1]);
+                    for i in ::core::iter::Iterator::rev(range) {
                         // One iteration: its residuals; the adjoint of `s = s + t3` flows to `s`
                         // and `t3`, that of `t3 = t1 * t2` to both factors (t̄₁ = t̄₃·t₂, where
                         // `type_of` stands for a factor whose value is not needed).
                         cursor1 -= 1;
-                        let (r1, r2, r3, r4, r5) = &tape1[cursor1];
+                        let (r2, r3, r4, r5) = &tape1[cursor1];
+                        let r1 = &i;
                         let mut t1_bar = ::core::option::Option::None;
                         let mut t2_bar = ::core::option::Option::None;
                         let mut t3_bar = ::core::option::Option::None;

@@ -359,6 +359,42 @@ fn for_over_ranges() {
     }
 }
 
+/// Index arithmetic the pullback writes again instead of recording it: of the counter, of an
+/// integer parameter (`off`), of a `let` of integers before the loop (`stride`), of `len()` and
+/// of earlier indices; beside an index the loop writes (`last`, recorded), a counter shadowed in
+/// the body and an inclusive range.
+#[differentiate(wrt(x))]
+fn strided(x: &[f64], off: usize, n: usize) -> f64 {
+    let stride = 2 * off + 1;
+    let mut s = 0.0;
+    let mut last = 0;
+    for k in 0..n {
+        let j = off + k * stride;
+        let i = j % x.len();
+        s += x[i] * x[(i + 1) % x.len()];
+        let previous = last;
+        s += x[previous] * s * 0.5;
+        last = i;
+    }
+    for k in 1..=n {
+        let k = k - 1;
+        s = s * x[k] + x[(k + off) % x.len()];
+    }
+    s
+}
+
+#[test]
+fn index_arithmetic_in_ranges() {
+    for x in vecs(&Domain::new(-1.0, 1.0), 7, 3) {
+        check_both(
+            |x: &Vec<f64>| strided(x, 1, 5),
+            |x: &Vec<f64>, d: &Vec<f64>| strided_jvp(x, 1, 5, d),
+            |x: &Vec<f64>, y: &f64| strided_vjp(x, 1, 5).1(*y),
+            &x,
+        );
+    }
+}
+
 #[differentiate]
 fn iterators(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;

@@ -12,7 +12,8 @@
 //!    (`activity`: which bindings depend on an active parameter);
 //! 4. transform: `tangent` is forward mode, the one transformation that writes each operation's
 //!    derivative (the model of `f` to the model of `f_jvp`); `reverse/` is reverse mode, the
-//!    forward sweep that records (`sweep`, `tape`) and the backward sweep (`pullback`), applied
+//!    forward sweep that records (`sweep`, `tape`, with the index arithmetic the pullback
+//!    writes again instead in `recompute`) and the backward sweep (`pullback`), applied
 //!    to the model of `f` for `f_vjp` and to the tangent program for `f_jvp_vjp`;
 //! 5. emit: `emit` turns the model into tokens (operands, the primal form of each operation,
 //!    the control-flow shells), `primal` writes a model as a plain function (`f_jvp` is the

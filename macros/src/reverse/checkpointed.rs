@@ -295,6 +295,8 @@ impl Reverse<'_> {
                 counted,
                 tapes,
             })),
+            recomputed: Vec::new(),
+            plan: None,
         });
         quote!({
             let #entry_state = (#(::core::clone::Clone::clone(&#state),)*);

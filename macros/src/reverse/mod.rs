@@ -24,24 +24,28 @@
 //!     for i in 0..n {                    let mut s = 0.0; ctrl.push(0);
 //!         s += x[i] * x[i];              let mut count = 0; let range = 0..n;
 //!     }                                  tape1.reserve(range.size_hint().0);
-//!     s                                  for i in range {
-//! }                                          let t1 = x[i]; let r1 = i;
+//!     s                                  for i in range.clone() {
+//! }                                          let t1 = x[i];
 //!                                            let t2 = mul(&t1, &t1); let r2 = save(&t1);
 //!                                            s = s + t2;
-//!                                            tape1.push((r1, r2)); count += 1;
+//!                                            tape1.push((r2,)); count += 1;
 //!                                        }
+//!                                        frames1.push((range,));
 //!                                        ctrl.push(1); trips.push(count);
 //!                                        ...; break 'body s;
 //!                                    };
 //!                                    let pullback = move |seed: f64| -> Vec<f64> {
 //!                                        for segment in ctrl.iter().rev() { match segment {
-//!                                            1 => for _ in 0..trips[..] {
-//!                                                let (r1, r2) = &tape1[..]; /* reversed */
+//!                                            1 => for i in frames1[..].clone().rev() {
+//!                                                let (r2,) = &tape1[..]; /* reversed */
 //!                                            },
 //!                                        ... } }
 //!                                        finish(x_bar, &x_zeros)
 //!                                    };
 //! ```
+//!
+//! The index `i` is not kept: the pullback runs the loop's range again, backwards, and writes
+//! the index arithmetic of the counter again (`recompute`).
 //!
 //! The exact code the macro writes today, with comments, is in the workspace's
 //! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
@@ -52,6 +56,7 @@
 
 mod checkpointed;
 mod pullback;
+mod recompute;
 mod sweep;
 mod tape;
 
@@ -61,7 +66,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::HashSet;
 use sweep::body_label;
-use tape::{cursor_name, tape_name};
+use tape::{cursor_name, frame_name, frames_name, tape_name};
 
 pub(crate) fn emit(model: &Model) -> TokenStream {
     let rt = rt();
@@ -95,6 +100,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         in_scope: Vec::new(),
         return_label: None,
         checkpointed_loops: 0,
+        integers: recompute::Integers::of(model),
+        plan: None,
     };
     let forward = sweep.block(&model.stmts);
 
@@ -176,6 +183,17 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             let (tape, cursor) = (tape_name(model, s.id), cursor_name(model, s.id));
             quote!(let mut #cursor = #tape.len();)
         });
+        let frames: Vec<TokenStream> = outer()
+            .filter(|s| s.plan.is_some())
+            .map(|s| {
+                let frames = frames_name(model, s.id);
+                quote!(let mut #frames = #rt::Tape::new();)
+            })
+            .collect();
+        let frame_cursors = outer().filter(|s| s.plan.is_some()).map(|s| {
+            let (frames, frame) = (frames_name(model, s.id), frame_name(model, s.id));
+            quote!(let mut #frame = #frames.len();)
+        });
         // In order: a checkpointed loop's arm holds the arms of its body, recorded before it.
         let reverses: Vec<TokenStream> = sweep
             .segments
@@ -204,9 +222,10 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             counted.then(|| quote!(let mut #trips: #rt::Tape<usize> = #rt::Tape::new();));
         let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
         (
-            quote!(let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new(); #(#declare)* #trip_tape),
+            quote!(let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new(); #(#declare)* #(#frames)* #trip_tape),
             quote! {
                 #(#cursors)*
+                #(#frame_cursors)*
                 #trip_cursor
                 for #segment in #ctrl.iter().rev() {
                     match *#segment {
@@ -272,14 +291,40 @@ fn segment_reverse(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
         let b = model.bar(*v);
         quote!(let mut #b = ::core::option::Option::None;)
     });
-    quote!(#fetch #(#bars)* #(#steps)*)
+    let recomputed = s.plan.as_ref().map(|plan| {
+        let kept = s
+            .recomputed
+            .iter()
+            .map(|(r, value)| quote!(let #r = &#value;));
+        quote!(#plan #(#kept)*)
+    });
+    quote!(#fetch #recomputed #(#bars)* #(#steps)*)
 }
 
 /// The pullback's arm of a recorded segment: its reverse, as many times as the loop ran for a
 /// repeated segment.
 fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream {
     let id = s.id;
-    if s.repeated {
+    if let Some(plan) = &s.plan {
+        // the loop's range backwards, with the integers its indices read (see `recompute`)
+        let (trip, frames, frame, range) = (
+            model.fresh("trip"),
+            frames_name(model, id),
+            frame_name(model, id),
+            model.fresh("range"),
+        );
+        let counter = match &plan.counter {
+            Some(c) => quote!(#c),
+            None => quote!(_),
+        };
+        let invariants = &plan.invariants;
+        quote!(#id => {
+            #trip -= 1;
+            #frame -= 1;
+            let (#range, #(#invariants,)*) = ::core::clone::Clone::clone(&#frames[#frame]);
+            for #counter in ::core::iter::Iterator::rev(#range) { #reverse }
+        })
+    } else if s.repeated {
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
         quote!(#id => {
             #trip -= 1;
@@ -403,6 +448,9 @@ struct Open {
     /// The variables whose adjoints that reverse reads or writes: each statement's results and
     /// the active values it reads (see `adjoints_touched`).
     touched: HashSet<VarId>,
+    /// Residuals the pullback writes again instead of reading them off the tape (see
+    /// `recompute`): each name, with what it is bound to.
+    recomputed: Vec<(Ident, TokenStream)>,
 }
 
 /// A recorded segment: its number on the control tape.
@@ -418,6 +466,10 @@ struct Segment {
     /// A loop under `#[checkpoint]`: the segment stands for the whole loop, its tape holding
     /// the loop's entries (see `checkpointed`).
     checkpoint: Option<Box<checkpointed::CheckpointArm>>,
+    /// The residuals written again, and how: the body of a loop over a range whose indices
+    /// the pullback recomputes from the counter (see `recompute`).
+    recomputed: Vec<(Ident, TokenStream)>,
+    plan: Option<recompute::Plan>,
 }
 
 impl Segment {
@@ -445,6 +497,10 @@ struct Reverse<'m> {
     /// The checkpointed loops met so far: their labels are numbered by it, so that nested ones
     /// differ.
     checkpointed_loops: usize,
+    /// The names that hold integers (see `recompute`).
+    integers: recompute::Integers,
+    /// Recording the body of a loop whose indices the pullback writes again.
+    plan: Option<recompute::Plan>,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

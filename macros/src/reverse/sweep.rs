@@ -2,7 +2,7 @@
 //! and counts the trips of loops without control flow of their own.
 
 use super::checkpointed::Looped;
-use super::tape::tape_name;
+use super::tape::{frames_name, tape_name};
 use super::{Open, Reverse, Segment};
 use crate::ir::{Block, Operand, Spelling, Stmt};
 use proc_macro2::TokenStream;
@@ -89,6 +89,8 @@ impl Reverse<'_> {
             touched: open.touched,
             repeated: false,
             checkpoint: None,
+            recomputed: open.recomputed,
+            plan: None,
         });
         code
     }
@@ -126,7 +128,7 @@ impl Reverse<'_> {
                 let label = label.as_ref().map(|l| quote!(#l:));
                 self.counted_loop(
                     body,
-                    Some(iter),
+                    Some((pat, iter)),
                     |body, iter| quote!(#label for #pat in #iter { #body }),
                 )
             }
@@ -145,10 +147,10 @@ impl Reverse<'_> {
     fn counted_loop(
         &mut self,
         body: &Block,
-        iter: Option<&TokenStream>,
+        looped: Option<(&TokenStream, &TokenStream)>,
         wrap: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
     ) -> TokenStream {
-        let iter = iter.cloned().unwrap_or_default();
+        let iter = looped.map(|(_, iter)| iter.clone()).unwrap_or_default();
         let flat = body.iter().all(|s| !s.is_control() && !s.may_exit());
         if !flat {
             let body = self.block(body);
@@ -156,7 +158,14 @@ impl Reverse<'_> {
         }
         let first = self.segments.len();
         let outer = std::mem::replace(&mut self.counted, true);
+        // Indices written again in the pullback; not inside a checkpointed loop, whose body's
+        // tapes live in its arm (see `checkpointed`).
+        let plan = looped
+            .filter(|_| self.return_label.is_none())
+            .and_then(|(pat, iter)| self.integers.plan(pat, iter, body));
+        let outer_plan = std::mem::replace(&mut self.plan, plan);
         let body = self.block(body);
+        let plan = std::mem::replace(&mut self.plan, outer_plan);
         self.counted = outer;
         debug_assert!(
             self.segments.len() <= first + 1,
@@ -167,34 +176,50 @@ impl Reverse<'_> {
             return wrap(body, iter);
         };
         segment.repeated = true;
+        if !segment.recomputed.is_empty() {
+            segment.plan = plan;
+        }
         let id = segment.id;
         let (trips, count, ctrl) = (
             self.m.fresh("trips"),
             self.m.fresh("count"),
             self.m.fresh("ctrl"),
         );
+        let tape = (!segment.residuals.is_empty()).then(|| tape_name(self.m, id));
         // A range holds no borrow of a temporary, so it can be bound before the loop.
         let range = matches!(
             syn::parse2::<syn::Expr>(iter.clone()),
             Ok(syn::Expr::Range(_))
-        ) && !segment.residuals.is_empty();
-        let (reserve, iter) = if range {
-            let (range, tape) = (self.m.fresh("range"), tape_name(self.m, id));
-            (
-                quote! {
-                    let #range = #iter;
-                    #tape.reserve(::core::iter::Iterator::size_hint(&#range).0);
-                },
-                quote!(#range),
-            )
+        ) && (tape.is_some() || segment.plan.is_some());
+        let (bind, iter, frame) = if range {
+            let range = self.m.fresh("range");
+            let reserve = tape
+                .map(|tape| quote!(#tape.reserve(::core::iter::Iterator::size_hint(&#range).0);));
+            match &segment.plan {
+                // the pullback runs the range again, backwards, with the integers it reads
+                Some(plan) => {
+                    let (frames, invariants) = (frames_name(self.m, id), &plan.invariants);
+                    (
+                        quote!(let #range = #iter; #reserve),
+                        quote!(::core::clone::Clone::clone(&#range)),
+                        quote!(#frames.push((#range, #(#invariants,)*));),
+                    )
+                }
+                None => (
+                    quote!(let #range = #iter; #reserve),
+                    quote!(#range),
+                    quote!(),
+                ),
+            }
         } else {
-            (quote!(), iter)
+            (quote!(), iter, quote!())
         };
         let looped = wrap(quote!(#body #count += 1;), iter);
         quote!({
             let mut #count: usize = 0;
-            #reserve
+            #bind
             #looped
+            #frame
             #ctrl.push(#id);
             #trips.push(#count);
         })

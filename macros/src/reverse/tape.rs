@@ -66,6 +66,16 @@ impl Reverse<'_> {
         if let Some(r) = open.kept.get(&kept) {
             return r.clone();
         }
+        // an index the pullback writes again (see `recompute`)
+        if let Kept::Index(name) = &kept
+            && self.plan.as_ref().is_some_and(|p| p.names.contains(name))
+        {
+            self.next_residual += 1;
+            let r = self.m.fresh(&format!("r{}", self.next_residual));
+            open.recomputed.push((r.clone(), value));
+            open.kept.insert(kept, r.clone());
+            return r;
+        }
         // A copy kept through a witness serves a read without one: the same value, and the
         // witness only says whether its type checked.
         // (The first such copy, by its guard: the expansion must not depend on hashing.)
@@ -153,4 +163,13 @@ pub(super) fn tape_name(m: &crate::emit::Model, id: u32) -> Ident {
 
 pub(super) fn cursor_name(m: &crate::emit::Model, id: u32) -> Ident {
     m.fresh(&format!("cursor{id}"))
+}
+
+/// The tape of the ranges (and integers) of a loop whose indices the pullback recomputes.
+pub(super) fn frames_name(m: &crate::emit::Model, id: u32) -> Ident {
+    m.fresh(&format!("frames{id}"))
+}
+
+pub(super) fn frame_name(m: &crate::emit::Model, id: u32) -> Ident {
+    m.fresh(&format!("frame{id}"))
 }

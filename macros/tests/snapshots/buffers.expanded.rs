@@ -117,6 +117,7 @@ fn cumulative_vjp(
     let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
     let mut tape1 = ::matcalc::__private::Tape::new();
     let mut tape2 = ::matcalc::__private::Tape::new();
+    let mut frames1 = ::matcalc::__private::Tape::new();
     let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
     let value: Vec<f64> = 'body: {
         let mut out = Vec::with_capacity(x.len());
@@ -126,9 +127,8 @@ fn cumulative_vjp(
             let mut count: usize = 0;
             let range = 0..x.len();
             tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
-            for i1 in range {
+            for i1 in ::core::clone::Clone::clone(&range) {
                 let v = &x[i1];
-                let r1 = i1;
                 let t2 = (v).clone();
                 let mut check1 = ::matcalc::__private::Witness::new();
                 if false {
@@ -141,9 +141,10 @@ fn cumulative_vjp(
                 let r2 = check1;
                 total = t3;
                 out.push(total);
-                tape1.push((r1, r2));
+                tape1.push((r2,));
                 count += 1;
             }
+            frames1.push((range,));
             ctrl.push(1u32);
             trips.push(count);
         }
@@ -182,6 +183,7 @@ fn cumulative_vjp(
         let mut total_bar = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
+        let mut frame1 = frames1.len();
         let mut trip = trips.len();
         for segment in ctrl.iter().rev() {
             match *segment {
@@ -191,9 +193,12 @@ fn cumulative_vjp(
                 }
                 1u32 => {
                     trip -= 1;
-                    for _ in 0..trips[trip] {
+                    frame1 -= 1;
+                    let (range,) = ::core::clone::Clone::clone(&frames1[frame1]);
+                    for i1 in ::core::iter::Iterator::rev(range) {
                         cursor1 -= 1;
-                        let (r1, r2) = &tape1[cursor1];
+                        let (r2,) = &tape1[cursor1];
+                        let r1 = &i1;
                         let mut v_bar = ::core::option::Option::None;
                         let mut t2_bar = ::core::option::Option::None;
                         let mut t3_bar = ::core::option::Option::None;

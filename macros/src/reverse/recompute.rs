@@ -1,0 +1,562 @@
+//! Indices recomputed, not recorded: in a loop over a range, the inactive index arithmetic of
+//! an iteration is a function of the loop's counter and of integers the loop does not change.
+//! The forward sweep keeps the range and those integers once per run of the loop; the pullback
+//! runs the range backwards and writes the index arithmetic again, so an iteration's tape holds
+//! only the values its adjoints need (Tapenade's to-be-recorded analysis, for indices).
+//!
+//! ```text
+//! for k in 0..n {                 // forward: for k in range.clone() { ...; tape.push((a,)) }
+//!     let c1 = 2 * k + off;       //          frames.push((range, off));
+//!     s += x[c1] * x[c1];         // pullback: let (range, off) = frames[..];
+//! }                               //           for k in range.rev() { let c1 = 2 * k + off; ... }
+//! ```
+//!
+//! What may be written again is decided on the syntax, conservatively: a `let` of a name bound
+//! once in the body, whose value is integer arithmetic (literals, `+ - * / % & | ^ << >>`,
+//! negation, casts, parentheses) of the counter, of earlier such names, and of *integers*:
+//! names every binding of which in the function is an integer, by its declared type, a cast,
+//! `len()`, a range's counter or such arithmetic. Integers are copied into the tape, so a name
+//! whose type the macro cannot tell (a reference, say) is never one of them.
+
+use crate::emit::Model;
+use crate::ir::{Block, Stmt};
+use crate::known::MUTATING_METHODS;
+use proc_macro2::{Ident, TokenStream};
+use quote::ToTokens;
+use std::collections::{HashMap, HashSet};
+use syn::visit::Visit;
+use syn::{Expr, Pat};
+
+/// The names of a function that hold integers wherever they are bound.
+pub(super) struct Integers {
+    known: HashSet<String>,
+    /// The names bound once in the whole function: a `let` of one in a loop body is the only
+    /// value the name has, so writing it again in the pullback cannot stand for another.
+    once: HashSet<String>,
+}
+
+/// How an iteration's indices are written again in the pullback of one loop.
+pub(super) struct Plan {
+    /// The loop's counter, `None` for `_`.
+    pub counter: Option<Ident>,
+    /// The names the pullback can write again.
+    pub names: HashSet<String>,
+    /// Their `let`s, in order.
+    pub lets: Vec<TokenStream>,
+    /// The integers from outside the loop those `let`s read, kept once per run of the loop.
+    pub invariants: Vec<Ident>,
+}
+
+const INTEGER_TYPES: &[&str] = &[
+    "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+];
+
+fn is_integer_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.get_ident().is_some_and(|i| INTEGER_TYPES.contains(&i.to_string().as_str())))
+}
+
+/// Every binding of a name in a function, as far as an integer is concerned.
+enum Binding {
+    /// An integer by its declared type.
+    Integer,
+    /// The value of this expression.
+    Value(Expr),
+    /// A counter of a loop over this range.
+    Counter(Expr, Expr),
+    /// Anything else: a pattern, a closure's parameter, an active variable.
+    Unknown,
+}
+
+impl Integers {
+    /// The analysis of a function: every binding of every name, then the names whose bindings
+    /// are all integers, as the greatest fixed point (a binding only reads earlier ones, so it
+    /// is sound).
+    pub(super) fn of(m: &Model) -> Integers {
+        let mut bindings: HashMap<String, Vec<Binding>> = HashMap::new();
+        for p in &m.sig.params {
+            let b = if is_integer_type(&p.ty) {
+                Binding::Integer
+            } else {
+                Binding::Unknown
+            };
+            bindings.entry(p.ident.to_string()).or_default().push(b);
+        }
+        for v in &m.vars {
+            bindings
+                .entry(v.ident.to_string())
+                .or_default()
+                .push(Binding::Unknown);
+        }
+        let mut collect = Collect(&mut bindings);
+        for s in &m.stmts {
+            s.walk(&mut |s| collect.stmt(s));
+        }
+        let once = bindings
+            .iter()
+            .filter(|(_, bs)| bs.len() == 1)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut known: HashSet<String> = bindings
+            .iter()
+            .filter(|(_, bs)| !bs.iter().any(|b| matches!(b, Binding::Unknown)))
+            .map(|(n, _)| n.clone())
+            .collect();
+        loop {
+            let before = known.len();
+            let is_int = |e: &Expr| integer(e, &|n| known.contains(n), true);
+            let keep: HashSet<String> = known
+                .iter()
+                .filter(|n| {
+                    bindings[*n].iter().all(|b| match b {
+                        Binding::Integer => true,
+                        Binding::Value(e) => is_int(e),
+                        Binding::Counter(from, to) => is_int(from) || is_int(to),
+                        Binding::Unknown => false,
+                    })
+                })
+                .cloned()
+                .collect();
+            known = keep;
+            if known.len() == before {
+                return Integers { known, once };
+            }
+        }
+    }
+
+    /// How the pullback writes again the indices of a flat loop `for pat in iter { body }`, if
+    /// it can: the loop runs over a range with a plain counter.
+    pub(super) fn plan(&self, pat: &TokenStream, iter: &TokenStream, body: &Block) -> Option<Plan> {
+        // A range with an end runs backwards (`n..` is no `DoubleEndedIterator`).
+        let Ok(Expr::Range(syn::ExprRange { end: Some(_), .. })) =
+            syn::parse2::<Expr>(iter.clone())
+        else {
+            return None;
+        };
+        let counter = match Pat::parse_single.parse2(pat.clone()).ok()? {
+            Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
+                Some(p.ident)
+            }
+            Pat::Wild(_) => None,
+            _ => return None,
+        };
+        // What the body binds, how often, and what it writes.
+        let mut seen = Seen::default();
+        for s in body {
+            s.walk(&mut |s| seen.stmt(s));
+        }
+        // A counter the body binds again is not one name: neither the pullback's counter.
+        let counter = counter.filter(|c| !seen.bound.contains_key(&c.to_string()));
+        let mut names: HashSet<String> = counter.iter().map(|c| c.to_string()).collect();
+        let mut lets = Vec::new();
+        let mut invariants: Vec<Ident> = Vec::new();
+        for s in body {
+            let Stmt::Verbatim(tokens) = s else { continue };
+            let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(tokens.clone()) else {
+                continue;
+            };
+            let (Some(init), Some(name)) = (&local.init, plain_name(&local.pat)) else {
+                continue;
+            };
+            let key = name.to_string();
+            if init.diverge.is_some() || !self.once.contains(&key) || seen.written.contains(&key) {
+                continue;
+            }
+            let mut reads = Vec::new();
+            let recomputable = |n: &str| {
+                names.contains(n)
+                    || (self.known.contains(n)
+                        && !seen.bound.contains_key(n)
+                        && !seen.written.contains(n))
+            };
+            if !integer_reads(&init.expr, &recomputable, &mut reads) {
+                continue;
+            }
+            for read in reads {
+                if !names.contains(&read.to_string()) && !invariants.contains(&read) {
+                    invariants.push(read);
+                }
+            }
+            names.insert(key);
+            lets.push(tokens.clone());
+        }
+        Some(Plan {
+            counter,
+            names,
+            lets,
+            invariants,
+        })
+    }
+}
+
+use syn::parse::Parser;
+
+/// `x` or `x: T` with `T` an integer type, bound by value.
+fn plain_name(pat: &Pat) -> Option<&Ident> {
+    match pat {
+        Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
+            Some(&p.ident)
+        }
+        Pat::Type(t) if is_integer_type(&t.ty) => plain_name(&t.pat),
+        _ => None,
+    }
+}
+
+/// Whether `e` is integer arithmetic of names `known` holds (and of `len()` where `lengths`).
+fn integer(e: &Expr, known: &dyn Fn(&str) -> bool, lengths: bool) -> bool {
+    let mut reads = Vec::new();
+    integer_with(e, &|n| known(n), lengths, &mut reads)
+}
+
+/// Whether `e` is integer arithmetic of names `known` holds, without `len()`, collecting the
+/// names it reads.
+fn integer_reads(e: &Expr, known: &dyn Fn(&str) -> bool, reads: &mut Vec<Ident>) -> bool {
+    integer_with(e, known, false, reads)
+}
+
+fn integer_with(
+    e: &Expr,
+    known: &dyn Fn(&str) -> bool,
+    lengths: bool,
+    reads: &mut Vec<Ident>,
+) -> bool {
+    use syn::BinOp::*;
+    match e {
+        Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(_)),
+        Expr::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+            Some(i) if known(&i.to_string()) => {
+                reads.push(i.clone());
+                true
+            }
+            _ => false,
+        },
+        Expr::Paren(p) => integer_with(&p.expr, known, lengths, reads),
+        Expr::Group(g) => integer_with(&g.expr, known, lengths, reads),
+        Expr::Unary(u) => {
+            matches!(u.op, syn::UnOp::Neg(_) | syn::UnOp::Not(_))
+                && integer_with(&u.expr, known, lengths, reads)
+        }
+        Expr::Binary(b) => {
+            matches!(
+                b.op,
+                Add(_)
+                    | Sub(_)
+                    | Mul(_)
+                    | Div(_)
+                    | Rem(_)
+                    | BitAnd(_)
+                    | BitOr(_)
+                    | BitXor(_)
+                    | Shl(_)
+                    | Shr(_)
+            ) && integer_with(&b.left, known, lengths, reads)
+                && integer_with(&b.right, known, lengths, reads)
+        }
+        // A cast to an integer type is an integer of any integer or float it casts; the value
+        // cast must itself be written again, so it is held to the same rule.
+        Expr::Cast(c) => is_integer_type(&c.ty) && integer_with(&c.expr, known, lengths, reads),
+        Expr::MethodCall(m) => lengths && m.method == "len" && m.args.is_empty(),
+        _ => false,
+    }
+}
+
+/// Collects the bindings of a function.
+struct Collect<'a>(&'a mut HashMap<String, Vec<Binding>>);
+
+impl Collect<'_> {
+    fn bind(&mut self, name: &Ident, b: Binding) {
+        self.0.entry(name.to_string()).or_default().push(b);
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Verbatim(tokens) => match syn::parse2::<syn::Stmt>(tokens.clone()) {
+                Ok(syn::Stmt::Local(local)) => {
+                    let value = local.init.as_ref().filter(|i| i.diverge.is_none());
+                    match (&local.pat, value) {
+                        (Pat::Ident(p), Some(init)) if p.by_ref.is_none() && p.subpat.is_none() => {
+                            self.bind(&p.ident, Binding::Value((*init.expr).clone()));
+                            self.unknown_bindings(|v| v.visit_expr(&init.expr));
+                        }
+                        (Pat::Type(t), _)
+                            if is_integer_type(&t.ty) && plain_name(&t.pat).is_some() =>
+                        {
+                            let name = plain_name(&t.pat).expect("checked").clone();
+                            self.bind(&name, Binding::Integer);
+                            if let Some(init) = &local.init {
+                                self.unknown_bindings(|v| v.visit_local_init(init));
+                            }
+                        }
+                        _ => self.unknown_bindings(|v| v.visit_local(&local)),
+                    }
+                }
+                Ok(stmt) => self.unknown_bindings(|v| v.visit_stmt(&stmt)),
+                Err(_) => self.unknowns(tokens),
+            },
+            Stmt::For { pat, iter, .. } => {
+                let range = match syn::parse2::<Expr>(iter.clone()) {
+                    Ok(Expr::Range(r)) => r.start.zip(r.end),
+                    _ => None,
+                };
+                match (Pat::parse_single.parse2(pat.clone()), range) {
+                    (Ok(Pat::Ident(p)), Some((from, to)))
+                        if p.by_ref.is_none() && p.subpat.is_none() =>
+                    {
+                        self.bind(&p.ident, Binding::Counter(*from, *to));
+                    }
+                    _ => self.pattern(pat),
+                }
+            }
+            Stmt::If { cond, .. } | Stmt::While { cond, .. } => {
+                match syn::parse2::<Expr>(cond.clone()) {
+                    Ok(e) => self.unknown_bindings(|v| v.visit_expr(&e)),
+                    Err(_) => self.unknowns(cond),
+                }
+            }
+            Stmt::LetElse { pat, .. } => self.pattern(pat),
+            Stmt::Match { arms, .. } => arms.iter().for_each(|a| self.pattern(&a.pat)),
+            _ => {}
+        }
+    }
+
+    /// The names a pattern binds are of no known type.
+    fn pattern(&mut self, pat: &TokenStream) {
+        match Pat::parse_multi_with_leading_vert.parse2(pat.clone()) {
+            Ok(p) => self.unknown_bindings(|v| v.visit_pat(&p)),
+            Err(_) => self.unknowns(pat),
+        }
+    }
+
+    /// The names bound in what `visit` visits (patterns, closures' parameters) are of no known
+    /// type.
+    fn unknown_bindings(&mut self, visit: impl FnOnce(&mut Pats<'_, '_>)) {
+        visit(&mut Pats(self));
+    }
+
+    /// Every identifier in tokens syntax cannot read is taken for a name of no known type.
+    fn unknowns(&mut self, tokens: &TokenStream) {
+        for t in tokens.clone() {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => self.bind(&i, Binding::Unknown),
+                proc_macro2::TokenTree::Group(g) => self.unknowns(&g.stream()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Marks the names bound in patterns as of no known type.
+struct Pats<'b, 'a>(&'b mut Collect<'a>);
+
+impl<'ast> Visit<'ast> for Pats<'_, '_> {
+    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+        self.0.bind(&p.ident, Binding::Unknown);
+        syn::visit::visit_pat_ident(self, p);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.0.unknowns(&mac.tokens);
+    }
+}
+
+/// What a loop body binds (how many times) and writes, by name.
+#[derive(Default)]
+struct Seen {
+    bound: HashMap<String, usize>,
+    written: HashSet<String>,
+}
+
+impl Seen {
+    fn stmt(&mut self, s: &Stmt) {
+        let tokens = match s {
+            Stmt::Verbatim(t) => t.clone(),
+            Stmt::For { pat, iter, .. } => quote::quote!(let #pat = #iter;),
+            Stmt::LetElse { pat, init, .. } => quote::quote!(let #pat = #init;),
+            Stmt::If { cond, .. } | Stmt::While { cond, .. } => quote::quote!(#cond;),
+            Stmt::Match { scrutinee, .. } => quote::quote!(#scrutinee;),
+            _ => return,
+        };
+        match syn::parse2::<syn::Stmt>(tokens.clone()) {
+            Ok(stmt) => self.visit_stmt(&stmt),
+            // unreadable: every name in it is taken as bound twice and written
+            Err(_) => self.all(&tokens),
+        }
+        if let Stmt::Match { arms, .. } = s {
+            for a in arms {
+                self.all(&a.pat);
+            }
+        }
+    }
+
+    fn all(&mut self, tokens: &TokenStream) {
+        for t in tokens.clone() {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    *self.bound.entry(i.to_string()).or_default() += 2;
+                    self.written.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => self.all(&g.stream()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `+=` and the like.
+fn is_compound(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// The name a place is rooted at: `x` in `x`, `x[i]`, `x.a[j]`.
+fn root(place: &Expr) -> Option<String> {
+    match place {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Index(i) => root(&i.expr),
+        Expr::Field(f) => root(&f.base),
+        Expr::Reference(r) => root(&r.expr),
+        Expr::Paren(p) => root(&p.expr),
+        _ => None,
+    }
+}
+
+impl<'ast> Visit<'ast> for Seen {
+    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+        *self.bound.entry(p.ident.to_string()).or_default() += 1;
+        syn::visit::visit_pat_ident(self, p);
+    }
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        let written = match e {
+            Expr::Assign(a) => root(&a.left),
+            Expr::Binary(b) if is_compound(&b.op) => root(&b.left),
+            Expr::Reference(r) if r.mutability.is_some() => root(&r.expr),
+            Expr::MethodCall(m) if MUTATING_METHODS.contains(&m.method.to_string().as_str()) => {
+                root(&m.receiver)
+            }
+            _ => None,
+        };
+        self.written.extend(written);
+        syn::visit::visit_expr(self, e);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // a macro may do anything with the names it is given
+        self.all(&mac.tokens);
+    }
+}
+
+impl ToTokens for Plan {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for l in &self.lets {
+            l.to_tokens(tokens);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::expand_pretty;
+
+    /// The expansion of `f_vjp` of `item` (a function `f`): its forward sweep and its pullback.
+    fn vjp(item: &str) -> (String, String) {
+        let expanded = expand_pretty("wrt(x)", item);
+        let start = expanded.find("fn f_vjp").expect("f_vjp");
+        let end = expanded.find("fn f_grad").expect("f_grad");
+        let vjp = &expanded[start..end];
+        let split = vjp.find("let pullback").expect("a pullback");
+        (vjp[..split].to_string(), vjp[split..].to_string())
+    }
+
+    /// Whether the forward sweep keeps the value of `name` as a residual (`let r4 = name;`).
+    fn keeps(forward: &str, name: &str) -> bool {
+        forward.lines().map(str::trim).any(|l| {
+            l.strip_prefix("let r")
+                .and_then(|l| l.split_once(" = "))
+                .is_some_and(|(n, v)| {
+                    n.bytes().all(|b| b.is_ascii_digit()) && v == format!("{name};")
+                })
+        })
+    }
+
+    #[test]
+    fn index_arithmetic_of_the_counter_and_outer_integers_is_written_again() {
+        let (forward, pullback) = vjp("fn f(x: &[f64], off: usize, n: usize) -> f64 {
+                let stride = 2 * off + 1;
+                let mut s = 0.0;
+                for k in 0..n {
+                    let j = off + k * stride;
+                    s += x[j] * x[j];
+                }
+                s
+            }");
+        let index = "let j = off + k * stride;";
+        assert!(forward.contains(index) && pullback.contains(index));
+        // the range and the two integers it reads, once per run of the loop
+        assert!(
+            forward.contains("frames1.push((range, off, stride))"),
+            "{forward}"
+        );
+        assert!(pullback.contains("for k in ::core::iter::Iterator::rev(range)"));
+        assert!(!keeps(&forward, "j"), "{forward}");
+    }
+
+    #[test]
+    fn an_index_the_loop_writes_is_recorded() {
+        let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+                let mut s = 0.0;
+                let mut last = 0;
+                for k in 0..n {
+                    s += x[last] * x[k];
+                    last = k;
+                }
+                s
+            }");
+        // `last` changes from one iteration to the next: its value is kept, the counter's not
+        assert!(keeps(&forward, "last"), "{forward}");
+        assert!(!keeps(&forward, "k"), "{forward}");
+        assert!(pullback.contains("rev(range)"));
+    }
+
+    #[test]
+    fn a_name_bound_twice_is_recorded() {
+        // `j` outside the loop and `j` inside are two values: the pullback must not confuse them
+        let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+                let j = 0;
+                let mut s = x[j];
+                for k in 0..n {
+                    let j = k + 1;
+                    s += x[j] * s;
+                }
+                s
+            }");
+        assert!(keeps(&forward, "j"), "{forward}");
+        assert!(!pullback.contains("let j = k + 1;"), "{pullback}");
+    }
+
+    #[test]
+    fn a_counter_the_body_shadows_is_not_the_pullbacks() {
+        let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+                let mut s = 0.0;
+                for k in 1..=n {
+                    let k = k - 1;
+                    s = s * x[k];
+                }
+                s
+            }");
+        assert!(keeps(&forward, "k"), "{forward}");
+        assert!(!pullback.contains("let k = k - 1;"), "{pullback}");
+    }
+}
