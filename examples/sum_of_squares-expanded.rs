@@ -150,13 +150,14 @@ fn sum_of_squares_vjp(
     let x_zeros = ::matcalc::__private::zeros_of(x);
 
     // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
-    // per run, its trip count in `trips`); `tape1` holds the residuals of segment 1, the loop
-    // body, one tuple per iteration, and `frames1` the range of each run of the loop. Branches,
-    // breaks and early returns need nothing else: the pullback replays whatever path was taken.
-    // A `Tape` is a `Vec` whose buffer comes back to the thread when the pullback is dropped:
-    // the next gradient records into memory already mapped, without page faults or regrowth.
+    // per run, its trip count in `trips`); `frames1` holds, per run of segment 1, the loop,
+    // its range and what its iterations keep that has no size; `tape2` what segment 2, the
+    // return, keeps. The loop body keeps nothing per iteration: the pullback computes its
+    // values again (see below). Branches, breaks and early returns need nothing else: the
+    // pullback replays whatever path was taken. A `Tape` is a `Vec` whose buffer comes back to
+    // the thread when the pullback is dropped: the next gradient records into memory already
+    // mapped, without page faults or regrowth.
     let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
-    let mut tape1 = ::matcalc::__private::Tape::new();
     let mut tape2 = ::matcalc::__private::Tape::new();
     let mut frames1 = ::matcalc::__private::Tape::new();
     let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
@@ -169,7 +170,7 @@ fn sum_of_squares_vjp(
         {
             let mut count: usize = 0;
             let range = 0..n;
-            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            let mut sizeless1 = ::core::option::Option::None;
             for i in ::core::clone::Clone::clone(&range) {
                 let t1 = x[i];
                 let t2 = x[i];
@@ -184,25 +185,28 @@ fn sum_of_squares_vjp(
                     ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
                     &t2,
                 );
-
-                // Residuals, what the backward sweep needs: both factors, and the witnesses of
-                // the checks (`r4`, `r5`), which have no size. Not the index `i`: the pullback
-                // runs the range again, backwards, so it has `i` for nothing.
-                let r2 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
-                let r3 = ::matcalc::__private::save(&t2);
-                let r4 = check1;
                 let mut check2 = ::matcalc::__private::Witness::new();
                 if false {
                     check2 = ::matcalc::__private::witness(&(s + ::core::convert::identity(t3)));
                     loop {}
                 }
                 let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
+
+                // Residuals, what the backward sweep needs: only the witness of the check of
+                // `s + t3` (`r5`), which has no size. Not the factors: the pullback computes
+                // them again from its copy of `x`, which the function never writes; nor the
+                // index `i`: the pullback runs the range again, backwards.
                 let r5 = check2;
                 s = t4;
-                tape1.push((r2, r3, r4, r5));
+                sizeless1 = ::core::option::Option::Some((r5,));
                 count += 1;
             }
-            frames1.push((range,));
+
+            // `s`, carried from one iteration to the next, is given a value of its own after
+            // the loop: otherwise LLVM, which must keep it across the pushes below, keeps it in
+            // memory inside the loop too (see `carried` in the macro's `reverse/sweep.rs`).
+            s = ::core::hint::black_box(s);
+            frames1.push((range, sizeless1));
             ctrl.push(1u32);
             trips.push(count);
         }
@@ -215,13 +219,18 @@ fn sum_of_squares_vjp(
         break 'body (move || -> f64 { s })();
     };
 
+    // The copy of `x` the pullback reads the factors off again: n values once, instead of two
+    // per iteration on a tape (in a buffer of the thread's pool, like a tape).
+    let x_kept = ::matcalc::__private::Tape::copy_of(x);
+
     // The pullback owns its tapes and borrows nothing from the arguments, so it outlives them;
     // it only reads the tapes, so it can be called many times (with any cotangent `seed`).
     let pullback = move |seed: f64| -> ::std::vec::Vec<f64> {
+        let x: &[f64] = &x_kept;
+
         // Adjoints are lazy: `None` until a first contribution arrives; `acc` adds one.
         let mut x_bar = ::core::option::Option::None;
         let mut s_bar = ::core::option::Option::None;
-        let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
         let mut frame1 = frames1.len();
         let mut trip = trips.len();
@@ -238,64 +247,88 @@ fn sum_of_squares_vjp(
                 1u32 => {
                     trip -= 1;
                     frame1 -= 1;
-                    let (range,) = ::core::clone::Clone::clone(&frames1[frame1]);
-                    for i in ::core::iter::Iterator::rev(range) {
-                        // One iteration: its residuals; the adjoint of `s = s + t3` flows to `s`
-                        // and `t3`, that of `t3 = t1 * t2` to both factors (t̄₁ = t̄₃·t₂, where
-                        // `type_of` stands for a factor whose value is not needed).
-                        cursor1 -= 1;
-                        let (r2, r3, r4, r5) = &tape1[cursor1];
-                        let r1 = &i;
-                        let mut t1_bar = ::core::option::Option::None;
-                        let mut t2_bar = ::core::option::Option::None;
-                        let mut t3_bar = ::core::option::Option::None;
-                        let mut t4_bar = ::core::option::Option::None;
-                        if let ::core::option::Option::Some(g) = s_bar.take() {
-                            ::matcalc::__private::acc(&mut t4_bar, g);
-                        }
-                        if let ::core::option::Option::Some(g) = t4_bar.take() {
-                            ::matcalc::__private::acc(
-                                &mut s_bar,
-                                ::matcalc::__private::guard_value(
-                                    r5,
-                                    ::core::clone::Clone::clone(&g),
-                                ),
+                    let (range, sizeless1) = &frames1[frame1];
+                    let range = ::core::clone::Clone::clone(range);
+                    if let ::core::option::Option::Some((r5,)) = sizeless1 {
+                        // One iteration: computed again, as the forward sweep did, from `x`
+                        // and the counter, then its residuals named as references; the adjoint
+                        // of `s = s + t3` flows to `s` and `t3`, that of `t3 = t1 * t2` to both
+                        // factors (t̄₁ = t̄₃·t₂, where `type_of` stands for a factor whose value
+                        // is not needed).
+                        for i in ::core::iter::Iterator::rev(range) {
+                            let t1 = x[i];
+                            let t2 = x[i];
+                            let mut check1 = ::matcalc::__private::Witness::new();
+                            if false {
+                                check1 = ::matcalc::__private::witness(
+                                    &(::core::convert::identity(t1)
+                                        * ::core::convert::identity(t2)),
+                                );
+                                loop {}
+                            }
+                            let t3 = ::matcalc::__private::rules::arith::mul(
+                                ::core::convert::identity(::matcalc::__private::guard(
+                                    &check1, &t1,
+                                )),
+                                &t2,
                             );
-                            ::matcalc::__private::acc(
-                                &mut t3_bar,
-                                ::matcalc::__private::guard_value(r5, g),
-                            );
-                        }
-                        if let ::core::option::Option::Some(g) = t3_bar.take() {
-                            ::matcalc::__private::acc(
-                                &mut t1_bar,
-                                ::matcalc::__private::guard_value(
-                                    r4,
-                                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                        ::core::convert::identity(&::matcalc::__private::type_of(
-                                            r2,
-                                        )),
-                                        r3,
+                            let r1 = &i;
+                            let r2 = &::matcalc::__private::save(::matcalc::__private::guard(
+                                &check1, &t1,
+                            ));
+                            let r3 = &::matcalc::__private::save(&t2);
+                            let r4 = &check1;
+                            let mut t1_bar = ::core::option::Option::None;
+                            let mut t2_bar = ::core::option::Option::None;
+                            let mut t3_bar = ::core::option::Option::None;
+                            let mut t4_bar = ::core::option::Option::None;
+                            if let ::core::option::Option::Some(g) = s_bar.take() {
+                                ::matcalc::__private::acc(&mut t4_bar, g);
+                            }
+                            if let ::core::option::Option::Some(g) = t4_bar.take() {
+                                ::matcalc::__private::acc(
+                                    &mut s_bar,
+                                    ::matcalc::__private::guard_value(
+                                        r5,
+                                        ::core::clone::Clone::clone(&g),
+                                    ),
+                                );
+                                ::matcalc::__private::acc(
+                                    &mut t3_bar,
+                                    ::matcalc::__private::guard_value(r5, g),
+                                );
+                            }
+                            if let ::core::option::Option::Some(g) = t3_bar.take() {
+                                ::matcalc::__private::acc(
+                                    &mut t1_bar,
+                                    ::matcalc::__private::guard_value(
+                                        r4,
+                                        ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                            ::core::convert::identity(
+                                                &::matcalc::__private::type_of(r2),
+                                            ),
+                                            r3,
+                                            &g,
+                                        ),
+                                    ),
+                                );
+                                ::matcalc::__private::acc(
+                                    &mut t2_bar,
+                                    ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                        ::core::convert::identity(r2),
+                                        &::matcalc::__private::type_of(r3),
                                         &g,
                                     ),
-                                ),
-                            );
-                            ::matcalc::__private::acc(
-                                &mut t2_bar,
-                                ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                    ::core::convert::identity(r2),
-                                    &::matcalc::__private::type_of(r3),
-                                    &g,
-                                ),
-                            );
-                        }
+                                );
+                            }
 
-                        // The adjoint of a read `x[i]` is added to element i of `x_bar`.
-                        if let ::core::option::Option::Some(g) = t2_bar.take() {
-                            ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
-                        }
-                        if let ::core::option::Option::Some(g) = t1_bar.take() {
-                            ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                            // The adjoint of a read `x[i]` is added to element i of `x_bar`.
+                            if let ::core::option::Option::Some(g) = t2_bar.take() {
+                                ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                            }
+                            if let ::core::option::Option::Some(g) = t1_bar.take() {
+                                ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                            }
                         }
                     }
                 }

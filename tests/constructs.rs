@@ -9,6 +9,7 @@ mod common;
 
 use common::{Domain, Sampler, assert_close, check_at, check_both};
 use matcalc::differentiate;
+use nalgebra::DVector;
 
 /// A few points with entries in `domain`, as buffers of length `n`.
 fn vecs(domain: &Domain, n: usize, count: usize) -> Vec<Vec<f64>> {
@@ -390,6 +391,35 @@ fn index_arithmetic_in_ranges() {
             |x: &Vec<f64>| strided(x, 1, 5),
             |x: &Vec<f64>, d: &Vec<f64>| strided_jvp(x, 1, 5, d),
             |x: &Vec<f64>, y: &f64| strided_vjp(x, 1, 5).1(*y),
+            &x,
+        );
+    }
+}
+
+/// Values the pullback computes again from its copies of parameters the function never writes
+/// (an active slice, and a vector `w`, which `wrt` leaves out), with literals typed as the forward
+/// sweep typed them, beside a buffer the loop writes, whose values are recorded.
+#[differentiate(wrt(x))]
+fn weighted(x: &[f64], w: &DVector<f64>, n: usize) -> f64 {
+    let mut s = 0.0;
+    let mut trail = vec![0.0; n + 1];
+    for k in 0..n {
+        let a = x[2 * k];
+        let b = x[2 * k + 1] * w[k];
+        s += 0.5 * (b - a * a).powi(2) + (a * w[k]).sin();
+        trail[k + 1] = trail[k] * 0.5 + a * b;
+    }
+    s + trail[n] * trail[n]
+}
+
+#[test]
+fn values_computed_again_in_ranges() {
+    let w = DVector::from_vec(vec![0.3, -1.2, 0.8, 2.0]);
+    for x in vecs(&Domain::new(-1.0, 1.0), 8, 3) {
+        check_both(
+            |x: &Vec<f64>| weighted(x, &w, 4),
+            |x: &Vec<f64>, d: &Vec<f64>| weighted_jvp(x, &w, 4, d),
+            |x: &Vec<f64>, y: &f64| weighted_vjp(x, &w, 4).1(*y),
             &x,
         );
     }

@@ -102,6 +102,26 @@ impl<T: 'static> Tape<T> {
     }
 }
 
+impl<T: Clone + 'static> Tape<T> {
+    /// A copy of `values` in a buffer from the pool: the pullback computes values again from a
+    /// parameter the function never writes, reading them off this copy, which like a tape
+    /// takes no fresh memory from one gradient to the next.
+    ///
+    /// ```
+    /// use matcalc_runtime::__private::Tape;
+    ///
+    /// let x = [1.0, 2.0, 3.0];
+    /// let kept = Tape::copy_of(&x);
+    /// let read: &[f64] = &kept;
+    /// assert_eq!(read, &x);
+    /// ```
+    pub fn copy_of(values: &[T]) -> Self {
+        let mut tape = Self::new();
+        tape.extend_from_slice(values);
+        tape
+    }
+}
+
 impl<T: 'static> Default for Tape<T> {
     fn default() -> Self {
         Self::new()

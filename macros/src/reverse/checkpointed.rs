@@ -297,6 +297,8 @@ impl Reverse<'_> {
             })),
             recomputed: Vec::new(),
             plan: None,
+            replays: false,
+            sizeless: Vec::new(),
         });
         quote!({
             let #entry_state = (#(::core::clone::Clone::clone(&#state),)*);

@@ -66,7 +66,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::HashSet;
 use sweep::body_label;
-use tape::{cursor_name, frame_name, frames_name, tape_name};
+use tape::{cursor_name, frame_name, frames_name, sizeless_name, tape_name};
 
 pub(crate) fn emit(model: &Model) -> TokenStream {
     let rt = rt();
@@ -237,6 +237,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         )
     };
 
+    let (keep, kept) = kept_params(model, &sweep.segments);
     let value = model.fresh("value");
     let pullback = model.fresh("pullback");
     let vjp_doc = format!(
@@ -252,7 +253,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             #(#zeros)*
             #tapes
             let #value: #ret = #body_label: { #forward };
+            #keep
             let #pullback = move |#seed: #ret| -> #gradient {
+                #kept
                 #(#bars)*
                 #backward
                 #gradient_value
@@ -277,6 +280,40 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     }
 }
 
+/// The copies of the parameters the pullback reads to compute values again (see
+/// `recompute::Values`): the copy taken before the pullback, and the parameter read off it in
+/// the pullback, as the type the user declared.
+fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, TokenStream) {
+    let rt = rt();
+    let mut params: Vec<usize> = segments
+        .iter()
+        .filter(|s| s.replays)
+        .filter_map(|s| s.plan.as_ref())
+        .flat_map(|p| p.values.params.iter().copied())
+        .collect();
+    params.sort_unstable();
+    params.dedup();
+    let (mut keep, mut kept) = (TokenStream::new(), TokenStream::new());
+    for index in params {
+        let p = &model.sig.params[index];
+        let (x, ty) = (&p.ident, &p.ty);
+        let copy = model.fresh(&format!("{}_kept", crate::names::unraw(x)));
+        // a slice into a buffer the next gradient reuses (a `Tape`)
+        let slice = matches!(ty, syn::Type::Reference(r) if matches!(*r.elem, syn::Type::Slice(_)));
+        keep.extend(match model.param_vars[index] {
+            _ if slice => quote!(let #copy = #rt::Tape::copy_of(#x);),
+            Some(_) => quote!(let #copy = #rt::save(#x);),
+            None => quote!(let #copy = ::std::borrow::ToOwned::to_owned(#x);),
+        });
+        kept.extend(if slice {
+            quote!(let #x: #ty = &#copy;)
+        } else {
+            quote!(let #x: #ty = ::core::borrow::Borrow::borrow(&#copy);)
+        });
+    }
+    (keep, kept)
+}
+
 /// The reverse of one execution of a recorded segment: its residuals fetched, its adjoints local
 /// to it declared, its steps run.
 fn segment_reverse(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
@@ -292,11 +329,16 @@ fn segment_reverse(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
         quote!(let mut #b = ::core::option::Option::None;)
     });
     let recomputed = s.plan.as_ref().map(|plan| {
+        let computed = if s.replays {
+            &plan.values.code
+        } else {
+            &plan.lets
+        };
         let kept = s
             .recomputed
             .iter()
             .map(|(r, value)| quote!(let #r = &#value;));
-        quote!(#plan #(#kept)*)
+        quote!(#(#computed)* #(#kept)*)
     });
     quote!(#fetch #recomputed #(#bars)* #(#steps)*)
 }
@@ -318,11 +360,30 @@ fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream
             None => quote!(_),
         };
         let invariants = &plan.invariants;
+        let (sizeless, looped) = if s.sizeless.is_empty() {
+            (
+                None,
+                quote!(for #counter in ::core::iter::Iterator::rev(#range) { #reverse }),
+            )
+        } else {
+            // `None` when the loop ran no iteration
+            let (sizeless, kept) = (sizeless_name(model, id), &s.sizeless);
+            (
+                Some(sizeless.clone()),
+                quote! {
+                    if let ::core::option::Option::Some((#(#kept,)*)) = #sizeless {
+                        for #counter in ::core::iter::Iterator::rev(#range) { #reverse }
+                    }
+                },
+            )
+        };
         quote!(#id => {
             #trip -= 1;
             #frame -= 1;
-            let (#range, #(#invariants,)*) = ::core::clone::Clone::clone(&#frames[#frame]);
-            for #counter in ::core::iter::Iterator::rev(#range) { #reverse }
+            let (#range, #(#invariants,)* #sizeless) = &#frames[#frame];
+            let #range = ::core::clone::Clone::clone(#range);
+            #(let #invariants = *#invariants;)*
+            #looped
         })
     } else if s.repeated {
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
@@ -451,6 +512,11 @@ struct Open {
     /// Residuals the pullback writes again instead of reading them off the tape (see
     /// `recompute`): each name, with what it is bound to.
     recomputed: Vec<(Ident, TokenStream)>,
+    /// Some of them are values of the iteration, not indices alone (see `recompute::Values`).
+    replays: bool,
+    /// The residuals among `residuals` of no size (witnesses, types): in the body of a loop
+    /// whose range the pullback runs again, kept once per run of the loop, not per iteration.
+    sizeless: Vec<Ident>,
 }
 
 /// A recorded segment: its number on the control tape.
@@ -470,6 +536,11 @@ struct Segment {
     /// the pullback recomputes from the counter (see `recompute`).
     recomputed: Vec<(Ident, TokenStream)>,
     plan: Option<recompute::Plan>,
+    /// The pullback computes values of the iteration again, not indices alone.
+    replays: bool,
+    /// The residuals of no size kept once per run of the loop (see `Open::sizeless`), with
+    /// the range; not among `residuals`.
+    sizeless: Vec<Ident>,
 }
 
 impl Segment {

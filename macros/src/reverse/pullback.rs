@@ -53,7 +53,19 @@ impl Reverse<'_> {
             _ => Vec::new(),
         };
         match s {
-            Stmt::Verbatim(tokens) => code.push(tokens.clone()),
+            Stmt::Verbatim(tokens) => {
+                code.push(tokens.clone());
+                // the type of a literal the pullback writes again (see `recompute::Values`)
+                let literals = self.plan.as_ref().map(|p| &p.values.literals);
+                if let Some(literals) = literals.filter(|l| !l.is_empty())
+                    && let Some((name, _)) = super::recompute::let_of(tokens)
+                    && let Some(ty) = literals.get(&name.to_string())
+                {
+                    code.push(quote!(let #ty = #rt::type_of(&#name);));
+                    open.residuals.push(ty.clone());
+                    open.sizeless.push(ty.clone());
+                }
+            }
             Stmt::Let {
                 var, op: None, ty, ..
             } => {
@@ -429,11 +441,15 @@ impl Reverse<'_> {
             Op::Scalar(s) => {
                 let name = &s.name;
                 let inputs = m.scalar_inputs(s);
-                let partials = self.residual_once(
-                    quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #y)),
-                    open,
-                    code,
-                );
+                let value =
+                    quote::quote_spanned!(name.span()=> #rt::scalar::#name(#(#inputs,)* #y));
+                let partials = match &self.plan {
+                    Some(plan) if plan.values.recomputes_partials(s, var, &plan.names) => {
+                        open.replays = true;
+                        self.recomputed(value, open)
+                    }
+                    _ => self.residual_once(value, open, code),
+                };
                 // The receiver's adjoint through the witness, as its value (see
                 // `Model::scalar_inputs`).
                 let through = self.through(&s.guard(), open, code);

@@ -18,11 +18,12 @@
 //! `len()`, a range's counter or such arithmetic. Integers are copied into the tape, so a name
 //! whose type the macro cannot tell (a reference, say) is never one of them.
 
+use super::tape::{Kept, Read};
 use crate::emit::Model;
-use crate::ir::{Block, Stmt};
+use crate::ir::{Block, Op, Operand, Stmt, VarId};
 use crate::known::MUTATING_METHODS;
 use proc_macro2::{Ident, TokenStream};
-use quote::ToTokens;
+use quote::quote;
 use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 use syn::{Expr, Pat};
@@ -45,6 +46,35 @@ pub(super) struct Plan {
     pub lets: Vec<TokenStream>,
     /// The integers from outside the loop those `let`s read, kept once per run of the loop.
     pub invariants: Vec<Ident>,
+    /// The values of an iteration the pullback can compute again (see [`Values`]).
+    pub values: Values,
+}
+
+/// The values of an iteration that the pullback computes again instead of reading them off the
+/// tape: those computed, by operations without side effects, from the counter, the iteration's
+/// integers, literals, and parameters the function never writes (shared references, which the
+/// pullback keeps a copy of). Tapenade's to-be-recorded analysis keeps what is overwritten
+/// before the backward sweep needs it; here, within an iteration, a value computed again from
+/// such inputs is never stale, since none of them changes.
+#[derive(Default)]
+pub(super) struct Values {
+    /// The iteration's active variables the pullback computes again.
+    pub vars: HashSet<VarId>,
+    /// The active parameters those computations read.
+    pub param_vars: HashSet<VarId>,
+    /// The witnesses those computations declare (see `ir::Guard`).
+    pub witnesses: HashSet<usize>,
+    /// The parameters read, by their place in the signature: the pullback keeps a copy of each.
+    pub params: Vec<usize>,
+    /// The inactive names among them that are not integer arithmetic of the counter (see
+    /// [`Plan::lets`]): an index that reads one needs the values computed again.
+    pub names: HashSet<String>,
+    /// The statements that compute them, the inactive ones among them, in the body's order.
+    pub code: Vec<TokenStream>,
+    /// The float literals among those inactive values, each with the name of its type, which
+    /// the forward sweep keeps (of no size): the literal alone would not tell the pullback
+    /// whether it is an `f32` or an `f64` where nothing else there decides it.
+    pub literals: HashMap<String, Ident>,
 }
 
 const INTEGER_TYPES: &[&str] = &[
@@ -82,7 +112,8 @@ impl Integers {
             };
             bindings.entry(p.ident.to_string()).or_default().push(b);
         }
-        for v in &m.vars {
+        // (a parameter's variable is the parameter's one binding, counted above)
+        for v in m.vars.iter().filter(|v| !v.param) {
             bindings
                 .entry(v.ident.to_string())
                 .or_default()
@@ -126,7 +157,13 @@ impl Integers {
 
     /// How the pullback writes again the indices of a flat loop `for pat in iter { body }`, if
     /// it can: the loop runs over a range with a plain counter.
-    pub(super) fn plan(&self, pat: &TokenStream, iter: &TokenStream, body: &Block) -> Option<Plan> {
+    pub(super) fn plan(
+        &self,
+        m: &Model,
+        pat: &TokenStream,
+        iter: &TokenStream,
+        body: &Block,
+    ) -> Option<Plan> {
         // A range with an end runs backwards (`n..` is no `DoubleEndedIterator`).
         let Ok(Expr::Range(syn::ExprRange { end: Some(_), .. })) =
             syn::parse2::<Expr>(iter.clone())
@@ -148,48 +185,287 @@ impl Integers {
         // A counter the body binds again is not one name: neither the pullback's counter.
         let counter = counter.filter(|c| !seen.bound.contains_key(&c.to_string()));
         let mut names: HashSet<String> = counter.iter().map(|c| c.to_string()).collect();
+        let rt = crate::emit::rt();
         let mut lets = Vec::new();
         let mut invariants: Vec<Ident> = Vec::new();
+        let params = self.kept_params(m);
+        let assigned = assigned(body);
+        let mut values = Values::default();
         for s in body {
-            let Stmt::Verbatim(tokens) = s else { continue };
-            let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(tokens.clone()) else {
+            if let Stmt::Let {
+                var,
+                ty,
+                op: Some(op),
+                ..
+            } = s
+            {
+                if !assigned.contains(var) && values.computes(op, &names, &params) {
+                    values.vars.insert(*var);
+                    let (check, x) = (m.check(op), m.primal(*var));
+                    let (ty, value) = (ty.as_ref().map(|t| quote!(: #t)), m.primal_op(op));
+                    values.code.push(quote!(#check let #x #ty = #value;));
+                }
                 continue;
-            };
-            let (Some(init), Some(name)) = (&local.init, plain_name(&local.pat)) else {
+            }
+            let Stmt::Verbatim(tokens) = s else { continue };
+            let Some((name, init)) = let_of(tokens) else {
                 continue;
             };
             let key = name.to_string();
             if init.diverge.is_some() || !self.once.contains(&key) || seen.written.contains(&key) {
                 continue;
             }
-            let mut reads = Vec::new();
-            let recomputable = |n: &str| {
-                names.contains(n)
-                    || (self.known.contains(n)
-                        && !seen.bound.contains_key(n)
-                        && !seen.written.contains(n))
+            let outer = |n: &str| {
+                self.known.contains(n) && !seen.bound.contains_key(n) && !seen.written.contains(n)
             };
-            if !integer_reads(&init.expr, &recomputable, &mut reads) {
+            let mut reads = Vec::new();
+            // (an integer of the counter reads only the counter and such integers)
+            let integer = |n: &str| (names.contains(n) && !values.names.contains(n)) || outer(n);
+            if integer_reads(&init.expr, &integer, &mut reads) {
+                lets.push(tokens.clone());
+            } else if let Some(literal) = m.literals.get(&key) {
+                // written again with the type the forward sweep kept of it
+                let ty = m.fresh(&format!("{key}_type"));
+                values
+                    .code
+                    .push(quote!(let #name = #rt::literal(#ty, || #literal);));
+                values.literals.insert(key.clone(), ty);
+                values.names.insert(key.clone());
+                names.insert(key);
                 continue;
+            } else {
+                // a value of the parameters and literals, which the pullback alone computes
+                reads.clear();
+                let readable = |n: &str| names.contains(n) || outer(n) || params.contains_key(n);
+                // (a value of literals alone is typed by the forward sweep's context: not here)
+                if !pure_reads(&init.expr, &readable, &mut reads) || reads.is_empty() {
+                    continue;
+                }
+                values.names.insert(key.clone());
             }
             for read in reads {
-                if !names.contains(&read.to_string()) && !invariants.contains(&read) {
+                let n = read.to_string();
+                if let Some(&(index, var)) = params.get(&n).filter(|_| !names.contains(&n)) {
+                    if !values.params.contains(&index) {
+                        values.params.push(index);
+                    }
+                    values.param_vars.extend(var);
+                } else if !names.contains(&n) && !invariants.contains(&read) {
                     invariants.push(read);
                 }
             }
             names.insert(key);
-            lets.push(tokens.clone());
+            values.code.push(tokens.clone());
         }
         Some(Plan {
             counter,
             names,
             lets,
             invariants,
+            values,
         })
+    }
+
+    /// The parameters whose values the pullback may read, by name, with their place in the
+    /// signature and their variable when active: shared references (`&T`, without a lifetime of
+    /// their own) to a value the pullback can copy, bound once and never rebound. An active
+    /// parameter's value is copied as its adjoint's owned type (`save`); an inactive one's only
+    /// when its type says it can be (a slice, an array, a `Vec`, an nalgebra matrix).
+    fn kept_params(&self, m: &Model) -> HashMap<String, (usize, Option<VarId>)> {
+        m.sig
+            .params
+            .iter()
+            .zip(&m.param_vars)
+            .enumerate()
+            .filter(|(_, (p, var))| {
+                let syn::Type::Reference(r) = &p.ty else {
+                    return false;
+                };
+                !p.mutable
+                    && r.mutability.is_none()
+                    && r.lifetime.is_none()
+                    && self.once.contains(&p.ident.to_string())
+                    && (var.is_some() || copyable(&r.elem))
+            })
+            .map(|(index, (p, var))| (p.ident.to_string(), (index, *var)))
+            .collect()
+    }
+}
+
+/// The types of an inactive parameter's value the pullback can copy (`ToOwned`) and read again
+/// as the parameter (`Borrow`).
+fn copyable(ty: &syn::Type) -> bool {
+    const OWNED: &[&str] = &[
+        "Vec",
+        "DMatrix",
+        "DVector",
+        "RowDVector",
+        "SMatrix",
+        "SVector",
+        "OMatrix",
+        "OVector",
+        "Matrix2",
+        "Matrix3",
+        "Matrix4",
+        "Matrix5",
+        "Matrix6",
+        "Vector2",
+        "Vector3",
+        "Vector4",
+        "Vector5",
+        "Vector6",
+    ];
+    match ty {
+        syn::Type::Slice(_) | syn::Type::Array(_) => true,
+        syn::Type::Path(p) => {
+            p.qself.is_none()
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| OWNED.contains(&s.ident.to_string().as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// The variables a body writes after their `let`, or binds by a call's pattern.
+fn assigned(body: &Block) -> HashSet<VarId> {
+    let mut out = HashSet::new();
+    for s in body {
+        s.walk(&mut |s| match s {
+            Stmt::Assign { var, .. } => {
+                out.insert(*var);
+            }
+            Stmt::Write { buf, .. } | Stmt::Push { buf, .. } => {
+                out.insert(*buf);
+            }
+            Stmt::WriteField { base, .. } => {
+                out.insert(*base);
+            }
+            Stmt::LetTuple { vars, .. } => out.extend(vars.iter().copied()),
+            _ => {}
+        });
+    }
+    out
+}
+
+impl Values {
+    /// Whether the pullback can compute `op` again: an operation without side effects whose
+    /// inputs it computes again or reads off the parameters it keeps, and whose witness it
+    /// declares (or an earlier such operation did).
+    fn computes(
+        &mut self,
+        op: &Op,
+        names: &HashSet<String>,
+        params: &HashMap<String, (usize, Option<VarId>)>,
+    ) -> bool {
+        let param_of = |v: VarId| {
+            params
+                .values()
+                .find(|(_, var)| *var == Some(v))
+                .map(|(index, _)| *index)
+        };
+        let mut read_params = Vec::new();
+        let mut var = |v: VarId| {
+            if self.vars.contains(&v) {
+                return true;
+            }
+            match param_of(v) {
+                Some(index) => {
+                    read_params.push((index, v));
+                    true
+                }
+                None => false,
+            }
+        };
+        let operand = |o: &Operand, var: &mut dyn FnMut(VarId) -> bool| match o {
+            Operand::Var { id, .. } => var(*id),
+            Operand::Const(c) => names.contains(&c.to_string()),
+        };
+        // the witness an operation's primal reads: declared by it when it checks the user's
+        // expression, by the user's operation it derives from otherwise
+        let mut declares = None;
+        let guarded = |guard: &Option<crate::ir::Guard>, declares: &mut Option<usize>| match guard {
+            None => true,
+            Some(g) if g.check.is_some() => {
+                *declares = Some(g.id);
+                true
+            }
+            Some(g) => self.witnesses.contains(&g.id),
+        };
+        let ok = match op {
+            Op::Copy(a) | Op::Cast(a, _) => operand(a, &mut var),
+            Op::Neg(a, guard) => guarded(guard, &mut declares) && operand(a, &mut var),
+            Op::Binary(_, a, b, guard) => {
+                guarded(guard, &mut declares) && operand(a, &mut var) && operand(b, &mut var)
+            }
+            Op::Scalar(s) => {
+                declares = Some(s.witness);
+                s.inputs.iter().all(|o| operand(o, &mut var))
+                    && s.int_inputs.iter().all(|c| names.contains(&c.to_string()))
+            }
+            Op::Read { buf, index, .. } => var(*buf) && names.contains(&index.to_string()),
+            _ => false,
+        };
+        if ok {
+            self.witnesses.extend(declares);
+            for (index, v) in read_params {
+                if !self.params.contains(&index) {
+                    self.params.push(index);
+                }
+                self.param_vars.insert(v);
+            }
+        }
+        ok
+    }
+
+    /// Whether the pullback computes again what `kept` keeps: `Some(true)` for a value of the
+    /// iteration, `Some(false)` for an index alone.
+    pub(super) fn recomputes(&self, kept: &Kept, names: &HashSet<String>) -> Option<bool> {
+        let var = |v: &VarId| self.vars.contains(v) || self.param_vars.contains(v);
+        let read = |r: &Read| match r {
+            Read::Var(v) => var(v),
+            Read::Const(c) => names.contains(c),
+        };
+        let witness = |g: &Option<usize>| g.is_none_or(|g| self.witnesses.contains(&g));
+        match kept {
+            Kept::Index(name) => names.contains(name).then(|| self.names.contains(name)),
+            Kept::Value(r, g) | Kept::Type(r, g) => (read(r) && witness(g)).then_some(true),
+            Kept::Shape(v) => var(v).then_some(true),
+            Kept::Witness(g) => self.witnesses.contains(g).then_some(true),
+            Kept::Once(_) => None,
+        }
+    }
+
+    /// Whether the pullback computes again the partials of a float method (see `Op::Scalar`),
+    /// a function of its inputs and its value `y`.
+    pub(super) fn recomputes_partials(
+        &self,
+        s: &crate::ir::ScalarMethod,
+        y: VarId,
+        names: &HashSet<String>,
+    ) -> bool {
+        let var = |v: VarId| self.vars.contains(&v) || self.param_vars.contains(&v);
+        var(y)
+            && self.witnesses.contains(&s.witness)
+            && s.inputs.iter().all(|o| match o {
+                Operand::Var { id, .. } => var(*id),
+                Operand::Const(c) => names.contains(&c.to_string()),
+            })
+            && s.int_inputs.iter().all(|c| names.contains(&c.to_string()))
     }
 }
 
 use syn::parse::Parser;
+
+/// The name and the value of `let name = value;`, if `tokens` are that.
+pub(super) fn let_of(tokens: &TokenStream) -> Option<(Ident, syn::LocalInit)> {
+    let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(tokens.clone()) else {
+        return None;
+    };
+    let name = plain_name(&local.pat)?.clone();
+    Some((name, local.init?))
+}
 
 /// `x` or `x: T` with `T` an integer type, bound by value.
 fn plain_name(pat: &Pat) -> Option<&Ident> {
@@ -213,6 +489,48 @@ fn integer(e: &Expr, known: &dyn Fn(&str) -> bool, lengths: bool) -> bool {
 fn integer_reads(e: &Expr, known: &dyn Fn(&str) -> bool, reads: &mut Vec<Ident>) -> bool {
     integer_with(e, known, false, reads)
 }
+
+/// Whether `e` computes a value without side effects from names `known` holds and literals:
+/// arithmetic, comparisons, casts, fields, indexing and the methods of [`PURE_METHODS`],
+/// collecting the names it reads.
+fn pure_reads(e: &Expr, known: &dyn Fn(&str) -> bool, reads: &mut Vec<Ident>) -> bool {
+    match e {
+        Expr::Lit(_) => true,
+        Expr::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+            Some(i) if known(&i.to_string()) => {
+                reads.push(i.clone());
+                true
+            }
+            _ => false,
+        },
+        Expr::Paren(p) => pure_reads(&p.expr, known, reads),
+        Expr::Group(g) => pure_reads(&g.expr, known, reads),
+        Expr::Unary(u) => pure_reads(&u.expr, known, reads),
+        Expr::Binary(b) => {
+            !is_compound(&b.op)
+                && pure_reads(&b.left, known, reads)
+                && pure_reads(&b.right, known, reads)
+        }
+        Expr::Cast(c) => pure_reads(&c.expr, known, reads),
+        Expr::Field(f) => pure_reads(&f.base, known, reads),
+        Expr::Index(i) => pure_reads(&i.expr, known, reads) && pure_reads(&i.index, known, reads),
+        Expr::Reference(r) => r.mutability.is_none() && pure_reads(&r.expr, known, reads),
+        Expr::MethodCall(m) => {
+            m.turbofish.is_none()
+                && PURE_METHODS.contains(&m.method.to_string().as_str())
+                && pure_reads(&m.receiver, known, reads)
+                && m.args.iter().all(|a| pure_reads(a, known, reads))
+        }
+        _ => false,
+    }
+}
+
+/// Methods of floats, integers, slices and matrices without side effects.
+const PURE_METHODS: &[&str] = &[
+    "len", "nrows", "ncols", "exp", "ln", "log2", "log10", "sqrt", "cbrt", "powi", "powf", "abs",
+    "sin", "cos", "tan", "sinh", "cosh", "tanh", "recip", "min", "max", "signum", "floor", "ceil",
+    "round", "trunc", "clone",
+];
 
 fn integer_with(
     e: &Expr,
@@ -458,14 +776,6 @@ impl<'ast> Visit<'ast> for Seen {
     }
 }
 
-impl ToTokens for Plan {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        for l in &self.lets {
-            l.to_tokens(tokens);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::tests::expand_pretty;
@@ -505,8 +815,9 @@ mod tests {
         let index = "let j = off + k * stride;";
         assert!(forward.contains(index) && pullback.contains(index));
         // the range and the two integers it reads, once per run of the loop
+        // (and the witnesses of the checks, of no size, as they were in the last iteration)
         assert!(
-            forward.contains("frames1.push((range, off, stride))"),
+            forward.contains("frames1.push((range, off, stride, sizeless1))"),
             "{forward}"
         );
         assert!(pullback.contains("for k in ::core::iter::Iterator::rev(range)"));
@@ -558,5 +869,74 @@ mod tests {
             }");
         assert!(keeps(&forward, "k"), "{forward}");
         assert!(!pullback.contains("let k = k - 1;"), "{pullback}");
+    }
+
+    #[test]
+    fn values_of_parameters_never_written_are_computed_again() {
+        let (forward, pullback) = vjp("fn f(x: &[f64], w: &DVector<f64>, n: usize) -> f64 {
+                let mut s = 0.0;
+                for k in 0..n {
+                    let a = x[2 * k];
+                    let b = w[k];
+                    s += 0.5 * (b - a * a).powi(2);
+                }
+                s
+            }");
+        // nothing is kept per iteration: no tape, only the range and what has no size
+        assert!(!forward.contains("tape1"), "{forward}");
+        assert!(
+            forward.contains("frames1.push((range, sizeless1))"),
+            "{forward}"
+        );
+        // the pullback reads copies of both, as the types the user declared
+        // a slice in a buffer the next gradient reuses, any other type as its owned value
+        let copies = [
+            "let x_kept = ::matcalc::__private::Tape::copy_of(x);",
+            "let w_kept = ::std::borrow::ToOwned::to_owned(w);",
+        ];
+        for copy in copies {
+            assert!(forward.contains(copy) || pullback.contains(copy), "{copy}");
+        }
+        assert!(pullback.contains("let x: &[f64] = &x_kept;"));
+        assert!(
+            pullback.contains("let w: &DVector<f64> = ::core::borrow::Borrow::borrow(&w_kept);")
+        );
+        assert!(pullback.contains("let a = x[c1];"), "{pullback}");
+        // the literal 0.5, written again with the type the forward sweep gave it
+        assert!(
+            pullback.contains("::matcalc::__private::literal(c"),
+            "{pullback}"
+        );
+    }
+
+    #[test]
+    fn values_a_loop_overwrites_are_recorded() {
+        // `buf` changes in the loop: its elements are kept, and `x` alone is not copied
+        let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+                let mut buf = x.to_vec();
+                let mut s = 0.0;
+                for k in 0..n {
+                    let a = buf[k];
+                    buf[k + 1] = a * a;
+                    s += a * x[k];
+                }
+                s
+            }");
+        assert!(forward.contains("tape1.push"), "{forward}");
+        assert!(!pullback.contains("let a = buf[c"), "{pullback}");
+        assert!(!forward.contains("buf_kept"), "{forward}");
+    }
+
+    #[test]
+    fn a_parameter_behind_a_lifetime_or_of_an_unknown_type_is_not_copied() {
+        let (forward, _) = vjp("fn f(x: &'static [f64], p: &Points, n: usize) -> f64 {
+                let mut s = 0.0;
+                for k in 0..n {
+                    s += x[k] * p.0[k];
+                }
+                s
+            }");
+        assert!(!forward.contains("_kept"), "{forward}");
+        assert!(forward.contains("tape1.push"), "{forward}");
     }
 }

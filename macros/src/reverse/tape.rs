@@ -66,13 +66,12 @@ impl Reverse<'_> {
         if let Some(r) = open.kept.get(&kept) {
             return r.clone();
         }
-        // an index the pullback writes again (see `recompute`)
-        if let Kept::Index(name) = &kept
-            && self.plan.as_ref().is_some_and(|p| p.names.contains(name))
+        // a value the pullback computes again (see `recompute`)
+        if let Some(plan) = &self.plan
+            && let Some(values) = plan.values.recomputes(&kept, &plan.names)
         {
-            self.next_residual += 1;
-            let r = self.m.fresh(&format!("r{}", self.next_residual));
-            open.recomputed.push((r.clone(), value));
+            open.replays |= values;
+            let r = self.recomputed(value, open);
             open.kept.insert(kept, r.clone());
             return r;
         }
@@ -95,7 +94,18 @@ impl Reverse<'_> {
         let r = self.m.fresh(&format!("r{}", self.next_residual));
         code.push(quote!(let #r = #value;));
         open.residuals.push(r.clone());
+        if matches!(kept, Kept::Witness(_) | Kept::Type(..)) {
+            open.sizeless.push(r.clone());
+        }
         open.kept.insert(kept, r.clone());
+        r
+    }
+
+    /// Names `value` for the pullback, which computes it again (see `recompute`).
+    pub(super) fn recomputed(&mut self, value: TokenStream, open: &mut Open) -> Ident {
+        self.next_residual += 1;
+        let r = self.m.fresh(&format!("r{}", self.next_residual));
+        open.recomputed.push((r.clone(), value));
         r
     }
 
@@ -168,6 +178,11 @@ pub(super) fn cursor_name(m: &crate::emit::Model, id: u32) -> Ident {
 /// The tape of the ranges (and integers) of a loop whose indices the pullback recomputes.
 pub(super) fn frames_name(m: &crate::emit::Model, id: u32) -> Ident {
     m.fresh(&format!("frames{id}"))
+}
+
+/// The residuals of no size of one run of a loop (see `Open::sizeless`).
+pub(super) fn sizeless_name(m: &crate::emit::Model, id: u32) -> Ident {
+    m.fresh(&format!("sizeless{id}"))
 }
 
 pub(super) fn frame_name(m: &crate::emit::Model, id: u32) -> Ident {

@@ -115,7 +115,6 @@ fn cumulative_vjp(
     use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
-    let mut tape1 = ::matcalc::__private::Tape::new();
     let mut tape2 = ::matcalc::__private::Tape::new();
     let mut frames1 = ::matcalc::__private::Tape::new();
     let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
@@ -126,7 +125,7 @@ fn cumulative_vjp(
         {
             let mut count: usize = 0;
             let range = 0..x.len();
-            tape1.reserve(::core::iter::Iterator::size_hint(&range).0);
+            let mut sizeless1 = ::core::option::Option::None;
             for i1 in ::core::clone::Clone::clone(&range) {
                 let v = &x[i1];
                 let t2 = (v).clone();
@@ -141,10 +140,11 @@ fn cumulative_vjp(
                 let r2 = check1;
                 total = t3;
                 out.push(total);
-                tape1.push((r2,));
+                sizeless1 = ::core::option::Option::Some((r2,));
                 count += 1;
             }
-            frames1.push((range,));
+            total = ::core::hint::black_box(total);
+            frames1.push((range, sizeless1));
             ctrl.push(1u32);
             trips.push(count);
         }
@@ -181,7 +181,6 @@ fn cumulative_vjp(
         let mut x_bar = ::core::option::Option::None;
         let mut out_bar = ::core::option::Option::None;
         let mut total_bar = ::core::option::Option::None;
-        let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
         let mut frame1 = frames1.len();
         let mut trip = trips.len();
@@ -194,45 +193,46 @@ fn cumulative_vjp(
                 1u32 => {
                     trip -= 1;
                     frame1 -= 1;
-                    let (range,) = ::core::clone::Clone::clone(&frames1[frame1]);
-                    for i1 in ::core::iter::Iterator::rev(range) {
-                        cursor1 -= 1;
-                        let (r2,) = &tape1[cursor1];
-                        let r1 = &i1;
-                        let mut v_bar = ::core::option::Option::None;
-                        let mut t2_bar = ::core::option::Option::None;
-                        let mut t3_bar = ::core::option::Option::None;
-                        if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
-                            &mut out_bar,
-                        ) {
-                            ::matcalc::__private::acc(&mut total_bar, g);
-                        }
-                        if let ::core::option::Option::Some(g) = total_bar.take() {
-                            ::matcalc::__private::acc(&mut t3_bar, g);
-                        }
-                        if let ::core::option::Option::Some(g) = t3_bar.take() {
-                            ::matcalc::__private::acc(
-                                &mut total_bar,
-                                ::matcalc::__private::guard_value(
-                                    r2,
-                                    ::core::clone::Clone::clone(&g),
-                                ),
-                            );
-                            ::matcalc::__private::acc(
-                                &mut t2_bar,
-                                ::matcalc::__private::guard_value(r2, g),
-                            );
-                        }
-                        if let ::core::option::Option::Some(g) = t2_bar.take() {
-                            ::matcalc::__private::acc(&mut v_bar, g);
-                        }
-                        if let ::core::option::Option::Some(g) = v_bar.take() {
-                            ::matcalc::__private::acc_index(
-                                &mut x_bar,
-                                &x_zeros,
-                                *r1,
-                                g,
-                            );
+                    let (range, sizeless1) = &frames1[frame1];
+                    let range = ::core::clone::Clone::clone(range);
+                    if let ::core::option::Option::Some((r2,)) = sizeless1 {
+                        for i1 in ::core::iter::Iterator::rev(range) {
+                            let r1 = &i1;
+                            let mut v_bar = ::core::option::Option::None;
+                            let mut t2_bar = ::core::option::Option::None;
+                            let mut t3_bar = ::core::option::Option::None;
+                            if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
+                                &mut out_bar,
+                            ) {
+                                ::matcalc::__private::acc(&mut total_bar, g);
+                            }
+                            if let ::core::option::Option::Some(g) = total_bar.take() {
+                                ::matcalc::__private::acc(&mut t3_bar, g);
+                            }
+                            if let ::core::option::Option::Some(g) = t3_bar.take() {
+                                ::matcalc::__private::acc(
+                                    &mut total_bar,
+                                    ::matcalc::__private::guard_value(
+                                        r2,
+                                        ::core::clone::Clone::clone(&g),
+                                    ),
+                                );
+                                ::matcalc::__private::acc(
+                                    &mut t2_bar,
+                                    ::matcalc::__private::guard_value(r2, g),
+                                );
+                            }
+                            if let ::core::option::Option::Some(g) = t2_bar.take() {
+                                ::matcalc::__private::acc(&mut v_bar, g);
+                            }
+                            if let ::core::option::Option::Some(g) = v_bar.take() {
+                                ::matcalc::__private::acc_index(
+                                    &mut x_bar,
+                                    &x_zeros,
+                                    *r1,
+                                    g,
+                                );
+                            }
                         }
                     }
                 }
