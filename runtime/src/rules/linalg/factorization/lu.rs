@@ -619,7 +619,10 @@ where
     DefaultAllocator: Allocator<D, D> + Allocator<D>,
 {
     let lu = Lu::new(a);
-    (logdet_value(&lu), lu.solve(a_dot).trace())
+    let value = logdet_value(&lu);
+    // tr(A⁻¹dA) = ⟨A⁻ᵀ, dA⟩: the inverse from the LU costs 2/3·n³ multiply-adds, a solve with
+    // the n columns of dA costs n³.
+    (value, lu.into_scaled_inverse_transpose(T::one()).dot(a_dot))
 }
 
 /// Reverse mode of [`logdet`]: the value and the pullback `ȳ ↦ ȳ·A⁻ᵀ`, which reuses the LU of
