@@ -199,21 +199,30 @@ where
         if n == 0 {
             return x;
         }
-        for x in x.as_mut_slice().chunks_exact_mut(n) {
-            for (k, piv) in self.swaps.iter().enumerate() {
-                x.swap(k, *piv);
+        // Columns of B in blocks, each step of the substitutions applied to every column of a
+        // block in turn: the column of the factors it reads stays in cache across the block.
+        for block in x.as_mut_slice().chunks_mut(BLOCK * n) {
+            for x in block.chunks_exact_mut(n) {
+                for (k, piv) in self.swaps.iter().enumerate() {
+                    x.swap(k, *piv);
+                }
             }
             // Ly = Pb, L unit lower triangular.
             for k in 0..n {
-                let y_k = x[k];
-                axpy(&mut x[k + 1..], -y_k, &self.column(k)[k + 1..]);
+                let l = &self.column(k)[k + 1..];
+                for x in block.chunks_exact_mut(n) {
+                    let y_k = x[k];
+                    axpy(&mut x[k + 1..], -y_k, l);
+                }
             }
             // Ux = y.
             for k in (0..n).rev() {
                 let u = self.column(k);
-                let x_k = x[k] / u[k];
-                x[k] = x_k;
-                axpy(&mut x[..k], -x_k, &u[..k]);
+                for x in block.chunks_exact_mut(n) {
+                    let x_k = x[k] / u[k];
+                    x[k] = x_k;
+                    axpy(&mut x[..k], -x_k, &u[..k]);
+                }
             }
         }
         x
@@ -231,16 +240,23 @@ where
         if n == 0 {
             return x;
         }
-        for x in x.as_mut_slice().chunks_exact_mut(n) {
+        for block in x.as_mut_slice().chunks_mut(BLOCK * n) {
             for i in 0..n {
                 let u = self.column(i);
-                x[i] = (x[i] - dot(&u[..i], &x[..i])) / u[i];
+                for x in block.chunks_exact_mut(n) {
+                    x[i] = (x[i] - dot(&u[..i], &x[..i])) / u[i];
+                }
             }
             for i in (0..n).rev() {
-                x[i] -= dot(&self.column(i)[i + 1..], &x[i + 1..]);
+                let l = &self.column(i)[i + 1..];
+                for x in block.chunks_exact_mut(n) {
+                    x[i] -= dot(l, &x[i + 1..]);
+                }
             }
-            for (k, piv) in self.swaps.iter().enumerate().rev() {
-                x.swap(k, *piv);
+            for x in block.chunks_exact_mut(n) {
+                for (k, piv) in self.swaps.iter().enumerate().rev() {
+                    x.swap(k, *piv);
+                }
             }
         }
         x
@@ -251,6 +267,9 @@ where
         x
     }
 }
+
+/// The number of right-hand sides the solves take together.
+const BLOCK: usize = 8;
 
 /// y ← a·x + y, nalgebra's `axpy` with β = 1 (the same rounding), on slices so that it
 /// vectorizes.
