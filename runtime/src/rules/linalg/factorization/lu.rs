@@ -1039,7 +1039,8 @@ mod tests {
             let (ours, theirs) = (Lu::new(&a), a.clone().lu());
             assert_eq!(ours.determinant(), theirs.determinant(), "det of {a}");
             assert_eq!(ours.is_singular(), !theirs.is_invertible());
-            let b = DMatrix::from_fn(a.nrows(), 3, |i, j| (i + 2 * j) as f64 - 1.5);
+            // 19 columns: two blocks of BLOCK and a partial one
+            let b = DMatrix::from_fn(a.nrows(), 19, |i, j| (i + 2 * j) as f64 - 1.5);
             // (nalgebra's solve overflows at n = 0)
             let solved = (a.nrows() > 0).then(|| theirs.solve(&b)).flatten();
             if let Some(x) = solved {
@@ -1064,7 +1065,7 @@ mod tests {
             let got = lu.scaled_inverse_transpose(-2.5);
             assert!((&got - &want).amax() < 1e-13 * scale, "{got} vs {want}");
             assert!((lu.into_scaled_inverse_transpose(-2.5) - &want).amax() < 1e-13 * scale);
-            let b = DMatrix::from_fn(a.nrows(), 2, |i, j| (i * j) as f64 + 0.25);
+            let b = DMatrix::from_fn(a.nrows(), 11, |i, j| (i * j) as f64 + 0.25);
             let want = inverse.transpose() * &b;
             assert!((Lu::new(&a).solve_transpose(&b) - want).amax() < 1e-13 * scale);
         }
