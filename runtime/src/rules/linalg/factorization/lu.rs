@@ -460,6 +460,7 @@ where
             cof[(1, 0)] = -a[(0, 1)];
             cof[(1, 1)] = a[(0, 0)];
         }
+        // 3×3, the size left
         _ => {
             for (j, (p, q)) in [(1, 2), (2, 0), (0, 1)].into_iter().enumerate() {
                 // column j of cof A: a_p × a_q
