@@ -388,6 +388,8 @@ fn lu_rules_f32() {
     binary!(solve, (a, Vector3::new(1.0f32, -0.5, 2.0)));
     let d: DMatrix<f32> = spd(&mut rng, 4).cast();
     unary!(logdet, d.clone());
+    // det beyond 3×3 takes its cofactors from the LU
+    unary!(det, d.clone());
     unary!(inv, d);
 }
 
