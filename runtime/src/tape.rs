@@ -11,6 +11,7 @@
 use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::{Deref, DerefMut};
 
 /// The buffers a thread keeps of each record type: enough for the tapes of a function and of
@@ -22,10 +23,37 @@ const BUFFERS_KEPT_PER_TYPE: usize = 8;
 const LARGEST_BUFFER_KEPT: usize = 1 << 30;
 
 thread_local! {
-    /// Empty buffers by the type of their records: each a `Vec<T>` for its `TypeId`'s `T`.
-    static POOL: RefCell<HashMap<TypeId, Vec<Box<dyn Any>>>> = RefCell::default();
+    /// Empty buffers by the type of their records: for the `TypeId` of each `T`, a
+    /// `Vec<Vec<T>>` of buffers. One box per record type for the life of the thread, so that
+    /// taking a buffer and giving it back allocate nothing; looked up by the `TypeId` itself
+    /// (see [`TypeIdHasher`]).
+    static POOL: RefCell<HashMap<TypeId, Box<dyn Any>, BuildHasherDefault<TypeIdHasher>>> =
+        RefCell::default();
     /// The bytes of the buffers in [`POOL`].
     static POOLED_BYTES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The hasher of [`POOL`]'s keys: a `TypeId` is already a hash of its type, which hashing
+/// again (with the standard library's SipHash) only makes slower. A gradient takes a buffer
+/// from the pool and gives it back for each of its tapes, so this is on every call.
+#[derive(Default)]
+struct TypeIdHasher(u64);
+
+impl Hasher for TypeIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 ^= value;
+    }
+
+    // `TypeId` writes one `u64` today; whatever else it may write is folded in (FNV-1a).
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// The bytes of the tape buffers this thread keeps for reuse: after a gradient on a new
@@ -89,8 +117,7 @@ impl<T: 'static> Tape<T> {
             .try_with(|pool| {
                 let mut pool = pool.borrow_mut();
                 let buffers = pool.get_mut(&TypeId::of::<T>())?;
-                let buffer = buffers.pop()?;
-                let records = *buffer.downcast::<Vec<T>>().ok()?;
+                let records = buffers.downcast_mut::<Vec<Vec<T>>>()?.pop()?;
                 count_pooled(bytes::<T>(records.capacity()), false);
                 Some(records)
             })
@@ -139,9 +166,13 @@ impl<T: 'static> Drop for Tape<T> {
         // A thread that is shutting down has no pool left: its buffers are simply freed.
         let _ = POOL.try_with(|pool| {
             let mut pool = pool.borrow_mut();
-            let buffers = pool.entry(TypeId::of::<T>()).or_default();
-            if buffers.len() < BUFFERS_KEPT_PER_TYPE {
-                buffers.push(Box::new(records));
+            let buffers = pool
+                .entry(TypeId::of::<T>())
+                .or_insert_with(|| Box::new(Vec::<Vec<T>>::new()));
+            if let Some(buffers) = buffers.downcast_mut::<Vec<Vec<T>>>()
+                && buffers.len() < BUFFERS_KEPT_PER_TYPE
+            {
+                buffers.push(records);
                 count_pooled(bytes, true);
             }
         });
