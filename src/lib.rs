@@ -125,7 +125,10 @@
 //! backward sweep needs; the pullback owns these tapes and walks them backwards, accumulating
 //! adjoints `v_bar`. Branches, `break`, `continue` and early `return` need nothing more: the
 //! pullback replays whatever path was recorded. Written out for floats (the macro keeps each
-//! adjoint as an `Option` that is `None` until a contribution arrives):
+//! adjoint as an `Option` that is `None` until a contribution arrives, and records less than
+//! this listing: in a loop over a range, what an iteration computes from the counter and from
+//! parameters the function never writes is computed again by the pullback, which runs the
+//! range backwards over a copy of `x`, so this loop's tape holds nothing per iteration):
 //!
 //! ```
 //! # mod generated {
@@ -469,9 +472,11 @@
 //!   names a pattern binds would carry no derivative. Compare with `if` and read by index.
 //! - **No recursion**: the reverse mode of a recursive function would contain itself (its
 //!   pullback type would be infinite). Write the recursion as a loop.
-//! - **Memory**: reverse mode records the residuals of every loop iteration, so its memory
-//!   grows with the trip count times the live active state, as in Tapenade, unless the loop is
-//!   under `#[checkpoint]` (above); checkpointing is not chosen automatically.
+//! - **Memory**: reverse mode records the residuals of every loop iteration that the pullback
+//!   cannot compute again (it does for what a loop over a range computes from its counter,
+//!   literals and parameters the function never writes), so its memory grows with the trip
+//!   count times the live active state, as in Tapenade, unless the loop is under
+//!   `#[checkpoint]` (above); checkpointing is not chosen automatically.
 //! - **Calls across modules**: a call `g(x)` becomes `g_jvp(..)`, `g_vjp(..)` and, for second
 //!   order, `g_jvp_vjp(..)` by the same path, so a function imported by `use` needs its
 //!   companions imported too (a path call `module::g(x)` works as is).
