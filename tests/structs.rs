@@ -62,6 +62,19 @@ impl Layer {
     fn scaled(&self, x: f64, k: usize) -> f64 {
         self.scale * x * k as f64
     }
+
+    /// A loop over a range reading the receiver and a slice the method never writes: the
+    /// pullback computes the iteration again from its copy of the slice, and reads the receiver
+    /// off the tape (it cannot bind `self` again).
+    #[differentiate]
+    fn along(&self, x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            let j = i % self.b.len();
+            s += self.scale * x[i] * x[i] + self.b[j] * x[i];
+        }
+        s
+    }
 }
 
 fn layer() -> Layer {
@@ -129,4 +142,14 @@ fn wrt_names_the_receiver() {
     let jvp = |p: &(Layer, f64), d: &(Layer, f64)| p.0.scaled_jvp(p.1, 3, &d.0, d.1);
     let vjp = |p: &(Layer, f64), y: &f64| p.0.scaled_vjp(p.1, 3).1(*y);
     common::check_both(f, jvp, vjp, &(l, 0.8));
+}
+
+#[test]
+fn a_method_loop_over_a_range() {
+    let point = (layer(), vec![0.3, -1.2, 0.7, 2.0]);
+    type P = (Layer, Vec<f64>);
+    let f = |p: &P| p.0.along(&p.1);
+    let jvp = |p: &P, d: &P| p.0.along_jvp(&p.1, &d.0, &d.1);
+    let vjp = |p: &P, y: &f64| p.0.along_vjp(&p.1).1(*y);
+    common::check_both(f, jvp, vjp, &point);
 }

@@ -281,7 +281,9 @@ impl Integers {
                 let syn::Type::Reference(r) = &p.ty else {
                     return false;
                 };
-                !p.mutable
+                // (`self` cannot be bound again in the pullback)
+                p.ident != "self"
+                    && !p.mutable
                     && r.mutability.is_none()
                     && r.lifetime.is_none()
                     && self.once.contains(&p.ident.to_string())
