@@ -4,7 +4,7 @@
 #
 #   benches/compile_time_ab.sh af50c0b                       # the three figures of the README
 #   benches/compile_time_ab.sh af50c0b fifty-annotated:check # one crate, one command
-#   benches/compile_time_ab.sh af50c0b big250-annotated:check:first_order
+#   benches/compile_time_ab.sh af50c0b big250-annotated:check:hessian
 #
 # Each crate is copied twice, one copy built against this checkout and one against a worktree
 # of the earlier commit, each with its own target folder. Builds alternate between the two,
@@ -16,7 +16,7 @@ base_commit="${1:?usage: compile_time_ab.sh BASE_COMMIT [crate:command ...]}"
 shift
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(fifty-annotated:check fifty-annotated:build
-    big250-annotated:check big250-annotated:check:first_order)
+    big250-annotated:check big250-annotated:check:hessian)
 generated="$root/target/compile-time"
 work="$root/target/compile-time-ab"
 export CARGO_INCREMENTAL=0
