@@ -101,6 +101,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         return_label: None,
         checkpointed_loops: 0,
         integers: recompute::Integers::of(model),
+        deferred: sweep::deferred(model),
         plan: None,
     };
     let forward = sweep.block(&model.stmts);
@@ -572,6 +573,8 @@ struct Reverse<'m> {
     integers: recompute::Integers,
     /// Recording the body of a loop whose indices the pullback writes again.
     plan: Option<recompute::Plan>,
+    /// The variables declared without a value (see `sweep::carried`).
+    deferred: HashSet<VarId>,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

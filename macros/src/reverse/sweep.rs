@@ -172,7 +172,7 @@ impl Reverse<'_> {
             let body = self.block(body);
             return wrap(body, iter);
         }
-        let carried = carried(self.m, body);
+        let carried = carried(body, &self.deferred);
         let first = self.segments.len();
         let outer = std::mem::replace(&mut self.counted, true);
         // Indices written again in the pullback; not inside a checkpointed loop, whose body's
@@ -254,40 +254,45 @@ impl Reverse<'_> {
 }
 
 /// The variables a loop body carries from one iteration to the next: those it assigns that are
-/// declared, with a value, before it. Each goes through `black_box` once the loop ends. Live
-/// after the loop across the calls that record it (tape pushes), such a value is spilled by
-/// LLVM's register allocator where it is defined, in the loop: a store and a load on the
-/// critical path of every iteration, which made the recording sweep of a sum over a slice cost
-/// 4.8 times the function itself instead of 2. The call at the loop's exit gives the value
+/// declared before it with a value, or are parameters. Each goes through `black_box` once the
+/// loop ends. Live after the loop across the calls that record it (tape pushes), such a value is
+/// spilled by LLVM's register allocator where it is defined, in the loop: a store and a load on
+/// the critical path of every iteration, which made the recording sweep of a sum over a slice
+/// cost 4.8 times the function itself instead of 2. The call at the loop's exit gives the value
 /// after the loop a live range of its own, and the value in the loop stays in a register.
-pub(super) fn carried(m: &crate::emit::Model, body: &Block) -> Vec<crate::ir::VarId> {
+pub(super) fn carried(
+    body: &Block,
+    deferred: &std::collections::HashSet<crate::ir::VarId>,
+) -> Vec<crate::ir::VarId> {
     let mut declared = std::collections::HashSet::new();
     let mut assigned = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for s in body {
         s.walk(&mut |s| match s {
             Stmt::Let { var, .. } => {
                 declared.insert(*var);
             }
             Stmt::LetTuple { vars, .. } => declared.extend(vars.iter().copied()),
-            Stmt::Assign { var, .. } if !assigned.contains(var) => assigned.push(*var),
+            Stmt::Assign { var, .. } if seen.insert(*var) => assigned.push(*var),
             _ => {}
         });
     }
-    // declared with a value before the loop (a deferred `let x;` may still be uninitialized)
-    let mut initialized = std::collections::HashSet::new();
-    for s in &m.stmts {
-        s.walk(&mut |s| match s {
-            Stmt::Let {
-                var, op: Some(_), ..
-            } => {
-                initialized.insert(*var);
-            }
-            Stmt::LetTuple { vars, .. } => initialized.extend(vars.iter().copied()),
-            _ => {}
-        });
-    }
-    assigned.retain(|v| !declared.contains(v) && initialized.contains(v));
+    // (a deferred `let x;` may still be uninitialized after the loop)
+    assigned.retain(|v| !declared.contains(v) && !deferred.contains(v));
     assigned
+}
+
+/// The variables declared without a value (`let x;`), which [`carried`] leaves alone.
+pub(super) fn deferred(m: &crate::emit::Model) -> std::collections::HashSet<crate::ir::VarId> {
+    let mut deferred = std::collections::HashSet::new();
+    for s in &m.stmts {
+        s.walk(&mut |s| {
+            if let Stmt::Let { var, op: None, .. } = s {
+                deferred.insert(*var);
+            }
+        });
+    }
+    deferred
 }
 
 pub(super) fn body_label(m: &crate::emit::Model) -> syn::Lifetime {
