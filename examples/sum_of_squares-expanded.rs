@@ -249,6 +249,10 @@ fn sum_of_squares_vjp(
                     frame1 -= 1;
                     let (range, sizeless1) = &frames1[frame1];
                     let range = ::core::clone::Clone::clone(range);
+                    // The adjoint of `x`, made before the loop (zeros if nothing reached it
+                    // yet): the iterations add into its elements as plain values, with no test
+                    // for `None` on each.
+                    let x_bar_dense = ::matcalc::__private::dense::of(&mut x_bar, &x_zeros);
                     if let ::core::option::Option::Some((r5,)) = sizeless1 {
                         // One iteration: computed again, as the forward sweep did, from `x`
                         // and the counter, then its residuals named as references; the adjoint
@@ -324,10 +328,20 @@ fn sum_of_squares_vjp(
 
                             // The adjoint of a read `x[i]` is added to element i of `x_bar`.
                             if let ::core::option::Option::Some(g) = t2_bar.take() {
-                                ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                                ::matcalc::__private::dense::acc_index(
+                                    x_bar_dense,
+                                    &x_zeros,
+                                    *r1,
+                                    g,
+                                );
                             }
                             if let ::core::option::Option::Some(g) = t1_bar.take() {
-                                ::matcalc::__private::acc_index(&mut x_bar, &x_zeros, *r1, g);
+                                ::matcalc::__private::dense::acc_index(
+                                    x_bar_dense,
+                                    &x_zeros,
+                                    *r1,
+                                    g,
+                                );
                             }
                         }
                     }

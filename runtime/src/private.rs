@@ -220,12 +220,7 @@ impl<T> Spelled for T {}
 #[inline]
 pub fn acc<T: Tangent>(slot: &mut Option<T>, g: T) {
     match slot {
-        Some(s) => {
-            s.axpy(T::Scalar::one(), &g);
-            // a buffer made for this contribution (the adjoint a called function returned)
-            // serves the next one
-            g.recycle();
-        }
+        Some(s) => dense::acc(s, g),
         None => *slot = Some(g),
     }
 }
@@ -324,7 +319,7 @@ impl SecondOrderAsked for NeverAnArgument {}
 #[inline]
 pub fn acc_neg<T: Tangent>(slot: &mut Option<T>, mut g: T) {
     match slot {
-        Some(s) => s.axpy(-T::Scalar::one(), &g),
+        Some(s) => dense::acc_neg(s, g),
         None => {
             g.scale(-T::Scalar::one());
             *slot = Some(g);
@@ -340,7 +335,7 @@ pub fn acc_index<B: IndexAdjoint<I>, I>(
     index: I,
     g: B::Element,
 ) {
-    slot.get_or_insert_with(|| zeros.make()).add_at(index, g);
+    dense::acc_index(dense::of(slot, zeros), zeros, index, g);
 }
 
 /// The adjoint of an element that a write overwrote: returns it and leaves zero in its place
@@ -429,7 +424,7 @@ pub fn acc_field<B: Tangent, E: Tangent>(
     g: E,
     field: impl FnOnce(&mut B) -> &mut E,
 ) {
-    field(slot.get_or_insert_with(|| zeros.make())).axpy(E::Scalar::one(), &g);
+    dense::acc_field(dense::of(slot, zeros), zeros, g, field);
 }
 
 /// The reverse of a write `s.member = v`: the adjoint of the overwritten field, left zero.
@@ -520,4 +515,74 @@ pub trait Witnessed<T: ?Sized> {
 
 impl<O: ?Sized, T: ?Sized> Witnessed<T> for O {
     type Is = T;
+}
+
+/// The adjoints of the active parameters in the body of a counted loop: made (zero) before the
+/// loop instead of on their first contribution, and held as plain values there. The functions
+/// take the same arguments as their lazy forms above, the adjoint itself in place of its
+/// `Option`. Without the test for `None` on every contribution, the optimizer keeps a loop
+/// that accumulates into an element of a gradient buffer as tight as the loop a person writes.
+pub mod dense {
+    use super::{IntoAdjoint, Zeros, same_type};
+    use crate::rules::arith::TypeOf;
+    use crate::value::{IndexAdjoint, Tangent};
+    use num_traits::One;
+
+    /// The adjoint in `slot`, made from `zeros` if nothing has reached it yet.
+    #[inline]
+    pub fn of<'a, B: Tangent>(slot: &'a mut Option<B>, zeros: &Zeros<B>) -> &'a mut B {
+        slot.get_or_insert_with(|| zeros.make())
+    }
+
+    /// Adds a contribution.
+    #[inline]
+    pub fn acc<T: Tangent>(adjoint: &mut T, g: T) {
+        adjoint.axpy(T::Scalar::one(), &g);
+        // a buffer made for this contribution (the adjoint a called function returned) serves
+        // the next one
+        g.recycle();
+    }
+
+    /// Subtracts a contribution.
+    #[inline]
+    pub fn acc_neg<T: Tangent>(adjoint: &mut T, g: T) {
+        adjoint.axpy(-T::Scalar::one(), &g);
+    }
+
+    /// Adds a contribution of another type (see [`super::acc_into`]).
+    #[inline]
+    pub fn acc_into<T: Tangent, G: IntoAdjoint<T>>(adjoint: &mut T, _: &TypeOf<T>, g: G) {
+        acc(adjoint, g.into_adjoint());
+    }
+
+    /// Adds the adjoint of a float method's argument (see [`super::acc_as`]).
+    #[inline]
+    pub fn acc_as<T: Tangent + 'static, G: 'static>(adjoint: &mut T, _: &TypeOf<T>, g: G) {
+        acc(
+            adjoint,
+            same_type(g, "a float method with an argument of the wrong type"),
+        );
+    }
+
+    /// Adds a contribution to one element.
+    #[inline]
+    pub fn acc_index<B: IndexAdjoint<I>, I>(
+        adjoint: &mut B,
+        _: &Zeros<B>,
+        index: I,
+        g: B::Element,
+    ) {
+        adjoint.add_at(index, g);
+    }
+
+    /// Adds a contribution to one field.
+    #[inline]
+    pub fn acc_field<B: Tangent, E: Tangent>(
+        adjoint: &mut B,
+        _: &Zeros<B>,
+        g: E,
+        field: impl FnOnce(&mut B) -> &mut E,
+    ) {
+        acc(field(adjoint), g);
+    }
 }

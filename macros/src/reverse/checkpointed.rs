@@ -299,6 +299,7 @@ impl Reverse<'_> {
             plan: None,
             replays: false,
             sizeless: Vec::new(),
+            dense: Vec::new(),
         });
         quote!({
             let #entry_state = (#(::core::clone::Clone::clone(&#state),)*);

@@ -103,6 +103,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         integers: recompute::Integers::of(model),
         deferred: sweep::deferred(model),
         plan: None,
+        dense: false,
     };
     let forward = sweep.block(&model.stmts);
 
@@ -348,6 +349,16 @@ fn segment_reverse(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
 /// repeated segment.
 fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream {
     let id = s.id;
+    let rt = rt();
+    let dense = s.dense.iter().map(|v| {
+        let (adjoint, slot, zeros) = (
+            pullback::dense_name(model, *v),
+            model.bar(*v),
+            model.zeros(*v),
+        );
+        quote!(let #adjoint = #rt::dense::of(&mut #slot, &#zeros);)
+    });
+    let dense = quote!(#(#dense)*);
     if let Some(plan) = &s.plan {
         // the loop's range backwards, with the integers its indices read (see `recompute`)
         let (trip, frames, frame, range) = (
@@ -384,12 +395,14 @@ fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream
             let (#range, #(#invariants,)* #sizeless) = &#frames[#frame];
             let #range = ::core::clone::Clone::clone(#range);
             #(let #invariants = *#invariants;)*
+            #dense
             #looped
         })
     } else if s.repeated {
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
         quote!(#id => {
             #trip -= 1;
+            #dense
             for _ in 0..#trips[#trip] { #reverse }
         })
     } else {
@@ -542,6 +555,9 @@ struct Segment {
     /// The residuals of no size kept once per run of the loop (see `Open::sizeless`), with
     /// the range; not among `residuals`.
     sizeless: Vec<Ident>,
+    /// The active parameters whose adjoints the pullback makes before it runs the loop, for
+    /// the body's reverse to add into them as plain values (see `Reverse::dense`).
+    dense: Vec<VarId>,
 }
 
 impl Segment {
@@ -575,6 +591,11 @@ struct Reverse<'m> {
     plan: Option<recompute::Plan>,
     /// The variables declared without a value (see `sweep::carried`).
     deferred: HashSet<VarId>,
+    /// Recording the body of a counted loop: the reverse adds into the adjoints of active
+    /// parameters as plain values, made before the loop runs backwards (`Segment::dense`). A
+    /// lazy `Option` would cost a test on every contribution, and keep the optimizer from
+    /// hoisting the buffer out of the loop.
+    dense: bool,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

@@ -5,7 +5,7 @@ use super::tape::{Kept, Read};
 use super::{Open, Reverse};
 use crate::emit::{companion, rt};
 use crate::ir::{BinOp, CallArg, Op, Operand, Stmt, VarId};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 impl Reverse<'_> {
@@ -22,13 +22,10 @@ impl Reverse<'_> {
         for (v, path) in values.iter().zip(self.m.sig.ret.layout.paths()) {
             let Some(id) = v.var() else { continue };
             open.touched.insert(id);
-            let bar = self.m.bar(id);
             let ty = self.adjoint_type(id, open, code);
             let component = quote!(#seed #path);
-            open.backward.push(quote!(#rt::acc(
-                &mut #bar,
-                #rt::seed_as(#ty, ::core::clone::Clone::clone(&#component))
-            );));
+            let seed = quote!(#rt::seed_as(#ty, ::core::clone::Clone::clone(&#component)));
+            open.backward.push(self.slots().add(id, "acc", seed));
         }
     }
 
@@ -154,10 +151,10 @@ impl Reverse<'_> {
                     );
                     open.backward.push(match value.var() {
                         Some(v) => {
-                            let vb = m.bar(v);
+                            let add = self.slots().add(v, "acc", quote!(g));
                             quote! {
                                 if let ::core::option::Option::Some(g) = #rt::take_index(&mut #bb, *#i) {
-                                    #rt::acc(&mut #vb, g);
+                                    #add
                                 }
                             }
                         }
@@ -178,10 +175,10 @@ impl Reverse<'_> {
                     let take = quote!(#rt::take_field(&mut #bb, |s| &mut s.#member));
                     open.backward.push(match value.var() {
                         Some(v) => {
-                            let vb = m.bar(v);
+                            let add = self.slots().add(v, "acc", quote!(g));
                             quote! {
                                 if let ::core::option::Option::Some(g) = #take {
-                                    #rt::acc(&mut #vb, g);
+                                    #add
                                 }
                             }
                         }
@@ -197,10 +194,10 @@ impl Reverse<'_> {
                     let bb = m.bar(*buf);
                     open.backward.push(match value.var() {
                         Some(v) => {
-                            let vb = m.bar(v);
+                            let add = self.slots().add(v, "acc", quote!(g));
                             quote! {
                                 if let ::core::option::Option::Some(g) = #rt::pop_adjoint(&mut #bb) {
-                                    #rt::acc(&mut #vb, g);
+                                    #add
                                 }
                             }
                         }
@@ -223,7 +220,6 @@ impl Reverse<'_> {
         open: &mut Open,
         code: &mut Vec<TokenStream>,
     ) -> TokenStream {
-        let rt = rt();
         // The first argument's adjoint of a guarded call through the witness, as its value (see
         // `Model::call_args`).
         let through = self.through(guard, open, code);
@@ -233,23 +229,24 @@ impl Reverse<'_> {
         // argument's own, whose type the forward sweep keeps (zero-sized). The runtime's
         // matrix functions take what they are given.
         let runtime = crate::known::is_runtime_linalg(func);
-        let targets: Vec<Option<(Ident, Option<Ident>)>> = args
+        let targets: Vec<Option<(VarId, Option<Ident>)>> = args
             .iter()
             .filter_map(|a| match a {
                 CallArg::Active { id, borrowed } => {
                     let coerced = !runtime && (*borrowed || self.m.vars[*id].is_ref);
                     let ty = coerced.then(|| self.adjoint_type(*id, open, code));
-                    Some(Some((self.m.bar(*id), ty)))
+                    Some(Some((*id, ty)))
                 }
                 CallArg::Constant { .. } => Some(None),
                 CallArg::Inactive(_) => None,
             })
             .collect();
-        let acc = |(bar, ty): &(Ident, Option<Ident>), g: TokenStream, first: bool| {
+        let slots = self.slots();
+        let acc = |(v, ty): &(VarId, Option<Ident>), g: TokenStream, first: bool| {
             let g = if first { through(g) } else { g };
             match ty {
-                Some(ty) => quote!(#rt::acc_into(&mut #bar, #ty, #g);),
-                None => quote!(#rt::acc(&mut #bar, #g);),
+                Some(ty) => slots.add(*v, "acc_into", quote!(#ty, #g)),
+                None => slots.add(*v, "acc", g),
             }
         };
         match targets.as_slice() {
@@ -334,23 +331,22 @@ impl Reverse<'_> {
         }
         let y = m.primal(var);
         let g = quote!(g);
+        let slots = self.slots();
         let acc = |o: &Operand, value: TokenStream| {
-            let b = m.bar(o.var().expect("an active input"));
-            quote!(#rt::acc(&mut #b, #value);)
+            slots.add(o.var().expect("an active input"), "acc", value)
         };
         let arith = quote!(#rt::rules::arith);
         let steps: TokenStream = match op {
             // `x.to_vec()` of an array: the `Vec` adjoint goes back as an array.
             Op::Linear(method, a) if method == "to_vec" => {
-                let ty = self.adjoint_type(a.var().expect("active"), open, code);
-                let b = m.bar(a.var().expect("active"));
-                quote!(#rt::acc_into(&mut #b, #ty, g);)
+                let a = a.var().expect("active");
+                let ty = self.adjoint_type(a, open, code);
+                slots.add(a, "acc_into", quote!(#ty, g))
             }
             Op::Copy(a) | Op::Linear(_, a) => acc(a, g),
             Op::Neg(a, guard) => {
-                let b = m.bar(a.var().expect("active"));
                 let g = self.through(guard, open, code)(quote!(g));
-                quote!(#rt::acc_neg(&mut #b, #g);)
+                slots.add(a.var().expect("active"), "acc_neg", g)
             }
             Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
                 let both = a.var().is_some() && b.var().is_some();
@@ -364,12 +360,8 @@ impl Reverse<'_> {
                     }
                 });
                 let second = b.var().map(|v| {
-                    let bb = m.bar(v);
-                    if *bin == BinOp::Add {
-                        quote!(#rt::acc(&mut #bb, #g_once);)
-                    } else {
-                        quote!(#rt::acc_neg(&mut #bb, #g_once);)
-                    }
+                    let function = if *bin == BinOp::Add { "acc" } else { "acc_neg" };
+                    slots.add(v, function, g_once)
                 });
                 quote!(#first #second)
             }
@@ -477,8 +469,7 @@ impl Reverse<'_> {
             }
             Op::Argument { value, .. } => {
                 let ty = declared.expect("kept above");
-                let b = m.bar(value.var().expect("active"));
-                quote!(#rt::acc_as(&mut #b, #ty, g);)
+                slots.add(value.var().expect("active"), "acc_as", quote!(#ty, g))
             }
             Op::Read { buf, index, .. } => {
                 let i = self.residual(Kept::Index(index.to_string()), quote!(#index), open, code);
@@ -494,8 +485,7 @@ impl Reverse<'_> {
                     let z = self.residual(Kept::Shape(*buf), shape, open, code);
                     quote!(#z)
                 };
-                let bb = m.bar(*buf);
-                quote!(#rt::acc_index(&mut #bb, #zeros, *#i, g);)
+                slots.add(*buf, "acc_index", quote!(#zeros, *#i, g))
             }
             Op::Repeat { elem, .. } => {
                 let step = acc(elem, quote!(total));
@@ -540,8 +530,7 @@ impl Reverse<'_> {
                     let z = self.residual(Kept::Shape(*base), shape, open, code);
                     quote!(#z)
                 };
-                let bb = m.bar(*base);
-                quote!(#rt::acc_field(&mut #bb, #zeros, g, |s| &mut s.#member);)
+                slots.add(*base, "acc_field", quote!(#zeros, g, |s| &mut s.#member))
             }
             Op::Struct { path, fields } => {
                 let names: Vec<_> = (0..fields.len())
@@ -563,5 +552,47 @@ impl Reverse<'_> {
         open.backward.push(quote! {
             if let ::core::option::Option::Some(g) = #bar.take() { #steps }
         });
+    }
+}
+
+/// Where the reverse of a statement adds into an adjoint: through the runtime's `acc`,
+/// `acc_neg`, `acc_index` and the like on the adjoint's lazy `Option`; in the body of a counted
+/// loop, for an active parameter, through their `dense` forms on the adjoint made before the
+/// loop (see `Reverse::dense`).
+pub(super) struct Slots<'m> {
+    m: &'m crate::emit::Model<'m>,
+    /// The variables whose adjoints are dense here.
+    dense: Vec<VarId>,
+}
+
+impl Slots<'_> {
+    /// The contribution to the adjoint of `v` through the runtime's `function`: the adjoint as
+    /// its first argument, `rest` the others.
+    pub(super) fn add(&self, v: VarId, function: &str, rest: TokenStream) -> TokenStream {
+        let rt = rt();
+        let function = Ident::new(function, Span::call_site());
+        if self.dense.contains(&v) {
+            let adjoint = dense_name(self.m, v);
+            quote!(#rt::dense::#function(#adjoint, #rest);)
+        } else {
+            let slot = self.m.bar(v);
+            quote!(#rt::#function(&mut #slot, #rest);)
+        }
+    }
+}
+
+/// The adjoint of `v` made before a counted loop (see `Reverse::dense`): a `&mut` to it.
+pub(super) fn dense_name(m: &crate::emit::Model, v: VarId) -> Ident {
+    m.fresh(&format!("{}_bar_dense", m.vars[v].uniq))
+}
+
+impl<'m> Reverse<'m> {
+    pub(super) fn slots(&self) -> Slots<'m> {
+        let dense = if self.dense {
+            self.const_shape.iter().copied().collect()
+        } else {
+            Vec::new()
+        };
+        Slots { m: self.m, dense }
     }
 }

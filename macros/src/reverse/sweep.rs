@@ -4,7 +4,7 @@
 use super::checkpointed::Looped;
 use super::tape::{frames_name, sizeless_name, tape_name};
 use super::{Open, Reverse, Segment};
-use crate::ir::{Block, Operand, Spelling, Stmt};
+use crate::ir::{Block, Operand, Spelling, Stmt, VarId};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -107,6 +107,7 @@ impl Reverse<'_> {
             plan: None,
             replays: open.replays,
             sizeless,
+            dense: Vec::new(),
         });
         code
     }
@@ -181,7 +182,11 @@ impl Reverse<'_> {
             .filter(|_| self.return_label.is_none())
             .and_then(|(pat, iter)| self.integers.plan(self.m, pat, iter, body));
         let outer_plan = std::mem::replace(&mut self.plan, plan);
+        // Not inside a checkpointed loop either: its arm replays the body's segments on tapes
+        // of its own.
+        let outer_dense = std::mem::replace(&mut self.dense, self.return_label.is_none());
         let body = self.block(body);
+        let dense = std::mem::replace(&mut self.dense, outer_dense);
         let plan = std::mem::replace(&mut self.plan, outer_plan);
         self.counted = outer;
         debug_assert!(
@@ -193,6 +198,15 @@ impl Reverse<'_> {
             return wrap(body, iter);
         };
         segment.repeated = true;
+        if dense {
+            let mut made: Vec<VarId> = segment
+                .touched
+                .intersection(&self.const_shape)
+                .copied()
+                .collect();
+            made.sort_unstable();
+            segment.dense = made;
+        }
         if !segment.recomputed.is_empty() || !segment.sizeless.is_empty() {
             segment.plan = plan;
         }

@@ -195,6 +195,10 @@ fn cumulative_vjp(
                     frame1 -= 1;
                     let (range, sizeless1) = &frames1[frame1];
                     let range = ::core::clone::Clone::clone(range);
+                    let x_bar_dense = ::matcalc::__private::dense::of(
+                        &mut x_bar,
+                        &x_zeros,
+                    );
                     if let ::core::option::Option::Some((r2,)) = sizeless1 {
                         for i1 in ::core::iter::Iterator::rev(range) {
                             let r1 = &i1;
@@ -226,8 +230,8 @@ fn cumulative_vjp(
                                 ::matcalc::__private::acc(&mut v_bar, g);
                             }
                             if let ::core::option::Option::Some(g) = v_bar.take() {
-                                ::matcalc::__private::acc_index(
-                                    &mut x_bar,
+                                ::matcalc::__private::dense::acc_index(
+                                    x_bar_dense,
                                     &x_zeros,
                                     *r1,
                                     g,
