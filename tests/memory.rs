@@ -382,6 +382,56 @@ fn repeated_calls_do_not_grow_memory() {
     );
 }
 
+/// Σ vᵢ², the function called once per point below.
+#[differentiate]
+fn squares(v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * v[i];
+    }
+    s
+}
+
+/// A loop that calls an annotated function once per point, as ADBench's GMM calls `logsumexp`:
+/// each call's pullback, with its tapes, lives until this function's pullback is dropped.
+#[differentiate]
+fn per_point(x: &[f64], width: usize) -> f64 {
+    let mut row = vec![0.0; width];
+    let mut total = 0.0;
+    for i in 0..x.len() / width {
+        for j in 0..width {
+            row[j] = x[i * width + j];
+        }
+        total += squares(&row);
+    }
+    total
+}
+
+/// The tapes of the thousands of calls a loop makes come back to the pool with the caller's
+/// pullback, and the next gradient takes them all again: it allocates no tape.
+#[test]
+fn the_tapes_of_a_call_in_a_loop_are_reused() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (points, width) = (4000, 3);
+    let x: Vec<f64> = (0..points * width)
+        .map(|k| (k as f64 * 0.01).cos())
+        .collect();
+    on_a_fresh_thread(|| {
+        let first = per_point_grad(&x, width);
+        let before = reset_peak();
+        let second = per_point_grad(&x, width);
+        let allocated = peak() - before;
+        println!("a second gradient through {points} calls allocated {allocated} bytes");
+        assert_eq!(second, first);
+        // what is left is the gradient itself and the callee's adjoint buffers
+        let gradient = (points * width * std::mem::size_of::<f64>()) as isize;
+        assert!(
+            allocated <= gradient + 64 * 1024,
+            "a second gradient through {points} calls allocated {allocated} bytes"
+        );
+    });
+}
+
 /// The second-order tape (`f_hvp`, reverse mode over the forward mode) per iteration, reported
 /// beside the first-order one: it records tangents as well, so it is allowed twice [`USED`]
 /// (measured at a trip count 2^k, where the tapes are full).

@@ -14,9 +14,18 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::{Deref, DerefMut};
 
-/// The buffers a thread keeps of each record type: enough for the tapes of a function and of
-/// the annotated functions it calls, so that steady-state gradients allocate nothing.
+/// The buffers a thread always keeps of each record type: enough for the tapes of a function and
+/// of the few annotated functions it calls.
 const BUFFERS_KEPT_PER_TYPE: usize = 8;
+
+/// More buffers of a record type are kept while the pool holds at most this many bytes: a
+/// function that calls an annotated function in a loop keeps one pullback per call alive until
+/// its own pullback is dropped, each with its tapes (ADBench GMM calls `logsumexp` once per
+/// point), and without them every gradient would allocate all those tapes again.
+const POOL_BYTES_FOR_MORE_BUFFERS: usize = 1 << 26;
+
+/// The most buffers kept of one record type, however small.
+const MOST_BUFFERS_KEPT_PER_TYPE: usize = 1 << 16;
 
 /// The largest buffer a thread keeps, in bytes: a one-off gradient of a very long loop does not
 /// pin its memory for the life of the thread.
@@ -169,12 +178,25 @@ impl<T: 'static> Drop for Tape<T> {
             let buffers = pool
                 .entry(TypeId::of::<T>())
                 .or_insert_with(|| Box::new(Vec::<Vec<T>>::new()));
-            if let Some(buffers) = buffers.downcast_mut::<Vec<Vec<T>>>()
-                && buffers.len() < BUFFERS_KEPT_PER_TYPE
-            {
-                buffers.push(records);
-                count_pooled(bytes, true);
+            let Some(buffers) = buffers.downcast_mut::<Vec<Vec<T>>>() else {
+                return;
+            };
+            let kept = buffers.len() < BUFFERS_KEPT_PER_TYPE
+                || (buffers.len() < MOST_BUFFERS_KEPT_PER_TYPE
+                    && pooled_bytes() + bytes <= POOL_BYTES_FOR_MORE_BUFFERS);
+            if !kept {
+                return;
             }
+            // The largest buffer stays on top, for the first tape the next gradient takes: the
+            // calling function's, made before those of the functions it calls and usually the
+            // longest. (Below the top, the order does not matter.)
+            match buffers.last() {
+                Some(top) if top.capacity() > records.capacity() => {
+                    buffers.insert(buffers.len() - 1, records);
+                }
+                _ => buffers.push(records),
+            }
+            count_pooled(bytes, true);
         });
     }
 }
@@ -229,6 +251,43 @@ mod tests {
         c.push(3);
         assert_ne!(b.as_ptr(), c.as_ptr());
         assert_eq!((b[0], c[0]), (2, 3));
+    }
+
+    #[test]
+    fn the_tapes_of_many_calls_alive_at_once_are_all_kept() {
+        // what a loop that calls an annotated function 1000 times leaves, once its pullback
+        // is dropped: 1000 small tapes
+        let calls: Vec<Tape<(u16, f32)>> = (0..1000)
+            .map(|i| {
+                let mut tape = Tape::new();
+                tape.push((i, 0.5));
+                tape
+            })
+            .collect();
+        let buffers: std::collections::HashSet<_> = calls.iter().map(|t| t.as_ptr()).collect();
+        drop(calls);
+        let again: Vec<Tape<(u16, f32)>> = (0..1000).map(|_| Tape::new()).collect();
+        assert!(again.iter().all(|t| buffers.contains(&t.as_ptr())));
+    }
+
+    #[test]
+    fn the_largest_buffer_serves_the_first_tape_taken() {
+        let mut large: Tape<(u8, f64)> = Tape::new();
+        large.extend((0..10_000).map(|i| (1, f64::from(i))));
+        let small: Vec<Tape<(u8, f64)>> = (0..20)
+            .map(|_| {
+                let mut tape = Tape::new();
+                tape.push((2, 0.0));
+                tape
+            })
+            .collect();
+        let buffer = large.as_ptr();
+        // the caller's tape goes back first, then those of the calls on it
+        drop(large);
+        drop(small);
+        let first: Tape<(u8, f64)> = Tape::new();
+        assert_eq!(first.as_ptr(), buffer);
+        assert!(first.capacity() >= 10_000);
     }
 }
 
