@@ -158,10 +158,14 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
     let _ = huber;
     use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
-    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
-    let mut tape0 = ::matcalc::__private::Tape::new();
-    let mut tape1 = ::matcalc::__private::Tape::new();
-    let mut tape2 = ::matcalc::__private::Tape::new();
+
+    // The function has no loop, so each of its three segments (the two arms and the return)
+    // runs at most once: the control tape that says which ran is an array of three, and each
+    // segment's residuals an `Option`. Nothing comes from the pool of tapes.
+    let mut ctrl = ::matcalc::__private::Trace::<3usize>::new();
+    let mut tape0 = ::core::option::Option::None;
+    let mut tape1 = ::core::option::Option::None;
+    let mut tape2 = ::core::option::Option::None;
     let value: f64 = 'body: {
         let mut t1;
         if r.abs() <= delta {
@@ -194,9 +198,9 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             let r5 = ::matcalc::__private::save(&r);
             let r6 = check2;
 
-            // Arm 0 ran: its number goes on the control tape, its residuals on its tape.
+            // Arm 0 ran: its number goes on the control tape, its residuals in its `Option`.
             ctrl.push(0u32);
-            tape0.push((r1, r2, r3, r4, r5, r6));
+            tape0 = ::core::option::Option::Some((r1, r2, r3, r4, r5, r6));
         } else {
             let c4 = delta;
             let mut check3 = ::matcalc::__private::Witness::new();
@@ -231,11 +235,11 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             let r11 = ::matcalc::__private::type_of(&t7);
             let r12 = check5;
             ctrl.push(1u32);
-            tape1.push((r7, r8, r9, r10, r11, r12));
+            tape1 = ::core::option::Option::Some((r7, r8, r9, r10, r11, r12));
         }
         let r13 = ::matcalc::__private::type_of(&t1);
         ctrl.push(2u32);
-        tape2.push((r13,));
+        tape2 = ::core::option::Option::Some((r13,));
         break 'body t1;
     };
 
@@ -243,16 +247,12 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
     let pullback = move |seed: f64| -> f64 {
         let mut r_bar = ::core::option::Option::None;
         let mut t1_bar = ::core::option::Option::None;
-        let mut cursor0 = tape0.len();
-        let mut cursor1 = tape1.len();
-        let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
                 // r̄ = t̄₁·t3 + (t̄₁·r)·0.5.
                 0u32 => {
-                    cursor0 -= 1;
-                    let (r1, r2, r3, r4, r5, r6) = &tape0[cursor0];
+                    let (r1, r2, r3, r4, r5, r6) = ::matcalc::__private::recorded(&tape0);
                     let mut t3_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
@@ -293,8 +293,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
                 // r̄ = t̄₁·delta·sign r.
                 1u32 => {
-                    cursor1 -= 1;
-                    let (r7, r8, r9, r10, r11, r12) = &tape1[cursor1];
+                    let (r7, r8, r9, r10, r11, r12) = ::matcalc::__private::recorded(&tape1);
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
@@ -323,8 +322,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
 
                 // The return ran last and is replayed first: the seed becomes the adjoint of t1.
                 2u32 => {
-                    cursor2 -= 1;
-                    let (r13,) = &tape2[cursor2];
+                    let (r13,) = ::matcalc::__private::recorded(&tape2);
                     ::matcalc::__private::acc(
                         &mut t1_bar,
                         ::matcalc::__private::seed_as(r13, ::core::clone::Clone::clone(&seed)),
@@ -423,10 +421,10 @@ fn huber_jvp_vjp(
     use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
-    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
-    let mut tape0 = ::matcalc::__private::Tape::new();
-    let mut tape1 = ::matcalc::__private::Tape::new();
-    let mut tape2 = ::matcalc::__private::Tape::new();
+    let mut ctrl = ::matcalc::__private::Trace::<3usize>::new();
+    let mut tape0 = ::core::option::Option::None;
+    let mut tape1 = ::core::option::Option::None;
+    let mut tape2 = ::core::option::Option::None;
     let value: (f64, f64) = 'body: {
         let mut t1;
         let mut t1_dot;
@@ -473,7 +471,7 @@ fn huber_jvp_vjp(
             let r9 = ::matcalc::__private::save(&r_dot);
             t1_dot = tt1 + tt2;
             ctrl.push(0u32);
-            tape0.push((r1, r2, r3, r4, r5, r6, r7, r8, r9));
+            tape0 = ::core::option::Option::Some((r1, r2, r3, r4, r5, r6, r7, r8, r9));
         } else {
             let c4 = delta;
             let mut check3 = ::matcalc::__private::Witness::new();
@@ -525,12 +523,13 @@ fn huber_jvp_vjp(
             );
             let r20 = ::matcalc::__private::type_of(&t7_dot);
             ctrl.push(1u32);
-            tape1.push((r10, r11, r13, r14, r15, r16, r17, r18, r19, r20));
+            tape1 =
+                ::core::option::Option::Some((r10, r11, r13, r14, r15, r16, r17, r18, r19, r20));
         }
         let r21 = ::matcalc::__private::type_of(&t1);
         let r22 = ::matcalc::__private::type_of(&t1_dot);
         ctrl.push(2u32);
-        tape2.push((r21, r22));
+        tape2 = ::core::option::Option::Some((r21, r22));
         break 'body (t1, t1_dot);
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
@@ -538,14 +537,11 @@ fn huber_jvp_vjp(
         let mut t1_bar = ::core::option::Option::None;
         let mut r_dot_bar = ::core::option::Option::None;
         let mut t1_dot_bar = ::core::option::Option::None;
-        let mut cursor0 = tape0.len();
-        let mut cursor1 = tape1.len();
-        let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
-                    cursor0 -= 1;
-                    let (r1, r2, r3, r4, r5, r6, r7, r8, r9) = &tape0[cursor0];
+                    let (r1, r2, r3, r4, r5, r6, r7, r8, r9) =
+                        ::matcalc::__private::recorded(&tape0);
                     let mut t3_bar = ::core::option::Option::None;
                     let mut t3_dot_bar = ::core::option::Option::None;
                     let mut tt1_bar = ::core::option::Option::None;
@@ -645,8 +641,8 @@ fn huber_jvp_vjp(
                     }
                 }
                 1u32 => {
-                    cursor1 -= 1;
-                    let (r10, r11, r13, r14, r15, r16, r17, r18, r19, r20) = &tape1[cursor1];
+                    let (r10, r11, r13, r14, r15, r16, r17, r18, r19, r20) =
+                        ::matcalc::__private::recorded(&tape1);
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     let mut tt3_bar = ::core::option::Option::None;
@@ -722,8 +718,7 @@ fn huber_jvp_vjp(
                     }
                 }
                 2u32 => {
-                    cursor2 -= 1;
-                    let (r21, r22) = &tape2[cursor2];
+                    let (r21, r22) = ::matcalc::__private::recorded(&tape2);
                     ::matcalc::__private::acc(
                         &mut t1_dot_bar,
                         ::matcalc::__private::seed_as(r22, ::core::clone::Clone::clone(&seed.1)),

@@ -432,6 +432,37 @@ fn the_tapes_of_a_call_in_a_loop_are_reused() {
     });
 }
 
+/// A scalar function with branches and an early return, but no loop.
+#[differentiate]
+fn branchy(x: f64, y: f64) -> f64 {
+    let mut z = x * y;
+    if z > 1.0 {
+        z = z.ln() * y;
+    } else {
+        if x < -1.0 {
+            return x * x;
+        }
+        z = (z * x).exp() - y;
+    }
+    z * x
+}
+
+/// A function without loops keeps what its pullback needs in the pullback itself: each of its
+/// segments runs at most once, so its gradient allocates nothing at all, on its first call too.
+#[test]
+fn a_function_without_loops_allocates_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for (x, y) in [(2.0, 3.0), (0.5, 0.25), (-2.0, 0.1)] {
+        let (allocated, (value, gradient)) = peak_of(|| branchy_grad(x, y));
+        assert_eq!(value, branchy(x, y));
+        assert!(gradient.0.is_finite() && gradient.1.is_finite());
+        assert_eq!(
+            allocated, 0,
+            "the gradient at ({x}, {y}) allocated {allocated} bytes"
+        );
+    }
+}
+
 /// The second-order tape (`f_hvp`, reverse mode over the forward mode) per iteration, reported
 /// beside the first-order one: it records tangents as well, so it is allowed twice [`USED`]
 /// (measured at a trip count 2^k, where the tapes are full).

@@ -216,6 +216,64 @@ pub trait Spelled: Sized {
 
 impl<T> Spelled for T {}
 
+/// The control tape of a function without loops: which of its at most `N` segments ran, in
+/// order. Each segment runs at most once, so the record fits in an array: a small function
+/// with a branch (ADBench BA's reprojection) then takes no buffer from the pool of tapes.
+///
+/// ```
+/// use matcalc_runtime::__private::Trace;
+///
+/// let mut trace = Trace::<3>::new();
+/// trace.push(0);
+/// trace.push(2);
+/// assert_eq!(trace.iter().rev().copied().collect::<Vec<u32>>(), [2, 0]);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Trace<const N: usize> {
+    segments: [u32; N],
+    len: usize,
+}
+
+impl<const N: usize> Trace<N> {
+    /// No segment has run.
+    pub const fn new() -> Self {
+        Trace {
+            segments: [0; N],
+            len: 0,
+        }
+    }
+
+    /// Segment `id` ran.
+    #[inline]
+    pub fn push(&mut self, id: u32) {
+        self.segments[self.len] = id;
+        self.len += 1;
+    }
+}
+
+impl<const N: usize> Default for Trace<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> core::ops::Deref for Trace<N> {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        &self.segments[..self.len]
+    }
+}
+
+/// The residuals of a segment of a function without loops (see [`Trace`]): kept once, and read
+/// by the pullback only for a segment that ran.
+#[inline]
+pub fn recorded<T>(residuals: &Option<T>) -> &T {
+    residuals
+        .as_ref()
+        .expect("matcalc: the residuals of a segment that ran")
+}
+
 /// Adds a contribution to a lazy adjoint.
 #[inline]
 pub fn acc<T: Tangent>(slot: &mut Option<T>, g: T) {

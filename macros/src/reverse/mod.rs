@@ -85,6 +85,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let live = liveness(model);
     let mutated = mutated(model);
     let straight = is_straight(&model.stmts);
+    let acyclic = !straight && is_acyclic(&model.stmts);
     let mut sweep = Reverse {
         m: model,
         live: &live,
@@ -96,6 +97,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         segments: Vec::new(),
         next_residual: 0,
         straight,
+        acyclic,
         counted: false,
         in_scope: Vec::new(),
         return_label: None,
@@ -179,9 +181,13 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         };
         let declare = outer().filter(|s| s.has_tape()).map(|s| {
             let tape = tape_name(model, s.id);
-            quote!(let mut #tape = #rt::Tape::new();)
+            if acyclic {
+                quote!(let mut #tape = ::core::option::Option::None;)
+            } else {
+                quote!(let mut #tape = #rt::Tape::new();)
+            }
         });
-        let cursors = outer().filter(|s| s.has_tape()).map(|s| {
+        let cursors = outer().filter(|s| s.has_tape() && !acyclic).map(|s| {
             let (tape, cursor) = (tape_name(model, s.id), cursor_name(model, s.id));
             quote!(let mut #cursor = #tape.len();)
         });
@@ -201,7 +207,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .segments
             .iter()
             .zip(&local)
-            .map(|(s, local)| segment_reverse(model, s, local))
+            .map(|(s, local)| segment_reverse(model, s, local, acyclic))
             .collect();
         let mut arms: Vec<TokenStream> = Vec::new();
         for (s, reverse) in sweep.segments.iter().zip(&reverses) {
@@ -223,8 +229,16 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let trip_tape =
             counted.then(|| quote!(let mut #trips: #rt::Tape<usize> = #rt::Tape::new();));
         let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
+        // Without loops, each segment runs at most once: which ones ran fits in an array, and
+        // each one's residuals in an `Option`, none of them taking a buffer from the pool.
+        let control = if acyclic {
+            let most = sweep.segments.len();
+            quote!(let mut #ctrl = #rt::Trace::<#most>::new();)
+        } else {
+            quote!(let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new();)
+        };
         (
-            quote!(let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new(); #(#declare)* #(#frames)* #trip_tape),
+            quote!(#control #(#declare)* #(#frames)* #trip_tape),
             quote! {
                 #(#cursors)*
                 #(#frame_cursors)*
@@ -318,13 +332,18 @@ fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, TokenStream
 
 /// The reverse of one execution of a recorded segment: its residuals fetched, its adjoints local
 /// to it declared, its steps run.
-fn segment_reverse(model: &Model, s: &Segment, local: &[VarId]) -> TokenStream {
+fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], acyclic: bool) -> TokenStream {
     let id = s.id;
     let steps = s.backward.iter().rev();
     let fetch = (!s.residuals.is_empty()).then(|| {
         let (tape, cursor, residuals) =
             (tape_name(model, id), cursor_name(model, id), &s.residuals);
-        quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
+        if acyclic {
+            let rt = rt();
+            quote!(let (#(#residuals,)*) = #rt::recorded(&#tape);)
+        } else {
+            quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
+        }
     });
     let bars = local.iter().map(|v| {
         let b = model.bar(*v);
@@ -453,6 +472,17 @@ fn is_straight(stmts: &Block) -> bool {
     })
 }
 
+/// A function without loops: each of its segments runs at most once.
+fn is_acyclic(stmts: &Block) -> bool {
+    let mut acyclic = true;
+    for s in stmts {
+        s.walk(&mut |s| {
+            acyclic &= !matches!(s, Stmt::Loop { .. } | Stmt::While { .. } | Stmt::For { .. });
+        });
+    }
+    acyclic
+}
+
 /// The variables whose adjoints the pullback needs: those the returned values depend on.
 fn liveness(m: &Model) -> HashSet<VarId> {
     // Adjoints flow backwards: visiting the statements from the last, a pass carries liveness
@@ -574,6 +604,9 @@ struct Reverse<'m> {
     segments: Vec<Segment>,
     next_residual: usize,
     straight: bool,
+    /// A function without loops, but not straight: each segment keeps its residuals in an
+    /// `Option` of its own, not on a tape.
+    acyclic: bool,
     /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
     /// control tape per iteration.
     counted: bool,

@@ -93,7 +93,13 @@ impl Reverse<'_> {
             quote!(#push #once)
         } else {
             let ctrl = self.m.fresh("ctrl");
-            let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
+            let push = (!residuals.is_empty()).then(|| {
+                if self.acyclic {
+                    quote!(#tape = ::core::option::Option::Some((#(#residuals,)*));)
+                } else {
+                    quote!(#tape.push((#(#residuals,)*));)
+                }
+            });
             quote!(#ctrl.push(#id); #push)
         };
         self.segments.push(Segment {
