@@ -149,15 +149,14 @@ fn sum_of_squares_vjp(
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
     let x_zeros = ::matcalc::__private::zeros_of(x);
 
-    // The tapes. `ctrl` holds the number of each straight-line segment as it ran (a loop once
-    // per run, its trip count in `trips`); `frames1` holds, per run of segment 1, the loop,
-    // its range and what its iterations keep that has no size; `tape2` what segment 2, the
+    // The tapes. The function's control flow is fixed (straight code, a loop without branches
+    // of its own, the return): its three segments run once each, in order, so no tape records
+    // which ran. `trips` holds the loop's trip count; `frames1` holds, per run of segment 1,
+    // the loop, its range and what its iterations keep once; `tape2` what segment 2, the
     // return, keeps. The loop body keeps nothing per iteration: the pullback computes its
-    // values again (see below). Branches, breaks and early returns need nothing else: the
-    // pullback replays whatever path was taken. A `Tape` is a `Vec` whose buffer comes back to
-    // the thread when the pullback is dropped: the next gradient records into memory already
-    // mapped, without page faults or regrowth.
-    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
+    // values again (see below). A `Tape` is a `Vec` whose buffer comes back to the thread
+    // when the pullback is dropped: the next gradient records into memory already mapped,
+    // without page faults or regrowth.
     let mut tape2 = ::matcalc::__private::Tape::new();
     let mut frames1 = ::matcalc::__private::Tape::new();
     let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
@@ -166,7 +165,6 @@ fn sum_of_squares_vjp(
     // `break 'body`.
     let value: f64 = 'body: {
         let mut s = 0.0;
-        ctrl.push(0u32);
         {
             let mut count: usize = 0;
             let range = 0..n;
@@ -198,7 +196,10 @@ fn sum_of_squares_vjp(
                 // index `i`: the pullback runs the range again, backwards.
                 let r5 = check2;
                 s = t4;
-                sizeless1 = ::core::option::Option::Some((r5,));
+                // The shape of `s`, which the loop carries (zero bytes for a float): the
+                // pullback makes the adjoint of `s` from it before it runs the loop backwards.
+                let s_bar_zeros = ::matcalc::__private::zeros_of(&s);
+                sizeless1 = ::core::option::Option::Some((r5, s_bar_zeros));
                 count += 1;
             }
 
@@ -207,14 +208,12 @@ fn sum_of_squares_vjp(
             // memory inside the loop too (see `carried` in the macro's `reverse/sweep.rs`).
             s = ::core::hint::black_box(s);
             frames1.push((range, sizeless1));
-            ctrl.push(1u32);
             trips.push(count);
         }
 
         // The returned value's type, kept (zero-sized): the pullback seeds its adjoint as that type
         // (`seed_as`, the identity in code that compiles).
         let r6 = ::matcalc::__private::type_of(&s);
-        ctrl.push(2u32);
         tape2.push((r6,));
         break 'body (move || -> f64 { s })();
     };
@@ -235,130 +234,110 @@ fn sum_of_squares_vjp(
         let mut frame1 = frames1.len();
         let mut trip = trips.len();
 
-        // The backward sweep: the segments in reverse order, each statement's rule backwards.
-        for segment in ctrl.iter().rev() {
-            match *segment {
-                // Segment 0 set `s = 0.0`: the adjoint of `s` goes no further.
-                0u32 => {
-                    s_bar = ::core::option::Option::None;
-                }
+        // The backward sweep: the segments in reverse order, each statement's rule backwards,
+        // as straight code. Segment 2 returned `s`: the seed becomes the adjoint of `s`.
+        {
+            cursor2 -= 1;
+            let (r6,) = &tape2[cursor2];
+            ::matcalc::__private::acc(
+                &mut s_bar,
+                ::matcalc::__private::seed_as(r6, ::core::clone::Clone::clone(&seed)),
+            );
+        }
 
-                // Segment 1, the loop: its range, kept in `frames1`, run backwards.
-                1u32 => {
-                    trip -= 1;
-                    frame1 -= 1;
-                    let (range, sizeless1) = &frames1[frame1];
-                    let range = ::core::clone::Clone::clone(range);
-                    // The adjoint of `x`, made before the loop (zeros if nothing reached it
-                    // yet): the iterations add into its elements as plain values, with no test
-                    // for `None` on each.
-                    let x_bar_dense = ::matcalc::__private::dense::of(&mut x_bar, &x_zeros);
-                    if let ::core::option::Option::Some((r5,)) = sizeless1 {
-                        // One iteration: computed again, as the forward sweep did, from `x`
-                        // and the counter, then its residuals named as references; the adjoint
-                        // of `s = s + t3` flows to `s` and `t3`, that of `t3 = t1 * t2` to both
-                        // factors (t̄₁ = t̄₃·t₂, where `type_of` stands for a factor whose value
-                        // is not needed).
-                        for i in ::core::iter::Iterator::rev(range) {
-                            let t1 = x[i];
-                            let t2 = x[i];
-                            let mut check1 = ::matcalc::__private::Witness::new();
-                            if false {
-                                check1 = ::matcalc::__private::witness(
-                                    &(::core::convert::identity(t1)
-                                        * ::core::convert::identity(t2)),
-                                );
-                                loop {}
-                            }
-                            let t3 = ::matcalc::__private::rules::arith::mul(
-                                ::core::convert::identity(::matcalc::__private::guard(
-                                    &check1, &t1,
-                                )),
-                                &t2,
-                            );
-                            let r1 = &i;
-                            let r2 = &::matcalc::__private::save(::matcalc::__private::guard(
-                                &check1, &t1,
-                            ));
-                            let r3 = &::matcalc::__private::save(&t2);
-                            let r4 = &check1;
-                            let mut t1_bar = ::core::option::Option::None;
-                            let mut t2_bar = ::core::option::Option::None;
-                            let mut t3_bar = ::core::option::Option::None;
-                            let mut t4_bar = ::core::option::Option::None;
-                            if let ::core::option::Option::Some(g) = s_bar.take() {
-                                ::matcalc::__private::acc(&mut t4_bar, g);
-                            }
-                            if let ::core::option::Option::Some(g) = t4_bar.take() {
-                                ::matcalc::__private::acc(
-                                    &mut s_bar,
-                                    ::matcalc::__private::guard_value(
-                                        r5,
-                                        ::core::clone::Clone::clone(&g),
-                                    ),
-                                );
-                                ::matcalc::__private::acc(
-                                    &mut t3_bar,
-                                    ::matcalc::__private::guard_value(r5, g),
-                                );
-                            }
-                            if let ::core::option::Option::Some(g) = t3_bar.take() {
-                                ::matcalc::__private::acc(
-                                    &mut t1_bar,
-                                    ::matcalc::__private::guard_value(
-                                        r4,
-                                        ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                            ::core::convert::identity(
-                                                &::matcalc::__private::type_of(r2),
-                                            ),
-                                            r3,
-                                            &g,
-                                        ),
-                                    ),
-                                );
-                                ::matcalc::__private::acc(
-                                    &mut t2_bar,
-                                    ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                        ::core::convert::identity(r2),
-                                        &::matcalc::__private::type_of(r3),
-                                        &g,
-                                    ),
-                                );
-                            }
+        // Segment 1, the loop: its range, kept in `frames1`, run backwards. The adjoints of
+        // `x` and of `s` are taken out of their `Option`s before it (zeros if nothing reached
+        // them yet) and put back after it: the iterations add into them as plain values, with
+        // no test for `None` on each, and the optimizer keeps `s`'s in a register.
+        {
+            trip -= 1;
+            frame1 -= 1;
+            let (range, sizeless1) = &frames1[frame1];
+            let range = ::core::clone::Clone::clone(range);
+            let mut x_bar_dense = ::matcalc::__private::dense::take(&mut x_bar, &x_zeros);
+            if let ::core::option::Option::Some((r5, s_bar_zeros)) = sizeless1 {
+                let mut s_bar_dense = ::matcalc::__private::dense::take(&mut s_bar, s_bar_zeros);
 
-                            // The adjoint of a read `x[i]` is added to element i of `x_bar`.
-                            if let ::core::option::Option::Some(g) = t2_bar.take() {
-                                ::matcalc::__private::dense::acc_index(
-                                    x_bar_dense,
-                                    &x_zeros,
-                                    *r1,
-                                    g,
-                                );
-                            }
-                            if let ::core::option::Option::Some(g) = t1_bar.take() {
-                                ::matcalc::__private::dense::acc_index(
-                                    x_bar_dense,
-                                    &x_zeros,
-                                    *r1,
-                                    g,
-                                );
-                            }
-                        }
+                // One iteration: computed again, as the forward sweep did, from `x`
+                // and the counter, then its residuals named as references; the adjoint
+                // of `s = s + t3` flows to `s` and `t3`, that of `t3 = t1 * t2` to both
+                // factors (t̄₁ = t̄₃·t₂, where `type_of` stands for a factor whose value
+                // is not needed).
+                for i in ::core::iter::Iterator::rev(range) {
+                    let t1 = x[i];
+                    let t2 = x[i];
+                    let mut check1 = ::matcalc::__private::Witness::new();
+                    if false {
+                        check1 = ::matcalc::__private::witness(
+                            &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
+                        );
+                        loop {}
+                    }
+                    let t3 = ::matcalc::__private::rules::arith::mul(
+                        ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
+                        &t2,
+                    );
+                    let r1 = &i;
+                    let r2 = &::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
+                    let r3 = &::matcalc::__private::save(&t2);
+                    let r4 = &check1;
+                    let mut t1_bar = ::core::option::Option::None;
+                    let mut t2_bar = ::core::option::Option::None;
+                    let mut t3_bar = ::core::option::Option::None;
+                    let mut t4_bar = ::core::option::Option::None;
+                    if let ::core::option::Option::Some(g) = ::core::option::Option::Some(
+                        ::matcalc::__private::dense::take_all(&mut s_bar_dense),
+                    ) {
+                        ::matcalc::__private::acc(&mut t4_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t4_bar.take() {
+                        ::matcalc::__private::dense::acc(
+                            &mut s_bar_dense,
+                            ::matcalc::__private::guard_value(r5, ::core::clone::Clone::clone(&g)),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t3_bar,
+                            ::matcalc::__private::guard_value(r5, g),
+                        );
+                    }
+                    if let ::core::option::Option::Some(g) = t3_bar.take() {
+                        ::matcalc::__private::acc(
+                            &mut t1_bar,
+                            ::matcalc::__private::guard_value(
+                                r4,
+                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                    ::core::convert::identity(&::matcalc::__private::type_of(r2)),
+                                    r3,
+                                    &g,
+                                ),
+                            ),
+                        );
+                        ::matcalc::__private::acc(
+                            &mut t2_bar,
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
+                                ::core::convert::identity(r2),
+                                &::matcalc::__private::type_of(r3),
+                                &g,
+                            ),
+                        );
+                    }
+
+                    // The adjoint of a read `x[i]` is added to element i of `x_bar`.
+                    if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t1_bar.take() {
+                        ::matcalc::__private::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
                     }
                 }
-
-                // Segment 2 returned `s`. It ran last, so the backward sweep meets it first:
-                // the seed becomes the adjoint of `s`.
-                2u32 => {
-                    cursor2 -= 1;
-                    let (r6,) = &tape2[cursor2];
-                    ::matcalc::__private::acc(
-                        &mut s_bar,
-                        ::matcalc::__private::seed_as(r6, ::core::clone::Clone::clone(&seed)),
-                    );
-                }
-                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+                ::matcalc::__private::dense::put_back(&mut s_bar, s_bar_dense);
             }
+            ::matcalc::__private::dense::put_back(&mut x_bar, x_bar_dense);
+        }
+
+        // Segment 0 set `s = 0.0`: the adjoint of `s` goes no further.
+        {
+            s_bar = ::core::option::Option::None;
         }
 
         // The adjoint of `x`, zeros if nothing reached it.

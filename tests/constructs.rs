@@ -425,6 +425,47 @@ fn values_computed_again_in_ranges() {
     }
 }
 
+/// The adjoints a counted loop's pullback holds as plain values: of a float parameter it reads
+/// off its own copy (`k`), of a local computed before the loop and read in it (`m`), of a value
+/// the loop carries (`s`), and of one the loop sets to a constant before adding to it (`t`),
+/// beside a loop that carries a value without recomputing anything (`u`, whose range is a
+/// `while`).
+#[differentiate]
+fn held_in_loops(x: &[f64], k: f64) -> f64 {
+    let m = x[0] * k;
+    let mut s = 0.0;
+    let mut t = 1.0;
+    for i in 0..x.len() {
+        t = 0.5;
+        t += x[i] * m;
+        s += k * t * t + s * 0.25;
+    }
+    let mut u = s;
+    let mut j = 0;
+    while j < 3 {
+        u = u * 0.5 + t;
+        j += 1;
+    }
+    s + t * u
+}
+
+#[test]
+fn adjoints_held_in_loops() {
+    let mut sampler = Sampler::seeded();
+    for _ in 0..3 {
+        let p: (Vec<f64>, f64) = (
+            sampler.vec(&Domain::new(-1.0, 1.0), 4),
+            sampler.scalar(&Domain::new(-1.0, 1.0)),
+        );
+        check_both(
+            |p: &(Vec<f64>, f64)| held_in_loops(&p.0, p.1),
+            |p: &(Vec<f64>, f64), d: &(Vec<f64>, f64)| held_in_loops_jvp(&p.0, p.1, &d.0, d.1),
+            |p: &(Vec<f64>, f64), y: &f64| held_in_loops_vjp(&p.0, p.1).1(*y),
+            &p,
+        );
+    }
+}
+
 #[differentiate]
 fn iterators(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;

@@ -324,6 +324,36 @@ fn reads_of_a_parameter_never_written_are_not_recorded() {
     assert!(retained <= 8.0 + 0.01, "{retained:.2} bytes per entry");
 }
 
+/// A sum over a parameter the function never writes, scaled by a float parameter.
+#[differentiate]
+fn scaled_squares(x: &[f64], k: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += k * x[i] * x[i];
+    }
+    s
+}
+
+/// A float parameter is kept once, like a slice: the loop records nothing per iteration, where
+/// it recorded the parameter and a product in each before.
+#[test]
+fn a_float_parameter_is_not_recorded_per_iteration() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let x: Vec<f64> = (0..STEPS).map(|k| (k as f64 * 0.001).cos()).collect();
+    let retained = on_a_fresh_thread(|| {
+        let before = reset_peak();
+        let (value, pullback) = scaled_squares_vjp(&x, 1.5);
+        let retained = current() - before;
+        let (gradient, k_bar) = pullback(1.0);
+        assert!(value.is_finite() && k_bar.is_finite() && gradient.iter().all(|g| g.is_finite()));
+        retained as f64 / STEPS as f64
+    });
+    println!(
+        "a loop over {STEPS} entries scaled by a float: {retained:.2} bytes per entry retained"
+    );
+    assert!(retained <= 8.0 + 0.01, "{retained:.2} bytes per entry");
+}
+
 /// Calling `f_grad` again and again, and one pullback again and again, grows no memory: a
 /// gradient after the first allocates no tape (its tapes reuse the first one's buffers), and
 /// every byte is returned when the thread that held the buffers ends.

@@ -586,10 +586,36 @@ pub mod dense {
     use crate::value::{IndexAdjoint, Tangent};
     use num_traits::One;
 
+    /// The adjoint in `slot`, taken out of it for a loop ([`put_back`] after it), made from
+    /// `zeros` if nothing has reached it yet.
+    #[inline]
+    pub fn take<B: Tangent>(slot: &mut Option<B>, zeros: &Zeros<B>) -> B {
+        slot.take().unwrap_or_else(|| zeros.make())
+    }
+
+    /// The adjoint a loop held, back in its `slot`.
+    #[inline]
+    pub fn put_back<B: Tangent>(slot: &mut Option<B>, adjoint: B) {
+        *slot = Some(adjoint);
+    }
+
     /// The adjoint in `slot`, made from `zeros` if nothing has reached it yet.
     #[inline]
     pub fn of<'a, B: Tangent>(slot: &'a mut Option<B>, zeros: &Zeros<B>) -> &'a mut B {
         slot.get_or_insert_with(|| zeros.make())
+    }
+
+    /// The adjoint, leaving zero in its place: the reverse of an assignment.
+    #[inline]
+    pub fn take_all<T: Tangent>(adjoint: &mut T) -> T {
+        let zero = adjoint.zero_like();
+        core::mem::replace(adjoint, zero)
+    }
+
+    /// The adjoint set to zero: the reverse of an assignment of a constant.
+    #[inline]
+    pub fn clear<T: Tangent>(adjoint: &mut T) {
+        *adjoint = adjoint.zero_like();
     }
 
     /// Adds a contribution.

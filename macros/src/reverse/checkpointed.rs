@@ -300,6 +300,7 @@ impl Reverse<'_> {
             replays: false,
             sizeless: Vec::new(),
             dense: Vec::new(),
+            carried: Vec::new(),
         });
         quote!({
             let #entry_state = (#(::core::clone::Clone::clone(&#state),)*);

@@ -13,6 +13,14 @@
 //! runs the reversed body that many times (a loop over a range also reserves its tape before
 //! it starts). A function without control flow keeps its residuals in locals instead.
 //!
+//! Two cases need less. A function without loops runs each segment at most once: which ran
+//! fits in an array (`Trace`), and each segment's residuals in an `Option`. A function whose
+//! control flow is fixed (straight code and loops without branches of their own, then the
+//! return) runs each segment once, in order: it keeps no control tape at all, and the pullback
+//! is the reversed segments in the opposite order, as straight code. In the body of a counted
+//! loop, the adjoints of the active parameters and of the values the loop carries are taken out
+//! of their `Option`s before the pullback runs the loop, and added into as plain values.
+//!
 //! What a residual keeps is the least the adjoints need: of a product whose one factor is
 //! inactive, the other factor's type only (zero-sized); of a literal, nothing (the pullback
 //! writes it again); of a value read twice with nothing written in between, one copy.
@@ -21,31 +29,33 @@
 //! // Before                          // After (f_vjp, abridged)
 //! fn g(x: &[f64], n: usize) -> f64 { let x_zeros = zeros_of(x);
 //!     let mut s = 0.0;               let value = 'body: {
-//!     for i in 0..n {                    let mut s = 0.0; ctrl.push(0);
+//!     for i in 0..n {                    let mut s = 0.0;
 //!         s += x[i] * x[i];              let mut count = 0; let range = 0..n;
-//!     }                                  tape1.reserve(range.size_hint().0);
-//!     s                                  for i in range.clone() {
-//! }                                          let t1 = x[i];
-//!                                            let t2 = mul(&t1, &t1); let r2 = save(&t1);
-//!                                            s = s + t2;
-//!                                            tape1.push((r2,)); count += 1;
+//!     }                                  for i in range.clone() {
+//!     s                                      let t1 = x[i];
+//! }                                          let t2 = mul(&t1, &t1);
+//!                                            s = s + t2; count += 1;
 //!                                        }
-//!                                        frames1.push((range,));
-//!                                        ctrl.push(1); trips.push(count);
+//!                                        frames1.push((range,)); trips.push(count);
 //!                                        ...; break 'body s;
 //!                                    };
+//!                                    let x_kept = Tape::copy_of(x);
 //!                                    let pullback = move |seed: f64| -> Vec<f64> {
-//!                                        for segment in ctrl.iter().rev() { match segment {
-//!                                            1 => for i in frames1[..].clone().rev() {
-//!                                                let (r2,) = &tape1[..]; /* reversed */
-//!                                            },
-//!                                        ... } }
+//!                                        let x: &[f64] = &x_kept;
+//!                                        { /* segment 2: the seed to s_bar */ }
+//!                                        { let mut x_bar_dense = dense::take(..);
+//!                                          for i in frames1[..].clone().rev() {
+//!                                            let t1 = x[i]; /* computed again */
+//!                                            /* reversed */ }
+//!                                          dense::put_back(&mut x_bar, x_bar_dense); }
+//!                                        { /* segment 0: s_bar = None */ }
 //!                                        finish(x_bar, &x_zeros)
 //!                                    };
 //! ```
 //!
-//! The index `i` is not kept: the pullback runs the loop's range again, backwards, and writes
-//! the index arithmetic of the counter again (`recompute`).
+//! Neither the index `i` nor the factor `t1` is kept: the pullback runs the loop's range again,
+//! backwards, and computes again what an iteration computes from the counter and from
+//! parameters the function never writes, from its own copy of them (`recompute`).
 //!
 //! The exact code the macro writes today, with comments, is in the workspace's
 //! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
@@ -86,6 +96,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let mutated = mutated(model);
     let straight = is_straight(&model.stmts);
     let acyclic = !straight && is_acyclic(&model.stmts);
+    let fixed = !straight && is_fixed(&model.stmts);
     let mut sweep = Reverse {
         m: model,
         live: &live,
@@ -98,6 +109,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         next_residual: 0,
         straight,
         acyclic,
+        fixed,
         counted: false,
         in_scope: Vec::new(),
         return_label: None,
@@ -106,6 +118,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         deferred: sweep::deferred(model),
         plan: None,
         dense: false,
+        carried: Vec::new(),
     };
     let forward = sweep.block(&model.stmts);
 
@@ -210,10 +223,15 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .map(|(s, local)| segment_reverse(model, s, local, acyclic))
             .collect();
         let mut arms: Vec<TokenStream> = Vec::new();
+        let mut blocks: Vec<TokenStream> = Vec::new();
         for (s, reverse) in sweep.segments.iter().zip(&reverses) {
             let arm = match &s.checkpoint {
                 Some(c) => checkpointed::arm(model, s.id, c, &arms, &reverses, &sweep.segments),
-                None => segment_arm(model, s, reverse),
+                None => {
+                    let (id, block) = (s.id, segment_block(model, s, reverse));
+                    blocks.push(block.clone());
+                    quote!(#id => #block)
+                }
             };
             arms.push(arm);
         }
@@ -231,11 +249,28 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
         // Without loops, each segment runs at most once: which ones ran fits in an array, and
         // each one's residuals in an `Option`, none of them taking a buffer from the pool.
-        let control = if acyclic {
+        let control = if fixed {
+            quote!()
+        } else if acyclic {
             let most = sweep.segments.len();
             quote!(let mut #ctrl = #rt::Trace::<#most>::new();)
         } else {
             quote!(let mut #ctrl: #rt::Tape<u32> = #rt::Tape::new();)
+        };
+        // Segments that ran once each, in order, are reversed in the opposite order as
+        // straight code: the optimizer then sees every adjoint's path through the pullback.
+        let dispatch = if fixed {
+            let reversed = blocks.iter().rev();
+            quote!(#(#reversed)*)
+        } else {
+            quote! {
+                for #segment in #ctrl.iter().rev() {
+                    match *#segment {
+                        #(#arms)*
+                        _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+                    }
+                }
+            }
         };
         (
             quote!(#control #(#declare)* #(#frames)* #trip_tape),
@@ -243,12 +278,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 #(#cursors)*
                 #(#frame_cursors)*
                 #trip_cursor
-                for #segment in #ctrl.iter().rev() {
-                    match *#segment {
-                        #(#arms)*
-                        _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
-                    }
-                }
+                #dispatch
             },
         )
     };
@@ -316,12 +346,17 @@ fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, TokenStream
         let copy = model.fresh(&format!("{}_kept", crate::names::unraw(x)));
         // a slice into a buffer the next gradient reuses (a `Tape`)
         let slice = matches!(ty, syn::Type::Reference(r) if matches!(*r.elem, syn::Type::Slice(_)));
+        // a float passed by value, copied
+        let float = crate::known::is_float_type(ty);
         keep.extend(match model.param_vars[index] {
+            _ if float => quote!(let #copy = #x;),
             _ if slice => quote!(let #copy = #rt::Tape::copy_of(#x);),
             Some(_) => quote!(let #copy = #rt::save(#x);),
             None => quote!(let #copy = ::std::borrow::ToOwned::to_owned(#x);),
         });
-        kept.extend(if slice {
+        kept.extend(if float {
+            quote!(let #x: #ty = #copy;)
+        } else if slice {
             quote!(let #x: #ty = &#copy;)
         } else {
             quote!(let #x: #ty = ::core::borrow::Borrow::borrow(&#copy);)
@@ -364,20 +399,30 @@ fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], acyclic: bool) -
     quote!(#fetch #recomputed #(#bars)* #(#steps)*)
 }
 
-/// The pullback's arm of a recorded segment: its reverse, as many times as the loop ran for a
-/// repeated segment.
-fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream {
+/// The pullback's block for a recorded segment (its arm in the dispatch on the control tape):
+/// its reverse, as many times as the loop ran for a repeated segment.
+fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream {
     let id = s.id;
     let rt = rt();
-    let dense = s.dense.iter().map(|v| {
-        let (adjoint, slot, zeros) = (
-            pullback::dense_name(model, *v),
-            model.bar(*v),
-            model.zeros(*v),
-        );
-        quote!(let #adjoint = #rt::dense::of(&mut #slot, &#zeros);)
-    });
-    let dense = quote!(#(#dense)*);
+    // The dense adjoints are taken out of their `Option`s before the loop and put back after
+    // it (see the runtime's `dense::take`): owned values, which the optimizer keeps in
+    // registers (a float) or whose buffer pointer it hoists, where a `&mut` into the `Option`
+    // would be stored and loaded again on every iteration.
+    let (taken, put_back): (Vec<TokenStream>, Vec<TokenStream>) = s
+        .dense
+        .iter()
+        .map(|v| {
+            let (adjoint, slot, zeros) = (
+                pullback::dense_name(model, *v),
+                model.bar(*v),
+                model.zeros(*v),
+            );
+            (
+                quote!(let mut #adjoint = #rt::dense::take(&mut #slot, &#zeros);),
+                quote!(#rt::dense::put_back(&mut #slot, #adjoint);),
+            )
+        })
+        .unzip();
     if let Some(plan) = &s.plan {
         // the loop's range backwards, with the integers its indices read (see `recompute`)
         let (trip, frames, frame, range) = (
@@ -391,6 +436,17 @@ fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream
             None => quote!(_),
         };
         let invariants = &plan.invariants;
+        let (carried_taken, carried_put_back): (Vec<TokenStream>, Vec<TokenStream>) = s
+            .carried
+            .iter()
+            .map(|(v, zeros)| {
+                let (adjoint, slot) = (pullback::dense_name(model, *v), model.bar(*v));
+                (
+                    quote!(let mut #adjoint = #rt::dense::take(&mut #slot, #zeros);),
+                    quote!(#rt::dense::put_back(&mut #slot, #adjoint);),
+                )
+            })
+            .unzip();
         let (sizeless, looped) = if s.sizeless.is_empty() {
             (
                 None,
@@ -403,29 +459,33 @@ fn segment_arm(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream
                 Some(sizeless.clone()),
                 quote! {
                     if let ::core::option::Option::Some((#(#kept,)*)) = #sizeless {
+                        #(#carried_taken)*
                         for #counter in ::core::iter::Iterator::rev(#range) { #reverse }
+                        #(#carried_put_back)*
                     }
                 },
             )
         };
-        quote!(#id => {
+        quote!({
             #trip -= 1;
             #frame -= 1;
             let (#range, #(#invariants,)* #sizeless) = &#frames[#frame];
             let #range = ::core::clone::Clone::clone(#range);
             #(let #invariants = *#invariants;)*
-            #dense
+            #(#taken)*
             #looped
+            #(#put_back)*
         })
     } else if s.repeated {
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
-        quote!(#id => {
+        quote!({
             #trip -= 1;
-            #dense
+            #(#taken)*
             for _ in 0..#trips[#trip] { #reverse }
+            #(#put_back)*
         })
     } else {
-        quote!(#id => { #reverse })
+        quote!({ #reverse })
     }
 }
 
@@ -469,6 +529,28 @@ fn is_straight(stmts: &Block) -> bool {
     stmts.iter().enumerate().all(|(i, s)| {
         (!s.is_control() && !s.may_exit())
             || (matches!(s, Stmt::Return { .. }) && i + 1 == stmts.len())
+    })
+}
+
+/// A function whose control flow is fixed: straight-line code and loops whose bodies have no
+/// control flow of their own, then the return. Each segment runs once (a loop's body once per
+/// run of the loop, and the loop once), in the order of the code: the pullback needs no control
+/// tape.
+fn is_fixed(stmts: &Block) -> bool {
+    let flat = |body: &Block| body.iter().all(|s| !s.is_control() && !s.may_exit());
+    stmts.iter().enumerate().all(|(i, s)| match s {
+        Stmt::For {
+            body,
+            checkpoint: None,
+            ..
+        }
+        | Stmt::While {
+            body,
+            checkpoint: None,
+            ..
+        } => flat(body),
+        Stmt::Return { .. } => i + 1 == stmts.len(),
+        s => !s.is_control() && !s.may_exit(),
     })
 }
 
@@ -588,6 +670,9 @@ struct Segment {
     /// The active parameters whose adjoints the pullback makes before it runs the loop, for
     /// the body's reverse to add into them as plain values (see `Reverse::dense`).
     dense: Vec<VarId>,
+    /// Likewise the variables declared before the loop that its body reads or assigns, with
+    /// the residual of each one's shape, kept once per run of the loop among `sizeless`.
+    carried: Vec<(VarId, Ident)>,
 }
 
 impl Segment {
@@ -607,6 +692,8 @@ struct Reverse<'m> {
     /// A function without loops, but not straight: each segment keeps its residuals in an
     /// `Option` of its own, not on a tape.
     acyclic: bool,
+    /// A function whose segments run once each, in order (see `is_fixed`): no control tape.
+    fixed: bool,
     /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
     /// control tape per iteration.
     counted: bool,
@@ -629,6 +716,9 @@ struct Reverse<'m> {
     /// lazy `Option` would cost a test on every contribution, and keep the optimizer from
     /// hoisting the buffer out of the loop.
     dense: bool,
+    /// Recording the body of a counted loop over a range: the variables declared before it
+    /// whose adjoints the body takes or adds into, dense there too (`Segment::carried`).
+    carried: Vec<VarId>,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

@@ -288,7 +288,6 @@ impl Reverse<'_> {
         let rt = rt();
         let m = self.m;
         let live = self.live.contains(&var);
-        let bar = m.bar(var);
         if let Op::Call { func, args, guard } = op {
             let primals = m.call_args(args, guard);
             if !live {
@@ -306,8 +305,9 @@ impl Reverse<'_> {
             code.push(assign(quote!(#out)));
             let pb = self.residual_once(quote!(#pb), open, code);
             let spread = self.spread(func, (args, guard), quote!(#pb(g)), open, code);
+            let take = self.slots().take(var);
             open.backward.push(quote! {
-                if let ::core::option::Option::Some(g) = #bar.take() { #spread }
+                if let ::core::option::Option::Some(g) = #take { #spread }
             });
             return;
         }
@@ -325,8 +325,7 @@ impl Reverse<'_> {
             return;
         }
         if op.inputs().is_empty() {
-            open.backward
-                .push(quote!(#bar = ::core::option::Option::None;));
+            open.backward.push(self.slots().clear(var));
             return;
         }
         let y = m.primal(var);
@@ -549,16 +548,17 @@ impl Reverse<'_> {
             }
             Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
         };
+        let take = slots.take(var);
         open.backward.push(quote! {
-            if let ::core::option::Option::Some(g) = #bar.take() { #steps }
+            if let ::core::option::Option::Some(g) = #take { #steps }
         });
     }
 }
 
-/// Where the reverse of a statement adds into an adjoint: through the runtime's `acc`,
-/// `acc_neg`, `acc_index` and the like on the adjoint's lazy `Option`; in the body of a counted
-/// loop, for an active parameter, through their `dense` forms on the adjoint made before the
-/// loop (see `Reverse::dense`).
+/// Where the reverse of a statement adds into an adjoint, and takes it: through the runtime's
+/// `acc`, `acc_neg`, `acc_index` and the like on the adjoint's lazy `Option`; in the body of a
+/// counted loop, for an active parameter or a value the loop carries, through their `dense`
+/// forms on the adjoint taken out of its `Option` before the loop (see `Reverse::dense`).
 pub(super) struct Slots<'m> {
     m: &'m crate::emit::Model<'m>,
     /// The variables whose adjoints are dense here.
@@ -573,26 +573,47 @@ impl Slots<'_> {
         let function = Ident::new(function, Span::call_site());
         if self.dense.contains(&v) {
             let adjoint = dense_name(self.m, v);
-            quote!(#rt::dense::#function(#adjoint, #rest);)
+            quote!(#rt::dense::#function(&mut #adjoint, #rest);)
         } else {
             let slot = self.m.bar(v);
             quote!(#rt::#function(&mut #slot, #rest);)
         }
     }
+
+    /// The adjoint of `v` taken, an `Option`, leaving zero: the reverse of an assignment to `v`.
+    pub(super) fn take(&self, v: VarId) -> TokenStream {
+        if self.dense.contains(&v) {
+            let (rt, adjoint) = (rt(), dense_name(self.m, v));
+            quote!(::core::option::Option::Some(#rt::dense::take_all(&mut #adjoint)))
+        } else {
+            let slot = self.m.bar(v);
+            quote!(#slot.take())
+        }
+    }
+
+    /// The adjoint of `v` set to zero: the reverse of an assignment of a constant.
+    pub(super) fn clear(&self, v: VarId) -> TokenStream {
+        if self.dense.contains(&v) {
+            let (rt, adjoint) = (rt(), dense_name(self.m, v));
+            quote!(#rt::dense::clear(&mut #adjoint);)
+        } else {
+            let slot = self.m.bar(v);
+            quote!(#slot = ::core::option::Option::None;)
+        }
+    }
 }
 
-/// The adjoint of `v` made before a counted loop (see `Reverse::dense`): a `&mut` to it.
+/// The adjoint of `v` made before a counted loop (see `Reverse::dense`), owned.
 pub(super) fn dense_name(m: &crate::emit::Model, v: VarId) -> Ident {
     m.fresh(&format!("{}_bar_dense", m.vars[v].uniq))
 }
 
 impl<'m> Reverse<'m> {
     pub(super) fn slots(&self) -> Slots<'m> {
-        let dense = if self.dense {
-            self.const_shape.iter().copied().collect()
-        } else {
-            Vec::new()
-        };
+        let mut dense: Vec<VarId> = self.carried.clone();
+        if self.dense {
+            dense.extend(self.const_shape.iter().copied());
+        }
         Slots { m: self.m, dense }
     }
 }

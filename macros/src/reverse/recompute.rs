@@ -267,10 +267,11 @@ impl Integers {
     }
 
     /// The parameters whose values the pullback may read, by name, with their place in the
-    /// signature and their variable when active: shared references (`&T`, without a lifetime of
-    /// their own) to a value the pullback can copy, bound once and never rebound. An active
-    /// parameter's value is copied as its adjoint's owned type (`save`); an inactive one's only
-    /// when its type says it can be (a slice, an array, a `Vec`, an nalgebra matrix).
+    /// signature and their variable when active, bound once and never rebound: floats passed by
+    /// value, and shared references (`&T`, without a lifetime of their own) to a value the
+    /// pullback can copy. An active parameter's value is copied as its adjoint's owned type
+    /// (`save`); an inactive one's only when its type says it can be (a slice, an array, a
+    /// `Vec`, an nalgebra matrix).
     fn kept_params(&self, m: &Model) -> HashMap<String, (usize, Option<VarId>)> {
         m.sig
             .params
@@ -278,16 +279,18 @@ impl Integers {
             .zip(&m.param_vars)
             .enumerate()
             .filter(|(_, (p, var))| {
-                let syn::Type::Reference(r) = &p.ty else {
-                    return false;
-                };
                 // (`self` cannot be bound again in the pullback)
-                p.ident != "self"
-                    && !p.mutable
-                    && r.mutability.is_none()
-                    && r.lifetime.is_none()
-                    && self.once.contains(&p.ident.to_string())
-                    && (var.is_some() || copyable(&r.elem))
+                let once =
+                    p.ident != "self" && !p.mutable && self.once.contains(&p.ident.to_string());
+                once && match &p.ty {
+                    ty if crate::known::is_float_type(ty) => true,
+                    syn::Type::Reference(r) => {
+                        r.mutability.is_none()
+                            && r.lifetime.is_none()
+                            && (var.is_some() || copyable(&r.elem))
+                    }
+                    _ => false,
+                }
             })
             .map(|(index, (p, var))| (p.ident.to_string(), (index, *var)))
             .collect()

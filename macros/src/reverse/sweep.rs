@@ -4,9 +4,10 @@
 use super::checkpointed::Looped;
 use super::tape::{frames_name, sizeless_name, tape_name};
 use super::{Open, Reverse, Segment};
-use crate::ir::{Block, Operand, Spelling, Stmt, VarId};
+use crate::ir::{Block, Op, Operand, Spelling, Stmt, VarId};
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::HashSet;
 
 impl Reverse<'_> {
     /// The forward sweep of a block; records its segments.
@@ -80,6 +81,25 @@ impl Reverse<'_> {
         } else {
             Vec::new()
         };
+        // The shape of each value the loop carries, for the pullback to make its adjoint
+        // before it runs the loop backwards (see `Reverse::carried`); as the last iteration
+        // left it, which is the shape the pullback starts from.
+        let mut sizeless = sizeless;
+        let mut shapes = Vec::new();
+        let mut carried = Vec::new();
+        if self.counted && self.plan.is_some() {
+            let rt = crate::emit::rt();
+            for &v in &self.carried {
+                let zeros = self.m.fresh(&format!("{}_bar_zeros", self.m.vars[v].uniq));
+                let value = self.m.pref(&Operand::Var {
+                    id: v,
+                    borrowed: false,
+                });
+                shapes.push(quote!(let #zeros = #rt::zeros_of(#value);));
+                sizeless.push(zeros.clone());
+                carried.push((v, zeros));
+            }
+        }
         let residuals = &open.residuals;
         let tape = tape_name(self.m, id);
         let code = if self.straight {
@@ -90,9 +110,10 @@ impl Reverse<'_> {
                 let name = sizeless_name(self.m, id);
                 quote!(#name = ::core::option::Option::Some((#(#sizeless,)*));)
             });
-            quote!(#push #once)
+            quote!(#(#shapes)* #push #once)
         } else {
             let ctrl = self.m.fresh("ctrl");
+            let ctrl = (!self.fixed).then(|| quote!(#ctrl.push(#id);));
             let push = (!residuals.is_empty()).then(|| {
                 if self.acyclic {
                     quote!(#tape = ::core::option::Option::Some((#(#residuals,)*));)
@@ -100,7 +121,7 @@ impl Reverse<'_> {
                     quote!(#tape.push((#(#residuals,)*));)
                 }
             });
-            quote!(#ctrl.push(#id); #push)
+            quote!(#ctrl #push)
         };
         self.segments.push(Segment {
             id,
@@ -114,6 +135,7 @@ impl Reverse<'_> {
             replays: open.replays,
             sizeless,
             dense: Vec::new(),
+            carried,
         });
         code
     }
@@ -160,6 +182,51 @@ impl Reverse<'_> {
         }
     }
 
+    /// The variables declared before a flat loop whose adjoints its body reads or assigns, and
+    /// which the pullback can hold as plain values while it runs the loop backwards: live,
+    /// declared with a value (so that the iteration can take their shape), assigned in the body
+    /// only by plain operations (not by a call, nor written by index or pushed to, whose
+    /// adjoints the runtime takes apart in other ways), and not active parameters, which are
+    /// dense anyway (`Reverse::dense`).
+    fn carried_adjoints(&self, body: &Block) -> Vec<VarId> {
+        let mut declared = HashSet::new();
+        let mut excluded = HashSet::new();
+        let mut touched = std::collections::BTreeSet::new();
+        for s in body {
+            s.walk(&mut |s| {
+                match s {
+                    Stmt::Let { var, .. } => {
+                        declared.insert(*var);
+                    }
+                    Stmt::LetTuple { vars, .. } => declared.extend(vars.iter().copied()),
+                    Stmt::Assign {
+                        var,
+                        op: Op::Call { .. },
+                    } => {
+                        excluded.insert(*var);
+                    }
+                    Stmt::Write { buf, .. }
+                    | Stmt::Push { buf, .. }
+                    | Stmt::WriteField { base: buf, .. } => {
+                        excluded.insert(*buf);
+                    }
+                    _ => {}
+                }
+                touched.extend(super::adjoints_touched(s));
+            });
+        }
+        touched
+            .into_iter()
+            .filter(|v| {
+                self.live.contains(v)
+                    && !self.const_shape.contains(v)
+                    && !self.deferred.contains(v)
+                    && !declared.contains(v)
+                    && !excluded.contains(v)
+            })
+            .collect()
+    }
+
     /// A `for` or `while` loop, `wrap` building it around its recorded body. A body without
     /// control flow of its own is one segment: the loop counts its trips and records the segment
     /// once with the count, and the pullback runs the segment's reverse that many times; the
@@ -191,7 +258,14 @@ impl Reverse<'_> {
         // Not inside a checkpointed loop either: its arm replays the body's segments on tapes
         // of its own.
         let outer_dense = std::mem::replace(&mut self.dense, self.return_label.is_none());
+        let adjoints = if self.dense && self.plan.is_some() {
+            self.carried_adjoints(body)
+        } else {
+            Vec::new()
+        };
+        let outer_carried = std::mem::replace(&mut self.carried, adjoints);
         let body = self.block(body);
+        self.carried = outer_carried;
         let dense = std::mem::replace(&mut self.dense, outer_dense);
         let plan = std::mem::replace(&mut self.plan, outer_plan);
         self.counted = outer;
@@ -261,13 +335,14 @@ impl Reverse<'_> {
             let x = self.m.primal(v);
             quote!(#x = ::core::hint::black_box(#x);)
         });
+        let ctrl = (!self.fixed).then(|| quote!(#ctrl.push(#id);));
         quote!({
             let mut #count: usize = 0;
             #bind
             #looped
             #(#carried)*
             #frame
-            #ctrl.push(#id);
+            #ctrl
             #trips.push(#count);
         })
     }

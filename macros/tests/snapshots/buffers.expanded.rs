@@ -114,14 +114,12 @@ fn cumulative_vjp(
     let _ = cumulative;
     use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
     let mut tape2 = ::matcalc::__private::Tape::new();
     let mut frames1 = ::matcalc::__private::Tape::new();
     let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
     let value: Vec<f64> = 'body: {
         let mut out = Vec::with_capacity(x.len());
         let mut total = 0.0;
-        ctrl.push(0u32);
         {
             let mut count: usize = 0;
             let range = 0..x.len();
@@ -140,12 +138,12 @@ fn cumulative_vjp(
                 let r2 = check1;
                 total = t3;
                 out.push(total);
-                sizeless1 = ::core::option::Option::Some((r2,));
+                let total_bar_zeros = ::matcalc::__private::zeros_of(&total);
+                sizeless1 = ::core::option::Option::Some((r2, total_bar_zeros));
                 count += 1;
             }
             total = ::core::hint::black_box(total);
             frames1.push((range, sizeless1));
-            ctrl.push(1u32);
             trips.push(count);
         }
         let c4 = 0;
@@ -173,7 +171,6 @@ fn cumulative_vjp(
         out[c4] = t8;
         let r8 = c4;
         let r9 = ::matcalc::__private::type_of(&out);
-        ctrl.push(2u32);
         tape2.push((r3, r4, r5, r6, r7, r8, r9));
         break 'body (move || -> Vec<f64> { out })();
     };
@@ -184,99 +181,99 @@ fn cumulative_vjp(
         let mut cursor2 = tape2.len();
         let mut frame1 = frames1.len();
         let mut trip = trips.len();
-        for segment in ctrl.iter().rev() {
-            match *segment {
-                0u32 => {
-                    total_bar = ::core::option::Option::None;
-                    out_bar = ::core::option::Option::None;
-                }
-                1u32 => {
-                    trip -= 1;
-                    frame1 -= 1;
-                    let (range, sizeless1) = &frames1[frame1];
-                    let range = ::core::clone::Clone::clone(range);
-                    let x_bar_dense = ::matcalc::__private::dense::of(
-                        &mut x_bar,
-                        &x_zeros,
-                    );
-                    if let ::core::option::Option::Some((r2,)) = sizeless1 {
-                        for i1 in ::core::iter::Iterator::rev(range) {
-                            let r1 = &i1;
-                            let mut v_bar = ::core::option::Option::None;
-                            let mut t2_bar = ::core::option::Option::None;
-                            let mut t3_bar = ::core::option::Option::None;
-                            if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
-                                &mut out_bar,
-                            ) {
-                                ::matcalc::__private::acc(&mut total_bar, g);
-                            }
-                            if let ::core::option::Option::Some(g) = total_bar.take() {
-                                ::matcalc::__private::acc(&mut t3_bar, g);
-                            }
-                            if let ::core::option::Option::Some(g) = t3_bar.take() {
-                                ::matcalc::__private::acc(
-                                    &mut total_bar,
-                                    ::matcalc::__private::guard_value(
-                                        r2,
-                                        ::core::clone::Clone::clone(&g),
-                                    ),
-                                );
-                                ::matcalc::__private::acc(
-                                    &mut t2_bar,
-                                    ::matcalc::__private::guard_value(r2, g),
-                                );
-                            }
-                            if let ::core::option::Option::Some(g) = t2_bar.take() {
-                                ::matcalc::__private::acc(&mut v_bar, g);
-                            }
-                            if let ::core::option::Option::Some(g) = v_bar.take() {
-                                ::matcalc::__private::dense::acc_index(
-                                    x_bar_dense,
-                                    &x_zeros,
-                                    *r1,
-                                    g,
-                                );
-                            }
-                        }
-                    }
-                }
-                2u32 => {
-                    cursor2 -= 1;
-                    let (r3, r4, r5, r6, r7, r8, r9) = &tape2[cursor2];
-                    let mut t6_bar = ::core::option::Option::None;
-                    let mut t8_bar = ::core::option::Option::None;
-                    ::matcalc::__private::acc(
-                        &mut out_bar,
-                        ::matcalc::__private::seed_as(
-                            r9,
-                            ::core::clone::Clone::clone(&seed),
+        {
+            cursor2 -= 1;
+            let (r3, r4, r5, r6, r7, r8, r9) = &tape2[cursor2];
+            let mut t6_bar = ::core::option::Option::None;
+            let mut t8_bar = ::core::option::Option::None;
+            ::matcalc::__private::acc(
+                &mut out_bar,
+                ::matcalc::__private::seed_as(r9, ::core::clone::Clone::clone(&seed)),
+            );
+            if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
+                &mut out_bar,
+                *r8,
+            ) {
+                ::matcalc::__private::acc(&mut t8_bar, g);
+            }
+            if let ::core::option::Option::Some(g) = t8_bar.take() {
+                ::matcalc::__private::acc(
+                    &mut t6_bar,
+                    ::matcalc::__private::guard_value(
+                        r7,
+                        ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                            ::core::convert::identity(r5),
+                            &::matcalc::__private::literal(r6, || 2.0),
+                            &g,
                         ),
-                    );
-                    if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
+                    ),
+                );
+            }
+            if let ::core::option::Option::Some(g) = t6_bar.take() {
+                ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
+            }
+        }
+        {
+            trip -= 1;
+            frame1 -= 1;
+            let (range, sizeless1) = &frames1[frame1];
+            let range = ::core::clone::Clone::clone(range);
+            let mut x_bar_dense = ::matcalc::__private::dense::take(
+                &mut x_bar,
+                &x_zeros,
+            );
+            if let ::core::option::Option::Some((r2, total_bar_zeros)) = sizeless1 {
+                let mut total_bar_dense = ::matcalc::__private::dense::take(
+                    &mut total_bar,
+                    total_bar_zeros,
+                );
+                for i1 in ::core::iter::Iterator::rev(range) {
+                    let r1 = &i1;
+                    let mut v_bar = ::core::option::Option::None;
+                    let mut t2_bar = ::core::option::Option::None;
+                    let mut t3_bar = ::core::option::Option::None;
+                    if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
                         &mut out_bar,
-                        *r8,
                     ) {
-                        ::matcalc::__private::acc(&mut t8_bar, g);
+                        ::matcalc::__private::dense::acc(&mut total_bar_dense, g);
                     }
-                    if let ::core::option::Option::Some(g) = t8_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t6_bar,
+                    if let ::core::option::Option::Some(g) = ::core::option::Option::Some(
+                        ::matcalc::__private::dense::take_all(&mut total_bar_dense),
+                    ) {
+                        ::matcalc::__private::acc(&mut t3_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = t3_bar.take() {
+                        ::matcalc::__private::dense::acc(
+                            &mut total_bar_dense,
                             ::matcalc::__private::guard_value(
-                                r7,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    ::core::convert::identity(r5),
-                                    &::matcalc::__private::literal(r6, || 2.0),
-                                    &g,
-                                ),
+                                r2,
+                                ::core::clone::Clone::clone(&g),
                             ),
                         );
+                        ::matcalc::__private::acc(
+                            &mut t2_bar,
+                            ::matcalc::__private::guard_value(r2, g),
+                        );
                     }
-                    if let ::core::option::Option::Some(g) = t6_bar.take() {
-                        ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
+                    if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc(&mut v_bar, g);
+                    }
+                    if let ::core::option::Option::Some(g) = v_bar.take() {
+                        ::matcalc::__private::dense::acc_index(
+                            &mut x_bar_dense,
+                            &x_zeros,
+                            *r1,
+                            g,
+                        );
                     }
                 }
-                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
+                ::matcalc::__private::dense::put_back(&mut total_bar, total_bar_dense);
             }
+            ::matcalc::__private::dense::put_back(&mut x_bar, x_bar_dense);
+        }
+        {
+            total_bar = ::core::option::Option::None;
+            out_bar = ::core::option::Option::None;
         }
         ::matcalc::__private::finish(x_bar, &x_zeros)
     };
