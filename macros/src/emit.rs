@@ -632,6 +632,14 @@ pub(crate) fn bilinear_call(
     quote!(#path #args)
 }
 
+/// `{ tokens }`, the tokens moved into the block. `quote!` copies every token of a stream it
+/// interpolates (each identifier a new allocation), while a group is shared: a long body is
+/// wrapped so before it is interpolated, and the expansion of a long function does not copy
+/// it again at each level.
+pub(crate) fn braced(tokens: TokenStream) -> Group {
+    Group::new(Delimiter::Brace, tokens)
+}
+
 /// `tokens` in parentheses, spanned at `at`.
 fn spanned_group(tokens: TokenStream, at: Span) -> TokenStream {
     let mut group = Group::new(Delimiter::Parenthesis, tokens);

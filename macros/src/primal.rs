@@ -14,7 +14,7 @@
 //!                                     }
 //! ```
 
-use crate::emit::{Model, allow_lints, spelled_in_scope};
+use crate::emit::{Model, allow_lints, braced, spelled_in_scope};
 use crate::ir::{Block, CallArg, Op, Stmt};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -26,24 +26,25 @@ pub(crate) fn function(program: &Model, name: &Ident, doc: &str) -> TokenStream 
     let this = program.original();
     let params = program.params();
     let ret = &program.sig.ret.ty;
-    let body = block(program, &program.stmts);
     let lints = allow_lints();
     let spelled = spelled_in_scope();
+    let mut body = quote! {
+        // The derivative stands for the function: using one uses the other.
+        let _ = #this;
+        #spelled
+    };
+    body.extend(block(program, &program.stmts));
+    let body = braced(body);
     quote! {
         #[doc = #doc]
         #lints
-        #vis fn #name(#(#params),*) -> #ret {
-            // The derivative stands for the function: using one uses the other.
-            let _ = #this;
-            #spelled
-            #body
-        }
+        #vis fn #name(#(#params),*) -> #ret #body
     }
 }
 
 fn block(m: &Model, stmts: &Block) -> TokenStream {
-    let code = stmts.iter().map(|s| stmt(m, s));
-    quote!(#(#code)*)
+    // collected, not interpolated: the statements are moved, not copied (see `braced`)
+    stmts.iter().map(|s| stmt(m, s)).collect()
 }
 
 /// The primal of an operation assigned to a variable: a call of the function it names, or the

@@ -211,7 +211,8 @@ impl Reverse<'_> {
             other => unreachable!("control statement {}", other.is_control()),
         }
         Self::forget(open, &written);
-        quote!(#(#code)*)
+        // moved, not copied (see `emit::braced`)
+        code.into_iter().collect()
     }
 
     /// Distributes the adjoints a called function's pullback returned over its active arguments.
