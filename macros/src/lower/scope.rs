@@ -81,9 +81,10 @@ impl<'a> Lowerer<'a> {
         self.next_temp += 1;
         let ident = self.names.fresh(&format!("c{}", self.next_temp));
         let tokens = expr.to_token_stream();
-        let reference = match syn::parse2::<Expr>(tokens.clone()) {
+        let parsed = syn::parse2::<Expr>(tokens.clone());
+        let reference = match &parsed {
             Ok(Expr::Reference(r)) => r.mutability.is_none(),
-            Ok(p @ Expr::Path(_)) => self.path_binding(&p).is_some_and(|b| b.reference),
+            Ok(p @ Expr::Path(_)) => self.path_binding(p).is_some_and(|b| b.reference),
             _ => false,
         };
         if reference {
@@ -92,7 +93,7 @@ impl<'a> Lowerer<'a> {
         if let Ok(Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Float(_) | syn::Lit::Int(_),
             ..
-        })) = syn::parse2::<Expr>(tokens.clone())
+        })) = parsed
         {
             self.literals.insert(ident.to_string(), tokens.clone());
         }
