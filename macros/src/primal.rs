@@ -78,12 +78,13 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
             let mt = mutable.then(|| quote!(mut));
             let ty = ty.as_ref().map(|t| quote!(: #t));
             let (check, value) = value(m, op);
-            quote!(#check let #mt #x #ty = #value;)
+            // moved into place, not copied (see `braced`)
+            TokenStream::from_iter([check, quote!(let #mt #x #ty =), value, quote!(;)])
         }
         Stmt::Assign { var, op } => {
             let x = m.primal(*var);
             let (check, value) = value(m, op);
-            quote!(#check #x = #value;)
+            TokenStream::from_iter([check, quote!(#x =), value, quote!(;)])
         }
         Stmt::LetTuple {
             vars,

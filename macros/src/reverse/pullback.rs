@@ -82,17 +82,16 @@ impl Reverse<'_> {
                 let x = m.primal(*var);
                 let mt = mutable.then(|| quote!(mut));
                 let ty = ty.as_ref().map(|t| quote!(: #t));
-                self.define(
-                    *var,
-                    op,
-                    open,
-                    &mut code,
-                    |value| quote!(let #mt #x #ty = #value;),
-                );
+                // the value moved into place, not copied (see `emit::braced`)
+                self.define(*var, op, open, &mut code, |value| {
+                    TokenStream::from_iter([quote!(let #mt #x #ty =), value, quote!(;)])
+                });
             }
             Stmt::Assign { var, op } => {
                 let x = m.primal(*var);
-                self.define(*var, op, open, &mut code, |value| quote!(#x = #value;));
+                self.define(*var, op, open, &mut code, |value| {
+                    TokenStream::from_iter([quote!(#x =), value, quote!(;)])
+                });
             }
             Stmt::LetTuple {
                 vars,
