@@ -4,8 +4,8 @@
 use crate::ir::{BinOp, CheckForm, Guard, Op, Operand, Spelling, Var, VarId};
 use crate::names::{Names, item_ident};
 use crate::signature::Signature;
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote};
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::{ToTokens, TokenStreamExt, format_ident, quote};
 
 /// The hidden runtime path generated code calls.
 pub(crate) fn rt() -> Rt {
@@ -19,7 +19,12 @@ pub(crate) struct Rt;
 
 impl ToTokens for Rt {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        tokens.extend(quote!(::matcalc::__private));
+        // the tokens `quote!(::matcalc::__private)` makes, appended without a stream of their own
+        for word in ["matcalc", "__private"] {
+            tokens.append(Punct::new(':', Spacing::Joint));
+            tokens.append(Punct::new(':', Spacing::Alone));
+            tokens.append(Ident::new(word, Span::call_site()));
+        }
     }
 }
 

@@ -28,13 +28,14 @@ pub(crate) fn function(program: &Model, name: &Ident, doc: &str) -> TokenStream 
     let ret = &program.sig.ret.ty;
     let lints = allow_lints();
     let spelled = spelled_in_scope();
-    let mut body = quote! {
-        // The derivative stands for the function: using one uses the other.
-        let _ = #this;
-        #spelled
-    };
-    body.extend(block(program, &program.stmts));
-    let body = braced(body);
+    let body = braced(TokenStream::from_iter([
+        quote! {
+            // The derivative stands for the function: using one uses the other.
+            let _ = #this;
+            #spelled
+        },
+        block(program, &program.stmts),
+    ]));
     quote! {
         #[doc = #doc]
         #lints

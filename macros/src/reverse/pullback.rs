@@ -3,7 +3,7 @@
 
 use super::tape::{Kept, Read};
 use super::{Open, Reverse};
-use crate::emit::{companion, rt};
+use crate::emit::{braced, companion, rt};
 use crate::ir::{BinOp, CallArg, Op, Operand, Stmt, VarId};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -560,8 +560,9 @@ impl Reverse<'_> {
             }
             Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
         };
+        let steps = braced(steps);
         open.backward.push(quote! {
-            if let ::core::option::Option::Some(g) = #bar.take() { #steps }
+            if let ::core::option::Option::Some(g) = #bar.take() #steps
         });
     }
 }
