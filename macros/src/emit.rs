@@ -4,12 +4,28 @@
 use crate::ir::{BinOp, CheckForm, Guard, Op, Operand, Spelling, Var, VarId};
 use crate::names::{Names, item_ident};
 use crate::signature::Signature;
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::{ToTokens, TokenStreamExt, format_ident, quote};
 
 /// The hidden runtime path generated code calls.
-pub(crate) fn rt() -> TokenStream {
-    quote!(::matcalc::__private)
+pub(crate) fn rt() -> Rt {
+    Rt
+}
+
+/// The runtime's path, `::matcalc::__private`, written where it is interpolated: one of the
+/// most frequent paths of an expansion, made there rather than made once and copied in.
+#[derive(Clone, Copy)]
+pub(crate) struct Rt;
+
+impl ToTokens for Rt {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        // the tokens `quote!(::matcalc::__private)` makes, appended without a stream of their own
+        for word in ["matcalc", "__private"] {
+            tokens.append(Punct::new(':', Spacing::Joint));
+            tokens.append(Punct::new(':', Spacing::Alone));
+            tokens.append(Ident::new(word, Span::call_site()));
+        }
+    }
 }
 
 /// The function, its signature and its lowered body.
@@ -304,7 +320,8 @@ impl Model<'_> {
         // is still there after it. The witness is declared here, not where the function starts:
         // rustc keeps an undecided type on its list of pending work until the check decides it,
         // and a long list makes every later statement slower to check.
-        quote!(let mut #w = #rt::Witness::new(); if false { #w = #rt::witness(&(#expr)); loop {} })
+        let expr = Group::new(Delimiter::Parenthesis, expr);
+        quote!(let mut #w = #rt::Witness::new(); if false { #w = #rt::witness(&#expr); loop {} })
     }
 
     /// An operand of a check, with the span of the user's operand, which rustc's error labels:
@@ -324,7 +341,7 @@ impl Model<'_> {
             return quote!(#word);
         }
         let (first, last) = spelling.ends();
-        let name = syn::parse2::<Ident>(value.clone()).ok();
+        let name = lone_ident(&value);
         if let Some(literal) = name.and_then(|name| self.literals.get(&name.to_string())) {
             return respanned(literal.clone(), first);
         }
@@ -551,8 +568,20 @@ pub(crate) fn rule_argument(c: &Ident, literal: bool) -> TokenStream {
 
 fn users_word<'s>(value: &TokenStream, spelling: &'s Spelling) -> Option<&'s Ident> {
     match spelling {
-        Spelling::Word(word) if syn::parse2::<Ident>(value.clone()).is_ok_and(|v| v == *word) => {
-            Some(word)
+        Spelling::Word(word) if lone_ident(value).is_some_and(|v| v == *word) => Some(word),
+        _ => None,
+    }
+}
+
+/// `value` read as one identifier, as `syn::parse2::<Ident>` reads it (a keyword is none). A
+/// value of several tokens, the most frequent, is turned down before the parser, which would
+/// copy the tokens into its buffer and describe the error.
+fn lone_ident(value: &TokenStream) -> Option<Ident> {
+    let mut tokens = value.clone().into_iter();
+    match (tokens.next(), tokens.next()) {
+        // (a group without delimiters may hold an identifier)
+        (Some(TokenTree::Ident(_) | TokenTree::Group(_)), None) => {
+            syn::parse2::<Ident>(value.clone()).ok()
         }
         _ => None,
     }
@@ -579,7 +608,10 @@ impl Model<'_> {
         match guard {
             Some(guard) => {
                 let (rt, w, function) = (rt(), self.witness(guard.id), item_ident(function));
-                quote!(#rt::#function(&#w, #value))
+                // the value moved in, not copied (see `braced`)
+                let args = TokenStream::from_iter([quote!(&#w,), value]);
+                let args = Group::new(Delimiter::Parenthesis, args);
+                quote!(#rt::#function #args)
             }
             None => value,
         }
@@ -613,23 +645,39 @@ pub(crate) fn bilinear_call(
     args: &[TokenStream],
 ) -> TokenStream {
     let rt = rt();
-    let (module, stem) = match bin {
-        BinOp::Dot => (quote!(#rt::rules::linalg::dense), "dot"),
-        _ => (quote!(#rt::rules::arith), "mul"),
+    let path = match bin {
+        BinOp::Dot => {
+            let name = item_ident(&format!("dot{function}"));
+            quote!(#rt::rules::linalg::dense::#name)
+        }
+        _ => {
+            let name = item_ident(&format!("mul{function}"));
+            quote!(#rt::rules::arith::#name)
+        }
     };
-    let name = item_ident(&format!("{stem}{function}"));
-    let path = quote!(#module::#name);
+    // The path and its arguments are moved into the call, not copied (see `braced`): one of
+    // the most frequent calls of an expansion.
     let Some(Guard { at: (from, to), .. }) = guard else {
-        return quote!(#path(#(#args),*));
+        let args = Group::new(Delimiter::Parenthesis, quote!(#(#args),*));
+        return TokenStream::from_iter([path, quote!(#args)]);
     };
     // An expression spans from its first token to its last: the path or `identity` at the
     // user's first token, the parentheses at the last.
     let (first, rest) = args.split_first().expect("a rule takes arguments");
-    let identity = respanned(quote!(::core::convert::identity), *from);
-    let first = spanned_group(first.clone(), *to);
-    let args = spanned_group(quote!(#identity #first, #(#rest),*), *to);
-    let path = respanned(path, *from);
-    quote!(#path #args)
+    let args = TokenStream::from_iter([
+        respanned(quote!(::core::convert::identity), *from),
+        spanned_group(first.clone(), *to),
+        quote!(, #(#rest),*),
+    ]);
+    TokenStream::from_iter([respanned(path, *from), spanned_group(args, *to)])
+}
+
+/// `{ tokens }`, the tokens moved into the block. `quote!` copies every token of a stream it
+/// interpolates (each identifier a new allocation), while a group is shared: a long body is
+/// wrapped so before it is interpolated, and the expansion of a long function does not copy
+/// it again at each level.
+pub(crate) fn braced(tokens: TokenStream) -> Group {
+    Group::new(Delimiter::Brace, tokens)
 }
 
 /// `tokens` in parentheses, spanned at `at`.

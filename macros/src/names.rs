@@ -38,6 +38,9 @@ impl Names {
     /// name of the user's. It depends only on `name` and the user's names, so every use of a
     /// generated name gets the same identifier.
     pub(crate) fn fresh(&self, name: &str) -> Ident {
+        if !self.user.contains(name) {
+            return Ident::new(name, Span::mixed_site());
+        }
         let mut name = name.to_string();
         while self.user.contains(&name) {
             name.push('_');

@@ -14,7 +14,7 @@
 //!                                     }
 //! ```
 
-use crate::emit::{Model, allow_lints, spelled_in_scope};
+use crate::emit::{Model, allow_lints, braced, spelled_in_scope};
 use crate::ir::{Block, CallArg, Op, Stmt};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -26,24 +26,26 @@ pub(crate) fn function(program: &Model, name: &Ident, doc: &str) -> TokenStream 
     let this = program.original();
     let params = program.params();
     let ret = &program.sig.ret.ty;
-    let body = block(program, &program.stmts);
     let lints = allow_lints();
     let spelled = spelled_in_scope();
-    quote! {
-        #[doc = #doc]
-        #lints
-        #vis fn #name(#(#params),*) -> #ret {
+    let body = braced(TokenStream::from_iter([
+        quote! {
             // The derivative stands for the function: using one uses the other.
             let _ = #this;
             #spelled
-            #body
-        }
+        },
+        block(program, &program.stmts),
+    ]));
+    quote! {
+        #[doc = #doc]
+        #lints
+        #vis fn #name(#(#params),*) -> #ret #body
     }
 }
 
 fn block(m: &Model, stmts: &Block) -> TokenStream {
-    let code = stmts.iter().map(|s| stmt(m, s));
-    quote!(#(#code)*)
+    // collected, not interpolated: the statements are moved, not copied (see `braced`)
+    stmts.iter().map(|s| stmt(m, s)).collect()
 }
 
 /// The primal of an operation assigned to a variable: a call of the function it names, or the
@@ -77,12 +79,13 @@ fn stmt(m: &Model, s: &Stmt) -> TokenStream {
             let mt = mutable.then(|| quote!(mut));
             let ty = ty.as_ref().map(|t| quote!(: #t));
             let (check, value) = value(m, op);
-            quote!(#check let #mt #x #ty = #value;)
+            // moved into place, not copied (see `braced`)
+            TokenStream::from_iter([check, quote!(let #mt #x #ty =), value, quote!(;)])
         }
         Stmt::Assign { var, op } => {
             let x = m.primal(*var);
             let (check, value) = value(m, op);
-            quote!(#check #x = #value;)
+            TokenStream::from_iter([check, quote!(#x =), value, quote!(;)])
         }
         Stmt::LetTuple {
             vars,

@@ -189,7 +189,7 @@ struct Lowerer<'a> {
     reading: std::cell::RefCell<Option<Vec<usize>>>,
     next_binding: usize,
     vars: Vec<Var>,
-    scopes: Vec<Vec<(String, Binding)>>,
+    scopes: Vec<scope::Scope>,
     taken_names: HashSet<String>,
     next_temp: usize,
     /// The number of guarded operations so far (see [`crate::ir::Guard`]).
@@ -229,7 +229,7 @@ impl<'a> Lowerer<'a> {
             reading: std::cell::RefCell::new(None),
             next_binding: numbers.generated_from(),
             vars: Vec::new(),
-            scopes: vec![Vec::new()],
+            scopes: vec![scope::Scope::default()],
             taken_names: HashSet::new(),
             next_temp: 0,
             next_check: 0,

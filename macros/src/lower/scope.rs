@@ -7,6 +7,7 @@ use crate::ir::{Block, Check, CheckForm, Guard, Stmt, Var, VarId};
 use crate::names::unraw;
 use proc_macro2::{Ident, Span};
 use quote::{ToTokens, quote};
+use std::collections::HashMap;
 use syn::visit::Visit;
 use syn::{Expr, Pat};
 
@@ -81,9 +82,10 @@ impl<'a> Lowerer<'a> {
         self.next_temp += 1;
         let ident = self.names.fresh(&format!("c{}", self.next_temp));
         let tokens = expr.to_token_stream();
-        let reference = match syn::parse2::<Expr>(tokens.clone()) {
+        let parsed = syn::parse2::<Expr>(tokens.clone());
+        let reference = match &parsed {
             Ok(Expr::Reference(r)) => r.mutability.is_none(),
-            Ok(p @ Expr::Path(_)) => self.path_binding(&p).is_some_and(|b| b.reference),
+            Ok(p @ Expr::Path(_)) => self.path_binding(p).is_some_and(|b| b.reference),
             _ => false,
         };
         if reference {
@@ -92,7 +94,7 @@ impl<'a> Lowerer<'a> {
         if let Ok(Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Float(_) | syn::Lit::Int(_),
             ..
-        })) = syn::parse2::<Expr>(tokens.clone())
+        })) = parsed
         {
             self.literals.insert(ident.to_string(), tokens.clone());
         }
@@ -132,16 +134,14 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn bind(&mut self, name: &Ident, binding: Binding) {
         let scope = self.scopes.last_mut().expect("a scope is always open");
-        scope.push((unraw(name), binding));
+        scope.bind(unraw(name), binding);
     }
 
     pub(super) fn lookup(&self, name: &str) -> Option<Binding> {
         self.scopes
             .iter()
             .rev()
-            .flat_map(|s| s.iter().rev())
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| *b)
+            .find_map(|s| s.innermost(name).copied())
     }
 
     /// The binding a single-identifier path refers to.
@@ -240,11 +240,7 @@ impl<'a> Lowerer<'a> {
     /// Marks the innermost binding of `name` as a float-like inactive value.
     pub(super) fn mark_float(&mut self, name: &Ident) {
         let name = unraw(name);
-        if let Some((_, binding)) = self
-            .scopes
-            .last_mut()
-            .and_then(|s| s.iter_mut().rev().find(|(n, _)| *n == name))
-        {
+        if let Some(binding) = self.scopes.last_mut().and_then(|s| s.innermost_mut(&name)) {
             binding.float = true;
         }
     }
@@ -298,7 +294,7 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn scoped<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
-        self.scopes.push(Vec::new());
+        self.scopes.push(Scope::default());
         let result = f(self);
         self.scopes.pop();
         result
@@ -333,5 +329,35 @@ impl<'a> Lowerer<'a> {
     pub(super) fn loop_index(&mut self) -> Ident {
         self.next_temp += 1;
         self.names.fresh(&format!("i{}", self.next_temp))
+    }
+}
+
+/// The names one block binds, in order, with the place of the latest binding of each: a name
+/// is looked up without a walk of the block (a parameter read in a long function would
+/// otherwise be found after every binding of the function's body, at each of its reads).
+#[derive(Default)]
+pub(super) struct Scope {
+    bindings: Vec<(String, Binding)>,
+    latest: HashMap<String, usize>,
+}
+
+impl Scope {
+    fn bind(&mut self, name: String, binding: Binding) {
+        self.latest.insert(name.clone(), self.bindings.len());
+        self.bindings.push((name, binding));
+    }
+
+    /// The binding of `name` that shadows the others.
+    fn innermost(&self, name: &str) -> Option<&Binding> {
+        self.latest.get(name).map(|&i| &self.bindings[i].1)
+    }
+
+    fn innermost_mut(&mut self, name: &str) -> Option<&mut Binding> {
+        self.latest.get(name).map(|&i| &mut self.bindings[i].1)
+    }
+
+    /// The bindings in the order they were made.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &(String, Binding)> {
+        self.bindings.iter()
     }
 }

@@ -70,7 +70,7 @@ mod recompute;
 mod sweep;
 mod tape;
 
-use crate::emit::{Model, allow_lints, rt};
+use crate::emit::{Model, allow_lints, braced, rt};
 use crate::ir::{Block, Operand, Stmt, VarId, call_inputs};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -120,7 +120,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         dense: false,
         carried: Vec::new(),
     };
-    let forward = sweep.block(&model.stmts);
+    let forward = braced(sweep.block(&model.stmts));
 
     let body_label = body_label(model);
     let seed = model.fresh("seed");
@@ -167,8 +167,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let backward = segment.map(|s| {
             let residuals = &s.residuals;
             let tape = tape_name(model, 0);
-            let steps = s.backward.iter().rev();
-            quote!(let (#(#residuals,)*) = &#tape; #(#steps)*)
+            let mut backward = quote!(let (#(#residuals,)*) = &#tape;);
+            backward.extend(s.backward.into_iter().rev());
+            backward
         });
         let declare = backward.is_some().then(|| {
             let tape = tape_name(model, 0);
@@ -290,6 +291,11 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
     );
     let spelled = crate::emit::spelled_in_scope();
+    // the pullback's body moved into its block, not copied (see `braced`)
+    let mut pullback_body = kept;
+    pullback_body.extend(bars);
+    pullback_body.extend([backward, gradient_value]);
+    let pullback_body = braced(pullback_body);
     let vjp_fn = quote! {
         #[doc = #vjp_doc]
         #lints
@@ -298,14 +304,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             #spelled
             #(#zeros)*
             #tapes
-            let #value: #ret = #body_label: { #forward };
+            let #value: #ret = #body_label: #forward;
             #keep
-            let #pullback = move |#seed: #ret| -> #gradient {
-                #kept
-                #(#bars)*
-                #backward
-                #gradient_value
-            };
+            let #pullback = move |#seed: #ret| -> #gradient #pullback_body;
             (#value, #pullback)
         }
     };

@@ -3,7 +3,7 @@
 
 use super::tape::{Kept, Read};
 use super::{Open, Reverse};
-use crate::emit::{companion, rt};
+use crate::emit::{braced, companion, rt};
 use crate::ir::{BinOp, CallArg, Op, Operand, Stmt, VarId};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -79,17 +79,16 @@ impl Reverse<'_> {
                 let x = m.primal(*var);
                 let mt = mutable.then(|| quote!(mut));
                 let ty = ty.as_ref().map(|t| quote!(: #t));
-                self.define(
-                    *var,
-                    op,
-                    open,
-                    &mut code,
-                    |value| quote!(let #mt #x #ty = #value;),
-                );
+                // the value moved into place, not copied (see `emit::braced`)
+                self.define(*var, op, open, &mut code, |value| {
+                    TokenStream::from_iter([quote!(let #mt #x #ty =), value, quote!(;)])
+                });
             }
             Stmt::Assign { var, op } => {
                 let x = m.primal(*var);
-                self.define(*var, op, open, &mut code, |value| quote!(#x = #value;));
+                self.define(*var, op, open, &mut code, |value| {
+                    TokenStream::from_iter([quote!(#x =), value, quote!(;)])
+                });
             }
             Stmt::LetTuple {
                 vars,
@@ -208,7 +207,8 @@ impl Reverse<'_> {
             other => unreachable!("control statement {}", other.is_control()),
         }
         Self::forget(open, &written);
-        quote!(#(#code)*)
+        // moved, not copied (see `emit::braced`)
+        code.into_iter().collect()
     }
 
     /// Distributes the adjoints a called function's pullback returned over its active arguments.
@@ -549,8 +549,9 @@ impl Reverse<'_> {
             Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
         };
         let take = slots.take(var);
+        let steps = braced(steps);
         open.backward.push(quote! {
-            if let ::core::option::Option::Some(g) = #take { #steps }
+            if let ::core::option::Option::Some(g) = #take #steps
         });
     }
 }

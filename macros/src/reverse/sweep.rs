@@ -44,7 +44,8 @@ impl Reverse<'_> {
         }
         self.in_scope.pop();
         code.push(self.close(open));
-        quote!(#(#code)*)
+        // moved, not copied (see `emit::braced`)
+        code.into_iter().collect()
     }
 
     /// The value the forward sweep returns (see `Model::returned`). In the tangent program, a

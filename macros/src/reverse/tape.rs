@@ -4,7 +4,7 @@
 use super::{Open, Reverse};
 use crate::emit::rt;
 use crate::ir::{Operand, VarId};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, TokenStream};
 use quote::quote;
 
 /// What a residual keeps: the key under which a segment keeps a value once. Two reads of the
@@ -92,7 +92,8 @@ impl Reverse<'_> {
         }
         self.next_residual += 1;
         let r = self.m.fresh(&format!("r{}", self.next_residual));
-        code.push(quote!(let #r = #value;));
+        // the value moved into place, not copied (see `emit::braced`)
+        code.push(TokenStream::from_iter([quote!(let #r =), value, quote!(;)]));
         open.residuals.push(r.clone());
         if matches!(kept, Kept::Witness(_) | Kept::Type(..)) {
             open.sizeless.push(r.clone());
@@ -161,7 +162,13 @@ impl Reverse<'_> {
             self.residual(Kept::Witness(g.id), quote!(#w), open, code)
         });
         move |value| match &kept {
-            Some(w) => quote!(#rt::guard_value(#w, #value)),
+            Some(w) => {
+                let args = Group::new(
+                    Delimiter::Parenthesis,
+                    TokenStream::from_iter([quote!(#w,), value]),
+                );
+                quote!(#rt::guard_value #args)
+            }
             None => value,
         }
     }
