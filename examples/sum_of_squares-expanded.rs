@@ -149,17 +149,17 @@ fn sum_of_squares_vjp(
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
     let x_zeros = ::matcalc::__private::zeros_of(x);
 
-    // The tapes. The function's control flow is fixed (straight code, a loop without branches
-    // of its own, the return): its three segments run once each, in order, so no tape records
-    // which ran. `trips` holds the loop's trip count; `frames1` holds, per run of segment 1,
-    // the loop, its range and what its iterations keep once; `tape2` what segment 2, the
+    // What the pullback keeps. The function's control flow is fixed (straight code, a loop
+    // without branches of its own, the return): its three segments run once each, in order,
+    // so nothing records which ran, and each keeps what it keeps in an `Option`. `frames1`
+    // holds what segment 1, the loop, keeps once: its range (which also says how many times
+    // it ran) and what its iterations keep that has no size; `tape2` what segment 2, the
     // return, keeps. The loop body keeps nothing per iteration: the pullback computes its
-    // values again (see below). A `Tape` is a `Vec` whose buffer comes back to the thread
-    // when the pullback is dropped: the next gradient records into memory already mapped,
-    // without page faults or regrowth.
-    let mut tape2 = ::matcalc::__private::Tape::new();
-    let mut frames1 = ::matcalc::__private::Tape::new();
-    let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
+    // values again (see below). A loop that recorded values would push them on a `Tape`, a
+    // `Vec` whose buffer comes back to the thread when the pullback is dropped: the next
+    // gradient records into memory already mapped, without page faults or regrowth.
+    let mut tape2 = ::core::option::Option::None;
+    let mut frames1 = ::core::option::Option::None;
 
     // The forward sweep: the body as written, in A-normal form, with a `return` turned into
     // `break 'body`.
@@ -196,6 +196,7 @@ fn sum_of_squares_vjp(
                 // index `i`: the pullback runs the range again, backwards.
                 let r5 = check2;
                 s = t4;
+
                 // The shape of `s`, which the loop carries (zero bytes for a float): the
                 // pullback makes the adjoint of `s` from it before it runs the loop backwards.
                 let s_bar_zeros = ::matcalc::__private::zeros_of(&s);
@@ -204,17 +205,16 @@ fn sum_of_squares_vjp(
             }
 
             // `s`, carried from one iteration to the next, is given a value of its own after
-            // the loop: otherwise LLVM, which must keep it across the pushes below, keeps it in
+            // the loop: otherwise LLVM, which must keep it across what follows, keeps it in
             // memory inside the loop too (see `carried` in the macro's `reverse/sweep.rs`).
             s = ::core::hint::black_box(s);
-            frames1.push((range, sizeless1));
-            trips.push(count);
+            frames1 = ::core::option::Option::Some((range, sizeless1));
         }
 
         // The returned value's type, kept (zero-sized): the pullback seeds its adjoint as that type
         // (`seed_as`, the identity in code that compiles).
         let r6 = ::matcalc::__private::type_of(&s);
-        tape2.push((r6,));
+        tape2 = ::core::option::Option::Some((r6,));
         break 'body (move || -> f64 { s })();
     };
 
@@ -230,15 +230,11 @@ fn sum_of_squares_vjp(
         // Adjoints are lazy: `None` until a first contribution arrives; `acc` adds one.
         let mut x_bar = ::core::option::Option::None;
         let mut s_bar = ::core::option::Option::None;
-        let mut cursor2 = tape2.len();
-        let mut frame1 = frames1.len();
-        let mut trip = trips.len();
 
         // The backward sweep: the segments in reverse order, each statement's rule backwards,
         // as straight code. Segment 2 returned `s`: the seed becomes the adjoint of `s`.
         {
-            cursor2 -= 1;
-            let (r6,) = &tape2[cursor2];
+            let (r6,) = ::matcalc::__private::recorded(&tape2);
             ::matcalc::__private::acc(
                 &mut s_bar,
                 ::matcalc::__private::seed_as(r6, ::core::clone::Clone::clone(&seed)),
@@ -250,9 +246,7 @@ fn sum_of_squares_vjp(
         // them yet) and put back after it: the iterations add into them as plain values, with
         // no test for `None` on each, and the optimizer keeps `s`'s in a register.
         {
-            trip -= 1;
-            frame1 -= 1;
-            let (range, sizeless1) = &frames1[frame1];
+            let (range, sizeless1) = ::matcalc::__private::recorded(&frames1);
             let range = ::core::clone::Clone::clone(range);
             let mut x_bar_dense = ::matcalc::__private::dense::take(&mut x_bar, &x_zeros);
             if let ::core::option::Option::Some((r5, s_bar_zeros)) = sizeless1 {

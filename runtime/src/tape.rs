@@ -122,6 +122,12 @@ impl<T: 'static> Tape<T> {
     /// An empty tape, with the buffer of an earlier tape of the same record type if its thread
     /// kept one.
     pub fn new() -> Self {
+        // records of no size take no memory: nothing to reuse
+        if std::mem::size_of::<T>() == 0 {
+            return Tape {
+                records: Vec::new(),
+            };
+        }
         let reused = POOL
             .try_with(|pool| {
                 let mut pool = pool.borrow_mut();

@@ -193,26 +193,33 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 .filter(|(i, _)| !inner.contains(i))
                 .map(|(_, s)| s)
         };
+        // A segment that runs at most once keeps its residuals in an `Option`, not on a tape.
+        let once = |s: &Segment| acyclic || (fixed && !s.repeated);
         let declare = outer().filter(|s| s.has_tape()).map(|s| {
             let tape = tape_name(model, s.id);
-            if acyclic {
+            if once(s) {
                 quote!(let mut #tape = ::core::option::Option::None;)
             } else {
                 quote!(let mut #tape = #rt::Tape::new();)
             }
         });
-        let cursors = outer().filter(|s| s.has_tape() && !acyclic).map(|s| {
+        let cursors = outer().filter(|s| s.has_tape() && !once(s)).map(|s| {
             let (tape, cursor) = (tape_name(model, s.id), cursor_name(model, s.id));
             quote!(let mut #cursor = #tape.len();)
         });
+        // (a loop of a function whose control flow is fixed runs once: its frame is an `Option`)
         let frames: Vec<TokenStream> = outer()
             .filter(|s| s.plan.is_some())
             .map(|s| {
                 let frames = frames_name(model, s.id);
-                quote!(let mut #frames = #rt::Tape::new();)
+                if fixed {
+                    quote!(let mut #frames = ::core::option::Option::None;)
+                } else {
+                    quote!(let mut #frames = #rt::Tape::new();)
+                }
             })
             .collect();
-        let frame_cursors = outer().filter(|s| s.plan.is_some()).map(|s| {
+        let frame_cursors = outer().filter(|s| s.plan.is_some() && !fixed).map(|s| {
             let (frames, frame) = (frames_name(model, s.id), frame_name(model, s.id));
             quote!(let mut #frame = #frames.len();)
         });
@@ -221,7 +228,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .segments
             .iter()
             .zip(&local)
-            .map(|(s, local)| segment_reverse(model, s, local, acyclic))
+            .map(|(s, local)| segment_reverse(model, s, local, once(s)))
             .collect();
         let mut arms: Vec<TokenStream> = Vec::new();
         let mut blocks: Vec<TokenStream> = Vec::new();
@@ -229,7 +236,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             let arm = match &s.checkpoint {
                 Some(c) => checkpointed::arm(model, s.id, c, &arms, &reverses, &sweep.segments),
                 None => {
-                    let (id, block) = (s.id, segment_block(model, s, reverse));
+                    let (id, block) = (s.id, segment_block(model, s, reverse, fixed));
                     blocks.push(block.clone());
                     quote!(#id => #block)
                 }
@@ -243,7 +250,11 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .map(|(_, arm)| arm)
             .collect();
         let segment = model.fresh("segment");
-        let counted = sweep.segments.iter().any(|s| s.repeated);
+        // (the range of a loop whose frame is an `Option` says how many times it ran)
+        let counted = sweep
+            .segments
+            .iter()
+            .any(|s| s.repeated && !(fixed && s.plan.is_some()));
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
         let trip_tape =
             counted.then(|| quote!(let mut #trips: #rt::Tape<usize> = #rt::Tape::new();));
@@ -368,13 +379,13 @@ fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, TokenStream
 
 /// The reverse of one execution of a recorded segment: its residuals fetched, its adjoints local
 /// to it declared, its steps run.
-fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], acyclic: bool) -> TokenStream {
+fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], once: bool) -> TokenStream {
     let id = s.id;
     let steps = s.backward.iter().rev();
     let fetch = (!s.residuals.is_empty()).then(|| {
         let (tape, cursor, residuals) =
             (tape_name(model, id), cursor_name(model, id), &s.residuals);
-        if acyclic {
+        if once {
             let rt = rt();
             quote!(let (#(#residuals,)*) = #rt::recorded(&#tape);)
         } else {
@@ -402,7 +413,7 @@ fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], acyclic: bool) -
 
 /// The pullback's block for a recorded segment (its arm in the dispatch on the control tape):
 /// its reverse, as many times as the loop ran for a repeated segment.
-fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStream {
+fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool) -> TokenStream {
     let id = s.id;
     let rt = rt();
     // The dense adjoints are taken out of their `Option`s before the loop and put back after
@@ -467,10 +478,17 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream) -> TokenStre
                 },
             )
         };
+        let fetch = if fixed {
+            quote!(let (#range, #(#invariants,)* #sizeless) = #rt::recorded(&#frames);)
+        } else {
+            quote! {
+                #trip -= 1;
+                #frame -= 1;
+                let (#range, #(#invariants,)* #sizeless) = &#frames[#frame];
+            }
+        };
         quote!({
-            #trip -= 1;
-            #frame -= 1;
-            let (#range, #(#invariants,)* #sizeless) = &#frames[#frame];
+            #fetch
             let #range = ::core::clone::Clone::clone(#range);
             #(let #invariants = *#invariants;)*
             #(#taken)*
@@ -691,7 +709,8 @@ struct Reverse<'m> {
     next_residual: usize,
     straight: bool,
     /// A function without loops, but not straight: each segment keeps its residuals in an
-    /// `Option` of its own, not on a tape.
+    /// `Option` of its own, not on a tape (and so does a segment outside the loops of a
+    /// function whose control flow is fixed).
     acyclic: bool,
     /// A function whose segments run once each, in order (see `is_fixed`): no control tape.
     fixed: bool,

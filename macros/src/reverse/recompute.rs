@@ -819,10 +819,13 @@ mod tests {
             }");
         let index = "let j = off + k * stride;";
         assert!(forward.contains(index) && pullback.contains(index));
-        // the range and the two integers it reads, once per run of the loop
-        // (and the witnesses of the checks, of no size, as they were in the last iteration)
+        // the range and the two integers it reads, once per run of the loop (and the
+        // witnesses of the checks, of no size, as they were in the last iteration), in an
+        // `Option`: the loop runs once
         assert!(
-            forward.contains("frames1.push((range, off, stride, sizeless1))"),
+            forward.contains(
+                "frames1 = ::core::option::Option::Some((range, off, stride, sizeless1))"
+            ),
             "{forward}"
         );
         assert!(pullback.contains("for k in ::core::iter::Iterator::rev(range)"));
@@ -890,7 +893,7 @@ mod tests {
         // nothing is kept per iteration: no tape, only the range and what has no size
         assert!(!forward.contains("tape1"), "{forward}");
         assert!(
-            forward.contains("frames1.push((range, sizeless1))"),
+            forward.contains("frames1 = ::core::option::Option::Some((range, sizeless1))"),
             "{forward}"
         );
         // the pullback reads copies of both, as the types the user declared

@@ -116,7 +116,8 @@ impl Reverse<'_> {
             let ctrl = self.m.fresh("ctrl");
             let ctrl = (!self.fixed).then(|| quote!(#ctrl.push(#id);));
             let push = (!residuals.is_empty()).then(|| {
-                if self.acyclic {
+                // a segment that runs at most once (see `Reverse::acyclic`)
+                if self.acyclic || self.fixed {
                     quote!(#tape = ::core::option::Option::Some((#(#residuals,)*));)
                 } else {
                     quote!(#tape.push((#(#residuals,)*));)
@@ -303,6 +304,8 @@ impl Reverse<'_> {
             syn::parse2::<syn::Expr>(iter.clone()),
             Ok(syn::Expr::Range(_))
         ) && (tape.is_some() || segment.plan.is_some());
+        // the frame of the loop holds its range (see below)
+        let planned = range && segment.plan.is_some();
         let (bind, iter, frame) = if range {
             let range = self.m.fresh("range");
             let reserve = tape
@@ -319,7 +322,11 @@ impl Reverse<'_> {
                     (
                         quote!(let #range = #iter; #reserve #declare),
                         quote!(::core::clone::Clone::clone(&#range)),
-                        quote!(#frames.push((#range, #(#invariants,)* #sizeless));),
+                        if self.fixed {
+                            quote!(#frames = ::core::option::Option::Some((#range, #(#invariants,)* #sizeless));)
+                        } else {
+                            quote!(#frames.push((#range, #(#invariants,)* #sizeless));)
+                        },
                     )
                 }
                 None => (
@@ -337,6 +344,8 @@ impl Reverse<'_> {
             quote!(#x = ::core::hint::black_box(#x);)
         });
         let ctrl = (!self.fixed).then(|| quote!(#ctrl.push(#id);));
+        // (a loop that runs once has its range in its frame, which says how many times it ran)
+        let trips = (!(self.fixed && planned)).then(|| quote!(#trips.push(#count);));
         quote!({
             let mut #count: usize = 0;
             #bind
@@ -344,7 +353,7 @@ impl Reverse<'_> {
             #(#carried)*
             #frame
             #ctrl
-            #trips.push(#count);
+            #trips
         })
     }
 }

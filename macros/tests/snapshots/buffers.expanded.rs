@@ -114,9 +114,8 @@ fn cumulative_vjp(
     let _ = cumulative;
     use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
-    let mut tape2 = ::matcalc::__private::Tape::new();
-    let mut frames1 = ::matcalc::__private::Tape::new();
-    let mut trips: ::matcalc::__private::Tape<usize> = ::matcalc::__private::Tape::new();
+    let mut tape2 = ::core::option::Option::None;
+    let mut frames1 = ::core::option::Option::None;
     let value: Vec<f64> = 'body: {
         let mut out = Vec::with_capacity(x.len());
         let mut total = 0.0;
@@ -143,8 +142,7 @@ fn cumulative_vjp(
                 count += 1;
             }
             total = ::core::hint::black_box(total);
-            frames1.push((range, sizeless1));
-            trips.push(count);
+            frames1 = ::core::option::Option::Some((range, sizeless1));
         }
         let c4 = 0;
         let c5 = 0;
@@ -171,19 +169,15 @@ fn cumulative_vjp(
         out[c4] = t8;
         let r8 = c4;
         let r9 = ::matcalc::__private::type_of(&out);
-        tape2.push((r3, r4, r5, r6, r7, r8, r9));
+        tape2 = ::core::option::Option::Some((r3, r4, r5, r6, r7, r8, r9));
         break 'body (move || -> Vec<f64> { out })();
     };
     let pullback = move |seed: Vec<f64>| -> ::std::vec::Vec<f64> {
         let mut x_bar = ::core::option::Option::None;
         let mut out_bar = ::core::option::Option::None;
         let mut total_bar = ::core::option::Option::None;
-        let mut cursor2 = tape2.len();
-        let mut frame1 = frames1.len();
-        let mut trip = trips.len();
         {
-            cursor2 -= 1;
-            let (r3, r4, r5, r6, r7, r8, r9) = &tape2[cursor2];
+            let (r3, r4, r5, r6, r7, r8, r9) = ::matcalc::__private::recorded(&tape2);
             let mut t6_bar = ::core::option::Option::None;
             let mut t8_bar = ::core::option::Option::None;
             ::matcalc::__private::acc(
@@ -214,9 +208,7 @@ fn cumulative_vjp(
             }
         }
         {
-            trip -= 1;
-            frame1 -= 1;
-            let (range, sizeless1) = &frames1[frame1];
+            let (range, sizeless1) = ::matcalc::__private::recorded(&frames1);
             let range = ::core::clone::Clone::clone(range);
             let mut x_bar_dense = ::matcalc::__private::dense::take(
                 &mut x_bar,
