@@ -727,9 +727,9 @@ fn main() {
 /// The memory the tapes of one gradient take (their buffers' capacity), measured on a thread of
 /// its own: its pool of tape buffers starts empty and holds the gradient's after it (see
 /// `matcalc::__private::pooled_bytes`). A second gradient on the same thread reuses them and
-/// allocates no tape. The pool keeps eight buffers per record type: the tapes of many calls of
-/// one annotated function (GMM's log-sum-exp per point, a few hundred bytes each) count eight
-/// times, not once per call.
+/// allocates no tape. The pool keeps every buffer while it holds at most 64 MiB (eight per
+/// record type beyond that): the tapes of the many calls of one annotated function (GMM's
+/// log-sum-exp, once per point) count once per call up to that size.
 fn tape_bytes<R>(gradient: impl FnOnce() -> R + Send) -> usize {
     std::thread::scope(|scope| {
         scope
