@@ -729,7 +729,7 @@ fn main() {
 /// `matcalc::__private::pooled_bytes`). A second gradient on the same thread reuses them and
 /// allocates no tape. The pool keeps every buffer while it holds at most 64 MiB (eight per
 /// record type beyond that): the tapes of the many calls of one annotated function (GMM's
-/// log-sum-exp, once per point) count once per call up to that size.
+/// log-sum-exp, once per point) count once per call up to that size, eight times beyond it.
 fn tape_bytes<R>(gradient: impl FnOnce() -> R + Send) -> usize {
     std::thread::scope(|scope| {
         scope
