@@ -1,0 +1,160 @@
+//! Unit tests of the recomputation analysis: what the pullback writes again, what it keeps.
+
+use crate::tests::expand_pretty;
+
+/// The expansion of `f_vjp` of `item` (a function `f`): its forward sweep and its pullback.
+fn vjp(item: &str) -> (String, String) {
+    let expanded = expand_pretty("wrt(x)", item);
+    let start = expanded.find("fn f_vjp").expect("f_vjp");
+    let end = expanded.find("fn f_grad").expect("f_grad");
+    let vjp = &expanded[start..end];
+    let split = vjp.find("let pullback").expect("a pullback");
+    (vjp[..split].to_string(), vjp[split..].to_string())
+}
+
+/// Whether the forward sweep keeps the value of `name` as a residual (`let r4 = name;`).
+fn keeps(forward: &str, name: &str) -> bool {
+    forward.lines().map(str::trim).any(|l| {
+        l.strip_prefix("let r")
+            .and_then(|l| l.split_once(" = "))
+            .is_some_and(|(n, v)| n.bytes().all(|b| b.is_ascii_digit()) && v == format!("{name};"))
+    })
+}
+
+#[test]
+fn index_arithmetic_of_the_counter_and_outer_integers_is_written_again() {
+    let (forward, pullback) = vjp("fn f(x: &[f64], off: usize, n: usize) -> f64 {
+            let stride = 2 * off + 1;
+            let mut s = 0.0;
+            for k in 0..n {
+                let j = off + k * stride;
+                s += x[j] * x[j];
+            }
+            s
+        }");
+    let index = "let j = off + k * stride;";
+    assert!(forward.contains(index) && pullback.contains(index));
+    // the range and the two integers it reads, once per run of the loop (and the
+    // witnesses of the checks, of no size, as they were in the last iteration), in an
+    // `Option`: the loop runs once
+    assert!(
+        forward.contains("frames1 = ::core::option::Option::Some((range, off, stride, sizeless1))"),
+        "{forward}"
+    );
+    assert!(pullback.contains("for k in ::core::iter::Iterator::rev(range)"));
+    assert!(!keeps(&forward, "j"), "{forward}");
+}
+
+#[test]
+fn an_index_the_loop_writes_is_recorded() {
+    let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+            let mut s = 0.0;
+            let mut last = 0;
+            for k in 0..n {
+                s += x[last] * x[k];
+                last = k;
+            }
+            s
+        }");
+    // `last` changes from one iteration to the next: its value is kept, the counter's not
+    assert!(keeps(&forward, "last"), "{forward}");
+    assert!(!keeps(&forward, "k"), "{forward}");
+    assert!(pullback.contains("rev(range)"));
+}
+
+#[test]
+fn a_name_bound_twice_is_recorded() {
+    // `j` outside the loop and `j` inside are two values: the pullback must not confuse them
+    let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+            let j = 0;
+            let mut s = x[j];
+            for k in 0..n {
+                let j = k + 1;
+                s += x[j] * s;
+            }
+            s
+        }");
+    assert!(keeps(&forward, "j"), "{forward}");
+    assert!(!pullback.contains("let j = k + 1;"), "{pullback}");
+}
+
+#[test]
+fn a_counter_the_body_shadows_is_not_the_pullbacks() {
+    let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+            let mut s = 0.0;
+            for k in 1..=n {
+                let k = k - 1;
+                s = s * x[k];
+            }
+            s
+        }");
+    assert!(keeps(&forward, "k"), "{forward}");
+    assert!(!pullback.contains("let k = k - 1;"), "{pullback}");
+}
+
+#[test]
+fn values_of_parameters_never_written_are_computed_again() {
+    let (forward, pullback) = vjp("fn f(x: &[f64], w: &DVector<f64>, n: usize) -> f64 {
+            let mut s = 0.0;
+            for k in 0..n {
+                let a = x[2 * k];
+                let b = w[k];
+                s += 0.5 * (b - a * a).powi(2);
+            }
+            s
+        }");
+    // nothing is kept per iteration: no tape, only the range and what has no size
+    assert!(!forward.contains("tape1"), "{forward}");
+    assert!(
+        forward.contains("frames1 = ::core::option::Option::Some((range, sizeless1))"),
+        "{forward}"
+    );
+    // the pullback reads copies of both, as the types the user declared
+    // a slice in a buffer the next gradient reuses, any other type as its owned value
+    let copies = [
+        "let x_kept = ::matcalc::__private::Tape::copy_of(x);",
+        "let w_kept = ::std::borrow::ToOwned::to_owned(w);",
+    ];
+    for copy in copies {
+        assert!(forward.contains(copy) || pullback.contains(copy), "{copy}");
+    }
+    assert!(pullback.contains("let x: &[f64] = &x_kept;"));
+    assert!(pullback.contains("let w: &DVector<f64> = ::core::borrow::Borrow::borrow(&w_kept);"));
+    assert!(pullback.contains("let a = x[c1];"), "{pullback}");
+    // the literal 0.5, written again with the type the forward sweep gave it
+    assert!(
+        pullback.contains("::matcalc::__private::literal(c"),
+        "{pullback}"
+    );
+}
+
+#[test]
+fn values_a_loop_overwrites_are_recorded() {
+    // `buf` changes in the loop: its elements are kept, and `x` alone is not copied
+    let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+            let mut buf = x.to_vec();
+            let mut s = 0.0;
+            for k in 0..n {
+                let a = buf[k];
+                buf[k + 1] = a * a;
+                s += a * x[k];
+            }
+            s
+        }");
+    assert!(forward.contains("tape1.push"), "{forward}");
+    assert!(!pullback.contains("let a = buf[c"), "{pullback}");
+    assert!(!forward.contains("buf_kept"), "{forward}");
+}
+
+#[test]
+fn a_parameter_behind_a_lifetime_or_of_an_unknown_type_is_not_copied() {
+    let (forward, _) = vjp("fn f(x: &'static [f64], p: &Points, n: usize) -> f64 {
+            let mut s = 0.0;
+            for k in 0..n {
+                s += x[k] * p.0[k];
+            }
+            s
+        }");
+    assert!(!forward.contains("_kept"), "{forward}");
+    assert!(forward.contains("tape1.push"), "{forward}");
+}
