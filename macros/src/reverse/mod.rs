@@ -250,11 +250,11 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .map(|(_, arm)| arm)
             .collect();
         let segment = model.fresh("segment");
-        // (the range of a loop whose frame is an `Option` says how many times it ran)
+        // (the range in a loop's frame says how many times it ran)
         let counted = sweep
             .segments
             .iter()
-            .any(|s| s.repeated && !(fixed && s.plan.is_some()));
+            .any(|s| s.repeated && s.plan.is_none());
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
         let trip_tape =
             counted.then(|| quote!(let mut #trips: #rt::Tape<usize> = #rt::Tape::new();));
@@ -437,8 +437,7 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool)
         .unzip();
     if let Some(plan) = &s.plan {
         // the loop's range backwards, with the integers its indices read (see `recompute`)
-        let (trip, frames, frame, range) = (
-            model.fresh("trip"),
+        let (frames, frame, range) = (
             frames_name(model, id),
             frame_name(model, id),
             model.fresh("range"),
@@ -482,7 +481,6 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool)
             quote!(let (#range, #(#invariants,)* #sizeless) = #rt::recorded(&#frames);)
         } else {
             quote! {
-                #trip -= 1;
                 #frame -= 1;
                 let (#range, #(#invariants,)* #sizeless) = &#frames[#frame];
             }

@@ -344,8 +344,9 @@ impl Reverse<'_> {
             quote!(#x = ::core::hint::black_box(#x);)
         });
         let ctrl = (!self.fixed).then(|| quote!(#ctrl.push(#id);));
-        // (a loop that runs once has its range in its frame, which says how many times it ran)
-        let trips = (!(self.fixed && planned)).then(|| quote!(#trips.push(#count);));
+        // (a loop whose pullback runs its range again has the range in its frame, which says
+        // how many times it ran)
+        let trips = (!planned).then(|| quote!(#trips.push(#count);));
         quote!({
             let mut #count: usize = 0;
             #bind
