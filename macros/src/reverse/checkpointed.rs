@@ -92,7 +92,7 @@ impl Reverse<'_> {
         let m = self.m;
         let label = label.as_ref().map(|l| quote!(#l:));
         let first = self.segments.len();
-        let flat = body.iter().all(|s| !s.is_control() && !s.may_exit());
+        let flat = super::is_flat(body);
         // A `return` in the body leaves the iteration (in every use of the body's code) by a
         // block of its own, after which the forward sweep returns in turn.
         let mut returns = false;

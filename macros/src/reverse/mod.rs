@@ -424,15 +424,8 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool)
         .dense
         .iter()
         .map(|v| {
-            let (adjoint, slot, zeros) = (
-                pullback::dense_name(model, *v),
-                model.bar(*v),
-                model.zeros(*v),
-            );
-            (
-                quote!(let mut #adjoint = #rt::dense::take(&mut #slot, &#zeros);),
-                quote!(#rt::dense::put_back(&mut #slot, #adjoint);),
-            )
+            let zeros = model.zeros(*v);
+            dense_moves(model, *v, quote!(&#zeros))
         })
         .unzip();
     if let Some(plan) = &s.plan {
@@ -450,13 +443,7 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool)
         let (carried_taken, carried_put_back): (Vec<TokenStream>, Vec<TokenStream>) = s
             .carried
             .iter()
-            .map(|(v, zeros)| {
-                let (adjoint, slot) = (pullback::dense_name(model, *v), model.bar(*v));
-                (
-                    quote!(let mut #adjoint = #rt::dense::take(&mut #slot, #zeros);),
-                    quote!(#rt::dense::put_back(&mut #slot, #adjoint);),
-                )
-            })
+            .map(|(v, zeros)| dense_moves(model, *v, quote!(#zeros)))
             .unzip();
         let (sizeless, looped) = if s.sizeless.is_empty() {
             (
@@ -549,12 +536,22 @@ fn is_straight(stmts: &Block) -> bool {
     })
 }
 
+/// The dense adjoint of `v` taken out of its `Option` before a loop (made from `zeros`, a
+/// reference to its shape, if nothing reached it yet), and put back after the loop.
+fn dense_moves(model: &Model, v: VarId, zeros: TokenStream) -> (TokenStream, TokenStream) {
+    let rt = rt();
+    let (adjoint, slot) = (pullback::dense_name(model, v), model.bar(v));
+    (
+        quote!(let mut #adjoint = #rt::dense::take(&mut #slot, #zeros);),
+        quote!(#rt::dense::put_back(&mut #slot, #adjoint);),
+    )
+}
+
 /// A function whose control flow is fixed: straight-line code and loops whose bodies have no
 /// control flow of their own, then the return. Each segment runs once (a loop's body once per
 /// run of the loop, and the loop once), in the order of the code: the pullback needs no control
 /// tape.
 fn is_fixed(stmts: &Block) -> bool {
-    let flat = |body: &Block| body.iter().all(|s| !s.is_control() && !s.may_exit());
     stmts.iter().enumerate().all(|(i, s)| match s {
         Stmt::For {
             body,
@@ -565,10 +562,15 @@ fn is_fixed(stmts: &Block) -> bool {
             body,
             checkpoint: None,
             ..
-        } => flat(body),
+        } => is_flat(body),
         Stmt::Return { .. } => i + 1 == stmts.len(),
         s => !s.is_control() && !s.may_exit(),
     })
+}
+
+/// A loop body without control flow of its own: one segment, recorded once per loop.
+fn is_flat(body: &Block) -> bool {
+    body.iter().all(|s| !s.is_control() && !s.may_exit())
 }
 
 /// A function without loops: each of its segments runs at most once.

@@ -191,16 +191,12 @@ impl Reverse<'_> {
     /// adjoints the runtime takes apart in other ways), and not active parameters, which are
     /// dense anyway (`Reverse::dense`).
     fn carried_adjoints(&self, body: &Block) -> Vec<VarId> {
-        let mut declared = HashSet::new();
+        let declared = declared_in(body);
         let mut excluded = HashSet::new();
         let mut touched = std::collections::BTreeSet::new();
         for s in body {
             s.walk(&mut |s| {
                 match s {
-                    Stmt::Let { var, .. } => {
-                        declared.insert(*var);
-                    }
-                    Stmt::LetTuple { vars, .. } => declared.extend(vars.iter().copied()),
                     Stmt::Assign {
                         var,
                         op: Op::Call { .. },
@@ -243,7 +239,7 @@ impl Reverse<'_> {
         wrap: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
     ) -> TokenStream {
         let iter = looped.map(|(_, iter)| iter.clone()).unwrap_or_default();
-        let flat = body.iter().all(|s| !s.is_control() && !s.may_exit());
+        let flat = super::is_flat(body);
         if !flat {
             let body = self.block(body);
             return wrap(body, iter);
@@ -366,21 +362,17 @@ impl Reverse<'_> {
 /// the critical path of every iteration, which made the recording sweep of a sum over a slice
 /// cost 4.8 times the function itself instead of 2. The call at the loop's exit gives the value
 /// after the loop a live range of its own, and the value in the loop stays in a register.
-pub(super) fn carried(
-    body: &Block,
-    deferred: &std::collections::HashSet<crate::ir::VarId>,
-) -> Vec<crate::ir::VarId> {
-    let mut declared = std::collections::HashSet::new();
+pub(super) fn carried(body: &Block, deferred: &HashSet<VarId>) -> Vec<VarId> {
+    let declared = declared_in(body);
     let mut assigned = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     for s in body {
-        s.walk(&mut |s| match s {
-            Stmt::Let { var, .. } => {
-                declared.insert(*var);
+        s.walk(&mut |s| {
+            if let Stmt::Assign { var, .. } = s
+                && seen.insert(*var)
+            {
+                assigned.push(*var);
             }
-            Stmt::LetTuple { vars, .. } => declared.extend(vars.iter().copied()),
-            Stmt::Assign { var, .. } if seen.insert(*var) => assigned.push(*var),
-            _ => {}
         });
     }
     // (a deferred `let x;` may still be uninitialized after the loop)
@@ -388,8 +380,24 @@ pub(super) fn carried(
     assigned
 }
 
+/// The variables a loop body declares, at any depth: its own, not carried from one iteration
+/// to the next.
+fn declared_in(body: &Block) -> HashSet<VarId> {
+    let mut declared = HashSet::new();
+    for s in body {
+        s.walk(&mut |s| match s {
+            Stmt::Let { var, .. } => {
+                declared.insert(*var);
+            }
+            Stmt::LetTuple { vars, .. } => declared.extend(vars.iter().copied()),
+            _ => {}
+        });
+    }
+    declared
+}
+
 /// The variables declared without a value (`let x;`), which [`carried`] leaves alone.
-pub(super) fn deferred(m: &crate::emit::Model) -> std::collections::HashSet<crate::ir::VarId> {
+pub(super) fn deferred(m: &crate::emit::Model) -> HashSet<VarId> {
     let mut deferred = std::collections::HashSet::new();
     for s in &m.stmts {
         s.walk(&mut |s| {
