@@ -610,6 +610,8 @@ pub(super) fn dense_name(m: &crate::emit::Model, v: VarId) -> Ident {
 }
 
 impl<'m> Reverse<'m> {
+    /// The slots of the statement being recorded: dense for the active parameters in the body
+    /// of a counted loop and for the values that loop carries, lazy otherwise.
     pub(super) fn slots(&self) -> Slots<'m> {
         let mut dense: Vec<VarId> = self.carried.clone();
         if self.dense {
