@@ -619,12 +619,20 @@ impl Model<'_> {
 }
 
 /// `tokens` with the span `at`: for paths that resolve the same anywhere, and literals.
-fn respanned(tokens: TokenStream, at: Span) -> TokenStream {
+/// `tokens`, each spanned at `at`, those in groups too.
+pub(crate) fn respanned(tokens: TokenStream, at: Span) -> TokenStream {
     tokens
         .into_iter()
-        .map(|mut token| {
-            token.set_span(at);
-            token
+        .map(|token| match token {
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(group.delimiter(), respanned(group.stream(), at));
+                inner.set_span(at);
+                TokenTree::Group(inner)
+            }
+            mut token => {
+                token.set_span(at);
+                token
+            }
         })
         .collect()
 }

@@ -34,10 +34,12 @@ fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
         }
     };
     // The function as the compiler sees it: without the `#[checkpoint]` marks on its loops,
-    // which only lowering reads.
+    // which only lowering reads, and with its bare calls of `linalg` functions checked to be
+    // theirs.
     let emitted = {
         let mut emitted = func.clone();
         lower::checkpoints::strip(&mut emitted);
+        lower::checked_bare_linalg(&mut emitted);
         emitted
     };
     let mut errors = Errors::default();

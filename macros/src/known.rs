@@ -242,8 +242,28 @@ pub(crate) fn is_runtime_linalg(path: &syn::Path) -> bool {
     }
 }
 
-/// The functions of `matcalc::linalg`: every argument passed by reference is a matrix and gets
-/// a tangent, a zero one when it is inactive.
+/// The `matcalc::linalg` function a bare call names (`use matcalc::linalg::solve;` then
+/// `solve(..)`), for the functions of linear algebra whose names a user imports rather than
+/// writes a function of their own by (`norm`, `sum`, `trace` and the other names of matrix
+/// methods stay the user's). The macro sees names, not what they resolve to: it differentiates
+/// the call through `linalg`'s companions, and the emitted function calls it through
+/// `__private::linalg_function`, which fails to compile, on the user's name, where the name is a
+/// function of the user's own (see `lower::calls::checked_bare_linalg`).
+pub(crate) fn bare_linalg(path: &syn::Path) -> Option<&'static str> {
+    let ident = path.get_ident()?;
+    LINALG_FUNCTIONS[..IMPORTED_BY_NAME]
+        .iter()
+        .copied()
+        .find(|name| ident == name)
+}
+
+/// How many of [`LINALG_FUNCTIONS`], from the first, a bare name calls (see [`bare_linalg`]):
+/// the functions of linear algebra, from `det` to `expm`.
+const IMPORTED_BY_NAME: usize = 16;
+
+/// The functions of `matcalc::linalg`, those of linear algebra first (see [`bare_linalg`]):
+/// every argument passed by reference is a matrix and gets a tangent, a zero one when it is
+/// inactive.
 pub(crate) const LINALG_FUNCTIONS: &[&str] = &[
     "det",
     "logdet",
@@ -342,4 +362,28 @@ pub(crate) fn is_integer_type(ty: &syn::Type) -> bool {
         "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
             | "u128" | "usize" | "bool" | "char"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IMPORTED_BY_NAME, LINALG_FUNCTIONS, bare_linalg};
+
+    #[test]
+    fn bare_names_are_the_functions_of_linear_algebra() {
+        assert_eq!(LINALG_FUNCTIONS[IMPORTED_BY_NAME - 1], "expm");
+        let called = |name: &str| bare_linalg(&syn::parse_str(name).unwrap());
+        assert_eq!(called("solve"), Some("solve"));
+        assert_eq!(called("svdvals"), Some("svdvals"));
+        // the names of matrix methods, paths and other functions stay the user's
+        for name in [
+            "trace",
+            "norm",
+            "exp",
+            "linalg::solve",
+            "self::solve",
+            "solver",
+        ] {
+            assert_eq!(called(name), None, "{name}");
+        }
+    }
 }

@@ -357,6 +357,34 @@ impl<T: ?Sized> OtherArgument for &TangentProbe<'_, T> {}
 )]
 pub trait FloatArgumentWritten {}
 
+/// A call of a `matcalc::linalg` function by its bare name (`use matcalc::linalg::solve;` then
+/// `solve(..)`), as the annotated function is emitted: `linalg_function((solve,
+/// matcalc::linalg::solve))(..)`. The macro differentiates such a call through `linalg`'s
+/// companions; this makes sure the name is `linalg`'s, and fails to compile, on the user's name,
+/// where it is a function of the user's own. It returns `function`, so the call is the user's.
+#[inline(always)]
+pub fn linalg_function<F: SameFunction<G>, G>((function, _linalg): (F, G)) -> F {
+    function
+}
+
+/// See [`linalg_function`]: met only by the function itself.
+#[diagnostic::on_unimplemented(
+    message = "a bare call of this name in a differentiated function is a call of `matcalc::linalg`'s function, and this is a function of your own",
+    label = "a function of your own, not `matcalc::linalg`'s",
+    note = "in a differentiated function the names of `matcalc::linalg`'s matrix functions (`det`, `logdet`, `inv`, `solve`, `cholesky`, `qr`, `svd`, `eigh`, `expm`, ...) called bare are `linalg`'s; call a function of your own by its path (`self::name(..)`) or give it another name"
+)]
+pub trait SameFunction<G> {}
+
+impl<F> SameFunction<F> for F {}
+
+/// Only there so that [`SameFunction`] has two impls: with one, rustc would take the first
+/// argument's type for the second's before it reads the second, and report a mismatch instead
+/// of the bound's message.
+pub struct NotTheFunction<F>(F);
+
+#[diagnostic::do_not_recommend]
+impl<F> SameFunction<NotTheFunction<F>> for F {}
+
 /// The bound of the companion that a function annotated without `hessian` has in place of its
 /// second-order one: met by nothing a caller can take from the call, so that a caller asking
 /// for second derivatives through it reads what to write instead of a missing function.

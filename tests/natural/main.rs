@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bare_linalg;
 mod code;
 mod constructors;
 mod factorization_values;

@@ -5,6 +5,7 @@ use super::Lowerer;
 use super::syntax::{is_scalar_function, linalg_path, strip_parens, var_operand};
 use crate::ir::{Block, CallArg, Op, Operand, Stmt, VarId};
 use crate::known;
+use crate::names::item_ident;
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{Expr, Pat};
@@ -85,28 +86,7 @@ impl<'a> Lowerer<'a> {
             Some(rule) => linalg_path(rule),
             None => func,
         };
-        let runtime_linalg = known::is_runtime_linalg(&func);
-        let args = if runtime_linalg {
-            let without_tangent = known::linalg_arguments_without_tangent(&func);
-            c.args
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let matrix = !without_tangent.contains(&i)
-                        && (self.expr_active(a)
-                            || matches!(strip_parens(a), Expr::Reference(_))
-                            || self.float_like(a));
-                    if matrix {
-                        self.matrix_arg(a, out)
-                    } else {
-                        self.inactive(a);
-                        CallArg::Inactive(a.to_token_stream())
-                    }
-                })
-                .collect()
-        } else {
-            self.call_args(c, out)
-        };
+        let args = self.call_args(&func, c, out);
         Op::Call {
             func,
             args,
@@ -364,9 +344,14 @@ impl<'a> Lowerer<'a> {
         Op::Copy(var_operand(result))
     }
 
+    /// The function a call calls: its path, or for a bare name of a `linalg` function, the
+    /// runtime's (see [`known::bare_linalg`]).
     pub(super) fn callee(&mut self, c: &syn::ExprCall) -> Option<syn::Path> {
         match &*c.func {
-            Expr::Path(p) if p.qself.is_none() => Some(p.path.clone()),
+            Expr::Path(p) if p.qself.is_none() => Some(match known::bare_linalg(&p.path) {
+                Some(function) => linalg_path(function),
+                None => p.path.clone(),
+            }),
             other => {
                 self.errors.push(
                     other,
@@ -377,37 +362,99 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    pub(super) fn call_args(&mut self, c: &syn::ExprCall, out: &mut Block) -> Vec<CallArg> {
+    /// The arguments of a call of `func`, each with its tangent or without one, as the callee's
+    /// companions take them: those of a function of the user's or of a custom rule, or those
+    /// of a `linalg` function, which takes a tangent for each matrix.
+    pub(super) fn call_args(
+        &mut self,
+        func: &syn::Path,
+        c: &syn::ExprCall,
+        out: &mut Block,
+    ) -> Vec<CallArg> {
+        if !known::is_runtime_linalg(func) {
+            return c.args.iter().map(|a| self.call_arg(a, out)).collect();
+        }
+        let without_tangent = known::linalg_arguments_without_tangent(func);
         c.args
             .iter()
-            .map(|a| {
-                if !self.expr_active(a) {
+            .enumerate()
+            .map(|(i, a)| {
+                let matrix = !without_tangent.contains(&i)
+                    && (self.expr_active(a)
+                        || matches!(strip_parens(a), Expr::Reference(_))
+                        || self.float_like(a));
+                if matrix {
+                    // with a tangent even when it is inactive
+                    self.matrix_arg(a, out)
+                } else {
                     self.inactive(a);
-                    if !self.float_like(a) {
-                        return CallArg::Inactive(a.to_token_stream());
-                    }
-                    // A reference gets a reference to its zero tangent: `&x`, or a parameter
-                    // `b: &[f64]` left out of `wrt` passed on as `b`.
-                    let by_ref = matches!(strip_parens(a), Expr::Reference(_))
-                        || self.path_binding(a).is_some_and(|b| b.reference);
-                    let value = self.const_temp(a, out);
-                    return CallArg::Constant { value, by_ref };
-                }
-                let operand = match strip_parens(a) {
-                    // `g(*xi)` passes the value an item of `.iter()` refers to.
-                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
-                        let op = self.op(a, out);
-                        var_operand(self.bind_temp(op, out))
-                    }
-                    _ => self.operand(a, out),
-                };
-                match operand {
-                    Operand::Var { id, borrowed } => CallArg::Active { id, borrowed },
-                    Operand::Const(c) => CallArg::Inactive(c.to_token_stream()),
+                    CallArg::Inactive(a.to_token_stream())
                 }
             })
             .collect()
     }
+
+    /// One argument of a call to a function with companions: an active value, or an inactive
+    /// one with a zero tangent when it is a float, or passed on as written.
+    fn call_arg(&mut self, a: &Expr, out: &mut Block) -> CallArg {
+        if !self.expr_active(a) {
+            self.inactive(a);
+            if !self.float_like(a) {
+                return CallArg::Inactive(a.to_token_stream());
+            }
+            // A reference gets a reference to its zero tangent: `&x`, or a parameter
+            // `b: &[f64]` left out of `wrt` passed on as `b`.
+            let by_ref = matches!(strip_parens(a), Expr::Reference(_))
+                || self.path_binding(a).is_some_and(|b| b.reference);
+            let value = self.const_temp(a, out);
+            return CallArg::Constant { value, by_ref };
+        }
+        let operand = match strip_parens(a) {
+            // `g(*xi)` passes the value an item of `.iter()` refers to.
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                let op = self.op(a, out);
+                var_operand(self.bind_temp(op, out))
+            }
+            _ => self.operand(a, out),
+        };
+        match operand {
+            Operand::Var { id, borrowed } => CallArg::Active { id, borrowed },
+            Operand::Const(c) => CallArg::Inactive(c.to_token_stream()),
+        }
+    }
+}
+
+/// The annotated function as it is emitted, with each bare call of a `linalg` function's name
+/// (see [`known::bare_linalg`]) made through `__private::linalg_function`: the derivatives call
+/// `linalg`'s companions, and this fails to compile, on the user's name, where the name is a
+/// function of the user's own. Nested items are left alone: their names are their own.
+pub(crate) fn checked_bare_linalg(func: &mut syn::ItemFn) {
+    struct Checked;
+    impl syn::visit_mut::VisitMut for Checked {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            syn::visit_mut::visit_expr_call_mut(self, call);
+            let Expr::Path(p) = &*call.func else { return };
+            let Some(function) = p
+                .qself
+                .is_none()
+                .then(|| known::bare_linalg(&p.path))
+                .flatten()
+            else {
+                return;
+            };
+            let name = &p.path;
+            let span = syn::spanned::Spanned::span(name);
+            let (rt, linalg) = (crate::emit::rt(), item_ident(function));
+            let check = crate::emit::respanned(
+                quote!(#rt::linalg_function((#name, #rt::linalg::#linalg))),
+                span,
+            );
+            *call.func = syn::parse_quote!(#check);
+        }
+
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Checked, &mut func.block);
 }
 
 /// A factorization of a matrix as the user writes it: `a.cholesky().unwrap()` (or `expect`),

@@ -93,7 +93,7 @@ impl<'a> Lowerer<'a> {
             Expr::Call(call) if self.expr_active(e) && !is_scalar_function(call) => {
                 // A differentiated function's tuple: every element is a float.
                 let Some(func) = self.callee(call) else { return };
-                let args = self.call_args(call, out);
+                let args = self.call_args(&func, call, out);
                 let vars: Vec<VarId> = targets.iter().map(|_| self.temp(false)).collect();
                 out.push(Stmt::LetTuple {
                     vars: vars.clone(),

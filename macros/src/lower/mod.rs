@@ -24,6 +24,7 @@
 
 mod activity;
 mod calls;
+pub(crate) use calls::checked_bare_linalg;
 mod chains;
 pub(crate) mod checkpoints;
 mod control;

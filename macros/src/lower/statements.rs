@@ -308,7 +308,7 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Call(call) if !is_scalar_function(call) => {
                 let Some(func) = self.callee(call) else { return };
-                let args = self.call_args(call, out);
+                let args = self.call_args(&func, call, out);
                 let mut vars = Vec::new();
                 for (name, mutable) in &names {
                     if *mutable {
