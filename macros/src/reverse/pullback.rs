@@ -525,7 +525,10 @@ impl Reverse<'_> {
                         id: *base,
                         borrowed: false,
                     });
-                    let shape = quote!(#rt::zeros_of(#pbase));
+                    // spanned at the user's name of the value: where a struct that is not
+                    // differentiable fails, rather than at the attribute
+                    let at = m.vars[*base].ident.span();
+                    let shape = crate::emit::respanned(quote!(#rt::zeros_of(#pbase)), at);
                     let z = self.residual(Kept::Shape(*base), shape, open, code);
                     quote!(#z)
                 };
