@@ -348,7 +348,7 @@ impl<'a> Lowerer<'a> {
     /// runtime's (see [`known::bare_linalg`]).
     pub(super) fn callee(&mut self, c: &syn::ExprCall) -> Option<syn::Path> {
         match &*c.func {
-            Expr::Path(p) if p.qself.is_none() => Some(match known::bare_linalg(&p.path) {
+            Expr::Path(p) if p.qself.is_none() => Some(match bare_linalg_call(c) {
                 Some(function) => linalg_path(function),
                 None => p.path.clone(),
             }),
@@ -424,6 +424,15 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// The `linalg` function a call names by its bare name, if it does (see [`known::bare_linalg`]):
+/// read by lowering and by the check of the emitted function alike.
+fn bare_linalg_call(c: &syn::ExprCall) -> Option<&'static str> {
+    match &*c.func {
+        Expr::Path(p) if p.qself.is_none() => known::bare_linalg(&p.path),
+        _ => None,
+    }
+}
+
 /// The annotated function as it is emitted, with each bare call of a `linalg` function's name
 /// (see [`known::bare_linalg`]) made through `__private::linalg_function`: the derivatives call
 /// `linalg`'s companions, and this fails to compile, on the user's name, where the name is a
@@ -433,16 +442,10 @@ pub(crate) fn checked_bare_linalg(func: &mut syn::ItemFn) {
     impl syn::visit_mut::VisitMut for Checked {
         fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
             syn::visit_mut::visit_expr_call_mut(self, call);
-            let Expr::Path(p) = &*call.func else { return };
-            let Some(function) = p
-                .qself
-                .is_none()
-                .then(|| known::bare_linalg(&p.path))
-                .flatten()
-            else {
+            let Some(function) = bare_linalg_call(call) else {
                 return;
             };
-            let name = &p.path;
+            let name = &call.func;
             let span = syn::spanned::Spanned::span(name);
             let (rt, linalg) = (crate::emit::rt(), item_ident(function));
             let check = crate::emit::respanned(
