@@ -56,82 +56,29 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let mut t1_dot;
     if r.abs() <= delta {
         // Constants (`0.5`, `delta`) are inactive values `cN`: no tangent, and a product with one
-        // takes the tangent of the other factor only.
+        // takes the tangent of the other factor only. `r` is an `f64` and so are the constants,
+        // so every product is written as the user wrote it: a product of floats cannot fail to
+        // type-check, and `huber` itself reports any error in the user's code.
         let c2 = 0.5;
-        let mut check1 = ::matcalc::__private::Witness::new();
-        if false {
-            check1 = ::matcalc::__private::witness(&(0.5 * r));
-            loop {}
-        }
-        let t3 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
-            &r,
-        );
-        let t3_dot = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
-            &r_dot,
-        );
-        let mut check2 = ::matcalc::__private::Witness::new();
-        if false {
-            check2 = ::matcalc::__private::witness(&(::core::convert::identity(t3) * r));
-            loop {}
-        }
-        t1 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
-            &r,
-        );
-        let tt1 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &t3_dot)),
-            &r,
-        );
-        let tt2 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
-            &r_dot,
-        );
+        let t3 = c2 * r;
+        let t3_dot = c2 * r_dot;
+        t1 = t3 * r;
+        let tt1 = t3_dot * r;
+        let tt2 = t3 * r_dot;
         t1_dot = tt1 + tt2;
     } else {
         let c4 = delta;
-
-        // The user's `r.abs()` is its own check: `witnessed` gives `check3` its type as it computes
-        // it, and the rule's inputs and tangents go through `guard(&check3, ..)`. Were `abs` not a
-        // method of `r`, the user would read rustc's error on `abs` once, and no other.
-        let mut check3 = ::matcalc::__private::Witness::new();
-        let t5 = ::matcalc::__private::witnessed(&mut check3, (r).abs());
-
-        // The rule of `abs` from the scalar table: ∂|r|/∂r = sign r (+1 at r = 0), its partial
-        // `tt3`, times the tangent.
-        let tt3 =
-            ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &(r))), t5);
-        let tt4 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check3, &tt3)),
-            &r_dot,
-        );
+        // The user's `r.abs()`, then the rule of `abs` from the scalar table: ∂|r|/∂r = sign r
+        // (+1 at r = 0), its partial `tt3`, times the tangent.
+        let t5 = (r).abs();
+        let tt3 = ::matcalc::__private::scalar::abs(r, t5);
+        let tt4 = tt3 * r_dot;
         let t5_dot = tt4;
         let c6 = 0.5 * delta;
-        let mut check4 = ::matcalc::__private::Witness::new();
-        if false {
-            check4 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
-            );
-            loop {}
-        }
-        let t7 = ::matcalc::__private::guard_value(&check4, t5) - c6;
+        let t7 = t5 - c6;
         let t7_dot = t5_dot;
-        let mut check5 = ::matcalc::__private::Witness::new();
-        if false {
-            check5 = ::matcalc::__private::witness(
-                &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
-            );
-            loop {}
-        }
-        t1 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
-            &t7,
-        );
-        t1_dot = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
-            &t7_dot,
-        );
+        t1 = c4 * t7;
+        t1_dot = c4 * t7_dot;
     }
     return (t1, t1_dot);
 }
@@ -163,6 +110,9 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
     // runs at most once: the control tape that says which ran is an array of three, and each
     // segment's residuals an `Option`. Nothing comes from the pool of tapes.
     let mut ctrl = ::matcalc::__private::Trace::<3usize>::new();
+
+    // What the backward sweep of this arm needs. The literal `0.5` is not stored: `type_of`
+    // keeps only its type (zero bytes), and the pullback writes the literal again.
     let mut tape0 = ::core::option::Option::None;
     let mut tape1 = ::core::option::Option::None;
     let mut tape2 = ::core::option::Option::None;
@@ -170,76 +120,33 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
         let mut t1;
         if r.abs() <= delta {
             let c2 = 0.5;
-            let mut check1 = ::matcalc::__private::Witness::new();
-            if false {
-                check1 = ::matcalc::__private::witness(&(0.5 * r));
-                loop {}
-            }
-            let t3 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
-                &r,
-            );
-
-            // What the backward sweep of this arm needs. The literal `0.5` is not stored: `type_of`
-            // keeps only its type (zero bytes), and the pullback writes the literal again.
-            let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
+            let t3 = c2 * r;
+            let r1 = ::matcalc::__private::type_of(&c2);
             let r2 = ::matcalc::__private::type_of(&r);
-            let r3 = check1;
-            let mut check2 = ::matcalc::__private::Witness::new();
-            if false {
-                check2 = ::matcalc::__private::witness(&(::core::convert::identity(t3) * r));
-                loop {}
-            }
-            t1 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
-                &r,
-            );
-            let r4 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
-            let r5 = ::matcalc::__private::save(&r);
-            let r6 = check2;
+            t1 = t3 * r;
+            let r3 = ::matcalc::__private::save(&t3);
+            let r4 = ::matcalc::__private::save(&r);
 
             // Arm 0 ran: its number goes on the control tape, its residuals in its `Option`.
             ctrl.push(0u32);
-            tape0 = ::core::option::Option::Some((r1, r2, r3, r4, r5, r6));
+            tape0 = ::core::option::Option::Some((r1, r2, r3, r4));
         } else {
             let c4 = delta;
-            let mut check3 = ::matcalc::__private::Witness::new();
-            let t5 = ::matcalc::__private::witnessed(&mut check3, (r).abs());
+            let t5 = (r).abs();
 
             // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
-            let r7 =
-                ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &r)), t5);
-            let r8 = check3;
+            let r5 = ::matcalc::__private::scalar::abs((*&r), t5);
             let c6 = 0.5 * delta;
-            let mut check4 = ::matcalc::__private::Witness::new();
-            if false {
-                check4 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
-                );
-                loop {}
-            }
-            let t7 = ::matcalc::__private::guard_value(&check4, t5) - c6;
-            let r9 = check4;
-            let mut check5 = ::matcalc::__private::Witness::new();
-            if false {
-                check5 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
-                );
-                loop {}
-            }
-            t1 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
-                &t7,
-            );
-            let r10 = ::matcalc::__private::save(::matcalc::__private::guard(&check5, &c4));
-            let r11 = ::matcalc::__private::type_of(&t7);
-            let r12 = check5;
+            let t7 = t5 - c6;
+            t1 = c4 * t7;
+            let r6 = ::matcalc::__private::save(&c4);
+            let r7 = ::matcalc::__private::type_of(&t7);
             ctrl.push(1u32);
-            tape1 = ::core::option::Option::Some((r7, r8, r9, r10, r11, r12));
+            tape1 = ::core::option::Option::Some((r5, r6, r7));
         }
-        let r13 = ::matcalc::__private::type_of(&t1);
+        let r8 = ::matcalc::__private::type_of(&t1);
         ctrl.push(2u32);
-        tape2 = ::core::option::Option::Some((r13,));
+        tape2 = ::core::option::Option::Some((r8,));
         break 'body t1;
     };
 
@@ -252,25 +159,22 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
                 // r̄ = t̄₁·t3 + (t̄₁·r)·0.5.
                 0u32 => {
-                    let (r1, r2, r3, r4, r5, r6) = ::matcalc::__private::recorded(&tape0);
+                    let (r1, r2, r3, r4) = ::matcalc::__private::recorded(&tape0);
                     let mut t3_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
-                            ::matcalc::__private::guard_value(
-                                r6,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    ::core::convert::identity(&::matcalc::__private::type_of(r4)),
-                                    r5,
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r3),
+                                r4,
+                                &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r4),
-                                &::matcalc::__private::type_of(r5),
+                                r3,
+                                &::matcalc::__private::type_of(r4),
                                 &g,
                             ),
                         );
@@ -279,10 +183,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(&::matcalc::__private::literal(
-                                    r1,
-                                    || 0.5,
-                                )),
+                                &::matcalc::__private::literal(r1, || 0.5),
                                 r2,
                                 &g,
                             ),
@@ -293,39 +194,29 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
                 // r̄ = t̄₁·delta·sign r.
                 1u32 => {
-                    let (r7, r8, r9, r10, r11, r12) = ::matcalc::__private::recorded(&tape1);
+                    let (r5, r6, r7) = ::matcalc::__private::recorded(&tape1);
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r10),
-                                r11,
-                                &g,
-                            ),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r7, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t5_bar,
-                            ::matcalc::__private::guard_value(r9, g),
-                        );
+                        ::matcalc::__private::acc(&mut t5_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::guard_value(r8, *r7 * g),
-                        );
+                        ::matcalc::__private::acc(&mut r_bar, *r5 * g);
                     }
                 }
 
                 // The return ran last and is replayed first: the seed becomes the adjoint of t1.
                 2u32 => {
-                    let (r13,) = ::matcalc::__private::recorded(&tape2);
+                    let (r8,) = ::matcalc::__private::recorded(&tape2);
                     ::matcalc::__private::acc(
                         &mut t1_bar,
-                        ::matcalc::__private::seed_as(r13, ::core::clone::Clone::clone(&seed)),
+                        ::matcalc::__private::seed_as(r8, ::core::clone::Clone::clone(&seed)),
                     );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
@@ -430,106 +321,47 @@ fn huber_jvp_vjp(
         let mut t1_dot;
         if r.abs() <= delta {
             let c2 = 0.5;
-            let mut check1 = ::matcalc::__private::Witness::new();
-            if false {
-                check1 = ::matcalc::__private::witness(&(0.5 * r));
-                loop {}
-            }
-            let t3 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
-                &r,
-            );
-            let r1 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check1, &c2));
+            let t3 = c2 * r;
+            let r1 = ::matcalc::__private::type_of(&c2);
             let r2 = ::matcalc::__private::type_of(&r);
-            let r3 = check1;
-            let t3_dot = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check1, &c2)),
-                &r_dot,
-            );
-            let r4 = ::matcalc::__private::type_of(&r_dot);
-            let mut check2 = ::matcalc::__private::Witness::new();
-            if false {
-                check2 = ::matcalc::__private::witness(&(::core::convert::identity(t3) * r));
-                loop {}
-            }
-            t1 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
-                &r,
-            );
-            let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3));
-            let r6 = ::matcalc::__private::save(&r);
-            let r7 = check2;
-            let tt1 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3_dot)),
-                &r,
-            );
-            let r8 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &t3_dot));
-            let tt2 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check2, &t3)),
-                &r_dot,
-            );
-            let r9 = ::matcalc::__private::save(&r_dot);
+            let t3_dot = c2 * r_dot;
+            let r3 = ::matcalc::__private::type_of(&r_dot);
+            t1 = t3 * r;
+            let r4 = ::matcalc::__private::save(&t3);
+            let r5 = ::matcalc::__private::save(&r);
+            let tt1 = t3_dot * r;
+            let r6 = ::matcalc::__private::save(&t3_dot);
+            let tt2 = t3 * r_dot;
+            let r7 = ::matcalc::__private::save(&r_dot);
             t1_dot = tt1 + tt2;
             ctrl.push(0u32);
-            tape0 = ::core::option::Option::Some((r1, r2, r3, r4, r5, r6, r7, r8, r9));
+            tape0 = ::core::option::Option::Some((r1, r2, r3, r4, r5, r6, r7));
         } else {
             let c4 = delta;
-            let mut check3 = ::matcalc::__private::Witness::new();
-            let t5 = ::matcalc::__private::witnessed(&mut check3, (r).abs());
-            let r10 =
-                ::matcalc::__private::scalar::abs((*::matcalc::__private::guard(&check3, &r)), t5);
-            let r11 = check3;
-            let (out12, pullback12) = ::matcalc::__private::scalar::abs_vjp(
-                (*::matcalc::__private::guard(&check3, &(r))),
-                t5,
-            );
-            let tt3 = out12;
-            let r13 = pullback12;
-            let tt4 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check3, &tt3)),
-                &r_dot,
-            );
-            let r14 = ::matcalc::__private::save(::matcalc::__private::guard(&check3, &tt3));
-            let r15 = ::matcalc::__private::save(&r_dot);
+            let t5 = (r).abs();
+            let r8 = ::matcalc::__private::scalar::abs((*&r), t5);
+            let (out9, pullback9) = ::matcalc::__private::scalar::abs_vjp(r, t5);
+            let tt3 = out9;
+            let r10 = pullback9;
+            let tt4 = tt3 * r_dot;
+            let r11 = ::matcalc::__private::save(&tt3);
+            let r12 = ::matcalc::__private::save(&r_dot);
             let t5_dot = tt4;
             let c6 = 0.5 * delta;
-            let mut check4 = ::matcalc::__private::Witness::new();
-            if false {
-                check4 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(t5) - ::core::convert::identity(c6)),
-                );
-                loop {}
-            }
-            let t7 = ::matcalc::__private::guard_value(&check4, t5) - c6;
-            let r16 = check4;
+            let t7 = t5 - c6;
             let t7_dot = t5_dot;
-            let mut check5 = ::matcalc::__private::Witness::new();
-            if false {
-                check5 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(c4) * ::core::convert::identity(t7)),
-                );
-                loop {}
-            }
-            t1 = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
-                &t7,
-            );
-            let r17 = ::matcalc::__private::save(::matcalc::__private::guard(&check5, &c4));
-            let r18 = ::matcalc::__private::type_of(&t7);
-            let r19 = check5;
-            t1_dot = ::matcalc::__private::rules::arith::mul(
-                ::core::convert::identity(::matcalc::__private::guard(&check5, &c4)),
-                &t7_dot,
-            );
-            let r20 = ::matcalc::__private::type_of(&t7_dot);
+            t1 = c4 * t7;
+            let r13 = ::matcalc::__private::save(&c4);
+            let r14 = ::matcalc::__private::type_of(&t7);
+            t1_dot = c4 * t7_dot;
+            let r15 = ::matcalc::__private::type_of(&t7_dot);
             ctrl.push(1u32);
-            tape1 =
-                ::core::option::Option::Some((r10, r11, r13, r14, r15, r16, r17, r18, r19, r20));
+            tape1 = ::core::option::Option::Some((r8, r10, r11, r12, r13, r14, r15));
         }
-        let r21 = ::matcalc::__private::type_of(&t1);
-        let r22 = ::matcalc::__private::type_of(&t1_dot);
+        let r16 = ::matcalc::__private::type_of(&t1);
+        let r17 = ::matcalc::__private::type_of(&t1_dot);
         ctrl.push(2u32);
-        tape2 = ::core::option::Option::Some((r21, r22));
+        tape2 = ::core::option::Option::Some((r16, r17));
         break 'body (t1, t1_dot);
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
@@ -540,8 +372,7 @@ fn huber_jvp_vjp(
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
-                    let (r1, r2, r3, r4, r5, r6, r7, r8, r9) =
-                        ::matcalc::__private::recorded(&tape0);
+                    let (r1, r2, r3, r4, r5, r6, r7) = ::matcalc::__private::recorded(&tape0);
                     let mut t3_bar = ::core::option::Option::None;
                     let mut t3_dot_bar = ::core::option::Option::None;
                     let mut tt1_bar = ::core::option::Option::None;
@@ -553,20 +384,17 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
-                            ::matcalc::__private::guard_value(
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r4),
                                 r7,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    ::core::convert::identity(&::matcalc::__private::type_of(r5)),
-                                    r9,
-                                    &g,
-                                ),
+                                &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r5),
-                                &::matcalc::__private::type_of(r9),
+                                r4,
+                                &::matcalc::__private::type_of(r7),
                                 &g,
                             ),
                         );
@@ -574,20 +402,17 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = tt1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_dot_bar,
-                            ::matcalc::__private::guard_value(
-                                r7,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    ::core::convert::identity(&::matcalc::__private::type_of(r8)),
-                                    r6,
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r6),
+                                r5,
+                                &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r8),
-                                &::matcalc::__private::type_of(r6),
+                                r6,
+                                &::matcalc::__private::type_of(r5),
                                 &g,
                             ),
                         );
@@ -595,20 +420,17 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t3_bar,
-                            ::matcalc::__private::guard_value(
-                                r7,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    ::core::convert::identity(&::matcalc::__private::type_of(r5)),
-                                    r6,
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r4),
+                                r5,
+                                &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r5),
-                                &::matcalc::__private::type_of(r6),
+                                r4,
+                                &::matcalc::__private::type_of(r5),
                                 &g,
                             ),
                         );
@@ -617,11 +439,8 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(&::matcalc::__private::literal(
-                                    r1,
-                                    || 0.5,
-                                )),
-                                r4,
+                                &::matcalc::__private::literal(r1, || 0.5),
+                                r3,
                                 &g,
                             ),
                         );
@@ -630,10 +449,7 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(
                             &mut r_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(&::matcalc::__private::literal(
-                                    r1,
-                                    || 0.5,
-                                )),
+                                &::matcalc::__private::literal(r1, || 0.5),
                                 r2,
                                 &g,
                             ),
@@ -641,8 +457,7 @@ fn huber_jvp_vjp(
                     }
                 }
                 1u32 => {
-                    let (r10, r11, r13, r14, r15, r16, r17, r18, r19, r20) =
-                        ::matcalc::__private::recorded(&tape1);
+                    let (r8, r10, r11, r12, r13, r14, r15) = ::matcalc::__private::recorded(&tape1);
                     let mut t5_bar = ::core::option::Option::None;
                     let mut t7_bar = ::core::option::Option::None;
                     let mut tt3_bar = ::core::option::Option::None;
@@ -652,31 +467,20 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r17),
-                                r20,
-                                &g,
-                            ),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r15, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r17),
-                                r18,
-                                &g,
-                            ),
+                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r14, &g),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
                         ::matcalc::__private::acc(&mut t5_dot_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t5_bar,
-                            ::matcalc::__private::guard_value(r16, g),
-                        );
+                        ::matcalc::__private::acc(&mut t5_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
                         ::matcalc::__private::acc(&mut tt4_bar, g);
@@ -684,48 +488,39 @@ fn huber_jvp_vjp(
                     if let ::core::option::Option::Some(g) = tt4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut tt3_bar,
-                            ::matcalc::__private::guard_value(
-                                r11,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    ::core::convert::identity(&::matcalc::__private::type_of(r14)),
-                                    r15,
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r11),
+                                r12,
+                                &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut r_dot_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r14),
-                                &::matcalc::__private::type_of(r15),
+                                r11,
+                                &::matcalc::__private::type_of(r12),
                                 &g,
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = tt3_bar.take() {
-                        let (g0, g1) = r13(g);
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::guard_value(r11, g0),
-                        );
+                        let (g0, g1) = r10(g);
+                        ::matcalc::__private::acc(&mut r_bar, g0);
                         ::matcalc::__private::acc(&mut t5_bar, g1);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::guard_value(r11, *r10 * g),
-                        );
+                        ::matcalc::__private::acc(&mut r_bar, *r8 * g);
                     }
                 }
                 2u32 => {
-                    let (r21, r22) = ::matcalc::__private::recorded(&tape2);
+                    let (r16, r17) = ::matcalc::__private::recorded(&tape2);
                     ::matcalc::__private::acc(
                         &mut t1_dot_bar,
-                        ::matcalc::__private::seed_as(r22, ::core::clone::Clone::clone(&seed.1)),
+                        ::matcalc::__private::seed_as(r17, ::core::clone::Clone::clone(&seed.1)),
                     );
                     ::matcalc::__private::acc(
                         &mut t1_bar,
-                        ::matcalc::__private::seed_as(r21, ::core::clone::Clone::clone(&seed.0)),
+                        ::matcalc::__private::seed_as(r16, ::core::clone::Clone::clone(&seed.0)),
                     );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),

@@ -64,48 +64,23 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     for i in 0..n {
         // `s += x[i] * x[i]` in A-normal form: one operation per temporary `tN`, each followed by
         // its tangent. A read of an active buffer reads the tangent buffer at the same index.
+        // Every value here is a scalar of the function's float type (`x` is a slice of `f64`,
+        // `s` starts as a float literal), so the products are written as the user wrote them,
+        // with the product rule d(ab) = da·b + a·db for the tangent: a product of floats cannot
+        // fail to type-check, and the function itself reports any error in the user's code.
+        // (An operand the macro cannot tell is a float, a matrix say, goes through the
+        // runtime's rules instead, with a check of the user's expression, as in
+        // `examples/gaussian_nll-expanded.rs`.)
         let t1 = x[i];
         let t1_dot = x_dot[i];
         let t2 = x[i];
         let t2_dot = x_dot[i];
-
-        // The user's own `x[i] * x[i]`, type-checked but never run, at the user's tokens: a type
-        // error in it is the error of `sum_of_squares`, which rustc prints once. `check1` has its
-        // type, and the rule calls below take their first operand through `guard(&check1, ..)`:
-        // its type is then one rustc cannot know, and the calls add no error of their own.
-        let mut check1 = ::matcalc::__private::Witness::new();
-        if false {
-            check1 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
-            );
-            loop {}
-        }
-
-        // The primal product and its tangent by the product rule d(ab) = da·b + a·db. `mul` and
-        // `tangent_add` are runtime rules chosen by trait, so the same expansion serves floats,
-        // vectors and matrices (the macro has no type information). Each call is spanned at the
-        // user's `*`, its first argument too (the `identity` around it): a matrix product of the
-        // wrong shapes fails on nalgebra's bound there, as the user's does, and reads once.
-        let t3 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
-            &t2,
-        );
-        let tt2 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check1, &t1_dot)),
-            &t2,
-        );
-        let tt3 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
-            &t2_dot,
-        );
+        let t3 = t1 * t2;
+        let tt2 = t1_dot * t2;
+        let tt3 = t1 * t2_dot;
         let t3_dot = tt2 + tt3;
-        let mut check2 = ::matcalc::__private::Witness::new();
-        if false {
-            check2 = ::matcalc::__private::witness(&(s + ::core::convert::identity(t3)));
-            loop {}
-        }
-        let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
-        let t4_dot = ::matcalc::__private::guard_value(&check2, s_dot) + t3_dot;
+        let t4 = s + t3;
+        let t4_dot = s_dot + t3_dot;
         s = t4;
         s_dot = t4_dot;
     }
@@ -172,35 +147,17 @@ fn sum_of_squares_vjp(
             for i in ::core::clone::Clone::clone(&range) {
                 let t1 = x[i];
                 let t2 = x[i];
-                let mut check1 = ::matcalc::__private::Witness::new();
-                if false {
-                    check1 = ::matcalc::__private::witness(
-                        &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
-                    );
-                    loop {}
-                }
-                let t3 = ::matcalc::__private::rules::arith::mul(
-                    ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
-                    &t2,
-                );
-                let mut check2 = ::matcalc::__private::Witness::new();
-                if false {
-                    check2 = ::matcalc::__private::witness(&(s + ::core::convert::identity(t3)));
-                    loop {}
-                }
-                let t4 = ::matcalc::__private::guard_value(&check2, s) + t3;
-
-                // Residuals, what the backward sweep needs: only the witness of the check of
-                // `s + t3` (`r5`), which has no size. Not the factors: the pullback computes
-                // them again from its copy of `x`, which the function never writes; nor the
-                // index `i`: the pullback runs the range again, backwards.
-                let r5 = check2;
+                let t3 = t1 * t2;
+                let t4 = s + t3;
                 s = t4;
 
+                // No residuals: the backward sweep needs the factors `t1` and `t2`, which the
+                // pullback computes again from its copy of `x`, which the function never
+                // writes; nor the index `i`: the pullback runs the range again, backwards.
                 // The shape of `s`, which the loop carries (zero bytes for a float): the
                 // pullback makes the adjoint of `s` from it before it runs the loop backwards.
                 let s_bar_zeros = ::matcalc::__private::zeros_of(&s);
-                sizeless1 = ::core::option::Option::Some((r5, s_bar_zeros));
+                sizeless1 = ::core::option::Option::Some((s_bar_zeros,));
                 count += 1;
             }
 
@@ -213,8 +170,8 @@ fn sum_of_squares_vjp(
 
         // The returned value's type, kept (zero-sized): the pullback seeds its adjoint as that type
         // (`seed_as`, the identity in code that compiles).
-        let r6 = ::matcalc::__private::type_of(&s);
-        tape2 = ::core::option::Option::Some((r6,));
+        let r4 = ::matcalc::__private::type_of(&s);
+        tape2 = ::core::option::Option::Some((r4,));
         break 'body (move || -> f64 { s })();
     };
 
@@ -234,10 +191,10 @@ fn sum_of_squares_vjp(
         // The backward sweep: the segments in reverse order, each statement's rule backwards,
         // as straight code. Segment 2 returned `s`: the seed becomes the adjoint of `s`.
         {
-            let (r6,) = ::matcalc::__private::recorded(&tape2);
+            let (r4,) = ::matcalc::__private::recorded(&tape2);
             ::matcalc::__private::acc(
                 &mut s_bar,
-                ::matcalc::__private::seed_as(r6, ::core::clone::Clone::clone(&seed)),
+                ::matcalc::__private::seed_as(r4, ::core::clone::Clone::clone(&seed)),
             );
         }
 
@@ -249,7 +206,7 @@ fn sum_of_squares_vjp(
             let (range, sizeless1) = ::matcalc::__private::recorded(&frames1);
             let range = ::core::clone::Clone::clone(range);
             let mut x_bar_dense = ::matcalc::__private::dense::take(&mut x_bar, &x_zeros);
-            if let ::core::option::Option::Some((r5, s_bar_zeros)) = sizeless1 {
+            if let ::core::option::Option::Some((s_bar_zeros,)) = sizeless1 {
                 let mut s_bar_dense = ::matcalc::__private::dense::take(&mut s_bar, s_bar_zeros);
 
                 // One iteration: computed again, as the forward sweep did, from `x`
@@ -260,21 +217,10 @@ fn sum_of_squares_vjp(
                 for i in ::core::iter::Iterator::rev(range) {
                     let t1 = x[i];
                     let t2 = x[i];
-                    let mut check1 = ::matcalc::__private::Witness::new();
-                    if false {
-                        check1 = ::matcalc::__private::witness(
-                            &(::core::convert::identity(t1) * ::core::convert::identity(t2)),
-                        );
-                        loop {}
-                    }
-                    let t3 = ::matcalc::__private::rules::arith::mul(
-                        ::core::convert::identity(::matcalc::__private::guard(&check1, &t1)),
-                        &t2,
-                    );
+                    let t3 = t1 * t2;
                     let r1 = &i;
-                    let r2 = &::matcalc::__private::save(::matcalc::__private::guard(&check1, &t1));
+                    let r2 = &::matcalc::__private::save(&t1);
                     let r3 = &::matcalc::__private::save(&t2);
-                    let r4 = &check1;
                     let mut t1_bar = ::core::option::Option::None;
                     let mut t2_bar = ::core::option::Option::None;
                     let mut t3_bar = ::core::option::Option::None;
@@ -287,29 +233,23 @@ fn sum_of_squares_vjp(
                     if let ::core::option::Option::Some(g) = t4_bar.take() {
                         ::matcalc::__private::dense::acc(
                             &mut s_bar_dense,
-                            ::matcalc::__private::guard_value(r5, ::core::clone::Clone::clone(&g)),
+                            ::core::clone::Clone::clone(&g),
                         );
-                        ::matcalc::__private::acc(
-                            &mut t3_bar,
-                            ::matcalc::__private::guard_value(r5, g),
-                        );
+                        ::matcalc::__private::acc(&mut t3_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t1_bar,
-                            ::matcalc::__private::guard_value(
-                                r4,
-                                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                    ::core::convert::identity(&::matcalc::__private::type_of(r2)),
-                                    r3,
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                                &::matcalc::__private::type_of(r2),
+                                r3,
+                                &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t2_bar,
                             ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                ::core::convert::identity(r2),
+                                r2,
                                 &::matcalc::__private::type_of(r3),
                                 &g,
                             ),

@@ -46,6 +46,8 @@ pub(crate) struct Model<'f> {
     pub param_vars: Vec<Option<VarId>>,
     /// The names of this expansion, which generated locals avoid.
     pub names: &'f Names,
+    /// The values that are scalars of the float type, whose products are written as such.
+    pub floats: crate::analysis::floats::Floats,
 }
 
 impl Model<'_> {
@@ -143,6 +145,16 @@ impl Model<'_> {
                 let (a, b) = (self.guarded_value(guard, self.native(a)), self.native(b));
                 quote!(#a - #b)
             }
+            // A product or quotient of scalars, which cannot fail, as the user wrote it.
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Div), a, b, None)
+                if self.floats.is_scalar(a) && self.floats.is_scalar(b) =>
+            {
+                let (a, b) = (self.pval(a), self.pval(b));
+                match bin {
+                    BinOp::Div => quote!(#a / #b),
+                    _ => quote!(#a * #b),
+                }
+            }
             Op::Binary(bin, a, b, guard) => {
                 let (a, b) = (self.guarded(guard, self.pref(a)), self.pref(b));
                 let rt = rt();
@@ -177,8 +189,13 @@ impl Model<'_> {
                         quote!((#receiver).#name(#(#arguments),*))
                     }
                 };
-                let (rt, w) = (rt(), self.witness(m.witness));
-                quote!(#rt::witnessed(&mut #w, #expr))
+                match m.witness {
+                    Some(id) => {
+                        let (rt, w) = (rt(), self.witness(id));
+                        quote!(#rt::witnessed(&mut #w, #expr))
+                    }
+                    None => expr,
+                }
             }
             Op::Cast(o, ty) => {
                 let x = self.pval(o);
@@ -286,7 +303,10 @@ impl Model<'_> {
     /// computes it (see [`Guard`]); written before the operation's primal.
     pub fn check(&self, op: &Op) -> TokenStream {
         if let Op::Scalar(m) = op {
-            let (rt, w) = (rt(), self.witness(m.witness));
+            let Some(id) = m.witness else {
+                return TokenStream::new();
+            };
+            let (rt, w) = (rt(), self.witness(id));
             return quote!(let mut #w = #rt::Witness::new(););
         }
         let (a, b, guard) = match op {

@@ -59,7 +59,7 @@ fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
     if !errors.is_empty() {
         return fallback(&emitted, errors);
     }
-    let model = Model {
+    let mut model = Model {
         func: &func,
         stem: func.sig.ident.clone(),
         second_order: args.hessian,
@@ -70,7 +70,10 @@ fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
         literals: lowered.body.literals,
         param_vars: lowered.param_vars,
         names,
+        floats: Default::default(),
     };
+    model.floats = crate::analysis::floats::Floats::of(&model);
+    crate::analysis::floats::unguard(&mut model.stmts, &model.floats);
     // Forward mode is the tangent program, emitted as it is; second order is its reverse mode.
     let tangent_program = tangent::program(&model);
     let original = &func.sig.ident;

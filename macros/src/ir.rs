@@ -73,7 +73,9 @@ pub(crate) struct ScalarMethod {
     /// The witness of the user's expression (see [`Guard`]). The primal is that expression, at
     /// the user's tokens, so it is its own check: the witness takes its type as it is computed
     /// (`witnessed`), and the receiver's value, tangent and adjoint go through it into the rule.
-    pub witness: usize,
+    /// `None` for a receiver that is a scalar of the function's float type, which has every
+    /// method of the table (see `analysis::floats`).
+    pub witness: Option<usize>,
 }
 
 impl ScalarMethod {
@@ -86,8 +88,8 @@ impl ScalarMethod {
 
     /// The guard of the rule calls the method leads to, whose check is the primal itself.
     pub fn guard(&self) -> Option<Guard> {
-        Some(Guard {
-            id: self.witness,
+        self.witness.map(|id| Guard {
+            id,
             at: (self.name.span(), self.name.span()),
             check: None,
         })

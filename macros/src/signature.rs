@@ -111,7 +111,7 @@ fn float_name(ty: &Type) -> Option<String> {
 
 /// The float type of an nalgebra matrix or vector type (`DMatrix<f64>`, `Matrix3<f32>`,
 /// `SVector<f64, 4>`), read from its name and its first type argument.
-fn nalgebra_float(ty: &Type) -> Option<String> {
+pub(crate) fn nalgebra_float(ty: &Type) -> Option<String> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     let name = last.ident.to_string();
@@ -142,7 +142,7 @@ fn nalgebra_float(ty: &Type) -> Option<String> {
 }
 
 /// The element type of `Vec<T>`.
-fn vec_element(ty: &Type) -> Option<&Type> {
+pub(crate) fn vec_element(ty: &Type) -> Option<&Type> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != "Vec" {

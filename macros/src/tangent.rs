@@ -15,6 +15,7 @@
 //! derivatives), and for a called function `g` its companion `g_jvp`, whose reverse mode is
 //! `g_jvp_vjp`.
 
+use crate::analysis::floats::Floats;
 use crate::emit::{Model, companion};
 use crate::ir::{BinOp, Block, CallArg, Guard, Op, Operand, Stmt, Var, VarId};
 use crate::names::Names;
@@ -33,6 +34,8 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         taken: model.vars.iter().map(|v| v.uniq.clone()).collect(),
         next: 0,
         literals: model.literals.keys().cloned().collect(),
+        floats: &model.floats,
+        zero_literals: Vec::new(),
     };
     let mut sig = model.sig.clone();
     let mut param_vars = model.param_vars.clone();
@@ -53,7 +56,12 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
     sig.ret.layout = Layout::Tuple(vec![model.sig.ret.layout.clone(); 2]);
     sig.ret.scalar = false;
     let stmts = t.block(&model.stmts);
-    Model {
+    let literals = {
+        let mut literals = model.literals.clone();
+        literals.extend(t.zero_literals);
+        literals
+    };
+    let mut program = Model {
         func: model.func,
         stem: format_ident!("{}_jvp", model.stem),
         second_order: false,
@@ -62,9 +70,12 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         stmts,
         param_vars,
         ref_consts: model.ref_consts.clone(),
-        literals: model.literals.clone(),
+        literals,
         names: model.names,
-    }
+        floats: Default::default(),
+    };
+    program.floats = crate::analysis::floats::Floats::of(&program);
+    program
 }
 
 struct Tangents<'n> {
@@ -76,6 +87,11 @@ struct Tangents<'n> {
     next: usize,
     /// The inactive temporaries bound to a literal.
     literals: HashSet<String>,
+    /// The scalars of the function (see `analysis::floats`).
+    floats: &'n Floats,
+    /// The zeros of scalars, which the tangent program's analysis takes for the literal `0.0`
+    /// (see [`Tangents::zero`]).
+    zero_literals: Vec<(String, TokenStream)>,
 }
 
 impl Tangents<'_> {
@@ -118,10 +134,15 @@ impl Tangents<'_> {
         crate::emit::rule_argument(c, self.literals.contains(&c.to_string()))
     }
 
-    /// An inactive zero of the shape of `value`, bound to a hygienic name.
-    fn zero(&mut self, value: TokenStream, out: &mut Block) -> Operand {
+    /// An inactive zero of the shape of `value`, bound to a hygienic name. The zero of a scalar
+    /// counts as the literal `0.0`, which it equals, in type too: the tangent program's
+    /// products of scalars are then written as such.
+    fn zero(&mut self, value: TokenStream, scalar: bool, out: &mut Block) -> Operand {
         self.next += 1;
         let z = self.names.fresh(&format!("zero{}", self.next));
+        if scalar {
+            self.zero_literals.push((z.to_string(), quote!(0.0)));
+        }
         out.push(Stmt::Verbatim(
             quote!(let #z = ::matcalc::__private::zero_like(&#value);),
         ));
@@ -135,7 +156,10 @@ impl Tangents<'_> {
                 id: self.dot(*id),
                 borrowed: *borrowed,
             },
-            Operand::Const(c) => self.zero(quote!(#c), out),
+            Operand::Const(c) => {
+                let scalar = self.floats.is_scalar(o);
+                self.zero(quote!(#c), scalar, out)
+            }
         }
     }
 
@@ -175,7 +199,7 @@ impl Tangents<'_> {
                     borrowed: *borrowed,
                 }),
                 CallArg::Constant { value, by_ref } => {
-                    let Operand::Const(z) = self.zero(quote!(#value), out) else {
+                    let Operand::Const(z) = self.zero(quote!(#value), false, out) else {
                         unreachable!("zeros are constants")
                     };
                     let value = if *by_ref {
@@ -465,8 +489,12 @@ impl Tangents<'_> {
     /// The tangent of `y = op` as an operation, after the primal assignment.
     fn tangent(&mut self, op: &Op, y: VarId, out: &mut Block) -> Op {
         let yv = self.vars[y].ident.clone();
+        let scalar = self.floats.is_scalar(&Operand::Var {
+            id: y,
+            borrowed: false,
+        });
         let zero = |t: &mut Self, out: &mut Block| {
-            let z = t.zero(quote!(#yv), out);
+            let z = t.zero(quote!(#yv), scalar, out);
             Op::Copy(z)
         };
         let active = |o: &Operand| o.var().is_some();

@@ -471,7 +471,7 @@ impl<'a> Lowerer<'a> {
             int_inputs,
             args: args.iter().map(|a| ends(a)).collect(),
             through,
-            witness: self.next_check,
+            witness: Some(self.next_check),
         })
     }
 

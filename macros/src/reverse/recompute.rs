@@ -405,7 +405,7 @@ impl Values {
                 guarded(guard, &mut declares) && operand(a, &mut var) && operand(b, &mut var)
             }
             Op::Scalar(s) => {
-                declares = Some(s.witness);
+                declares = s.witness;
                 s.inputs.iter().all(|o| operand(o, &mut var))
                     && s.int_inputs.iter().all(|c| names.contains(&c.to_string()))
             }
@@ -452,7 +452,7 @@ impl Values {
     ) -> bool {
         let var = |v: VarId| self.vars.contains(&v) || self.param_vars.contains(&v);
         var(y)
-            && self.witnesses.contains(&s.witness)
+            && s.witness.is_none_or(|w| self.witnesses.contains(&w))
             && s.inputs.iter().all(|o| match o {
                 Operand::Var { id, .. } => var(*id),
                 Operand::Const(c) => names.contains(&c.to_string()),

@@ -43,69 +43,21 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
     let _ = babylonian;
     use ::matcalc::__private::Spelled as _;
     let c1 = 1.0;
-    let mut check1 = ::matcalc::__private::Witness::new();
-    if false {
-        check1 = ::matcalc::__private::witness(&(1.0 + x));
-        loop {}
-    }
-    let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
+    let t2 = c1 + x;
     let t2_dot = x_dot;
     let c3 = 2.0;
-    let mut check2 = ::matcalc::__private::Witness::new();
-    if false {
-        check2 = ::matcalc::__private::witness(&(::core::convert::identity(t2) / 2.0));
-        loop {}
-    }
-    let mut t = ::matcalc::__private::rules::arith::div(
-        ::matcalc::__private::guard(&check2, &t2),
-        &c3,
-    );
-    let mut t_dot = ::matcalc::__private::rules::arith::div(
-        ::matcalc::__private::guard(&check2, &t2_dot),
-        &c3,
-    );
+    let mut t = t2 / c3;
+    let mut t_dot = t2_dot / c3;
     loop {
-        let mut check3 = ::matcalc::__private::Witness::new();
-        if false {
-            check3 = ::matcalc::__private::witness(&(x / t));
-            loop {}
-        }
-        let t4 = ::matcalc::__private::rules::arith::div(
-            ::matcalc::__private::guard(&check3, &x),
-            &t,
-        );
-        let tt1 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check3, &t4)),
-            &t_dot,
-        );
-        let tt2 = ::matcalc::__private::guard_value(&check3, x_dot) - tt1;
-        let t4_dot = ::matcalc::__private::rules::arith::div(
-            ::matcalc::__private::guard(&check3, &tt2),
-            &t,
-        );
-        let mut check4 = ::matcalc::__private::Witness::new();
-        if false {
-            check4 = ::matcalc::__private::witness(&(t + ::core::convert::identity(t4)));
-            loop {}
-        }
-        let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
-        let t5_dot = ::matcalc::__private::guard_value(&check4, t_dot) + t4_dot;
+        let t4 = x / t;
+        let tt1 = t4 * t_dot;
+        let tt2 = x_dot - tt1;
+        let t4_dot = tt2 / t;
+        let t5 = t + t4;
+        let t5_dot = t_dot + t4_dot;
         let c6 = 2.0;
-        let mut check5 = ::matcalc::__private::Witness::new();
-        if false {
-            check5 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t5) / 2.0),
-            );
-            loop {}
-        }
-        let next = ::matcalc::__private::rules::arith::div(
-            ::matcalc::__private::guard(&check5, &t5),
-            &c6,
-        );
-        let next_dot = ::matcalc::__private::rules::arith::div(
-            ::matcalc::__private::guard(&check5, &t5_dot),
-            &c6,
-        );
+        let next = t5 / c6;
+        let next_dot = t5_dot / c6;
         if (next - t).abs() < tol {
             return (
                 (move || -> f64 { next })(),
@@ -142,80 +94,29 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
     let mut tape2 = ::matcalc::__private::Tape::new();
     let value: f64 = 'body: {
         let c1 = 1.0;
-        let mut check1 = ::matcalc::__private::Witness::new();
-        if false {
-            check1 = ::matcalc::__private::witness(&(1.0 + x));
-            loop {}
-        }
-        let t2 = ::matcalc::__private::guard_value(&check1, c1) + x;
-        let r1 = check1;
+        let t2 = c1 + x;
         let c3 = 2.0;
-        let mut check2 = ::matcalc::__private::Witness::new();
-        if false {
-            check2 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t2) / 2.0),
-            );
-            loop {}
-        }
-        let mut t = ::matcalc::__private::rules::arith::div(
-            ::matcalc::__private::guard(&check2, &t2),
-            &c3,
-        );
-        let r2 = ::matcalc::__private::type_of(
-            ::matcalc::__private::guard(&check2, &t2),
-        );
-        let r3 = ::matcalc::__private::type_of(&c3);
-        let r4 = check2;
+        let mut t = t2 / c3;
+        let r1 = ::matcalc::__private::type_of(&t2);
+        let r2 = ::matcalc::__private::type_of(&c3);
         ctrl.push(0u32);
-        tape0.push((r1, r2, r3, r4));
+        tape0.push((r1, r2));
         loop {
-            let mut check3 = ::matcalc::__private::Witness::new();
-            if false {
-                check3 = ::matcalc::__private::witness(&(x / t));
-                loop {}
-            }
-            let t4 = ::matcalc::__private::rules::arith::div(
-                ::matcalc::__private::guard(&check3, &x),
-                &t,
-            );
-            let r5 = ::matcalc::__private::type_of(
-                ::matcalc::__private::guard(&check3, &x),
-            );
-            let r6 = ::matcalc::__private::save(&t);
-            let r7 = check3;
-            let r8 = ::matcalc::__private::save(&t4);
-            let mut check4 = ::matcalc::__private::Witness::new();
-            if false {
-                check4 = ::matcalc::__private::witness(
-                    &(t + ::core::convert::identity(t4)),
-                );
-                loop {}
-            }
-            let t5 = ::matcalc::__private::guard_value(&check4, t) + t4;
-            let r9 = check4;
+            let t4 = x / t;
+            let r3 = ::matcalc::__private::type_of(&x);
+            let r4 = ::matcalc::__private::save(&t);
+            let r5 = ::matcalc::__private::save(&t4);
+            let t5 = t + t4;
             let c6 = 2.0;
-            let mut check5 = ::matcalc::__private::Witness::new();
-            if false {
-                check5 = ::matcalc::__private::witness(
-                    &(::core::convert::identity(t5) / 2.0),
-                );
-                loop {}
-            }
-            let next = ::matcalc::__private::rules::arith::div(
-                ::matcalc::__private::guard(&check5, &t5),
-                &c6,
-            );
-            let r10 = ::matcalc::__private::type_of(
-                ::matcalc::__private::guard(&check5, &t5),
-            );
-            let r11 = ::matcalc::__private::type_of(&c6);
-            let r12 = check5;
+            let next = t5 / c6;
+            let r6 = ::matcalc::__private::type_of(&t5);
+            let r7 = ::matcalc::__private::type_of(&c6);
             ctrl.push(1u32);
-            tape1.push((r5, r6, r7, r8, r9, r10, r11, r12));
+            tape1.push((r3, r4, r5, r6, r7));
             if (next - t).abs() < tol {
-                let r13 = ::matcalc::__private::type_of(&next);
+                let r8 = ::matcalc::__private::type_of(&next);
                 ctrl.push(2u32);
-                tape2.push((r13,));
+                tape2.push((r8,));
                 break 'body (move || -> f64 { next })();
             }
             t = next;
@@ -233,77 +134,59 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             match *segment {
                 0u32 => {
                     cursor0 -= 1;
-                    let (r1, r2, r3, r4) = &tape0[cursor0];
+                    let (r1, r2) = &tape0[cursor0];
                     let mut t2_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t2_bar,
-                            ::matcalc::__private::guard_value(
-                                r4,
-                                ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r2,
-                                    &::matcalc::__private::literal(r3, || 2.0),
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r1,
+                                &::matcalc::__private::literal(r2, || 2.0),
+                                &g,
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut x_bar,
-                            ::matcalc::__private::guard_value(r1, g),
-                        );
+                        ::matcalc::__private::acc(&mut x_bar, g);
                     }
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r5, r6, r7, r8, r9, r10, r11, r12) = &tape1[cursor1];
+                    let (r3, r4, r5, r6, r7) = &tape1[cursor1];
                     let mut t4_bar = ::core::option::Option::None;
                     let mut t5_bar = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t5_bar,
-                            ::matcalc::__private::guard_value(
-                                r12,
-                                ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r10,
-                                    &::matcalc::__private::literal(r11, || 2.0),
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r6,
+                                &::matcalc::__private::literal(r7, || 2.0),
+                                &g,
                             ),
                         );
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
                             &mut t_bar,
-                            ::matcalc::__private::guard_value(
-                                r9,
-                                ::core::clone::Clone::clone(&g),
-                            ),
+                            ::core::clone::Clone::clone(&g),
                         );
-                        ::matcalc::__private::acc(
-                            &mut t4_bar,
-                            ::matcalc::__private::guard_value(r9, g),
-                        );
+                        ::matcalc::__private::acc(&mut t4_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t4_bar.take() {
                         ::matcalc::__private::acc(
                             &mut x_bar,
-                            ::matcalc::__private::guard_value(
-                                r7,
-                                ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                    r5,
-                                    r6,
-                                    &g,
-                                ),
+                            ::matcalc::__private::rules::arith::div_pullback_lhs(
+                                r3,
+                                r4,
+                                &g,
                             ),
                         );
                         ::matcalc::__private::acc(
                             &mut t_bar,
                             ::matcalc::__private::rules::arith::div_pullback_rhs(
+                                r3,
+                                r4,
                                 r5,
-                                r6,
-                                r8,
                                 &g,
                             ),
                         );
@@ -311,11 +194,11 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 }
                 2u32 => {
                     cursor2 -= 1;
-                    let (r13,) = &tape2[cursor2];
+                    let (r8,) = &tape2[cursor2];
                     ::matcalc::__private::acc(
                         &mut next_bar,
                         ::matcalc::__private::seed_as(
-                            r13,
+                            r8,
                             ::core::clone::Clone::clone(&seed),
                         ),
                     );

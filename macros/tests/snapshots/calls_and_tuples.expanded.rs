@@ -30,49 +30,21 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
     use ::matcalc::__private::Spelled as _;
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let t1 = ::matcalc::__private::witnessed(&mut check1, (t).cos());
-    let tt1 = ::matcalc::__private::scalar::cos(
-        (*::matcalc::__private::guard(&check1, &(t))),
-        t1,
-    );
-    let tt2 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check1, &tt1)),
-        &t_dot,
-    );
+    let t1 = (t).cos();
+    let tt1 = ::matcalc::__private::scalar::cos(t, t1);
+    let tt2 = tt1 * t_dot;
     let t1_dot = tt2;
-    let mut check2 = ::matcalc::__private::Witness::new();
-    let t2 = ::matcalc::__private::witnessed(&mut check2, (t).sin());
-    let tt3 = ::matcalc::__private::scalar::sin(
-        (*::matcalc::__private::guard(&check2, &(t))),
-        t2,
-    );
-    let tt4 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &tt3)),
-        &t_dot,
-    );
+    let t2 = (t).sin();
+    let tt3 = ::matcalc::__private::scalar::sin(t, t2);
+    let tt4 = tt3 * t_dot;
     let t2_dot = tt4;
     let c = t1;
     let c_dot = t1_dot;
     let s = t2;
     let s_dot = t2_dot;
-    let mut check3 = ::matcalc::__private::Witness::new();
-    if false {
-        check3 = ::matcalc::__private::witness(&(r * c));
-        loop {}
-    }
-    let t3 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
-        &c,
-    );
-    let tt5 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check3, &r_dot)),
-        &c,
-    );
-    let tt6 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
-        &c_dot,
-    );
+    let t3 = r * c;
+    let tt5 = r_dot * c;
+    let tt6 = r * c_dot;
     let t3_dot = tt5 + tt6;
     let (tt7, tt8) = scale_jvp(r, s, r_dot, s_dot);
     let t4 = tt7;
@@ -108,40 +80,21 @@ fn polar_vjp(
     let t_zeros = ::matcalc::__private::zeros_of(&t);
     let tape0;
     let value: (f64, f64) = 'body: {
-        let mut check1 = ::matcalc::__private::Witness::new();
-        let t1 = ::matcalc::__private::witnessed(&mut check1, (t).cos());
-        let r1 = ::matcalc::__private::scalar::cos(
-            (*::matcalc::__private::guard(&check1, &t)),
-            t1,
-        );
-        let r2 = check1;
-        let mut check2 = ::matcalc::__private::Witness::new();
-        let t2 = ::matcalc::__private::witnessed(&mut check2, (t).sin());
-        let r3 = ::matcalc::__private::scalar::sin(
-            (*::matcalc::__private::guard(&check2, &t)),
-            t2,
-        );
-        let r4 = check2;
+        let t1 = (t).cos();
+        let r1 = ::matcalc::__private::scalar::cos((*&t), t1);
+        let t2 = (t).sin();
+        let r2 = ::matcalc::__private::scalar::sin((*&t), t2);
         let c = t1;
         let s = t2;
-        let mut check3 = ::matcalc::__private::Witness::new();
-        if false {
-            check3 = ::matcalc::__private::witness(&(r * c));
-            loop {}
-        }
-        let t3 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check3, &r)),
-            &c,
-        );
-        let r5 = ::matcalc::__private::save(::matcalc::__private::guard(&check3, &r));
-        let r6 = ::matcalc::__private::save(&c);
-        let r7 = check3;
-        let (out8, pullback8) = scale_vjp(r, s);
-        let t4 = out8;
-        let r9 = pullback8;
-        let r10 = ::matcalc::__private::type_of(&t3);
-        let r11 = ::matcalc::__private::type_of(&t4);
-        tape0 = (r1, r2, r3, r4, r5, r6, r7, r9, r10, r11);
+        let t3 = r * c;
+        let r3 = ::matcalc::__private::save(&r);
+        let r4 = ::matcalc::__private::save(&c);
+        let (out5, pullback5) = scale_vjp(r, s);
+        let t4 = out5;
+        let r6 = pullback5;
+        let r7 = ::matcalc::__private::type_of(&t3);
+        let r8 = ::matcalc::__private::type_of(&t4);
+        tape0 = (r1, r2, r3, r4, r6, r7, r8);
         break 'body (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })();
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
@@ -153,37 +106,34 @@ fn polar_vjp(
         let mut s_bar = ::core::option::Option::None;
         let mut t3_bar = ::core::option::Option::None;
         let mut t4_bar = ::core::option::Option::None;
-        let (r1, r2, r3, r4, r5, r6, r7, r9, r10, r11) = &tape0;
+        let (r1, r2, r3, r4, r6, r7, r8) = &tape0;
         ::matcalc::__private::acc(
             &mut t4_bar,
-            ::matcalc::__private::seed_as(r11, ::core::clone::Clone::clone(&seed.1)),
+            ::matcalc::__private::seed_as(r8, ::core::clone::Clone::clone(&seed.1)),
         );
         ::matcalc::__private::acc(
             &mut t3_bar,
-            ::matcalc::__private::seed_as(r10, ::core::clone::Clone::clone(&seed.0)),
+            ::matcalc::__private::seed_as(r7, ::core::clone::Clone::clone(&seed.0)),
         );
         if let ::core::option::Option::Some(g) = t4_bar.take() {
-            let (g0, g1) = r9(g);
+            let (g0, g1) = r6(g);
             ::matcalc::__private::acc(&mut r_bar, g0);
             ::matcalc::__private::acc(&mut s_bar, g1);
         }
         if let ::core::option::Option::Some(g) = t3_bar.take() {
             ::matcalc::__private::acc(
                 &mut r_bar,
-                ::matcalc::__private::guard_value(
-                    r7,
-                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        ::core::convert::identity(&::matcalc::__private::type_of(r5)),
-                        r6,
-                        &g,
-                    ),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r3),
+                    r4,
+                    &g,
                 ),
             );
             ::matcalc::__private::acc(
                 &mut c_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    ::core::convert::identity(r5),
-                    &::matcalc::__private::type_of(r6),
+                    r3,
+                    &::matcalc::__private::type_of(r4),
                     &g,
                 ),
             );
@@ -195,16 +145,10 @@ fn polar_vjp(
             ::matcalc::__private::acc(&mut t1_bar, g);
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
-            ::matcalc::__private::acc(
-                &mut t_bar,
-                ::matcalc::__private::guard_value(r4, *r3 * g),
-            );
+            ::matcalc::__private::acc(&mut t_bar, *r2 * g);
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(
-                &mut t_bar,
-                ::matcalc::__private::guard_value(r2, *r1 * g),
-            );
+            ::matcalc::__private::acc(&mut t_bar, *r1 * g);
         }
         (
             ::matcalc::__private::finish(r_bar, &r_zeros),

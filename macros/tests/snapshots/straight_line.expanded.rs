@@ -26,34 +26,13 @@ fn f(x: f64, y: f64) -> f64 {
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
     use ::matcalc::__private::Spelled as _;
-    let mut check1 = ::matcalc::__private::Witness::new();
-    let t1 = ::matcalc::__private::witnessed(&mut check1, (y).sin());
-    let tt1 = ::matcalc::__private::scalar::sin(
-        (*::matcalc::__private::guard(&check1, &(y))),
-        t1,
-    );
-    let tt2 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check1, &tt1)),
-        &y_dot,
-    );
+    let t1 = (y).sin();
+    let tt1 = ::matcalc::__private::scalar::sin(y, t1);
+    let tt2 = tt1 * y_dot;
     let t1_dot = tt2;
-    let mut check2 = ::matcalc::__private::Witness::new();
-    if false {
-        check2 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
-        loop {}
-    }
-    let t2 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
-        &t1,
-    );
-    let tt3 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &x_dot)),
-        &t1,
-    );
-    let tt4 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
-        &t1_dot,
-    );
+    let t2 = x * t1;
+    let tt3 = x_dot * t1;
+    let tt4 = x * t1_dot;
     let t2_dot = tt3 + tt4;
     return (
         (move || -> f64 { (t2).spelled() })(),
@@ -83,27 +62,13 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let tape0;
     let value: f64 = 'body: {
-        let mut check1 = ::matcalc::__private::Witness::new();
-        let t1 = ::matcalc::__private::witnessed(&mut check1, (y).sin());
-        let r1 = ::matcalc::__private::scalar::sin(
-            (*::matcalc::__private::guard(&check1, &y)),
-            t1,
-        );
-        let r2 = check1;
-        let mut check2 = ::matcalc::__private::Witness::new();
-        if false {
-            check2 = ::matcalc::__private::witness(&(x * ::core::convert::identity(t1)));
-            loop {}
-        }
-        let t2 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &x)),
-            &t1,
-        );
-        let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check2, &x));
-        let r4 = ::matcalc::__private::save(&t1);
-        let r5 = check2;
-        let r6 = ::matcalc::__private::type_of(&t2);
-        tape0 = (r1, r2, r3, r4, r5, r6);
+        let t1 = (y).sin();
+        let r1 = ::matcalc::__private::scalar::sin((*&y), t1);
+        let t2 = x * t1;
+        let r2 = ::matcalc::__private::save(&x);
+        let r3 = ::matcalc::__private::save(&t1);
+        let r4 = ::matcalc::__private::type_of(&t2);
+        tape0 = (r1, r2, r3, r4);
         break 'body (move || -> f64 { (t2).spelled() })();
     };
     let pullback = move |seed: f64| -> (f64, f64) {
@@ -111,37 +76,31 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         let mut y_bar = ::core::option::Option::None;
         let mut t1_bar = ::core::option::Option::None;
         let mut t2_bar = ::core::option::Option::None;
-        let (r1, r2, r3, r4, r5, r6) = &tape0;
+        let (r1, r2, r3, r4) = &tape0;
         ::matcalc::__private::acc(
             &mut t2_bar,
-            ::matcalc::__private::seed_as(r6, ::core::clone::Clone::clone(&seed)),
+            ::matcalc::__private::seed_as(r4, ::core::clone::Clone::clone(&seed)),
         );
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             ::matcalc::__private::acc(
                 &mut x_bar,
-                ::matcalc::__private::guard_value(
-                    r5,
-                    ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                        ::core::convert::identity(&::matcalc::__private::type_of(r3)),
-                        r4,
-                        &g,
-                    ),
+                ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                    &::matcalc::__private::type_of(r2),
+                    r3,
+                    &g,
                 ),
             );
             ::matcalc::__private::acc(
                 &mut t1_bar,
                 ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    ::core::convert::identity(r3),
-                    &::matcalc::__private::type_of(r4),
+                    r2,
+                    &::matcalc::__private::type_of(r3),
                     &g,
                 ),
             );
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(
-                &mut y_bar,
-                ::matcalc::__private::guard_value(r2, *r1 * g),
-            );
+            ::matcalc::__private::acc(&mut y_bar, *r1 * g);
         }
         (
             ::matcalc::__private::finish(x_bar, &x_zeros),
