@@ -68,6 +68,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
         t1_dot = tt1 + tt2;
     } else {
         let c4 = delta;
+
         // The user's `r.abs()`, then the rule of `abs` from the scalar table: ∂|r|/∂r = sign r
         // (+1 at r = 0), its partial `tt3`, times the tangent.
         let t5 = (r).abs();
@@ -111,8 +112,8 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
     // segment's residuals an `Option`. Nothing comes from the pool of tapes.
     let mut ctrl = ::matcalc::__private::Trace::<3usize>::new();
 
-    // What the backward sweep of this arm needs. The literal `0.5` is not stored: `type_of`
-    // keeps only its type (zero bytes), and the pullback writes the literal again.
+    // What the backward sweep of each arm needs: the factors of its products. The literal
+    // `0.5` is not stored: the pullback writes it again.
     let mut tape0 = ::core::option::Option::None;
     let mut tape1 = ::core::option::Option::None;
     let mut tape2 = ::core::option::Option::None;
@@ -121,102 +122,75 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
         if r.abs() <= delta {
             let c2 = 0.5;
             let t3 = c2 * r;
-            let r1 = ::matcalc::__private::type_of(&c2);
-            let r2 = ::matcalc::__private::type_of(&r);
             t1 = t3 * r;
-            let r3 = ::matcalc::__private::save(&t3);
-            let r4 = ::matcalc::__private::save(&r);
+            let r1 = ::matcalc::__private::save(&t3);
+            let r2 = ::matcalc::__private::save(&r);
 
             // Arm 0 ran: its number goes on the control tape, its residuals in its `Option`.
             ctrl.push(0u32);
-            tape0 = ::core::option::Option::Some((r1, r2, r3, r4));
+            tape0 = ::core::option::Option::Some((r1, r2));
         } else {
             let c4 = delta;
             let t5 = (r).abs();
 
             // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
-            let r5 = ::matcalc::__private::scalar::abs((*&r), t5);
+            let r3 = ::matcalc::__private::scalar::abs((*&r), t5);
             let c6 = 0.5 * delta;
             let t7 = t5 - c6;
             t1 = c4 * t7;
-            let r6 = ::matcalc::__private::save(&c4);
-            let r7 = ::matcalc::__private::type_of(&t7);
+            let r4 = ::matcalc::__private::save(&c4);
             ctrl.push(1u32);
-            tape1 = ::core::option::Option::Some((r5, r6, r7));
+            tape1 = ::core::option::Option::Some((r3, r4));
         }
-        let r8 = ::matcalc::__private::type_of(&t1);
+        let r5 = ::matcalc::__private::type_of(&t1);
         ctrl.push(2u32);
-        tape2 = ::core::option::Option::Some((r8,));
+        tape2 = ::core::option::Option::Some((r5,));
         break 'body t1;
     };
 
     // The pullback: the control tape backwards, here the return and then the arm that ran.
     let pullback = move |seed: f64| -> f64 {
-        let mut r_bar = ::core::option::Option::None;
-        let mut t1_bar = ::core::option::Option::None;
+        let mut r_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         for segment in ctrl.iter().rev() {
             match *segment {
                 // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
-                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5.
+                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5: products of floats, written as such.
                 0u32 => {
-                    let (r1, r2, r3, r4) = ::matcalc::__private::recorded(&tape0);
-                    let mut t3_bar = ::core::option::Option::None;
+                    let (r1, r2) = ::matcalc::__private::recorded(&tape0);
+                    let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r3),
-                                r4,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r3,
-                                &::matcalc::__private::type_of(r4),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut t3_bar, g * (*r2));
+                        ::matcalc::__private::acc(&mut r_bar, (*r1) * g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                &::matcalc::__private::literal(r1, || 0.5),
-                                r2,
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut r_bar, 0.5 * g);
                     }
                 }
 
                 // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
                 // r̄ = t̄₁·delta·sign r.
                 1u32 => {
-                    let (r5, r6, r7) = ::matcalc::__private::recorded(&tape1);
-                    let mut t5_bar = ::core::option::Option::None;
-                    let mut t7_bar = ::core::option::Option::None;
+                    let (r3, r4) = ::matcalc::__private::recorded(&tape1);
+                    let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t7_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r6, r7, &g),
-                        );
+                        ::matcalc::__private::acc(&mut t7_bar, (*r4) * g);
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
                         ::matcalc::__private::acc(&mut t5_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r5 * g);
+                        ::matcalc::__private::acc(&mut r_bar, *r3 * g);
                     }
                 }
 
                 // The return ran last and is replayed first: the seed becomes the adjoint of t1.
                 2u32 => {
-                    let (r8,) = ::matcalc::__private::recorded(&tape2);
+                    let (r5,) = ::matcalc::__private::recorded(&tape2);
                     ::matcalc::__private::acc(
                         &mut t1_bar,
-                        ::matcalc::__private::seed_as(r8, ::core::clone::Clone::clone(&seed)),
+                        ::matcalc::__private::seed_as(r5, ::core::clone::Clone::clone(&seed)),
                     );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
@@ -322,159 +296,101 @@ fn huber_jvp_vjp(
         if r.abs() <= delta {
             let c2 = 0.5;
             let t3 = c2 * r;
-            let r1 = ::matcalc::__private::type_of(&c2);
-            let r2 = ::matcalc::__private::type_of(&r);
             let t3_dot = c2 * r_dot;
-            let r3 = ::matcalc::__private::type_of(&r_dot);
             t1 = t3 * r;
-            let r4 = ::matcalc::__private::save(&t3);
-            let r5 = ::matcalc::__private::save(&r);
+            let r1 = ::matcalc::__private::save(&t3);
+            let r2 = ::matcalc::__private::save(&r);
             let tt1 = t3_dot * r;
-            let r6 = ::matcalc::__private::save(&t3_dot);
+            let r3 = ::matcalc::__private::save(&t3_dot);
             let tt2 = t3 * r_dot;
-            let r7 = ::matcalc::__private::save(&r_dot);
+            let r4 = ::matcalc::__private::save(&r_dot);
             t1_dot = tt1 + tt2;
             ctrl.push(0u32);
-            tape0 = ::core::option::Option::Some((r1, r2, r3, r4, r5, r6, r7));
+            tape0 = ::core::option::Option::Some((r1, r2, r3, r4));
         } else {
             let c4 = delta;
             let t5 = (r).abs();
-            let r8 = ::matcalc::__private::scalar::abs((*&r), t5);
-            let (out9, pullback9) = ::matcalc::__private::scalar::abs_vjp(r, t5);
-            let tt3 = out9;
-            let r10 = pullback9;
+
+            // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
+            let r5 = ::matcalc::__private::scalar::abs((*&r), t5);
+
+            // The pullback: the control tape backwards, here the return and then the arm that ran.
+            let (out6, pullback6) = ::matcalc::__private::scalar::abs_vjp(r, t5);
+            let tt3 = out6;
+            let r7 = pullback6;
             let tt4 = tt3 * r_dot;
-            let r11 = ::matcalc::__private::save(&tt3);
-            let r12 = ::matcalc::__private::save(&r_dot);
+            let r8 = ::matcalc::__private::save(&tt3);
+            let r9 = ::matcalc::__private::save(&r_dot);
             let t5_dot = tt4;
             let c6 = 0.5 * delta;
             let t7 = t5 - c6;
             let t7_dot = t5_dot;
             t1 = c4 * t7;
-            let r13 = ::matcalc::__private::save(&c4);
-            let r14 = ::matcalc::__private::type_of(&t7);
+            let r10 = ::matcalc::__private::save(&c4);
             t1_dot = c4 * t7_dot;
-            let r15 = ::matcalc::__private::type_of(&t7_dot);
             ctrl.push(1u32);
-            tape1 = ::core::option::Option::Some((r8, r10, r11, r12, r13, r14, r15));
+            tape1 = ::core::option::Option::Some((r5, r7, r8, r9, r10));
         }
-        let r16 = ::matcalc::__private::type_of(&t1);
-        let r17 = ::matcalc::__private::type_of(&t1_dot);
+        let r11 = ::matcalc::__private::type_of(&t1);
+        let r12 = ::matcalc::__private::type_of(&t1_dot);
         ctrl.push(2u32);
-        tape2 = ::core::option::Option::Some((r16, r17));
+        tape2 = ::core::option::Option::Some((r11, r12));
         break 'body (t1, t1_dot);
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
-        let mut r_bar = ::core::option::Option::None;
-        let mut t1_bar = ::core::option::Option::None;
-        let mut r_dot_bar = ::core::option::Option::None;
-        let mut t1_dot_bar = ::core::option::Option::None;
+        let mut r_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut r_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t1_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         for segment in ctrl.iter().rev() {
             match *segment {
+                // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
+                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5.
                 0u32 => {
-                    let (r1, r2, r3, r4, r5, r6, r7) = ::matcalc::__private::recorded(&tape0);
-                    let mut t3_bar = ::core::option::Option::None;
-                    let mut t3_dot_bar = ::core::option::Option::None;
-                    let mut tt1_bar = ::core::option::Option::None;
-                    let mut tt2_bar = ::core::option::Option::None;
+                    let (r1, r2, r3, r4) = ::matcalc::__private::recorded(&tape0);
+                    let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t3_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut tt1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut tt2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
                         ::matcalc::__private::acc(&mut tt1_bar, ::core::clone::Clone::clone(&g));
                         ::matcalc::__private::acc(&mut tt2_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r4),
-                                r7,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut r_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r4,
-                                &::matcalc::__private::type_of(r7),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut t3_bar, g * (*r4));
+                        ::matcalc::__private::acc(&mut r_dot_bar, (*r1) * g);
                     }
                     if let ::core::option::Option::Some(g) = tt1_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t3_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r6),
-                                r5,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r6,
-                                &::matcalc::__private::type_of(r5),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut t3_dot_bar, g * (*r2));
+                        ::matcalc::__private::acc(&mut r_bar, (*r3) * g);
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r4),
-                                r5,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r4,
-                                &::matcalc::__private::type_of(r5),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut t3_bar, g * (*r2));
+                        ::matcalc::__private::acc(&mut r_bar, (*r1) * g);
                     }
                     if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut r_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                &::matcalc::__private::literal(r1, || 0.5),
-                                r3,
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut r_dot_bar, 0.5 * g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut r_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                &::matcalc::__private::literal(r1, || 0.5),
-                                r2,
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut r_bar, 0.5 * g);
                     }
                 }
+
+                // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
+                // r̄ = t̄₁·delta·sign r.
                 1u32 => {
-                    let (r8, r10, r11, r12, r13, r14, r15) = ::matcalc::__private::recorded(&tape1);
-                    let mut t5_bar = ::core::option::Option::None;
-                    let mut t7_bar = ::core::option::Option::None;
-                    let mut tt3_bar = ::core::option::Option::None;
-                    let mut tt4_bar = ::core::option::Option::None;
-                    let mut t5_dot_bar = ::core::option::Option::None;
-                    let mut t7_dot_bar = ::core::option::Option::None;
+                    let (r5, r7, r8, r9, r10) = ::matcalc::__private::recorded(&tape1);
+                    let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t7_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut tt3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut tt4_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t5_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t7_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t7_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r15, &g),
-                        );
+                        ::matcalc::__private::acc(&mut t7_dot_bar, (*r10) * g);
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t7_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(r13, r14, &g),
-                        );
+                        ::matcalc::__private::acc(&mut t7_bar, (*r10) * g);
                     }
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
                         ::matcalc::__private::acc(&mut t5_dot_bar, g);
@@ -486,41 +402,31 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(&mut tt4_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = tt4_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut tt3_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r11),
-                                r12,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut r_dot_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r11,
-                                &::matcalc::__private::type_of(r12),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut tt3_bar, g * (*r9));
+                        ::matcalc::__private::acc(&mut r_dot_bar, (*r8) * g);
                     }
                     if let ::core::option::Option::Some(g) = tt3_bar.take() {
-                        let (g0, g1) = r10(g);
+                        let (g0, g1) = r7(g);
                         ::matcalc::__private::acc(&mut r_bar, g0);
                         ::matcalc::__private::acc(&mut t5_bar, g1);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r8 * g);
+                        ::matcalc::__private::acc(&mut r_bar, *r5 * g);
                     }
                 }
+
+                // The return ran last and is replayed first: the seed becomes the adjoint of t1.
                 2u32 => {
-                    let (r16, r17) = ::matcalc::__private::recorded(&tape2);
+                    // The gradient, the Jacobian (one pass of either mode here) and the second-order functions
+                    // follow the same pattern as in `sum_of_squares-expanded.rs`.
+                    let (r11, r12) = ::matcalc::__private::recorded(&tape2);
                     ::matcalc::__private::acc(
                         &mut t1_dot_bar,
-                        ::matcalc::__private::seed_as(r17, ::core::clone::Clone::clone(&seed.1)),
+                        ::matcalc::__private::seed_as(r12, ::core::clone::Clone::clone(&seed.1)),
                     );
                     ::matcalc::__private::acc(
                         &mut t1_bar,
-                        ::matcalc::__private::seed_as(r16, ::core::clone::Clone::clone(&seed.0)),
+                        ::matcalc::__private::seed_as(r11, ::core::clone::Clone::clone(&seed.0)),
                     );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),

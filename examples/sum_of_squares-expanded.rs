@@ -184,9 +184,10 @@ fn sum_of_squares_vjp(
     let pullback = move |seed: f64| -> ::std::vec::Vec<f64> {
         let x: &[f64] = &x_kept;
 
-        // Adjoints are lazy: `None` until a first contribution arrives; `acc` adds one.
+        // Adjoints are lazy: `None` until a first contribution arrives; `acc` adds one. That
+        // of a float is declared as one: the arithmetic of its pullback does not say so.
         let mut x_bar = ::core::option::Option::None;
-        let mut s_bar = ::core::option::Option::None;
+        let mut s_bar: ::core::option::Option<f64> = ::core::option::Option::None;
 
         // The backward sweep: the segments in reverse order, each statement's rule backwards,
         // as straight code. Segment 2 returned `s`: the seed becomes the adjoint of `s`.
@@ -212,8 +213,7 @@ fn sum_of_squares_vjp(
                 // One iteration: computed again, as the forward sweep did, from `x`
                 // and the counter, then its residuals named as references; the adjoint
                 // of `s = s + t3` flows to `s` and `t3`, that of `t3 = t1 * t2` to both
-                // factors (t̄₁ = t̄₃·t₂, where `type_of` stands for a factor whose value
-                // is not needed).
+                // factors, t̄₁ = t̄₃·t₂ and t̄₂ = t₁·t̄₃, written as such for floats.
                 for i in ::core::iter::Iterator::rev(range) {
                     let t1 = x[i];
                     let t2 = x[i];
@@ -221,10 +221,10 @@ fn sum_of_squares_vjp(
                     let r1 = &i;
                     let r2 = &::matcalc::__private::save(&t1);
                     let r3 = &::matcalc::__private::save(&t2);
-                    let mut t1_bar = ::core::option::Option::None;
-                    let mut t2_bar = ::core::option::Option::None;
-                    let mut t3_bar = ::core::option::Option::None;
-                    let mut t4_bar = ::core::option::Option::None;
+                    let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t4_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = ::core::option::Option::Some(
                         ::matcalc::__private::dense::take_all(&mut s_bar_dense),
                     ) {
@@ -238,22 +238,8 @@ fn sum_of_squares_vjp(
                         ::matcalc::__private::acc(&mut t3_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t1_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                                &::matcalc::__private::type_of(r2),
-                                r3,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut t2_bar,
-                            ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                                r2,
-                                &::matcalc::__private::type_of(r3),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut t1_bar, g * (*r3));
+                        ::matcalc::__private::acc(&mut t2_bar, (*r2) * g);
                     }
 
                     // The adjoint of a read `x[i]` is added to element i of `x_bar`.

@@ -68,6 +68,21 @@ impl Model<'_> {
         self.fresh(&format!("{}_bar", self.vars[id].uniq))
     }
 
+    /// `let mut x_bar = None;`, the lazy adjoint of `id`. That of a scalar is declared with its
+    /// type, which the pullback's arithmetic of scalars (`g * b`) does not tell rustc.
+    pub fn bar_declared(&self, id: VarId) -> TokenStream {
+        let b = self.bar(id);
+        if self.floats.is_scalar(&Operand::Var {
+            id,
+            borrowed: false,
+        }) {
+            let float = &self.sig.float;
+            quote!(let mut #b: ::core::option::Option<#float> = ::core::option::Option::None;)
+        } else {
+            quote!(let mut #b = ::core::option::Option::None;)
+        }
+    }
+
     pub fn zeros(&self, id: VarId) -> Ident {
         self.fresh(&format!("{}_zeros", self.vars[id].uniq))
     }

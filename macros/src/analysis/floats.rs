@@ -54,14 +54,15 @@ impl Floats {
         // the partials of a float method of several inputs, in the tangent program
         let mut partials: Vec<(&[VarId], &[CallArg])> = Vec::new();
         let mut opaque: HashSet<VarId> = HashSet::new();
+        // the type a binding declares, which its values must have, or the user's code fails
+        let mut declared: Vec<(VarId, &Type)> = Vec::new();
         for stmt in &model.stmts {
             stmt.walk(&mut |s| match s {
-                Stmt::Let {
-                    var, op: Some(op), ..
+                Stmt::Let { var, op, ty, .. } => {
+                    definitions.extend(op.as_ref().map(|op| (*var, op)));
+                    declared.extend(ty.as_ref().map(|ty| (*var, ty)));
                 }
-                | Stmt::Assign { var, op } => {
-                    definitions.push((*var, op));
-                }
+                Stmt::Assign { var, op } => definitions.push((*var, op)),
                 Stmt::LetTuple {
                     vars,
                     func,
@@ -108,6 +109,14 @@ impl Floats {
             if !params.contains(var) && !opaque.contains(var) {
                 floats.scalars.insert(*var);
                 floats.buffers.insert(*var);
+            }
+        }
+        for (var, ty) in declared {
+            if !is_named(ty, &float) {
+                floats.scalars.remove(&var);
+            }
+            if !is_buffer_of(ty, &float) {
+                floats.buffers.remove(&var);
             }
         }
         // Then each loses what one of its values is not, until nothing changes.
@@ -169,7 +178,8 @@ impl Floats {
                 func,
                 args,
                 guard: None,
-            } => is_scalar_rule(func) && self.is_scalar_receiver(args),
+            } if is_scalar_rule(func) => self.is_scalar_receiver(args),
+            Op::Call { .. } => self.exp_of_scalar(op).is_some(),
             _ => false,
         }
     }
@@ -178,6 +188,22 @@ impl Floats {
     fn is_scalar_method(&self, m: &ScalarMethod) -> bool {
         m.inputs.first().is_some_and(|r| self.is_scalar_var(r))
             && m.through.as_ref().is_none_or(|p| p.is_ident(&self.float))
+    }
+
+    /// The scalar of which `op` is `x.exp()`, lowered to the runtime's `exp` of floats and
+    /// matrices alike: of a scalar, it is the float method.
+    fn exp_of_scalar(&self, op: &Op) -> Option<VarId> {
+        match op {
+            Op::Call {
+                func,
+                args,
+                guard: None,
+            } if is_runtime_function(func, "linalg", "exp") => match args[..] {
+                [CallArg::Active { id, .. }] if self.scalars.contains(&id) => Some(id),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// The first argument of a call is a scalar variable.
@@ -211,6 +237,21 @@ pub(crate) fn unguard(stmts: &mut Block, floats: &Floats) {
                     *guard = None;
                 }
                 Op::Scalar(m) if floats.is_scalar_method(m) => m.witness = None,
+                Op::Call { .. } => {
+                    if let Some(id) = floats.exp_of_scalar(op) {
+                        *op = Op::Scalar(ScalarMethod {
+                            name: proc_macro2::Ident::new("exp", proc_macro2::Span::call_site()),
+                            inputs: vec![Operand::Var {
+                                id,
+                                borrowed: false,
+                            }],
+                            int_inputs: Vec::new(),
+                            args: Vec::new(),
+                            through: None,
+                            witness: None,
+                        });
+                    }
+                }
                 _ => {}
             },
             Stmt::If { then, els, .. } => {
@@ -282,10 +323,16 @@ fn is_float_expr(e: &syn::Expr, names: &HashSet<String>, float: &str) -> bool {
 
 /// `func` is the runtime's rule of a float method, `::matcalc::__private::scalar::name`.
 fn is_scalar_rule(func: &syn::Path) -> bool {
-    let names: Vec<String> = func.segments.iter().map(|s| s.ident.to_string()).collect();
+    let name = func.segments.last().map(|s| s.ident.to_string());
+    name.is_some_and(|name| is_runtime_function(func, "scalar", &name))
+}
+
+/// `func` is `::matcalc::__private::module::name`.
+fn is_runtime_function(func: &syn::Path, module: &str, name: &str) -> bool {
+    let path = ["matcalc", "__private", module, name];
     func.leading_colon.is_some()
-        && names.len() == 4
-        && names[..3] == ["matcalc", "__private", "scalar"]
+        && func.segments.len() == path.len()
+        && func.segments.iter().zip(path).all(|(s, p)| s.ident == p)
 }
 
 /// `ty` is the type named `name` (`f64`), maybe in parentheses.

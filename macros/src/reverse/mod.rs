@@ -146,10 +146,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let bars = declared
         .iter()
         .filter(|v| !local.iter().any(|l| l.contains(v)))
-        .map(|v| {
-            let b = model.bar(*v);
-            quote!(let mut #b = ::core::option::Option::None;)
-        });
+        .map(|v| model.bar_declared(*v));
     let finished: Vec<TokenStream> = model
         .active_params()
         .map(|(_, v)| {
@@ -392,10 +389,7 @@ fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], once: bool) -> T
             quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
         }
     });
-    let bars = local.iter().map(|v| {
-        let b = model.bar(*v);
-        quote!(let mut #b = ::core::option::Option::None;)
-    });
+    let bars = local.iter().map(|v| model.bar_declared(*v));
     let recomputed = s.plan.as_ref().map(|plan| {
         let computed = if s.replays {
             &plan.values.code

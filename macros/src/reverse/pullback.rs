@@ -364,6 +364,46 @@ impl Reverse<'_> {
                 });
                 quote!(#first #second)
             }
+            // Of scalars (see `analysis::floats`), as a person writes it: ā += c̄·b, b̄ += a·c̄,
+            // and for a quotient ā += c̄/b, b̄ += −(c̄·c)/b. A literal factor is written again.
+            // The result a scalar too, whose adjoint `g` is declared with its type (which a
+            // result also given values of unknown types would not be).
+            Op::Binary(bin @ (BinOp::Mul | BinOp::Div), a, b, None)
+                if m.floats.is_scalar(a)
+                    && m.floats.is_scalar(b)
+                    && m.floats.is_scalar(&Operand::Var {
+                        id: var,
+                        borrowed: false,
+                    }) =>
+            {
+                let is_div = *bin == BinOp::Div;
+                let mut value = |o: &Operand, code: &mut Vec<TokenStream>| match o {
+                    Operand::Const(c) if m.literals.contains_key(&c.to_string()) => {
+                        m.literals[&c.to_string()].clone()
+                    }
+                    _ => {
+                        let (kept, p) = (Kept::Value(Read::of(o), None), m.pref(o));
+                        let r = self.residual(kept, quote!(#rt::save(#p)), open, code);
+                        quote!((*#r))
+                    }
+                };
+                let va = (!is_div && b.var().is_some()).then(|| value(a, code));
+                let vb = (a.var().is_some() || is_div).then(|| value(b, code));
+                let vy = (is_div && b.var().is_some()).then(|| {
+                    let kept = Kept::Value(Read::Var(var), None);
+                    let r = self.residual(kept, quote!(#rt::save(&#y)), open, code);
+                    quote!((*#r))
+                });
+                let first = a.var().map(|_| match is_div {
+                    true => acc(a, quote!(g / #vb)),
+                    false => acc(a, quote!(g * #vb)),
+                });
+                let second = b.var().map(|_| match (va, vy) {
+                    (_, Some(vy)) => acc(b, quote!(-(g * #vy) / #vb)),
+                    (va, None) => acc(b, quote!(#va * g)),
+                });
+                quote!(#first #second)
+            }
             Op::Binary(bin @ (BinOp::Mul | BinOp::Div | BinOp::Dot), a, b, guard) => {
                 // The adjoint of one factor needs the other's value and only the type of its
                 // own: a factor whose value no adjoint reads is kept as its type, of size zero.

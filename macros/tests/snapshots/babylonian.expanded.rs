@@ -89,7 +89,6 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
     use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
-    let mut tape0 = ::matcalc::__private::Tape::new();
     let mut tape1 = ::matcalc::__private::Tape::new();
     let mut tape2 = ::matcalc::__private::Tape::new();
     let value: f64 = 'body: {
@@ -97,26 +96,20 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
         let t2 = c1 + x;
         let c3 = 2.0;
         let mut t = t2 / c3;
-        let r1 = ::matcalc::__private::type_of(&t2);
-        let r2 = ::matcalc::__private::type_of(&c3);
         ctrl.push(0u32);
-        tape0.push((r1, r2));
         loop {
             let t4 = x / t;
-            let r3 = ::matcalc::__private::type_of(&x);
-            let r4 = ::matcalc::__private::save(&t);
-            let r5 = ::matcalc::__private::save(&t4);
+            let r1 = ::matcalc::__private::save(&t);
+            let r2 = ::matcalc::__private::save(&t4);
             let t5 = t + t4;
             let c6 = 2.0;
             let next = t5 / c6;
-            let r6 = ::matcalc::__private::type_of(&t5);
-            let r7 = ::matcalc::__private::type_of(&c6);
             ctrl.push(1u32);
-            tape1.push((r3, r4, r5, r6, r7));
+            tape1.push((r1, r2));
             if (next - t).abs() < tol {
-                let r8 = ::matcalc::__private::type_of(&next);
+                let r3 = ::matcalc::__private::type_of(&next);
                 ctrl.push(2u32);
-                tape2.push((r8,));
+                tape2.push((r3,));
                 break 'body (move || -> f64 { next })();
             }
             t = next;
@@ -124,27 +117,17 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
         }
     };
     let pullback = move |seed: f64| -> f64 {
-        let mut x_bar = ::core::option::Option::None;
-        let mut t_bar = ::core::option::Option::None;
-        let mut next_bar = ::core::option::Option::None;
-        let mut cursor0 = tape0.len();
+        let mut x_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut next_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut cursor1 = tape1.len();
         let mut cursor2 = tape2.len();
         for segment in ctrl.iter().rev() {
             match *segment {
                 0u32 => {
-                    cursor0 -= 1;
-                    let (r1, r2) = &tape0[cursor0];
-                    let mut t2_bar = ::core::option::Option::None;
+                    let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t2_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r1,
-                                &::matcalc::__private::literal(r2, || 2.0),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut t2_bar, g / 2.0);
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
                         ::matcalc::__private::acc(&mut x_bar, g);
@@ -152,18 +135,11 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 }
                 1u32 => {
                     cursor1 -= 1;
-                    let (r3, r4, r5, r6, r7) = &tape1[cursor1];
-                    let mut t4_bar = ::core::option::Option::None;
-                    let mut t5_bar = ::core::option::Option::None;
+                    let (r1, r2) = &tape1[cursor1];
+                    let mut t4_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+                    let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t5_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r6,
-                                &::matcalc::__private::literal(r7, || 2.0),
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut t5_bar, g / 2.0);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
                         ::matcalc::__private::acc(
@@ -173,32 +149,17 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                         ::matcalc::__private::acc(&mut t4_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t4_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut x_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_lhs(
-                                r3,
-                                r4,
-                                &g,
-                            ),
-                        );
-                        ::matcalc::__private::acc(
-                            &mut t_bar,
-                            ::matcalc::__private::rules::arith::div_pullback_rhs(
-                                r3,
-                                r4,
-                                r5,
-                                &g,
-                            ),
-                        );
+                        ::matcalc::__private::acc(&mut x_bar, g / (*r1));
+                        ::matcalc::__private::acc(&mut t_bar, -(g * (*r2)) / (*r1));
                     }
                 }
                 2u32 => {
                     cursor2 -= 1;
-                    let (r8,) = &tape2[cursor2];
+                    let (r3,) = &tape2[cursor2];
                     ::matcalc::__private::acc(
                         &mut next_bar,
                         ::matcalc::__private::seed_as(
-                            r8,
+                            r3,
                             ::core::clone::Clone::clone(&seed),
                         ),
                     );

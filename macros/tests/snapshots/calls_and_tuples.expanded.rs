@@ -98,13 +98,13 @@ fn polar_vjp(
         break 'body (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })();
     };
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
-        let mut r_bar = ::core::option::Option::None;
-        let mut t_bar = ::core::option::Option::None;
-        let mut t1_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
-        let mut c_bar = ::core::option::Option::None;
-        let mut s_bar = ::core::option::Option::None;
-        let mut t3_bar = ::core::option::Option::None;
+        let mut r_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut c_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut s_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t4_bar = ::core::option::Option::None;
         let (r1, r2, r3, r4, r6, r7, r8) = &tape0;
         ::matcalc::__private::acc(
@@ -121,22 +121,8 @@ fn polar_vjp(
             ::matcalc::__private::acc(&mut s_bar, g1);
         }
         if let ::core::option::Option::Some(g) = t3_bar.take() {
-            ::matcalc::__private::acc(
-                &mut r_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r3),
-                    r4,
-                    &g,
-                ),
-            );
-            ::matcalc::__private::acc(
-                &mut c_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r3,
-                    &::matcalc::__private::type_of(r4),
-                    &g,
-                ),
-            );
+            ::matcalc::__private::acc(&mut r_bar, g * (*r4));
+            ::matcalc::__private::acc(&mut c_bar, (*r3) * g);
         }
         if let ::core::option::Option::Some(g) = s_bar.take() {
             ::matcalc::__private::acc(&mut t2_bar, g);

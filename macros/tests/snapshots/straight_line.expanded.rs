@@ -72,32 +72,18 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         break 'body (move || -> f64 { (t2).spelled() })();
     };
     let pullback = move |seed: f64| -> (f64, f64) {
-        let mut x_bar = ::core::option::Option::None;
-        let mut y_bar = ::core::option::Option::None;
-        let mut t1_bar = ::core::option::Option::None;
-        let mut t2_bar = ::core::option::Option::None;
+        let mut x_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut y_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
+        let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let (r1, r2, r3, r4) = &tape0;
         ::matcalc::__private::acc(
             &mut t2_bar,
             ::matcalc::__private::seed_as(r4, ::core::clone::Clone::clone(&seed)),
         );
         if let ::core::option::Option::Some(g) = t2_bar.take() {
-            ::matcalc::__private::acc(
-                &mut x_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_lhs(
-                    &::matcalc::__private::type_of(r2),
-                    r3,
-                    &g,
-                ),
-            );
-            ::matcalc::__private::acc(
-                &mut t1_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    r2,
-                    &::matcalc::__private::type_of(r3),
-                    &g,
-                ),
-            );
+            ::matcalc::__private::acc(&mut x_bar, g * (*r3));
+            ::matcalc::__private::acc(&mut t1_bar, (*r2) * g);
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
             ::matcalc::__private::acc(&mut y_bar, *r1 * g);
