@@ -501,6 +501,10 @@
 //!   type, a count where a float is declared, early returns and tuple components included):
 //!   each generated function type-checks the user's expression at the user's tokens, its rule
 //!   calls defer to it, and its values take the declared types written with the user's tokens.
+//!   Arithmetic of values the macro can tell are floats of the function's type (float
+//!   parameters, literals, elements of buffers of floats, inactive floats such as `i as f64`,
+//!   and what sums, products, quotients and float methods of those give) cannot fail, and is
+//!   written as the user wrote it, with no check: `a * b`, `g * b` in the pullback.
 //!   Other type errors in active code also show an error of the generated functions: a
 //!   compound assignment (`s += v`, `buf[i] += v`) adds the error of `s + v` at the same
 //!   operator; a call with an argument of the wrong type or count, a cast of an active value

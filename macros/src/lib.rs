@@ -9,7 +9,9 @@
 //! 2. lower: `lower/` lowers the body to the model of `ir`, one file per construct, and finds
 //!    every error on the user's tokens;
 //! 3. analyse: `analysis/` holds the dataflow analyses, each run to its fixed point
-//!    (`activity`: which bindings depend on an active parameter);
+//!    (`activity`: which bindings depend on an active parameter; `floats`: which values are
+//!    scalars of the function's float type, whose operations are written as the user wrote
+//!    them, without the checks that keep a type error in other operations reading once);
 //! 4. transform: `tangent` is forward mode, the one transformation that writes each operation's
 //!    derivative (the model of `f` to the model of `f_jvp`); `reverse/` is reverse mode, the
 //!    forward sweep that records (`sweep`, `tape`, with the index arithmetic the pullback
