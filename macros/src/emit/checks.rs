@@ -188,6 +188,19 @@ impl Model<'_> {
         spellings: &Option<Vec<Spelling>>,
     ) -> TokenStream {
         let pval = |v: &Operand| self.pval(v);
+        // A scalar returned as the float type the function declares needs no check.
+        let declared_float = matches!(&self.func.sig.output,
+            syn::ReturnType::Type(_, ty) if matches!(&**ty, syn::Type::Path(p) if p.path.is_ident(&self.sig.float)));
+        // (in the tangent program, a constant's tangent is the constant, which stands for a
+        // zero that only the checked form makes)
+        let scalars = values
+            .iter()
+            .all(|v| v.var().is_some() && self.floats.is_scalar(v));
+        let spellings = if declared_float && scalars {
+            &None
+        } else {
+            spellings
+        };
         match spellings {
             Some(s) if values.len() == 2 * s.len() => {
                 let (values, tangents) = values.split_at(s.len());

@@ -4,7 +4,7 @@
 use super::checkpointed::Looped;
 use super::tape::{frames_name, sizeless_name, tape_name};
 use super::{Open, Reverse, Segment};
-use crate::ir::{Block, Op, Operand, Spelling, Stmt, VarId};
+use crate::ir::{Block, Op, Operand, Stmt, VarId};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashSet;
@@ -26,7 +26,7 @@ impl Reverse<'_> {
                         .return_label
                         .clone()
                         .unwrap_or_else(|| body_label(self.m));
-                    let value = self.returned(values, spellings);
+                    let value = self.m.returned_operands(values, spellings);
                     code.push(quote!(break #label #value;));
                 }
                 s if s.is_control() || s.may_exit() => {
@@ -46,24 +46,6 @@ impl Reverse<'_> {
         code.push(self.close(open));
         // moved, not copied (see `emit::braced`)
         code.into_iter().collect()
-    }
-
-    /// The value the forward sweep returns (see `Model::returned`). In the tangent program, a
-    /// `Return` holds the values and then their tangents, a constant's tangent being the
-    /// constant itself (see `Stmt::Return`).
-    fn returned(&self, values: &[Operand], spellings: &Option<Vec<Spelling>>) -> TokenStream {
-        let pval = |v: &Operand| self.m.pval(v);
-        match spellings {
-            Some(s) if values.len() == 2 * s.len() => {
-                let (values, tangents) = values.split_at(s.len());
-                let tangents = tangents.iter().map(|t| t.var().map(|_| pval(t))).collect();
-                self.m
-                    .returned(values.iter().map(pval).collect(), Some(tangents), spellings)
-            }
-            _ => self
-                .m
-                .returned(values.iter().map(pval).collect(), None, spellings),
-        }
     }
 
     /// Records a segment: its number on the control tape and its residuals on its own tape.

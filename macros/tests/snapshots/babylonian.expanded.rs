@@ -59,10 +59,7 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
         let next = t5 / c6;
         let next_dot = t5_dot / c6;
         if (next - t).abs() < tol {
-            return (
-                (move || -> f64 { next })(),
-                (move || -> f64 { (next_dot).spelled() })(),
-            );
+            return (next, next_dot);
         }
         t = next;
         t_dot = next_dot;
@@ -110,7 +107,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 let r3 = ::matcalc::__private::type_of(&next);
                 ctrl.push(2u32);
                 tape2.push((r3,));
-                break 'body (move || -> f64 { next })();
+                break 'body next;
             }
             t = next;
             ctrl.push(3u32);

@@ -34,10 +34,7 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let tt3 = x_dot * t1;
     let tt4 = x * t1_dot;
     let t2_dot = tt3 + tt4;
-    return (
-        (move || -> f64 { (t2).spelled() })(),
-        (move || -> f64 { (t2_dot).spelled() })(),
-    );
+    return (t2, t2_dot);
 }
 /// Reverse mode of [`f`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
 #[allow(
@@ -69,7 +66,7 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         let r3 = ::matcalc::__private::save(&t1);
         let r4 = ::matcalc::__private::type_of(&t2);
         tape0 = (r1, r2, r3, r4);
-        break 'body (move || -> f64 { (t2).spelled() })();
+        break 'body t2;
     };
     let pullback = move |seed: f64| -> (f64, f64) {
         let mut x_bar: ::core::option::Option<f64> = ::core::option::Option::None;
