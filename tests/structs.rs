@@ -153,3 +153,44 @@ fn a_method_loop_over_a_range() {
     let vjp = |p: &P, y: &f64| p.0.along_vjp(&p.1).1(*y);
     common::check_both(f, jvp, vjp, &point);
 }
+
+/// A struct of `f32`s, the one active parameter: the function's float type is the struct's,
+/// told by the return type.
+#[derive(Clone, Debug, PartialEq, Differentiable)]
+struct Single {
+    a: f32,
+    b: Vec<f32>,
+}
+
+#[differentiate(wrt(s))]
+fn single_energy(s: &Single) -> f32 {
+    let mut e = s.a * s.a;
+    // (a field is iterated through a copy: `s.b.iter()` is a compile error that says so,
+    // `tests/ui/iterate-field.rs`, where it once read as inactive)
+    let b = s.b.clone();
+    for v in b.iter() {
+        e += s.a * v;
+    }
+    e
+}
+
+#[test]
+fn a_struct_of_f32_alone() {
+    let s = Single {
+        a: 1.5,
+        b: vec![0.5, -2.0],
+    };
+    let (value, g) = single_energy_grad(&s);
+    assert_eq!(value, 1.5 * 1.5 + 1.5 * (0.5 - 2.0));
+    // ∂e/∂a = 2a + Σb, ∂e/∂bᵢ = a
+    assert_eq!(
+        g,
+        Single {
+            a: 2.0 * 1.5 + (0.5 - 2.0),
+            b: vec![1.5, 1.5]
+        }
+    );
+    let (_, jacobian) = single_energy_jacobian(&s);
+    assert_eq!(jacobian.shape(), (1, 3));
+    assert_eq!(jacobian[(0, 0)], g.a);
+}

@@ -117,6 +117,7 @@ fn second_order(model: &Model) -> TokenStream {
     let ret = &model.sig.ret.ty;
     let float = &model.sig.float;
     let gradient = model.sig.gradient_type();
+    let bounds = model.param_bounds();
     let active: Vec<_> = model.active_params().collect();
     let tangent_params = active.iter().map(|(p, v)| {
         let (dot, ty) = (model.dot(*v), &p.ty);
@@ -152,7 +153,7 @@ fn second_order(model: &Model) -> TokenStream {
     quote! {
         #[doc = #hvp_doc]
         #lints
-        #vis fn #hvp(#(#params,)* #(#tangent_params),*) -> (#ret, #gradient, #gradient) {
+        #vis fn #hvp(#(#params,)* #(#tangent_params),*) -> (#ret, #gradient, #gradient) #bounds {
             let ((#value, _), #pullback) = #jvp_vjp_path(#(#names,)* #(#tangent_names),*);
             let (#(#h,)* #(#g),*) = #pullback((0.0, 1.0));
             (#value, #gs, #hs)
@@ -160,7 +161,7 @@ fn second_order(model: &Model) -> TokenStream {
 
         #[doc = #hessian_doc]
         #lints
-        #vis fn #hessian(#(#params),*) -> (#ret, #gradient, #rt::nalgebra::DMatrix<#float>) {
+        #vis fn #hessian(#(#params),*) -> (#ret, #gradient, #rt::nalgebra::DMatrix<#float>) #bounds {
             let #here: #point_ty = #point;
             #rt::hessian(&#here, |#direction: &#point_ty| #hvp_path(#(#args,)* #(#tangents),*))
         }
@@ -178,6 +179,7 @@ fn jacobian(model: &Model) -> TokenStream {
     let ret = &model.sig.ret.ty;
     let float = &model.sig.float;
     let point_ty = model.sig.gradient_type();
+    let bounds = model.param_bounds();
     let point = point(model);
     let direction = model.fresh("direction");
     let direction = quote!(#direction);
@@ -191,7 +193,7 @@ fn jacobian(model: &Model) -> TokenStream {
     quote! {
         #[doc = #doc]
         #lints
-        #vis fn #name(#(#params),*) -> (#ret, #rt::nalgebra::DMatrix<#float>) {
+        #vis fn #name(#(#params),*) -> (#ret, #rt::nalgebra::DMatrix<#float>) #bounds {
             let #here: #point_ty = #point;
             #rt::jacobian(
                 &#here,

@@ -28,6 +28,7 @@ pub(crate) fn function(program: &Model, name: &Ident, doc: &str) -> TokenStream 
     let ret = &program.sig.ret.ty;
     let lints = allow_lints();
     let spelled = spelled_in_scope();
+    let bounds = program.param_bounds();
     let body = braced(TokenStream::from_iter([
         quote! {
             // The derivative stands for the function: using one uses the other.
@@ -39,7 +40,7 @@ pub(crate) fn function(program: &Model, name: &Ident, doc: &str) -> TokenStream 
     quote! {
         #[doc = #doc]
         #lints
-        #vis fn #name(#(#params),*) -> #ret #body
+        #vis fn #name(#(#params),*) -> #ret #bounds #body
     }
 }
 

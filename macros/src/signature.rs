@@ -79,6 +79,9 @@ pub(crate) struct Signature {
     pub ret: Return,
     /// The float type of the active parameters (`f64` or `f32`).
     pub float: Ident,
+    /// Whether a parameter the macro can read says it (`f64` by default, where the only active
+    /// parameters are structs).
+    pub float_known: bool,
 }
 
 impl Signature {
@@ -186,6 +189,11 @@ fn differentiable(ty: &Type) -> Option<(String, Type)> {
     }
 }
 
+/// A type the macro cannot read as differentiable: a struct that must derive `Differentiable`.
+pub(crate) fn is_opaque(ty: &Type) -> bool {
+    differentiable(ty).is_none()
+}
+
 /// A path type the macro cannot read and that is not a standard non-differentiable type: a user
 /// struct that may derive `Differentiable` (the traits check that it does).
 fn user_struct(ty: &Type) -> bool {
@@ -250,7 +258,7 @@ fn known_inactive(ty: &Type) -> bool {
 }
 
 /// The owned type of a parameter type: `&T` gives `T`.
-fn owned_type(ty: &Type) -> Type {
+pub(crate) fn owned_type(ty: &Type) -> Type {
     match ty {
         Type::Reference(r) => owned_type(&r.elem),
         Type::Paren(p) => owned_type(&p.elem),
@@ -442,11 +450,30 @@ pub(crate) fn read(func: &ItemFn, args: &Args, errors: &mut Errors) -> Option<Si
         );
     }
     let ret = read_return(&func.sig, errors)?;
+    // Told by an active parameter, or else by an inactive one or the return type (one function
+    // uses one float type); `f64` where nothing tells it (a function of structs alone).
+    let told = float.map(|(f, _)| f).or_else(|| {
+        let returned = match &func.sig.output {
+            ReturnType::Type(_, ty) => Some(&**ty),
+            ReturnType::Default => None,
+        };
+        params
+            .iter()
+            .map(|p| &p.ty)
+            .chain(returned)
+            .find_map(|ty| differentiable(ty).map(|(f, _)| f))
+    });
+    let float_known = told.is_some();
     let float = Ident::new(
-        float.as_ref().map_or("f64", |(f, _)| f.as_str()),
+        told.as_deref().unwrap_or("f64"),
         proc_macro2::Span::call_site(),
     );
-    Some(Signature { params, ret, float })
+    Some(Signature {
+        params,
+        ret,
+        float,
+        float_known,
+    })
 }
 
 fn read_return(sig: &syn::Signature, errors: &mut Errors) -> Option<Return> {

@@ -5,7 +5,8 @@
 //! inferred from the contributions it receives, so the macro never has to name a type.
 
 use crate::rules::arith::TypeOf;
-use crate::value::{Active, IndexAdjoint, Tangent};
+use crate::value::IndexAdjoint;
+pub use crate::value::{Active, Tangent};
 use num_traits::{NumCast, One};
 
 pub use crate::rules;

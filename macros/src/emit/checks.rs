@@ -179,6 +179,45 @@ impl Model<'_> {
         quote!({ let #returned = #value; #(#zeros)* (#returned, #tangent) })
     }
 
+    /// The where clause of a generated function whose active parameters include a type the
+    /// macro cannot read (a struct that must derive `Differentiable`): each such type is
+    /// `Active` and `Tangent`, as the derive makes it (its own adjoint, of the function's
+    /// float type). Where it is not, every generated function fails on the same
+    /// bound at the same tokens, the user's type in the signature, and rustc prints it once;
+    /// the bodies, which assume the bound, add nothing (without it, each use of the value
+    /// failed on a bound of its own, at the attribute).
+    pub fn param_bounds(&self) -> TokenStream {
+        let rt = rt();
+        let mut seen = Vec::new();
+        let bounds: Vec<TokenStream> = self
+            .sig
+            .params
+            .iter()
+            // (a function whose float type no other parameter tells keeps none: the bound
+            // would say the struct's floats are `f64`)
+            .filter(|p| self.sig.float_known && p.adjoint.is_some())
+            .filter(|p| crate::signature::is_opaque(&p.ty))
+            .filter_map(|p| {
+                let owned = crate::signature::owned_type(&p.ty);
+                let key = quote!(#owned).to_string();
+                if seen.contains(&key) {
+                    return None;
+                }
+                seen.push(key);
+                let at = quote!(#owned).into_iter().next()?.span();
+                let float = &self.sig.float;
+                let bound = quote!(#rt::Active<Owned = #owned> + #rt::Tangent<Scalar = #float>);
+                let bound = respanned(bound, at);
+                Some(quote!(#owned: #bound))
+            })
+            .collect();
+        if bounds.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(where #(#bounds),*)
+        }
+    }
+
     /// [`Self::returned`] of a `Return`'s operands. In the tangent program, a `Return` holds the
     /// values and then their tangents, a constant's tangent being the constant itself (see
     /// `Stmt::Return`).

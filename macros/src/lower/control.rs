@@ -517,6 +517,15 @@ impl<'a> Lowerer<'a> {
                         adaptor.method
                     ),
                 ),
+                None if let Some(field) = iterated_field(&f.expr) => {
+                    let field = field.to_token_stream().to_string().replace(' ', "");
+                    self.errors.push(
+                        &f.expr,
+                        format!(
+                            "an iteration over `{field}`, a field of an active struct, cannot be differentiated as it is; iterate a copy, `let items = {field}.clone();` then `items.iter()`, or index the field in a loop over `0..{field}.len()`"
+                        ),
+                    );
+                }
                 None => self.errors.push(
                     &f.expr,
                     "this iteration over an active value cannot be differentiated; write `for i in 0..x.len()`, or iterate `x.iter()`, `x.iter().enumerate()` or `x.iter().zip(y.iter())`",
@@ -589,6 +598,8 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Reference(r) => self.iterates_active(&r.expr),
             p @ Expr::Path(_) => self.active_var(p).is_some(),
+            // a field of an active struct (`s.b.iter()`), which must not pass for inactive
+            Expr::Field(f) => self.iterates_active(&f.base),
             _ => false,
         }
     }
@@ -667,6 +678,16 @@ struct IterShape<'p> {
     index: Option<&'p Pat>,
     /// The buffer, the pattern of its items (`None` for `_`), and whether items are references.
     items: Vec<(Expr, Option<&'p Pat>, bool)>,
+}
+
+/// The field a `for` loop's iterator walks (`s.b` of `s.b.iter()`, `&s.b`).
+fn iterated_field(e: &Expr) -> Option<&syn::ExprField> {
+    match strip_parens(e) {
+        Expr::MethodCall(m) => iterated_field(&m.receiver),
+        Expr::Reference(r) => iterated_field(&r.expr),
+        Expr::Field(f) => Some(f),
+        _ => None,
+    }
 }
 
 /// The buffer a `for` loop walks item by item: `b` in `b.iter()`, `&b`, `b`, `b.iter().rev()`.

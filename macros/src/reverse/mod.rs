@@ -299,6 +299,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
     );
     let spelled = crate::emit::spelled_in_scope();
+    let bounds = model.param_bounds();
     // the pullback's body moved into its block, not copied (see `braced`)
     let mut pullback_body = kept;
     pullback_body.extend(bars);
@@ -307,7 +308,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let vjp_fn = quote! {
         #[doc = #vjp_doc]
         #lints
-        #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) {
+        #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) #bounds {
             let _ = #this;
             #spelled
             #(#zeros)*
@@ -328,7 +329,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #vjp_fn
         #[doc = #grad_doc]
         #lints
-        #vis fn #grad(#(#params),*) -> (#ret, #gradient) {
+        #vis fn #grad(#(#params),*) -> (#ret, #gradient) #bounds {
             let (#value, #pullback) = #vjp_path(#(#names),*);
             (#value, #pullback(1.0))
         }
