@@ -145,8 +145,11 @@ fn tangent_probes(func: &syn::Path, args: &[CallArg]) -> Option<TokenStream> {
             CallArg::Inactive(arg)
                 if !crate::known::is_runtime_linalg(func) && !obviously_not_float(arg) =>
             {
-                let span = syn::spanned::Spanned::span(arg);
-                Some(quote::quote_spanned!(span=> (&#rt::TangentProbe(&(#arg))).without_tangent();))
+                // every token of the probe at the argument's first, the runtime's path too: the
+                // error is the argument's, not the attribute's
+                let span = arg.clone().into_iter().next()?.span();
+                let probe = quote!((&#rt::TangentProbe(&(#arg))).without_tangent(););
+                Some(crate::emit::respanned(probe, span))
             }
             _ => None,
         })
