@@ -73,8 +73,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
         // (+1 at r = 0), its partial `tt3`, times the tangent.
         let t5 = (r).abs();
         let tt3 = ::matcalc::__private::scalar::abs(r, t5);
-        let tt4 = tt3 * r_dot;
-        let t5_dot = tt4;
+        let t5_dot = tt3 * r_dot;
         let c6 = 0.5 * delta;
         let t7 = t5 - c6;
         let t7_dot = t5_dot;
@@ -318,10 +317,9 @@ fn huber_jvp_vjp(
             let (out6, pullback6) = ::matcalc::__private::scalar::abs_vjp(r, t5);
             let tt3 = out6;
             let r7 = pullback6;
-            let tt4 = tt3 * r_dot;
+            let t5_dot = tt3 * r_dot;
             let r8 = ::matcalc::__private::save(&tt3);
             let r9 = ::matcalc::__private::save(&r_dot);
-            let t5_dot = tt4;
             let c6 = 0.5 * delta;
             let t7 = t5 - c6;
             let t7_dot = t5_dot;
@@ -383,7 +381,6 @@ fn huber_jvp_vjp(
                     let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t7_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut tt3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut tt4_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t5_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t7_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
@@ -399,9 +396,6 @@ fn huber_jvp_vjp(
                         ::matcalc::__private::acc(&mut t5_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut tt4_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = tt4_bar.take() {
                         ::matcalc::__private::acc(&mut tt3_bar, g * (*r9));
                         ::matcalc::__private::acc(&mut r_dot_bar, (*r8) * g);
                     }

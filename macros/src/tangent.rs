@@ -630,7 +630,7 @@ impl Tangents<'_> {
                 }
                 // The receiver's term through the witness, as its tangent (see
                 // `Model::scalar_inputs`).
-                let terms: Vec<Operand> = m
+                let terms: Vec<Op> = m
                     .inputs
                     .iter()
                     .zip(&partials)
@@ -643,17 +643,19 @@ impl Tangents<'_> {
                             borrowed: false,
                         };
                         let guard = if i == 0 { m.guard() } else { None };
-                        self.bind(Op::Binary(BinOp::Mul, p, d, guard), out)
+                        Op::Binary(BinOp::Mul, p, d, guard)
                     })
                     .collect();
+                // The last operation is the tangent's own, not a temporary's copied: one term
+                // is the tangent, several are summed into it.
                 let mut terms = terms.into_iter();
                 let first = terms
                     .next()
                     .expect("a scalar operation has an active input");
-                let sum = terms.fold(first, |acc, t| {
-                    self.bind(Op::Binary(BinOp::Add, acc, t, None), out)
-                });
-                Op::Copy(sum)
+                terms.fold(first, |sum, term| {
+                    let (sum, term) = (self.bind(sum, out), self.bind(term, out));
+                    Op::Binary(BinOp::Add, sum, term, None)
+                })
             }
             Op::Cast(o, ty) => Op::Cast(self.of(o, out), ty.clone()),
             Op::Declared(o, spelling) => Op::Declared(self.of(o, out), spelling.clone()),

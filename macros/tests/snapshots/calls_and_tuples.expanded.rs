@@ -32,23 +32,21 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
     use ::matcalc::__private::Spelled as _;
     let t1 = (t).cos();
     let tt1 = ::matcalc::__private::scalar::cos(t, t1);
-    let tt2 = tt1 * t_dot;
-    let t1_dot = tt2;
+    let t1_dot = tt1 * t_dot;
     let t2 = (t).sin();
-    let tt3 = ::matcalc::__private::scalar::sin(t, t2);
-    let tt4 = tt3 * t_dot;
-    let t2_dot = tt4;
+    let tt2 = ::matcalc::__private::scalar::sin(t, t2);
+    let t2_dot = tt2 * t_dot;
     let c = t1;
     let c_dot = t1_dot;
     let s = t2;
     let s_dot = t2_dot;
     let t3 = r * c;
-    let tt5 = r_dot * c;
-    let tt6 = r * c_dot;
-    let t3_dot = tt5 + tt6;
-    let (tt7, tt8) = scale_jvp(r, s, r_dot, s_dot);
-    let t4 = tt7;
-    let t4_dot = tt8;
+    let tt3 = r_dot * c;
+    let tt4 = r * c_dot;
+    let t3_dot = tt3 + tt4;
+    let (tt5, tt6) = scale_jvp(r, s, r_dot, s_dot);
+    let t4 = tt5;
+    let t4_dot = tt6;
     return (
         (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })(),
         (move || -> (f64, f64) { ((t3_dot).spelled(), (t4_dot).spelled()) })(),

@@ -28,12 +28,11 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     use ::matcalc::__private::Spelled as _;
     let t1 = (y).sin();
     let tt1 = ::matcalc::__private::scalar::sin(y, t1);
-    let tt2 = tt1 * y_dot;
-    let t1_dot = tt2;
+    let t1_dot = tt1 * y_dot;
     let t2 = x * t1;
-    let tt3 = x_dot * t1;
-    let tt4 = x * t1_dot;
-    let t2_dot = tt3 + tt4;
+    let tt2 = x_dot * t1;
+    let tt3 = x * t1_dot;
+    let t2_dot = tt2 + tt3;
     return (t2, t2_dot);
 }
 /// Reverse mode of [`f`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
