@@ -122,8 +122,8 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             let c2 = 0.5;
             let t3 = c2 * r;
             t1 = t3 * r;
-            let r1 = ::matcalc::__private::save(&t3);
-            let r2 = ::matcalc::__private::save(&r);
+            let r1 = t3;
+            let r2 = r;
 
             // Arm 0 ran: its number goes on the control tape, its residuals in its `Option`.
             ctrl.push(0u32);
@@ -137,7 +137,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             let c6 = 0.5 * delta;
             let t7 = t5 - c6;
             t1 = c4 * t7;
-            let r4 = ::matcalc::__private::save(&c4);
+            let r4 = c4;
             ctrl.push(1u32);
             tape1 = ::core::option::Option::Some((r3, r4));
         }
@@ -297,12 +297,12 @@ fn huber_jvp_vjp(
             let t3 = c2 * r;
             let t3_dot = c2 * r_dot;
             t1 = t3 * r;
-            let r1 = ::matcalc::__private::save(&t3);
-            let r2 = ::matcalc::__private::save(&r);
+            let r1 = t3;
+            let r2 = r;
             let tt1 = t3_dot * r;
-            let r3 = ::matcalc::__private::save(&t3_dot);
+            let r3 = t3_dot;
             let tt2 = t3 * r_dot;
-            let r4 = ::matcalc::__private::save(&r_dot);
+            let r4 = r_dot;
             t1_dot = tt1 + tt2;
             ctrl.push(0u32);
             tape0 = ::core::option::Option::Some((r1, r2, r3, r4));
@@ -318,13 +318,13 @@ fn huber_jvp_vjp(
             let tt3 = out6;
             let r7 = pullback6;
             let t5_dot = tt3 * r_dot;
-            let r8 = ::matcalc::__private::save(&tt3);
-            let r9 = ::matcalc::__private::save(&r_dot);
+            let r8 = tt3;
+            let r9 = r_dot;
             let c6 = 0.5 * delta;
             let t7 = t5 - c6;
             let t7_dot = t5_dot;
             t1 = c4 * t7;
-            let r10 = ::matcalc::__private::save(&c4);
+            let r10 = c4;
             t1_dot = c4 * t7_dot;
             ctrl.push(1u32);
             tape1 = ::core::option::Option::Some((r5, r7, r8, r9, r10));

@@ -217,8 +217,8 @@ fn sum_of_squares_vjp(
                     let t2 = x[i];
                     let t3 = t1 * t2;
                     let r1 = &i;
-                    let r2 = &::matcalc::__private::save(&t1);
-                    let r3 = &::matcalc::__private::save(&t2);
+                    let r2 = &t1;
+                    let r3 = &t2;
                     let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;

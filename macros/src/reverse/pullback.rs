@@ -381,9 +381,10 @@ impl Reverse<'_> {
                     Operand::Const(c) if m.literals.contains_key(&c.to_string()) => {
                         m.literals[&c.to_string()].clone()
                     }
+                    // a float is kept as it is, a copy
                     _ => {
-                        let (kept, p) = (Kept::Value(Read::of(o), None), m.pref(o));
-                        let r = self.residual(kept, quote!(#rt::save(#p)), open, code);
+                        let (kept, value) = (Kept::Value(Read::of(o), None), m.pval(o));
+                        let r = self.residual(kept, value, open, code);
                         quote!((*#r))
                     }
                 };
@@ -391,7 +392,7 @@ impl Reverse<'_> {
                 let vb = (a.var().is_some() || is_div).then(|| value(b, code));
                 let vy = (is_div && b.var().is_some()).then(|| {
                     let kept = Kept::Value(Read::Var(var), None);
-                    let r = self.residual(kept, quote!(#rt::save(&#y)), open, code);
+                    let r = self.residual(kept, quote!(#y), open, code);
                     quote!((*#r))
                 });
                 let first = a.var().map(|_| match is_div {

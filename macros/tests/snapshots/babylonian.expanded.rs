@@ -96,8 +96,8 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
         ctrl.push(0u32);
         loop {
             let t4 = x / t;
-            let r1 = ::matcalc::__private::save(&t);
-            let r2 = ::matcalc::__private::save(&t4);
+            let r1 = t;
+            let r2 = t4;
             let t5 = t + t4;
             let c6 = 2.0;
             let next = t5 / c6;

@@ -85,8 +85,8 @@ fn polar_vjp(
         let c = t1;
         let s = t2;
         let t3 = r * c;
-        let r3 = ::matcalc::__private::save(&r);
-        let r4 = ::matcalc::__private::save(&c);
+        let r3 = r;
+        let r4 = c;
         let (out5, pullback5) = scale_vjp(r, s);
         let t4 = out5;
         let r6 = pullback5;

@@ -61,8 +61,8 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         let t1 = (y).sin();
         let r1 = ::matcalc::__private::scalar::sin((*&y), t1);
         let t2 = x * t1;
-        let r2 = ::matcalc::__private::save(&x);
-        let r3 = ::matcalc::__private::save(&t1);
+        let r2 = x;
+        let r3 = t1;
         let r4 = ::matcalc::__private::type_of(&t2);
         tape0 = (r1, r2, r3, r4);
         break 'body t2;
