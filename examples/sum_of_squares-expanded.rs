@@ -63,7 +63,8 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     let mut s_dot = zero1;
     for i in 0..n {
         // `s += x[i] * x[i]` in A-normal form: one operation per temporary `tN`, each followed by
-        // its tangent. A read of an active buffer reads the tangent buffer at the same index.
+        // its tangent. A read of an active buffer reads the tangent buffer at the same index;
+        // `x[i]` is read once, since nothing runs between the two factors.
         // Every value here is a scalar of the function's float type (`x` is a slice of `f64`,
         // `s` starts as a float literal), so the products are written as the user wrote them,
         // with the product rule d(ab) = da·b + a·db for the tangent: a product of floats cannot
@@ -73,16 +74,14 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
         // `examples/gaussian_nll-expanded.rs`.)
         let t1 = x[i];
         let t1_dot = x_dot[i];
-        let t2 = x[i];
-        let t2_dot = x_dot[i];
-        let t3 = t1 * t2;
-        let tt2 = t1_dot * t2;
-        let tt3 = t1 * t2_dot;
-        let t3_dot = tt2 + tt3;
-        let t4 = s + t3;
-        let t4_dot = s_dot + t3_dot;
-        s = t4;
-        s_dot = t4_dot;
+        let t2 = t1 * t1;
+        let tt2 = t1_dot * t1;
+        let tt3 = t1 * t1_dot;
+        let t2_dot = tt2 + tt3;
+        let t3 = s + t2;
+        let t3_dot = s_dot + t2_dot;
+        s = t3;
+        s_dot = t3_dot;
     }
 
     // The value and its tangent, as they are: `s` is a float, which is what `sum_of_squares`
@@ -144,14 +143,14 @@ fn sum_of_squares_vjp(
             let mut sizeless1 = ::core::option::Option::None;
             for i in ::core::clone::Clone::clone(&range) {
                 let t1 = x[i];
-                let t2 = x[i];
-                let t3 = t1 * t2;
-                let t4 = s + t3;
-                s = t4;
+                let t2 = t1 * t1;
+                let t3 = s + t2;
+                s = t3;
 
-                // No residuals: the backward sweep needs the factors `t1` and `t2`, which the
-                // pullback computes again from its copy of `x`, which the function never
-                // writes; nor the index `i`: the pullback runs the range again, backwards.
+                // No residuals: the backward sweep needs the factor `t1`, which the pullback
+                // computes again from its copy of `x`, which the function never writes; nor
+                // the index `i`: the pullback runs the range again, backwards.
+
                 // The shape of `s`, which the loop carries (zero bytes for a float): the
                 // pullback makes the adjoint of `s` from it before it runs the loop backwards.
                 let s_bar_zeros = ::matcalc::__private::zeros_of(&s);
@@ -168,8 +167,8 @@ fn sum_of_squares_vjp(
 
         // The returned value's type, kept (zero-sized): the pullback seeds its adjoint as that type
         // (`seed_as`, the identity in code that compiles).
-        let r4 = ::matcalc::__private::type_of(&s);
-        tape2 = ::core::option::Option::Some((r4,));
+        let r3 = ::matcalc::__private::type_of(&s);
+        tape2 = ::core::option::Option::Some((r3,));
         break 'body s;
     };
 
@@ -190,10 +189,10 @@ fn sum_of_squares_vjp(
         // The backward sweep: the segments in reverse order, each statement's rule backwards,
         // as straight code. Segment 2 returned `s`: the seed becomes the adjoint of `s`.
         {
-            let (r4,) = ::matcalc::__private::recorded(&tape2);
+            let (r3,) = ::matcalc::__private::recorded(&tape2);
             ::matcalc::__private::acc(
                 &mut s_bar,
-                ::matcalc::__private::seed_as(r4, ::core::clone::Clone::clone(&seed)),
+                ::matcalc::__private::seed_as(r3, ::core::clone::Clone::clone(&seed)),
             );
         }
 
@@ -210,40 +209,34 @@ fn sum_of_squares_vjp(
 
                 // One iteration: computed again, as the forward sweep did, from `x`
                 // and the counter, then its residuals named as references; the adjoint
-                // of `s = s + t3` flows to `s` and `t3`, that of `t3 = t1 * t2` to both
-                // factors, t̄₁ = t̄₃·t₂ and t̄₂ = t₁·t̄₃, written as such for floats.
+                // of `s = s + t2` flows to `s` and `t2`, that of `t2 = t1 * t1` to both
+                // factors, t̄₁ += t̄₂·t₁ twice, written as such for floats.
                 for i in ::core::iter::Iterator::rev(range) {
                     let t1 = x[i];
-                    let t2 = x[i];
-                    let t3 = t1 * t2;
+                    let t2 = t1 * t1;
                     let r1 = &i;
                     let r2 = &t1;
-                    let r3 = &t2;
                     let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t4_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = ::core::option::Option::Some(
                         ::matcalc::__private::dense::take_all(&mut s_bar_dense),
                     ) {
-                        ::matcalc::__private::acc(&mut t4_bar, g);
+                        ::matcalc::__private::acc(&mut t3_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t4_bar.take() {
+                    if let ::core::option::Option::Some(g) = t3_bar.take() {
                         ::matcalc::__private::dense::acc(
                             &mut s_bar_dense,
                             ::core::clone::Clone::clone(&g),
                         );
-                        ::matcalc::__private::acc(&mut t3_bar, g);
+                        ::matcalc::__private::acc(&mut t2_bar, g);
                     }
-                    if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(&mut t1_bar, g * (*r3));
-                        ::matcalc::__private::acc(&mut t2_bar, (*r2) * g);
+                    if let ::core::option::Option::Some(g) = t2_bar.take() {
+                        ::matcalc::__private::acc(&mut t1_bar, g * (*r2));
+                        ::matcalc::__private::acc(&mut t1_bar, (*r2) * g);
                     }
 
                     // The adjoint of a read `x[i]` is added to element i of `x_bar`.
-                    if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
-                    }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
                         ::matcalc::__private::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
                     }

@@ -88,7 +88,12 @@ impl<'a> Lowerer<'a> {
                     }
                 };
                 let left = self.operand(&b.left, out);
-                let right = self.operand(&b.right, out);
+                // `x[i] * x[i]`: one read, since nothing runs between the two
+                let right = if same_read(&b.left, &b.right) {
+                    left.clone()
+                } else {
+                    self.operand(&b.right, out)
+                };
                 let guard = self.guard(CheckForm::Infix(b.op.to_token_stream()), &b.left, &b.right);
                 Op::Binary(op, left, right, guard)
             }
@@ -546,4 +551,27 @@ fn unsupported_adaptor(m: &syn::ExprMethodCall) -> &syn::ExprMethodCall {
         call = inner;
     }
     found
+}
+
+/// Both operands of a binary operation read the same element, `x[i]` (the same tokens: a name
+/// or a field indexed by names and literals): the right one reads what the left one did, since
+/// nothing runs between them.
+fn same_read(left: &Expr, right: &Expr) -> bool {
+    fn simple(e: &Expr) -> bool {
+        match strip_parens(e) {
+            Expr::Path(p) => p.path.get_ident().is_some(),
+            Expr::Lit(_) => true,
+            Expr::Field(f) => simple(&f.base),
+            Expr::Tuple(t) => t.elems.iter().all(simple),
+            _ => false,
+        }
+    }
+    match (strip_parens(left), strip_parens(right)) {
+        (l @ Expr::Index(index), r @ Expr::Index(_)) => {
+            simple(&index.expr)
+                && simple(&index.index)
+                && l.to_token_stream().to_string() == r.to_token_stream().to_string()
+        }
+        _ => false,
+    }
 }
