@@ -36,21 +36,7 @@ fn gaussian_nll(s: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
 // FORWARD MODE. One tangent per active parameter, of the parameter's type: `s_dot` a matrix,
 // `x_dot` a vector.
 /// Forward mode of [`gaussian_nll`]: its value and its directional derivative along the tangents (one per active parameter, in order).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn gaussian_nll_jvp(
     s: &DMatrix<f64>,
     x: &DVector<f64>,
@@ -124,21 +110,7 @@ fn gaussian_nll_jvp(
 // REVERSE MODE. No loop and no branch: one segment, so its residuals are one tuple `tape0`
 // and there is no control tape.
 /// Reverse mode of [`gaussian_nll`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn gaussian_nll_vjp(
     s: &DMatrix<f64>,
     x: &DVector<f64>,
@@ -277,41 +249,13 @@ fn gaussian_nll_vjp(
 // The gradient: a tuple of adjoints, one per active parameter, each of the parameter's owned
 // type (`&DMatrix<f64>` gives `DMatrix<f64>`).
 /// The gradient of [`gaussian_nll`]: its value and the adjoints of the active parameters (a tuple when there are several).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn gaussian_nll_grad(s: &DMatrix<f64>, x: &DVector<f64>) -> (f64, (DMatrix<f64>, DVector<f64>)) {
     let (value, pullback) = gaussian_nll_vjp(s, x);
     (value, pullback(1.0))
 }
 /// The Jacobian of [`gaussian_nll`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn gaussian_nll_jacobian(
     s: &DMatrix<f64>,
     x: &DVector<f64>,
@@ -331,21 +275,7 @@ fn gaussian_nll_jacobian(
 // for second derivatives through this one gets one error at its call, naming the fix
 // (`#[differentiate(hessian)]` here), instead of "cannot find function".
 #[doc(hidden)]
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn gaussian_nll_jvp_vjp<P0, P1, P2, P3, Out>(_: P0, _: P1, _: P2, _: P3) -> Out
 where
     Out: ::matcalc::__private::SecondOrderAsked,

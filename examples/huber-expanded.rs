@@ -34,21 +34,7 @@ fn huber(r: f64, delta: f64) -> f64 {
 // `t1_dot`. The condition compares active values, but it only chooses an arm: a comparison has
 // no derivative.
 /// Forward mode of [`huber`]: its value and its directional derivative along the tangents (one per active parameter, in order).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let _ = huber;
     use ::matcalc::__private::Spelled as _;
@@ -86,21 +72,7 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 // REVERSE MODE. Each arm is a straight-line segment with a residual tape of its own (`tape0`,
 // `tape1`); the control tape records which arm ran, so the pullback replays that one.
 /// Reverse mode of [`huber`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = huber;
     use ::matcalc::__private::Spelled as _;
@@ -203,41 +175,13 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
 // The gradient, the Jacobian (one pass of either mode here) and the second-order functions
 // follow the same pattern as in `sum_of_squares-expanded.rs`.
 /// The gradient of [`huber`]: its value and the adjoints of the active parameters (a tuple when there are several).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_grad(r: f64, delta: f64) -> (f64, f64) {
     let (value, pullback) = huber_vjp(r, delta);
     (value, pullback(1.0))
 }
 /// The Jacobian of [`huber`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_jacobian(r: f64, delta: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
     let point: f64 = ::matcalc::__private::save(&r);
     ::matcalc::__private::jacobian(
@@ -258,21 +202,7 @@ fn huber_jacobian(r: f64, delta: f64) -> (f64, ::matcalc::__private::nalgebra::D
     )
 }
 /// Reverse mode of [`huber_jvp`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_jvp_vjp(
     r: f64,
     delta: f64,
@@ -437,42 +367,14 @@ fn huber_jvp_vjp(
 // Second order is reverse mode over forward mode: the second derivative is 1 in the first arm
 // and 0 in the second; at |r| = delta it is the first arm's, which the `<=` chooses.
 /// The Hessian-vector product of [`huber`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `huber_jvp_vjp`, the cost of a few gradients.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_hvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64, f64) {
     let ((value, _), pullback) = huber_jvp_vjp(r, delta, r_dot);
     let (h0, g0) = pullback((0.0, 1.0));
     (value, g0, h0)
 }
 /// The Hessian of [`huber`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_hessian(r: f64, delta: f64) -> (f64, f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
     let point: f64 = ::matcalc::__private::save(&r);
     ::matcalc::__private::hessian(&point, |direction: &f64| {

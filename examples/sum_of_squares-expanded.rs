@@ -36,21 +36,7 @@ fn sum_of_squares(x: &[f64], n: usize) -> f64 {
 // (`n`, the counter `i`) are copied unchanged and get no tangent. The lints are allowed because
 // generated code binds values it may not use and must pass the user's `clippy -D warnings`.
 /// Forward mode of [`sum_of_squares`]: its value and its directional derivative along the tangents (one per active parameter, in order).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // The derivative stands for the function: a crate that calls only the derivative uses it.
     let _ = sum_of_squares;
@@ -93,21 +79,7 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
 
 // REVERSE MODE: a forward sweep that records, and a pullback that replays backwards.
 /// Reverse mode of [`sum_of_squares`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_vjp(
     x: &[f64],
     n: usize,
@@ -150,7 +122,6 @@ fn sum_of_squares_vjp(
                 // No residuals: the backward sweep needs the factor `t1`, which the pullback
                 // computes again from its copy of `x`, which the function never writes; nor
                 // the index `i`: the pullback runs the range again, backwards.
-
                 // The shape of `s`, which the loop carries (zero bytes for a float): the
                 // pullback makes the adjoint of `s` from it before it runs the loop backwards.
                 let s_bar_zeros = ::matcalc::__private::zeros_of(&s);
@@ -259,21 +230,7 @@ fn sum_of_squares_vjp(
 
 // The gradient: the pullback seeded with 1 (only for a float result).
 /// The gradient of [`sum_of_squares`]: its value and the adjoints of the active parameters (a tuple when there are several).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_grad(x: &[f64], n: usize) -> (f64, ::std::vec::Vec<f64>) {
     let (value, pullback) = sum_of_squares_vjp(x, n);
     (value, pullback(1.0))
@@ -283,21 +240,7 @@ fn sum_of_squares_grad(x: &[f64], n: usize) -> (f64, ::std::vec::Vec<f64>) {
 // forward mode (a JVP per input entry) or by the pullback (one call per output entry), whichever
 // needs fewer passes.
 /// The Jacobian of [`sum_of_squares`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_jacobian(
     x: &[f64],
     n: usize,
@@ -316,21 +259,7 @@ fn sum_of_squares_jacobian(
 // for second derivatives through this one gets one error at its call, naming the fix
 // (`#[differentiate(hessian)]` here), instead of "cannot find function".
 #[doc(hidden)]
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_jvp_vjp<P0, P1, P2, Out>(_: P0, _: P1, _: P2) -> Out
 where
     Out: ::matcalc::__private::SecondOrderAsked,

@@ -474,22 +474,10 @@ pub(crate) fn companion(path: &syn::Path, suffix: &str) -> syn::Path {
 /// Lints that generated code may trip without the user having written anything wrong: it
 /// declares what it may not use and mirrors the user's code, whose lints apply to the original.
 pub(crate) fn allow_lints() -> TokenStream {
+    // `unused` is the group of the unused-code lints (variables, assignments, `mut`, imports,
+    // parentheses, braces, labels, dead and unreachable code), one line where they took ten
     quote! {
-        #[allow(
-            unused_mut,
-            unused_variables,
-            unused_imports,
-            unused_assignments,
-            unused_parens,
-            unused_braces,
-            unreachable_code,
-            unused_labels,
-            non_snake_case,
-            dead_code,
-            clippy::all,
-            clippy::pedantic,
-            clippy::nursery
-        )]
+        #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
     }
 }
 

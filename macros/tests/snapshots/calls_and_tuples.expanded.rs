@@ -12,21 +12,7 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
     (r * c, scale(r, s))
 }
 /// Forward mode of [`polar`]: its value and its directional derivative along the tangents (one per active parameter, in order).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
     use ::matcalc::__private::Spelled as _;
@@ -53,21 +39,7 @@ fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64))
     );
 }
 /// Reverse mode of [`polar`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn polar_vjp(
     r: f64,
     t: f64,
@@ -142,21 +114,7 @@ fn polar_vjp(
     (value, pullback)
 }
 /// The Jacobian of [`polar`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn polar_jacobian(
     r: f64,
     t: f64,
@@ -177,21 +135,7 @@ fn polar_jacobian(
     )
 }
 #[doc(hidden)]
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn polar_jvp_vjp<P0, P1, P2, P3, Out>(_: P0, _: P1, _: P2, _: P3) -> Out
 where
     Out: ::matcalc::__private::SecondOrderAsked,

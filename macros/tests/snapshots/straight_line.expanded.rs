@@ -8,21 +8,7 @@ fn f(x: f64, y: f64) -> f64 {
     x * y.sin()
 }
 /// Forward mode of [`f`]: its value and its directional derivative along the tangents (one per active parameter, in order).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
     use ::matcalc::__private::Spelled as _;
@@ -36,21 +22,7 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     return (t2, t2_dot);
 }
 /// Reverse mode of [`f`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<>) {
     let _ = f;
     use ::matcalc::__private::Spelled as _;
@@ -92,41 +64,13 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     (value, pullback)
 }
 /// The gradient of [`f`]: its value and the adjoints of the active parameters (a tuple when there are several).
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let (value, pullback) = f_vjp(x, y);
     (value, pullback(1.0))
 }
 /// The Jacobian of [`f`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_jacobian(x: f64, y: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
     let point: (f64, f64) = (
         ::matcalc::__private::save(&x),
@@ -144,21 +88,7 @@ fn f_jacobian(x: f64, y: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f
     )
 }
 #[doc(hidden)]
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_imports,
-    unused_assignments,
-    unused_parens,
-    unused_braces,
-    unreachable_code,
-    unused_labels,
-    non_snake_case,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
+#[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_jvp_vjp<P0, P1, P2, P3, Out>(_: P0, _: P1, _: P2, _: P3) -> Out
 where
     Out: ::matcalc::__private::SecondOrderAsked,
