@@ -37,7 +37,6 @@ fn huber(r: f64, delta: f64) -> f64 {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let _ = huber;
-    use ::matcalc::__private::Spelled as _;
     let mut t1;
     let mut t1_dot;
     if r.abs() <= delta {
@@ -75,7 +74,6 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = huber;
-    use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
 
     // The function has no loop, so each of its three segments (the two arms and the return)
@@ -212,7 +210,6 @@ fn huber_jvp_vjp(
     impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>,
 ) {
     let _ = huber;
-    use ::matcalc::__private::Spelled as _;
     let r_zeros = ::matcalc::__private::zeros_of(&r);
     let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
     let mut ctrl = ::matcalc::__private::Trace::<3usize>::new();
@@ -281,7 +278,7 @@ fn huber_jvp_vjp(
                     let mut tt1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut tt2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut tt1_bar, ::core::clone::Clone::clone(&g));
+                        ::matcalc::__private::acc(&mut tt1_bar, g);
                         ::matcalc::__private::acc(&mut tt2_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {

@@ -40,7 +40,6 @@ fn sum_of_squares(x: &[f64], n: usize) -> f64 {
 fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // The derivative stands for the function: a crate that calls only the derivative uses it.
     let _ = sum_of_squares;
-    use ::matcalc::__private::Spelled as _;
     let mut s = 0.0;
 
     // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
@@ -88,7 +87,6 @@ fn sum_of_squares_vjp(
     impl ::core::ops::Fn(f64) -> ::std::vec::Vec<f64> + use<>,
 ) {
     let _ = sum_of_squares;
-    use ::matcalc::__private::Spelled as _;
 
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
     let x_zeros = ::matcalc::__private::zeros_of(x);
@@ -196,10 +194,7 @@ fn sum_of_squares_vjp(
                         ::matcalc::__private::acc(&mut t3_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::dense::acc(
-                            &mut s_bar_dense,
-                            ::core::clone::Clone::clone(&g),
-                        );
+                        ::matcalc::__private::dense::acc(&mut s_bar_dense, g);
                         ::matcalc::__private::acc(&mut t2_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {

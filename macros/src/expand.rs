@@ -71,6 +71,7 @@ fn expand(args: TokenStream, item: TokenStream, names: &Names) -> TokenStream {
         param_vars: lowered.param_vars,
         names,
         floats: Default::default(),
+        spelled: Default::default(),
     };
     model.floats = crate::analysis::floats::Floats::of(&model);
     crate::analysis::floats::unguard(&mut model.stmts, &model.floats);

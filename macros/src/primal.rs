@@ -14,7 +14,7 @@
 //!                                     }
 //! ```
 
-use crate::emit::{Model, allow_lints, braced, spelled_in_scope};
+use crate::emit::{Model, allow_lints, braced};
 use crate::ir::{Block, CallArg, Op, Stmt};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -27,15 +27,17 @@ pub(crate) fn function(program: &Model, name: &Ident, doc: &str) -> TokenStream 
     let params = program.params();
     let ret = &program.sig.ret.ty;
     let lints = allow_lints();
-    let spelled = spelled_in_scope();
     let bounds = program.param_bounds();
+    // the statements first: they decide whether the function spells a value
+    let statements = block(program, &program.stmts);
+    let spelled = program.spelled_in_scope();
     let body = braced(TokenStream::from_iter([
         quote! {
             // The derivative stands for the function: using one uses the other.
             let _ = #this;
             #spelled
         },
-        block(program, &program.stmts),
+        statements,
     ]));
     quote! {
         #[doc = #doc]

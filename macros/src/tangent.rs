@@ -73,6 +73,7 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         literals,
         names: model.names,
         floats: Default::default(),
+        spelled: Default::default(),
     };
     program.floats = crate::analysis::floats::Floats::of(&program);
     program

@@ -15,6 +15,27 @@ use proc_macro2::{Delimiter, Group, Ident, TokenStream, TokenTree};
 use quote::quote;
 
 impl Model<'_> {
+    /// The method `spelled` of the runtime in scope (see [`Model::returned`]), at the start of a
+    /// generated function whose code, emitted before, spells a value. Not in a block around
+    /// the value: a block would make a mismatch the block's, without the label on the declared
+    /// type.
+    pub fn spelled_in_scope(&self) -> TokenStream {
+        if !self.spelled.get() {
+            return TokenStream::new();
+        }
+        let rt = rt();
+        quote!(use #rt::Spelled as _;)
+    }
+
+    /// [`spelled_as_returned`], which puts `spelled` in scope.
+    fn spelled_as_returned(&self, value: TokenStream, spelling: &Spelling) -> TokenStream {
+        // (the user's word itself needs no method)
+        if users_word(&value, spelling).is_none() {
+            self.spelled.set(true);
+        }
+        spelled_as_returned(value, spelling)
+    }
+
     /// An argument of a float method that is not active, `c` (bound by an earlier `let`): in
     /// the user's call, where the user wrote it as `spelling`, and in the calls of the method's
     /// rule (`None`). The user's call writes it as the user did, the literal itself or `c`
@@ -28,7 +49,7 @@ impl Model<'_> {
         let literal = self.literals.get(&c.to_string());
         match (spelling, literal) {
             (Some(spelling), Some(literal)) => respanned(literal.clone(), spelling.ends().0),
-            (Some(spelling), None) => spelled_as_returned(quote!(#c), spelling),
+            (Some(spelling), None) => self.spelled_as_returned(quote!(#c), spelling),
             (None, literal) => rule_argument(c, literal.is_some()),
         }
     }
@@ -108,7 +129,7 @@ impl Model<'_> {
     /// A value bound with the type the user declared (see `Op::Declared`): spelled as the user's
     /// expression.
     pub fn declared(&self, value: TokenStream, spelling: &Spelling) -> TokenStream {
-        spelled_as_returned(value, spelling)
+        self.spelled_as_returned(value, spelling)
     }
 
     /// The value a generated function returns: `values`, one expression per returned component,
@@ -149,7 +170,7 @@ impl Model<'_> {
             let mut spelled = values
                 .into_iter()
                 .zip(spellings)
-                .map(|(value, spelling)| spelled_as_returned(value, spelling));
+                .map(|(value, spelling)| self.spelled_as_returned(value, spelling));
             let body = user_layout.assemble(&mut spelled);
             quote!((move || -> #user_type { #body })())
         };
@@ -249,14 +270,6 @@ impl Model<'_> {
             _ => self.returned(values.iter().map(pval).collect(), None, spellings),
         }
     }
-}
-
-/// The method `spelled` of the runtime in scope (see [`Model::returned`]), at the start of each
-/// generated function. Not in a block around the value: a block would make a mismatch the
-/// block's, without the label on the declared type.
-pub(crate) fn spelled_in_scope() -> TokenStream {
-    let rt = rt();
-    quote!(use #rt::Spelled as _;)
 }
 
 /// A value with an expected type (one a function returns, or a binding of a declared type),

@@ -4,7 +4,7 @@
 
 mod checks;
 
-pub(crate) use checks::{rule_argument, spelled_in_scope};
+pub(crate) use checks::rule_argument;
 
 use crate::ir::{BinOp, Guard, Op, Operand, Var, VarId};
 use crate::names::{Names, item_ident};
@@ -53,6 +53,9 @@ pub(crate) struct Model<'f> {
     pub names: &'f Names,
     /// The values that are scalars of the float type, whose products are written as such.
     pub floats: crate::analysis::floats::Floats,
+    /// Whether code emitted from this model spells a value as the user's expression, with the
+    /// runtime's method `spelled`, which the generated function then imports.
+    pub spelled: std::cell::Cell<bool>,
 }
 
 impl Model<'_> {

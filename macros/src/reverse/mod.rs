@@ -298,7 +298,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let vjp_doc = format!(
         " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
     );
-    let spelled = crate::emit::spelled_in_scope();
+    let spelled = model.spelled_in_scope();
     let bounds = model.param_bounds();
     // the pullback's body moved into its block, not copied (see `braced`)
     let mut pullback_body = kept;

@@ -351,8 +351,13 @@ impl Reverse<'_> {
                 let both = a.var().is_some() && b.var().is_some();
                 let through = self.through(guard, open, code);
                 let g_once = through(quote!(g));
+                // (the adjoint of a float is a float, used twice as it is)
+                let float = m.floats.is_scalar(&Operand::Var {
+                    id: var,
+                    borrowed: false,
+                });
                 let first = a.var().map(|_| {
-                    if both {
+                    if both && !float {
                         acc(a, through(quote!(::core::clone::Clone::clone(&g))))
                     } else {
                         acc(a, g_once.clone())

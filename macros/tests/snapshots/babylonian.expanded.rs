@@ -27,7 +27,6 @@ fn babylonian(x: f64, tol: f64) -> f64 {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
     let _ = babylonian;
-    use ::matcalc::__private::Spelled as _;
     let c1 = 1.0;
     let t2 = c1 + x;
     let t2_dot = x_dot;
@@ -55,7 +54,6 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = babylonian;
-    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
     let mut tape1 = ::matcalc::__private::Tape::new();
@@ -111,10 +109,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                         ::matcalc::__private::acc(&mut t5_bar, g / 2.0);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(
-                            &mut t_bar,
-                            ::core::clone::Clone::clone(&g),
-                        );
+                        ::matcalc::__private::acc(&mut t_bar, g);
                         ::matcalc::__private::acc(&mut t4_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t4_bar.take() {

@@ -84,7 +84,6 @@ fn cumulative_vjp(
     x: &[f64],
 ) -> (Vec<f64>, impl ::core::ops::Fn(Vec<f64>) -> ::std::vec::Vec<f64> + use<>) {
     let _ = cumulative;
-    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(x);
     let mut tape2 = ::core::option::Option::None;
     let mut frames1 = ::core::option::Option::None;

@@ -11,7 +11,6 @@ fn f(x: f64, y: f64) -> f64 {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
-    use ::matcalc::__private::Spelled as _;
     let t1 = (y).sin();
     let tt1 = ::matcalc::__private::scalar::sin(y, t1);
     let t1_dot = tt1 * y_dot;
@@ -25,7 +24,6 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<>) {
     let _ = f;
-    use ::matcalc::__private::Spelled as _;
     let x_zeros = ::matcalc::__private::zeros_of(&x);
     let y_zeros = ::matcalc::__private::zeros_of(&y);
     let tape0;
