@@ -44,6 +44,7 @@ fn gaussian_nll_jvp(
     x_dot: &DVector<f64>,
 ) -> (f64, f64) {
     let _ = gaussian_nll;
+    use ::matcalc::__private as __matcalc;
     use ::matcalc::__private::Spelled as _;
 
     // A call with companions goes through `_jvp` by the same path: `solve_jvp` gives z = S⁻¹x and
@@ -54,23 +55,23 @@ fn gaussian_nll_jvp(
     let c1 = 0.5;
 
     // The user's `x.dot(&z)`, type-checked but never run (see sum_of_squares-expanded.rs).
-    let mut check1 = ::matcalc::__private::Witness::new();
+    let mut check1 = __matcalc::Witness::new();
     if false {
-        check1 = ::matcalc::__private::witness(&(x.dot(::core::convert::identity(&z))));
+        check1 = __matcalc::witness(&(x.dot(::core::convert::identity(&z))));
         loop {}
     }
 
     // The rule of `dot`: d⟨x, z⟩ = ⟨ẋ, z⟩ + ⟨x, ż⟩.
-    let t2 = ::matcalc::__private::rules::linalg::dense::dot(
-        ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
+    let t2 = __matcalc::rules::linalg::dense::dot(
+        ::core::convert::identity(__matcalc::guard(&check1, x)),
         &z,
     );
-    let tt3 = ::matcalc::__private::rules::linalg::dense::dot(
-        ::core::convert::identity(::matcalc::__private::guard(&check1, x_dot)),
+    let tt3 = __matcalc::rules::linalg::dense::dot(
+        ::core::convert::identity(__matcalc::guard(&check1, x_dot)),
         &z,
     );
-    let tt4 = ::matcalc::__private::rules::linalg::dense::dot(
-        ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
+    let tt4 = __matcalc::rules::linalg::dense::dot(
+        ::core::convert::identity(__matcalc::guard(&check1, x)),
         &z_dot,
     );
     let t2_dot = tt3 + tt4;
@@ -79,26 +80,25 @@ fn gaussian_nll_jvp(
     let (tt5, tt6) = matcalc::linalg::logdet_jvp(s, s_dot);
     let t3 = tt5;
     let t3_dot = tt6;
-    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check2 = __matcalc::Witness::new();
     if false {
-        check2 = ::matcalc::__private::witness(
-            &(::core::convert::identity(t2) + ::core::convert::identity(t3)),
-        );
+        check2 =
+            __matcalc::witness(&(::core::convert::identity(t2) + ::core::convert::identity(t3)));
         loop {}
     }
-    let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
-    let t4_dot = ::matcalc::__private::guard_value(&check2, t2_dot) + t3_dot;
-    let mut check3 = ::matcalc::__private::Witness::new();
+    let t4 = __matcalc::guard_value(&check2, t2) + t3;
+    let t4_dot = __matcalc::guard_value(&check2, t2_dot) + t3_dot;
+    let mut check3 = __matcalc::Witness::new();
     if false {
-        check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
+        check3 = __matcalc::witness(&(0.5 * ::core::convert::identity(t4)));
         loop {}
     }
-    let t5 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
+    let t5 = __matcalc::rules::arith::mul(
+        ::core::convert::identity(__matcalc::guard(&check3, &c1)),
         &t4,
     );
-    let t5_dot = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
+    let t5_dot = __matcalc::rules::arith::mul(
+        ::core::convert::identity(__matcalc::guard(&check3, &c1)),
         &t4_dot,
     );
     return (
@@ -119,9 +119,10 @@ fn gaussian_nll_vjp(
     impl ::core::ops::Fn(f64) -> (DMatrix<f64>, DVector<f64>) + use<>,
 ) {
     let _ = gaussian_nll;
+    use ::matcalc::__private as __matcalc;
     use ::matcalc::__private::Spelled as _;
-    let s_zeros = ::matcalc::__private::zeros_of(s);
-    let x_zeros = ::matcalc::__private::zeros_of(x);
+    let s_zeros = __matcalc::zeros_of(s);
+    let x_zeros = __matcalc::zeros_of(x);
     let tape0;
     let value: f64 = 'body: {
         // `solve_vjp` returns z and its pullback, which owns the LU factors; the residual is the
@@ -130,45 +131,45 @@ fn gaussian_nll_vjp(
         let z = out1;
         let r2 = pullback1;
         let c1 = 0.5;
-        let mut check1 = ::matcalc::__private::Witness::new();
+        let mut check1 = __matcalc::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(&(x.dot(::core::convert::identity(&z))));
+            check1 = __matcalc::witness(&(x.dot(::core::convert::identity(&z))));
             loop {}
         }
-        let t2 = ::matcalc::__private::rules::linalg::dense::dot(
-            ::core::convert::identity(::matcalc::__private::guard(&check1, x)),
+        let t2 = __matcalc::rules::linalg::dense::dot(
+            ::core::convert::identity(__matcalc::guard(&check1, x)),
             &z,
         );
 
         // The rule of `dot` needs both factors.
-        let r3 = ::matcalc::__private::save(::matcalc::__private::guard(&check1, x));
-        let r4 = ::matcalc::__private::save(&z);
+        let r3 = __matcalc::save(__matcalc::guard(&check1, x));
+        let r4 = __matcalc::save(&z);
         let r5 = check1;
         let (out6, pullback6) = matcalc::linalg::logdet_vjp(s);
         let t3 = out6;
         let r7 = pullback6;
-        let mut check2 = ::matcalc::__private::Witness::new();
+        let mut check2 = __matcalc::Witness::new();
         if false {
-            check2 = ::matcalc::__private::witness(
+            check2 = __matcalc::witness(
                 &(::core::convert::identity(t2) + ::core::convert::identity(t3)),
             );
             loop {}
         }
-        let t4 = ::matcalc::__private::guard_value(&check2, t2) + t3;
+        let t4 = __matcalc::guard_value(&check2, t2) + t3;
         let r8 = check2;
-        let mut check3 = ::matcalc::__private::Witness::new();
+        let mut check3 = __matcalc::Witness::new();
         if false {
-            check3 = ::matcalc::__private::witness(&(0.5 * ::core::convert::identity(t4)));
+            check3 = __matcalc::witness(&(0.5 * ::core::convert::identity(t4)));
             loop {}
         }
-        let t5 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check3, &c1)),
+        let t5 = __matcalc::rules::arith::mul(
+            ::core::convert::identity(__matcalc::guard(&check3, &c1)),
             &t4,
         );
-        let r9 = ::matcalc::__private::type_of(::matcalc::__private::guard(&check3, &c1));
-        let r10 = ::matcalc::__private::type_of(&t4);
+        let r9 = __matcalc::type_of(__matcalc::guard(&check3, &c1));
+        let r10 = __matcalc::type_of(&t4);
         let r11 = check3;
-        let r12 = ::matcalc::__private::type_of(&t5);
+        let r12 = __matcalc::type_of(&t5);
         tape0 = (r2, r3, r4, r5, r7, r8, r9, r10, r11, r12);
         break 'body (move || -> f64 { (t5).spelled() })();
     };
@@ -183,49 +184,49 @@ fn gaussian_nll_vjp(
 
         // The backward sweep: the statements in reverse order, each adjoint through its rule.
         let (r2, r3, r4, r5, r7, r8, r9, r10, r11, r12) = &tape0;
-        ::matcalc::__private::acc(
+        __matcalc::acc(
             &mut t5_bar,
-            ::matcalc::__private::seed_as(r12, ::core::clone::Clone::clone(&seed)),
+            __matcalc::seed_as(r12, ::core::clone::Clone::clone(&seed)),
         );
         if let ::core::option::Option::Some(g) = t5_bar.take() {
-            ::matcalc::__private::acc(
+            __matcalc::acc(
                 &mut t4_bar,
-                ::matcalc::__private::rules::arith::mul_pullback_rhs(
-                    ::core::convert::identity(&::matcalc::__private::literal(r9, || 0.5)),
+                __matcalc::rules::arith::mul_pullback_rhs(
+                    ::core::convert::identity(&__matcalc::literal(r9, || 0.5)),
                     r10,
                     &g,
                 ),
             );
         }
         if let ::core::option::Option::Some(g) = t4_bar.take() {
-            ::matcalc::__private::acc(
+            __matcalc::acc(
                 &mut t2_bar,
-                ::matcalc::__private::guard_value(r8, ::core::clone::Clone::clone(&g)),
+                __matcalc::guard_value(r8, ::core::clone::Clone::clone(&g)),
             );
-            ::matcalc::__private::acc(&mut t3_bar, ::matcalc::__private::guard_value(r8, g));
+            __matcalc::acc(&mut t3_bar, __matcalc::guard_value(r8, g));
         }
 
         // The pullback of logdet: S̄ += t̄₃·S⁻ᵀ.
         if let ::core::option::Option::Some(g) = t3_bar.take() {
-            ::matcalc::__private::acc(&mut s_bar, r7(g));
+            __matcalc::acc(&mut s_bar, r7(g));
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
-            ::matcalc::__private::acc(
+            __matcalc::acc(
                 &mut x_bar,
-                ::matcalc::__private::guard_value(
+                __matcalc::guard_value(
                     r5,
-                    ::matcalc::__private::rules::linalg::dense::dot_pullback_lhs(
-                        ::core::convert::identity(&::matcalc::__private::type_of(r3)),
+                    __matcalc::rules::linalg::dense::dot_pullback_lhs(
+                        ::core::convert::identity(&__matcalc::type_of(r3)),
                         r4,
                         &g,
                     ),
                 ),
             );
-            ::matcalc::__private::acc(
+            __matcalc::acc(
                 &mut z_bar,
-                ::matcalc::__private::rules::linalg::dense::dot_pullback_rhs(
+                __matcalc::rules::linalg::dense::dot_pullback_rhs(
                     ::core::convert::identity(r3),
-                    &::matcalc::__private::type_of(r4),
+                    &__matcalc::type_of(r4),
                     &g,
                 ),
             );
@@ -235,12 +236,12 @@ fn gaussian_nll_vjp(
         // S̄ now holds the contributions of both uses of `s`.
         if let ::core::option::Option::Some(g) = z_bar.take() {
             let (g0, g1) = r2(g);
-            ::matcalc::__private::acc(&mut s_bar, g0);
-            ::matcalc::__private::acc(&mut x_bar, g1);
+            __matcalc::acc(&mut s_bar, g0);
+            __matcalc::acc(&mut x_bar, g1);
         }
         (
-            ::matcalc::__private::finish(s_bar, &s_zeros),
-            ::matcalc::__private::finish(x_bar, &x_zeros),
+            __matcalc::finish(s_bar, &s_zeros),
+            __matcalc::finish(x_bar, &x_zeros),
         )
     };
     (value, pullback)
@@ -251,6 +252,7 @@ fn gaussian_nll_vjp(
 /// The gradient of [`gaussian_nll`]: its value and the adjoints of the active parameters (a tuple when there are several).
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn gaussian_nll_grad(s: &DMatrix<f64>, x: &DVector<f64>) -> (f64, (DMatrix<f64>, DVector<f64>)) {
+    use ::matcalc::__private as __matcalc;
     let (value, pullback) = gaussian_nll_vjp(s, x);
     (value, pullback(1.0))
 }
@@ -260,9 +262,9 @@ fn gaussian_nll_jacobian(
     s: &DMatrix<f64>,
     x: &DVector<f64>,
 ) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: (DMatrix<f64>, DVector<f64>) =
-        (::matcalc::__private::save(s), ::matcalc::__private::save(x));
-    ::matcalc::__private::jacobian(
+    use ::matcalc::__private as __matcalc;
+    let point: (DMatrix<f64>, DVector<f64>) = (__matcalc::save(s), __matcalc::save(x));
+    __matcalc::jacobian(
         &point,
         |direction: &(DMatrix<f64>, DVector<f64>)| {
             gaussian_nll_jvp(s, x, &direction.0, &direction.1)

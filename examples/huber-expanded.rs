@@ -37,6 +37,7 @@ fn huber(r: f64, delta: f64) -> f64 {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
     let _ = huber;
+    use ::matcalc::__private as __matcalc;
     let mut t1;
     let mut t1_dot;
     if r.abs() <= delta {
@@ -74,12 +75,13 @@ fn huber_jvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64) {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = huber;
-    let r_zeros = ::matcalc::__private::zeros_of(&r);
+    use ::matcalc::__private as __matcalc;
+    let r_zeros = __matcalc::zeros_of(&r);
 
     // The function has no loop, so each of its three segments (the two arms and the return)
     // runs at most once: the control tape that says which ran is an array of three, and each
     // segment's residuals an `Option`. Nothing comes from the pool of tapes.
-    let mut ctrl = ::matcalc::__private::Trace::<3usize>::new();
+    let mut ctrl = __matcalc::Trace::<3usize>::new();
 
     // What the backward sweep of each arm needs: the factors of its products. The literal
     // `0.5` is not stored: the pullback writes it again.
@@ -103,7 +105,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             let t5 = (r).abs();
 
             // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
-            let r3 = ::matcalc::__private::scalar::abs((*&r), t5);
+            let r3 = __matcalc::scalar::abs((*&r), t5);
             let c6 = 0.5 * delta;
             let t7 = t5 - c6;
             t1 = c4 * t7;
@@ -111,7 +113,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             ctrl.push(1u32);
             tape1 = ::core::option::Option::Some((r3, r4));
         }
-        let r5 = ::matcalc::__private::type_of(&t1);
+        let r5 = __matcalc::type_of(&t1);
         ctrl.push(2u32);
         tape2 = ::core::option::Option::Some((r5,));
         break 'body t1;
@@ -126,46 +128,46 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
                 // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
                 // r̄ = t̄₁·t3 + (t̄₁·r)·0.5: products of floats, written as such.
                 0u32 => {
-                    let (r1, r2) = ::matcalc::__private::recorded(&tape0);
+                    let (r1, r2) = __matcalc::recorded(&tape0);
                     let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(&mut t3_bar, g * (*r2));
-                        ::matcalc::__private::acc(&mut r_bar, (*r1) * g);
+                        __matcalc::acc(&mut t3_bar, g * (*r2));
+                        __matcalc::acc(&mut r_bar, (*r1) * g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, 0.5 * g);
+                        __matcalc::acc(&mut r_bar, 0.5 * g);
                     }
                 }
 
                 // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
                 // r̄ = t̄₁·delta·sign r.
                 1u32 => {
-                    let (r3, r4) = ::matcalc::__private::recorded(&tape1);
+                    let (r3, r4) = __matcalc::recorded(&tape1);
                     let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t7_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(&mut t7_bar, (*r4) * g);
+                        __matcalc::acc(&mut t7_bar, (*r4) * g);
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        ::matcalc::__private::acc(&mut t5_bar, g);
+                        __matcalc::acc(&mut t5_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r3 * g);
+                        __matcalc::acc(&mut r_bar, *r3 * g);
                     }
                 }
 
                 // The return ran last and is replayed first: the seed becomes the adjoint of t1.
                 2u32 => {
-                    let (r5,) = ::matcalc::__private::recorded(&tape2);
-                    ::matcalc::__private::acc(
+                    let (r5,) = __matcalc::recorded(&tape2);
+                    __matcalc::acc(
                         &mut t1_bar,
-                        ::matcalc::__private::seed_as(r5, ::core::clone::Clone::clone(&seed)),
+                        __matcalc::seed_as(r5, ::core::clone::Clone::clone(&seed)),
                     );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
             }
         }
-        ::matcalc::__private::finish(r_bar, &r_zeros)
+        __matcalc::finish(r_bar, &r_zeros)
     };
     (value, pullback)
 }
@@ -175,14 +177,16 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
 /// The gradient of [`huber`]: its value and the adjoints of the active parameters (a tuple when there are several).
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_grad(r: f64, delta: f64) -> (f64, f64) {
+    use ::matcalc::__private as __matcalc;
     let (value, pullback) = huber_vjp(r, delta);
     (value, pullback(1.0))
 }
 /// The Jacobian of [`huber`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_jacobian(r: f64, delta: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: f64 = ::matcalc::__private::save(&r);
-    ::matcalc::__private::jacobian(
+    use ::matcalc::__private as __matcalc;
+    let point: f64 = __matcalc::save(&r);
+    __matcalc::jacobian(
         &point,
         |direction: &f64| {
             huber_jvp(
@@ -210,9 +214,10 @@ fn huber_jvp_vjp(
     impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>,
 ) {
     let _ = huber;
-    let r_zeros = ::matcalc::__private::zeros_of(&r);
-    let r_dot_zeros = ::matcalc::__private::zeros_of(&r_dot);
-    let mut ctrl = ::matcalc::__private::Trace::<3usize>::new();
+    use ::matcalc::__private as __matcalc;
+    let r_zeros = __matcalc::zeros_of(&r);
+    let r_dot_zeros = __matcalc::zeros_of(&r_dot);
+    let mut ctrl = __matcalc::Trace::<3usize>::new();
     let mut tape0 = ::core::option::Option::None;
     let mut tape1 = ::core::option::Option::None;
     let mut tape2 = ::core::option::Option::None;
@@ -236,11 +241,7 @@ fn huber_jvp_vjp(
         } else {
             let c4 = delta;
             let t5 = (r).abs();
-
-            // The partial of `abs` at r, computed now and stored: the pullback multiplies by it.
-            let r5 = ::matcalc::__private::scalar::abs((*&r), t5);
-
-            // The pullback: the control tape backwards, here the return and then the arm that ran.
+            let r5 = __matcalc::scalar::abs((*&r), t5);
             let (out6, pullback6) = ::matcalc::__private::scalar::abs_vjp(r, t5);
             let tt3 = out6;
             let r7 = pullback6;
@@ -256,8 +257,8 @@ fn huber_jvp_vjp(
             ctrl.push(1u32);
             tape1 = ::core::option::Option::Some((r5, r7, r8, r9, r10));
         }
-        let r11 = ::matcalc::__private::type_of(&t1);
-        let r12 = ::matcalc::__private::type_of(&t1_dot);
+        let r11 = __matcalc::type_of(&t1);
+        let r12 = __matcalc::type_of(&t1_dot);
         ctrl.push(2u32);
         tape2 = ::core::option::Option::Some((r11, r12));
         break 'body (t1, t1_dot);
@@ -269,93 +270,84 @@ fn huber_jvp_vjp(
         let mut t1_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         for segment in ctrl.iter().rev() {
             match *segment {
-                // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
-                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5.
                 0u32 => {
-                    let (r1, r2, r3, r4) = ::matcalc::__private::recorded(&tape0);
+                    let (r1, r2, r3, r4) = __matcalc::recorded(&tape0);
                     let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t3_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut tt1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut tt2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut tt1_bar, g);
-                        ::matcalc::__private::acc(&mut tt2_bar, g);
+                        __matcalc::acc(&mut tt1_bar, g);
+                        __matcalc::acc(&mut tt2_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = tt2_bar.take() {
-                        ::matcalc::__private::acc(&mut t3_bar, g * (*r4));
-                        ::matcalc::__private::acc(&mut r_dot_bar, (*r1) * g);
+                        __matcalc::acc(&mut t3_bar, g * (*r4));
+                        __matcalc::acc(&mut r_dot_bar, (*r1) * g);
                     }
                     if let ::core::option::Option::Some(g) = tt1_bar.take() {
-                        ::matcalc::__private::acc(&mut t3_dot_bar, g * (*r2));
-                        ::matcalc::__private::acc(&mut r_bar, (*r3) * g);
+                        __matcalc::acc(&mut t3_dot_bar, g * (*r2));
+                        __matcalc::acc(&mut r_bar, (*r3) * g);
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(&mut t3_bar, g * (*r2));
-                        ::matcalc::__private::acc(&mut r_bar, (*r1) * g);
+                        __matcalc::acc(&mut t3_bar, g * (*r2));
+                        __matcalc::acc(&mut r_bar, (*r1) * g);
                     }
                     if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut r_dot_bar, 0.5 * g);
+                        __matcalc::acc(&mut r_dot_bar, 0.5 * g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, 0.5 * g);
+                        __matcalc::acc(&mut r_bar, 0.5 * g);
                     }
                 }
-
-                // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
-                // r̄ = t̄₁·delta·sign r.
                 1u32 => {
-                    let (r5, r7, r8, r9, r10) = ::matcalc::__private::recorded(&tape1);
+                    let (r5, r7, r8, r9, r10) = __matcalc::recorded(&tape1);
                     let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t7_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut tt3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t5_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t7_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut t7_dot_bar, (*r10) * g);
+                        __matcalc::acc(&mut t7_dot_bar, (*r10) * g);
                     }
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::acc(&mut t7_bar, (*r10) * g);
+                        __matcalc::acc(&mut t7_bar, (*r10) * g);
                     }
                     if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut t5_dot_bar, g);
+                        __matcalc::acc(&mut t5_dot_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        ::matcalc::__private::acc(&mut t5_bar, g);
+                        __matcalc::acc(&mut t5_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
-                        ::matcalc::__private::acc(&mut tt3_bar, g * (*r9));
-                        ::matcalc::__private::acc(&mut r_dot_bar, (*r8) * g);
+                        __matcalc::acc(&mut tt3_bar, g * (*r9));
+                        __matcalc::acc(&mut r_dot_bar, (*r8) * g);
                     }
                     if let ::core::option::Option::Some(g) = tt3_bar.take() {
                         let (g0, g1) = r7(g);
-                        ::matcalc::__private::acc(&mut r_bar, g0);
-                        ::matcalc::__private::acc(&mut t5_bar, g1);
+                        __matcalc::acc(&mut r_bar, g0);
+                        __matcalc::acc(&mut t5_bar, g1);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut r_bar, *r5 * g);
+                        __matcalc::acc(&mut r_bar, *r5 * g);
                     }
                 }
-
-                // The return ran last and is replayed first: the seed becomes the adjoint of t1.
                 2u32 => {
-                    // The gradient, the Jacobian (one pass of either mode here) and the second-order functions
-                    // follow the same pattern as in `sum_of_squares-expanded.rs`.
-                    let (r11, r12) = ::matcalc::__private::recorded(&tape2);
-                    ::matcalc::__private::acc(
+                    let (r11, r12) = __matcalc::recorded(&tape2);
+                    __matcalc::acc(
                         &mut t1_dot_bar,
-                        ::matcalc::__private::seed_as(r12, ::core::clone::Clone::clone(&seed.1)),
+                        __matcalc::seed_as(r12, ::core::clone::Clone::clone(&seed.1)),
                     );
-                    ::matcalc::__private::acc(
+                    __matcalc::acc(
                         &mut t1_bar,
-                        ::matcalc::__private::seed_as(r11, ::core::clone::Clone::clone(&seed.0)),
+                        __matcalc::seed_as(r11, ::core::clone::Clone::clone(&seed.0)),
                     );
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
             }
         }
         (
-            ::matcalc::__private::finish(r_bar, &r_zeros),
-            ::matcalc::__private::finish(r_dot_bar, &r_dot_zeros),
+            __matcalc::finish(r_bar, &r_zeros),
+            __matcalc::finish(r_dot_bar, &r_dot_zeros),
         )
     };
     (value, pullback)
@@ -366,6 +358,7 @@ fn huber_jvp_vjp(
 /// The Hessian-vector product of [`huber`]: its value, its gradient, and the Hessian applied to the tangents (one per active parameter), by reverse mode over forward mode: one pass of `huber_jvp_vjp`, the cost of a few gradients.
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_hvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64, f64) {
+    use ::matcalc::__private as __matcalc;
     let ((value, _), pullback) = huber_jvp_vjp(r, delta, r_dot);
     let (h0, g0) = pullback((0.0, 1.0));
     (value, g0, h0)
@@ -373,8 +366,9 @@ fn huber_hvp(r: f64, delta: f64, r_dot: f64) -> (f64, f64, f64) {
 /// The Hessian of [`huber`]: its value, its gradient, and the matrix of second derivatives over the active parameters concatenated in order (column-major), one Hessian-vector product per column.
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn huber_hessian(r: f64, delta: f64) -> (f64, f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: f64 = ::matcalc::__private::save(&r);
-    ::matcalc::__private::hessian(&point, |direction: &f64| {
+    use ::matcalc::__private as __matcalc;
+    let point: f64 = __matcalc::save(&r);
+    __matcalc::hessian(&point, |direction: &f64| {
         huber_hvp(
             ::core::clone::Clone::clone(&r),
             ::core::clone::Clone::clone(&delta),

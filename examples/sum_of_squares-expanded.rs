@@ -40,6 +40,9 @@ fn sum_of_squares(x: &[f64], n: usize) -> f64 {
 fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
     // The derivative stands for the function: a crate that calls only the derivative uses it.
     let _ = sum_of_squares;
+
+    // The runtime's hidden module under one name, in every generated function.
+    use ::matcalc::__private as __matcalc;
     let mut s = 0.0;
 
     // A tangent starts as a zero made from its primal (not a literal `0.0`), so it has the
@@ -78,6 +81,7 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
 
 // REVERSE MODE: a forward sweep that records, and a pullback that replays backwards.
 /// Reverse mode of [`sum_of_squares`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
+
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_vjp(
     x: &[f64],
@@ -87,9 +91,10 @@ fn sum_of_squares_vjp(
     impl ::core::ops::Fn(f64) -> ::std::vec::Vec<f64> + use<>,
 ) {
     let _ = sum_of_squares;
+    use ::matcalc::__private as __matcalc;
 
     // The shape of `x`, to make a zero adjoint when nothing reaches it.
-    let x_zeros = ::matcalc::__private::zeros_of(x);
+    let x_zeros = __matcalc::zeros_of(x);
 
     // What the pullback keeps. The function's control flow is fixed (straight code, a loop
     // without branches of its own, the return): its three segments run once each, in order,
@@ -122,7 +127,7 @@ fn sum_of_squares_vjp(
                 // the index `i`: the pullback runs the range again, backwards.
                 // The shape of `s`, which the loop carries (zero bytes for a float): the
                 // pullback makes the adjoint of `s` from it before it runs the loop backwards.
-                let s_bar_zeros = ::matcalc::__private::zeros_of(&s);
+                let s_bar_zeros = __matcalc::zeros_of(&s);
                 sizeless1 = ::core::option::Option::Some((s_bar_zeros,));
                 count += 1;
             }
@@ -131,19 +136,20 @@ fn sum_of_squares_vjp(
             // the loop: otherwise LLVM, which must keep it across what follows, keeps it in
             // memory inside the loop too (see `carried` in the macro's `reverse/sweep.rs`).
             s = ::core::hint::black_box(s);
+
             frames1 = ::core::option::Option::Some((range, sizeless1));
         }
 
         // The returned value's type, kept (zero-sized): the pullback seeds its adjoint as that type
         // (`seed_as`, the identity in code that compiles).
-        let r3 = ::matcalc::__private::type_of(&s);
+        let r3 = __matcalc::type_of(&s);
         tape2 = ::core::option::Option::Some((r3,));
         break 'body s;
     };
 
     // The copy of `x` the pullback reads the factors off again: n values once, instead of two
     // per iteration on a tape (in a buffer of the thread's pool, like a tape).
-    let x_kept = ::matcalc::__private::Tape::copy_of(x);
+    let x_kept = __matcalc::Tape::copy_of(x);
 
     // The pullback owns its tapes and borrows nothing from the arguments, so it outlives them;
     // it only reads the tapes, so it can be called many times (with any cotangent `seed`).
@@ -158,10 +164,10 @@ fn sum_of_squares_vjp(
         // The backward sweep: the segments in reverse order, each statement's rule backwards,
         // as straight code. Segment 2 returned `s`: the seed becomes the adjoint of `s`.
         {
-            let (r3,) = ::matcalc::__private::recorded(&tape2);
-            ::matcalc::__private::acc(
+            let (r3,) = __matcalc::recorded(&tape2);
+            __matcalc::acc(
                 &mut s_bar,
-                ::matcalc::__private::seed_as(r3, ::core::clone::Clone::clone(&seed)),
+                __matcalc::seed_as(r3, ::core::clone::Clone::clone(&seed)),
             );
         }
 
@@ -170,11 +176,11 @@ fn sum_of_squares_vjp(
         // them yet) and put back after it: the iterations add into them as plain values, with
         // no test for `None` on each, and the optimizer keeps `s`'s in a register.
         {
-            let (range, sizeless1) = ::matcalc::__private::recorded(&frames1);
+            let (range, sizeless1) = __matcalc::recorded(&frames1);
             let range = ::core::clone::Clone::clone(range);
-            let mut x_bar_dense = ::matcalc::__private::dense::take(&mut x_bar, &x_zeros);
+            let mut x_bar_dense = __matcalc::dense::take(&mut x_bar, &x_zeros);
             if let ::core::option::Option::Some((s_bar_zeros,)) = sizeless1 {
-                let mut s_bar_dense = ::matcalc::__private::dense::take(&mut s_bar, s_bar_zeros);
+                let mut s_bar_dense = __matcalc::dense::take(&mut s_bar, s_bar_zeros);
 
                 // One iteration: computed again, as the forward sweep did, from `x`
                 // and the counter, then its residuals named as references; the adjoint
@@ -188,28 +194,28 @@ fn sum_of_squares_vjp(
                     let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = ::core::option::Option::Some(
-                        ::matcalc::__private::dense::take_all(&mut s_bar_dense),
-                    ) {
-                        ::matcalc::__private::acc(&mut t3_bar, g);
+                    if let ::core::option::Option::Some(g) =
+                        ::core::option::Option::Some(__matcalc::dense::take_all(&mut s_bar_dense))
+                    {
+                        __matcalc::acc(&mut t3_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::dense::acc(&mut s_bar_dense, g);
-                        ::matcalc::__private::acc(&mut t2_bar, g);
+                        __matcalc::dense::acc(&mut s_bar_dense, g);
+                        __matcalc::acc(&mut t2_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(&mut t1_bar, g * (*r2));
-                        ::matcalc::__private::acc(&mut t1_bar, (*r2) * g);
+                        __matcalc::acc(&mut t1_bar, g * (*r2));
+                        __matcalc::acc(&mut t1_bar, (*r2) * g);
                     }
 
                     // The adjoint of a read `x[i]` is added to element i of `x_bar`.
                     if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        ::matcalc::__private::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
+                        __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
                     }
                 }
-                ::matcalc::__private::dense::put_back(&mut s_bar, s_bar_dense);
+                __matcalc::dense::put_back(&mut s_bar, s_bar_dense);
             }
-            ::matcalc::__private::dense::put_back(&mut x_bar, x_bar_dense);
+            __matcalc::dense::put_back(&mut x_bar, x_bar_dense);
         }
 
         // Segment 0 set `s = 0.0`: the adjoint of `s` goes no further.
@@ -218,7 +224,7 @@ fn sum_of_squares_vjp(
         }
 
         // The adjoint of `x`, zeros if nothing reached it.
-        ::matcalc::__private::finish(x_bar, &x_zeros)
+        __matcalc::finish(x_bar, &x_zeros)
     };
     (value, pullback)
 }
@@ -227,6 +233,7 @@ fn sum_of_squares_vjp(
 /// The gradient of [`sum_of_squares`]: its value and the adjoints of the active parameters (a tuple when there are several).
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_grad(x: &[f64], n: usize) -> (f64, ::std::vec::Vec<f64>) {
+    use ::matcalc::__private as __matcalc;
     let (value, pullback) = sum_of_squares_vjp(x, n);
     (value, pullback(1.0))
 }
@@ -240,8 +247,9 @@ fn sum_of_squares_jacobian(
     x: &[f64],
     n: usize,
 ) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: ::std::vec::Vec<f64> = ::matcalc::__private::save(x);
-    ::matcalc::__private::jacobian(
+    use ::matcalc::__private as __matcalc;
+    let point: ::std::vec::Vec<f64> = __matcalc::save(x);
+    __matcalc::jacobian(
         &point,
         |direction: &::std::vec::Vec<f64>| {
             sum_of_squares_jvp(x, ::core::clone::Clone::clone(&n), &(*direction))

@@ -24,7 +24,7 @@ pub(crate) fn emit(model: &Model, tangent_program: &Model) -> TokenStream {
 /// caller gets one error on its call, saying what to write, rather than rustc's "cannot find
 /// function". Generic in every parameter and in its result, so that the error is the only one.
 fn first_order_only(model: &Model) -> TokenStream {
-    let rt = rt();
+    let rtp = crate::emit::rt_path();
     let vis = &model.func.vis;
     let name = model.name("jvp_vjp");
     let arity = model.sig.params.len() + model.active_params().count();
@@ -38,7 +38,7 @@ fn first_order_only(model: &Model) -> TokenStream {
         #lints
         #vis fn #name<#(#types,)* #out>(#(_: #types),*) -> #out
         where
-            #out: #rt::SecondOrderAsked,
+            #out: #rtp::SecondOrderAsked,
         {
             ::core::unreachable!()
         }
@@ -108,6 +108,7 @@ fn point(model: &Model) -> TokenStream {
 /// `f_hvp(params, tangents) -> (R, G, G)` and `f_hessian(params) -> (R, G, DMatrix<F>)`.
 fn second_order(model: &Model) -> TokenStream {
     let rt = rt();
+    let (rtp, rt_use) = (crate::emit::rt_path(), crate::emit::rt_in_scope());
     let vis = &model.func.vis;
     let original = &model.func.sig.ident;
     let (hvp, hessian) = (model.name("hvp"), model.name("hessian"));
@@ -154,6 +155,7 @@ fn second_order(model: &Model) -> TokenStream {
         #[doc = #hvp_doc]
         #lints
         #vis fn #hvp(#(#params,)* #(#tangent_params),*) -> (#ret, #gradient, #gradient) #bounds {
+            #rt_use
             let ((#value, _), #pullback) = #jvp_vjp_path(#(#names,)* #(#tangent_names),*);
             let (#(#h,)* #(#g),*) = #pullback((0.0, 1.0));
             (#value, #gs, #hs)
@@ -161,7 +163,8 @@ fn second_order(model: &Model) -> TokenStream {
 
         #[doc = #hessian_doc]
         #lints
-        #vis fn #hessian(#(#params),*) -> (#ret, #gradient, #rt::nalgebra::DMatrix<#float>) #bounds {
+        #vis fn #hessian(#(#params),*) -> (#ret, #gradient, #rtp::nalgebra::DMatrix<#float>) #bounds {
+            #rt_use
             let #here: #point_ty = #point;
             #rt::hessian(&#here, |#direction: &#point_ty| #hvp_path(#(#args,)* #(#tangents),*))
         }
@@ -171,6 +174,7 @@ fn second_order(model: &Model) -> TokenStream {
 /// `f_jacobian(params) -> (R, DMatrix<F>)`: the runtime picks forward or reverse mode.
 fn jacobian(model: &Model) -> TokenStream {
     let rt = rt();
+    let (rtp, rt_use) = (crate::emit::rt_path(), crate::emit::rt_in_scope());
     let vis = &model.func.vis;
     let original = &model.func.sig.ident;
     let name = model.name("jacobian");
@@ -193,7 +197,8 @@ fn jacobian(model: &Model) -> TokenStream {
     quote! {
         #[doc = #doc]
         #lints
-        #vis fn #name(#(#params),*) -> (#ret, #rt::nalgebra::DMatrix<#float>) #bounds {
+        #vis fn #name(#(#params),*) -> (#ret, #rtp::nalgebra::DMatrix<#float>) #bounds {
+            #rt_use
             let #here: #point_ty = #point;
             #rt::jacobian(
                 &#here,

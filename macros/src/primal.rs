@@ -31,10 +31,12 @@ pub(crate) fn function(program: &Model, name: &Ident, doc: &str) -> TokenStream 
     // the statements first: they decide whether the function spells a value
     let statements = block(program, &program.stmts);
     let spelled = program.spelled_in_scope();
+    let rt_use = crate::emit::rt_in_scope();
     let body = braced(TokenStream::from_iter([
         quote! {
             // The derivative stands for the function: using one uses the other.
             let _ = #this;
+            #rt_use
             #spelled
         },
         statements,

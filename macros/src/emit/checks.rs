@@ -23,7 +23,9 @@ impl Model<'_> {
         if !self.spelled.get() {
             return TokenStream::new();
         }
-        let rt = rt();
+        // by the whole path, after the runtime's name (see `rt_in_scope`): the order rustfmt
+        // gives the two, which the expanded examples keep
+        let rt = super::rt_path();
         quote!(use #rt::Spelled as _;)
     }
 
@@ -208,7 +210,7 @@ impl Model<'_> {
     /// the bodies, which assume the bound, add nothing (without it, each use of the value
     /// failed on a bound of its own, at the attribute).
     pub fn param_bounds(&self) -> TokenStream {
-        let rt = rt();
+        let rt = super::rt_path();
         let mut seen = Vec::new();
         let bounds: Vec<TokenStream> = self
             .sig

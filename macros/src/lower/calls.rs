@@ -447,7 +447,7 @@ pub(crate) fn checked_bare_linalg(func: &mut syn::ItemFn) {
             };
             let name = &call.func;
             let span = syn::spanned::Spanned::span(name);
-            let (rt, linalg) = (crate::emit::rt(), item_ident(function));
+            let (rt, linalg) = (crate::emit::rt_path(), item_ident(function));
             let check = crate::emit::respanned(
                 quote!(#rt::linalg_function((#name, #rt::linalg::#linalg))),
                 span,

@@ -299,6 +299,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         " Reverse mode of [`{original}`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times."
     );
     let spelled = model.spelled_in_scope();
+    let rt_use = crate::emit::rt_in_scope();
     let bounds = model.param_bounds();
     // the pullback's body moved into its block, not copied (see `braced`)
     let mut pullback_body = kept;
@@ -310,6 +311,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #lints
         #vis fn #vjp(#(#params),*) -> (#ret, impl ::core::ops::Fn(#ret) -> #gradient + use<>) #bounds {
             let _ = #this;
+            #rt_use
             #spelled
             #(#zeros)*
             #tapes
@@ -330,6 +332,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         #[doc = #grad_doc]
         #lints
         #vis fn #grad(#(#params),*) -> (#ret, #gradient) #bounds {
+            #rt_use
             let (#value, #pullback) = #vjp_path(#(#names),*);
             (#value, #pullback(1.0))
         }

@@ -27,6 +27,7 @@ fn babylonian(x: f64, tol: f64) -> f64 {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
     let _ = babylonian;
+    use ::matcalc::__private as __matcalc;
     let c1 = 1.0;
     let t2 = c1 + x;
     let t2_dot = x_dot;
@@ -54,10 +55,11 @@ fn babylonian_jvp(x: f64, tol: f64, x_dot: f64) -> (f64, f64) {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use<>) {
     let _ = babylonian;
-    let x_zeros = ::matcalc::__private::zeros_of(&x);
-    let mut ctrl: ::matcalc::__private::Tape<u32> = ::matcalc::__private::Tape::new();
-    let mut tape1 = ::matcalc::__private::Tape::new();
-    let mut tape2 = ::matcalc::__private::Tape::new();
+    use ::matcalc::__private as __matcalc;
+    let x_zeros = __matcalc::zeros_of(&x);
+    let mut ctrl: __matcalc::Tape<u32> = __matcalc::Tape::new();
+    let mut tape1 = __matcalc::Tape::new();
+    let mut tape2 = __matcalc::Tape::new();
     let value: f64 = 'body: {
         let c1 = 1.0;
         let t2 = c1 + x;
@@ -74,7 +76,7 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
             ctrl.push(1u32);
             tape1.push((r1, r2));
             if (next - t).abs() < tol {
-                let r3 = ::matcalc::__private::type_of(&next);
+                let r3 = __matcalc::type_of(&next);
                 ctrl.push(2u32);
                 tape2.push((r3,));
                 break 'body next;
@@ -94,10 +96,10 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                 0u32 => {
                     let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = t_bar.take() {
-                        ::matcalc::__private::acc(&mut t2_bar, g / 2.0);
+                        __matcalc::acc(&mut t2_bar, g / 2.0);
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(&mut x_bar, g);
+                        __matcalc::acc(&mut x_bar, g);
                     }
                 }
                 1u32 => {
@@ -106,43 +108,41 @@ fn babylonian_vjp(x: f64, tol: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + 
                     let mut t4_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
                     if let ::core::option::Option::Some(g) = next_bar.take() {
-                        ::matcalc::__private::acc(&mut t5_bar, g / 2.0);
+                        __matcalc::acc(&mut t5_bar, g / 2.0);
                     }
                     if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        ::matcalc::__private::acc(&mut t_bar, g);
-                        ::matcalc::__private::acc(&mut t4_bar, g);
+                        __matcalc::acc(&mut t_bar, g);
+                        __matcalc::acc(&mut t4_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t4_bar.take() {
-                        ::matcalc::__private::acc(&mut x_bar, g / (*r1));
-                        ::matcalc::__private::acc(&mut t_bar, -(g * (*r2)) / (*r1));
+                        __matcalc::acc(&mut x_bar, g / (*r1));
+                        __matcalc::acc(&mut t_bar, -(g * (*r2)) / (*r1));
                     }
                 }
                 2u32 => {
                     cursor2 -= 1;
                     let (r3,) = &tape2[cursor2];
-                    ::matcalc::__private::acc(
+                    __matcalc::acc(
                         &mut next_bar,
-                        ::matcalc::__private::seed_as(
-                            r3,
-                            ::core::clone::Clone::clone(&seed),
-                        ),
+                        __matcalc::seed_as(r3, ::core::clone::Clone::clone(&seed)),
                     );
                 }
                 3u32 => {
                     if let ::core::option::Option::Some(g) = t_bar.take() {
-                        ::matcalc::__private::acc(&mut next_bar, g);
+                        __matcalc::acc(&mut next_bar, g);
                     }
                 }
                 _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
             }
         }
-        ::matcalc::__private::finish(x_bar, &x_zeros)
+        __matcalc::finish(x_bar, &x_zeros)
     };
     (value, pullback)
 }
 /// The gradient of [`babylonian`]: its value and the adjoints of the active parameters (a tuple when there are several).
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn babylonian_grad(x: f64, tol: f64) -> (f64, f64) {
+    use ::matcalc::__private as __matcalc;
     let (value, pullback) = babylonian_vjp(x, tol);
     (value, pullback(1.0))
 }
@@ -152,8 +152,9 @@ fn babylonian_jacobian(
     x: f64,
     tol: f64,
 ) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: f64 = ::matcalc::__private::save(&x);
-    ::matcalc::__private::jacobian(
+    use ::matcalc::__private as __matcalc;
+    let point: f64 = __matcalc::save(&x);
+    __matcalc::jacobian(
         &point,
         |direction: &f64| babylonian_jvp(
             ::core::clone::Clone::clone(&x),

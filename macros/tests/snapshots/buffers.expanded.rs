@@ -27,6 +27,7 @@ fn cumulative(x: &[f64]) -> Vec<f64> {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let _ = cumulative;
+    use ::matcalc::__private as __matcalc;
     use ::matcalc::__private::Spelled as _;
     let mut out = Vec::with_capacity(x.len());
     let zero1 = ::matcalc::__private::zero_like(&out);
@@ -39,15 +40,13 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let v_dot = &x_dot[i1];
         let t2 = (v).clone();
         let t2_dot = (v_dot).clone();
-        let mut check1 = ::matcalc::__private::Witness::new();
+        let mut check1 = __matcalc::Witness::new();
         if false {
-            check1 = ::matcalc::__private::witness(
-                &(total + ::core::convert::identity(t2)),
-            );
+            check1 = __matcalc::witness(&(total + ::core::convert::identity(t2)));
             loop {}
         }
-        let t3 = ::matcalc::__private::guard_value(&check1, total) + t2;
-        let t3_dot = ::matcalc::__private::guard_value(&check1, total_dot) + t2_dot;
+        let t3 = __matcalc::guard_value(&check1, total) + t2;
+        let t3_dot = __matcalc::guard_value(&check1, total_dot) + t2_dot;
         total = t3;
         total_dot = t3_dot;
         out.push(total);
@@ -58,17 +57,17 @@ fn cumulative_jvp(x: &[f64], x_dot: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let t6 = out[c5];
     let t6_dot = out_dot[c5];
     let c7 = 2.0;
-    let mut check2 = ::matcalc::__private::Witness::new();
+    let mut check2 = __matcalc::Witness::new();
     if false {
-        check2 = ::matcalc::__private::witness(&(::core::convert::identity(t6) * 2.0));
+        check2 = __matcalc::witness(&(::core::convert::identity(t6) * 2.0));
         loop {}
     }
-    let t8 = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &t6)),
+    let t8 = __matcalc::rules::arith::mul(
+        ::core::convert::identity(__matcalc::guard(&check2, &t6)),
         &c7,
     );
-    let t8_dot = ::matcalc::__private::rules::arith::mul(
-        ::core::convert::identity(::matcalc::__private::guard(&check2, &t6_dot)),
+    let t8_dot = __matcalc::rules::arith::mul(
+        ::core::convert::identity(__matcalc::guard(&check2, &t6_dot)),
         &c7,
     );
     out[c4] = t8;
@@ -84,7 +83,8 @@ fn cumulative_vjp(
     x: &[f64],
 ) -> (Vec<f64>, impl ::core::ops::Fn(Vec<f64>) -> ::std::vec::Vec<f64> + use<>) {
     let _ = cumulative;
-    let x_zeros = ::matcalc::__private::zeros_of(x);
+    use ::matcalc::__private as __matcalc;
+    let x_zeros = __matcalc::zeros_of(x);
     let mut tape2 = ::core::option::Option::None;
     let mut frames1 = ::core::option::Option::None;
     let value: Vec<f64> = 'body: {
@@ -97,18 +97,18 @@ fn cumulative_vjp(
             for i1 in ::core::clone::Clone::clone(&range) {
                 let v = &x[i1];
                 let t2 = (v).clone();
-                let mut check1 = ::matcalc::__private::Witness::new();
+                let mut check1 = __matcalc::Witness::new();
                 if false {
-                    check1 = ::matcalc::__private::witness(
+                    check1 = __matcalc::witness(
                         &(total + ::core::convert::identity(t2)),
                     );
                     loop {}
                 }
-                let t3 = ::matcalc::__private::guard_value(&check1, total) + t2;
+                let t3 = __matcalc::guard_value(&check1, total) + t2;
                 let r2 = check1;
                 total = t3;
                 out.push(total);
-                let total_bar_zeros = ::matcalc::__private::zeros_of(&total);
+                let total_bar_zeros = __matcalc::zeros_of(&total);
                 sizeless1 = ::core::option::Option::Some((r2, total_bar_zeros));
                 count += 1;
             }
@@ -119,27 +119,23 @@ fn cumulative_vjp(
         let c5 = 0;
         let t6 = out[c5];
         let r3 = c5;
-        let r4 = ::matcalc::__private::zeros_of(&out);
+        let r4 = __matcalc::zeros_of(&out);
         let c7 = 2.0;
-        let mut check2 = ::matcalc::__private::Witness::new();
+        let mut check2 = __matcalc::Witness::new();
         if false {
-            check2 = ::matcalc::__private::witness(
-                &(::core::convert::identity(t6) * 2.0),
-            );
+            check2 = __matcalc::witness(&(::core::convert::identity(t6) * 2.0));
             loop {}
         }
-        let t8 = ::matcalc::__private::rules::arith::mul(
-            ::core::convert::identity(::matcalc::__private::guard(&check2, &t6)),
+        let t8 = __matcalc::rules::arith::mul(
+            ::core::convert::identity(__matcalc::guard(&check2, &t6)),
             &c7,
         );
-        let r5 = ::matcalc::__private::type_of(
-            ::matcalc::__private::guard(&check2, &t6),
-        );
-        let r6 = ::matcalc::__private::type_of(&c7);
+        let r5 = __matcalc::type_of(__matcalc::guard(&check2, &t6));
+        let r6 = __matcalc::type_of(&c7);
         let r7 = check2;
         out[c4] = t8;
         let r8 = c4;
-        let r9 = ::matcalc::__private::type_of(&out);
+        let r9 = __matcalc::type_of(&out);
         tape2 = ::core::option::Option::Some((r3, r4, r5, r6, r7, r8, r9));
         break 'body (move || -> Vec<f64> { out })();
     };
@@ -148,45 +144,42 @@ fn cumulative_vjp(
         let mut out_bar = ::core::option::Option::None;
         let mut total_bar = ::core::option::Option::None;
         {
-            let (r3, r4, r5, r6, r7, r8, r9) = ::matcalc::__private::recorded(&tape2);
+            let (r3, r4, r5, r6, r7, r8, r9) = __matcalc::recorded(&tape2);
             let mut t6_bar = ::core::option::Option::None;
             let mut t8_bar = ::core::option::Option::None;
-            ::matcalc::__private::acc(
+            __matcalc::acc(
                 &mut out_bar,
-                ::matcalc::__private::seed_as(r9, ::core::clone::Clone::clone(&seed)),
+                __matcalc::seed_as(r9, ::core::clone::Clone::clone(&seed)),
             );
-            if let ::core::option::Option::Some(g) = ::matcalc::__private::take_index(
+            if let ::core::option::Option::Some(g) = __matcalc::take_index(
                 &mut out_bar,
                 *r8,
             ) {
-                ::matcalc::__private::acc(&mut t8_bar, g);
+                __matcalc::acc(&mut t8_bar, g);
             }
             if let ::core::option::Option::Some(g) = t8_bar.take() {
-                ::matcalc::__private::acc(
+                __matcalc::acc(
                     &mut t6_bar,
-                    ::matcalc::__private::guard_value(
+                    __matcalc::guard_value(
                         r7,
-                        ::matcalc::__private::rules::arith::mul_pullback_lhs(
+                        __matcalc::rules::arith::mul_pullback_lhs(
                             ::core::convert::identity(r5),
-                            &::matcalc::__private::literal(r6, || 2.0),
+                            &__matcalc::literal(r6, || 2.0),
                             &g,
                         ),
                     ),
                 );
             }
             if let ::core::option::Option::Some(g) = t6_bar.take() {
-                ::matcalc::__private::acc_index(&mut out_bar, r4, *r3, g);
+                __matcalc::acc_index(&mut out_bar, r4, *r3, g);
             }
         }
         {
-            let (range, sizeless1) = ::matcalc::__private::recorded(&frames1);
+            let (range, sizeless1) = __matcalc::recorded(&frames1);
             let range = ::core::clone::Clone::clone(range);
-            let mut x_bar_dense = ::matcalc::__private::dense::take(
-                &mut x_bar,
-                &x_zeros,
-            );
+            let mut x_bar_dense = __matcalc::dense::take(&mut x_bar, &x_zeros);
             if let ::core::option::Option::Some((r2, total_bar_zeros)) = sizeless1 {
-                let mut total_bar_dense = ::matcalc::__private::dense::take(
+                let mut total_bar_dense = __matcalc::dense::take(
                     &mut total_bar,
                     total_bar_zeros,
                 );
@@ -195,50 +188,39 @@ fn cumulative_vjp(
                     let mut v_bar = ::core::option::Option::None;
                     let mut t2_bar = ::core::option::Option::None;
                     let mut t3_bar = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = ::matcalc::__private::pop_adjoint(
+                    if let ::core::option::Option::Some(g) = __matcalc::pop_adjoint(
                         &mut out_bar,
                     ) {
-                        ::matcalc::__private::dense::acc(&mut total_bar_dense, g);
+                        __matcalc::dense::acc(&mut total_bar_dense, g);
                     }
                     if let ::core::option::Option::Some(g) = ::core::option::Option::Some(
-                        ::matcalc::__private::dense::take_all(&mut total_bar_dense),
+                        __matcalc::dense::take_all(&mut total_bar_dense),
                     ) {
-                        ::matcalc::__private::acc(&mut t3_bar, g);
+                        __matcalc::acc(&mut t3_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        ::matcalc::__private::dense::acc(
+                        __matcalc::dense::acc(
                             &mut total_bar_dense,
-                            ::matcalc::__private::guard_value(
-                                r2,
-                                ::core::clone::Clone::clone(&g),
-                            ),
+                            __matcalc::guard_value(r2, ::core::clone::Clone::clone(&g)),
                         );
-                        ::matcalc::__private::acc(
-                            &mut t2_bar,
-                            ::matcalc::__private::guard_value(r2, g),
-                        );
+                        __matcalc::acc(&mut t2_bar, __matcalc::guard_value(r2, g));
                     }
                     if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        ::matcalc::__private::acc(&mut v_bar, g);
+                        __matcalc::acc(&mut v_bar, g);
                     }
                     if let ::core::option::Option::Some(g) = v_bar.take() {
-                        ::matcalc::__private::dense::acc_index(
-                            &mut x_bar_dense,
-                            &x_zeros,
-                            *r1,
-                            g,
-                        );
+                        __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
                     }
                 }
-                ::matcalc::__private::dense::put_back(&mut total_bar, total_bar_dense);
+                __matcalc::dense::put_back(&mut total_bar, total_bar_dense);
             }
-            ::matcalc::__private::dense::put_back(&mut x_bar, x_bar_dense);
+            __matcalc::dense::put_back(&mut x_bar, x_bar_dense);
         }
         {
             total_bar = ::core::option::Option::None;
             out_bar = ::core::option::Option::None;
         }
-        ::matcalc::__private::finish(x_bar, &x_zeros)
+        __matcalc::finish(x_bar, &x_zeros)
     };
     (value, pullback)
 }
@@ -247,8 +229,9 @@ fn cumulative_vjp(
 fn cumulative_jacobian(
     x: &[f64],
 ) -> (Vec<f64>, ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: ::std::vec::Vec<f64> = ::matcalc::__private::save(x);
-    ::matcalc::__private::jacobian(
+    use ::matcalc::__private as __matcalc;
+    let point: ::std::vec::Vec<f64> = __matcalc::save(x);
+    __matcalc::jacobian(
         &point,
         |direction: &::std::vec::Vec<f64>| cumulative_jvp(x, &(*direction)),
         || cumulative_vjp(x),

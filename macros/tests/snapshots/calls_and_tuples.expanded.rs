@@ -15,6 +15,7 @@ fn polar(r: f64, t: f64) -> (f64, f64) {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn polar_jvp(r: f64, t: f64, r_dot: f64, t_dot: f64) -> ((f64, f64), (f64, f64)) {
     let _ = polar;
+    use ::matcalc::__private as __matcalc;
     use ::matcalc::__private::Spelled as _;
     let t1 = (t).cos();
     let tt1 = ::matcalc::__private::scalar::cos(t, t1);
@@ -45,15 +46,16 @@ fn polar_vjp(
     t: f64,
 ) -> ((f64, f64), impl ::core::ops::Fn((f64, f64)) -> (f64, f64) + use<>) {
     let _ = polar;
+    use ::matcalc::__private as __matcalc;
     use ::matcalc::__private::Spelled as _;
-    let r_zeros = ::matcalc::__private::zeros_of(&r);
-    let t_zeros = ::matcalc::__private::zeros_of(&t);
+    let r_zeros = __matcalc::zeros_of(&r);
+    let t_zeros = __matcalc::zeros_of(&t);
     let tape0;
     let value: (f64, f64) = 'body: {
         let t1 = (t).cos();
-        let r1 = ::matcalc::__private::scalar::cos((*&t), t1);
+        let r1 = __matcalc::scalar::cos((*&t), t1);
         let t2 = (t).sin();
-        let r2 = ::matcalc::__private::scalar::sin((*&t), t2);
+        let r2 = __matcalc::scalar::sin((*&t), t2);
         let c = t1;
         let s = t2;
         let t3 = r * c;
@@ -62,8 +64,8 @@ fn polar_vjp(
         let (out5, pullback5) = scale_vjp(r, s);
         let t4 = out5;
         let r6 = pullback5;
-        let r7 = ::matcalc::__private::type_of(&t3);
-        let r8 = ::matcalc::__private::type_of(&t4);
+        let r7 = __matcalc::type_of(&t3);
+        let r8 = __matcalc::type_of(&t4);
         tape0 = (r1, r2, r3, r4, r6, r7, r8);
         break 'body (move || -> (f64, f64) { ((t3).spelled(), (t4).spelled()) })();
     };
@@ -77,39 +79,36 @@ fn polar_vjp(
         let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t4_bar = ::core::option::Option::None;
         let (r1, r2, r3, r4, r6, r7, r8) = &tape0;
-        ::matcalc::__private::acc(
+        __matcalc::acc(
             &mut t4_bar,
-            ::matcalc::__private::seed_as(r8, ::core::clone::Clone::clone(&seed.1)),
+            __matcalc::seed_as(r8, ::core::clone::Clone::clone(&seed.1)),
         );
-        ::matcalc::__private::acc(
+        __matcalc::acc(
             &mut t3_bar,
-            ::matcalc::__private::seed_as(r7, ::core::clone::Clone::clone(&seed.0)),
+            __matcalc::seed_as(r7, ::core::clone::Clone::clone(&seed.0)),
         );
         if let ::core::option::Option::Some(g) = t4_bar.take() {
             let (g0, g1) = r6(g);
-            ::matcalc::__private::acc(&mut r_bar, g0);
-            ::matcalc::__private::acc(&mut s_bar, g1);
+            __matcalc::acc(&mut r_bar, g0);
+            __matcalc::acc(&mut s_bar, g1);
         }
         if let ::core::option::Option::Some(g) = t3_bar.take() {
-            ::matcalc::__private::acc(&mut r_bar, g * (*r4));
-            ::matcalc::__private::acc(&mut c_bar, (*r3) * g);
+            __matcalc::acc(&mut r_bar, g * (*r4));
+            __matcalc::acc(&mut c_bar, (*r3) * g);
         }
         if let ::core::option::Option::Some(g) = s_bar.take() {
-            ::matcalc::__private::acc(&mut t2_bar, g);
+            __matcalc::acc(&mut t2_bar, g);
         }
         if let ::core::option::Option::Some(g) = c_bar.take() {
-            ::matcalc::__private::acc(&mut t1_bar, g);
+            __matcalc::acc(&mut t1_bar, g);
         }
         if let ::core::option::Option::Some(g) = t2_bar.take() {
-            ::matcalc::__private::acc(&mut t_bar, *r2 * g);
+            __matcalc::acc(&mut t_bar, *r2 * g);
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(&mut t_bar, *r1 * g);
+            __matcalc::acc(&mut t_bar, *r1 * g);
         }
-        (
-            ::matcalc::__private::finish(r_bar, &r_zeros),
-            ::matcalc::__private::finish(t_bar, &t_zeros),
-        )
+        (__matcalc::finish(r_bar, &r_zeros), __matcalc::finish(t_bar, &t_zeros))
     };
     (value, pullback)
 }
@@ -119,11 +118,9 @@ fn polar_jacobian(
     r: f64,
     t: f64,
 ) -> ((f64, f64), ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: (f64, f64) = (
-        ::matcalc::__private::save(&r),
-        ::matcalc::__private::save(&t),
-    );
-    ::matcalc::__private::jacobian(
+    use ::matcalc::__private as __matcalc;
+    let point: (f64, f64) = (__matcalc::save(&r), __matcalc::save(&t));
+    __matcalc::jacobian(
         &point,
         |direction: &(f64, f64)| polar_jvp(
             ::core::clone::Clone::clone(&r),

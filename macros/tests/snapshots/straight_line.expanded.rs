@@ -11,6 +11,7 @@ fn f(x: f64, y: f64) -> f64 {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
     let _ = f;
+    use ::matcalc::__private as __matcalc;
     let t1 = (y).sin();
     let tt1 = ::matcalc::__private::scalar::sin(y, t1);
     let t1_dot = tt1 * y_dot;
@@ -24,16 +25,17 @@ fn f_jvp(x: f64, y: f64, x_dot: f64, y_dot: f64) -> (f64, f64) {
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<>) {
     let _ = f;
-    let x_zeros = ::matcalc::__private::zeros_of(&x);
-    let y_zeros = ::matcalc::__private::zeros_of(&y);
+    use ::matcalc::__private as __matcalc;
+    let x_zeros = __matcalc::zeros_of(&x);
+    let y_zeros = __matcalc::zeros_of(&y);
     let tape0;
     let value: f64 = 'body: {
         let t1 = (y).sin();
-        let r1 = ::matcalc::__private::scalar::sin((*&y), t1);
+        let r1 = __matcalc::scalar::sin((*&y), t1);
         let t2 = x * t1;
         let r2 = x;
         let r3 = t1;
-        let r4 = ::matcalc::__private::type_of(&t2);
+        let r4 = __matcalc::type_of(&t2);
         tape0 = (r1, r2, r3, r4);
         break 'body t2;
     };
@@ -43,38 +45,34 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
         let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let (r1, r2, r3, r4) = &tape0;
-        ::matcalc::__private::acc(
+        __matcalc::acc(
             &mut t2_bar,
-            ::matcalc::__private::seed_as(r4, ::core::clone::Clone::clone(&seed)),
+            __matcalc::seed_as(r4, ::core::clone::Clone::clone(&seed)),
         );
         if let ::core::option::Option::Some(g) = t2_bar.take() {
-            ::matcalc::__private::acc(&mut x_bar, g * (*r3));
-            ::matcalc::__private::acc(&mut t1_bar, (*r2) * g);
+            __matcalc::acc(&mut x_bar, g * (*r3));
+            __matcalc::acc(&mut t1_bar, (*r2) * g);
         }
         if let ::core::option::Option::Some(g) = t1_bar.take() {
-            ::matcalc::__private::acc(&mut y_bar, *r1 * g);
+            __matcalc::acc(&mut y_bar, *r1 * g);
         }
-        (
-            ::matcalc::__private::finish(x_bar, &x_zeros),
-            ::matcalc::__private::finish(y_bar, &y_zeros),
-        )
+        (__matcalc::finish(x_bar, &x_zeros), __matcalc::finish(y_bar, &y_zeros))
     };
     (value, pullback)
 }
 /// The gradient of [`f`]: its value and the adjoints of the active parameters (a tuple when there are several).
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
+    use ::matcalc::__private as __matcalc;
     let (value, pullback) = f_vjp(x, y);
     (value, pullback(1.0))
 }
 /// The Jacobian of [`f`]: its value and the matrix of ∂vec(value)/∂vec(active parameters), the parameters concatenated in order, column-major. Computed by forward or reverse mode, whichever needs fewer passes.
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn f_jacobian(x: f64, y: f64) -> (f64, ::matcalc::__private::nalgebra::DMatrix<f64>) {
-    let point: (f64, f64) = (
-        ::matcalc::__private::save(&x),
-        ::matcalc::__private::save(&y),
-    );
-    ::matcalc::__private::jacobian(
+    use ::matcalc::__private as __matcalc;
+    let point: (f64, f64) = (__matcalc::save(&x), __matcalc::save(&y));
+    __matcalc::jacobian(
         &point,
         |direction: &(f64, f64)| f_jvp(
             ::core::clone::Clone::clone(&x),
