@@ -73,10 +73,11 @@ impl Floats {
                 Stmt::LetTuple { vars, .. } => opaque.extend(vars),
                 // in the order of the code, so that a name bound again is what it is last
                 Stmt::Verbatim(tokens) => {
-                    if let Some((name, value)) = simple_let(tokens)
-                        && !model.literals.contains_key(&name)
+                    if let Some((name, init)) = crate::reverse::recompute::let_of(tokens)
+                        && !model.literals.contains_key(&name.to_string())
                     {
-                        if is_float_expr(&value, &literals, &float) {
+                        let name = name.to_string();
+                        if is_float_expr(&init.expr, &literals, &float) {
                             literals.insert(name);
                         } else {
                             literals.remove(&name);
@@ -270,27 +271,6 @@ pub(crate) fn unguard(stmts: &mut Block, floats: &Floats) {
             } => unguard(body, floats),
             _ => {}
         }
-    }
-}
-
-/// The name and the value of `let name = value;`: only such statements are parsed.
-fn simple_let(tokens: &proc_macro2::TokenStream) -> Option<(String, syn::Expr)> {
-    use proc_macro2::TokenTree;
-    let mut head = tokens.clone().into_iter();
-    match (head.next(), head.next(), head.next()) {
-        (Some(TokenTree::Ident(l)), Some(TokenTree::Ident(name)), Some(TokenTree::Punct(eq)))
-            if l == "let" && eq.as_char() == '=' =>
-        {
-            let rest: proc_macro2::TokenStream = head.collect();
-            let rest: Vec<TokenTree> = rest.into_iter().collect();
-            let value = match rest.split_last() {
-                Some((TokenTree::Punct(semi), value)) if semi.as_char() == ';' => value,
-                _ => return None,
-            };
-            let value = syn::parse2(value.iter().cloned().collect()).ok()?;
-            Some((name.to_string(), value))
-        }
-        _ => None,
     }
 }
 

@@ -66,7 +66,7 @@
 
 mod checkpointed;
 mod pullback;
-mod recompute;
+pub(crate) mod recompute;
 mod sweep;
 mod tape;
 

@@ -463,8 +463,13 @@ impl Values {
 
 use syn::parse::Parser;
 
-/// The name and the value of `let name = value;`, if `tokens` are that.
-pub(super) fn let_of(tokens: &TokenStream) -> Option<(Ident, syn::LocalInit)> {
+/// The name and the value of `let name = value;`, if `tokens` are that (also read by the
+/// `floats` analysis). Tokens that do not start with `let` are not parsed.
+pub(crate) fn let_of(tokens: &TokenStream) -> Option<(Ident, syn::LocalInit)> {
+    match tokens.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Ident(first)) if first == "let" => {}
+        _ => return None,
+    }
     let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(tokens.clone()) else {
         return None;
     };
