@@ -81,7 +81,6 @@ fn sum_of_squares_jvp(x: &[f64], n: usize, x_dot: &[f64]) -> (f64, f64) {
 
 // REVERSE MODE: a forward sweep that records, and a pullback that replays backwards.
 /// Reverse mode of [`sum_of_squares`]: its value and the pullback, which maps a cotangent of the value to the adjoints of the active parameters (a tuple when there are several). The pullback may be called many times.
-
 #[allow(unused, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
 fn sum_of_squares_vjp(
     x: &[f64],
@@ -156,8 +155,10 @@ fn sum_of_squares_vjp(
     let pullback = move |seed: f64| -> ::std::vec::Vec<f64> {
         let x: &[f64] = &x_kept;
 
-        // Adjoints are lazy: `None` until a first contribution arrives; `acc` adds one. That
-        // of a float is declared as one: the arithmetic of its pullback does not say so.
+        // Adjoints that a contribution may not reach are lazy: `None` until a first one
+        // arrives, which `acc` adds; a branch not taken then costs nothing, and a zero never
+        // meets an infinite derivative. That of a float is declared as one: the arithmetic of
+        // its pullback does not say so.
         let mut x_bar = ::core::option::Option::None;
         let mut s_bar: ::core::option::Option<f64> = ::core::option::Option::None;
 
@@ -191,27 +192,25 @@ fn sum_of_squares_vjp(
                     let t2 = t1 * t1;
                     let r1 = &i;
                     let r2 = &t1;
-                    let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) =
-                        ::core::option::Option::Some(__matcalc::dense::take_all(&mut s_bar_dense))
+
+                    // The iteration's adjoints are plain floats, not `Option`s: each is certain
+                    // to be reached before it is read, from the adjoint of `s`, which the loop
+                    // holds as a plain value (see `definite` in the macro's `reverse/`). They
+                    // start at −0, since −0 + g is g exactly: the optimizer drops the additions.
+                    let mut t1_bar: f64 = -0.0;
+                    let mut t2_bar: f64 = -0.0;
+                    let mut t3_bar: f64 = -0.0;
                     {
-                        __matcalc::acc(&mut t3_bar, g);
+                        let g = __matcalc::dense::take_all(&mut s_bar_dense);
+                        t3_bar += g;
                     }
-                    if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        __matcalc::dense::acc(&mut s_bar_dense, g);
-                        __matcalc::acc(&mut t2_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        __matcalc::acc(&mut t1_bar, g * (*r2));
-                        __matcalc::acc(&mut t1_bar, (*r2) * g);
-                    }
+                    __matcalc::dense::acc(&mut s_bar_dense, t3_bar);
+                    t2_bar += t3_bar;
+                    t1_bar += t2_bar * (*r2);
+                    t1_bar += (*r2) * t2_bar;
 
                     // The adjoint of a read `x[i]` is added to element i of `x_bar`.
-                    if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
-                    }
+                    __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, t1_bar);
                 }
                 __matcalc::dense::put_back(&mut s_bar, s_bar_dense);
             }

@@ -398,6 +398,44 @@ fn norms_of_zero_are_zero_with_finite_derivatives() {
     );
 }
 
+/// √x computed before a branch that reads it only for x > 1, the classic trap of reverse mode:
+/// at x = 0 the square root's derivative is infinite, and a pullback that sent a zero adjoint
+/// through it would make the gradient NaN (0·∞). The adjoint of a value read only in a branch
+/// not taken reaches nothing.
+#[differentiate(hessian)]
+fn root_in_a_branch(x: f64) -> f64 {
+    let r = x.sqrt();
+    let mut y = x * x;
+    if x > 1.0 {
+        y = r;
+    }
+    y
+}
+
+/// √x whose only reader is multiplied by zero: the adjoint that reaches it is a zero, and the
+/// infinite derivative at 0 makes the gradient NaN, in matcalc as in every AD tool (0·∞ is NaN).
+#[differentiate]
+fn root_times_zero(x: f64) -> f64 {
+    let r = x.sqrt();
+    0.0 * r + x
+}
+
+#[test]
+fn a_value_read_only_in_a_branch_not_taken_gets_no_adjoint() {
+    let (value, gradient) = root_in_a_branch_grad(0.0);
+    assert_eq!((value, gradient), (0.0, 0.0));
+    let (_, tangent) = root_in_a_branch_jvp(0.0, 1.0);
+    assert_eq!(tangent, 0.0);
+    let (_, _, hessian) = root_in_a_branch_hessian(0.0);
+    assert_eq!(hessian[(0, 0)], 2.0);
+    // on the other side of the branch, the square root's derivative
+    let (_, gradient) = root_in_a_branch_grad(4.0);
+    assert_close(gradient, 0.25, 1e-15);
+    // where a zero adjoint does reach the square root, 0·∞ is NaN, as in any AD tool
+    assert!(root_times_zero_grad(0.0).1.is_nan());
+    assert_eq!(root_times_zero_grad(1.0).1, 1.0);
+}
+
 // ======================================================================== NaN and infinity
 
 /// Runs `f`, failing the test with `what` if it panics.

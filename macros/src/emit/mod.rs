@@ -89,15 +89,20 @@ impl Model<'_> {
     }
 
     /// `let mut x_bar = None;`, the lazy adjoint of `id`. That of a scalar is declared with its
-    /// type, which the pullback's arithmetic of scalars (`g * b`) does not tell rustc.
-    pub fn bar_declared(&self, id: VarId) -> TokenStream {
+    /// type, which the pullback's arithmetic of scalars (`g * b`) does not tell rustc; a
+    /// `definite` one (see `reverse::definite`) as a float of negative zero.
+    pub fn bar_declared(&self, id: VarId, definite: bool) -> TokenStream {
         let b = self.bar(id);
         if self.floats.is_scalar(&Operand::Var {
             id,
             borrowed: false,
         }) {
             let float = &self.sig.float;
-            quote!(let mut #b: ::core::option::Option<#float> = ::core::option::Option::None;)
+            if definite {
+                quote!(let mut #b: #float = -0.0;)
+            } else {
+                quote!(let mut #b: ::core::option::Option<#float> = ::core::option::Option::None;)
+            }
         } else {
             quote!(let mut #b = ::core::option::Option::None;)
         }

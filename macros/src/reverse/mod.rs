@@ -65,6 +65,7 @@
 //! statement in `pullback`.
 
 mod checkpointed;
+mod definite;
 mod pullback;
 pub(crate) mod recompute;
 mod sweep;
@@ -119,6 +120,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         plan: None,
         dense: false,
         carried: Vec::new(),
+        touches: definite::Touches::of(&model.stmts),
+        definite: std::rc::Rc::default(),
     };
     let forward = braced(sweep.block(&model.stmts));
 
@@ -146,7 +149,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let bars = declared
         .iter()
         .filter(|v| !local.iter().any(|l| l.contains(v)))
-        .map(|v| model.bar_declared(*v));
+        .map(|v| model.bar_declared(*v, sweep.definite.contains(v)));
     let finished: Vec<TokenStream> = model
         .active_params()
         .map(|(_, v)| {
@@ -225,7 +228,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .segments
             .iter()
             .zip(&local)
-            .map(|(s, local)| segment_reverse(model, s, local, once(s)))
+            .map(|(s, local)| segment_reverse(model, s, (local, &sweep.definite), once(s)))
             .collect();
         let mut arms: Vec<TokenStream> = Vec::new();
         let mut blocks: Vec<TokenStream> = Vec::new();
@@ -380,7 +383,12 @@ fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, TokenStream
 
 /// The reverse of one execution of a recorded segment: its residuals fetched, its adjoints local
 /// to it declared, its steps run.
-fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], once: bool) -> TokenStream {
+fn segment_reverse(
+    model: &Model,
+    s: &Segment,
+    (local, definite): (&[VarId], &HashSet<VarId>),
+    once: bool,
+) -> TokenStream {
     let id = s.id;
     let steps = s.backward.iter().rev();
     let fetch = (!s.residuals.is_empty()).then(|| {
@@ -393,7 +401,9 @@ fn segment_reverse(model: &Model, s: &Segment, local: &[VarId], once: bool) -> T
             quote!(#cursor -= 1; let (#(#residuals,)*) = &#tape[#cursor];)
         }
     });
-    let bars = local.iter().map(|v| model.bar_declared(*v));
+    let bars = local
+        .iter()
+        .map(|v| model.bar_declared(*v, definite.contains(v)));
     let recomputed = s.plan.as_ref().map(|plan| {
         let computed = if s.replays {
             &plan.values.code
@@ -737,6 +747,11 @@ struct Reverse<'m> {
     /// Recording the body of a counted loop over a range: the variables declared before it
     /// whose adjoints the body takes or adds into, dense there too (`Segment::carried`).
     carried: Vec<VarId>,
+    /// How many statements touch each adjoint (see `definite`).
+    touches: definite::Touches,
+    /// The adjoints held as plain floats, found block by block as the sweep records them (see
+    /// `definite`).
+    definite: std::rc::Rc<HashSet<VarId>>,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

@@ -6,7 +6,7 @@ use super::{Open, Reverse};
 use crate::emit::{braced, companion, rt};
 use crate::ir::{BinOp, CallArg, Op, Operand, Stmt, VarId};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
 
 impl Reverse<'_> {
     /// The reverse of `return values`: the seed flows into the returned values, each seed as
@@ -288,6 +288,8 @@ impl Reverse<'_> {
         let rt = rt();
         let m = self.m;
         let live = self.live.contains(&var);
+        // the adjoint of `var` in its reverse (see `Slots::taken`)
+        let g = self.slots().adjoint(var);
         if let Op::Call { func, args, guard } = op {
             let primals = m.call_args(args, guard);
             if !live {
@@ -304,11 +306,8 @@ impl Reverse<'_> {
             code.push(quote!(let (#out, #pb) = #call;));
             code.push(assign(quote!(#out)));
             let pb = self.residual_once(quote!(#pb), open, code);
-            let spread = self.spread(func, (args, guard), quote!(#pb(g)), open, code);
-            let take = self.slots().take(var);
-            open.backward.push(quote! {
-                if let ::core::option::Option::Some(g) = #take { #spread }
-            });
+            let spread = self.spread(func, (args, guard), quote!(#pb(#g)), open, code);
+            open.backward.push(self.slots().taken(var, spread));
             return;
         }
         code.push(m.check(op));
@@ -329,7 +328,6 @@ impl Reverse<'_> {
             return;
         }
         let y = m.primal(var);
-        let g = quote!(g);
         let slots = self.slots();
         let acc = |o: &Operand, value: TokenStream| {
             slots.add(o.var().expect("an active input"), "acc", value)
@@ -340,17 +338,17 @@ impl Reverse<'_> {
             Op::Linear(method, a) if method == "to_vec" => {
                 let a = a.var().expect("active");
                 let ty = self.adjoint_type(a, open, code);
-                slots.add(a, "acc_into", quote!(#ty, g))
+                slots.add(a, "acc_into", quote!(#ty, #g))
             }
-            Op::Copy(a) | Op::Linear(_, a) => acc(a, g),
+            Op::Copy(a) | Op::Linear(_, a) => acc(a, g.clone()),
             Op::Neg(a, guard) => {
-                let g = self.through(guard, open, code)(quote!(g));
+                let g = self.through(guard, open, code)(g.clone());
                 slots.add(a.var().expect("active"), "acc_neg", g)
             }
             Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
                 let both = a.var().is_some() && b.var().is_some();
                 let through = self.through(guard, open, code);
-                let g_once = through(quote!(g));
+                let g_once = through(g.clone());
                 // (the adjoint of a float is a float, used twice as it is)
                 let float = m.floats.is_scalar(&Operand::Var {
                     id: var,
@@ -358,7 +356,7 @@ impl Reverse<'_> {
                 });
                 let first = a.var().map(|_| {
                     if both && !float {
-                        acc(a, through(quote!(::core::clone::Clone::clone(&g))))
+                        acc(a, through(quote!(::core::clone::Clone::clone(&#g))))
                     } else {
                         acc(a, g_once.clone())
                     }
@@ -401,12 +399,12 @@ impl Reverse<'_> {
                     quote!((*#r))
                 });
                 let first = a.var().map(|_| match is_div {
-                    true => acc(a, quote!(g / #vb)),
-                    false => acc(a, quote!(g * #vb)),
+                    true => acc(a, quote!(#g / #vb)),
+                    false => acc(a, quote!(#g * #vb)),
                 });
                 let second = b.var().map(|_| match (va, vy) {
-                    (_, Some(vy)) => acc(b, quote!(-(g * #vy) / #vb)),
-                    (va, None) => acc(b, quote!(#va * g)),
+                    (_, Some(vy)) => acc(b, quote!(-(#g * #vy) / #vb)),
+                    (va, None) => acc(b, quote!(#va * #g)),
                 });
                 quote!(#first #second)
             }
@@ -457,10 +455,10 @@ impl Reverse<'_> {
                     };
                     let first = a
                         .var()
-                        .map(|_| acc(a, through(rule("_pullback_lhs", &[ta, rb, quote!(&g)]))));
+                        .map(|_| acc(a, through(rule("_pullback_lhs", &[ta, rb, quote!(&#g)]))));
                     let second = b
                         .var()
-                        .map(|_| acc(b, rule("_pullback_rhs", &[ra, tb, quote!(&g)])));
+                        .map(|_| acc(b, rule("_pullback_rhs", &[ra, tb, quote!(&#g)])));
                     quote!(#first #second)
                 } else {
                     let ry = b.var().map(|_| {
@@ -469,9 +467,9 @@ impl Reverse<'_> {
                     });
                     let first = a
                         .var()
-                        .map(|_| acc(a, through(quote!(#arith::div_pullback_lhs(#ta, #rb, &g)))));
+                        .map(|_| acc(a, through(quote!(#arith::div_pullback_lhs(#ta, #rb, &#g)))));
                     let second =
-                        ry.map(|ry| acc(b, quote!(#arith::div_pullback_rhs(#ta, #rb, #ry, &g))));
+                        ry.map(|ry| acc(b, quote!(#arith::div_pullback_rhs(#ta, #rb, #ry, &#g))));
                     quote!(#first #second)
                 }
             }
@@ -491,7 +489,7 @@ impl Reverse<'_> {
                 // `Model::scalar_inputs`).
                 let through = self.through(&s.guard(), open, code);
                 if s.inputs.len() == 1 {
-                    acc(&s.inputs[0], through(quote!(*#partials * g)))
+                    acc(&s.inputs[0], through(quote!(*#partials * #g)))
                 } else {
                     s.inputs
                         .iter()
@@ -500,21 +498,26 @@ impl Reverse<'_> {
                         .map(|(i, o)| {
                             let adjoint = {
                                 let i = syn::Index::from(i);
-                                quote!(#partials.#i * g)
+                                quote!(#partials.#i * #g)
                             };
                             acc(o, if i == 0 { through(adjoint) } else { adjoint })
                         })
                         .collect()
                 }
             }
-            Op::Cast(a, _) => acc(a, quote!(#rt::float_cast(g))),
+            // (into a float of the function's type, said: `+=` does not tell the cast's type)
+            Op::Cast(a, _) if m.floats.is_scalar(a) => {
+                let float = &m.sig.float;
+                acc(a, quote!(#rt::float_cast::<_, #float>(#g)))
+            }
+            Op::Cast(a, _) => acc(a, quote!(#rt::float_cast(#g))),
             Op::Declared(a, _) => {
                 let ty = declared.expect("kept above");
-                acc(a, quote!(#rt::seed_as(#ty, g)))
+                acc(a, quote!(#rt::seed_as(#ty, #g)))
             }
             Op::Argument { value, .. } => {
                 let ty = declared.expect("kept above");
-                slots.add(value.var().expect("active"), "acc_as", quote!(#ty, g))
+                slots.add(value.var().expect("active"), "acc_as", quote!(#ty, #g))
             }
             Op::Read { buf, index, .. } => {
                 let i = self.residual(Kept::Index(index.to_string()), quote!(#index), open, code);
@@ -530,12 +533,12 @@ impl Reverse<'_> {
                     let z = self.residual(Kept::Shape(*buf), shape, open, code);
                     quote!(#z)
                 };
-                slots.add(*buf, "acc_index", quote!(#zeros, *#i, g))
+                slots.add(*buf, "acc_index", quote!(#zeros, *#i, #g))
             }
             Op::Repeat { elem, .. } => {
                 let step = acc(elem, quote!(total));
                 quote! {
-                    if let ::core::option::Option::Some(total) = #rt::sum_adjoint(g) { #step }
+                    if let ::core::option::Option::Some(total) = #rt::sum_adjoint(#g) { #step }
                 }
             }
             Op::List { elems, .. } => {
@@ -544,7 +547,7 @@ impl Reverse<'_> {
                     .enumerate()
                     .filter(|(_, e)| e.var().is_some())
                     .map(|(i, e)| acc(e, quote!(#rt::take_element(&mut g, #i))));
-                quote!(let mut g = g; #(#steps)*)
+                quote!(let mut g = #g; #(#steps)*)
             }
             // A constructor is linear: the adjoint of entry k is ⟨ȳ, ctor(e_k)⟩.
             Op::Construct { ctor, elems } => elems
@@ -559,7 +562,7 @@ impl Reverse<'_> {
                             quote!(::core::default::Default::default())
                         }
                     });
-                    acc(e, quote!(#rt::inner(&g, &#ctor(#(#unit),*))))
+                    acc(e, quote!(#rt::inner(&#g, &#ctor(#(#unit),*))))
                 })
                 .collect(),
             Op::Field { base, member } => {
@@ -578,7 +581,7 @@ impl Reverse<'_> {
                     let z = self.residual(Kept::Shape(*base), shape, open, code);
                     quote!(#z)
                 };
-                slots.add(*base, "acc_field", quote!(#zeros, g, |s| &mut s.#member))
+                slots.add(*base, "acc_field", quote!(#zeros, #g, |s| &mut s.#member))
             }
             Op::Struct { path, fields } => {
                 let names: Vec<_> = (0..fields.len())
@@ -591,17 +594,13 @@ impl Reverse<'_> {
                     .filter(|((_, o), _)| o.var().is_some())
                     .map(|((_, o), g)| acc(o, quote!(#g)));
                 quote! {
-                    let #path { #(#members: #names),* } = g;
+                    let #path { #(#members: #names),* } = #g;
                     #(#steps)*
                 }
             }
             Op::Const(_) | Op::Call { .. } => unreachable!("handled above"),
         };
-        let take = slots.take(var);
-        let steps = braced(steps);
-        open.backward.push(quote! {
-            if let ::core::option::Option::Some(g) = #take #steps
-        });
+        open.backward.push(slots.taken(var, steps));
     }
 }
 
@@ -613,13 +612,31 @@ pub(super) struct Slots<'m> {
     m: &'m crate::emit::Model<'m>,
     /// The variables whose adjoints are dense here.
     dense: Vec<VarId>,
+    /// The variables whose adjoints are definite floats (see `definite`).
+    definite: std::rc::Rc<std::collections::HashSet<VarId>>,
 }
 
 impl Slots<'_> {
+    /// The variables whose adjoints are dense here.
+    pub(super) fn dense(&self) -> &[VarId] {
+        &self.dense
+    }
+
     /// The contribution to the adjoint of `v` through the runtime's `function`: the adjoint as
     /// its first argument, `rest` the others.
     pub(super) fn add(&self, v: VarId, function: &str, rest: TokenStream) -> TokenStream {
         let rt = rt();
+        if self.definite.contains(&v) {
+            let adjoint = self.m.bar(v);
+            return match function {
+                "acc" => quote!(#adjoint += #rest;),
+                "acc_neg" => quote!(#adjoint -= #rest;),
+                _ => {
+                    let function = Ident::new(function, Span::call_site());
+                    quote!(#rt::dense::#function(&mut #adjoint, #rest);)
+                }
+            };
+        }
         let function = Ident::new(function, Span::call_site());
         if self.dense.contains(&v) {
             let adjoint = dense_name(self.m, v);
@@ -630,20 +647,39 @@ impl Slots<'_> {
         }
     }
 
-    /// The adjoint of `v` taken, an `Option`, leaving zero: the reverse of an assignment to `v`.
-    pub(super) fn take(&self, v: VarId) -> TokenStream {
+    /// How the reverse of an assignment to `v` names its adjoint: a definite one by its own
+    /// name, the others as `g`, taken (see `taken`).
+    pub(super) fn adjoint(&self, v: VarId) -> TokenStream {
+        if self.definite.contains(&v) {
+            self.m.bar(v).into_token_stream()
+        } else {
+            quote!(g)
+        }
+    }
+
+    /// The reverse `steps` of an assignment to `v`, run on its adjoint (see `adjoint`) when one
+    /// has reached it: the adjoint taken, leaving zero. A definite one has been reached and is
+    /// not read again: the steps read it as it is.
+    pub(super) fn taken(&self, v: VarId, steps: TokenStream) -> TokenStream {
+        if self.definite.contains(&v) {
+            return steps;
+        }
         if self.dense.contains(&v) {
             let (rt, adjoint) = (rt(), dense_name(self.m, v));
-            quote!(::core::option::Option::Some(#rt::dense::take_all(&mut #adjoint)))
-        } else {
-            let slot = self.m.bar(v);
-            quote!(#slot.take())
+            let mut block = quote!(let g = #rt::dense::take_all(&mut #adjoint););
+            block.extend(steps);
+            return braced(block).into_token_stream();
         }
+        let (slot, steps) = (self.m.bar(v), braced(steps));
+        quote!(if let ::core::option::Option::Some(g) = #slot.take() #steps)
     }
 
     /// The adjoint of `v` set to zero: the reverse of an assignment of a constant.
     pub(super) fn clear(&self, v: VarId) -> TokenStream {
-        if self.dense.contains(&v) {
+        if self.definite.contains(&v) {
+            // not read again
+            quote!()
+        } else if self.dense.contains(&v) {
             let (rt, adjoint) = (rt(), dense_name(self.m, v));
             quote!(#rt::dense::clear(&mut #adjoint);)
         } else {
@@ -666,6 +702,10 @@ impl<'m> Reverse<'m> {
         if self.dense {
             dense.extend(self.const_shape.iter().copied());
         }
-        Slots { m: self.m, dense }
+        Slots {
+            m: self.m,
+            dense,
+            definite: self.definite.clone(),
+        }
     }
 }

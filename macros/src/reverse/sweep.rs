@@ -15,6 +15,14 @@ impl Reverse<'_> {
         let mut code = Vec::new();
         let mut open = Open::default();
         self.in_scope.push(Vec::new());
+        let definite = super::definite::definite(
+            self.m,
+            stmts,
+            self.live,
+            self.slots().dense(),
+            &self.touches,
+        );
+        std::rc::Rc::make_mut(&mut self.definite).extend(definite);
         for s in stmts {
             match s {
                 Stmt::Return { values, spellings } => {
