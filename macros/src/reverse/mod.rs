@@ -19,7 +19,10 @@
 //! return) runs each segment once, in order: it keeps no control tape at all, and the pullback
 //! is the reversed segments in the opposite order, as straight code. In the body of a counted
 //! loop, the adjoints of the active parameters and of the values the loop carries are taken out
-//! of their `Option`s before the pullback runs the loop, and added into as plain values.
+//! of their `Option`s before the pullback runs the loop, and added into as plain values. The
+//! adjoints of floats that a contribution is certain to reach before they are read (the
+//! temporaries of straight code and of such a loop's body) are plain floats throughout
+//! (`definite`): `t1_bar += t2_bar * r2`, with no `Option` to test.
 //!
 //! What a residual keeps is the least the adjoints need: of a product whose one factor is
 //! inactive, the other factor's type only (zero-sized); of a literal, nothing (the pullback
