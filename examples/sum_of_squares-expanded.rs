@@ -195,18 +195,13 @@ fn sum_of_squares_vjp(
 
                     // The iteration's adjoints are plain floats, not `Option`s: each is certain
                     // to be reached before it is read, from the adjoint of `s`, which the loop
-                    // holds as a plain value (see `definite` in the macro's `reverse/`). They
-                    // start at −0, since −0 + g is g exactly: the optimizer drops the additions.
-                    let mut t1_bar: f64 = -0.0;
-                    let mut t2_bar: f64 = -0.0;
-                    let mut t3_bar: f64 = -0.0;
-                    {
-                        let g = __matcalc::dense::take_all(&mut s_bar_dense);
-                        t3_bar += g;
-                    }
+                    // holds as a plain value (see `definite` in the macro's `reverse/`). Each is
+                    // declared by its first contribution, as a person would write it.
+                    let g = __matcalc::dense::take_all(&mut s_bar_dense);
+                    let t3_bar: f64 = g;
                     __matcalc::dense::acc(&mut s_bar_dense, t3_bar);
-                    t2_bar += t3_bar;
-                    t1_bar += t2_bar * (*r2);
+                    let t2_bar: f64 = t3_bar;
+                    let mut t1_bar: f64 = t2_bar * (*r2);
                     t1_bar += (*r2) * t2_bar;
 
                     // The adjoint of a read `x[i]` is added to element i of `x_bar`.

@@ -90,7 +90,7 @@ impl Model<'_> {
 
     /// `let mut x_bar = None;`, the lazy adjoint of `id`. That of a scalar is declared with its
     /// type, which the pullback's arithmetic of scalars (`g * b`) does not tell rustc; a
-    /// `definite` one (see `reverse::definite`) as a float of negative zero.
+    /// `definite` one (see `reverse::definite`) is declared where it is first added into.
     pub fn bar_declared(&self, id: VarId, definite: bool) -> TokenStream {
         let b = self.bar(id);
         if self.floats.is_scalar(&Operand::Var {
@@ -99,7 +99,8 @@ impl Model<'_> {
         }) {
             let float = &self.sig.float;
             if definite {
-                quote!(let mut #b: #float = -0.0;)
+                // declared by its first contribution (see `reverse::definite`)
+                quote!()
             } else {
                 quote!(let mut #b: ::core::option::Option<#float> = ::core::option::Option::None;)
             }

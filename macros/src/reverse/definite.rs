@@ -9,14 +9,17 @@
 //! into `ā` and `b̄` unconditionally, which makes those definite in turn; in the body of a loop
 //! run backwards, the adjoint of a value the loop carries is a plain value too (see
 //! `Reverse::carried`), so an iteration's temporaries are definite from it. Such an adjoint is
-//! declared as a float of negative zero (`−0 + g` is `g` exactly, the signed zero included:
-//! the same value the `Option` would hold), added into with `+=`, and read as it is.
+//! declared by its first contribution (`let t1_bar: f64 = t2_bar * r2;`), added into with
+//! `+=` after it, and read as it is: the value the `Option` would hold, the sign of a zero
+//! included.
 //!
 //! The analysis is a forward pass over a run of straight code in the pullback's order (the
 //! statements from the last), with the adjoint's state per variable: not reached yet, reached
 //! for certain, or perhaps reached. Only a variable given its value once, by a `let` of the run,
 //! whose every statement touching its adjoint lies in the run, qualifies: its adjoint is then
-//! taken once, after all its contributions.
+//! taken once, after all its contributions. The pass also notes the statement whose reverse
+//! adds into each adjoint first, where the pullback declares it, and whether another follows
+//! (`let mut`); the reverses of a run are emitted in one scope, not in blocks of their own.
 
 use crate::emit::Model;
 use crate::ir::{Block, Op, Operand, Stmt, VarId, call_inputs};
@@ -55,6 +58,39 @@ fn touched(s: &Stmt) -> Vec<VarId> {
     vars
 }
 
+/// The definite adjoints found so far, each declared where the pullback first adds into it:
+/// `let t1_bar: f64 = t2_bar * r2;`, the statements' reverses being straight code.
+#[derive(Clone, Default)]
+pub(super) struct Definite {
+    /// Per variable: the statement whose reverse adds into it first (by its address in the
+    /// model), and whether more contributions follow.
+    first: HashMap<VarId, (usize, bool)>,
+    /// Those declared already, by that first contribution.
+    declared: std::cell::RefCell<HashSet<VarId>>,
+}
+
+impl Definite {
+    pub(super) fn contains(&self, v: &VarId) -> bool {
+        self.first.contains_key(v)
+    }
+
+    /// Whether a contribution to `v` in the reverse of `stmt` (its address) is the first, which
+    /// declares the adjoint, and if so whether the adjoint is added into again (`let mut`).
+    pub(super) fn declares(&self, v: VarId, stmt: usize) -> Option<bool> {
+        let (first, more) = self.first.get(&v)?;
+        (*first == stmt && self.declared.borrow_mut().insert(v)).then_some(*more)
+    }
+
+    fn extend(&mut self, found: HashMap<VarId, (usize, bool)>) {
+        self.first.extend(found);
+    }
+}
+
+/// The address of a statement of the model: the key of where an adjoint is first added into.
+pub(super) fn address(s: &Stmt) -> usize {
+    std::ptr::from_ref(s) as usize
+}
+
 /// Whether an adjoint is reached: for certain, or only perhaps (a variable not in the map is
 /// not reached yet).
 #[derive(Clone, Copy, PartialEq)]
@@ -63,17 +99,16 @@ enum Reached {
     Perhaps,
 }
 
-/// The definite adjoints of the runs of straight code in `block` (not of the blocks nested in
-/// it). `dense` are the variables whose adjoints are plain values here already (see
-/// `Reverse::slots`): taking one of those is certain to give a value.
-pub(super) fn definite(
+/// Adds the definite adjoints of the runs of straight code in `block` (not of the blocks
+/// nested in it) to `definite`. `dense` are the variables whose adjoints are plain values here
+/// already (see `Reverse::slots`): taking one of those is certain to give a value.
+pub(super) fn find(
+    definite: &mut Definite,
     m: &Model,
     block: &Block,
     live: &HashSet<VarId>,
-    dense: &[VarId],
-    touches: &Touches,
-) -> Vec<VarId> {
-    let mut definite = Vec::new();
+    (dense, touches): (&[VarId], &Touches),
+) {
     // A run ends at a control statement; a `return` closes the run before it, so it belongs
     // to that run (see `Reverse::block`).
     let mut start = 0;
@@ -90,7 +125,6 @@ pub(super) fn definite(
         }
     }
     definite.extend(in_run(m, &block[start..], live, dense, touches));
-    definite
 }
 
 fn in_run(
@@ -99,12 +133,14 @@ fn in_run(
     live: &HashSet<VarId>,
     dense: &[VarId],
     touches: &Touches,
-) -> Vec<VarId> {
+) -> HashMap<VarId, (usize, bool)> {
     let candidates = candidates(m, run, live, touches);
     if candidates.is_empty() {
-        return Vec::new();
+        return HashMap::new();
     }
     let mut reached: HashMap<VarId, Reached> = HashMap::new();
+    // the first contribution to each adjoint reached for certain, and how many there are
+    let mut first: HashMap<VarId, (usize, usize)> = HashMap::new();
     for s in run.iter().rev() {
         // whether the statement's reverse runs for certain, and the adjoints it adds into
         let (certain, targets) = match s {
@@ -140,15 +176,14 @@ fn in_run(
         };
         for v in targets.into_iter().filter(|v| candidates.contains(v)) {
             reached.entry(v).or_insert(state);
+            first.entry(v).or_insert((address(s), 0)).1 += 1;
         }
     }
-    let mut definite: Vec<VarId> = reached
+    first
         .into_iter()
-        .filter(|(_, r)| *r == Reached::Certainly)
-        .map(|(v, _)| v)
-        .collect();
-    definite.sort_unstable();
-    definite
+        .filter(|(v, _)| reached.get(v) == Some(&Reached::Certainly))
+        .map(|(v, (at, count))| (v, (at, count > 1)))
+        .collect()
 }
 
 /// The variables of a run that may have definite adjoints: live floats of the function's type
@@ -204,12 +239,16 @@ mod tests {
     fn straight_code_holds_its_adjoints_as_floats() {
         let code =
             pullback("fn f(x: f64, y: f64) -> f64 { let a = x * y; let b = a.sin() + x; b * a }");
-        for temporary in ["a", "b", "t1", "t2"] {
-            let declared = format!("let mut {temporary}_bar: f64 = -0.0;");
-            assert!(code.contains(&declared), "{code}");
-        }
+        // each declared by its first contribution, then added into
+        assert!(
+            code.contains("let t2_bar: f64 = __matcalc::seed_as("),
+            "{code}"
+        );
+        assert!(code.contains("let mut a_bar: f64 = (*r"), "{code}");
+        assert!(code.contains("a_bar += "), "{code}");
+        assert!(code.contains("let b_bar: f64 = t2_bar * (*r"), "{code}");
         assert!(!code.contains(".take()"), "{code}");
-        assert!(code.contains("a_bar +="), "{code}");
+        assert!(!code.contains("-0.0"), "{code}");
     }
 
     #[test]
@@ -217,7 +256,7 @@ mod tests {
         let code = pullback(
             "fn f(x: &[f64]) -> f64 { let mut s = 0.0; for i in 0..x.len() { s += x[i] * x[i]; } s }",
         );
-        assert!(code.contains("let mut t2_bar: f64 = -0.0;"), "{code}");
+        assert!(code.contains("let t2_bar: f64 = t3_bar;"), "{code}");
         assert!(!code.contains("t2_bar.take()"), "{code}");
     }
 
@@ -237,6 +276,6 @@ mod tests {
     #[test]
     fn a_variable_given_values_twice_stays_lazy() {
         let code = pullback("fn f(x: f64) -> f64 { let mut a = x * x; a = a * x; a }");
-        assert!(!code.contains("let mut a_bar: f64"), "{code}");
+        assert!(!code.contains("a_bar: f64 ="), "{code}");
     }
 }

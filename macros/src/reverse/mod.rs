@@ -22,7 +22,7 @@
 //! of their `Option`s before the pullback runs the loop, and added into as plain values. The
 //! adjoints of floats that a contribution is certain to reach before they are read (the
 //! temporaries of straight code and of such a loop's body) are plain floats throughout
-//! (`definite`): `t1_bar += t2_bar * r2`, with no `Option` to test.
+//! (`definite`): `let t1_bar: f64 = t2_bar * r2;`, with no `Option` to test.
 //!
 //! What a residual keeps is the least the adjoints need: of a product whose one factor is
 //! inactive, the other factor's type only (zero-sized); of a literal, nothing (the pullback
@@ -125,6 +125,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         carried: Vec::new(),
         touches: definite::Touches::of(&model.stmts),
         definite: std::rc::Rc::default(),
+        current: 0,
     };
     let forward = braced(sweep.block(&model.stmts));
 
@@ -389,7 +390,7 @@ fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, TokenStream
 fn segment_reverse(
     model: &Model,
     s: &Segment,
-    (local, definite): (&[VarId], &HashSet<VarId>),
+    (local, definite): (&[VarId], &definite::Definite),
     once: bool,
 ) -> TokenStream {
     let id = s.id;
@@ -754,7 +755,9 @@ struct Reverse<'m> {
     touches: definite::Touches,
     /// The adjoints held as plain floats, found block by block as the sweep records them (see
     /// `definite`).
-    definite: std::rc::Rc<HashSet<VarId>>,
+    definite: std::rc::Rc<definite::Definite>,
+    /// The statement being recorded (see `definite::address`).
+    current: usize,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

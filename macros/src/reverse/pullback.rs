@@ -613,7 +613,9 @@ pub(super) struct Slots<'m> {
     /// The variables whose adjoints are dense here.
     dense: Vec<VarId>,
     /// The variables whose adjoints are definite floats (see `definite`).
-    definite: std::rc::Rc<std::collections::HashSet<VarId>>,
+    definite: std::rc::Rc<super::definite::Definite>,
+    /// The statement being recorded (its address, see `definite::address`).
+    current: usize,
 }
 
 impl Slots<'_> {
@@ -628,12 +630,24 @@ impl Slots<'_> {
         let rt = rt();
         if self.definite.contains(&v) {
             let adjoint = self.m.bar(v);
-            return match function {
-                "acc" => quote!(#adjoint += #rest;),
-                "acc_neg" => quote!(#adjoint -= #rest;),
-                _ => {
+            let float = &self.m.sig.float;
+            return match (function, self.definite.declares(v, self.current)) {
+                // the first contribution declares the adjoint
+                ("acc", Some(more)) => {
+                    let mt = more.then(|| quote!(mut));
+                    quote!(let #mt #adjoint: #float = #rest;)
+                }
+                ("acc_neg", Some(more)) => {
+                    let mt = more.then(|| quote!(mut));
+                    let rest = negated(rest);
+                    quote!(let #mt #adjoint: #float = #rest;)
+                }
+                ("acc", None) => quote!(#adjoint += #rest;),
+                ("acc_neg", None) => quote!(#adjoint -= #rest;),
+                (_, first) => {
                     let function = Ident::new(function, Span::call_site());
-                    quote!(#rt::dense::#function(&mut #adjoint, #rest);)
+                    let declare = first.map(|_| quote!(let mut #adjoint: #float = -0.0;));
+                    quote!(#declare #rt::dense::#function(&mut #adjoint, #rest);)
                 }
             };
         }
@@ -664,11 +678,12 @@ impl Slots<'_> {
         if self.definite.contains(&v) {
             return steps;
         }
+        // (not in a block: the steps may declare definite adjoints that later steps read)
         if self.dense.contains(&v) {
             let (rt, adjoint) = (rt(), dense_name(self.m, v));
-            let mut block = quote!(let g = #rt::dense::take_all(&mut #adjoint););
-            block.extend(steps);
-            return braced(block).into_token_stream();
+            let mut taken = quote!(let g = #rt::dense::take_all(&mut #adjoint););
+            taken.extend(steps);
+            return taken;
         }
         let (slot, steps) = (self.m.bar(v), braced(steps));
         quote!(if let ::core::option::Option::Some(g) = #slot.take() #steps)
@@ -706,6 +721,16 @@ impl<'m> Reverse<'m> {
             m: self.m,
             dense,
             definite: self.definite.clone(),
+            current: self.current,
         }
+    }
+}
+
+/// `-value`, in parentheses unless it is a single name.
+fn negated(value: TokenStream) -> TokenStream {
+    let mut trees = value.clone().into_iter();
+    match (trees.next(), trees.next()) {
+        (Some(proc_macro2::TokenTree::Ident(name)), None) => quote!(-#name),
+        _ => quote!(-(#value)),
     }
 }

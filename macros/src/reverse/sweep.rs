@@ -15,15 +15,11 @@ impl Reverse<'_> {
         let mut code = Vec::new();
         let mut open = Open::default();
         self.in_scope.push(Vec::new());
-        let definite = super::definite::definite(
-            self.m,
-            stmts,
-            self.live,
-            self.slots().dense(),
-            &self.touches,
-        );
-        std::rc::Rc::make_mut(&mut self.definite).extend(definite);
+        let dense = self.slots().dense().to_vec();
+        let definite = std::rc::Rc::make_mut(&mut self.definite);
+        super::definite::find(definite, self.m, stmts, self.live, (&dense, &self.touches));
         for s in stmts {
+            self.current = super::definite::address(s);
             match s {
                 Stmt::Return { values, spellings } => {
                     self.seed(values, &mut open, &mut code);

@@ -193,10 +193,8 @@ fn cumulative_vjp(
                     ) {
                         __matcalc::dense::acc(&mut total_bar_dense, g);
                     }
-                    {
-                        let g = __matcalc::dense::take_all(&mut total_bar_dense);
-                        __matcalc::acc(&mut t3_bar, g);
-                    }
+                    let g = __matcalc::dense::take_all(&mut total_bar_dense);
+                    __matcalc::acc(&mut t3_bar, g);
                     if let ::core::option::Option::Some(g) = t3_bar.take() {
                         __matcalc::dense::acc(
                             &mut total_bar_dense,

@@ -72,29 +72,26 @@ fn polar_vjp(
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
         let mut r_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        let mut t1_bar: f64 = -0.0;
         let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        let mut c_bar: f64 = -0.0;
         let mut s_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        let mut t3_bar: f64 = -0.0;
         let mut t4_bar = ::core::option::Option::None;
         let (r1, r2, r3, r4, r6, r7, r8) = &tape0;
         __matcalc::acc(
             &mut t4_bar,
             __matcalc::seed_as(r8, ::core::clone::Clone::clone(&seed.1)),
         );
-        t3_bar += __matcalc::seed_as(r7, ::core::clone::Clone::clone(&seed.0));
+        let t3_bar: f64 = __matcalc::seed_as(r7, ::core::clone::Clone::clone(&seed.0));
         if let ::core::option::Option::Some(g) = t4_bar.take() {
             let (g0, g1) = r6(g);
             __matcalc::acc(&mut r_bar, g0);
             __matcalc::acc(&mut s_bar, g1);
         }
         __matcalc::acc(&mut r_bar, t3_bar * (*r4));
-        c_bar += (*r3) * t3_bar;
+        let c_bar: f64 = (*r3) * t3_bar;
         if let ::core::option::Option::Some(g) = s_bar.take() {
             __matcalc::acc(&mut t2_bar, g);
         }
-        t1_bar += c_bar;
+        let t1_bar: f64 = c_bar;
         if let ::core::option::Option::Some(g) = t2_bar.take() {
             __matcalc::acc(&mut t_bar, *r2 * g);
         }

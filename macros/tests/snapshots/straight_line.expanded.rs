@@ -42,12 +42,10 @@ fn f_vjp(x: f64, y: f64) -> (f64, impl ::core::ops::Fn(f64) -> (f64, f64) + use<
     let pullback = move |seed: f64| -> (f64, f64) {
         let mut x_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut y_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        let mut t1_bar: f64 = -0.0;
-        let mut t2_bar: f64 = -0.0;
         let (r1, r2, r3, r4) = &tape0;
-        t2_bar += __matcalc::seed_as(r4, ::core::clone::Clone::clone(&seed));
+        let t2_bar: f64 = __matcalc::seed_as(r4, ::core::clone::Clone::clone(&seed));
         __matcalc::acc(&mut x_bar, t2_bar * (*r3));
-        t1_bar += (*r2) * t2_bar;
+        let t1_bar: f64 = (*r2) * t2_bar;
         __matcalc::acc(&mut y_bar, *r1 * t1_bar);
         (__matcalc::finish(x_bar, &x_zeros), __matcalc::finish(y_bar, &y_zeros))
     };
