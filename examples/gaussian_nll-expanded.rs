@@ -184,61 +184,59 @@ fn gaussian_nll_vjp(
 
         // The backward sweep: the statements in reverse order, each adjoint through its rule.
         let (r2, r3, r4, r5, r7, r8, r9, r10, r11, r12) = &tape0;
+        // Each adjoint is certain to hold a value when its statement's reverse takes it (the
+        // seed reached the result, and each reverse adds into its inputs), so the reverses run
+        // unconditionally: `certain` takes the value (see `definite` in the macro's `reverse/`).
         __matcalc::acc(
             &mut t5_bar,
             __matcalc::seed_as(r12, ::core::clone::Clone::clone(&seed)),
         );
-        if let ::core::option::Option::Some(g) = t5_bar.take() {
-            __matcalc::acc(
-                &mut t4_bar,
-                __matcalc::rules::arith::mul_pullback_rhs(
-                    ::core::convert::identity(&__matcalc::literal(r9, || 0.5)),
-                    r10,
-                    &g,
-                ),
-            );
-        }
-        if let ::core::option::Option::Some(g) = t4_bar.take() {
-            __matcalc::acc(
-                &mut t2_bar,
-                __matcalc::guard_value(r8, ::core::clone::Clone::clone(&g)),
-            );
-            __matcalc::acc(&mut t3_bar, __matcalc::guard_value(r8, g));
-        }
+        let g = __matcalc::certain(&mut t5_bar);
+        __matcalc::acc(
+            &mut t4_bar,
+            __matcalc::rules::arith::mul_pullback_rhs(
+                ::core::convert::identity(&__matcalc::literal(r9, || 0.5)),
+                r10,
+                &g,
+            ),
+        );
+        let g = __matcalc::certain(&mut t4_bar);
+        __matcalc::acc(
+            &mut t2_bar,
+            __matcalc::guard_value(r8, ::core::clone::Clone::clone(&g)),
+        );
+        __matcalc::acc(&mut t3_bar, __matcalc::guard_value(r8, g));
 
         // The pullback of logdet: S̄ += t̄₃·S⁻ᵀ.
-        if let ::core::option::Option::Some(g) = t3_bar.take() {
-            __matcalc::acc(&mut s_bar, r7(g));
-        }
-        if let ::core::option::Option::Some(g) = t2_bar.take() {
-            __matcalc::acc(
-                &mut x_bar,
-                __matcalc::guard_value(
-                    r5,
-                    __matcalc::rules::linalg::dense::dot_pullback_lhs(
-                        ::core::convert::identity(&__matcalc::type_of(r3)),
-                        r4,
-                        &g,
-                    ),
-                ),
-            );
-            __matcalc::acc(
-                &mut z_bar,
-                __matcalc::rules::linalg::dense::dot_pullback_rhs(
-                    ::core::convert::identity(r3),
-                    &__matcalc::type_of(r4),
+        let g = __matcalc::certain(&mut t3_bar);
+        __matcalc::acc(&mut s_bar, r7(g));
+        let g = __matcalc::certain(&mut t2_bar);
+        __matcalc::acc(
+            &mut x_bar,
+            __matcalc::guard_value(
+                r5,
+                __matcalc::rules::linalg::dense::dot_pullback_lhs(
+                    ::core::convert::identity(&__matcalc::type_of(r3)),
+                    r4,
                     &g,
                 ),
-            );
-        }
+            ),
+        );
+        __matcalc::acc(
+            &mut z_bar,
+            __matcalc::rules::linalg::dense::dot_pullback_rhs(
+                ::core::convert::identity(r3),
+                &__matcalc::type_of(r4),
+                &g,
+            ),
+        );
 
         // The pullback of solve: x̄ += S⁻ᵀz̄ and S̄ += −(S⁻ᵀz̄)·zᵀ, one solve with the stored factors.
         // S̄ now holds the contributions of both uses of `s`.
-        if let ::core::option::Option::Some(g) = z_bar.take() {
-            let (g0, g1) = r2(g);
-            __matcalc::acc(&mut s_bar, g0);
-            __matcalc::acc(&mut x_bar, g1);
-        }
+        let g = __matcalc::certain(&mut z_bar);
+        let (g0, g1) = r2(g);
+        __matcalc::acc(&mut s_bar, g0);
+        __matcalc::acc(&mut x_bar, g1);
         (
             __matcalc::finish(s_bar, &s_zeros),
             __matcalc::finish(x_bar, &x_zeros),

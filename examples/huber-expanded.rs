@@ -126,34 +126,26 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
         for segment in ctrl.iter().rev() {
             match *segment {
                 // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
-                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5: products of floats, written as such.
+                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5: products of floats, written as such. The return,
+                // replayed before either arm, seeded t̄₁: `certain` takes it without a test,
+                // and the arm's own adjoints are plain floats (see `definite` in the macro's
+                // `reverse/`).
                 0u32 => {
                     let (r1, r2) = __matcalc::recorded(&tape0);
-                    let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        __matcalc::acc(&mut t3_bar, g * (*r2));
-                        __matcalc::acc(&mut r_bar, (*r1) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        __matcalc::acc(&mut r_bar, 0.5 * g);
-                    }
+                    let g = __matcalc::certain(&mut t1_bar);
+                    let t3_bar: f64 = g * (*r2);
+                    __matcalc::acc(&mut r_bar, (*r1) * g);
+                    __matcalc::acc(&mut r_bar, 0.5 * t3_bar);
                 }
 
                 // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
                 // r̄ = t̄₁·delta·sign r.
                 1u32 => {
                     let (r3, r4) = __matcalc::recorded(&tape1);
-                    let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t7_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        __matcalc::acc(&mut t7_bar, (*r4) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        __matcalc::acc(&mut t5_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        __matcalc::acc(&mut r_bar, *r3 * g);
-                    }
+                    let g = __matcalc::certain(&mut t1_bar);
+                    let t7_bar: f64 = (*r4) * g;
+                    let t5_bar: f64 = t7_bar;
+                    __matcalc::acc(&mut r_bar, *r3 * t5_bar);
                 }
 
                 // The return ran last and is replayed first: the seed becomes the adjoint of t1.
@@ -272,64 +264,33 @@ fn huber_jvp_vjp(
             match *segment {
                 0u32 => {
                     let (r1, r2, r3, r4) = __matcalc::recorded(&tape0);
-                    let mut t3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t3_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut tt1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut tt2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        __matcalc::acc(&mut tt1_bar, g);
-                        __matcalc::acc(&mut tt2_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = tt2_bar.take() {
-                        __matcalc::acc(&mut t3_bar, g * (*r4));
-                        __matcalc::acc(&mut r_dot_bar, (*r1) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = tt1_bar.take() {
-                        __matcalc::acc(&mut t3_dot_bar, g * (*r2));
-                        __matcalc::acc(&mut r_bar, (*r3) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        __matcalc::acc(&mut t3_bar, g * (*r2));
-                        __matcalc::acc(&mut r_bar, (*r1) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = t3_dot_bar.take() {
-                        __matcalc::acc(&mut r_dot_bar, 0.5 * g);
-                    }
-                    if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        __matcalc::acc(&mut r_bar, 0.5 * g);
-                    }
+                    let g = __matcalc::certain(&mut t1_dot_bar);
+                    let tt1_bar: f64 = g;
+                    let tt2_bar: f64 = g;
+                    let mut t3_bar: f64 = tt2_bar * (*r4);
+                    __matcalc::acc(&mut r_dot_bar, (*r1) * tt2_bar);
+                    let t3_dot_bar: f64 = tt1_bar * (*r2);
+                    __matcalc::acc(&mut r_bar, (*r3) * tt1_bar);
+                    let g = __matcalc::certain(&mut t1_bar);
+                    t3_bar += g * (*r2);
+                    __matcalc::acc(&mut r_bar, (*r1) * g);
+                    __matcalc::acc(&mut r_dot_bar, 0.5 * t3_dot_bar);
+                    __matcalc::acc(&mut r_bar, 0.5 * t3_bar);
                 }
                 1u32 => {
                     let (r5, r7, r8, r9, r10) = __matcalc::recorded(&tape1);
-                    let mut t5_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t7_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut tt3_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t5_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    let mut t7_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = t1_dot_bar.take() {
-                        __matcalc::acc(&mut t7_dot_bar, (*r10) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = t1_bar.take() {
-                        __matcalc::acc(&mut t7_bar, (*r10) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = t7_dot_bar.take() {
-                        __matcalc::acc(&mut t5_dot_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t7_bar.take() {
-                        __matcalc::acc(&mut t5_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = t5_dot_bar.take() {
-                        __matcalc::acc(&mut tt3_bar, g * (*r9));
-                        __matcalc::acc(&mut r_dot_bar, (*r8) * g);
-                    }
-                    if let ::core::option::Option::Some(g) = tt3_bar.take() {
-                        let (g0, g1) = r7(g);
-                        __matcalc::acc(&mut r_bar, g0);
-                        __matcalc::acc(&mut t5_bar, g1);
-                    }
-                    if let ::core::option::Option::Some(g) = t5_bar.take() {
-                        __matcalc::acc(&mut r_bar, *r5 * g);
-                    }
+                    let g = __matcalc::certain(&mut t1_dot_bar);
+                    let t7_dot_bar: f64 = (*r10) * g;
+                    let g = __matcalc::certain(&mut t1_bar);
+                    let t7_bar: f64 = (*r10) * g;
+                    let t5_dot_bar: f64 = t7_dot_bar;
+                    let mut t5_bar: f64 = t7_bar;
+                    let tt3_bar: f64 = t5_dot_bar * (*r9);
+                    __matcalc::acc(&mut r_dot_bar, (*r8) * t5_dot_bar);
+                    let (g0, g1) = r7(tt3_bar);
+                    __matcalc::acc(&mut r_bar, g0);
+                    t5_bar += g1;
+                    __matcalc::acc(&mut r_bar, *r5 * t5_bar);
                 }
                 2u32 => {
                     let (r11, r12) = __matcalc::recorded(&tape2);

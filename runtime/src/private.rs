@@ -402,6 +402,15 @@ pub enum NeverAnArgument {}
 #[diagnostic::do_not_recommend]
 impl SecondOrderAsked for NeverAnArgument {}
 
+/// The adjoint in `slot`, taken, which the macro found certain to have been reached (a
+/// contribution that runs for certain came before): the reverse that reads it then runs
+/// unconditionally, and the adjoints it adds into can be plain values.
+#[inline]
+pub fn certain<T>(slot: &mut Option<T>) -> T {
+    slot.take()
+        .expect("matcalc: an adjoint found certain to be reached was not (a bug in matcalc)")
+}
+
 /// Subtracts a contribution from a lazy adjoint.
 #[inline]
 pub fn acc_neg<T: Tangent>(slot: &mut Option<T>, mut g: T) {

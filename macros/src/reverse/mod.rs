@@ -126,6 +126,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         touches: definite::Touches::of(&model.stmts),
         definite: std::rc::Rc::default(),
         current: 0,
+        entries: definite::entries(&model.stmts, &live),
     };
     let forward = braced(sweep.block(&model.stmts));
 
@@ -758,6 +759,9 @@ struct Reverse<'m> {
     definite: std::rc::Rc<definite::Definite>,
     /// The statement being recorded (see `definite::address`).
     current: usize,
+    /// The adjoints certain to hold a value at the end of each nested block (see
+    /// `definite::entries`).
+    entries: std::collections::HashMap<usize, HashSet<VarId>>,
 }
 
 /// The variables whose adjoints the reverse of a statement without control flow reads or

@@ -639,7 +639,7 @@ impl Slots<'_> {
                 }
                 ("acc_neg", Some(more)) => {
                     let mt = more.then(|| quote!(mut));
-                    let rest = negated(rest);
+                    let rest = negated(rest, float);
                     quote!(let #mt #adjoint: #float = #rest;)
                 }
                 ("acc", None) => quote!(#adjoint += #rest;),
@@ -685,7 +685,14 @@ impl Slots<'_> {
             taken.extend(steps);
             return taken;
         }
-        let (slot, steps) = (self.m.bar(v), braced(steps));
+        let slot = self.m.bar(v);
+        if self.definite.takes_certainly(self.current) {
+            let rt = rt();
+            let mut taken = quote!(let g = #rt::certain(&mut #slot););
+            taken.extend(steps);
+            return taken;
+        }
+        let steps = braced(steps);
         quote!(if let ::core::option::Option::Some(g) = #slot.take() #steps)
     }
 
@@ -726,11 +733,21 @@ impl<'m> Reverse<'m> {
     }
 }
 
-/// `-value`, in parentheses unless it is a single name.
-fn negated(value: TokenStream) -> TokenStream {
+/// `-value`: of another definite adjoint, whose type is declared, as such; of anything else
+/// as `-0.0f64 - value`, the same number (the signed zero included), since rustc must know the
+/// type of what a unary minus applies to where a subtraction can wait for it.
+fn negated(value: TokenStream, float: &Ident) -> TokenStream {
     let mut trees = value.clone().into_iter();
     match (trees.next(), trees.next()) {
-        (Some(proc_macro2::TokenTree::Ident(name)), None) => quote!(-#name),
-        _ => quote!(-(#value)),
+        (Some(proc_macro2::TokenTree::Ident(name)), None) if name.to_string().ends_with("_bar") => {
+            quote!(-#name)
+        }
+        _ => {
+            let zero = match float.to_string().as_str() {
+                "f32" => proc_macro2::Literal::f32_suffixed(0.0),
+                _ => proc_macro2::Literal::f64_suffixed(0.0),
+            };
+            quote!(-#zero - (#value))
+        }
     }
 }

@@ -16,8 +16,11 @@ impl Reverse<'_> {
         let mut open = Open::default();
         self.in_scope.push(Vec::new());
         let dense = self.slots().dense().to_vec();
+        let entry = self.entries.get(&(stmts.as_ptr() as usize));
+        let entry = entry.cloned().unwrap_or_default();
         let definite = std::rc::Rc::make_mut(&mut self.definite);
-        super::definite::find(definite, self.m, stmts, self.live, (&dense, &self.touches));
+        let known = (dense.as_slice(), &self.touches, &entry);
+        super::definite::find(definite, self.m, stmts, self.live, known);
         for s in stmts {
             self.current = super::definite::address(s);
             match s {

@@ -195,19 +195,16 @@ fn cumulative_vjp(
                     }
                     let g = __matcalc::dense::take_all(&mut total_bar_dense);
                     __matcalc::acc(&mut t3_bar, g);
-                    if let ::core::option::Option::Some(g) = t3_bar.take() {
-                        __matcalc::dense::acc(
-                            &mut total_bar_dense,
-                            __matcalc::guard_value(r2, ::core::clone::Clone::clone(&g)),
-                        );
-                        __matcalc::acc(&mut t2_bar, __matcalc::guard_value(r2, g));
-                    }
-                    if let ::core::option::Option::Some(g) = t2_bar.take() {
-                        __matcalc::acc(&mut v_bar, g);
-                    }
-                    if let ::core::option::Option::Some(g) = v_bar.take() {
-                        __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
-                    }
+                    let g = __matcalc::certain(&mut t3_bar);
+                    __matcalc::dense::acc(
+                        &mut total_bar_dense,
+                        __matcalc::guard_value(r2, ::core::clone::Clone::clone(&g)),
+                    );
+                    __matcalc::acc(&mut t2_bar, __matcalc::guard_value(r2, g));
+                    let g = __matcalc::certain(&mut t2_bar);
+                    __matcalc::acc(&mut v_bar, g);
+                    let g = __matcalc::certain(&mut v_bar);
+                    __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
                 }
                 __matcalc::dense::put_back(&mut total_bar, total_bar_dense);
             }

@@ -72,8 +72,6 @@ fn polar_vjp(
     let pullback = move |seed: (f64, f64)| -> (f64, f64) {
         let mut r_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        let mut t2_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        let mut s_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t4_bar = ::core::option::Option::None;
         let (r1, r2, r3, r4, r6, r7, r8) = &tape0;
         __matcalc::acc(
@@ -81,20 +79,15 @@ fn polar_vjp(
             __matcalc::seed_as(r8, ::core::clone::Clone::clone(&seed.1)),
         );
         let t3_bar: f64 = __matcalc::seed_as(r7, ::core::clone::Clone::clone(&seed.0));
-        if let ::core::option::Option::Some(g) = t4_bar.take() {
-            let (g0, g1) = r6(g);
-            __matcalc::acc(&mut r_bar, g0);
-            __matcalc::acc(&mut s_bar, g1);
-        }
+        let g = __matcalc::certain(&mut t4_bar);
+        let (g0, g1) = r6(g);
+        __matcalc::acc(&mut r_bar, g0);
+        let s_bar: f64 = g1;
         __matcalc::acc(&mut r_bar, t3_bar * (*r4));
         let c_bar: f64 = (*r3) * t3_bar;
-        if let ::core::option::Option::Some(g) = s_bar.take() {
-            __matcalc::acc(&mut t2_bar, g);
-        }
+        let t2_bar: f64 = s_bar;
         let t1_bar: f64 = c_bar;
-        if let ::core::option::Option::Some(g) = t2_bar.take() {
-            __matcalc::acc(&mut t_bar, *r2 * g);
-        }
+        __matcalc::acc(&mut t_bar, *r2 * t2_bar);
         __matcalc::acc(&mut t_bar, *r1 * t1_bar);
         (__matcalc::finish(r_bar, &r_zeros), __matcalc::finish(t_bar, &t_zeros))
     };
