@@ -342,8 +342,9 @@ impl Reverse<'_> {
             }
             Op::Copy(a) | Op::Linear(_, a) => acc(a, g.clone()),
             Op::Neg(a, guard) => {
+                let typed = slots.is_definite(var) && guard.is_none();
                 let g = self.through(guard, open, code)(g.clone());
-                slots.add(a.var().expect("active"), "acc_neg", g)
+                slots.sub(a.var().expect("active"), g, typed)
             }
             Op::Binary(bin @ (BinOp::Add | BinOp::Sub), a, b, guard) => {
                 let both = a.var().is_some() && b.var().is_some();
@@ -361,9 +362,10 @@ impl Reverse<'_> {
                         acc(a, g_once.clone())
                     }
                 });
-                let second = b.var().map(|v| {
-                    let function = if *bin == BinOp::Add { "acc" } else { "acc_neg" };
-                    slots.add(v, function, g_once)
+                let typed = slots.is_definite(var) && guard.is_none();
+                let second = b.var().map(|v| match bin {
+                    BinOp::Add => slots.add(v, "acc", g_once),
+                    _ => slots.sub(v, g_once, typed),
                 });
                 quote!(#first #second)
             }
@@ -619,9 +621,33 @@ pub(super) struct Slots<'m> {
 }
 
 impl Slots<'_> {
-    /// The variables whose adjoints are dense here.
-    pub(super) fn dense(&self) -> &[VarId] {
-        &self.dense
+    /// Whether the adjoint of `v` is a definite float (see `definite`).
+    pub(super) fn is_definite(&self, v: VarId) -> bool {
+        self.definite.contains(&v)
+    }
+
+    /// The contribution `−rest` to the adjoint of `v`. A first one declares a definite adjoint
+    /// as `-rest` where rustc knows the type of `rest` there (`typed`: another definite
+    /// adjoint), and as `-0f64 - (rest)` otherwise, the same number, the signed zero included:
+    /// rustc must know the type of what a unary minus applies to, where a subtraction can wait.
+    pub(super) fn sub(&self, v: VarId, rest: TokenStream, typed: bool) -> TokenStream {
+        if self.definite.contains(&v)
+            && let Some(more) = self.definite.declares(v, self.current)
+        {
+            let (adjoint, float) = (self.m.bar(v), &self.m.sig.float);
+            let mt = more.then(|| quote!(mut));
+            let value = if typed {
+                quote!(-#rest)
+            } else {
+                let zero = match float.to_string().as_str() {
+                    "f32" => proc_macro2::Literal::f32_suffixed(0.0),
+                    _ => proc_macro2::Literal::f64_suffixed(0.0),
+                };
+                quote!(-#zero - (#rest))
+            };
+            return quote!(let #mt #adjoint: #float = #value;);
+        }
+        self.add(v, "acc_neg", rest)
     }
 
     /// The contribution to the adjoint of `v` through the runtime's `function`: the adjoint as
@@ -635,11 +661,6 @@ impl Slots<'_> {
                 // the first contribution declares the adjoint
                 ("acc", Some(more)) => {
                     let mt = more.then(|| quote!(mut));
-                    quote!(let #mt #adjoint: #float = #rest;)
-                }
-                ("acc_neg", Some(more)) => {
-                    let mt = more.then(|| quote!(mut));
-                    let rest = negated(rest, float);
                     quote!(let #mt #adjoint: #float = #rest;)
                 }
                 ("acc", None) => quote!(#adjoint += #rest;),
@@ -717,37 +738,24 @@ pub(super) fn dense_name(m: &crate::emit::Model, v: VarId) -> Ident {
 }
 
 impl<'m> Reverse<'m> {
-    /// The slots of the statement being recorded: dense for the active parameters in the body
-    /// of a counted loop and for the values that loop carries, lazy otherwise.
-    pub(super) fn slots(&self) -> Slots<'m> {
+    /// The variables whose adjoints are dense in the statement being recorded: the active
+    /// parameters in the body of a counted loop and the values that loop carries.
+    pub(super) fn dense_here(&self) -> Vec<VarId> {
         let mut dense: Vec<VarId> = self.carried.clone();
         if self.dense {
             dense.extend(self.const_shape.iter().copied());
         }
+        dense
+    }
+
+    /// The slots of the statement being recorded: dense for the active parameters in the body
+    /// of a counted loop and for the values that loop carries, lazy otherwise.
+    pub(super) fn slots(&self) -> Slots<'m> {
         Slots {
             m: self.m,
-            dense,
+            dense: self.dense_here(),
             definite: self.definite.clone(),
             current: self.current,
-        }
-    }
-}
-
-/// `-value`: of another definite adjoint, whose type is declared, as such; of anything else
-/// as `-0.0f64 - value`, the same number (the signed zero included), since rustc must know the
-/// type of what a unary minus applies to where a subtraction can wait for it.
-fn negated(value: TokenStream, float: &Ident) -> TokenStream {
-    let mut trees = value.clone().into_iter();
-    match (trees.next(), trees.next()) {
-        (Some(proc_macro2::TokenTree::Ident(name)), None) if name.to_string().ends_with("_bar") => {
-            quote!(-#name)
-        }
-        _ => {
-            let zero = match float.to_string().as_str() {
-                "f32" => proc_macro2::Literal::f32_suffixed(0.0),
-                _ => proc_macro2::Literal::f64_suffixed(0.0),
-            };
-            quote!(-#zero - (#value))
         }
     }
 }

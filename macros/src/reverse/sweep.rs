@@ -15,7 +15,7 @@ impl Reverse<'_> {
         let mut code = Vec::new();
         let mut open = Open::default();
         self.in_scope.push(Vec::new());
-        let dense = self.slots().dense().to_vec();
+        let dense = self.dense_here();
         let entry = self.entries.get(&(stmts.as_ptr() as usize));
         let entry = entry.cloned().unwrap_or_default();
         let definite = std::rc::Rc::make_mut(&mut self.definite);
