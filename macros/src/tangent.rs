@@ -36,6 +36,7 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         literals: model.literals.keys().cloned().collect(),
         floats: &model.floats,
         zero_literals: Vec::new(),
+        zero_buffers: HashSet::new(),
     };
     let mut sig = model.sig.clone();
     let mut param_vars = model.param_vars.clone();
@@ -56,6 +57,7 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
     sig.ret.layout = Layout::Tuple(vec![model.sig.ret.layout.clone(); 2]);
     sig.ret.scalar = false;
     let stmts = t.block(&model.stmts);
+    let zero_buffers = std::mem::take(&mut t.zero_buffers);
     let literals = {
         let mut literals = model.literals.clone();
         literals.extend(t.zero_literals);
@@ -75,7 +77,7 @@ pub(crate) fn program<'f>(model: &Model<'f>) -> Model<'f> {
         floats: Default::default(),
         spelled: Default::default(),
     };
-    program.floats = crate::analysis::floats::Floats::of(&program);
+    program.floats = crate::analysis::floats::Floats::of_tangent(&program, zero_buffers);
     program
 }
 
@@ -93,6 +95,8 @@ struct Tangents<'n> {
     /// The zeros of scalars, which the tangent program's analysis takes for the literal `0.0`
     /// (see [`Tangents::zero`]).
     zero_literals: Vec<(String, TokenStream)>,
+    /// The zeros of buffers of scalars: their copies are such buffers.
+    zero_buffers: HashSet<String>,
 }
 
 impl Tangents<'_> {
@@ -494,8 +498,12 @@ impl Tangents<'_> {
             id: y,
             borrowed: false,
         });
+        let buffer = self.floats.is_buffer(y);
         let zero = |t: &mut Self, out: &mut Block| {
             let z = t.zero(quote!(#yv), scalar, out);
+            if buffer && let Operand::Const(name) = &z {
+                t.zero_buffers.insert(name.to_string());
+            }
             Op::Copy(z)
         };
         let active = |o: &Operand| o.var().is_some();

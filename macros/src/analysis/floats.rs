@@ -19,6 +19,7 @@
 
 use crate::emit::Model;
 use crate::ir::{BinOp, Block, CallArg, Op, Operand, ScalarMethod, Stmt, VarId};
+use quote::ToTokens;
 use std::collections::HashSet;
 use syn::Type;
 
@@ -32,12 +33,20 @@ pub(crate) struct Floats {
     literals: HashSet<String>,
     /// The function's float type.
     float: String,
+    /// The inactive names bound to a zero of a buffer of scalars (the tangent program's).
+    zero_buffers: HashSet<String>,
 }
 
 impl Floats {
     /// The analysis of a model: the greatest sets of scalars and of buffers of scalars
     /// consistent with every value each variable is given.
     pub(crate) fn of(model: &Model) -> Floats {
+        Floats::of_tangent(model, HashSet::new())
+    }
+
+    /// The analysis of a tangent program, whose zeros of buffers of scalars are `zero_buffers`
+    /// (see `tangent`).
+    pub(crate) fn of_tangent(model: &Model, zero_buffers: HashSet<String>) -> Floats {
         let float = model.sig.float.to_string();
         let mut literals: HashSet<String> = model
             .literals
@@ -92,6 +101,7 @@ impl Floats {
             buffers: HashSet::new(),
             literals,
             float: float.clone(),
+            zero_buffers,
         };
         // Every variable given a value starts as both, the parameters as their types say.
         let params: HashSet<VarId> = model.param_vars.iter().flatten().copied().collect();
@@ -155,6 +165,11 @@ impl Floats {
         }
     }
 
+    /// The variable is a buffer of scalars.
+    pub(crate) fn is_buffer(&self, v: VarId) -> bool {
+        self.buffers.contains(&v)
+    }
+
     fn is_scalar_var(&self, o: &Operand) -> bool {
         matches!(o, Operand::Var { .. }) && self.is_scalar(o)
     }
@@ -215,11 +230,13 @@ impl Floats {
     fn is_buffer_op(&self, op: &Op) -> bool {
         let buffer = |o: &Operand| matches!(o, Operand::Var { id, borrowed: false } if self.buffers.contains(id));
         match op {
+            Op::Copy(Operand::Const(zero)) => self.zero_buffers.contains(&zero.to_string()),
             Op::Copy(o) => buffer(o),
             Op::Linear(method, o) => {
                 matches!(method.to_string().as_str(), "clone" | "to_vec" | "to_owned") && buffer(o)
             }
             Op::Repeat { elem, .. } => self.is_scalar(elem),
+            Op::Const(tokens) => is_float_repeat(tokens, &self.float),
             Op::List { elems, .. } => !elems.is_empty() && elems.iter().all(|e| self.is_scalar(e)),
             _ => false,
         }
@@ -349,6 +366,24 @@ fn is_float_literal(tokens: &proc_macro2::TokenStream, float: &str) -> bool {
     }
 }
 
+/// `vec![0.0; n]` or `[0.0; N]`: a buffer of float literals, which an active variable holds
+/// only as a buffer of the function's float type (the values written into it are).
+fn is_float_repeat(tokens: &proc_macro2::TokenStream, float: &str) -> bool {
+    match syn::parse2::<syn::Expr>(tokens.clone()) {
+        Ok(syn::Expr::Repeat(repeat)) => is_float_literal(&repeat.expr.to_token_stream(), float),
+        Ok(syn::Expr::Macro(m)) if m.mac.path.is_ident("vec") => m
+            .mac
+            .parse_body_with(|input: syn::parse::ParseStream| {
+                let elem: syn::Expr = input.parse()?;
+                input.parse::<syn::Token![;]>()?;
+                input.parse::<syn::Expr>()?;
+                Ok(elem)
+            })
+            .is_ok_and(|elem| is_float_literal(&elem.to_token_stream(), float)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{is_buffer_of, is_float_literal};
@@ -366,6 +401,22 @@ mod tests {
         assert!(!out.contains("rules::arith::mul("), "{out}");
         assert!(!out.contains("rules::arith::div("), "{out}");
         assert!(out.contains("let t4 = d * d;"), "{out}");
+    }
+
+    #[test]
+    fn buffers_of_float_literals_hold_scalars() {
+        for init in ["vec![0.0; x.len()]", "[0.0; 4]"] {
+            let out = expand_pretty(
+                "",
+                &format!(
+                    "fn f(x: &[f64]) -> f64 {{ let mut q = {init}; \
+                     for i in 0..4 {{ q[i] = x[i].exp(); }} \
+                     let mut s = 0.0; for i in 0..4 {{ s += q[i] * q[i]; }} s }}"
+                ),
+            );
+            assert!(!out.contains("Witness"), "{init}: {out}");
+            assert!(!out.contains("rules::arith::mul("), "{init}: {out}");
+        }
     }
 
     #[test]
