@@ -79,7 +79,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
     let r_zeros = __matcalc::zeros_of(&r);
 
     // The function has no loop, so each of its three segments (the two arms and the return)
-    // runs at most once: the control tape that says which ran is an array of three, and each
+    // runs at most once: the control tape that says which ran is three flags, and each
     // segment's residuals an `Option`. Nothing comes from the pool of tapes.
     let mut ctrl = __matcalc::Trace::<3usize>::new();
 
@@ -97,7 +97,7 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
             let r1 = t3;
             let r2 = r;
 
-            // Arm 0 ran: its number goes on the control tape, its residuals in its `Option`.
+            // Arm 0 ran: its flag is set on the control tape, its residuals go in its `Option`.
             ctrl.push(0u32);
             tape0 = ::core::option::Option::Some((r1, r2));
         } else {
@@ -119,45 +119,40 @@ fn huber_vjp(r: f64, delta: f64) -> (f64, impl ::core::ops::Fn(f64) -> f64 + use
         break 'body t1;
     };
 
-    // The pullback: the control tape backwards, here the return and then the arm that ran.
+    // The pullback: each segment that ran, from the last to the first (a function without
+    // loops runs its segments in the order of their numbers): the return, then the arm that
+    // ran, as straight code with a test per segment.
     let pullback = move |seed: f64| -> f64 {
         let mut r_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        for segment in ctrl.iter().rev() {
-            match *segment {
-                // The first arm backwards: t1 = t3·r with t3 = 0.5·r, so
-                // r̄ = t̄₁·t3 + (t̄₁·r)·0.5: products of floats, written as such. The return,
-                // replayed before either arm, seeded t̄₁: `certain` takes it without a test,
-                // and the arm's own adjoints are plain floats (see `definite` in the macro's
-                // `reverse/`).
-                0u32 => {
-                    let (r1, r2) = __matcalc::recorded(&tape0);
-                    let g = __matcalc::certain(&mut t1_bar);
-                    let t3_bar: f64 = g * (*r2);
-                    __matcalc::acc(&mut r_bar, (*r1) * g);
-                    __matcalc::acc(&mut r_bar, 0.5 * t3_bar);
-                }
-
-                // The second arm: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
-                // r̄ = t̄₁·delta·sign r.
-                1u32 => {
-                    let (r3, r4) = __matcalc::recorded(&tape1);
-                    let g = __matcalc::certain(&mut t1_bar);
-                    let t7_bar: f64 = (*r4) * g;
-                    let t5_bar: f64 = t7_bar;
-                    __matcalc::acc(&mut r_bar, *r3 * t5_bar);
-                }
-
-                // The return ran last and is replayed first: the seed becomes the adjoint of t1.
-                2u32 => {
-                    let (r5,) = __matcalc::recorded(&tape2);
-                    __matcalc::acc(
-                        &mut t1_bar,
-                        __matcalc::seed_as(r5, ::core::clone::Clone::clone(&seed)),
-                    );
-                }
-                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
-            }
+        // The return ran last and is replayed first: the seed becomes the adjoint of t1.
+        if ctrl.ran(2u32) {
+            let (r5,) = __matcalc::recorded(&tape2);
+            __matcalc::acc(
+                &mut t1_bar,
+                __matcalc::seed_as(r5, ::core::clone::Clone::clone(&seed)),
+            );
+        }
+        // The second arm, if it ran: t1 = delta·t7, t7 = t5 − 0.5·delta, t5 = |r|, so
+        // r̄ = t̄₁·delta·sign r.
+        if ctrl.ran(1u32) {
+            let (r3, r4) = __matcalc::recorded(&tape1);
+            let g = __matcalc::certain(&mut t1_bar);
+            let t7_bar: f64 = (*r4) * g;
+            let t5_bar: f64 = t7_bar;
+            __matcalc::acc(&mut r_bar, *r3 * t5_bar);
+        }
+        // The first arm, if it ran: t1 = t3·r with t3 = 0.5·r, so
+        // r̄ = t̄₁·t3 + (t̄₁·r)·0.5: products of floats, written as such. The return,
+        // replayed before either arm, seeded t̄₁: `certain` takes it without a test,
+        // and the arm's own adjoints are plain floats (see `definite` in the macro's
+        // `reverse/`).
+        if ctrl.ran(0u32) {
+            let (r1, r2) = __matcalc::recorded(&tape0);
+            let g = __matcalc::certain(&mut t1_bar);
+            let t3_bar: f64 = g * (*r2);
+            __matcalc::acc(&mut r_bar, (*r1) * g);
+            __matcalc::acc(&mut r_bar, 0.5 * t3_bar);
         }
         __matcalc::finish(r_bar, &r_zeros)
     };
@@ -260,51 +255,46 @@ fn huber_jvp_vjp(
         let mut t1_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut r_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
         let mut t1_dot_bar: ::core::option::Option<f64> = ::core::option::Option::None;
-        for segment in ctrl.iter().rev() {
-            match *segment {
-                0u32 => {
-                    let (r1, r2, r3, r4) = __matcalc::recorded(&tape0);
-                    let g = __matcalc::certain(&mut t1_dot_bar);
-                    let tt1_bar: f64 = g;
-                    let tt2_bar: f64 = g;
-                    let mut t3_bar: f64 = tt2_bar * (*r4);
-                    __matcalc::acc(&mut r_dot_bar, (*r1) * tt2_bar);
-                    let t3_dot_bar: f64 = tt1_bar * (*r2);
-                    __matcalc::acc(&mut r_bar, (*r3) * tt1_bar);
-                    let g = __matcalc::certain(&mut t1_bar);
-                    t3_bar += g * (*r2);
-                    __matcalc::acc(&mut r_bar, (*r1) * g);
-                    __matcalc::acc(&mut r_dot_bar, 0.5 * t3_dot_bar);
-                    __matcalc::acc(&mut r_bar, 0.5 * t3_bar);
-                }
-                1u32 => {
-                    let (r5, r7, r8, r9, r10) = __matcalc::recorded(&tape1);
-                    let g = __matcalc::certain(&mut t1_dot_bar);
-                    let t7_dot_bar: f64 = (*r10) * g;
-                    let g = __matcalc::certain(&mut t1_bar);
-                    let t7_bar: f64 = (*r10) * g;
-                    let t5_dot_bar: f64 = t7_dot_bar;
-                    let mut t5_bar: f64 = t7_bar;
-                    let tt3_bar: f64 = t5_dot_bar * (*r9);
-                    __matcalc::acc(&mut r_dot_bar, (*r8) * t5_dot_bar);
-                    let (g0, g1) = r7(tt3_bar);
-                    __matcalc::acc(&mut r_bar, g0);
-                    t5_bar += g1;
-                    __matcalc::acc(&mut r_bar, *r5 * t5_bar);
-                }
-                2u32 => {
-                    let (r11, r12) = __matcalc::recorded(&tape2);
-                    __matcalc::acc(
-                        &mut t1_dot_bar,
-                        __matcalc::seed_as(r12, ::core::clone::Clone::clone(&seed.1)),
-                    );
-                    __matcalc::acc(
-                        &mut t1_bar,
-                        __matcalc::seed_as(r11, ::core::clone::Clone::clone(&seed.0)),
-                    );
-                }
-                _ => ::core::unreachable!("matcalc: a segment that was never recorded"),
-            }
+        if ctrl.ran(2u32) {
+            let (r11, r12) = __matcalc::recorded(&tape2);
+            __matcalc::acc(
+                &mut t1_dot_bar,
+                __matcalc::seed_as(r12, ::core::clone::Clone::clone(&seed.1)),
+            );
+            __matcalc::acc(
+                &mut t1_bar,
+                __matcalc::seed_as(r11, ::core::clone::Clone::clone(&seed.0)),
+            );
+        }
+        if ctrl.ran(1u32) {
+            let (r5, r7, r8, r9, r10) = __matcalc::recorded(&tape1);
+            let g = __matcalc::certain(&mut t1_dot_bar);
+            let t7_dot_bar: f64 = (*r10) * g;
+            let g = __matcalc::certain(&mut t1_bar);
+            let t7_bar: f64 = (*r10) * g;
+            let t5_dot_bar: f64 = t7_dot_bar;
+            let mut t5_bar: f64 = t7_bar;
+            let tt3_bar: f64 = t5_dot_bar * (*r9);
+            __matcalc::acc(&mut r_dot_bar, (*r8) * t5_dot_bar);
+            let (g0, g1) = r7(tt3_bar);
+            __matcalc::acc(&mut r_bar, g0);
+            t5_bar += g1;
+            __matcalc::acc(&mut r_bar, *r5 * t5_bar);
+        }
+        if ctrl.ran(0u32) {
+            let (r1, r2, r3, r4) = __matcalc::recorded(&tape0);
+            let g = __matcalc::certain(&mut t1_dot_bar);
+            let tt1_bar: f64 = g;
+            let tt2_bar: f64 = g;
+            let mut t3_bar: f64 = tt2_bar * (*r4);
+            __matcalc::acc(&mut r_dot_bar, (*r1) * tt2_bar);
+            let t3_dot_bar: f64 = tt1_bar * (*r2);
+            __matcalc::acc(&mut r_bar, (*r3) * tt1_bar);
+            let g = __matcalc::certain(&mut t1_bar);
+            t3_bar += g * (*r2);
+            __matcalc::acc(&mut r_bar, (*r1) * g);
+            __matcalc::acc(&mut r_dot_bar, 0.5 * t3_dot_bar);
+            __matcalc::acc(&mut r_bar, 0.5 * t3_bar);
         }
         (
             __matcalc::finish(r_bar, &r_zeros),

@@ -217,9 +217,13 @@ pub trait Spelled: Sized {
 
 impl<T> Spelled for T {}
 
-/// The control tape of a function without loops: which of its at most `N` segments ran, in
-/// order. Each segment runs at most once, so the record fits in an array: a small function
-/// with a branch (ADBench BA's reprojection) then takes no buffer from the pool of tapes.
+/// The control tape of a function without loops: which of its at most `N` segments ran. Each
+/// segment runs at most once, and those that ran did so in the order of their numbers (the
+/// order of the code, which has no loop to go back through), so a flag per segment is the whole
+/// record: the pullback reverses each segment that ran, from the last number to the first, as
+/// straight code with a test per segment, which the optimizer sees through as it does not a
+/// dispatch on a recorded sequence. A small function with a branch (ADBench BA's reprojection)
+/// then takes no buffer from the pool of tapes, and its adjoints stay in registers.
 ///
 /// ```
 /// use matcalc_runtime::__private::Trace;
@@ -227,42 +231,35 @@ impl<T> Spelled for T {}
 /// let mut trace = Trace::<3>::new();
 /// trace.push(0);
 /// trace.push(2);
-/// assert_eq!(trace.iter().rev().copied().collect::<Vec<u32>>(), [2, 0]);
+/// assert!(trace.ran(0) && !trace.ran(1) && trace.ran(2));
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Trace<const N: usize> {
-    segments: [u32; N],
-    len: usize,
+    ran: [bool; N],
 }
 
 impl<const N: usize> Trace<N> {
     /// No segment has run.
     pub const fn new() -> Self {
-        Trace {
-            segments: [0; N],
-            len: 0,
-        }
+        Trace { ran: [false; N] }
     }
 
     /// Segment `id` ran.
     #[inline]
     pub fn push(&mut self, id: u32) {
-        self.segments[self.len] = id;
-        self.len += 1;
+        self.ran[id as usize] = true;
+    }
+
+    /// Whether segment `id` ran.
+    #[inline]
+    pub fn ran(&self, id: u32) -> bool {
+        self.ran[id as usize]
     }
 }
 
 impl<const N: usize> Default for Trace<N> {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-impl<const N: usize> core::ops::Deref for Trace<N> {
-    type Target = [u32];
-
-    fn deref(&self) -> &[u32] {
-        &self.segments[..self.len]
     }
 }
 

@@ -13,8 +13,10 @@
 //! runs the reversed body that many times (a loop over a range also reserves its tape before
 //! it starts). A function without control flow keeps its residuals in locals instead.
 //!
-//! Two cases need less. A function without loops runs each segment at most once: which ran
-//! fits in an array (`Trace`), and each segment's residuals in an `Option`. A function whose
+//! Two cases need less. A function without loops runs each segment at most once, in the order
+//! of their numbers: which ran is a flag per segment (`Trace`), each segment's residuals are in
+//! an `Option`, and the pullback is each segment's reverse, if it ran, from the last to the
+//! first, as straight code. A function whose
 //! control flow is fixed (straight code and loops without branches of their own, then the
 //! return) runs each segment once, in order: it keeps no control tape at all, and the pullback
 //! is the reversed segments in the opposite order, as straight code. In the body of a counted
@@ -276,8 +278,16 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         };
         // Segments that ran once each, in order, are reversed in the opposite order as
         // straight code: the optimizer then sees every adjoint's path through the pullback.
+        // Without loops, those that ran did so in the order of their numbers: each one's
+        // reverse is run if it ran, from the last to the first (see the runtime's `Trace`).
         let dispatch = if fixed {
             let reversed = blocks.iter().rev();
+            quote!(#(#reversed)*)
+        } else if acyclic {
+            let reversed = sweep.segments.iter().zip(&blocks).rev().map(|(s, block)| {
+                let id = s.id;
+                quote!(if #ctrl.ran(#id) #block)
+            });
             quote!(#(#reversed)*)
         } else {
             quote! {
