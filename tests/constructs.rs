@@ -981,6 +981,49 @@ fn every_path_of_a_function_without_loops() {
     );
 }
 
+/// Nested loops without branches: the pullback is their mirror, each loop run backwards as
+/// many times as it ran (see `mirror` in the macro's `reverse/`). An inner range that is empty
+/// on the first outer iteration, a `while` inside a `for`, three levels, and code before,
+/// between and after the inner loops.
+#[differentiate]
+#[allow(clippy::needless_range_loop)]
+fn nested_loops(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut t = x[i];
+        for j in 0..i {
+            t = t * x[j] + 0.5;
+        }
+        let mut k = 0;
+        while k < 2 {
+            t = (t * 0.3).sin() + x[k];
+            k += 1;
+        }
+        for j in 0..2 {
+            let mut u = t;
+            for m in 0..j + 1 {
+                u = u * x[m] - 0.25;
+            }
+            s += u * u;
+        }
+        s += t.cos();
+    }
+    s * x[0]
+}
+
+#[test]
+fn nested_loops_reversed_as_loops() {
+    check_at(
+        |x: &Vec<f64>| nested_loops(x, 3),
+        |x: &Vec<f64>, d: &Vec<f64>| nested_loops_jvp(x, 3, d),
+        |x: &Vec<f64>, g: &f64| nested_loops_vjp(x, 3).1(*g),
+        &[vec![0.7, -0.4, 1.1], vec![1.3, 0.2, -0.8]],
+    );
+    // no iteration at all
+    let (value, gradient) = nested_loops_grad(&[0.5, 1.0, 2.0], 0);
+    assert_eq!((value, gradient), (0.0, vec![0.0, 0.0, 0.0]));
+}
+
 // A `loop` as the tail expression of the body, left only by `return`.
 #[differentiate]
 fn tail_loop(x: f64) -> f64 {

@@ -301,6 +301,7 @@ impl Reverse<'_> {
             sizeless: Vec::new(),
             dense: Vec::new(),
             carried: Vec::new(),
+            nested: false,
         });
         quote!({
             let #entry_state = (#(::core::clone::Clone::clone(&#state),)*);

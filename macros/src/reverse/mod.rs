@@ -13,13 +13,14 @@
 //! runs the reversed body that many times (a loop over a range also reserves its tape before
 //! it starts). A function without control flow keeps its residuals in locals instead.
 //!
-//! Two cases need less. A function without loops runs each segment at most once, in the order
-//! of their numbers: which ran is a flag per segment (`Trace`), each segment's residuals are in
-//! an `Option`, and the pullback is each segment's reverse, if it ran, from the last to the
-//! first, as straight code. A function whose
-//! control flow is fixed (straight code and loops without branches of their own, then the
-//! return) runs each segment once, in order: it keeps no control tape at all, and the pullback
-//! is the reversed segments in the opposite order, as straight code. In the body of a counted
+//! Three cases need less. A function without loops runs each segment at most once, in the
+//! order of their numbers: which ran is a flag per segment (`Trace`), each segment's residuals
+//! are in an `Option`, and the pullback is each segment's reverse, if it ran, from the last to
+//! the first, as straight code. A function whose control flow is fixed (straight code and loops
+//! without branches of their own, then the return) runs each segment once, in order: it keeps
+//! no control tape at all, and the pullback is the reversed segments in the opposite order, as
+//! straight code. A function whose loops nest, still without branches, records their trip
+//! counts and no control tape, and its pullback is their mirror (`mirror`). In the body of a counted
 //! loop, the adjoints of the active parameters and of the values the loop carries are taken out
 //! of their `Option`s before the pullback runs the loop, and added into as plain values. The
 //! adjoints of floats that a contribution is certain to reach before they are read (the
@@ -71,6 +72,7 @@
 
 mod checkpointed;
 mod definite;
+mod mirror;
 mod pullback;
 pub(crate) mod recompute;
 mod sweep;
@@ -102,7 +104,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let mutated = mutated(model);
     let straight = is_straight(&model.stmts);
     let acyclic = !straight && is_acyclic(&model.stmts);
-    let fixed = !straight && is_fixed(&model.stmts);
+    let fixed = !straight && mirror::is_static(&model.stmts, true, false);
+    let structured = !straight && !fixed && mirror::is_static(&model.stmts, true, true);
     let mut sweep = Reverse {
         m: model,
         live: &live,
@@ -116,6 +119,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         straight,
         acyclic,
         fixed,
+        structured,
+        nesting: 0,
+        skeleton: Vec::new(),
         counted: false,
         in_scope: Vec::new(),
         return_label: None,
@@ -201,7 +207,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                 .map(|(_, s)| s)
         };
         // A segment that runs at most once keeps its residuals in an `Option`, not on a tape.
-        let once = |s: &Segment| acyclic || (fixed && !s.repeated);
+        let no_control = fixed || structured;
+        let once = |s: &Segment| acyclic || (no_control && !s.repeated && !s.nested);
         let declare = outer().filter(|s| s.has_tape()).map(|s| {
             let tape = tape_name(model, s.id);
             if once(s) {
@@ -214,22 +221,26 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             let (tape, cursor) = (tape_name(model, s.id), cursor_name(model, s.id));
             quote!(let mut #cursor = #tape.len();)
         });
-        // (a loop of a function whose control flow is fixed runs once: its frame is an `Option`)
+        // (a loop of a function whose control flow is fixed runs once, unless it is in another
+        // loop: its frame is an `Option`)
+        let frame_once = |s: &Segment| no_control && !s.nested;
         let frames: Vec<TokenStream> = outer()
             .filter(|s| s.plan.is_some())
             .map(|s| {
                 let frames = frames_name(model, s.id);
-                if fixed {
+                if frame_once(s) {
                     quote!(let mut #frames = ::core::option::Option::None;)
                 } else {
                     quote!(let mut #frames = #rt::Tape::new();)
                 }
             })
             .collect();
-        let frame_cursors = outer().filter(|s| s.plan.is_some() && !fixed).map(|s| {
-            let (frames, frame) = (frames_name(model, s.id), frame_name(model, s.id));
-            quote!(let mut #frame = #frames.len();)
-        });
+        let frame_cursors = outer()
+            .filter(|s| s.plan.is_some() && !frame_once(s))
+            .map(|s| {
+                let (frames, frame) = (frames_name(model, s.id), frame_name(model, s.id));
+                quote!(let mut #frame = #frames.len();)
+            });
         // In order: a checkpointed loop's arm holds the arms of its body, recorded before it.
         let reverses: Vec<TokenStream> = sweep
             .segments
@@ -239,12 +250,14 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .collect();
         let mut arms: Vec<TokenStream> = Vec::new();
         let mut blocks: Vec<TokenStream> = Vec::new();
+        let mut by_id = std::collections::HashMap::new();
         for (s, reverse) in sweep.segments.iter().zip(&reverses) {
             let arm = match &s.checkpoint {
                 Some(c) => checkpointed::arm(model, s.id, c, &arms, &reverses, &sweep.segments),
                 None => {
-                    let (id, block) = (s.id, segment_block(model, s, reverse, fixed));
+                    let (id, block) = (s.id, segment_block(model, s, reverse, frame_once(s)));
                     blocks.push(block.clone());
+                    by_id.insert(id, block.clone());
                     quote!(#id => #block)
                 }
             };
@@ -261,14 +274,15 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let counted = sweep
             .segments
             .iter()
-            .any(|s| s.repeated && s.plan.is_none());
+            .any(|s| s.repeated && s.plan.is_none())
+            || (structured && mirror::has_loops(&sweep.skeleton));
         let (trips, trip) = (model.fresh("trips"), model.fresh("trip"));
         let trip_tape =
             counted.then(|| quote!(let mut #trips: #rt::Tape<usize> = #rt::Tape::new();));
         let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
         // Without loops, each segment runs at most once: which ones ran fits in an array, and
         // each one's residuals in an `Option`, none of them taking a buffer from the pool.
-        let control = if fixed {
+        let control = if no_control {
             quote!()
         } else if acyclic {
             let most = sweep.segments.len();
@@ -283,6 +297,8 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let dispatch = if fixed {
             let reversed = blocks.iter().rev();
             quote!(#(#reversed)*)
+        } else if structured {
+            mirror::mirror(&sweep.skeleton, &by_id, (&trips, &trip))
         } else if acyclic {
             let reversed = sweep.segments.iter().zip(&blocks).rev().map(|(s, block)| {
                 let id = s.id;
@@ -570,27 +586,6 @@ fn dense_moves(model: &Model, v: VarId, zeros: TokenStream) -> (TokenStream, Tok
     )
 }
 
-/// A function whose control flow is fixed: straight-line code and loops whose bodies have no
-/// control flow of their own, then the return. Each segment runs once (a loop's body once per
-/// run of the loop, and the loop once), in the order of the code: the pullback needs no control
-/// tape.
-fn is_fixed(stmts: &Block) -> bool {
-    stmts.iter().enumerate().all(|(i, s)| match s {
-        Stmt::For {
-            body,
-            checkpoint: None,
-            ..
-        }
-        | Stmt::While {
-            body,
-            checkpoint: None,
-            ..
-        } => is_flat(body),
-        Stmt::Return { .. } => i + 1 == stmts.len(),
-        s => !s.is_control() && !s.may_exit(),
-    })
-}
-
 /// A loop body without control flow of its own: one segment, recorded once per loop.
 fn is_flat(body: &Block) -> bool {
     body.iter().all(|s| !s.is_control() && !s.may_exit())
@@ -715,6 +710,9 @@ struct Segment {
     /// Likewise the variables declared before the loop that its body reads or assigns, with
     /// the residual of each one's shape, kept once per run of the loop among `sizeless`.
     carried: Vec<(VarId, Ident)>,
+    /// Recorded inside a loop whose body has loops of its own, in a function whose control
+    /// flow is static (see `mirror`): it may run many times even outside a loop of its own.
+    nested: bool,
 }
 
 impl Segment {
@@ -735,8 +733,15 @@ struct Reverse<'m> {
     /// `Option` of its own, not on a tape (and so does a segment outside the loops of a
     /// function whose control flow is fixed).
     acyclic: bool,
-    /// A function whose segments run once each, in order (see `is_fixed`): no control tape.
+    /// A function whose segments run once each, in order (see `mirror::is_static`): no control tape.
     fixed: bool,
+    /// A function whose control flow is static but has nested loops (see `mirror`): no control
+    /// tape either, the pullback the mirror of its loops.
+    structured: bool,
+    /// How many loops with loops of their own the forward sweep is recording in.
+    nesting: usize,
+    /// The segments recorded so far and the loops around them (see `mirror`).
+    skeleton: Vec<mirror::Node>,
     /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
     /// control tape per iteration.
     counted: bool,

@@ -103,10 +103,10 @@ impl Reverse<'_> {
             quote!(#(#shapes)* #push #once)
         } else {
             let ctrl = self.m.fresh("ctrl");
-            let ctrl = (!self.fixed).then(|| quote!(#ctrl.push(#id);));
+            let ctrl = (!self.fixed && !self.structured).then(|| quote!(#ctrl.push(#id);));
             let push = (!residuals.is_empty()).then(|| {
                 // a segment that runs at most once (see `Reverse::acyclic`)
-                if self.acyclic || self.fixed {
+                if self.acyclic || self.runs_once() {
                     quote!(#tape = ::core::option::Option::Some((#(#residuals,)*));)
                 } else {
                     quote!(#tape.push((#(#residuals,)*));)
@@ -127,7 +127,9 @@ impl Reverse<'_> {
             sizeless,
             dense: Vec::new(),
             carried,
+            nested: self.nesting > 0,
         });
+        self.skeleton.push(super::mirror::Node::Segment(id));
         code
     }
 
@@ -229,6 +231,9 @@ impl Reverse<'_> {
     ) -> TokenStream {
         let iter = looped.map(|(_, iter)| iter.clone()).unwrap_or_default();
         let flat = super::is_flat(body);
+        if !flat && self.structured {
+            return self.mirrored_loop(body, iter, wrap);
+        }
         if !flat {
             let body = self.block(body);
             return wrap(body, iter);
@@ -260,6 +265,7 @@ impl Reverse<'_> {
             self.segments.len() <= first + 1,
             "a flat body is one segment"
         );
+        let once = self.runs_once();
         let Some(segment) = self.segments.get_mut(first) else {
             // nothing to differentiate in the body
             return wrap(body, iter);
@@ -307,7 +313,7 @@ impl Reverse<'_> {
                     (
                         quote!(let #range = #iter; #reserve #declare),
                         quote!(::core::clone::Clone::clone(&#range)),
-                        if self.fixed {
+                        if once {
                             quote!(#frames = ::core::option::Option::Some((#range, #(#invariants,)* #sizeless));)
                         } else {
                             quote!(#frames.push((#range, #(#invariants,)* #sizeless));)
@@ -328,7 +334,7 @@ impl Reverse<'_> {
             let x = self.m.primal(v);
             quote!(#x = ::core::hint::black_box(#x);)
         });
-        let ctrl = (!self.fixed).then(|| quote!(#ctrl.push(#id);));
+        let ctrl = (!self.fixed && !self.structured).then(|| quote!(#ctrl.push(#id);));
         // (a loop whose pullback runs its range again has the range in its frame, which says
         // how many times it ran)
         let trips = (!planned).then(|| quote!(#trips.push(#count);));
@@ -340,6 +346,42 @@ impl Reverse<'_> {
             #frame
             #ctrl
             #trips
+        })
+    }
+}
+
+impl Reverse<'_> {
+    /// Whether what is being recorded runs at most once: outside every loop with loops of its
+    /// own, in a function whose control flow is fixed or static (see `mirror`).
+    fn runs_once(&self) -> bool {
+        (self.fixed || self.structured) && self.nesting == 0
+    }
+
+    /// A loop whose body has loops of its own, in a function whose control flow is static: it
+    /// records its trip count, and the pullback runs its body's reverse that many times (see
+    /// `mirror`).
+    fn mirrored_loop(
+        &mut self,
+        body: &Block,
+        iter: TokenStream,
+        wrap: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
+    ) -> TokenStream {
+        let mark = self.skeleton.len();
+        self.nesting += 1;
+        let body = self.block(body);
+        self.nesting -= 1;
+        let inner = self.skeleton.split_off(mark);
+        if inner.is_empty() {
+            // nothing to differentiate in the body
+            return wrap(body, iter);
+        }
+        self.skeleton.push(super::mirror::Node::Loop(inner));
+        let (trips, count) = (self.m.fresh("trips"), self.m.fresh("count"));
+        let looped = wrap(quote!(#body #count += 1;), iter);
+        quote!({
+            let mut #count: usize = 0;
+            #looped
+            #trips.push(#count);
         })
     }
 }
