@@ -16,6 +16,10 @@
 //! trips.push(count);
 //! ```
 //!
+//! The active parameters' adjoints are taken out of their `Option`s once, before the mirrored
+//! loops, and added into as plain buffers throughout (`Reverse::dense_here`): no loop of the
+//! pullback takes them again.
+//!
 //! Without the dispatch on a control tape, the optimizer sees each adjoint's path through the
 //! loops, as it does through the reversed segments of a function whose loops are flat (see
 //! `is_static`), and the forward sweep pushes nothing per segment.

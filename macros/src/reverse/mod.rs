@@ -298,7 +298,24 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             let reversed = blocks.iter().rev();
             quote!(#(#reversed)*)
         } else if structured {
-            mirror::mirror(&sweep.skeleton, &by_id, (&trips, &trip))
+            // the active parameters' adjoints, dense for the whole pullback (see `dense_here`)
+            let mut params: Vec<VarId> = sweep
+                .segments
+                .iter()
+                .flat_map(|s| s.touched.intersection(&sweep.const_shape))
+                .copied()
+                .collect();
+            params.sort_unstable();
+            params.dedup();
+            let (taken, put_back): (Vec<TokenStream>, Vec<TokenStream>) = params
+                .iter()
+                .map(|v| {
+                    let zeros = model.zeros(*v);
+                    dense_moves(model, *v, quote!(&#zeros))
+                })
+                .unzip();
+            let mirrored = mirror::mirror(&sweep.skeleton, &by_id, (&trips, &trip));
+            quote!(#(#taken)* #mirrored #(#put_back)*)
         } else if acyclic {
             let reversed = sweep.segments.iter().zip(&blocks).rev().map(|(s, block)| {
                 let id = s.id;

@@ -739,10 +739,11 @@ pub(super) fn dense_name(m: &crate::emit::Model, v: VarId) -> Ident {
 
 impl<'m> Reverse<'m> {
     /// The variables whose adjoints are dense in the statement being recorded: the active
-    /// parameters in the body of a counted loop and the values that loop carries.
+    /// parameters in the body of a counted loop, or anywhere in a function whose loops are
+    /// mirrored (see `mirror`), and the values a counted loop carries.
     pub(super) fn dense_here(&self) -> Vec<VarId> {
         let mut dense: Vec<VarId> = self.carried.clone();
-        if self.dense {
+        if self.dense || self.structured {
             dense.extend(self.const_shape.iter().copied());
         }
         dense

@@ -271,7 +271,8 @@ impl Reverse<'_> {
             return wrap(body, iter);
         };
         segment.repeated = true;
-        if dense {
+        // (where loops are mirrored, the parameters' adjoints are dense throughout the pullback)
+        if dense && !self.structured {
             let mut made: Vec<VarId> = segment
                 .touched
                 .intersection(&self.const_shape)
