@@ -44,7 +44,8 @@ pub(super) struct Plan {
     pub names: HashSet<String>,
     /// Their `let`s, in order.
     pub lets: Vec<TokenStream>,
-    /// The integers from outside the loop those `let`s read, kept once per run of the loop.
+    /// The integers from outside the loop those `let`s read, kept once per run of the loop;
+    /// not the integer parameters, which the pullback reads where they are.
     pub invariants: Vec<Ident>,
     /// The values of an iteration the pullback can compute again (see [`Values`]).
     pub values: Values,
@@ -189,6 +190,18 @@ impl Integers {
         let mut lets = Vec::new();
         let mut invariants: Vec<Ident> = Vec::new();
         let params = self.kept_params(m);
+        // Integers passed by value and bound nowhere else: the pullback, a `move` closure,
+        // reads them where it is, so no run of the loop keeps them.
+        let integer_params: HashSet<String> = m
+            .sig
+            .params
+            .iter()
+            .filter(|p| {
+                let name = p.ident.to_string();
+                !p.mutable && is_integer_type(&p.ty) && self.once.contains(&name)
+            })
+            .map(|p| p.ident.to_string())
+            .collect();
         let assigned = assigned(body);
         let mut values = Values::default();
         for s in body {
@@ -250,7 +263,10 @@ impl Integers {
                         values.params.push(index);
                     }
                     values.param_vars.extend(var);
-                } else if !names.contains(&n) && !invariants.contains(&read) {
+                } else if !names.contains(&n)
+                    && !invariants.contains(&read)
+                    && !integer_params.contains(&n)
+                {
                     invariants.push(read);
                 }
             }

@@ -34,11 +34,12 @@ fn index_arithmetic_of_the_counter_and_outer_integers_is_written_again() {
         }");
     let index = "let j = off + k * stride;";
     assert!(forward.contains(index) && pullback.contains(index));
-    // the range and the two integers it reads, once per run of the loop (and the
-    // witnesses of the checks, of no size, as they were in the last iteration), in an
-    // `Option`: the loop runs once
+    // the range and the integer it reads that is not a parameter, once per run of the loop
+    // (and the witnesses of the checks, of no size, as they were in the last iteration), in
+    // an `Option`: the loop runs once. The parameter `off`, which the pullback captures, is not
+    // kept.
     assert!(
-        forward.contains("frames1 = ::core::option::Option::Some((range, off, stride, sizeless1))"),
+        forward.contains("frames1 = ::core::option::Option::Some((range, stride, sizeless1))"),
         "{forward}"
     );
     assert!(pullback.contains("for k in ::core::iter::Iterator::rev(range)"));
