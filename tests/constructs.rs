@@ -1024,6 +1024,38 @@ fn nested_loops_reversed_as_loops() {
     assert_eq!((value, gradient), (0.0, vec![0.0, 0.0, 0.0]));
 }
 
+/// A permutation the macro cannot see into: the index it gives is kept on the tape, and the
+/// pullback reads the weights at it again.
+fn reversed_index(i: usize, n: usize) -> usize {
+    n - 1 - i
+}
+
+#[differentiate]
+fn weighted_by_a_permutation(x: &[f64], w: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let j = reversed_index(i, n);
+        s += w[j] * x[i] * x[j];
+    }
+    s
+}
+
+#[test]
+fn an_index_from_a_call_is_kept_and_the_values_at_it_read_again() {
+    check_at(
+        |p: &(Vec<f64>, Vec<f64>)| weighted_by_a_permutation(&p.0, &p.1),
+        |p: &(Vec<f64>, Vec<f64>), d: &(Vec<f64>, Vec<f64>)| {
+            weighted_by_a_permutation_jvp(&p.0, &p.1, &d.0, &d.1)
+        },
+        |p: &(Vec<f64>, Vec<f64>), g: &f64| weighted_by_a_permutation_vjp(&p.0, &p.1).1(*g),
+        &[
+            (vec![0.5, -1.2, 2.0], vec![1.5, 0.3, -0.7]),
+            (vec![1.0, 2.0, 3.0, 4.0], vec![-1.0, 0.5, 0.25, 2.0]),
+        ],
+    );
+}
+
 // A `loop` as the tail expression of the body, left only by `return`.
 #[differentiate]
 fn tail_loop(x: f64) -> f64 {

@@ -302,6 +302,7 @@ impl Reverse<'_> {
             dense: Vec::new(),
             carried: Vec::new(),
             nested: false,
+            recorded: Vec::new(),
         });
         quote!({
             let #entry_state = (#(::core::clone::Clone::clone(&#state),)*);

@@ -462,7 +462,8 @@ fn segment_reverse(
             .recomputed
             .iter()
             .map(|(r, value)| quote!(let #r = &#value;));
-        quote!(#(#computed)* #(#kept)*)
+        let recorded = s.recorded.iter().map(|(name, r)| quote!(let #name = *#r;));
+        quote!(#(#recorded)* #(#computed)* #(#kept)*)
     });
     quote!(#fetch #recomputed #(#bars)* #(#steps)*)
 }
@@ -697,6 +698,9 @@ struct Open {
     /// The residuals among `residuals` of no size (witnesses, types): in the body of a loop
     /// whose range the pullback runs again, kept once per run of the loop, not per iteration.
     sizeless: Vec<Ident>,
+    /// The indices kept on the tape for the pullback to compute values at them again, each
+    /// with its residual (see `recompute::Plan::recorded`).
+    recorded: Vec<(Ident, Ident)>,
 }
 
 /// A recorded segment: its number on the control tape.
@@ -730,6 +734,8 @@ struct Segment {
     /// Recorded inside a loop whose body has loops of its own, in a function whose control
     /// flow is static (see `mirror`): it may run many times even outside a loop of its own.
     nested: bool,
+    /// As in [`Open::recorded`].
+    recorded: Vec<(Ident, Ident)>,
 }
 
 impl Segment {

@@ -62,6 +62,17 @@ impl Reverse<'_> {
                     open.residuals.push(ty.clone());
                     open.sizeless.push(ty.clone());
                 }
+                // an index the pullback cannot compute again, kept for it to read the values
+                // at it again (see `recompute::Plan::recorded`)
+                let recorded = self.plan.as_ref().map(|p| &p.recorded);
+                if let Some(recorded) = recorded.filter(|r| !r.is_empty())
+                    && let Some((name, _)) = super::recompute::let_of(tokens)
+                    && recorded.contains(&name)
+                {
+                    let kept = Kept::Recorded(name.to_string());
+                    let r = self.residual(kept, quote!(#name), open, &mut code);
+                    open.recorded.push((name, r));
+                }
             }
             Stmt::Let {
                 var, op: None, ty, ..

@@ -49,6 +49,10 @@ pub(super) struct Plan {
     pub invariants: Vec<Ident>,
     /// The values of an iteration the pullback can compute again (see [`Values`]).
     pub values: Values,
+    /// The indices of an iteration whose values the pullback cannot compute again (`let j =
+    /// offset(i);`, a call): the forward sweep keeps each, and the pullback reads it off the
+    /// tape before it computes again the values read at it (`x[j]` of a parameter `x`).
+    pub recorded: Vec<Ident>,
 }
 
 /// The values of an iteration that the pullback computes again instead of reading them off the
@@ -190,6 +194,41 @@ impl Integers {
         let mut lets = Vec::new();
         let mut invariants: Vec<Ident> = Vec::new();
         let params = self.kept_params(m);
+        // the names the body indexes a buffer with (see `Plan::recorded`)
+        let mut indices: HashSet<String> = HashSet::new();
+        let mut recorded = Vec::new();
+        for s in body {
+            s.walk(&mut |s| match s {
+                Stmt::Let {
+                    op: Some(Op::Read { index, .. }),
+                    ..
+                }
+                | Stmt::Assign {
+                    op: Op::Read { index, .. },
+                    ..
+                }
+                | Stmt::Write { index, .. } => {
+                    indices.insert(index.to_string());
+                }
+                // an inactive element of a parameter the pullback keeps a copy of (a slice,
+                // an array, a `Vec`, an nalgebra matrix: indexed by a `usize`), `let c = w[j];`
+                Stmt::Verbatim(tokens) => {
+                    if let Some((_, init)) = let_of(tokens)
+                        && let Expr::Index(e) = &*init.expr
+                        && let Expr::Path(base) = &*e.expr
+                        && base
+                            .path
+                            .get_ident()
+                            .is_some_and(|b| params.contains_key(&b.to_string()))
+                        && let Expr::Path(p) = &*e.index
+                        && let Some(index) = p.path.get_ident()
+                    {
+                        indices.insert(index.to_string());
+                    }
+                }
+                _ => {}
+            });
+        }
         // Integers passed by value and bound nowhere else: the pullback, a `move` closure,
         // reads them where it is, so no run of the loop keeps them.
         let integer_params: HashSet<String> = m
@@ -252,6 +291,11 @@ impl Integers {
                 let readable = |n: &str| names.contains(n) || outer(n) || params.contains_key(n);
                 // (a value of literals alone is typed by the forward sweep's context: not here)
                 if !pure_reads(&init.expr, &readable, &mut reads) || reads.is_empty() {
+                    // an index is kept instead, a `usize`, and the values at it computed again
+                    if indices.contains(&key) {
+                        recorded.push(name);
+                        names.insert(key);
+                    }
                     continue;
                 }
                 values.names.insert(key.clone());
@@ -279,6 +323,7 @@ impl Integers {
             lets,
             invariants,
             values,
+            recorded,
         })
     }
 
@@ -454,7 +499,7 @@ impl Values {
             Kept::Value(r, g) | Kept::Type(r, g) => (read(r) && witness(g)).then_some(true),
             Kept::Shape(v) => var(v).then_some(true),
             Kept::Witness(g) => self.witnesses.contains(g).then_some(true),
-            Kept::Once(_) => None,
+            Kept::Once(_) | Kept::Recorded(_) => None,
         }
     }
 

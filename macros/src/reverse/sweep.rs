@@ -128,6 +128,7 @@ impl Reverse<'_> {
             dense: Vec::new(),
             carried,
             nested: self.nesting > 0,
+            recorded: open.recorded,
         });
         self.skeleton.push(super::mirror::Node::Segment(id));
         code

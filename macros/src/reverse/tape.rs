@@ -24,6 +24,9 @@ pub(super) enum Kept {
     Witness(usize),
     /// A value kept for one use: a pullback, the partials of a rule (numbered).
     Once(usize),
+    /// An index of a loop's iteration that the pullback cannot compute again, by its name:
+    /// it reads it off the tape, and the values at it again (see `recompute::Plan::recorded`).
+    Recorded(String),
 }
 
 /// A value a [`Kept`] reads: an active variable, or an inactive one (by its name in the model),

@@ -64,6 +64,25 @@ fn an_index_the_loop_writes_is_recorded() {
 }
 
 #[test]
+fn an_index_computed_by_a_call_is_kept_and_the_values_at_it_computed_again() {
+    // `perm` may not be pure, so it is not called again: its value, an index, is kept, and
+    // the pullback reads `w[j]` and `x[i]` again from its copies of `w` and `x`
+    let (forward, pullback) = vjp("fn f(x: &[f64], w: &[f64], n: usize) -> f64 {
+            let mut s = 0.0;
+            for i in 0..n {
+                let j = perm(i, n);
+                s += w[j] * x[i];
+            }
+            s
+        }");
+    assert!(keeps(&forward, "j"), "{forward}");
+    assert!(forward.contains("tape1.push((r1,));"), "{forward}");
+    assert!(!pullback.contains("perm("), "{pullback}");
+    assert!(pullback.contains("let j = *r1;"), "{pullback}");
+    assert!(pullback.contains("let c1 = w[j];"), "{pullback}");
+}
+
+#[test]
 fn a_name_bound_twice_is_recorded() {
     // `j` outside the loop and `j` inside are two values: the pullback must not confuse them
     let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
