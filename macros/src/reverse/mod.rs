@@ -66,13 +66,14 @@
 //! The exact code the macro writes today, with comments, is in the workspace's
 //! `examples/*-expanded.rs`, which a test keeps equal to the expansion.
 //!
-//! Here the entry and what it needs to know of the model (liveness, the straight case); the
-//! forward sweep in `sweep`, the residuals kept on the tapes in `tape`, the reverse of each
-//! statement in `pullback`.
+//! Here the entry and the shapes of control flow (the straight case); what the pullback needs
+//! to know of the model (liveness, shapes) in `needs`, the forward sweep in `sweep`, the
+//! residuals kept on the tapes in `tape`, the reverse of each statement in `pullback`.
 
 mod checkpointed;
 mod definite;
 mod mirror;
+mod needs;
 mod pullback;
 pub(crate) mod recompute;
 mod sweep;
@@ -100,12 +101,17 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     let gradient = model.sig.gradient_type();
     let lints = allow_lints();
 
-    let live = liveness(model);
-    let mutated = mutated(model);
+    let live = needs::liveness(model);
+    let mutated = needs::mutated(model);
     let straight = is_straight(&model.stmts);
     let acyclic = !straight && is_acyclic(&model.stmts);
     let fixed = !straight && mirror::is_static(&model.stmts, true, false);
     let structured = !straight && !fixed && mirror::is_static(&model.stmts, true, true);
+    let shaped = if straight {
+        std::collections::HashMap::new()
+    } else {
+        needs::shaped_once(model)
+    };
     let mut sweep = Reverse {
         m: model,
         live: &live,
@@ -122,6 +128,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         structured,
         nesting: 0,
         skeleton: Vec::new(),
+        shaped,
         counted: false,
         in_scope: Vec::new(),
         return_label: None,
@@ -270,6 +277,11 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .map(|(_, arm)| arm)
             .collect();
         let segment = model.fresh("segment");
+        let mut shape_slots: Vec<&Ident> = sweep.shaped.values().collect();
+        shape_slots.sort_by_key(|slot| slot.to_string());
+        let shape_slots = shape_slots
+            .into_iter()
+            .map(|slot| quote!(let mut #slot = ::core::option::Option::None;));
         // (the range in a loop's frame says how many times it ran)
         let counted = sweep
             .segments
@@ -333,7 +345,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             }
         };
         (
-            quote!(#control #(#declare)* #(#frames)* #trip_tape),
+            quote!(#control #(#declare)* #(#frames)* #trip_tape #(#shape_slots)*),
             quote! {
                 #(#cursors)*
                 #(#frame_cursors)*
@@ -458,14 +470,15 @@ fn segment_reverse(
         } else {
             &plan.lets
         };
-        let kept = s
-            .recomputed
-            .iter()
-            .map(|(r, value)| quote!(let #r = &#value;));
         let recorded = s.recorded.iter().map(|(name, r)| quote!(let #name = *#r;));
-        quote!(#(#recorded)* #(#computed)* #(#kept)*)
+        quote!(#(#recorded)* #(#computed)*)
     });
-    quote!(#fetch #recomputed #(#bars)* #(#steps)*)
+    // (the shapes kept once for the whole call, see `needs::shaped_once`, with or without a plan)
+    let kept = s
+        .recomputed
+        .iter()
+        .map(|(r, value)| quote!(let #r = &#value;));
+    quote!(#fetch #recomputed #(#kept)* #(#bars)* #(#steps)*)
 }
 
 /// The pullback's block for a recorded segment (its arm in the dispatch on the control tape):
@@ -620,64 +633,6 @@ fn is_acyclic(stmts: &Block) -> bool {
     acyclic
 }
 
-/// The variables whose adjoints the pullback needs: those the returned values depend on.
-fn liveness(m: &Model) -> HashSet<VarId> {
-    // Adjoints flow backwards: visiting the statements from the last, a pass carries liveness
-    // through straight-line code at once, and only loops need another pass.
-    let mut statements = Vec::new();
-    for s in &m.stmts {
-        s.walk(&mut |s| statements.push(s));
-    }
-    let mut live = HashSet::new();
-    loop {
-        let before = live.len();
-        for s in statements.iter().rev() {
-            match s {
-                Stmt::Return { values, .. } => live.extend(values.iter().filter_map(Operand::var)),
-                Stmt::Let {
-                    var, op: Some(op), ..
-                }
-                | Stmt::Assign { var, op }
-                    if live.contains(var) =>
-                {
-                    live.extend(op.inputs());
-                }
-                Stmt::LetTuple { vars, args, .. } if vars.iter().any(|v| live.contains(v)) => {
-                    live.extend(vars.iter().copied());
-                    live.extend(call_inputs(args));
-                }
-                Stmt::Write { buf, value, .. }
-                | Stmt::Push { buf, value }
-                | Stmt::WriteField {
-                    base: buf, value, ..
-                } if live.contains(buf) => {
-                    live.extend(value.var());
-                }
-                _ => {}
-            }
-        }
-        if live.len() == before {
-            return live;
-        }
-    }
-}
-
-/// The variables written by index or pushed to: their shape may change.
-fn mutated(m: &Model) -> HashSet<VarId> {
-    let mut mutated = HashSet::new();
-    for s in &m.stmts {
-        s.walk(&mut |s| {
-            if let Stmt::Write { buf, .. }
-            | Stmt::Push { buf, .. }
-            | Stmt::WriteField { base: buf, .. } = s
-            {
-                mutated.insert(*buf);
-            }
-        });
-    }
-    mutated
-}
-
 /// A segment being recorded.
 #[derive(Default)]
 struct Open {
@@ -765,6 +720,9 @@ struct Reverse<'m> {
     nesting: usize,
     /// The segments recorded so far and the loops around them (see `mirror`).
     skeleton: Vec<mirror::Node>,
+    /// The buffers whose shape is kept once for the whole call, with its slot (see
+    /// `needs::shaped_once`).
+    shaped: std::collections::HashMap<VarId, Ident>,
     /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
     /// control tape per iteration.
     counted: bool,

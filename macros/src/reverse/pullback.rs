@@ -94,6 +94,15 @@ impl Reverse<'_> {
                 self.define(*var, op, open, &mut code, |value| {
                     TokenStream::from_iter([quote!(let #mt #x #ty =), value, quote!(;)])
                 });
+                // the shape of a buffer, kept once for the whole call after its one `let`
+                // (see `needs::shaped_once`)
+                if let Some(slot) = self.shaped.get(var) {
+                    let x = m.pref(&Operand::Var {
+                        id: *var,
+                        borrowed: false,
+                    });
+                    code.push(quote!(#slot = ::core::option::Option::Some(#rt::zeros_of(#x));));
+                }
             }
             Stmt::Assign { var, op } => {
                 let x = m.primal(*var);

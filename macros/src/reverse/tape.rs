@@ -69,6 +69,15 @@ impl Reverse<'_> {
         if let Some(r) = open.kept.get(&kept) {
             return r.clone();
         }
+        // a shape kept once for the whole call (see `needs::shaped_once`)
+        if let Kept::Shape(v) = &kept
+            && let Some(slot) = self.shaped.get(v)
+        {
+            let rt = rt();
+            let r = self.recomputed(quote!(*#rt::recorded(&#slot)), open);
+            open.kept.insert(kept, r.clone());
+            return r;
+        }
         // a value the pullback computes again (see `recompute`)
         if let Some(plan) = &self.plan
             && let Some(values) = plan.values.recomputes(&kept, &plan.names)

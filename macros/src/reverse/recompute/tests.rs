@@ -83,6 +83,35 @@ fn an_index_computed_by_a_call_is_kept_and_the_values_at_it_computed_again() {
 }
 
 #[test]
+fn the_shape_of_a_local_buffer_is_kept_once() {
+    // `q` is bound once, outside the loops, and only written by index: its shape, which the
+    // pullback needs to make `q`'s adjoint, is kept once, not by every iteration that reads it
+    let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {
+            let mut q = vec![0.0; n];
+            for i in 0..n {
+                q[i] = x[i].exp();
+            }
+            let mut s = 0.0;
+            for i in 0..n {
+                let k = (i * 7) % n;
+                s += q[k] * x[i];
+            }
+            s
+        }");
+    assert!(
+        forward.contains("q_shape = ::core::option::Option::Some(__matcalc::zeros_of(&q));"),
+        "{forward}"
+    );
+    // (no residual of an iteration is the shape: the loop's own record of it, once per run,
+    // is `q_bar_zeros`)
+    assert!(!keeps(&forward, "__matcalc::zeros_of(&q)"), "{forward}");
+    assert!(
+        pullback.contains("__matcalc::recorded(&q_shape)"),
+        "{pullback}"
+    );
+}
+
+#[test]
 fn a_name_bound_twice_is_recorded() {
     // `j` outside the loop and `j` inside are two values: the pullback must not confuse them
     let (forward, pullback) = vjp("fn f(x: &[f64], n: usize) -> f64 {

@@ -1,0 +1,116 @@
+//! What the pullback needs to know of the model before the sweeps: which adjoints it needs
+//! (liveness), which variables may change shape, and which buffers' shapes it can keep once.
+
+use crate::emit::Model;
+use crate::ir::{Op, Operand, Stmt, VarId, call_inputs};
+use proc_macro2::Ident;
+use std::collections::{HashMap, HashSet};
+
+/// The variables whose adjoints the pullback needs: those the returned values depend on.
+pub(super) fn liveness(m: &Model) -> HashSet<VarId> {
+    // Adjoints flow backwards: visiting the statements from the last, a pass carries liveness
+    // through straight-line code at once, and only loops need another pass.
+    let mut statements = Vec::new();
+    for s in &m.stmts {
+        s.walk(&mut |s| statements.push(s));
+    }
+    let mut live = HashSet::new();
+    loop {
+        let before = live.len();
+        for s in statements.iter().rev() {
+            match s {
+                Stmt::Return { values, .. } => live.extend(values.iter().filter_map(Operand::var)),
+                Stmt::Let {
+                    var, op: Some(op), ..
+                }
+                | Stmt::Assign { var, op }
+                    if live.contains(var) =>
+                {
+                    live.extend(op.inputs());
+                }
+                Stmt::LetTuple { vars, args, .. } if vars.iter().any(|v| live.contains(v)) => {
+                    live.extend(vars.iter().copied());
+                    live.extend(call_inputs(args));
+                }
+                Stmt::Write { buf, value, .. }
+                | Stmt::Push { buf, value }
+                | Stmt::WriteField {
+                    base: buf, value, ..
+                } if live.contains(buf) => {
+                    live.extend(value.var());
+                }
+                _ => {}
+            }
+        }
+        if live.len() == before {
+            return live;
+        }
+    }
+}
+
+/// The variables written by index or pushed to: their shape may change.
+pub(super) fn mutated(m: &Model) -> HashSet<VarId> {
+    let mut mutated = HashSet::new();
+    for s in &m.stmts {
+        s.walk(&mut |s| {
+            if let Stmt::Write { buf, .. }
+            | Stmt::Push { buf, .. }
+            | Stmt::WriteField { base: buf, .. } = s
+            {
+                mutated.insert(*buf);
+            }
+        });
+    }
+    mutated
+}
+
+/// The local buffers whose shape the pullback can take once for the whole call: bound once, by
+/// a `let` outside every loop and branch (which runs at most once, before anything reads its
+/// adjoint), and then only written by index, never assigned nor pushed to. Each gets a slot
+/// that the forward sweep fills after the `let`, read wherever an adjoint of the buffer is
+/// made, instead of a shape kept by every segment that reads an element (see
+/// `tape::Kept::Shape`).
+pub(super) fn shaped_once(m: &Model) -> HashMap<VarId, Ident> {
+    let mut lets: HashMap<VarId, usize> = HashMap::new();
+    let (mut changed, mut indexed) = (HashSet::new(), HashSet::new());
+    for s in &m.stmts {
+        s.walk(&mut |s| match s {
+            Stmt::Let {
+                var,
+                op: Some(Op::Read { buf, .. }),
+                ..
+            } => {
+                *lets.entry(*var).or_default() += 1;
+                indexed.insert(*buf);
+            }
+            Stmt::Assign {
+                var,
+                op: Op::Read { buf, .. },
+            } => {
+                changed.insert(*var);
+                indexed.insert(*buf);
+            }
+            Stmt::Write { buf, .. } => {
+                indexed.insert(*buf);
+            }
+            Stmt::Let { var, .. } => *lets.entry(*var).or_default() += 1,
+            Stmt::LetTuple { vars, .. } => changed.extend(vars.iter().copied()),
+            Stmt::Assign { var, .. } | Stmt::Push { buf: var, .. } => {
+                changed.insert(*var);
+            }
+            _ => {}
+        });
+    }
+    m.stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Let {
+                var, op: Some(_), ..
+            } => Some(*var),
+            _ => None,
+        })
+        .filter(|v| indexed.contains(v) && !m.vars[*v].param)
+        .filter(|v| lets[v] == 1 && !changed.contains(v))
+        .map(|v| (v, m.fresh(&format!("{}_shape", m.vars[v].uniq))))
+        .collect()
+}
