@@ -135,7 +135,6 @@ fn sum_of_squares_vjp(
             // the loop: otherwise LLVM, which must keep it across what follows, keeps it in
             // memory inside the loop too (see `carried` in the macro's `reverse/sweep.rs`).
             s = ::core::hint::black_box(s);
-
             frames1 = ::core::option::Option::Some((range, sizeless1));
         }
 
@@ -175,39 +174,43 @@ fn sum_of_squares_vjp(
         // Segment 1, the loop: its range, kept in `frames1`, run backwards. The adjoints of
         // `x` and of `s` are taken out of their `Option`s before it (zeros if nothing reached
         // them yet) and put back after it: the iterations add into them as plain values, with
-        // no test for `None` on each, and the optimizer keeps `s`'s in a register.
+        // no test for `None` on each, and the optimizer keeps `s`'s in a register. The loop's
+        // reverse runs only if something after it reached `s`, where it starts: otherwise its
+        // zero adjoint could meet an infinite partial and turn the gradient into NaN.
         {
             let (range, sizeless1) = __matcalc::recorded(&frames1);
             let range = ::core::clone::Clone::clone(range);
             let mut x_bar_dense = __matcalc::dense::take(&mut x_bar, &x_zeros);
             if let ::core::option::Option::Some((s_bar_zeros,)) = sizeless1 {
-                let mut s_bar_dense = __matcalc::dense::take(&mut s_bar, s_bar_zeros);
+                if ::core::option::Option::is_some(&s_bar) {
+                    let mut s_bar_dense = __matcalc::dense::take(&mut s_bar, s_bar_zeros);
 
-                // One iteration: computed again, as the forward sweep did, from `x`
-                // and the counter, then its residuals named as references; the adjoint
-                // of `s = s + t2` flows to `s` and `t2`, that of `t2 = t1 * t1` to both
-                // factors, t̄₁ += t̄₂·t₁ twice, written as such for floats.
-                for i in ::core::iter::Iterator::rev(range) {
-                    let t1 = x[i];
-                    let t2 = t1 * t1;
-                    let r1 = &i;
-                    let r2 = &t1;
+                    // One iteration: computed again, as the forward sweep did, from `x`
+                    // and the counter, then its residuals named as references; the adjoint
+                    // of `s = s + t2` flows to `s` and `t2`, that of `t2 = t1 * t1` to both
+                    // factors, t̄₁ += t̄₂·t₁ twice, written as such for floats.
+                    for i in ::core::iter::Iterator::rev(range) {
+                        let t1 = x[i];
+                        let t2 = t1 * t1;
+                        let r1 = &i;
+                        let r2 = &t1;
 
-                    // The iteration's adjoints are plain floats, not `Option`s: each is certain
-                    // to be reached before it is read, from the adjoint of `s`, which the loop
-                    // holds as a plain value (see `definite` in the macro's `reverse/`). Each is
-                    // declared by its first contribution, as a person would write it.
-                    let g = __matcalc::dense::take_all(&mut s_bar_dense);
-                    let t3_bar: f64 = g;
-                    __matcalc::dense::acc(&mut s_bar_dense, t3_bar);
-                    let t2_bar: f64 = t3_bar;
-                    let mut t1_bar: f64 = t2_bar * (*r2);
-                    t1_bar += (*r2) * t2_bar;
+                        // The iteration's adjoints are plain floats, not `Option`s: each is certain
+                        // to be reached before it is read, from the adjoint of `s`, which the loop
+                        // holds as a plain value (see `definite` in the macro's `reverse/`). Each is
+                        // declared by its first contribution, as a person would write it.
+                        let g = __matcalc::dense::take_all(&mut s_bar_dense);
+                        let t3_bar: f64 = g;
+                        __matcalc::dense::acc(&mut s_bar_dense, t3_bar);
+                        let t2_bar: f64 = t3_bar;
+                        let mut t1_bar: f64 = t2_bar * (*r2);
+                        t1_bar += (*r2) * t2_bar;
 
-                    // The adjoint of a read `x[i]` is added to element i of `x_bar`.
-                    __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, t1_bar);
+                        // The adjoint of a read `x[i]` is added to element i of `x_bar`.
+                        __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, t1_bar);
+                    }
+                    __matcalc::dense::put_back(&mut s_bar, s_bar_dense);
                 }
-                __matcalc::dense::put_back(&mut s_bar, s_bar_dense);
             }
             __matcalc::dense::put_back(&mut x_bar, x_bar_dense);
         }

@@ -686,3 +686,28 @@ fn single_precision_gradients_match_double_precision() {
         "matrix code: relative error {e:e}: {g32:?} vs {g64:?}"
     );
 }
+
+/// The sum of roots `s` is read only by a loop that runs `m` times: with `m = 0` nothing reaches
+/// `s̄`, and the first loop's reverse must not run, or its zero adjoint meets √'(0) = ∞.
+#[differentiate]
+fn roots_read_only_by_a_loop_that_does_not_run(x: &[f64], m: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i].sqrt();
+    }
+    let mut t = 0.0;
+    for j in 0..m {
+        t += s * x[j];
+    }
+    t + x[0]
+}
+
+#[test]
+fn a_loop_whose_values_nothing_reads_gets_no_adjoint() {
+    let (value, gradient) = roots_read_only_by_a_loop_that_does_not_run_grad(&[0.0, 1.0], 0);
+    assert_eq!((value, gradient), (0.0, vec![1.0, 0.0]));
+    // where the second loop runs, s = √x₀ + √x₁ and f = s·(x₀ + x₁) + x₀
+    let (_, gradient) = roots_read_only_by_a_loop_that_does_not_run_grad(&[0.25, 1.0], 2);
+    assert_close(gradient[0], 1.0 * 1.25 + 1.5 + 1.0, 1e-15);
+    assert_close(gradient[1], 0.5 * 1.25 + 1.5, 1e-15);
+}

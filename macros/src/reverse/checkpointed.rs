@@ -303,6 +303,7 @@ impl Reverse<'_> {
             carried: Vec::new(),
             nested: false,
             recorded: Vec::new(),
+            sources: Vec::new(),
         });
         quote!({
             let #entry_state = (#(::core::clone::Clone::clone(&#state),)*);

@@ -515,6 +515,25 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool)
             .iter()
             .map(|(v, zeros)| dense_moves(model, *v, quote!(#zeros)))
             .unzip();
+        // The carried adjoints are made zero where nothing reached them, so that the body's
+        // reverse adds into plain values; but a loop that nothing after it reached (its values
+        // read only by a loop that ran no iteration) must not run its reverse at all, or a zero
+        // adjoint meets an infinite partial (`sqrt` at 0) and the gradient becomes NaN, where
+        // the lazy adjoints skip it. What the loop writes that was declared before it (`sources`)
+        // is where its reverse starts.
+        let reached: Vec<TokenStream> = s
+            .sources
+            .iter()
+            .map(|v| {
+                let slot = model.bar(*v);
+                quote!(::core::option::Option::is_some(&#slot))
+            })
+            .collect();
+        let reached = match reached.as_slice() {
+            [] => quote!(),
+            _ if s.carried.is_empty() => quote!(),
+            all => quote!(if #(#all)||*),
+        };
         let (sizeless, looped) = if s.sizeless.is_empty() {
             (
                 None,
@@ -527,9 +546,11 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool)
                 Some(sizeless.clone()),
                 quote! {
                     if let ::core::option::Option::Some((#(#kept,)*)) = #sizeless {
-                        #(#carried_taken)*
-                        for #counter in ::core::iter::Iterator::rev(#range) { #reverse }
-                        #(#carried_put_back)*
+                        #reached {
+                            #(#carried_taken)*
+                            for #counter in ::core::iter::Iterator::rev(#range) { #reverse }
+                            #(#carried_put_back)*
+                        }
                     }
                 },
             )
@@ -691,6 +712,9 @@ struct Segment {
     nested: bool,
     /// As in [`Open::recorded`].
     recorded: Vec<(Ident, Ident)>,
+    /// The variables declared before a counted loop that its body assigns or writes, live:
+    /// the adjoints its reverse starts from (see `segment_block`).
+    sources: Vec<VarId>,
 }
 
 impl Segment {

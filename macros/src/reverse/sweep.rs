@@ -129,6 +129,7 @@ impl Reverse<'_> {
             carried,
             nested: self.nesting > 0,
             recorded: open.recorded,
+            sources: Vec::new(),
         });
         self.skeleton.push(super::mirror::Node::Segment(id));
         code
@@ -217,6 +218,29 @@ impl Reverse<'_> {
             .collect()
     }
 
+    /// The live variables declared before a loop that its body assigns, writes by index or
+    /// pushes to: the adjoints the loop's reverse starts from.
+    fn sources(&self, body: &Block) -> Vec<VarId> {
+        let declared = declared_in(body);
+        let mut sources = std::collections::BTreeSet::new();
+        for s in body {
+            s.walk(&mut |s| match s {
+                Stmt::Assign { var, .. }
+                | Stmt::Write { buf: var, .. }
+                | Stmt::Push { buf: var, .. }
+                | Stmt::WriteField { base: var, .. } => {
+                    sources.insert(*var);
+                }
+                Stmt::LetTuple { vars, .. } => sources.extend(vars.iter().copied()),
+                _ => {}
+            });
+        }
+        sources
+            .into_iter()
+            .filter(|v| self.live.contains(v) && !declared.contains(v))
+            .collect()
+    }
+
     /// A `for` or `while` loop, `wrap` building it around its recorded body. A body without
     /// control flow of its own is one segment: the loop counts its trips and records the segment
     /// once with the count, and the pullback runs the segment's reverse that many times; the
@@ -240,6 +264,7 @@ impl Reverse<'_> {
             return wrap(body, iter);
         }
         let carried = carried(body, &self.deferred);
+        let sources = self.sources(body);
         let first = self.segments.len();
         let outer = std::mem::replace(&mut self.counted, true);
         // Indices written again in the pullback; not inside a checkpointed loop, whose body's
@@ -272,6 +297,7 @@ impl Reverse<'_> {
             return wrap(body, iter);
         };
         segment.repeated = true;
+        segment.sources = sources;
         // (where loops are mirrored, the parameters' adjoints are dense throughout the pullback)
         if dense && !self.structured {
             let mut made: Vec<VarId> = segment

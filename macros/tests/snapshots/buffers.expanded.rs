@@ -179,34 +179,38 @@ fn cumulative_vjp(
             let range = ::core::clone::Clone::clone(range);
             let mut x_bar_dense = __matcalc::dense::take(&mut x_bar, &x_zeros);
             if let ::core::option::Option::Some((r2, total_bar_zeros)) = sizeless1 {
-                let mut total_bar_dense = __matcalc::dense::take(
-                    &mut total_bar,
-                    total_bar_zeros,
-                );
-                for i1 in ::core::iter::Iterator::rev(range) {
-                    let r1 = &i1;
-                    let mut v_bar = ::core::option::Option::None;
-                    let mut t2_bar = ::core::option::Option::None;
-                    let mut t3_bar = ::core::option::Option::None;
-                    if let ::core::option::Option::Some(g) = __matcalc::pop_adjoint(
-                        &mut out_bar,
-                    ) {
-                        __matcalc::dense::acc(&mut total_bar_dense, g);
-                    }
-                    let g = __matcalc::dense::take_all(&mut total_bar_dense);
-                    __matcalc::acc(&mut t3_bar, g);
-                    let g = __matcalc::certain(&mut t3_bar);
-                    __matcalc::dense::acc(
-                        &mut total_bar_dense,
-                        __matcalc::guard_value(r2, ::core::clone::Clone::clone(&g)),
+                if ::core::option::Option::is_some(&out_bar)
+                    || ::core::option::Option::is_some(&total_bar)
+                {
+                    let mut total_bar_dense = __matcalc::dense::take(
+                        &mut total_bar,
+                        total_bar_zeros,
                     );
-                    __matcalc::acc(&mut t2_bar, __matcalc::guard_value(r2, g));
-                    let g = __matcalc::certain(&mut t2_bar);
-                    __matcalc::acc(&mut v_bar, g);
-                    let g = __matcalc::certain(&mut v_bar);
-                    __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
+                    for i1 in ::core::iter::Iterator::rev(range) {
+                        let r1 = &i1;
+                        let mut v_bar = ::core::option::Option::None;
+                        let mut t2_bar = ::core::option::Option::None;
+                        let mut t3_bar = ::core::option::Option::None;
+                        if let ::core::option::Option::Some(g) = __matcalc::pop_adjoint(
+                            &mut out_bar,
+                        ) {
+                            __matcalc::dense::acc(&mut total_bar_dense, g);
+                        }
+                        let g = __matcalc::dense::take_all(&mut total_bar_dense);
+                        __matcalc::acc(&mut t3_bar, g);
+                        let g = __matcalc::certain(&mut t3_bar);
+                        __matcalc::dense::acc(
+                            &mut total_bar_dense,
+                            __matcalc::guard_value(r2, ::core::clone::Clone::clone(&g)),
+                        );
+                        __matcalc::acc(&mut t2_bar, __matcalc::guard_value(r2, g));
+                        let g = __matcalc::certain(&mut t2_bar);
+                        __matcalc::acc(&mut v_bar, g);
+                        let g = __matcalc::certain(&mut v_bar);
+                        __matcalc::dense::acc_index(&mut x_bar_dense, &x_zeros, *r1, g);
+                    }
+                    __matcalc::dense::put_back(&mut total_bar, total_bar_dense);
                 }
-                __matcalc::dense::put_back(&mut total_bar, total_bar_dense);
             }
             __matcalc::dense::put_back(&mut x_bar, x_bar_dense);
         }
