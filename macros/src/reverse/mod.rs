@@ -256,16 +256,16 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             .map(|(s, local)| segment_reverse(model, s, (local, &sweep.definite), once(s)))
             .collect();
         let mut arms: Vec<TokenStream> = Vec::new();
-        let mut blocks: Vec<TokenStream> = Vec::new();
-        let mut by_id = std::collections::HashMap::new();
+        // the pullback's block of each segment outside checkpointed loops, by its number
+        let mut blocks = std::collections::HashMap::new();
         for (s, reverse) in sweep.segments.iter().zip(&reverses) {
             let arm = match &s.checkpoint {
                 Some(c) => checkpointed::arm(model, s.id, c, &arms, &reverses, &sweep.segments),
                 None => {
                     let (id, block) = (s.id, segment_block(model, s, reverse, frame_once(s)));
-                    blocks.push(block.clone());
-                    by_id.insert(id, block.clone());
-                    quote!(#id => #block)
+                    let arm = quote!(#id => #block);
+                    blocks.insert(id, block);
+                    arm
                 }
             };
             arms.push(arm);
@@ -307,7 +307,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         // Without loops, those that ran did so in the order of their numbers: each one's
         // reverse is run if it ran, from the last to the first (see the runtime's `Trace`).
         let dispatch = if fixed {
-            let reversed = blocks.iter().rev();
+            let reversed = sweep.segments.iter().rev().map(|s| &blocks[&s.id]);
             quote!(#(#reversed)*)
         } else if structured {
             // the active parameters' adjoints, dense for the whole pullback (see `dense_here`)
@@ -326,11 +326,11 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
                     dense_moves(model, *v, quote!(&#zeros))
                 })
                 .unzip();
-            let mirrored = mirror::mirror(&sweep.skeleton, &by_id, (&trips, &trip));
+            let mirrored = mirror::mirror(&sweep.skeleton, &blocks, (&trips, &trip));
             quote!(#(#taken)* #mirrored #(#put_back)*)
         } else if acyclic {
-            let reversed = sweep.segments.iter().zip(&blocks).rev().map(|(s, block)| {
-                let id = s.id;
+            let reversed = sweep.segments.iter().rev().map(|s| {
+                let (id, block) = (s.id, &blocks[&s.id]);
                 quote!(if #ctrl.ran(#id) #block)
             });
             quote!(#(#reversed)*)

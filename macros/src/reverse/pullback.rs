@@ -52,11 +52,20 @@ impl Reverse<'_> {
         match s {
             Stmt::Verbatim(tokens) => {
                 code.push(tokens.clone());
+                // The name this statement binds, if the plan of the loop it is in asks for it
+                // (parsed once, and only then)
+                let asked = self
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| !p.values.literals.is_empty() || !p.recorded.is_empty());
+                let bound = asked
+                    .then(|| super::recompute::let_of(tokens))
+                    .flatten()
+                    .map(|(name, _)| name);
+                let plan = self.plan.as_ref();
                 // the type of a literal the pullback writes again (see `recompute::Values`)
-                let literals = self.plan.as_ref().map(|p| &p.values.literals);
-                if let Some(literals) = literals.filter(|l| !l.is_empty())
-                    && let Some((name, _)) = super::recompute::let_of(tokens)
-                    && let Some(ty) = literals.get(&name.to_string())
+                if let (Some(plan), Some(name)) = (plan, &bound)
+                    && let Some(ty) = plan.values.literals.get(&name.to_string())
                 {
                     code.push(quote!(let #ty = #rt::type_of(&#name);));
                     open.residuals.push(ty.clone());
@@ -64,10 +73,8 @@ impl Reverse<'_> {
                 }
                 // an index the pullback cannot compute again, kept for it to read the values
                 // at it again (see `recompute::Plan::recorded`)
-                let recorded = self.plan.as_ref().map(|p| &p.recorded);
-                if let Some(recorded) = recorded.filter(|r| !r.is_empty())
-                    && let Some((name, _)) = super::recompute::let_of(tokens)
-                    && recorded.contains(&name)
+                if let (Some(plan), Some(name)) = (plan, bound)
+                    && plan.recorded.contains(&name)
                 {
                     let kept = Kept::Recorded(name.to_string());
                     let r = self.residual(kept, quote!(#name), open, &mut code);

@@ -395,7 +395,7 @@ fn copyable(ty: &syn::Type) -> bool {
 }
 
 /// The variables a body writes after their `let`, or binds by a call's pattern.
-fn assigned(body: &Block) -> HashSet<VarId> {
+pub(super) fn assigned(body: &Block) -> HashSet<VarId> {
     let mut out = HashSet::new();
     for s in body {
         s.walk(&mut |s| match s {

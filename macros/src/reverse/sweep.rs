@@ -222,23 +222,13 @@ impl Reverse<'_> {
     /// pushes to: the adjoints the loop's reverse starts from.
     fn sources(&self, body: &Block) -> Vec<VarId> {
         let declared = declared_in(body);
-        let mut sources = std::collections::BTreeSet::new();
-        for s in body {
-            s.walk(&mut |s| match s {
-                Stmt::Assign { var, .. }
-                | Stmt::Write { buf: var, .. }
-                | Stmt::Push { buf: var, .. }
-                | Stmt::WriteField { base: var, .. } => {
-                    sources.insert(*var);
-                }
-                Stmt::LetTuple { vars, .. } => sources.extend(vars.iter().copied()),
-                _ => {}
-            });
-        }
-        sources
+        let mut sources: Vec<VarId> = super::recompute::assigned(body)
             .into_iter()
             .filter(|v| self.live.contains(v) && !declared.contains(v))
-            .collect()
+            .collect();
+        // (in a fixed order: the expansion must not depend on hashing)
+        sources.sort_unstable();
+        sources
     }
 
     /// A `for` or `while` loop, `wrap` building it around its recorded body. A body without
