@@ -526,19 +526,7 @@ fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
         group
             .primal("objective", || black_box(&g).objective())
             .matcalc(GRAD, || black_box(&g).gradient())
-            .matcalc(SWEEP, || {
-                gmm::gmm_objective_vjp(
-                    &g.alphas,
-                    &g.means,
-                    &g.icf,
-                    black_box(&g.x),
-                    g.d,
-                    g.k,
-                    g.gamma,
-                    g.m,
-                )
-                .0
-            })
+            .matcalc(SWEEP, || black_box(&g).sweep())
             .matcalc(CHUNKED, || black_box(&g).gradient_chunked())
             .matcalc(PARALLEL, || black_box(&g).gradient_parallel())
             .baseline("gradient by hand", GRAD, 2.0, || {
@@ -572,7 +560,7 @@ fn case_gmm(options: &Options, rows: &mut Vec<Row>) {
                     "alphas": g.alphas,
                     "means": chunked(&g.means, d),
                     "icf": chunked(&g.icf, icf_sz),
-                    "x": chunked(&g.x.0, d),
+                    "x": chunked(&g.x, d),
                     "gamma": g.gamma,
                     "m": g.m,
                 }),
@@ -763,7 +751,7 @@ fn print_tape_memory(options: &Options) {
     {
         for name in gmm::INSTANCES {
             let g = gmm::Gmm::read(&dir.join(format!("gmm/{name}.txt")));
-            let points = g.x.0.len() / g.d;
+            let points = g.x.len() / g.d;
             let bytes = tape_bytes(|| g.gradient());
             lines.push((
                 "(7) ADBench GMM".to_string(),

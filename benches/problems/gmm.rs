@@ -2,9 +2,11 @@
 //! and its gradient with respect to the weights `alphas` (K), the means (K·d) and the inverse
 //! covariance factors `icf` (K·d(d+1)/2).
 //!
-//! The annotated objective is the sum of a data term over the points ([`gmm_data`], also the
-//! unit of the parallel gradient) and the terms without data ([`gmm_rest`]); the data term
-//! calls the annotated [`logsumexp`] of case 2 once per point.
+//! The objective is the sum of a data term over the points ([`gmm_data`], also the unit of the
+//! parallel gradient), the terms without data ([`gmm_rest`]) and a constant; its gradient is the
+//! sum of the two annotated terms' gradients. The data term is differentiated for the
+//! parameters only (`wrt`), its points a plain `&[f64]`, and calls the annotated [`logsumexp`]
+//! of case 2 once per point.
 
 use super::logsumexp::logsumexp_generic;
 use super::num::Num;
@@ -31,11 +33,12 @@ pub struct Gmm {
     pub alphas: Vec<f64>,
     pub means: Vec<f64>,
     pub icf: Vec<f64>,
-    pub x: Points,
+    /// The points, d coordinates each, one after the other.
+    pub x: Vec<f64>,
     pub gamma: f64,
     pub m: usize,
     /// The points split into chunks for the parallel gradient, 4 per thread of rayon's pool.
-    pub chunks: Vec<Points>,
+    pub chunks: Vec<Vec<f64>>,
 }
 
 impl Gmm {
@@ -56,17 +59,14 @@ impl Gmm {
         let x = take(n * d);
         let prior = take(2);
         let per_chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1);
-        let chunks = x
-            .chunks(per_chunk * d)
-            .map(|c| Points(c.to_vec()))
-            .collect();
+        let chunks = x.chunks(per_chunk * d).map(<[f64]>::to_vec).collect();
         Gmm {
             d,
             k,
             alphas,
             means,
             icf,
-            x: Points(x),
+            x,
             gamma: prior[0],
             m: prior[1] as usize,
             chunks,
@@ -75,7 +75,7 @@ impl Gmm {
 
     /// The number of points.
     pub fn n(&self) -> usize {
-        self.x.0.len() / self.d
+        self.x.len() / self.d
     }
 
     /// The parameters in the order of the gradient: alphas, means, icf.
@@ -97,19 +97,19 @@ impl Gmm {
         )
     }
 
-    /// The value and the gradient by matcalc's reverse mode, flattened.
+    /// The value and the gradient by matcalc's reverse mode, flattened: the data term's
+    /// gradient over all the points, plus the other terms'.
     pub fn gradient(&self) -> (f64, Vec<f64>) {
-        let (value, (a, mu, icf)) = gmm_objective_grad(
-            &self.alphas,
-            &self.means,
-            &self.icf,
-            &self.x,
-            self.d,
-            self.k,
-            self.gamma,
-            self.m,
-        );
-        (value, [a, mu, icf].concat())
+        self.finish(self.data_gradient(&self.x))
+    }
+
+    /// The recording sweeps of the two annotated terms, without their pullbacks: the values
+    /// their reverse modes return.
+    pub fn sweep(&self) -> f64 {
+        let (d, k) = (self.d, self.k);
+        let (data, _) = gmm_data_vjp(&self.alphas, &self.means, &self.icf, &self.x, d, k);
+        let (rest, _) = gmm_rest_vjp(&self.alphas, &self.icf, d, k, self.n(), self.gamma, self.m);
+        data + rest
     }
 
     /// The value and the gradient by hand, flattened.
@@ -118,7 +118,7 @@ impl Gmm {
             &self.alphas,
             &self.means,
             &self.icf,
-            &self.x.0,
+            &self.x,
             self.d,
             self.k,
             self.gamma,
@@ -150,7 +150,7 @@ impl Gmm {
         self.finish(data)
     }
 
-    fn data_gradient(&self, x: &Points) -> Flat {
+    fn data_gradient(&self, x: &[f64]) -> Flat {
         let (value, (a, mu, icf)) =
             gmm_data_grad(&self.alphas, &self.means, &self.icf, x, self.d, self.k);
         (value, [a, mu, icf].concat())
@@ -185,7 +185,7 @@ impl Gmm {
 
     /// The objective on any [`Num`], parameters flattened (alphas, means, icf).
     pub fn objective_generic<T: Num>(&self, params: &[T]) -> T {
-        gmm_objective_generic(params, &self.x.0, self.d, self.k, self.gamma, self.m)
+        gmm_objective_generic(params, &self.x, self.d, self.k, self.gamma, self.m)
     }
 }
 
@@ -211,18 +211,12 @@ fn lower(d: usize, r: usize, c: usize) -> usize {
     d + c * (2 * d - c - 1) / 2 + r - c - 1
 }
 
-/// Points, d coordinates each, one after the other. A type of its own, not `&[f64]`: an
-/// annotated function that calls another cannot exclude a float-buffer parameter of the callee
-/// with `wrt(..)` (the caller passes a tangent for every float argument), so the data stays
-/// inactive by its type.
-#[derive(Clone, Debug)]
-pub struct Points(pub Vec<f64>);
-
-/// Σᵢ lse_k(α_k + Σ q_k − ½‖Q_k(xᵢ − μ_k)‖²) over the points `x`.
-#[differentiate]
-pub fn gmm_data(alphas: &[f64], means: &[f64], icf: &[f64], x: &Points, d: usize, k: usize) -> f64 {
+/// Σᵢ lse_k(α_k + Σ q_k − ½‖Q_k(xᵢ − μ_k)‖²) over the points `x` (d coordinates each, one
+/// after the other).
+#[differentiate(wrt(alphas, means, icf))]
+pub fn gmm_data(alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64], d: usize, k: usize) -> f64 {
     let icf_sz = d * (d + 1) / 2;
-    let n = x.0.len() / d;
+    let n = x.len() / d;
     // the diagonals of the Q_k and the sums of their logs
     let mut q_diag = vec![0.0; k * d];
     let mut sum_q = vec![0.0; k];
@@ -239,9 +233,9 @@ pub fn gmm_data(alphas: &[f64], means: &[f64], icf: &[f64], x: &Points, d: usize
             // ‖Q_k(xᵢ − μ_k)‖², row r of Q_k at a time
             let mut sq = 0.0;
             for r in 0..d {
-                let mut qr = q_diag[ik * d + r] * (x.0[i * d + r] - means[ik * d + r]);
+                let mut qr = q_diag[ik * d + r] * (x[i * d + r] - means[ik * d + r]);
                 for c in 0..r {
-                    qr += icf[ik * icf_sz + lower(d, r, c)] * (x.0[i * d + c] - means[ik * d + c]);
+                    qr += icf[ik * icf_sz + lower(d, r, c)] * (x[i * d + c] - means[ik * d + c]);
                 }
                 sq += qr * qr;
             }
@@ -282,20 +276,19 @@ pub fn gmm_rest(
     prior - n as f64 * super::logsumexp::logsumexp(alphas)
 }
 
-/// The objective: [`gmm_data`] + [`gmm_rest`].
-#[differentiate(wrt(alphas, means, icf))]
+/// The objective: [`gmm_data`] + [`gmm_rest`] + [`gmm_constant`].
 #[allow(clippy::too_many_arguments)]
 pub fn gmm_objective(
     alphas: &[f64],
     means: &[f64],
     icf: &[f64],
-    x: &Points,
+    x: &[f64],
     d: usize,
     k: usize,
     gamma: f64,
     m: usize,
 ) -> f64 {
-    let n = x.0.len() / d;
+    let n = x.len() / d;
     gmm_data(alphas, means, icf, x, d, k)
         + gmm_rest(alphas, icf, d, k, n, gamma, m)
         + gmm_constant(d, k, n, gamma, m)

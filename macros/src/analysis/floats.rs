@@ -54,9 +54,14 @@ impl Floats {
             .filter(|(_, tokens)| is_float_literal(tokens, &float))
             .map(|(name, _)| name.clone())
             .collect();
-        for p in &model.sig.params {
+        // the inactive parameters that are buffers of floats: an element read off one is a
+        // scalar (`x[i * d + r]` of data `x: &[f64]` the function is not differentiated for)
+        let mut float_buffers: HashSet<String> = HashSet::new();
+        for (p, var) in model.sig.params.iter().zip(&model.param_vars) {
             if is_named(&p.ty, &float) {
                 literals.insert(p.ident.to_string());
+            } else if var.is_none() && is_buffer_of(&p.ty, &float) {
+                float_buffers.insert(p.ident.to_string());
             }
         }
         let mut definitions: Vec<(VarId, &Op)> = Vec::new();
@@ -86,7 +91,8 @@ impl Floats {
                         && !model.literals.contains_key(&name.to_string())
                     {
                         let name = name.to_string();
-                        if is_float_expr(&init.expr, &literals, &float) {
+                        float_buffers.remove(&name);
+                        if is_float_expr(&init.expr, (&literals, &float_buffers), &float) {
                             literals.insert(name);
                         } else {
                             literals.remove(&name);
@@ -291,9 +297,15 @@ pub(crate) fn unguard(stmts: &mut Block, floats: &Floats) {
     }
 }
 
-/// An inactive expression that is a scalar of the type `float` by its syntax.
-fn is_float_expr(e: &syn::Expr, names: &HashSet<String>, float: &str) -> bool {
+/// An inactive expression that is a scalar of the type `float` by its syntax: `names` are
+/// scalars, `buffers` buffers of scalars.
+fn is_float_expr(
+    e: &syn::Expr,
+    (names, buffers): (&HashSet<String>, &HashSet<String>),
+    float: &str,
+) -> bool {
     use syn::Expr;
+    let known = (names, buffers);
     match e {
         Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Float(f),
@@ -304,15 +316,22 @@ fn is_float_expr(e: &syn::Expr, names: &HashSet<String>, float: &str) -> bool {
             .path
             .get_ident()
             .is_some_and(|i| names.contains(&i.to_string())),
-        Expr::Paren(p) => is_float_expr(&p.expr, names, float),
-        Expr::Group(g) => is_float_expr(&g.expr, names, float),
-        Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && is_float_expr(&u.expr, names, float),
+        Expr::Index(ix) => match &*ix.expr {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| buffers.contains(&i.to_string())),
+            _ => false,
+        },
+        Expr::Paren(p) => is_float_expr(&p.expr, known, float),
+        Expr::Group(g) => is_float_expr(&g.expr, known, float),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && is_float_expr(&u.expr, known, float),
         Expr::Binary(b) => {
             matches!(
                 b.op,
                 syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_) | syn::BinOp::Div(_)
-            ) && is_float_expr(&b.left, names, float)
-                && is_float_expr(&b.right, names, float)
+            ) && is_float_expr(&b.left, known, float)
+                && is_float_expr(&b.right, known, float)
         }
         _ => false,
     }
@@ -417,6 +436,31 @@ mod tests {
             assert!(!out.contains("Witness"), "{init}: {out}");
             assert!(!out.contains("rules::arith::mul("), "{init}: {out}");
         }
+    }
+
+    #[test]
+    fn elements_of_inactive_buffers_of_floats_are_scalars() {
+        // data the function is not differentiated for, read by index: a scalar of its type
+        let body = |data: &str| {
+            format!(
+                "fn f(w: &[f64], x: {data}) -> f64 {{ let mut s = 0.0; \
+                 for i in 0..w.len() {{ s += w[i] * (x[i] - 0.5); }} s }}"
+            )
+        };
+        let out = expand_pretty("wrt(w)", &body("&[f64]"));
+        assert!(!out.contains("Witness"), "{out}");
+        assert!(out.contains("let t3 = t1 * c2;"), "{out}");
+        // of another float type, or a type the macro cannot see into, it keeps its checks
+        for data in ["&[f32]", "&Points"] {
+            let out = expand_pretty("wrt(w)", &body(data));
+            assert!(out.contains("Witness"), "{data}: {out}");
+        }
+        // a name bound again is what it is last
+        let out = expand_pretty(
+            "wrt(w)",
+            "fn f(w: &[f64], x: &[f64]) -> f64 { let x = [1u8, 2]; let c = x[0]; w[0] * c }",
+        );
+        assert!(out.contains("Witness"), "{out}");
     }
 
     #[test]
