@@ -98,8 +98,9 @@ fn sum_of_squares_vjp(
     // What the pullback keeps. The function's control flow is fixed (straight code, a loop
     // without branches of its own, the return): its three segments run once each, in order,
     // so nothing records which ran, and each keeps what it keeps in an `Option`. `frames1`
-    // holds what segment 1, the loop, keeps once: its range (which also says how many times
-    // it ran) and what its iterations keep that has no size; `tape2` what segment 2, the
+    // holds what segment 1, the loop, keeps once: what its iterations keep that has no size
+    // (the pullback writes the range `0..n` again, as it reads only the parameter `n`, which it
+    // captures); `tape2` what segment 2, the
     // return, keeps. The loop body keeps nothing per iteration: the pullback computes its
     // values again (see below). A loop that recorded values would push them on a `Tape`, a
     // `Vec` whose buffer comes back to the thread when the pullback is dropped: the next
@@ -135,7 +136,7 @@ fn sum_of_squares_vjp(
             // the loop: otherwise LLVM, which must keep it across what follows, keeps it in
             // memory inside the loop too (see `carried` in the macro's `reverse/sweep.rs`).
             s = ::core::hint::black_box(s);
-            frames1 = ::core::option::Option::Some((range, sizeless1));
+            frames1 = ::core::option::Option::Some((sizeless1,));
         }
 
         // The returned value's type, kept (zero-sized): the pullback seeds its adjoint as that type
@@ -171,15 +172,15 @@ fn sum_of_squares_vjp(
             );
         }
 
-        // Segment 1, the loop: its range, kept in `frames1`, run backwards. The adjoints of
+        // Segment 1, the loop: its range, written again, run backwards. The adjoints of
         // `x` and of `s` are taken out of their `Option`s before it (zeros if nothing reached
         // them yet) and put back after it: the iterations add into them as plain values, with
         // no test for `None` on each, and the optimizer keeps `s`'s in a register. The loop's
         // reverse runs only if something after it reached `s`, where it starts: otherwise its
         // zero adjoint could meet an infinite partial and turn the gradient into NaN.
         {
-            let (range, sizeless1) = __matcalc::recorded(&frames1);
-            let range = ::core::clone::Clone::clone(range);
+            let (sizeless1,) = __matcalc::recorded(&frames1);
+            let range = 0..n;
             let mut x_bar_dense = __matcalc::dense::take(&mut x_bar, &x_zeros);
             if let ::core::option::Option::Some((s_bar_zeros,)) = sizeless1 {
                 if ::core::option::Option::is_some(&s_bar) {

@@ -302,6 +302,7 @@ impl Reverse<'_> {
             dense: Vec::new(),
             carried: Vec::new(),
             nested: false,
+            mirrored: None,
             recorded: Vec::new(),
             sources: Vec::new(),
         });

@@ -34,8 +34,19 @@ pub(super) enum Node {
     /// A segment (a loop without control flow of its own is one segment, which reverses the
     /// whole loop).
     Segment(u32),
-    /// A loop whose body has loops of its own, run as many times as its trip count says.
-    Loop(Vec<Node>),
+    /// A loop whose body has loops of its own, run as many times as its trip count says, or
+    /// over its range again, backwards, where it keeps a [`Frame`].
+    Loop(Vec<Node>, Option<Frame>),
+}
+
+/// How the pullback runs a loop over a range again (see `mirrored_loop`): the range and the
+/// integers its indices read, kept on a tape of its own (`kept`: the tape, its cursor, and
+/// whether the range is on it), or the range written again (`range`).
+pub(super) struct Frame {
+    pub kept: Option<(Ident, Ident, bool)>,
+    pub range: TokenStream,
+    pub counter: Ident,
+    pub invariants: Vec<Ident>,
 }
 
 /// Whether a block's control flow is static: straight-line code and `for` and `while` loops,
@@ -64,9 +75,13 @@ pub(super) fn is_static(stmts: &Block, top: bool, nested: bool) -> bool {
     })
 }
 
-/// Whether any node is a loop with loops of its own, which records its trip counts.
+/// Whether any node is a loop with loops of its own that records its trip counts.
 pub(super) fn has_loops(nodes: &[Node]) -> bool {
-    nodes.iter().any(|n| matches!(n, Node::Loop(_)))
+    nodes.iter().any(|n| match n {
+        Node::Loop(_, None) => true,
+        Node::Loop(body, Some(_)) => has_loops(body),
+        Node::Segment(_) => false,
+    })
 }
 
 /// The pullback of `nodes`: each segment's block (`blocks`), each loop run backwards as many
@@ -81,11 +96,46 @@ pub(super) fn mirror(
         .rev()
         .map(|node| match node {
             Node::Segment(id) => blocks[id].clone(),
-            Node::Loop(body) => {
+            Node::Loop(body, None) => {
                 let body = mirror(body, blocks, (trips, trip));
                 quote!({
                     #trip -= 1;
                     for _ in 0..#trips[#trip] { #body }
+                })
+            }
+            Node::Loop(body, Some(frame)) => {
+                let body = mirror(body, blocks, (trips, trip));
+                let Frame {
+                    kept,
+                    range,
+                    counter,
+                    invariants,
+                } = frame;
+                let (fetch, range) = match kept {
+                    Some((frames, cursor, with_range)) => {
+                        let kept_range =
+                            quote::format_ident!("range", span = proc_macro2::Span::mixed_site());
+                        let (item, range) = match with_range {
+                            true => (
+                                Some(quote!(#kept_range,)),
+                                quote!(::core::clone::Clone::clone(#kept_range)),
+                            ),
+                            false => (None, range.clone()),
+                        };
+                        (
+                            quote! {
+                                #cursor -= 1;
+                                let (#item #(#invariants,)*) = &#frames[#cursor];
+                                #(let #invariants = *#invariants;)*
+                            },
+                            range,
+                        )
+                    }
+                    None => (TokenStream::new(), range.clone()),
+                };
+                quote!({
+                    #fetch
+                    for #counter in ::core::iter::Iterator::rev(#range) { #body }
                 })
             }
         })

@@ -136,6 +136,9 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         integers: recompute::Integers::of(model),
         deferred: sweep::deferred(model),
         plan: None,
+        mirrored: None,
+        mirror_frames: Vec::new(),
+        available: HashSet::new(),
         dense: false,
         carried: Vec::new(),
         touches: definite::Touches::of(&model.stmts),
@@ -292,6 +295,17 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         let trip_tape =
             counted.then(|| quote!(let mut #trips: #rt::Tape<usize> = #rt::Tape::new();));
         let trip_cursor = counted.then(|| quote!(let mut #trip = #trips.len();));
+        // the ranges of the mirrored loops that run them again (see `mirror::Frame`)
+        let (range_tapes, range_cursors): (Vec<TokenStream>, Vec<TokenStream>) = sweep
+            .mirror_frames
+            .iter()
+            .map(|(frames, cursor)| {
+                (
+                    quote!(let mut #frames = #rt::Tape::new();),
+                    quote!(let mut #cursor = #frames.len();),
+                )
+            })
+            .unzip();
         // Without loops, each segment runs at most once: which ones ran fits in an array, and
         // each one's residuals in an `Option`, none of them taking a buffer from the pool.
         let control = if no_control {
@@ -345,11 +359,12 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             }
         };
         (
-            quote!(#control #(#declare)* #(#frames)* #trip_tape #(#shape_slots)*),
+            quote!(#control #(#declare)* #(#frames)* #trip_tape #(#range_tapes)* #(#shape_slots)*),
             quote! {
                 #(#cursors)*
                 #(#frame_cursors)*
                 #trip_cursor
+                #(#range_cursors)*
                 #dispatch
             },
         )
@@ -464,7 +479,7 @@ fn segment_reverse(
     let bars = local
         .iter()
         .map(|v| model.bar_declared(*v, definite.contains(v)));
-    let recomputed = s.plan.as_ref().map(|plan| {
+    let recomputed = s.plan.as_ref().or(s.mirrored.as_deref()).map(|plan| {
         let computed = if s.replays {
             &plan.values.code
         } else {
@@ -555,17 +570,24 @@ fn segment_block(model: &Model, s: &Segment, reverse: &TokenStream, fixed: bool)
                 },
             )
         };
+        // the range kept, or written again (see `recompute::Plan::range_again`)
+        let kept_range = plan.range_again.is_none().then(|| quote!(#range,));
+        let sizeless_item = sizeless.as_ref().map(|s| quote!(#s,));
         let fetch = if fixed {
-            quote!(let (#range, #(#invariants,)* #sizeless) = #rt::recorded(&#frames);)
+            quote!(let (#kept_range #(#invariants,)* #sizeless_item) = #rt::recorded(&#frames);)
         } else {
             quote! {
                 #frame -= 1;
-                let (#range, #(#invariants,)* #sizeless) = &#frames[#frame];
+                let (#kept_range #(#invariants,)* #sizeless_item) = &#frames[#frame];
             }
+        };
+        let range_value = match &plan.range_again {
+            Some(again) => again.clone(),
+            None => quote!(::core::clone::Clone::clone(#range)),
         };
         quote!({
             #fetch
-            let #range = ::core::clone::Clone::clone(#range);
+            let #range = #range_value;
             #(let #invariants = *#invariants;)*
             #(#taken)*
             #looped
@@ -710,6 +732,9 @@ struct Segment {
     /// Recorded inside a loop whose body has loops of its own, in a function whose control
     /// flow is static (see `mirror`): it may run many times even outside a loop of its own.
     nested: bool,
+    /// The plan of the innermost such loop over a range, whose indices the segment's reverse
+    /// writes again (see `mirror::Frame`).
+    mirrored: Option<std::rc::Rc<recompute::Plan>>,
     /// As in [`Open::recorded`].
     recorded: Vec<(Ident, Ident)>,
     /// The variables declared before a counted loop that its body assigns or writes, live:
@@ -762,6 +787,15 @@ struct Reverse<'m> {
     integers: recompute::Integers,
     /// Recording the body of a loop whose indices the pullback writes again.
     plan: Option<recompute::Plan>,
+    /// That loop has loops of its own, and its plan serves each segment of its body (see
+    /// `mirror::Frame`).
+    mirrored: Option<std::rc::Rc<recompute::Plan>>,
+    /// The tapes of the ranges of such loops, with their cursors.
+    mirror_frames: Vec<(Ident, Ident)>,
+    /// The integers the pullback has where it runs back the loops being recorded: the counters
+    /// of the loops around them that it runs again, and what their frames keep (see
+    /// `recompute::Integers::plan`).
+    available: HashSet<String>,
     /// The variables declared without a value (see `sweep::carried`).
     deferred: HashSet<VarId>,
     /// Recording the body of a counted loop: the reverse adds into the adjoints of active

@@ -37,6 +37,7 @@ pub(super) struct Integers {
 }
 
 /// How an iteration's indices are written again in the pullback of one loop.
+#[derive(Clone)]
 pub(super) struct Plan {
     /// The loop's counter, `None` for `_`.
     pub counter: Option<Ident>,
@@ -53,6 +54,9 @@ pub(super) struct Plan {
     /// offset(i);`, a call): the forward sweep keeps each, and the pullback reads it off the
     /// tape before it computes again the values read at it (`x[j]` of a parameter `x`).
     pub recorded: Vec<Ident>,
+    /// The range, where the pullback can write it again where it runs the loop backwards (it
+    /// reads only integers the pullback has there, see [`Integers::plan`]): not kept then.
+    pub range_again: Option<TokenStream>,
 }
 
 /// The values of an iteration that the pullback computes again instead of reading them off the
@@ -61,7 +65,7 @@ pub(super) struct Plan {
 /// pullback keeps a copy of). Tapenade's to-be-recorded analysis keeps what is overwritten
 /// before the backward sweep needs it; here, within an iteration, a value computed again from
 /// such inputs is never stale, since none of them changes.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Values {
     /// The iteration's active variables the pullback computes again.
     pub vars: HashSet<VarId>,
@@ -161,13 +165,20 @@ impl Integers {
     }
 
     /// How the pullback writes again the indices of a flat loop `for pat in iter { body }`, if
-    /// it can: the loop runs over a range with a plain counter.
+    /// it can: the loop runs over a range with a plain counter. With `indices_only`, the
+    /// integer arithmetic of the body's own statements alone, not the values it reads (the plan
+    /// of a loop with loops of its own, whose body is several segments: see `mirror`).
+    ///
+    /// `available` are the integers the pullback has where it runs the loop backwards, with
+    /// the values they have where the loop runs: the counters of the loops around it that it
+    /// runs again over their ranges, and what their frames keep (see `mirror::Frame`). The
+    /// loop's frame keeps none of them, and not its range either when that reads only them.
     pub(super) fn plan(
         &self,
         m: &Model,
-        pat: &TokenStream,
-        iter: &TokenStream,
+        (pat, iter): (&TokenStream, &TokenStream),
         body: &Block,
+        (indices_only, available): (bool, &HashSet<String>),
     ) -> Option<Plan> {
         // A range with an end runs backwards (`n..` is no `DoubleEndedIterator`).
         let Ok(Expr::Range(syn::ExprRange { end: Some(_), .. })) =
@@ -251,7 +262,8 @@ impl Integers {
                 ..
             } = s
             {
-                if !assigned.contains(var) && values.computes(op, &names, &params) {
+                if !indices_only && !assigned.contains(var) && values.computes(op, &names, &params)
+                {
                     values.vars.insert(*var);
                     let (check, x) = (m.check(op), m.primal(*var));
                     let (ty, value) = (ty.as_ref().map(|t| quote!(: #t)), m.primal_op(op));
@@ -275,6 +287,8 @@ impl Integers {
             let integer = |n: &str| (names.contains(n) && !values.names.contains(n)) || outer(n);
             if integer_reads(&init.expr, &integer, &mut reads) {
                 lets.push(tokens.clone());
+            } else if indices_only {
+                continue;
             } else if let Some(literal) = m.literals.get(&key) {
                 // written again with the type the forward sweep kept of it
                 let ty = m.fresh(&format!("{key}_type"));
@@ -310,6 +324,7 @@ impl Integers {
                 } else if !names.contains(&n)
                     && !invariants.contains(&read)
                     && !integer_params.contains(&n)
+                    && !available.contains(&n)
                 {
                     invariants.push(read);
                 }
@@ -317,6 +332,20 @@ impl Integers {
             names.insert(key);
             values.code.push(tokens.clone());
         }
+        // (a range of integer arithmetic of those alone, `0..r` in a loop over `r`)
+        let again = |e: &Option<Box<Expr>>| {
+            e.as_deref().is_none_or(|e| {
+                integer(
+                    e,
+                    &|n| available.contains(n) || integer_params.contains(n),
+                    false,
+                )
+            })
+        };
+        let range_again = match syn::parse2::<Expr>(iter.clone()) {
+            Ok(Expr::Range(r)) if again(&r.start) && again(&r.end) => Some(iter.clone()),
+            _ => None,
+        };
         Some(Plan {
             counter,
             names,
@@ -324,6 +353,7 @@ impl Integers {
             invariants,
             values,
             recorded,
+            range_again,
         })
     }
 

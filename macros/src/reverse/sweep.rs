@@ -128,6 +128,7 @@ impl Reverse<'_> {
             dense: Vec::new(),
             carried,
             nested: self.nesting > 0,
+            mirrored: self.mirrored.clone(),
             recorded: open.recorded,
             sources: Vec::new(),
         });
@@ -247,7 +248,7 @@ impl Reverse<'_> {
         let iter = looped.map(|(_, iter)| iter.clone()).unwrap_or_default();
         let flat = super::is_flat(body);
         if !flat && self.structured {
-            return self.mirrored_loop(body, iter, wrap);
+            return self.mirrored_loop(body, looped, wrap);
         }
         if !flat {
             let body = self.block(body);
@@ -261,8 +262,13 @@ impl Reverse<'_> {
         // tapes live in its arm (see `checkpointed`).
         let plan = looped
             .filter(|_| self.return_label.is_none())
-            .and_then(|(pat, iter)| self.integers.plan(self.m, pat, iter, body));
+            .and_then(|looped| {
+                self.integers
+                    .plan(self.m, looped, body, (false, &self.available))
+            });
         let outer_plan = std::mem::replace(&mut self.plan, plan);
+        // (the segment of a flat body reverses the whole loop: not one of a mirrored body's)
+        let outer_mirrored = self.mirrored.take();
         // Not inside a checkpointed loop either: its arm replays the body's segments on tapes
         // of its own.
         let outer_dense = std::mem::replace(&mut self.dense, self.return_label.is_none());
@@ -276,6 +282,7 @@ impl Reverse<'_> {
         self.carried = outer_carried;
         let dense = std::mem::replace(&mut self.dense, outer_dense);
         let plan = std::mem::replace(&mut self.plan, outer_plan);
+        self.mirrored = outer_mirrored;
         self.counted = outer;
         debug_assert!(
             self.segments.len() <= first + 1,
@@ -328,13 +335,16 @@ impl Reverse<'_> {
                     let declare = sizeless
                         .as_ref()
                         .map(|s| quote!(let mut #s = ::core::option::Option::None;));
+                    // (a range the pullback writes again is not kept)
+                    let kept_range = plan.range_again.is_none().then(|| quote!(#range,));
+                    let sizeless_item = sizeless.as_ref().map(|s| quote!(#s,));
                     (
                         quote!(let #range = #iter; #reserve #declare),
                         quote!(::core::clone::Clone::clone(&#range)),
                         if once {
-                            quote!(#frames = ::core::option::Option::Some((#range, #(#invariants,)* #sizeless));)
+                            quote!(#frames = ::core::option::Option::Some((#kept_range #(#invariants,)* #sizeless_item));)
                         } else {
-                            quote!(#frames.push((#range, #(#invariants,)* #sizeless));)
+                            quote!(#frames.push((#kept_range #(#invariants,)* #sizeless_item));)
                         },
                     )
                 }
@@ -377,29 +387,90 @@ impl Reverse<'_> {
 
     /// A loop whose body has loops of its own, in a function whose control flow is static: it
     /// records its trip count, and the pullback runs its body's reverse that many times (see
-    /// `mirror`).
+    /// `mirror`). A loop over a range with a plain counter records the range instead, with the
+    /// integers its body's index arithmetic reads from outside it, and the pullback runs the
+    /// range backwards: the indices of the body's own statements are written again from the
+    /// counter, not kept (see `recompute`).
     fn mirrored_loop(
         &mut self,
         body: &Block,
-        iter: TokenStream,
+        looped: Option<(&TokenStream, &TokenStream)>,
         wrap: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
     ) -> TokenStream {
+        let iter = looped.map(|(_, iter)| iter.clone()).unwrap_or_default();
+        let plan = looped
+            .and_then(|looped| {
+                self.integers
+                    .plan(self.m, looped, body, (true, &self.available))
+            })
+            .filter(|plan| plan.counter.is_some());
+        // what the pullback has where it runs the body backwards (see `recompute::Plan`)
+        let outer_available = self.available.clone();
+        if let Some(plan) = &plan {
+            let counter = plan.counter.iter();
+            let kept = counter.chain(&plan.invariants).map(ToString::to_string);
+            self.available.extend(kept);
+        }
+        let mirrored = plan.clone().map(std::rc::Rc::new);
+        let outer_plan = std::mem::replace(&mut self.plan, plan);
+        let outer_mirrored = std::mem::replace(&mut self.mirrored, mirrored);
         let mark = self.skeleton.len();
         self.nesting += 1;
         let body = self.block(body);
         self.nesting -= 1;
+        let mirrored = std::mem::replace(&mut self.mirrored, outer_mirrored);
+        self.plan = outer_plan;
+        self.available = outer_available;
         let inner = self.skeleton.split_off(mark);
         if inner.is_empty() {
             // nothing to differentiate in the body
             return wrap(body, iter);
         }
-        self.skeleton.push(super::mirror::Node::Loop(inner));
-        let (trips, count) = (self.m.fresh("trips"), self.m.fresh("count"));
-        let looped = wrap(quote!(#body #count += 1;), iter);
+        let Some(plan) = mirrored else {
+            self.skeleton.push(super::mirror::Node::Loop(inner, None));
+            let (trips, count) = (self.m.fresh("trips"), self.m.fresh("count"));
+            let looped = wrap(quote!(#body #count += 1;), iter);
+            return quote!({
+                let mut #count: usize = 0;
+                #looped
+                #trips.push(#count);
+            });
+        };
+        let counter = plan.counter.clone().expect("filtered above");
+        let invariants = plan.invariants.clone();
+        // A range the pullback writes again, with no integers to keep, needs no tape.
+        if let (Some(again), true) = (&plan.range_again, invariants.is_empty()) {
+            let frame = super::mirror::Frame {
+                kept: None,
+                range: again.clone(),
+                counter,
+                invariants,
+            };
+            self.skeleton
+                .push(super::mirror::Node::Loop(inner, Some(frame)));
+            return wrap(body, iter);
+        }
+        let number = self.mirror_frames.len();
+        let (frames, cursor) = (
+            self.m.fresh(&format!("ranges{number}")),
+            self.m.fresh(&format!("range_cursor{number}")),
+        );
+        self.mirror_frames.push((frames.clone(), cursor.clone()));
+        let range = self.m.fresh("range");
+        let kept_range = plan.range_again.is_none().then(|| quote!(#range,));
+        let looped = wrap(body, quote!(::core::clone::Clone::clone(&#range)));
+        let frame = super::mirror::Frame {
+            kept: Some((frames.clone(), cursor, kept_range.is_some())),
+            range: plan.range_again.clone().unwrap_or_default(),
+            counter,
+            invariants: invariants.clone(),
+        };
+        self.skeleton
+            .push(super::mirror::Node::Loop(inner, Some(frame)));
         quote!({
-            let mut #count: usize = 0;
+            let #range = #iter;
             #looped
-            #trips.push(#count);
+            #frames.push((#kept_range #(#invariants,)*));
         })
     }
 }

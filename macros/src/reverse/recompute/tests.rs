@@ -34,14 +34,15 @@ fn index_arithmetic_of_the_counter_and_outer_integers_is_written_again() {
         }");
     let index = "let j = off + k * stride;";
     assert!(forward.contains(index) && pullback.contains(index));
-    // the range and the integer it reads that is not a parameter, once per run of the loop
-    // (and the witnesses of the checks, of no size, as they were in the last iteration), in
-    // an `Option`: the loop runs once. The parameter `off`, which the pullback captures, is not
-    // kept.
+    // the integer it reads that is not a parameter, once per run of the loop (and the
+    // witnesses of the checks, of no size, as they were in the last iteration), in an
+    // `Option`: the loop runs once. The parameter `off`, which the pullback captures, is not
+    // kept, nor the range, which reads only the parameter `n`: the pullback writes it again.
     assert!(
-        forward.contains("frames1 = ::core::option::Option::Some((range, stride, sizeless1))"),
+        forward.contains("frames1 = ::core::option::Option::Some((stride, sizeless1))"),
         "{forward}"
     );
+    assert!(pullback.contains("let range = 0..n;"), "{pullback}");
     assert!(pullback.contains("for k in ::core::iter::Iterator::rev(range)"));
     assert!(!keeps(&forward, "j"), "{forward}");
 }
@@ -152,10 +153,11 @@ fn values_of_parameters_never_written_are_computed_again() {
             }
             s
         }");
-    // nothing is kept per iteration: no tape, only the range and what has no size
+    // nothing is kept per iteration: no tape, only what has no size (the range reads only
+    // the parameter `n`: the pullback writes it again)
     assert!(!forward.contains("tape1"), "{forward}");
     assert!(
-        forward.contains("frames1 = ::core::option::Option::Some((range, sizeless1))"),
+        forward.contains("frames1 = ::core::option::Option::Some((sizeless1,))"),
         "{forward}"
     );
     // the pullback reads copies of both, as the types the user declared
@@ -203,4 +205,32 @@ fn a_parameter_behind_a_lifetime_or_of_an_unknown_type_is_not_copied() {
         }");
     assert!(!forward.contains("_kept"), "{forward}");
     assert!(forward.contains("tape1.push"), "{forward}");
+}
+
+#[test]
+fn loops_with_loops_of_their_own_run_their_ranges_again() {
+    let (forward, pullback) = vjp("fn f(x: &[f64], d: usize, n: usize) -> f64 {
+            let mut s = 0.0;
+            for i in 0..n {
+                let mut q = x[i * d] * x[i * d];
+                for c in 0..i {
+                    q += x[i * d + c] * x[c];
+                }
+                s += q * x[i];
+            }
+            s
+        }");
+    // The outer loop's range reads only parameters: the pullback runs it again, backwards,
+    // with its counter, and writes the indices of its body again, which nothing keeps.
+    assert!(
+        pullback.contains("for i in ::core::iter::Iterator::rev(0..n)"),
+        "{pullback}"
+    );
+    assert!(!forward.contains("trips"), "{forward}");
+    assert!(!keeps(&forward, "c1"), "{forward}");
+    // The inner loop keeps neither the outer counter nor its range, `0..i`, which the
+    // pullback writes again where `i` is the outer loop's.
+    assert!(pullback.contains("let range = 0..i;"), "{pullback}");
+    assert!(!forward.contains("push((range"), "{forward}");
+    assert!(!forward.contains(", i,"), "{forward}");
 }
