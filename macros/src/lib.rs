@@ -15,10 +15,11 @@
 //! 4. transform: `tangent` is forward mode, the one transformation that writes each operation's
 //!    derivative (the model of `f` to the model of `f_jvp`); `reverse/` is reverse mode, the
 //!    forward sweep that records (`sweep`, `tape`, with the index arithmetic the pullback
-//!    writes again instead in `recompute`) and the backward sweep (`pullback`, with the
-//!    adjoints of floats certain to be reached held as plain floats in `definite`, and nested
-//!    loops without branches reversed as loops in `mirror`), applied to the model of `f` for
-//!    `f_vjp` and to the tangent program for `f_jvp_vjp`;
+//!    writes again instead in `recompute`) and the backward sweep (`pullback`, each segment's
+//!    block in `blocks`, with the adjoints of floats certain to be reached held as plain floats
+//!    in `definite`, and nested loops without branches reversed as loops, over their ranges
+//!    again, in `mirror`), applied to the model of `f` for `f_vjp` and to the tangent program
+//!    for `f_jvp_vjp`;
 //! 5. emit: `emit` turns the model into tokens (operands, the primal form of each operation,
 //!    the control-flow shells), `primal` writes a model as a plain function (`f_jvp` is the
 //!    tangent program written so), `higher` the Jacobian and, with `hessian`, the second-order
