@@ -133,6 +133,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         skeleton: Vec::new(),
         shaped,
         counted: false,
+        reserved: false,
         in_scope: Vec::new(),
         return_label: None,
         checkpointed_loops: 0,
@@ -543,6 +544,8 @@ struct Reverse<'m> {
     /// Recording the body of a loop whose trips are counted: its segment is not pushed on the
     /// control tape per iteration.
     counted: bool,
+    /// That loop runs over a range, for whose trips its tape reserves room before it runs.
+    reserved: bool,
     /// The variables declared in each block being recorded, outermost first: those in scope.
     in_scope: Vec<Vec<VarId>>,
     /// Where a `return` goes: the block that ends the checkpointed loop it is in, if any (the

@@ -95,7 +95,10 @@ impl Reverse<'_> {
         let code = if self.straight {
             quote!(#tape = (#(#residuals,)*);)
         } else if self.counted {
-            let push = (!residuals.is_empty()).then(|| quote!(#tape.push((#(#residuals,)*));));
+            let push = (!residuals.is_empty()).then(|| match self.reserved {
+                true => quote!(#tape.push_reserved((#(#residuals,)*));),
+                false => quote!(#tape.push((#(#residuals,)*));),
+            });
             let once = (!sizeless.is_empty()).then(|| {
                 let name = sizeless_name(self.m, id);
                 quote!(#name = ::core::option::Option::Some((#(#sizeless,)*));)
@@ -258,6 +261,13 @@ impl Reverse<'_> {
         let sources = self.sources(body);
         let first = self.segments.len();
         let outer = std::mem::replace(&mut self.counted, true);
+        // A loop over a range reserves its tape's room for its trips before it runs (below):
+        // its body pushes without a call that returns (see the runtime's `push_reserved`).
+        let over_range = matches!(
+            syn::parse2::<syn::Expr>(iter.clone()),
+            Ok(syn::Expr::Range(_))
+        );
+        let outer_reserved = std::mem::replace(&mut self.reserved, over_range);
         // Indices written again in the pullback; not inside a checkpointed loop, whose body's
         // tapes live in its arm (see `checkpointed`).
         let plan = looped
@@ -284,6 +294,7 @@ impl Reverse<'_> {
         let plan = std::mem::replace(&mut self.plan, outer_plan);
         self.mirrored = outer_mirrored;
         self.counted = outer;
+        self.reserved = outer_reserved;
         debug_assert!(
             self.segments.len() <= first + 1,
             "a flat body is one segment"
@@ -316,10 +327,7 @@ impl Reverse<'_> {
         );
         let tape = (!segment.residuals.is_empty()).then(|| tape_name(self.m, id));
         // A range holds no borrow of a temporary, so it can be bound before the loop.
-        let range = matches!(
-            syn::parse2::<syn::Expr>(iter.clone()),
-            Ok(syn::Expr::Range(_))
-        ) && (tape.is_some() || segment.plan.is_some());
+        let range = over_range && (tape.is_some() || segment.plan.is_some());
         // the frame of the loop holds its range (see below)
         let planned = range && segment.plan.is_some();
         let (bind, iter, frame) = if range {

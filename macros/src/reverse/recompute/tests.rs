@@ -77,7 +77,7 @@ fn an_index_computed_by_a_call_is_kept_and_the_values_at_it_computed_again() {
             s
         }");
     assert!(keeps(&forward, "j"), "{forward}");
-    assert!(forward.contains("tape1.push((r1,));"), "{forward}");
+    assert!(forward.contains("tape1.push_reserved((r1,));"), "{forward}");
     assert!(!pullback.contains("perm("), "{pullback}");
     assert!(pullback.contains("let j = *r1;"), "{pullback}");
     assert!(pullback.contains("let c1 = w[j];"), "{pullback}");
