@@ -18,7 +18,7 @@ pub(super) fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, 
     let mut params: Vec<usize> = segments
         .iter()
         .filter(|s| s.replays)
-        .filter_map(|s| s.plan.as_ref())
+        .filter_map(|s| s.plan.as_ref().or(s.mirrored.as_deref()))
         .flat_map(|p| p.values.params.iter().copied())
         .collect();
     params.sort_unstable();

@@ -164,9 +164,10 @@ impl Integers {
     }
 
     /// How the pullback writes again the indices of a flat loop `for pat in iter { body }`, if
-    /// it can: the loop runs over a range with a plain counter. With `indices_only`, the
-    /// integer arithmetic of the body's own statements alone, not the values it reads (the plan
-    /// of a loop with loops of its own, whose body is several segments: see `mirror`).
+    /// it can: the loop runs over a range with a plain counter. With `shared`, the plan of a
+    /// loop with loops of its own, which each segment of its body writes again in full (see
+    /// `mirror`): of its body's own statements, without the indices kept for values read at
+    /// them, nor the literals whose types a segment keeps, which another segment would not have.
     ///
     /// `available` are the integers the pullback has where it runs the loop backwards, with
     /// the values they have where the loop runs: the counters of the loops around it that it
@@ -177,7 +178,7 @@ impl Integers {
         m: &Model,
         (pat, iter): (&TokenStream, &TokenStream),
         body: &Block,
-        (indices_only, available): (bool, &HashSet<String>),
+        (shared, available): (bool, &HashSet<String>),
     ) -> Option<Plan> {
         // A range with an end runs backwards (`n..` is no `DoubleEndedIterator`).
         let Ok(Expr::Range(syn::ExprRange { end: Some(_), .. })) =
@@ -199,7 +200,10 @@ impl Integers {
         }
         // A counter the body binds again is not one name: neither the pullback's counter.
         let counter = counter.filter(|c| !seen.bound.contains_key(&c.to_string()));
+        // (what the pullback has there is written again as it is: `take_index(.., *r)` of an
+        // outer counter reads it where it is)
         let mut names: HashSet<String> = counter.iter().map(|c| c.to_string()).collect();
+        names.extend(available.iter().cloned());
         let rt = crate::emit::rt();
         let mut lets = Vec::new();
         let mut invariants: Vec<Ident> = Vec::new();
@@ -261,8 +265,7 @@ impl Integers {
                 ..
             } = s
             {
-                if !indices_only && !assigned.contains(var) && values.computes(op, &names, &params)
-                {
+                if !assigned.contains(var) && values.computes(op, &names, &params) {
                     values.vars.insert(*var);
                     let (check, x) = (m.check(op), m.primal(*var));
                     let (ty, value) = (ty.as_ref().map(|t| quote!(: #t)), m.primal_op(op));
@@ -286,7 +289,7 @@ impl Integers {
             let integer = |n: &str| (names.contains(n) && !values.names.contains(n)) || outer(n);
             if integer_reads(&init.expr, &integer, &mut reads) {
                 lets.push(tokens.clone());
-            } else if indices_only {
+            } else if shared && m.literals.contains_key(&key) {
                 continue;
             } else if let Some(literal) = m.literals.get(&key) {
                 // written again with the type the forward sweep kept of it
@@ -305,7 +308,7 @@ impl Integers {
                 // (a value of literals alone is typed by the forward sweep's context: not here)
                 if !pure_reads(&init.expr, &readable, &mut reads) || reads.is_empty() {
                     // an index is kept instead, a `usize`, and the values at it computed again
-                    if indices.contains(&key) {
+                    if indices.contains(&key) && !shared {
                         recorded.push(name);
                         names.insert(key);
                     }

@@ -228,6 +228,14 @@ fn loops_with_loops_of_their_own_run_their_ranges_again() {
     );
     assert!(!forward.contains("trips"), "{forward}");
     assert!(!keeps(&forward, "c1"), "{forward}");
+    // and the values it reads off the parameter `x`, which the function never writes; what
+    // the inner loop carries out, `q`, is kept
+    assert!(
+        !keeps(&forward, "t2") && !keeps(&forward, "t10"),
+        "{forward}"
+    );
+    assert!(keeps(&forward, "q"), "{forward}");
+    assert!(pullback.contains("let t2 = x[c1];"), "{pullback}");
     // The inner loop keeps neither the outer counter nor its range, `0..i`, which the
     // pullback writes again where `i` is the outer loop's.
     assert!(pullback.contains("let range = 0..i;"), "{pullback}");
