@@ -116,6 +116,11 @@ fn sum_of_squares_vjp(
             let mut count: usize = 0;
             let range = 0..n;
             let mut sizeless1 = ::core::option::Option::None;
+            // `s`, carried from one iteration to the next, is given a value of its own before
+            // the loop and after it: otherwise LLVM, which must keep it across the calls that
+            // record around the loop, keeps it in memory inside the loop too (see `carried` in
+            // the macro's `reverse/sweep.rs`).
+            s = ::core::hint::black_box(s);
             for i in ::core::clone::Clone::clone(&range) {
                 let t1 = x[i];
                 let t2 = t1 * t1;
@@ -132,9 +137,6 @@ fn sum_of_squares_vjp(
                 count += 1;
             }
 
-            // `s`, carried from one iteration to the next, is given a value of its own after
-            // the loop: otherwise LLVM, which must keep it across what follows, keeps it in
-            // memory inside the loop too (see `carried` in the macro's `reverse/sweep.rs`).
             s = ::core::hint::black_box(s);
             frames1 = ::core::option::Option::Some((sizeless1,));
         }

@@ -94,6 +94,7 @@ fn cumulative_vjp(
             let mut count: usize = 0;
             let range = 0..x.len();
             let mut sizeless1 = ::core::option::Option::None;
+            total = ::core::hint::black_box(total);
             for i1 in ::core::clone::Clone::clone(&range) {
                 let v = &x[i1];
                 let t2 = (v).clone();
