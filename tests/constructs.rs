@@ -1024,6 +1024,56 @@ fn nested_loops_reversed_as_loops() {
     assert_eq!((value, gradient), (0.0, vec![0.0, 0.0, 0.0]));
 }
 
+/// Loops with loops of their own run again over their ranges in the pullback, with their
+/// counters, which write the indices of their bodies again (see `mirror` and `recompute` in the
+/// macro's `reverse/`): an inclusive range; an inner range that reads the outer counter and a
+/// parameter, empty on some trips; indices of the outer counter before and after the inner
+/// loops and inside them; an integer the outer body binds (`base`); a `while` inside; values
+/// read off a parameter the function never writes.
+#[differentiate(wrt(x))]
+fn ranges_run_again(x: &[f64], w: &[f64], n: usize, m: usize) -> f64 {
+    let stride = 2;
+    let mut s = 0.0;
+    for i in 1..=n {
+        let base = (i - 1) * stride;
+        let mut q = x[base] * w[i - 1];
+        for j in (i - 1)..m {
+            q = q * 0.5 + x[j] * x[base + 1];
+        }
+        let mut k = 0;
+        while k < i {
+            q += (x[k] * w[k]).sin();
+            k += 1;
+        }
+        s += q * q + x[i - 1] * w[base];
+    }
+    s
+}
+
+#[test]
+fn loops_run_again_over_their_ranges() {
+    let w = [0.3, -1.2, 0.8, 1.5, -0.4, 0.9];
+    check_at(
+        |x: &Vec<f64>| ranges_run_again(x, &w, 3, 2),
+        |x: &Vec<f64>, d: &Vec<f64>| ranges_run_again_jvp(x, &w, 3, 2, d),
+        |x: &Vec<f64>, g: &f64| ranges_run_again_vjp(x, &w, 3, 2).1(*g),
+        &[
+            vec![0.7, -0.4, 1.1, 0.2, -0.9, 0.5],
+            vec![1.3, 0.2, -0.8, 0.6, 1.1, -0.3],
+        ],
+    );
+    // no trip of the outer loop, and inner ranges all empty
+    let (value, gradient) = ranges_run_again_grad(&[0.5; 6], &w, 0, 2);
+    assert_eq!((value, gradient), (0.0, vec![0.0; 6]));
+    let x = [0.7, -0.4, 1.1, 0.2, -0.9, 0.5];
+    check_at(
+        |x: &Vec<f64>| ranges_run_again(x, &w, 3, 0),
+        |x: &Vec<f64>, d: &Vec<f64>| ranges_run_again_jvp(x, &w, 3, 0, d),
+        |x: &Vec<f64>, g: &f64| ranges_run_again_vjp(x, &w, 3, 0).1(*g),
+        &[x.to_vec()],
+    );
+}
+
 /// A permutation the macro cannot see into: the index it gives is kept on the tape, and the
 /// pullback reads the weights at it again.
 fn reversed_index(i: usize, n: usize) -> usize {
