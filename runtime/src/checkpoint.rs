@@ -169,20 +169,26 @@ pub fn reverse<S: Clone>(
             most_snapshots: 1,
         },
         held: 1,
+        state: std::marker::PhantomData,
     };
     run.range(&initial, 0, steps, snapshots);
     run.counts
 }
 
-struct Run<'f, S> {
-    advance: &'f mut dyn FnMut(&mut S, usize),
-    reverse_step: &'f mut dyn FnMut(&S, usize),
+/// The schedule's walk over the steps, with the step functions by their own types: called once
+/// per step and more, they are inlined into the walk's loops, where a call through a `dyn`
+/// pointer cost more than a step of a scalar recurrence itself.
+struct Run<'f, S, A, R> {
+    advance: &'f mut A,
+    reverse_step: &'f mut R,
     counts: Counts,
     /// States held now, the initial one included.
     held: usize,
+    /// The type of the states the steps take.
+    state: std::marker::PhantomData<fn(&S)>,
 }
 
-impl<S: Clone> Run<'_, S> {
+impl<S: Clone, A: FnMut(&mut S, usize), R: FnMut(&S, usize)> Run<'_, S, A, R> {
     /// Reverses steps `first..end` from `state`, the state before `first` (already held), with
     /// `snapshots` states available to this range, `state`'s included.
     fn range(&mut self, state: &S, first: usize, end: usize, snapshots: usize) {
