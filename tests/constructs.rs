@@ -1074,6 +1074,39 @@ fn loops_run_again_over_their_ranges() {
     );
 }
 
+/// A local buffer that nothing writes once a loop that reads it starts: the pullback reads its
+/// elements again off a copy taken there (see `needs::frozen` in the macro's `reverse/`), in a
+/// flat loop and in a loop with a loop of its own.
+#[differentiate]
+fn read_off_a_copy(x: &[f64], n: usize) -> f64 {
+    let mut q = vec![0.0; n];
+    for i in 0..n {
+        q[i] = (x[i] * 0.5).sin() + x[(i + 1) % n];
+    }
+    let mut s = 0.0;
+    for i in 0..n {
+        s += q[i] * x[i];
+    }
+    for i in 0..n {
+        let mut t = q[i] * q[i];
+        for j in 0..i {
+            t += q[j] * x[i];
+        }
+        s += t * x[i];
+    }
+    s
+}
+
+#[test]
+fn values_of_a_buffer_no_longer_written_are_read_off_a_copy() {
+    check_at(
+        |x: &Vec<f64>| read_off_a_copy(x, 4),
+        |x: &Vec<f64>, d: &Vec<f64>| read_off_a_copy_jvp(x, 4, d),
+        |x: &Vec<f64>, g: &f64| read_off_a_copy_vjp(x, 4).1(*g),
+        &[vec![0.7, -0.4, 1.1, 0.3], vec![1.3, 0.2, -0.8, -1.5]],
+    );
+}
+
 /// A permutation the macro cannot see into: the index it gives is kept on the tape, and the
 /// pullback reads the weights at it again.
 fn reversed_index(i: usize, n: usize) -> usize {

@@ -115,6 +115,10 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
     } else {
         needs::shaped_once(model)
     };
+    let (frozen, frozen_slots) = match fixed || structured {
+        true => needs::frozen(model),
+        false => Default::default(),
+    };
     let mut sweep = Reverse {
         m: model,
         live: &live,
@@ -142,6 +146,10 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         plan: None,
         mirrored: None,
         mirror_frames: Vec::new(),
+        frozen,
+        frozen_slots,
+        top: 0,
+        frozen_taken: HashSet::new(),
         available: HashSet::new(),
         dense: false,
         carried: Vec::new(),
@@ -374,7 +382,20 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
         )
     };
 
-    let (keep, kept) = kept_params(model, &sweep.segments);
+    let (keep, mut kept) = kept_params(model, &sweep.segments);
+    // the copies of the local buffers whose elements the pullback reads again (see
+    // `needs::frozen`), taken where the loops that read them start
+    let mut frozen: Vec<VarId> = sweep.frozen_taken.iter().copied().collect();
+    frozen.sort_unstable();
+    let frozen_slots = frozen.iter().map(|v| {
+        let slot = &sweep.frozen_slots[v];
+        quote!(let mut #slot = ::core::option::Option::None;)
+    });
+    let frozen_slots: TokenStream = frozen_slots.collect();
+    for v in &frozen {
+        let (slot, x) = (&sweep.frozen_slots[v], model.primal(*v));
+        kept.extend(quote!(let #x = #rt::recorded(&#slot);));
+    }
     let value = model.fresh("value");
     let pullback = model.fresh("pullback");
     let vjp_doc = format!(
@@ -397,6 +418,7 @@ pub(crate) fn emit(model: &Model) -> TokenStream {
             #spelled
             #(#zeros)*
             #tapes
+            #frozen_slots
             let #value: #ret = #body_label: #forward;
             #keep
             let #pullback = move |#seed: #ret| -> #gradient #pullback_body;
@@ -563,6 +585,14 @@ struct Reverse<'m> {
     mirrored: Option<std::rc::Rc<recompute::Plan>>,
     /// The tapes of the ranges of such loops, with their cursors.
     mirror_frames: Vec<(Ident, Ident)>,
+    /// For each statement of the body, the local buffers nothing writes from it on, and the
+    /// slot of each one's copy (see `needs::frozen`); empty where the control flow is not
+    /// static.
+    frozen: Vec<HashSet<VarId>>,
+    frozen_slots: std::collections::HashMap<VarId, Ident>,
+    /// The statement of the body being recorded, and the buffers whose copies its code takes.
+    top: usize,
+    frozen_taken: HashSet<VarId>,
     /// The integers the pullback has where it runs back the loops being recorded: the counters
     /// of the loops around them that it runs again, and what their frames keep (see
     /// `recompute::Integers::plan`).

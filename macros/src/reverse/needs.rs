@@ -114,3 +114,61 @@ pub(super) fn shaped_once(m: &Model) -> HashMap<VarId, Ident> {
         .map(|v| (v, m.fresh(&format!("{}_shape", m.vars[v].uniq))))
         .collect()
 }
+
+/// For each statement of the function's body, the local buffers of floats that nothing writes
+/// from that statement on, each with the slot of its copy: a loop there that reads one by index
+/// reads what the pullback will find in a copy taken when the loop starts, so the values read
+/// are computed again off that copy instead of kept per iteration (Tapenade's to-be-recorded
+/// analysis: a value not overwritten before the backward sweep needs no record). Bound once by
+/// a `let` of the body, named like nothing else, and only where the body runs every statement
+/// to the end (static control flow: the copy is always taken).
+pub(super) fn frozen(m: &Model) -> (Vec<HashSet<VarId>>, HashMap<VarId, Ident>) {
+    let names: HashMap<String, usize> = m
+        .vars
+        .iter()
+        .map(|v| v.ident.to_string())
+        .chain(m.sig.params.iter().map(|p| p.ident.to_string()))
+        .fold(HashMap::new(), |mut count, name| {
+            *count.entry(name).or_default() += 1;
+            count
+        });
+    let declared: Vec<Option<VarId>> = m
+        .stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::Let {
+                var, op: Some(_), ..
+            } if !m.vars[*var].param
+                && m.floats.is_buffer(*var)
+                && names.get(&m.vars[*var].ident.to_string()) == Some(&1) =>
+            {
+                Some(*var)
+            }
+            _ => None,
+        })
+        .collect();
+    // what each statement writes, then what is written from each statement on
+    let mut written_from: Vec<HashSet<VarId>> = vec![HashSet::new(); m.stmts.len() + 1];
+    for (k, s) in m.stmts.iter().enumerate().rev() {
+        let mut written = written_from[k + 1].clone();
+        written.extend(super::recompute::assigned(std::slice::from_ref(s)));
+        written_from[k] = written;
+    }
+    let mut frozen = Vec::with_capacity(m.stmts.len());
+    let mut slots = HashMap::new();
+    for k in 0..m.stmts.len() {
+        let here: HashSet<VarId> = declared[..k]
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| !written_from[k].contains(v))
+            .collect();
+        for v in &here {
+            slots
+                .entry(*v)
+                .or_insert_with(|| m.fresh(&format!("{}_frozen", m.vars[*v].uniq)));
+        }
+        frozen.push(here);
+    }
+    (frozen, slots)
+}

@@ -74,6 +74,9 @@ pub(super) struct Values {
     pub witnesses: HashSet<usize>,
     /// The parameters read, by their place in the signature: the pullback keeps a copy of each.
     pub params: Vec<usize>,
+    /// The local buffers read that nothing writes from the loop on (see `needs::frozen`): the
+    /// pullback keeps a copy of each, as it is when the loop starts.
+    pub frozen: Vec<VarId>,
     /// The inactive names among them that are not integer arithmetic of the counter (see
     /// [`Plan::lets`]): an index that reads one needs the values computed again.
     pub names: HashSet<String>,
@@ -84,6 +87,10 @@ pub(super) struct Values {
     /// whether it is an `f32` or an `f64` where nothing else there decides it.
     pub literals: HashMap<String, Ident>,
 }
+
+/// The parameters whose values the pullback may read, by name: each one's place in the
+/// signature, and its variable when active (see `Integers::kept_params`).
+type ParamsRead = HashMap<String, (usize, Option<VarId>)>;
 
 const INTEGER_TYPES: &[&str] = &[
     "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
@@ -178,7 +185,7 @@ impl Integers {
         m: &Model,
         (pat, iter): (&TokenStream, &TokenStream),
         body: &Block,
-        (shared, available): (bool, &HashSet<String>),
+        (shared, available, frozen): (bool, &HashSet<String>, &HashSet<VarId>),
     ) -> Option<Plan> {
         // A range with an end runs backwards (`n..` is no `DoubleEndedIterator`).
         let Ok(Expr::Range(syn::ExprRange { end: Some(_), .. })) =
@@ -265,7 +272,7 @@ impl Integers {
                 ..
             } = s
             {
-                if !assigned.contains(var) && values.computes(op, &names, &params) {
+                if !assigned.contains(var) && values.computes(op, &names, (&params, frozen)) {
                     values.vars.insert(*var);
                     let (check, x) = (m.check(op), m.primal(*var));
                     let (ty, value) = (ty.as_ref().map(|t| quote!(: #t)), m.primal_op(op));
@@ -365,7 +372,7 @@ impl Integers {
     /// pullback can copy. An active parameter's value is copied as its adjoint's owned type
     /// (`save`); an inactive one's only when its type says it can be (a slice, an array, a
     /// `Vec`, an nalgebra matrix).
-    fn kept_params(&self, m: &Model) -> HashMap<String, (usize, Option<VarId>)> {
+    fn kept_params(&self, m: &Model) -> ParamsRead {
         m.sig
             .params
             .iter()
@@ -427,7 +434,7 @@ fn copyable(ty: &syn::Type) -> bool {
 }
 
 /// The variables a body writes after their `let`, or binds by a call's pattern.
-pub(super) fn assigned(body: &Block) -> HashSet<VarId> {
+pub(super) fn assigned(body: &[Stmt]) -> HashSet<VarId> {
     let mut out = HashSet::new();
     for s in body {
         s.walk(&mut |s| match s {
@@ -455,7 +462,7 @@ impl Values {
         &mut self,
         op: &Op,
         names: &HashSet<String>,
-        params: &HashMap<String, (usize, Option<VarId>)>,
+        (params, frozen): (&ParamsRead, &HashSet<VarId>),
     ) -> bool {
         let param_of = |v: VarId| {
             params
@@ -464,6 +471,7 @@ impl Values {
                 .map(|(index, _)| *index)
         };
         let mut read_params = Vec::new();
+        let mut read_frozen = None;
         let mut var = |v: VarId| {
             if self.vars.contains(&v) {
                 return true;
@@ -502,11 +510,21 @@ impl Values {
                 s.inputs.iter().all(|o| operand(o, &mut var))
                     && s.int_inputs.iter().all(|c| names.contains(&c.to_string()))
             }
+            // (an element of a local buffer nothing writes from the loop on, off its copy)
+            Op::Read { buf, index, .. } if frozen.contains(buf) => {
+                read_frozen = Some(*buf);
+                names.contains(&index.to_string())
+            }
             Op::Read { buf, index, .. } => var(*buf) && names.contains(&index.to_string()),
             _ => false,
         };
         if ok {
             self.witnesses.extend(declares);
+            if let Some(buf) = read_frozen
+                && !self.frozen.contains(&buf)
+            {
+                self.frozen.push(buf);
+            }
             for (index, v) in read_params {
                 if !self.params.contains(&index) {
                     self.params.push(index);

@@ -21,8 +21,13 @@ impl Reverse<'_> {
         let definite = std::rc::Rc::make_mut(&mut self.definite);
         let known = (dense.as_slice(), &self.touches, &entry);
         super::definite::find(definite, self.m, stmts, self.live, known);
-        for s in stmts {
+        let top = self.in_scope.len() == 1;
+        for (index, s) in stmts.iter().enumerate() {
             self.current = super::definite::address(s);
+            if top {
+                self.top = index;
+            }
+            let (start, first) = (code.len(), self.segments.len());
             match s {
                 Stmt::Return { values, spellings } => {
                     self.seed(values, &mut open, &mut code);
@@ -41,6 +46,12 @@ impl Reverse<'_> {
                     code.push(self.control(s));
                 }
                 s => code.push(self.simple(s, &mut open)),
+            }
+            // the copies of the buffers that the statement's loops read again (see
+            // `needs::frozen`), taken before it
+            if top {
+                let copies = self.frozen_copies(first);
+                code.insert(start, copies);
             }
             let declared = self.in_scope.last_mut().expect("pushed above");
             match s {
@@ -273,8 +284,12 @@ impl Reverse<'_> {
         let plan = looped
             .filter(|_| self.return_label.is_none())
             .and_then(|looped| {
-                self.integers
-                    .plan(self.m, looped, body, (false, &self.available))
+                self.integers.plan(
+                    self.m,
+                    looped,
+                    body,
+                    (false, &self.available, self.frozen_here()),
+                )
             });
         let outer_plan = std::mem::replace(&mut self.plan, plan);
         // (the segment of a flat body reverses the whole loop: not one of a mirrored body's)
@@ -397,6 +412,36 @@ impl Reverse<'_> {
         (self.fixed || self.structured) && self.nesting == 0
     }
 
+    /// The buffers that nothing writes from the statement being recorded on (see
+    /// `needs::frozen`).
+    fn frozen_here(&self) -> &HashSet<VarId> {
+        static NONE: std::sync::OnceLock<HashSet<VarId>> = std::sync::OnceLock::new();
+        self.frozen
+            .get(self.top)
+            .unwrap_or_else(|| NONE.get_or_init(HashSet::new))
+    }
+
+    /// The copies, not taken yet, of the buffers that the plans of the segments recorded from
+    /// `first` on read again.
+    fn frozen_copies(&mut self, first: usize) -> TokenStream {
+        let mut read: Vec<VarId> = self.segments[first..]
+            .iter()
+            .filter(|s| s.replays)
+            .filter_map(|s| s.plan.as_ref().or(s.mirrored.as_deref()))
+            .flat_map(|p| p.values.frozen.iter().copied())
+            .filter(|v| !self.frozen_taken.contains(v))
+            .collect();
+        read.sort_unstable();
+        read.dedup();
+        read.into_iter()
+            .map(|v| {
+                self.frozen_taken.insert(v);
+                let (slot, x) = (&self.frozen_slots[&v], self.m.primal(v));
+                quote!(#slot = ::core::option::Option::Some(::core::clone::Clone::clone(&#x));)
+            })
+            .collect()
+    }
+
     /// A loop whose body has loops of its own, in a function whose control flow is static: it
     /// records its trip count, and the pullback runs its body's reverse that many times (see
     /// `mirror`). A loop over a range with a plain counter records the range instead, with the
@@ -412,8 +457,12 @@ impl Reverse<'_> {
         let iter = looped.map(|(_, iter)| iter.clone()).unwrap_or_default();
         let plan = looped
             .and_then(|looped| {
-                self.integers
-                    .plan(self.m, looped, body, (true, &self.available))
+                self.integers.plan(
+                    self.m,
+                    looped,
+                    body,
+                    (true, &self.available, self.frozen_here()),
+                )
             })
             .filter(|plan| plan.counter.is_some());
         // what the pullback has where it runs the body backwards (see `recompute::Plan`)

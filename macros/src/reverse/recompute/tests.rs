@@ -242,3 +242,34 @@ fn loops_with_loops_of_their_own_run_their_ranges_again() {
     assert!(!forward.contains("push((range"), "{forward}");
     assert!(!forward.contains(", i,"), "{forward}");
 }
+
+#[test]
+fn a_local_buffer_nothing_writes_from_the_loop_on_is_read_off_a_copy() {
+    let body = |after: &str| {
+        format!(
+            "fn f(x: &[f64], n: usize) -> f64 {{
+                let mut q = vec![0.0; n];
+                for i in 0..n {{ q[i] = x[i].exp(); }}
+                let mut s = 0.0;
+                for i in 0..n {{ s += q[i] * x[i]; }}
+                {after}
+                s
+            }}"
+        )
+    };
+    // nothing writes `q` from the second loop on: its elements are read again off a copy taken
+    // where that loop starts, not kept per iteration
+    let (forward, pullback) = vjp(&body(""));
+    assert!(
+        forward.contains("q_frozen = ::core::option::Option::Some("),
+        "{forward}"
+    );
+    assert!(!forward.contains("push"), "{forward}");
+    assert!(
+        pullback.contains("let q = __matcalc::recorded(&q_frozen);"),
+        "{pullback}"
+    );
+    // written after it, its elements are kept
+    let (forward, _) = vjp(&body("q[0] = s;"));
+    assert!(!forward.contains("q_frozen"), "{forward}");
+}
