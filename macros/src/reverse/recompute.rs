@@ -185,7 +185,7 @@ impl Integers {
         m: &Model,
         (pat, iter): (&TokenStream, &TokenStream),
         body: &Block,
-        (shared, available, frozen): (bool, &HashSet<String>, &HashSet<VarId>),
+        (shared, available, frozen): (bool, &HashSet<String>, Option<&HashSet<VarId>>),
     ) -> Option<Plan> {
         // A range with an end runs backwards (`n..` is no `DoubleEndedIterator`).
         let Ok(Expr::Range(syn::ExprRange { end: Some(_), .. })) =
@@ -462,7 +462,7 @@ impl Values {
         &mut self,
         op: &Op,
         names: &HashSet<String>,
-        (params, frozen): (&ParamsRead, &HashSet<VarId>),
+        (params, frozen): (&ParamsRead, Option<&HashSet<VarId>>),
     ) -> bool {
         let param_of = |v: VarId| {
             params
@@ -511,7 +511,7 @@ impl Values {
                     && s.int_inputs.iter().all(|c| names.contains(&c.to_string()))
             }
             // (an element of a local buffer nothing writes from the loop on, off its copy)
-            Op::Read { buf, index, .. } if frozen.contains(buf) => {
+            Op::Read { buf, index, .. } if frozen.is_some_and(|f| f.contains(buf)) => {
                 read_frozen = Some(*buf);
                 names.contains(&index.to_string())
             }

@@ -389,8 +389,8 @@ impl Reverse<'_> {
             })
             .collect();
         let ctrl = (!self.fixed && !self.structured).then(|| quote!(#ctrl.push(#id);));
-        // (a loop whose pullback runs its range again has the range in its frame, which says
-        // how many times it ran)
+        // (a loop whose pullback runs its range again, kept in its frame or written again, needs
+        // no trip count)
         let trips = (!planned).then(|| quote!(#trips.push(#count);));
         quote!({
             let mut #count: usize = 0;
@@ -413,12 +413,9 @@ impl Reverse<'_> {
     }
 
     /// The buffers that nothing writes from the statement being recorded on (see
-    /// `needs::frozen`).
-    fn frozen_here(&self) -> &HashSet<VarId> {
-        static NONE: std::sync::OnceLock<HashSet<VarId>> = std::sync::OnceLock::new();
-        self.frozen
-            .get(self.top)
-            .unwrap_or_else(|| NONE.get_or_init(HashSet::new))
+    /// `needs::frozen`), where the control flow lets the pullback read them off copies.
+    fn frozen_here(&self) -> Option<&HashSet<VarId>> {
+        self.frozen.get(self.top)
     }
 
     /// The copies, not taken yet, of the buffers that the plans of the segments recorded from
