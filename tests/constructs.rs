@@ -1050,6 +1050,34 @@ fn ranges_run_again(x: &[f64], w: &[f64], n: usize, m: usize) -> f64 {
     s
 }
 
+/// The outer counter bound again inside the inner loop: where the body names `i`, the pullback
+/// reads the inner one, not the outer loop's counter (a counter the body binds again is not
+/// one the pullback runs the loop over).
+#[differentiate]
+#[allow(clippy::needless_range_loop)]
+fn counter_bound_again(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut t = x[i];
+        for j in 0..n {
+            let i = (i + j + 1) % n;
+            t = t * 0.5 + x[i] * x[j];
+        }
+        s += t * t;
+    }
+    s
+}
+
+#[test]
+fn a_counter_bound_again_inside_is_the_inner_one() {
+    check_at(
+        |x: &Vec<f64>| counter_bound_again(x, 3),
+        |x: &Vec<f64>, d: &Vec<f64>| counter_bound_again_jvp(x, 3, d),
+        |x: &Vec<f64>, g: &f64| counter_bound_again_vjp(x, 3).1(*g),
+        &[vec![0.7, -0.4, 1.1], vec![1.3, 0.2, -0.8]],
+    );
+}
+
 #[test]
 fn loops_run_again_over_their_ranges() {
     let w = [0.3, -1.2, 0.8, 1.5, -0.4, 0.9];

@@ -208,9 +208,15 @@ impl Integers {
         // A counter the body binds again is not one name: neither the pullback's counter.
         let counter = counter.filter(|c| !seen.bound.contains_key(&c.to_string()));
         // (what the pullback has there is written again as it is: `take_index(.., *r)` of an
-        // outer counter reads it where it is)
+        // outer counter reads it where it is; not a name the body binds again, which the
+        // pullback's copy of the body may not)
         let mut names: HashSet<String> = counter.iter().map(|c| c.to_string()).collect();
-        names.extend(available.iter().cloned());
+        names.extend(
+            available
+                .iter()
+                .filter(|n| !seen.bound.contains_key(*n))
+                .cloned(),
+        );
         let rt = crate::emit::rt();
         let mut lets = Vec::new();
         let mut invariants: Vec<Ident> = Vec::new();
