@@ -552,7 +552,11 @@ impl Values {
         let witness = |g: &Option<usize>| g.is_none_or(|g| self.witnesses.contains(&g));
         match kept {
             Kept::Index(name) => names.contains(name).then(|| self.names.contains(name)),
-            Kept::Value(r, g) | Kept::Type(r, g) => (read(r) && witness(g)).then_some(true),
+            Kept::Value(r, g) => (read(r) && witness(g)).then_some(true),
+            // A type has no size: kept, it costs nothing (once per run of a loop, see
+            // `Open::sizeless`), where computing it again would replay the value it is the
+            // type of, and keep a copy of the parameters that value reads.
+            Kept::Type(..) => None,
             Kept::Shape(v) => var(v).then_some(true),
             Kept::Witness(g) => self.witnesses.contains(g).then_some(true),
             Kept::Once(_) | Kept::Recorded(_) => None,

@@ -273,3 +273,22 @@ fn a_local_buffer_nothing_writes_from_the_loop_on_is_read_off_a_copy() {
     let (forward, _) = vjp(&body("q[0] = s;"));
     assert!(!forward.contains("q_frozen"), "{forward}");
 }
+
+#[test]
+fn a_type_is_kept_not_computed_again() {
+    let (forward, pullback) = vjp("fn f(x: &[f64]) -> f64 {
+            let mut m = x[0];
+            for i in 1..x.len() {
+                m = m.max(x[i]);
+            }
+            m
+        }");
+    // the type of `x[i]`, the argument of `max`, has no size: kept once per run of the loop,
+    // where computing it again would read `x[i]` again, off a copy of `x`
+    assert!(!forward.contains("x_kept"), "{forward}");
+    assert!(!pullback.contains("= x[i];"), "{pullback}");
+    assert!(
+        forward.contains("sizeless1 = ::core::option::Option::Some((r"),
+        "{forward}"
+    );
+}
