@@ -18,7 +18,7 @@ pub(super) fn kept_params(model: &Model, segments: &[Segment]) -> (TokenStream, 
     let mut params: Vec<usize> = segments
         .iter()
         .filter(|s| s.replays)
-        .filter_map(|s| s.plan.as_ref().or(s.mirrored.as_deref()))
+        .filter_map(Segment::recompute_plan)
         .flat_map(|p| p.values.params.iter().copied())
         .collect();
     params.sort_unstable();
@@ -72,7 +72,7 @@ pub(super) fn segment_reverse(
     let bars = local
         .iter()
         .map(|v| model.bar_declared(*v, definite.contains(v)));
-    let recomputed = s.plan.as_ref().or(s.mirrored.as_deref()).map(|plan| {
+    let recomputed = s.recompute_plan().map(|plan| {
         let computed = if s.replays {
             &plan.values.code
         } else {

@@ -39,12 +39,12 @@ pub(super) enum Node {
     Loop(Vec<Node>, Option<Frame>),
 }
 
-/// How the pullback runs a loop over a range again (see `mirrored_loop`): the range and the
-/// integers its indices read, kept on a tape of its own (`kept`: the tape, its cursor, and
-/// whether the range is on it), or the range written again (`range`).
+/// How the pullback runs a loop over a range again (see `mirrored_loop`): the integers its
+/// indices read, and its range unless the pullback writes it again (`again`), kept on a tape of
+/// its own (`kept`: the tape and its cursor), which a loop with nothing to keep has not.
 pub(super) struct Frame {
-    pub kept: Option<(Ident, Ident, bool)>,
-    pub range: TokenStream,
+    pub kept: Option<(Ident, Ident)>,
+    pub again: Option<TokenStream>,
     pub counter: Ident,
     pub invariants: Vec<Ident>,
 }
@@ -107,32 +107,26 @@ pub(super) fn mirror(
                 let body = mirror(body, blocks, (trips, trip));
                 let Frame {
                     kept,
-                    range,
+                    again,
                     counter,
                     invariants,
                 } = frame;
-                let (fetch, range) = match kept {
-                    Some((frames, cursor, with_range)) => {
-                        let kept_range =
-                            quote::format_ident!("range", span = proc_macro2::Span::mixed_site());
-                        let (item, range) = match with_range {
-                            true => (
-                                Some(quote!(#kept_range,)),
-                                quote!(::core::clone::Clone::clone(#kept_range)),
-                            ),
-                            false => (None, range.clone()),
-                        };
-                        (
-                            quote! {
-                                #cursor -= 1;
-                                let (#item #(#invariants,)*) = &#frames[#cursor];
-                                #(let #invariants = *#invariants;)*
-                            },
-                            range,
-                        )
-                    }
-                    None => (TokenStream::new(), range.clone()),
+                let kept_range =
+                    quote::format_ident!("range", span = proc_macro2::Span::mixed_site());
+                let (item, range) = match again {
+                    Some(range) => (None, range.clone()),
+                    None => (
+                        Some(quote!(#kept_range,)),
+                        quote!(::core::clone::Clone::clone(#kept_range)),
+                    ),
                 };
+                let fetch = kept.as_ref().map(|(frames, cursor)| {
+                    quote! {
+                        #cursor -= 1;
+                        let (#item #(#invariants,)*) = &#frames[#cursor];
+                        #(let #invariants = *#invariants;)*
+                    }
+                });
                 quote!({
                     #fetch
                     for #counter in ::core::iter::Iterator::rev(#range) { #body }

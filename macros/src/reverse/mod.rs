@@ -538,6 +538,11 @@ impl Segment {
     fn has_tape(&self) -> bool {
         !self.residuals.is_empty() || self.checkpoint.is_some()
     }
+
+    /// The plan its reverse writes again, of its own loop or of the mirrored loop it is in.
+    fn recompute_plan(&self) -> Option<&recompute::Plan> {
+        self.plan.as_ref().or(self.mirrored.as_deref())
+    }
 }
 
 struct Reverse<'m> {

@@ -147,28 +147,30 @@ pub(super) fn frozen(m: &Model) -> (Vec<HashSet<VarId>>, HashMap<VarId, Ident>) 
             _ => None,
         })
         .collect();
-    // what each statement writes, then what is written from each statement on
-    let mut written_from: Vec<HashSet<VarId>> = vec![HashSet::new(); m.stmts.len() + 1];
-    for (k, s) in m.stmts.iter().enumerate().rev() {
-        let mut written = written_from[k + 1].clone();
-        written.extend(super::recompute::assigned(std::slice::from_ref(s)));
-        written_from[k] = written;
-    }
-    let mut frozen = Vec::with_capacity(m.stmts.len());
-    let mut slots = HashMap::new();
-    for k in 0..m.stmts.len() {
-        let here: HashSet<VarId> = declared[..k]
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|v| !written_from[k].contains(v))
-            .collect();
-        for v in &here {
-            slots
-                .entry(*v)
-                .or_insert_with(|| m.fresh(&format!("{}_frozen", m.vars[*v].uniq)));
+    // the first statement from which nothing writes each one: after its `let` and its last write
+    let mut from: HashMap<VarId, usize> = declared
+        .iter()
+        .enumerate()
+        .filter_map(|(k, v)| v.map(|v| (v, k + 1)))
+        .collect();
+    for (k, s) in m.stmts.iter().enumerate() {
+        for v in super::recompute::assigned(std::slice::from_ref(s)) {
+            if let Some(first) = from.get_mut(&v) {
+                *first = (*first).max(k + 1);
+            }
         }
-        frozen.push(here);
     }
+    let slots: HashMap<VarId, Ident> = from
+        .keys()
+        .map(|v| (*v, m.fresh(&format!("{}_frozen", m.vars[*v].uniq))))
+        .collect();
+    let frozen = (0..m.stmts.len())
+        .map(|k| {
+            from.iter()
+                .filter(|(_, first)| **first <= k)
+                .map(|(v, _)| *v)
+                .collect()
+        })
+        .collect();
     (frozen, slots)
 }

@@ -424,7 +424,7 @@ impl Reverse<'_> {
         let mut read: Vec<VarId> = self.segments[first..]
             .iter()
             .filter(|s| s.replays)
-            .filter_map(|s| s.plan.as_ref().or(s.mirrored.as_deref()))
+            .filter_map(Segment::recompute_plan)
             .flat_map(|p| p.values.frozen.iter().copied())
             .filter(|v| !self.frozen_taken.contains(v))
             .collect();
@@ -500,7 +500,7 @@ impl Reverse<'_> {
         if let (Some(again), true) = (&plan.range_again, invariants.is_empty()) {
             let frame = super::mirror::Frame {
                 kept: None,
-                range: again.clone(),
+                again: Some(again.clone()),
                 counter,
                 invariants,
             };
@@ -518,8 +518,8 @@ impl Reverse<'_> {
         let kept_range = plan.range_again.is_none().then(|| quote!(#range,));
         let looped = wrap(body, quote!(::core::clone::Clone::clone(&#range)));
         let frame = super::mirror::Frame {
-            kept: Some((frames.clone(), cursor, kept_range.is_some())),
-            range: plan.range_again.clone().unwrap_or_default(),
+            kept: Some((frames.clone(), cursor)),
+            again: plan.range_again.clone(),
             counter,
             invariants: invariants.clone(),
         };
