@@ -346,6 +346,7 @@ mod tests {
 /// let mut tape = Discard;
 /// tape.reserve(10);
 /// tape.push((1.0, 2.0));
+/// tape.push_reserved((3.0, 4.0));
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Discard;
